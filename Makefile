@@ -1,0 +1,93 @@
+# tunnelctl - GNU Makefile. `make` builds ./tunnelctl; `make check` runs every test.
+CC       ?= cc
+FUZZ_CC  ?= clang
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Werror
+CPPFLAGS += -std=gnu11 -D_GNU_SOURCE -DTUNNELCTL_VERSION=\"0.1.0\" -Isrc $(PKG_CFLAGS) -MMD -MP
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS     := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+UNITS    := $(patsubst tests/unit/%.c,build/asan/%,$(wildcard tests/unit/test_*.c))
+FUZZERS  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all check unit fuzz bench demo install clean
+all: tunnelctl
+
+# normal build
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+build/libtc.a: $(patsubst src/%.c,build/obj/%.o,$(LIB_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+tunnelctl: build/obj/main.o build/libtc.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ASan+UBSan build for unit tests
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -c -o $@ $<
+
+build/asan/libtc.a: $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/asan/test_%: tests/unit/test_%.c build/asan/libtc.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $< build/asan/libtc.a $(PKG_LIBS) -lcmocka
+
+unit: $(UNITS)
+
+# libFuzzer targets link the module objects, built with clang
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-FUZZ $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(WARN) -c -o $@ $<
+
+build/fuzz/libtc.a: $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libtc.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(WARN) -o $@ $< build/fuzz/libtc.a $(PKG_LIBS)
+
+fuzz: $(FUZZERS)
+
+check: tunnelctl unit fuzz
+	$(Q)tests/run.sh
+
+bench: tunnelctl
+	$(Q)for b in bench/*.sh; do bash $$b || exit 1; done
+
+demo: tunnelctl
+	$(Q)lab/demo.sh
+
+install: tunnelctl
+	install -Dm755 tunnelctl $(DESTDIR)$(PREFIX)/bin/tunnelctl
+	install -d $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/examples $(DESTDIR)$(PREFIX)/share/tunnelctl/lab
+	install -m644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/
+	install -m644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/examples/
+	if ls lab/*.sh >/dev/null 2>&1; then install -m755 lab/*.sh $(DESTDIR)$(PREFIX)/share/tunnelctl/lab/; fi
+	if [ -f contrib/tunnelctl.service ]; then install -Dm644 contrib/tunnelctl.service $(DESTDIR)$(PREFIX)/lib/systemd/system/tunnelctl.service; fi
+
+clean:
+	rm -rf build tunnelctl
+
+-include $(shell find build -name '*.d' 2>/dev/null)

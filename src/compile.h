@@ -1,0 +1,24 @@
+/* compile.h - the tunnel model to swanctl.conf and strongswan.conf text. Pure: no I/O. */
+#ifndef TUNNELCTL_COMPILE_H
+#define TUNNELCTL_COMPILE_H
+
+#include <stdbool.h>
+#include "tunnel.h"
+#include "util.h"
+
+/* Relative paths of the generated files under --out-dir. */
+#define COMPILE_SWANCTL_PATH "etc/swanctl/conf.d/tunnelctl.conf"
+#define COMPILE_STRONGSWAN_PATH "etc/strongswan.d/charon/tunnelctl.conf"
+
+struct compile_opts {
+	bool show_secrets;	/* false: secrets are written as <hidden> */
+};
+
+/* swanctl.conf text (connections, secrets) for tf into out. Deterministic: the same model
+ * gives byte-identical text. Disabled phase 1/2 entries are left out. */
+void compile_swanctl(struct buf *out, const struct tunnel_file *tf, const struct compile_opts *o);
+
+/* strongswan.conf fragment (charon logging, retransmits, make_before_break) into out. */
+void compile_strongswan(struct buf *out, const struct tunnel_file *tf);
+
+#endif

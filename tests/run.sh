@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# tests/run.sh - run every test and end with "N passed, N failed".
+# Usage: tests/run.sh [unit] [fuzz] [lab]   (default: all three)
+# Expects `make tunnelctl unit fuzz` to have run (make check does it).
+set -u
+cd "$(dirname "$0")/.."
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz lab)
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+passed=0
+failed=0
+failed_names=()
+logdir=build/test-logs
+mkdir -p "$logdir"
+
+pass() { passed=$((passed + $1)); }
+fail() { failed=$((failed + $1)); failed_names+=("$2"); }
+
+run_unit() {
+	local t name log p f
+	for t in build/asan/test_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		log="$logdir/$name.log"
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$t" >"$log" 2>&1
+		local rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		p=${p:-0}
+		f=${f:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1	# crashed or sanitizer abort before cmocka's summary
+		fi
+		pass "$p"
+		[ "$f" -gt 0 ] && fail "$f" "$name"
+		printf '%-40s %s passed, %s failed\n' "unit/$name" "$p" "$f"
+		[ "$f" -gt 0 ] && tail -30 "$log"
+	done
+}
+
+run_fuzz() {
+	local t name corpus log
+	for t in build/fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		corpus="tests/fuzz/corpus/${name#fuzz_}"
+		log="$logdir/$name.log"
+		local work
+		work=$(mktemp -d)
+		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
+		if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=0 "$work" >"$log" 2>&1; then
+			pass 1
+			printf '%-40s ok\n' "fuzz/$name"
+		else
+			fail 1 "$name"
+			printf '%-40s FAILED\n' "fuzz/$name"
+			tail -40 "$log"
+		fi
+		rm -rf "$work"
+	done
+}
+
+run_lab() {
+	local t name log
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "lab tests need root: skipped"
+		return
+	fi
+	for t in tests/lab/test_*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		log="$logdir/$name.log"
+		if timeout 600 bash "$t" >"$log" 2>&1; then
+			pass 1
+			printf '%-40s ok\n' "lab/$name"
+		else
+			fail 1 "$name"
+			printf '%-40s FAILED\n' "lab/$name"
+			tail -40 "$log"
+		fi
+	done
+}
+
+for s in "${suites[@]}"; do
+	case "$s" in
+	unit) run_unit ;;
+	fuzz) run_fuzz ;;
+	lab) run_lab ;;
+	*) echo "unknown suite: $s" >&2; exit 2 ;;
+	esac
+done
+
+[ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
