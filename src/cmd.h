@@ -30,7 +30,17 @@ int cmd_check(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx);
 
-/* Standard handling of -h/--help inside a command: prints text and returns true. */
+/* Shared helpers for commands (cmd.c). */
+struct tc_errors;
+struct tunnel_file;
+
+/* True (after printing help to stdout) when argv has -h or --help before "--". */
 bool cmd_wants_help(int argc, char **argv, const char *help);
+/* Print errors and warnings as FILE:LINE:COL: message to stderr, sorted by position. */
+void cmd_print_errors(struct tc_errors *errs);
+/* Load the tunnel file named by ctx; on errors print them and return NULL. */
+struct tunnel_file *cmd_load_tunnels(const struct tc_ctx *ctx);
+/* Print "tunnelctl VERB: message" to stderr. */
+void cmd_err(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,0 +1,72 @@
+/* cmd_compile.c - `tunnelctl compile`: print the generated swanctl.conf. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "compile.h"
+#include "tunnel.h"
+
+static const char help[] =
+	"usage: tunnelctl compile [-c FILE] [--show-secrets] [--strongswan]\n"
+	"\n"
+	"Print the swanctl.conf that `apply` would write to\n"
+	"/etc/swanctl/conf.d/tunnelctl.conf: connections named conN (phase 1) and conN or\n"
+	"conN_M (phase 2) as pfSense names them, a comment before each block, and the secrets\n"
+	"section. The output is deterministic: the same tunnel file gives the same bytes.\n"
+	"Nothing is written or loaded.\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
+	"  --show-secrets     print pre-shared keys instead of <hidden>\n"
+	"  --strongswan       print the strongswan.conf fragment (logging, retransmits) instead,\n"
+	"                     as written to /etc/strongswan.d/charon/tunnelctl.conf\n"
+	"\n"
+	"exit status: 0 ok, 2 the tunnel file has errors (printed as FILE:LINE:COL: message)\n"
+	"\n"
+	"examples:\n"
+	"  tunnelctl compile -c examples/ikev2-merged.conf\n"
+	"  tunnelctl compile --strongswan\n";
+
+int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "show-secrets", no_argument, NULL, 's' },
+		{ "strongswan", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct compile_opts co = { .show_secrets = false };
+	bool fragment = false;
+	struct tunnel_file *tf;
+	struct buf out;
+	int c, rc = TC_EXIT_OK;
+
+	if (cmd_wants_help(argc, argv, help))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			co.show_secrets = true;
+		else if (c == 'f')
+			fragment = true;
+		else
+			return TC_EXIT_USAGE;
+	}
+	if (optind != argc) {
+		cmd_err("compile", "unexpected argument '%s' (the file is given with -c)", argv[optind]);
+		return TC_EXIT_USAGE;
+	}
+	tf = cmd_load_tunnels(ctx);
+	if (!tf)
+		return TC_EXIT_USAGE;
+	buf_init(&out);
+	if (fragment)
+		compile_strongswan(&out, tf);
+	else
+		compile_swanctl(&out, tf, &co);
+	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {
+		cmd_err("compile", "cannot write output");
+		rc = TC_EXIT_FAIL;
+	}
+	buf_free_secret(&out);
+	tunnel_file_free(tf);
+	return rc;
+}
