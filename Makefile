@@ -23,7 +23,7 @@ else
 Q := @
 endif
 
-.PHONY: all check unit fuzz bench demo install clean
+.PHONY: all deps test check unit fuzz bench demo install clean
 all: tunnelctl
 
 # normal build
@@ -73,10 +73,18 @@ fuzz: $(FUZZERS)
 check: tunnelctl unit fuzz
 	$(Q)tests/run.sh
 
+# README command 2: install what is missing, build, run every test
+deps:
+	$(Q)scripts/install-deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory check
+
 bench: tunnelctl
 	$(Q)for b in bench/*.sh; do bash $$b || exit 1; done
 
-demo: tunnelctl
+demo: deps
+	$(Q)$(MAKE) --no-print-directory tunnelctl
 	$(Q)lab/demo.sh
 
 install: tunnelctl
