@@ -24,6 +24,8 @@
 #define DOCTOR_GAVE_UP_SECS 300
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
+/* Lines within which a responder's unnamed first lines belong to the same new SA. */
+#define DOCTOR_SYNTH_NEAR 12
 
 const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
 	[DOCTOR_CONFIG_ERROR] = "config_error",
@@ -130,6 +132,7 @@ static const struct pattern {
 	{ "sending packet: from ", EV_SEND, false },
 	{ "received packet: from ", EV_RECV, false },
 	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
+	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
 	{ "giving up after * retransmits", EV_GIVE_UP, true },
 	{ "establishing IKE_SA failed, peer not responding", EV_NOT_RESPONDING, true },
 	{ "peer not responding, trying again", EV_TRY_AGAIN, true },
@@ -154,6 +157,7 @@ static const struct pattern {
 	{ "DH group * unacceptable, requesting ", EV_KE_REQUEST, true },
 	{ "key exchange method * unacceptable, requesting ", EV_KE_REQUEST, true },
 	{ "tried * shared key* but MAC mismatched", EV_PSK_MAC, true },
+	{ "invalid * payload length, decryption failed?", EV_PSK_MAC, true },
 	{ "no shared key found for ", EV_NO_PSK, true },
 	{ "looking for peer configs matching ", EV_PEER_CFG_LOOKUP, true },
 	{ "no matching peer config found", EV_NO_PEER_CFG, true },
@@ -197,6 +201,7 @@ static const struct pattern {
 	{ "invalid value for: ", EV_CONFIG_ERR, true },
 	{ "* not supported, * proposal", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
+	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
 	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
 	{ "* not supported, * failed", EV_UNSUPPORTED, true },
@@ -266,6 +271,7 @@ struct input {
 	char *label;
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
+	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
 	bool has_time;
 	int64_t last_time;
 };
@@ -1213,7 +1219,9 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		/* lines attributed to no SA can only tell about charon itself */
-		if (sa->id == 0 && rules[i].cls > DOCTOR_CERT_PROBLEM)
+		if (sa->id == 0 && rules[i].cls != DOCTOR_CONFIG_ERROR &&
+		    rules[i].cls != DOCTOR_KERNEL_FAILURE && rules[i].cls != DOCTOR_CERT_PROBLEM &&
+		    rules[i].cls != DOCTOR_UNSUPPORTED_ALGORITHM)
 			continue;
 		if (rules[i].match(sa)) {
 			r = &rules[i];
@@ -1320,13 +1328,26 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 		if (syn && !sa_find(d, input, id))
 			syn->id = id;
 	}
-	if (!id && ev == EV_RESP_START)
-		id = DOCTOR_SYNTH_ID + in->next_synth++;
-	if (id && thread_ok)
-		in->thread_sa[l->thread] = id;
-	if (!id && thread_ok)
-		id = in->thread_sa[l->thread];
-	return id;
+	/* without ike_name a responder's first lines name no SA: start a synthetic one at the
+	 * first of them, unless this thread started one a moment ago */
+	if (!id && (ev == EV_INIT_REQ || ev == EV_V1_REQ || ev == EV_IKE_CFG_LOOKUP ||
+		    ev == EV_RESP_START || ev == EV_NO_IKE_CFG)) {
+		unsigned cur = thread_ok ? in->thread_sa[l->thread] : 0;
+		struct sa *c = cur >= DOCTOR_SYNTH_ID ? sa_find(d, input, cur) : NULL;
+		if (c && d->seq - c->seq <= DOCTOR_SYNTH_NEAR)
+			id = cur;
+		else
+			id = DOCTOR_SYNTH_ID + in->next_synth++;
+	}
+	if (id) {
+		if (thread_ok)
+			in->thread_sa[l->thread] = id;
+		in->last_sa = id;
+		return id;
+	}
+	if (thread_ok && in->thread_sa[l->thread])
+		return in->thread_sa[l->thread];
+	return in->last_sa;
 }
 
 void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
@@ -1347,9 +1368,11 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	ev = classify(l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
-		/* still learn which SA a thread works on */
+		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
 			in->thread_sa[l->thread] = l->sa_id;
+		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
+			line_sa(d, in, input, l, ev, name);
 		return;
 	}
 	unsigned id = line_sa(d, in, input, l, ev, name);
