@@ -10,7 +10,7 @@ PACKAGES=(
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
 	strongswan-pki
 	# lab and tests
-	nftables iproute2 util-linux procps iputils-ping time
+	nftables iproute2 util-linux procps iputils-ping time jq
 )
 
 missing=()
