@@ -346,12 +346,11 @@ static int execute(struct apply_ctx *a)
 /* Undo what execute did, newest first, and put the old files back. */
 static void rollback(struct apply_ctx *a)
 {
-	/* the entry that failed may have half-happened (e.g. unload done, terminate not): undo it too */
-	size_t upto = a->done < a->plan.n ? a->done + 1 : a->plan.n;
 	struct buf keep = a->err;
 
+	/* the entry that failed did not happen: load-conn and unload-conn are all or nothing */
 	buf_init(&a->err);	/* failures during rollback are reported separately */
-	for (size_t i = upto; i-- > 0;) {
+	for (size_t i = a->done; i-- > 0;) {
 		const struct apply_change *c = &a->plan.v[i];
 		if (c->kind == APPLY_ADD && !c->old_conn)
 			unload_conn(a, c->name);
@@ -570,8 +569,10 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 		rc = TC_EXIT_FAIL;
 		goto out;
 	}
-	if (!a.json)
+	if (!a.json) {
 		plan_print(&a);
+		fflush(stdout);	/* the plan comes before any error about carrying it out */
+	}
 	if (dry)
 		goto out;
 
