@@ -11,6 +11,12 @@
 #include <string.h>
 
 #include "compile.h"
+#include "conf.h"
+
+/* Run from the repository root (tests/run.sh does). TC_UPDATE_GOLDEN=1 rewrites the goldens,
+ * which then need a review by hand before they are committed. */
+#define EXAMPLES_DIR "examples"
+#define GOLDEN_DIR "tests/data/compile"
 
 static char *prop_enc[] = { "aes128", "aes128gcm128" };
 static char *prop_hash[] = { "sha256" };
@@ -602,6 +608,72 @@ static void test_strongswan_fragment(void **state)
 	buf_free(&b);
 }
 
+/* Compile one tunnel file (model only: psk_file and certificate files are not read, so
+ * the goldens do not depend on this machine) and compare with, or rewrite, its golden. */
+static void golden_check(const char *conf, const char *golden, bool fragment)
+{
+	struct tc_errors errs = { 0 };
+	struct conf_tree *tree = conf_parse_file(conf, &errs);
+	struct tunnel_file *tf;
+	struct compile_opts o = { .show_secrets = false };
+	struct buf out, want;
+	int rc;
+
+	if (errs.n_errors)
+		fail_msg("%s:%u:%u: %s", errs.v[0].file, errs.v[0].line, errs.v[0].col, errs.v[0].msg);
+	tf = tunnel_from_tree(tree, &errs);
+	if (!tf)
+		fail_msg("%s:%u:%u: %s", errs.v[0].file, errs.v[0].line, errs.v[0].col, errs.v[0].msg);
+	buf_init(&out);
+	if (fragment)
+		compile_strongswan(&out, tf);
+	else
+		compile_swanctl(&out, tf, &o);
+	if (getenv("TC_UPDATE_GOLDEN")) {
+		assert_int_equal(file_write_atomic(golden, out.data, out.len, 0644), 0);
+	} else {
+		buf_init(&want);
+		rc = file_read_all(golden, TC_MAX_FILE_SIZE, &want);
+		if (rc != 0)
+			fail_msg("%s: missing golden (%s); make it with TC_UPDATE_GOLDEN=1 and review it",
+				 golden, strerror(-rc));
+		if (!str_eq(out.data, want.data))
+			fail_msg("%s differs from %s; got:\n%s", conf, golden, out.data);
+		buf_free(&want);
+	}
+	buf_free(&out);
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+}
+
+/* Every example compiles byte for byte to its reviewed golden. */
+static void test_golden_examples(void **state)
+{
+	DIR *d = opendir(EXAMPLES_DIR);
+	struct dirent *de;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char *conf, *golden;
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		conf = xasprintf("%s/%s", EXAMPLES_DIR, de->d_name);
+		golden = xasprintf("%s/%.*s.swanctl", GOLDEN_DIR, (int)(len - 5), de->d_name);
+		golden_check(conf, golden, false);
+		free(conf);
+		free(golden);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 8);
+	/* the fragment of the example that sets logging and retransmits */
+	golden_check(EXAMPLES_DIR "/bypass.conf", GOLDEN_DIR "/bypass.strongswan", true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_comment_cannot_break_out),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_strongswan_fragment),
+		cmocka_unit_test(test_golden_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
