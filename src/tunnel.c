@@ -1140,21 +1140,27 @@ static void resolve_selector(char **sel, struct tunnel_pos pos, bool v6, struct 
 	err_pos(errs, pos, "interface '%s' has no %s address on this machine", *sel, v6 ? "IPv6" : "IPv4");
 }
 
-/* Make a relative path relative to the directory of the file that named it, as includes are. */
+/* Make a relative path absolute, relative to the directory of the file that named it (as
+ * includes are), so generated configs never depend on the current directory. */
 static void resolve_path(const struct tunnel_file *tf, const struct tunnel_phase1 *p1, const char *key, char **path)
 {
 	struct tunnel_pos pos;
 	const char *slash;
+	char *dir, *real;
 
 	if (!*path || (*path)[0] == '/')
 		return;
 	pos = key_pos(tf, p1, key);
 	slash = strrchr(pos.file, '/');
-	if (!slash)
-		return;
-	char *abs = xasprintf("%.*s/%s", (int)(slash - pos.file), pos.file, *path);
-	free(*path);
-	*path = abs;
+	dir = slash ? xstrndup(pos.file, (size_t)(slash - pos.file)) : xstrdup(".");
+	real = realpath(*dir ? dir : "/", NULL);
+	if (real) {
+		char *abs = xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, *path);
+		free(*path);
+		*path = abs;
+		free(real);
+	}
+	free(dir);
 }
 
 int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)
@@ -1230,6 +1236,11 @@ static bool cidr_overlap(const char *x, const char *y)
 	return true;
 }
 
+static bool is_default_route(const char *sel)
+{
+	return strcmp(sel, "0.0.0.0/0") == 0 || strcmp(sel, "::/0") == 0;
+}
+
 static void warn_p1(const struct tunnel_file *tf, size_t idx, struct tc_errors *errs)
 {
 	const struct tunnel_phase1 *p1 = &tf->p1[idx];
@@ -1274,10 +1285,13 @@ static void warn_p1(const struct tunnel_file *tf, size_t idx, struct tc_errors *
 		}
 		if (p2->pfs_group && proposal_dh_weak(p2->pfs_group))
 			warn_pos(errs, &p2->pos, "phase 2 %u: weak PFS group %u", p2->reqid, p2->pfs_group);
-		for (size_t k = 0; p2->local && k < tf->global.n_bypass; k++)
-			if (cidr_overlap(p2->local, tf->global.bypass_networks[k]))
-				warn_pos(errs, &p2->pos, "phase 2 %u: local %s overlaps bypass network %s, whose traffic never enters a tunnel",
-					 p2->reqid, p2->local, tf->global.bypass_networks[k]);
+		/* a bypass takes traffic inside its network out of the tunnel: a mistake unless the
+		 * phase 2 is a full tunnel (remote = default route), which is what bypass is for */
+		for (size_t k = 0; p2->local && p2->remote && k < tf->global.n_bypass; k++)
+			if (cidr_overlap(p2->local, tf->global.bypass_networks[k]) &&
+			    cidr_overlap(p2->remote, tf->global.bypass_networks[k]) && !is_default_route(p2->remote))
+				warn_pos(errs, &p2->pos, "phase 2 %u: %s to %s overlaps bypass network %s, whose traffic never enters a tunnel",
+					 p2->reqid, p2->local, p2->remote, tf->global.bypass_networks[k]);
 		if (p2->mode == TUNNEL_MODE_VTI && p1->start_action == TUNNEL_ACTION_TRAP)
 			warn_pos(errs, &p2->pos, "phase 2 %u: VTI has no policies to trap; start_action trap is replaced by start",
 				 p2->reqid);

@@ -264,7 +264,7 @@ static void test_warnings(void **state)
 				       "    close_action = start\n    start_action = trap\n"	/* 10-11 */
 				       "    proposals {\n      1 {\n        encryption = 3des\n        hash = md5\n        dh_group = 2\n      }\n    }\n"	/* 12-18 */
 				       "    phase2 {\n"						/* 19 */
-				       "      3 {\n        local = 10.1.0.0/16\n        remote = 10.2.0.0/24\n        ping_host = 10.3.0.1\n      }\n"	/* 20-24 */
+				       "      3 {\n        local = 10.1.0.0/16\n        remote = 10.1.0.0/23\n        ping_host = 10.3.0.1\n      }\n"	/* 20-24 */
 				       "      4 {\n        mode = vti\n        local = 169.254.0.1/30\n        remote = 169.254.0.2/30\n      }\n"	/* 25-29 */
 				       "    }\n  }\n"						/* 30-31 */
 				       "  2 {\n    remote_gateway = 192.0.2.1\n    psk = 0123456789abcdefXYZ\n  }\n"	/* 32-35 */
