@@ -609,41 +609,66 @@ static void test_strongswan_fragment(void **state)
 }
 
 /* Compile one tunnel file (model only: psk_file and certificate files are not read, so
- * the goldens do not depend on this machine) and compare with, or rewrite, its golden. */
-static void golden_check(const char *conf, const char *golden, bool fragment)
+ * the goldens do not depend on this machine) and compare with, or rewrite, its golden.
+ * Returns a message on failure (caller frees), after freeing everything else, so a failed
+ * comparison does not also show up as leaks. */
+static char *golden_check(const char *conf, const char *golden, bool fragment)
 {
 	struct tc_errors errs = { 0 };
 	struct conf_tree *tree = conf_parse_file(conf, &errs);
-	struct tunnel_file *tf;
+	struct tunnel_file *tf = NULL;
 	struct compile_opts o = { .show_secrets = false };
 	struct buf out, want;
+	char *msg = NULL;
 	int rc;
 
-	if (errs.n_errors)
-		fail_msg("%s:%u:%u: %s", errs.v[0].file, errs.v[0].line, errs.v[0].col, errs.v[0].msg);
+	buf_init(&out);
+	buf_init(&want);
+	if (errs.n_errors) {
+		conf_tree_free(tree);
+		goto bad_input;
+	}
 	tf = tunnel_from_tree(tree, &errs);
 	if (!tf)
-		fail_msg("%s:%u:%u: %s", errs.v[0].file, errs.v[0].line, errs.v[0].col, errs.v[0].msg);
-	buf_init(&out);
+		goto bad_input;
 	if (fragment)
 		compile_strongswan(&out, tf);
 	else
 		compile_swanctl(&out, tf, &o);
 	if (getenv("TC_UPDATE_GOLDEN")) {
-		assert_int_equal(file_write_atomic(golden, out.data, out.len, 0644), 0);
+		rc = file_write_atomic(golden, out.data, out.len, 0644);
+		if (rc)
+			msg = xasprintf("%s: %s", golden, strerror(-rc));
 	} else {
-		buf_init(&want);
 		rc = file_read_all(golden, TC_MAX_FILE_SIZE, &want);
-		if (rc != 0)
-			fail_msg("%s: missing golden (%s); make it with TC_UPDATE_GOLDEN=1 and review it",
-				 golden, strerror(-rc));
-		if (!str_eq(out.data, want.data))
-			fail_msg("%s differs from %s; got:\n%s", conf, golden, out.data);
-		buf_free(&want);
+		if (rc)
+			msg = xasprintf("%s: missing golden (%s); make it with TC_UPDATE_GOLDEN=1 and review it",
+					golden, strerror(-rc));
+		else if (!str_eq(out.data, want.data))
+			msg = xasprintf("%s differs from %s; got:\n%s", conf, golden, out.data);
 	}
+	goto out;
+bad_input:
+	msg = xasprintf("%s:%u:%u: %s", errs.v[0].file, errs.v[0].line, errs.v[0].col, errs.v[0].msg);
+out:
 	buf_free(&out);
+	buf_free(&want);
 	tunnel_file_free(tf);
 	tc_errors_free(&errs);
+	return msg;
+}
+
+/* Fail with msg (freed first) when golden_check reported a problem. */
+static void golden_assert(char *msg)
+{
+	char copy[512];
+
+	if (!msg)
+		return;
+	print_message("%s\n", msg);
+	snprintf(copy, sizeof(copy), "%s", msg);
+	free(msg);
+	fail_msg("%.200s", copy);
 }
 
 /* Every example compiles byte for byte to its reviewed golden. */
@@ -652,6 +677,7 @@ static void test_golden_examples(void **state)
 	DIR *d = opendir(EXAMPLES_DIR);
 	struct dirent *de;
 	size_t n = 0;
+	char *msg;
 
 	(void)state;
 	assert_non_null(d);
@@ -663,15 +689,19 @@ static void test_golden_examples(void **state)
 			continue;
 		conf = xasprintf("%s/%s", EXAMPLES_DIR, de->d_name);
 		golden = xasprintf("%s/%.*s.swanctl", GOLDEN_DIR, (int)(len - 5), de->d_name);
-		golden_check(conf, golden, false);
+		msg = golden_check(conf, golden, false);
 		free(conf);
 		free(golden);
+		if (msg) {
+			closedir(d);
+			golden_assert(msg);
+		}
 		n++;
 	}
 	closedir(d);
 	assert_true(n >= 8);
 	/* the fragment of the example that sets logging and retransmits */
-	golden_check(EXAMPLES_DIR "/bypass.conf", GOLDEN_DIR "/bypass.strongswan", true);
+	golden_assert(golden_check(EXAMPLES_DIR "/bypass.conf", GOLDEN_DIR "/bypass.strongswan", true));
 }
 
 int main(void)
