@@ -165,7 +165,11 @@ expect_child_tokens() {
 step "start charon in netns $NS"
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
+# the fragment compile --strongswan writes, with its file log moved into $WORK
+"$TC" compile --strongswan -c examples/bypass.conf >"$WORK/fragment.conf"
+grep -q '^charon {' "$WORK/fragment.conf" || die "fragment has no charon section"
 cat >"$WORK/strongswan.conf" <<EOF
+include $WORK/fragment.conf
 charon {
 	load_modular = yes
 	install_routes = no
@@ -179,6 +183,9 @@ charon {
 		}
 	}
 	filelog {
+		tunnelctl {
+			path = $WORK/fragment.log
+		}
 		lab {
 			path = $LOG
 			flush_line = yes
@@ -220,6 +227,12 @@ if grep -lq '^[[:space:]]*auth[[:space:]]*=[[:space:]]*cert' "$WORK"/ex/*.conf; 
 		done
 	)
 fi
+
+step "charon runs with the compiled fragment: its file log has timestamps and IKE names"
+swanctl --stats --uri "$URI" >/dev/null
+[ -s "$WORK/fragment.log" ] || die "the fragment's file log stays empty"
+grep -Eq '^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]+\[[A-Z]+\]' "$WORK/fragment.log" ||
+	die "the fragment's time_format is not in effect"
 
 checked=0
 for conf in "$WORK"/ex/*.conf; do
