@@ -755,6 +755,7 @@ main() {
 		--) args+=("$@"); break ;;
 		--name) LAB_NAME=${2:?--name needs a value}; shift ;;
 		--name=*) LAB_NAME=${1#--name=} ;;
+		-h | --help) usage; exit 0 ;;
 		*) args+=("$1") ;;
 		esac
 		shift
