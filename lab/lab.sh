@@ -299,7 +299,15 @@ charon {
 # what tunnelctl generates (tunnelctl compile --strongswan), at the lab's out dir
 include /run/out/etc/strongswan.d/*.conf
 include /run/out/etc/strongswan.d/charon/*.conf
+# lab-only overrides for this side (TUNNELCTL_LAB_STRONGSWAN_A/_B at `lab up`)
+include /run/lab-extra.conf
 EOF
+	local extra_var=TUNNELCTL_LAB_STRONGSWAN_${1^^}
+	if [ -n "${!extra_var:-}" ]; then
+		cp "${!extra_var}" "$d/run/lab-extra.conf"
+	else
+		: >"$d/run/lab-extra.conf"
+	fi
 }
 
 # The generated strongswan.conf fragment, written before charon starts so its first start
@@ -747,6 +755,7 @@ main() {
 		--) args+=("$@"); break ;;
 		--name) LAB_NAME=${2:?--name needs a value}; shift ;;
 		--name=*) LAB_NAME=${1#--name=} ;;
+		-h | --help) usage; exit 0 ;;
 		*) args+=("$1") ;;
 		esac
 		shift
