@@ -16,6 +16,7 @@ static const struct {
 	{ "list", cmd_list, "list configured phase 1 and phase 2 entries" },
 	{ "apply", cmd_apply, "load the tunnel file into charon, only what changed, with rollback" },
 	{ "lab", cmd_lab, "two gateways on this machine: try tunnel files, inject faults" },
+	{ "doctor", cmd_doctor, "name the root cause of failing tunnels from charon logs" },
 };
 
 static void usage(FILE *f)
