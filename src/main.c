@@ -14,6 +14,7 @@ static const struct {
 	{ "check", cmd_check, "validate the tunnel file" },
 	{ "compile", cmd_compile, "print the generated swanctl.conf" },
 	{ "list", cmd_list, "list configured phase 1 and phase 2 entries" },
+	{ "firewall", cmd_firewall, "show, apply or remove the nftables rules for the peers" },
 };
 
 static void usage(FILE *f)
