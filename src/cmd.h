@@ -32,6 +32,7 @@ int cmd_list(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx);
 
 /* Shared helpers for commands (cmd.c). */
 struct tc_errors;

@@ -17,6 +17,7 @@ static const struct {
 	{ "apply", cmd_apply, "load the tunnel file into charon, only what changed, with rollback" },
 	{ "lab", cmd_lab, "two gateways on this machine: try tunnel files, inject faults" },
 	{ "doctor", cmd_doctor, "name the root cause of failing tunnels from charon logs" },
+	{ "firewall", cmd_firewall, "show, apply or remove the nftables rules for the peers" },
 };
 
 static void usage(FILE *f)
