@@ -75,7 +75,7 @@ struct apply_ctx {
 	size_t n_loaded;
 	struct apply_plan plan;
 	size_t done;		/* plan entries carried out, for rollback */
-	size_t secrets_done;	/* secrets_changed entries loaded */
+	size_t secrets_done;	/* sections of the new secrets section loaded */
 	bool files_written;
 	struct buf err;		/* the first failure, for the message */
 	bool json;
@@ -323,9 +323,12 @@ static int get_loaded(struct apply_ctx *a)
  * changes and additions in plan order, then removed secrets. */
 static int execute(struct apply_ctx *a)
 {
-	for (; a->secrets_done < a->plan.n_secrets_changed; a->secrets_done++) {
-		const char *id = a->plan.secrets_changed[a->secrets_done];
-		if (load_secret(a, secret_section(a->new_tree, id)) != 0)
+	/* every secret, not only changed ones: a charon that restarted has none, and
+	 * load-shared of an unchanged secret is harmless */
+	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
+	for (; secrets && a->secrets_done < secrets->n_child; a->secrets_done++) {
+		const struct conf_node *sec = secrets->child[a->secrets_done];
+		if (sec->type == CONF_SECTION && load_secret(a, sec) != 0)
 			return -1;
 	}
 	for (; a->done < a->plan.n; a->done++) {
@@ -357,8 +360,9 @@ static void rollback(struct apply_ctx *a)
 		else if (c->old_conn)
 			load_conn(a, c->old_conn);
 	}
-	for (size_t i = 0; i < a->secrets_done && i < a->plan.n_secrets_changed; i++) {
-		const char *id = a->plan.secrets_changed[i];
+	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
+	for (size_t i = 0; secrets && i < a->secrets_done && i < secrets->n_child; i++) {
+		const char *id = secrets->child[i]->name;
 		const struct conf_node *old = secret_section(a->old_tree, id);
 		if (old)
 			load_secret(a, old);
