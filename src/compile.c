@@ -36,14 +36,16 @@ struct emit {
 
 static void emit_indent(struct emit *e)
 {
-	for (unsigned i = 0; i < e->depth; i++)
-		buf_addc(e->b, '\t');
+	static const char tabs[] = "\t\t\t\t\t\t\t\t";
+
+	buf_add(e->b, tabs, e->depth < sizeof(tabs) - 1 ? e->depth : sizeof(tabs) - 1);
 }
 
 static void emit_open(struct emit *e, const char *name)
 {
 	emit_indent(e);
-	buf_printf(e->b, "%s {\n", name);
+	buf_adds(e->b, name);
+	buf_adds(e->b, " {\n");
 	e->depth++;
 }
 
@@ -91,7 +93,8 @@ static void emit_value(struct buf *b, const char *s)
 static void emit_kv(struct emit *e, const char *key, const char *value)
 {
 	emit_indent(e);
-	buf_printf(e->b, "%s = ", key);
+	buf_adds(e->b, key);
+	buf_adds(e->b, " = ");
 	emit_value(e->b, value);
 	buf_addc(e->b, '\n');
 }
@@ -104,7 +107,8 @@ static void emit_kvf(struct emit *e, const char *key, const char *fmt, ...)
 	va_list ap;
 
 	emit_indent(e);
-	buf_printf(e->b, "%s = ", key);
+	buf_adds(e->b, key);
+	buf_adds(e->b, " = ");
 	va_start(ap, fmt);
 	buf_vprintf(e->b, fmt, ap);
 	va_end(ap);
@@ -113,7 +117,10 @@ static void emit_kvf(struct emit *e, const char *key, const char *fmt, ...)
 
 static void emit_duration(struct emit *e, const char *key, unsigned long long seconds)
 {
-	emit_kvf(e, key, "%llus", seconds);
+	char num[32];
+
+	snprintf(num, sizeof(num), "%llus", seconds);
+	emit_kv(e, key, num);
 }
 
 static const char *yes_no(bool v)
