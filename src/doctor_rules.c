@@ -106,6 +106,9 @@ enum ev {
 	EV_DESTROYING,		/* IKE_SA x[n] state change: ... => DESTROYING */
 	EV_CONFIG_ERR,		/* loading connection 'x' failed, ... */
 	EV_UNSUPPORTED,		/* algorithm not available in this charon */
+	EV_READY,		/* charon started or a connection was loaded */
+	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
+	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
 	EV_COUNT
 };
 
@@ -203,6 +206,11 @@ static const struct pattern {
 	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
 	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
+	{ "* unsupported * algorithm", EV_UNSUPPORTED, true },
+	{ "Starting IKE charon daemon", EV_READY, false },
+	{ "added vici connection: ", EV_READY, false },
+	{ " conn *:", EV_CONN_DUMP, false },
+	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
 	{ "* not supported, * failed", EV_UNSUPPORTED, true },
 };
@@ -267,8 +275,19 @@ struct tunnel {
 	bool gave_up_after_up;	/* the latest attempt gave up after the tunnel had been up */
 };
 
+/* A configured peer address and its connection name, from charon's config dump. */
+struct peer_name {
+	char host[DOCTOR_HOST_MAX];
+	char name[DOCTOR_NAME_MAX];
+};
+
 struct input {
 	char *label;
+	struct peer_name *peers;	/* at most DOCTOR_MAX_TUNNELS */
+	size_t n_peers;
+	char dump_conn[DOCTOR_NAME_MAX];	/* connection whose dump is being logged */
+	bool has_ready;
+	int64_t ready_time;	/* last charon start or connection load */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
 	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
@@ -1231,6 +1250,10 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	if (!r)
 		goto out;
 
+	const struct input *in = &d->inputs[sa->input];
+	for (size_t i = 0; !sa->name[0] && sa->remote[0] && i < in->n_peers; i++)
+		if (strcmp(in->peers[i].host, sa->remote) == 0)
+			snprintf(sa->name, sizeof(sa->name), "%s", in->peers[i].name);
 	if (sa->name[0]) {
 		snprintf(tname, sizeof(tname), "%s", sa->name);
 	} else if (sa->remote[0]) {
@@ -1350,6 +1373,27 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 	return in->last_sa;
 }
 
+/* Events about charon itself: started, loaded a connection, its config dump. */
+static void note_input(struct input *in, enum ev ev, const struct doctor_line *l)
+{
+	const char *end = l->msg + l->msg_len;
+
+	if (ev == EV_READY && l->has_time) {
+		in->has_ready = true;
+		in->ready_time = l->time;
+	} else if (ev == EV_CONN_DUMP) {
+		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
+	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
+		struct peer_name *p;
+		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
+		p = &in->peers[in->n_peers];
+		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
+		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
+		if (p->host[0] && p->host[0] != '%')
+			in->n_peers++;
+	}
+}
+
 void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		 const struct doctor_line *l, const char *raw, size_t raw_len)
 {
@@ -1373,6 +1417,10 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 			in->thread_sa[l->thread] = l->sa_id;
 		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
 			line_sa(d, in, input, l, ev, name);
+		return;
+	}
+	if (ev == EV_READY || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+		note_input(in, ev, l);
 		return;
 	}
 	unsigned id = line_sa(d, in, input, l, ev, name);
@@ -1428,7 +1476,12 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 
 	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || t->give_up_time == INT64_MIN)
 		return;
-	if (!long_silence && !t->gave_up_after_up)
+	bool peer_back = false;
+	for (size_t i = 0; i < d->n_inputs && t->give_up_time != INT64_MIN; i++)
+		if (i != t->input && d->inputs[i].has_ready &&
+		    d->inputs[i].ready_time >= t->give_up_time)
+			peer_back = true;
+	if (!long_silence && !t->gave_up_after_up && !peer_back)
 		return;
 	struct buf b;
 	buf_init(&b);
@@ -1539,8 +1592,10 @@ void doctor_free(struct doctor *d)
 		verdict_clear(&d->tunnels[i].v);
 	for (size_t i = 0; i < d->n_out; i++)
 		verdict_clear(&d->out[i]);
-	for (size_t i = 0; i < d->n_inputs; i++)
+	for (size_t i = 0; i < d->n_inputs; i++) {
 		free(d->inputs[i].label);
+		free(d->inputs[i].peers);
+	}
 	free(d->inputs);
 	free(d->tunnels);
 	free(d->out);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,64 @@ static void test_manifest(void **state)
 	fclose(m);
 	print_message("%u corpus cases\n", cases);
 	assert_true(cases >= 40);
+	assert_int_equal(failures, 0);
+}
+
+/* The lab's scenario generator (tests/data/scenarios/CLASS/expected: class=, tunnel=,
+ * logs=a.log+b.log): each gets its class for its tunnel, with real evidence lines. */
+static void test_lab_scenarios(void **state)
+{
+	static const char *const dir = "tests/data/scenarios/";
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	unsigned cases = 0, failures = 0;
+	(void)state;
+
+	assert_non_null(dh);
+	while ((de = readdir(dh))) {
+		const char *name = de->d_name;
+		if (name[0] == '.')
+			continue;
+		char *path = xasprintf("%s%s/expected", dir, name), *line = NULL;
+		char cls[64] = "", tunnel[64] = "", logs[256] = "";
+		size_t cap = 0;
+		FILE *f = fopen(path, "r");
+		free(path);
+		if (!f)
+			continue;
+		while (getline(&line, &cap, f) >= 0) {
+			sscanf(line, "class=%63s", cls);
+			sscanf(line, "tunnel=%63s", tunnel);
+			sscanf(line, "logs=%255s", logs);
+		}
+		free(line);
+		fclose(f);
+		assert_true(cls[0] && tunnel[0] && logs[0]);
+
+		char *files[MAX_CASE_FILES], *save = NULL;
+		size_t n_files = 0, n;
+		for (char *t = strtok_r(logs, "+", &save); t && n_files < MAX_CASE_FILES;
+		     t = strtok_r(NULL, "+", &save))
+			files[n_files++] = xasprintf("%s%s/%s", dir, name, t);
+		const struct doctor_verdict *v;
+		struct doctor *d = run(files, n_files, &v, &n);
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(v[i].tunnel, tunnel) == 0 &&
+				 strcmp(doctor_class_names[v[i].cls], cls) == 0;
+		if (!found) {
+			print_message("scenario %s: expected %s for %s\n", name, cls, tunnel);
+			failures++;
+		}
+		assert_evidence_real(d, v, n);
+		doctor_free(d);
+		for (size_t i = 0; i < n_files; i++)
+			free(files[i]);
+		cases++;
+	}
+	closedir(dh);
+	print_message("%u lab scenarios\n", cases);
+	assert_true(cases >= 10);
 	assert_int_equal(failures, 0);
 }
 
@@ -278,6 +337,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_lab_scenarios),
 		cmocka_unit_test(test_newest_first),
 		cmocka_unit_test(test_junk_tolerated),
 		cmocka_unit_test(test_input_errors),
