@@ -146,6 +146,7 @@ static const struct pattern {
 	{ "received proposals unacceptable", EV_PROPS_REJECTED, true },
 	{ "no acceptable proposal found", EV_PROPS_REJECTED, true },
 	{ "no matching proposal found", EV_PROPS_REJECTED, true },
+	{ "no proposal found", EV_PROPS_REJECTED, true },
 	{ "received NO_PROPOSAL_CHOSEN *notify", EV_N_NO_PROP, true },
 	{ "received NO_PROPOSAL_CHOSEN error notify", EV_N_NO_PROP, true },
 	{ "received AUTHENTICATION_FAILED *notify", EV_N_AUTH_FAILED, true },
@@ -770,7 +771,7 @@ static unsigned prop_diff(const struct prop *r, const struct prop *c, bool ignor
 	return mask;
 }
 
-static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t)
+static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t, bool child)
 {
 	bool any = false;
 	for (size_t i = 0; i < pr->n; i++) {
@@ -780,7 +781,7 @@ static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t)
 		any = true;
 	}
 	if (!any)
-		buf_adds(b, t == XF_KE ? "none (no PFS)" : "none");
+		buf_adds(b, t == XF_KE && child ? "none (no PFS)" : "none");
 }
 
 static void prop_str(struct buf *b, const struct prop *pr)
@@ -814,6 +815,7 @@ static unsigned props_compare(const struct slot *recv, const struct slot *conf, 
 	if (best == ~0u || best == 0)
 		return 0;
 	if (why) {
+		bool child = !strstr(slot_msg(recv), "IKE:");
 		buf_adds(why, "the initiator offers ");
 		prop_str(why, &r[bi]);
 		buf_adds(why, ", the responder accepts only ");
@@ -824,9 +826,9 @@ static unsigned props_compare(const struct slot *recv, const struct slot *conf, 
 			if (!(best & (1u << t)))
 				continue;
 			buf_printf(why, "%s %s (", first ? "" : ",", xf_names[t]);
-			prop_type_str(why, &r[bi], (enum xf)t);
+			prop_type_str(why, &r[bi], (enum xf)t, child);
 			buf_adds(why, " vs ");
-			prop_type_str(why, &c[bj], (enum xf)t);
+			prop_type_str(why, &c[bj], (enum xf)t, child);
 			buf_adds(why, ")");
 			first = false;
 		}
