@@ -106,7 +106,8 @@ enum ev {
 	EV_DESTROYING,		/* IKE_SA x[n] state change: ... => DESTROYING */
 	EV_CONFIG_ERR,		/* loading connection 'x' failed, ... */
 	EV_UNSUPPORTED,		/* algorithm not available in this charon */
-	EV_READY,		/* charon started or a connection was loaded */
+	EV_READY,		/* a connection was loaded */
+	EV_CHARON_START,	/* charon (re)started: its SAs and unique ids are gone */
 	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
 	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
 	EV_COUNT
@@ -207,7 +208,7 @@ static const struct pattern {
 	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
 	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
 	{ "failed to create ESP context: unsupported ", EV_UNSUPPORTED, true },
-	{ "Starting IKE charon daemon", EV_READY, false },
+	{ "Starting IKE charon daemon", EV_CHARON_START, false },
 	{ "added vici connection: ", EV_READY, false },
 	{ " conn *:", EV_CONN_DUMP, false },
 	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
@@ -1416,7 +1417,7 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 {
 	const char *end = l->msg + l->msg_len;
 
-	if (ev == EV_READY && l->has_time) {
+	if ((ev == EV_READY || ev == EV_CHARON_START) && l->has_time) {
 		in->has_ready = true;
 		in->ready_time = l->time;
 	} else if (ev == EV_CONN_DUMP) {
@@ -1457,7 +1458,16 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 			line_sa(d, in, input, l, ev, name);
 		return;
 	}
-	if (ev == EV_READY || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+	if (ev == EV_CHARON_START) {
+		/* a restarted charon counts unique ids from 1 again: judge what the old one had */
+		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
+			if (d->sas[i].used && d->sas[i].input == input)
+				sa_judge_and_fold(d, &d->sas[i]);
+		memset(in->thread_sa, 0, sizeof(in->thread_sa));
+		in->last_sa = 0;
+		d->last = NULL;
+	}
+	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
 		note_input(in, ev, l);
 		return;
 	}
