@@ -93,6 +93,7 @@ enum ev {
 	EV_AUTH_OK,		/* authentication of 'ID' with ... successful */
 	EV_AUTH_BAD,		/* signature / authentication verification failed */
 	EV_CERT,		/* certificate, CA or private key problems */
+	EV_CERT_VALIDITY,	/* subject certificate invalid (valid from X to Y) */
 	EV_TS_REJECT,		/* traffic selectors ... unacceptable / no matching CHILD_SA config */
 	EV_TS_SELECT,		/*  config: C, received: R => match: M */
 	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
@@ -173,8 +174,10 @@ static const struct pattern {
 	{ "no trusted * public key found for ", EV_CERT, true },
 	{ "no issuer certificate found for ", EV_CERT, true },
 	{ "no private key found for ", EV_CERT, true },
-	{ "peer certificate invalid (valid from ", EV_CERT, true },
-	{ "certificate invalid (valid from ", EV_CERT, true },
+	{ "peer certificate invalid (valid from ", EV_CERT_VALIDITY, true },
+	{ "subject certificate invalid (valid from ", EV_CERT_VALIDITY, true },
+	{ "issuer certificate invalid (valid from ", EV_CERT_VALIDITY, true },
+	{ "certificate invalid (valid from ", EV_CERT_VALIDITY, true },
 	{ "certificate was revoked", EV_CERT, true },
 	{ "constraint check failed: ", EV_CERT, true },
 	{ "no end entity certificate", EV_CERT, true },
@@ -892,7 +895,7 @@ static unsigned esp_diff(const struct sa *sa)
 static bool m_config(const struct sa *sa) { return SEEN(sa, EV_CONFIG_ERR); }
 static bool m_unsupported(const struct sa *sa) { return SEEN(sa, EV_UNSUPPORTED) || SEEN(sa, EV_KERNEL_ALG); }
 static bool m_kernel(const struct sa *sa) { return SEEN(sa, EV_KERNEL); }
-static bool m_cert(const struct sa *sa) { return SEEN(sa, EV_CERT); }
+static bool m_cert(const struct sa *sa) { return SEEN(sa, EV_CERT) || SEEN(sa, EV_CERT_VALIDITY); }
 static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
 static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
 static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
@@ -974,7 +977,10 @@ static void x_ids(const struct sa *sa, struct buf *b)
 }
 
 static void x_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_PSK_MAC); }
-static void x_cert(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_CERT); }
+static void x_cert(const struct sa *sa, struct buf *b)
+{
+	x_quote(sa, b, SEEN(sa, EV_CERT_VALIDITY) ? EV_CERT_VALIDITY : EV_CERT);
+}
 static void x_kernel(const struct sa *sa, struct buf *b)
 {
 	x_quote(sa, b, SEEN(sa, EV_KERNEL_ALG) ? EV_KERNEL_ALG : EV_KERNEL);
@@ -1037,7 +1043,7 @@ static const struct rule rules[] = {
 	  "IKE negotiated, but installing the IPsec SA or policy in the kernel failed.", x_kernel,
 	  "load the kernel's XFRM/ESP modules (xfrm_user, esp4, esp6) or charon's kernel-libipsec "
 	  "plugin; not a tunnel-file key (pfSense: System > Advanced > Networking / IPsec > Advanced)" },
-	{ DOCTOR_CERT_PROBLEM, 85, m_cert, { EV_CERT, EV_N_AUTH_FAILED },
+	{ DOCTOR_CERT_PROBLEM, 85, m_cert, { EV_CERT_VALIDITY, EV_CERT, EV_N_AUTH_FAILED },
 	  "a certificate, CA or private key is missing, untrusted or expired.", x_cert,
 	  "tunnels.{N}.auth = cert: install the peer's CA and our certificate/key, check validity "
 	  "dates (pfSense: Phase 1 > My Certificate / Peer Certificate Authority)" },
