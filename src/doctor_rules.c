@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doctor_props.h"
 #include "doctor_rules.h"
 #include "naming.h"
-#include "proposal.h"
 #include "util.h"
 
 /* Charon thread numbers we map to IKE SAs (lines without <name|id>). */
@@ -572,8 +572,8 @@ static unsigned port_after(const char *p, const char *end)
 }
 
 /* What one event tells about its SA. */
-static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const struct doctor_line *l,
-		    int64_t now, bool has_now)
+static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_t now,
+		    bool has_now)
 {
 	const char *end = msg + n, *p;
 
@@ -700,189 +700,6 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const 
 	default:
 		break;
 	}
-	(void)l;
-}
-
-/* ---- proposals, transform by transform ---- */
-
-enum xf { XF_ENC, XF_INTEG, XF_PRF, XF_KE, XF_ESN, XF_COUNT };
-static const char *const xf_names[XF_COUNT] = { "encryption", "integrity", "PRF", "DH group",
-						"ESN" };
-
-#define PROP_MAX 16
-#define PROP_TOK_MAX 24
-
-struct prop {
-	const char *tok[PROP_TOK_MAX];
-	size_t len[PROP_TOK_MAX];
-	enum xf type[PROP_TOK_MAX];
-	size_t n;
-};
-
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t m = strlen(p);
-	return n >= m && memcmp(s, p, m) == 0;
-}
-
-static enum xf xf_type(const char *t, size_t n)
-{
-	static const char *const ke[] = { "MODP_", "ECP_", "CURVE_", "NTRU_", "NEWHOPE", "ML_KEM",
-					  "KE1_", "KE2_", "KE3_", "KE4_", "KE5_", "KE6_", "KE7_",
-					  "X25519", "X448", "FRODO", "KYBER", "BIKE", "HQC" };
-	if (starts(t, n, "PRF_"))
-		return XF_PRF;
-	for (size_t i = 0; i < ARRAY_SIZE(ke); i++)
-		if (starts(t, n, ke[i]))
-			return XF_KE;
-	if (starts(t, n, "NO_EXT_SEQ") || starts(t, n, "EXT_SEQ"))
-		return XF_ESN;
-	if (starts(t, n, "HMAC_") || memmem(t, n, "XCBC", 4) || memmem(t, n, "CMAC", 4) ||
-	    (starts(t, n, "AES_GMAC") && n > 8))
-		return XF_INTEG;
-	return XF_ENC;
-}
-
-/* Parse "IKE:A/B/C, IKE:D/E" (after "proposals: ") into props; returns the count. */
-static size_t props_parse(const char *msg, struct prop *out, size_t max)
-{
-	const char *p = strstr(msg, "proposals: ");
-	size_t n = 0;
-
-	if (!p)
-		return 0;
-	p += 11;
-	while (*p && n < max) {
-		struct prop *pr = &out[n];
-		const char *colon = strchr(p, ':'), *comma = strstr(p, ", ");
-		const char *pend = comma ? comma : p + strlen(p);
-		memset(pr, 0, sizeof(*pr));
-		if (colon && colon < pend)
-			p = colon + 1;
-		while (p < pend && pr->n < PROP_TOK_MAX) {
-			const char *slash = memchr(p, '/', (size_t)(pend - p));
-			const char *tend = slash ? slash : pend;
-			if (tend > p) {
-				pr->tok[pr->n] = p;
-				pr->len[pr->n] = (size_t)(tend - p);
-				pr->type[pr->n] = xf_type(p, (size_t)(tend - p));
-				pr->n++;
-			}
-			p = slash ? slash + 1 : pend;
-		}
-		n++;
-		if (!comma)
-			break;
-		p = comma + 2;
-	}
-	return n;
-}
-
-static bool prop_has(const struct prop *pr, enum xf t, const char *tok, size_t len)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		if (pr->type[i] == t && pr->len[i] == len && memcmp(pr->tok[i], tok, len) == 0)
-			return true;
-	return false;
-}
-
-static bool prop_any(const struct prop *pr, enum xf t)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		if (pr->type[i] == t)
-			return true;
-	return false;
-}
-
-/* Transform types (bit per enum xf) in which r and c have nothing in common. With
- * ignore_ke, a proposal without KE (a CHILD_SA in IKE_AUTH: no PFS there) matches any. */
-static unsigned prop_diff(const struct prop *r, const struct prop *c, bool ignore_ke)
-{
-	unsigned mask = 0;
-
-	for (int t = 0; t < XF_COUNT; t++) {
-		bool rr = prop_any(r, (enum xf)t), cc = prop_any(c, (enum xf)t), common = false;
-		if (!rr && !cc)
-			continue;
-		if (t == XF_KE && ignore_ke && (!rr || !cc))
-			continue;
-		for (size_t i = 0; i < r->n && !common; i++)
-			common = r->type[i] == (enum xf)t && prop_has(c, (enum xf)t, r->tok[i], r->len[i]);
-		if (!common)
-			mask |= 1u << t;
-	}
-	return mask;
-}
-
-static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t, bool child)
-{
-	bool any = false;
-	for (size_t i = 0; i < pr->n; i++) {
-		if (pr->type[i] != t)
-			continue;
-		buf_printf(b, "%s%.*s", any ? "/" : "", (int)pr->len[i], pr->tok[i]);
-		any = true;
-	}
-	if (!any)
-		buf_adds(b, t == XF_KE && child ? "none (no PFS)" : "none");
-}
-
-static void prop_str(struct buf *b, const struct prop *pr)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		buf_printf(b, "%s%.*s", i ? "/" : "", (int)pr->len[i], pr->tok[i]);
-}
-
-/* Compare received and configured proposal lines: the closest pair and how it differs.
- * Returns the difference mask of that pair, or 0 when a line is missing. */
-/* Who sent the received and who holds the configured proposals, in words. */
-struct prop_sides {
-	const char *recv_who;	/* "the initiator 192.0.2.1 offers" */
-	const char *conf_who;	/* "the responder 192.0.2.2 accepts only" */
-};
-
-static unsigned props_compare(const struct slot *recv, const struct slot *conf, bool ignore_ke,
-			      const struct prop_sides *sides, struct buf *why)
-{
-	struct prop r[PROP_MAX], c[PROP_MAX];
-	size_t nr, nc, bi = 0, bj = 0;
-	unsigned best = ~0u;
-
-	if (!recv->line || !conf->line)
-		return 0;
-	nr = props_parse(slot_msg(recv), r, PROP_MAX);
-	nc = props_parse(slot_msg(conf), c, PROP_MAX);
-	for (size_t i = 0; i < nr; i++)
-		for (size_t j = 0; j < nc; j++) {
-			unsigned m = prop_diff(&r[i], &c[j], ignore_ke);
-			if ((unsigned)__builtin_popcount(m) < (unsigned)__builtin_popcount(best)) {
-				best = m;
-				bi = i;
-				bj = j;
-			}
-		}
-	if (best == ~0u || best == 0)
-		return 0;
-	if (why) {
-		bool child = !strstr(slot_msg(recv), "IKE:");
-		buf_printf(why, "%s ", sides->recv_who);
-		prop_str(why, &r[bi]);
-		buf_printf(why, ", %s ", sides->conf_who);
-		prop_str(why, &c[bj]);
-		buf_adds(why, "; they differ in");
-		bool first = true;
-		for (int t = 0; t < XF_COUNT; t++) {
-			if (!(best & (1u << t)))
-				continue;
-			buf_printf(why, "%s %s (", first ? "" : ",", xf_names[t]);
-			prop_type_str(why, &r[bi], (enum xf)t, child);
-			buf_adds(why, " vs ");
-			prop_type_str(why, &c[bj], (enum xf)t, child);
-			buf_adds(why, ")");
-			first = false;
-		}
-	}
-	return best;
 }
 
 /* ---- rules: match, class, evidence, fix ---- */
@@ -892,15 +709,26 @@ enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X
 
 #define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
 
-static unsigned ike_diff(const struct sa *sa)
+/* How the proposal pair nearest to the failure differs (DOCTOR_XF_BIT per transform). */
+static unsigned props_diff(const struct slot *recv, const struct slot *conf, bool ignore_ke,
+			   const char *recv_who, const char *conf_who, struct buf *why)
 {
-	return sa->ike_prop_failed ? props_compare(&sa->ike_recv, &sa->ike_conf, false, NULL, NULL) : 0;
+	if (!recv->line || !conf->line)
+		return 0;
+	return doctor_props_compare(slot_msg(recv), slot_msg(conf), ignore_ke, recv_who, conf_who,
+				    why);
 }
 
+static unsigned ike_diff(const struct sa *sa)
+{
+	return sa->ike_prop_failed ? props_diff(&sa->ike_recv, &sa->ike_conf, false, "", "", NULL) : 0;
+}
+
+/* A CHILD_SA in IKE_AUTH has no key exchange: its DH group counts only in CREATE_CHILD_SA. */
 static unsigned esp_diff(const struct sa *sa)
 {
-	return sa->esp_prop_failed ? props_compare(&sa->esp_recv, &sa->esp_conf,
-						   !sa->create_child_after_up, NULL, NULL) : 0;
+	return sa->esp_prop_failed ? props_diff(&sa->esp_recv, &sa->esp_conf,
+						!sa->create_child_after_up, "", "", NULL) : 0;
 }
 
 static bool m_config(const struct sa *sa) { return SEEN(sa, EV_CONFIG_ERR); }
@@ -911,14 +739,14 @@ static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
 static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
 static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
 static bool m_no_ike_cfg(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG); }
-static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == 1u << XF_KE; }
+static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_ike_compare(const struct sa *sa) { return sa->ike_prop_failed; }
 static bool m_ke_loop(const struct sa *sa) { return sa->n_ke_retry >= 2 && !sa->n_ike_up; }
 static bool m_ike_notify(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP);
 }
-static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == 1u << XF_KE; }
+static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_pfs_rekey(const struct sa *sa)
 {
 	return sa->child_failed_after_up && sa->create_child_after_up &&
@@ -959,7 +787,6 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 {
 	char recv_who[DOCTOR_HOST_MAX + 40], conf_who[DOCTOR_HOST_MAX + 40];
 	const char *peer = sa->remote[0] ? sa->remote : "", *me = sa->local[0] ? sa->local : "";
-	struct prop_sides sides = { recv_who, conf_who };
 
 	/* a responder received the initiator's offer; an initiator received the answer */
 	if (sa->role == ROLE_INITIATOR) {
@@ -970,8 +797,9 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 		snprintf(conf_who, sizeof(conf_who), "the responder%s%s accepts only",
 			 *me ? " " : "", me);
 	}
-	if (ike ? props_compare(&sa->ike_recv, &sa->ike_conf, false, &sides, b)
-		: props_compare(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, &sides, b))
+	if (ike ? props_diff(&sa->ike_recv, &sa->ike_conf, false, recv_who, conf_who, b)
+		: props_diff(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, recv_who,
+			     conf_who, b))
 		buf_adds(b, ".");
 }
 
@@ -1171,43 +999,6 @@ static const struct rule rules[] = {
 	  "run the doctor on both sides' logs" },
 };
 
-/* pfSense DH group number of a charon transform name ("ECP_256" -> 19), 0 if unknown. */
-static unsigned dh_group_number(const char *t, size_t n)
-{
-	char kw[32];
-	size_t k = 0;
-
-	for (size_t i = 0; i < n && k + 1 < sizeof(kw); i++)
-		if (t[i] != '_')
-			kw[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
-	kw[k] = '\0';
-	for (unsigned g = 1; g <= 32; g++) {
-		const char *s = proposal_dh_keyword(g);
-		if (s && strcmp(s, kw) == 0)
-			return g;
-	}
-	return 0;
-}
-
-/* Name the responder's DH groups as pfSense numbers, for the DH fix. */
-static void dh_fix_hint(const struct slot *conf, struct buf *b)
-{
-	struct prop c[PROP_MAX];
-	size_t nc = props_parse(slot_msg(conf), c, PROP_MAX);
-	bool any = false;
-
-	for (size_t j = 0; j < nc; j++)
-		for (size_t i = 0; i < c[j].n; i++) {
-			unsigned g;
-			if (c[j].type[i] != XF_KE || !(g = dh_group_number(c[j].tok[i], c[j].len[i])))
-				continue;
-			buf_printf(b, "%s%u", any ? ", " : " (the responder accepts DH group ", g);
-			any = true;
-		}
-	if (any)
-		buf_adds(b, ")");
-}
-
 /* ---- verdicts ---- */
 
 static void verdict_clear(struct doctor_verdict *v)
@@ -1365,8 +1156,13 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->v.summary = buf_steal(&b);
 	buf_init(&b);
 	buf_adds(&b, r->fix);
-	if (r->cls == DOCTOR_DH_GROUP_MISMATCH)
-		dh_fix_hint(&sa->ike_conf, &b);
+	if (r->cls == DOCTOR_DH_GROUP_MISMATCH && sa->ike_conf.line) {
+		struct buf g;
+		buf_init(&g);
+		if (doctor_props_dh_groups(slot_msg(&sa->ike_conf), &g))
+			buf_printf(&b, " (the responder accepts DH group %s)", g.data);
+		buf_free(&g);
+	}
 	char *fix = buf_steal(&b);
 	t->v.fix = fix_expand(fix, tname);
 	free(fix);
@@ -1521,7 +1317,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	if (keep)
 		slot_set(&sa->slot[ev], lineno, raw, raw_len, l->msg);
 	sa->seen |= 1ull << ev;
-	sa_note(sa, ev, l->msg, l->msg_len, l, l->time, l->has_time);
+	sa_note(sa, ev, l->msg, l->msg_len, l->time, l->has_time);
 }
 
 /* ---- finishing: merge both sides, order, gave_up ---- */
