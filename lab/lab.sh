@@ -230,7 +230,7 @@ setup_lan() {
 write_strongswan_conf() {
 	local d
 	d=$(side_dir "$1")
-	mkdir -p "$d/run/out/etc/strongswan.d/charon" "$d/run/out/etc/swanctl/conf.d"
+	mkdir -p "$d/run/out/etc/strongswan.d/charon" "$d/run/out/etc/swanctl/conf.d" "$d/run/out/var/log"
 	cat >"$d/run/strongswan.conf" <<'EOF'
 # Written by tunnelctl lab: one private charon per lab side; this file's /run is the side's run/.
 charon {
@@ -315,7 +315,7 @@ EOF
 write_strongswan_fragment() {
 	local d
 	d=$(side_dir "$1")
-	if "$TC" -c "$d/tunnels.conf" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
+	if "$TC" -c "$d/tunnels.conf" --out-dir "$d/run/out" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
 		mv "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" "$d/run/out/etc/strongswan.d/tunnelctl.conf"
 	else
 		rm -f "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp"
@@ -348,7 +348,9 @@ charon_pid() {
 }
 
 # Start a side's charon: in the namespace, in a private mount namespace whose /run is the
-# side's run/ directory (its pid file, VICI socket and log stay apart from the host's).
+# side's run/ directory (its pid file, VICI socket and log stay apart from the host's). The
+# side's run/ is also mounted at its host path inside, so paths tunnelctl writes into generated
+# files (the out dir's log file) mean the same for charon as for tunnelctl.
 start_charon() {
 	local s=$1 d ns pid i
 	d=$(side_dir "$s")
@@ -360,7 +362,8 @@ start_charon() {
 	fi
 	rm -f "$d/run/charon.vici" "$d/run/charon.pid"
 	setsid ip netns exec "$ns" unshare -m --propagation private sh -c \
-		'mount --bind "$1" /run && STRONGSWAN_CONF=/run/strongswan.conf exec "$2"' \
+		'mount --bind "$1" /run && mkdir -p "$1" && mount --bind /run "$1" &&
+		 STRONGSWAN_CONF=/run/strongswan.conf exec "$2"' \
 		sh "$d/run" "$CHARON" </dev/null >>"$d/charon.out" 2>&1 &
 	pid=$!
 	echo "$pid" >"$d/charon.pid"
