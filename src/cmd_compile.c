@@ -19,7 +19,7 @@ static const char help[] =
 	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
 	"  --show-secrets     print pre-shared keys instead of <hidden>\n"
 	"  --strongswan       print the strongswan.conf fragment (logging, retransmits) instead,\n"
-	"                     as written to /etc/strongswan.d/charon/tunnelctl.conf\n"
+	"                     as written to /etc/strongswan.d/tunnelctl.conf\n"
 	"\n"
 	"exit status: 0 ok, 2 the tunnel file has errors (printed as FILE:LINE:COL: message)\n"
 	"\n"
