@@ -47,7 +47,7 @@ bold "2. Status of both sides"
 run_lab status
 
 bold "3. Traffic from LAN A to LAN B, through the tunnel"
-run_lab ping -c 3
+run_lab ping --count 3
 
 bold "4. A fault: someone changes the pre-shared key on B and applies it"
 sed 's/^\( *psk = \).*/\1"changed-on-b-only-0123456789"/' examples/lab-b.conf >"$WORK/lab-b.conf"
@@ -66,7 +66,7 @@ else
 fi
 
 bold "5. The result"
-run_lab ping -c 2 || true
+run_lab ping --count 2 || true
 echo "A's log (the lines that matter):"
 lab logs a | tail -n +"$((mark_a + 1))" | grep -E 'AUTHENTICATION_FAILED|authentication of|establishing IKE_SA failed|IKE_SA .* established' | tail -n 4 || true
 echo "B's log:"

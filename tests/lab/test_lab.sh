@@ -66,7 +66,7 @@ ok "bad tunnel file: exit 2, no namespace, no directory"
 step "lab up $N1"
 lab "$N1" up examples/lab-a.conf examples/lab-b.conf | tee "$WORK/up"
 grep -q "tunnel con1: up" "$WORK/up" || fail "up does not report con1 up"
-lab "$N1" ping -c 3 | tee "$WORK/ping"
+lab "$N1" ping --count 3 | tee "$WORK/ping"
 grep -q " 0% loss" "$WORK/ping" || fail "no clean ping through the tunnel"
 ok "up: con1 established, ping through it"
 
@@ -81,8 +81,8 @@ ok "exec: side b's namespace and variables"
 # --- a second lab with another name does not collide; the same name is refused -----------
 step "lab up $N2 beside $N1"
 lab "$N2" up examples/lab-a.conf examples/lab-b.conf >"$WORK/up2"
-lab "$N2" ping -c 2 >/dev/null || fail "second lab: no ping"
-lab "$N1" ping -c 2 >/dev/null || fail "first lab broken by the second"
+lab "$N2" ping --count 2 >/dev/null || fail "second lab: no ping"
+lab "$N1" ping --count 2 >/dev/null || fail "first lab broken by the second"
 set +e
 lab "$N1" up examples/lab-a.conf examples/lab-b.conf >"$WORK/again" 2>&1
 rc=$?
@@ -90,7 +90,7 @@ set -e
 cat "$WORK/again"
 [ "$rc" -eq 1 ] || fail "same name: exit $rc, expected 1"
 grep -q "lab --name $N1 down" "$WORK/again" || fail "same name: no cleanup command shown"
-lab "$N1" ping -c 1 >/dev/null || fail "refused up damaged the existing lab"
+lab "$N1" ping --count 1 >/dev/null || fail "refused up damaged the existing lab"
 ok "two labs side by side; same name refused with the cleanup command"
 
 step "lab down $N2: nothing left"
@@ -100,7 +100,7 @@ for p in $pids; do alive "$p" && fail "charon $p still runs after down"; done
 ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-$N2-" && fail "namespace left after down"
 [ -e "$TUNNELCTL_LAB_DIR/$N2" ] && fail "directory left after down"
 grep -q "$TUNNELCTL_LAB_DIR/$N2" /proc/self/mountinfo && fail "mount left after down"
-nft list tables | grep -q tunnelctl_lab && fail "an impair table leaked into the host"
+grep -q tunnelctl_lab <<<"$(nft list tables)" && fail "an impair table leaked into the host"
 lab "$N2" down >/dev/null || fail "a second down fails"
 ok "down: no process, namespace, directory or mount left; down twice is fine"
 
@@ -117,18 +117,19 @@ ok "down cleans up after a crash"
 A=$(vici "$N1" a)
 step "impair b drop-esp: traffic stops, IKE still works"
 lab "$N1" impair b drop-esp
-lab "$N1" ping -c 2 >"$WORK/ping" && fail "drop-esp: ping still passes"
+lab "$N1" ping --count 2 >"$WORK/ping" && fail "drop-esp: ping still passes"
 swan --rekey --ike con1 --uri "$A" | grep -q "rekey completed successfully" || fail "drop-esp: IKE blocked too"
-ip netns exec "$TUNNELCTL_LAB_PREFIX-$N1-b" nft list table inet tunnelctl_lab |
-	grep -q 'udp dport 4500 @th,64,32 != 0x0 counter packets [1-9]' || fail "drop-esp: the ESP-in-UDP rule matched nothing"
-nft list tables | grep -q tunnelctl_lab && fail "impair touched the host's nftables"
+rules=$(ip netns exec "$TUNNELCTL_LAB_PREFIX-$N1-b" nft list table inet tunnelctl_lab)
+grep -q 'udp dport 4500 @th,64,32 != 0x0 counter packets [1-9]' <<<"$rules" ||
+	fail "drop-esp: the ESP-in-UDP rule matched nothing"
+grep -q tunnelctl_lab <<<"$(nft list tables)" && fail "impair touched the host's nftables"
 lab "$N1" impair b clear
-lab "$N1" ping -c 2 >/dev/null || fail "clear: traffic does not come back"
+lab "$N1" ping --count 2 >/dev/null || fail "clear: traffic does not come back"
 ok "drop-esp: ESP-in-UDP dropped, IKE passes; clear restores"
 
 step "impair a drop-all: nothing passes"
 lab "$N1" impair a drop-all
-lab "$N1" ping -c 1 >/dev/null && fail "drop-all: ping passes"
+lab "$N1" ping --count 1 >/dev/null && fail "drop-all: ping passes"
 timeout 10 swanctl --rekey --ike con1 --uri "$A" --timeout 2 >/dev/null 2>&1 || true
 mark=$(lines "$(logf "$N1" b)")
 sleep 0.5
@@ -167,7 +168,7 @@ lab "$N1" stop-charon b
 lab "$N1" start-charon b
 swan --terminate --ike con1 --uri "$A" >/dev/null || true
 swan --initiate --child con1 --uri "$A" --timeout 10 >/dev/null || fail "no tunnel after start-charon"
-lab "$N1" ping -c 2 >/dev/null || fail "no traffic after start-charon"
+lab "$N1" ping --count 2 >/dev/null || fail "no traffic after start-charon"
 ok "stop-charon/start-charon"
 
 step "down $N1 with impairments and a stopped charon"
