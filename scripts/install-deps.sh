@@ -11,7 +11,7 @@ PACKAGES=(
 	libstrongswan-standard-plugins
 	strongswan-pki
 	# lab and tests
-	nftables iproute2 util-linux procps iputils-ping time
+	nftables iproute2 util-linux procps iputils-ping time jq
 )
 
 missing=()

@@ -29,6 +29,11 @@ typedef int (*cmd_fn)(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_check(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_service(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx);
 
 /* Shared helpers for commands (cmd.c). */
 struct tc_errors;
