@@ -280,7 +280,8 @@ static const char *skip_after_tag(const char *p, const char *end)
 	const char *q = p;
 	while (q < end && is_digit(*q))
 		q++;
-	if (q > p)
+	/* a pid column, not the "NN[GRP]" thread token that may follow directly */
+	if (q > p && (q == end || is_blank(*q)))
 		p = skip_blanks(q, end);
 	for (int field = 0; field < 2 && p < end; field++) {
 		if (*p == '-' && (p + 1 == end || is_blank(p[1]))) {

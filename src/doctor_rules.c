@@ -24,6 +24,8 @@
 #define DOCTOR_GAVE_UP_SECS 300
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
+/* Lines within which a responder's unnamed first lines belong to the same new SA. */
+#define DOCTOR_SYNTH_NEAR 12
 
 const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
 	[DOCTOR_CONFIG_ERROR] = "config_error",
@@ -104,6 +106,9 @@ enum ev {
 	EV_DESTROYING,		/* IKE_SA x[n] state change: ... => DESTROYING */
 	EV_CONFIG_ERR,		/* loading connection 'x' failed, ... */
 	EV_UNSUPPORTED,		/* algorithm not available in this charon */
+	EV_READY,		/* charon started or a connection was loaded */
+	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
+	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
 	EV_COUNT
 };
 
@@ -130,6 +135,7 @@ static const struct pattern {
 	{ "sending packet: from ", EV_SEND, false },
 	{ "received packet: from ", EV_RECV, false },
 	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
+	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
 	{ "giving up after * retransmits", EV_GIVE_UP, true },
 	{ "establishing IKE_SA failed, peer not responding", EV_NOT_RESPONDING, true },
 	{ "peer not responding, trying again", EV_TRY_AGAIN, true },
@@ -154,6 +160,7 @@ static const struct pattern {
 	{ "DH group * unacceptable, requesting ", EV_KE_REQUEST, true },
 	{ "key exchange method * unacceptable, requesting ", EV_KE_REQUEST, true },
 	{ "tried * shared key* but MAC mismatched", EV_PSK_MAC, true },
+	{ "invalid * payload length, decryption failed?", EV_PSK_MAC, true },
 	{ "no shared key found for ", EV_NO_PSK, true },
 	{ "looking for peer configs matching ", EV_PEER_CFG_LOOKUP, true },
 	{ "no matching peer config found", EV_NO_PEER_CFG, true },
@@ -197,7 +204,13 @@ static const struct pattern {
 	{ "invalid value for: ", EV_CONFIG_ERR, true },
 	{ "* not supported, * proposal", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
+	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
 	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
+	{ "* unsupported * algorithm", EV_UNSUPPORTED, true },
+	{ "Starting IKE charon daemon", EV_READY, false },
+	{ "added vici connection: ", EV_READY, false },
+	{ " conn *:", EV_CONN_DUMP, false },
+	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
 	{ "* not supported, * failed", EV_UNSUPPORTED, true },
 };
@@ -262,10 +275,22 @@ struct tunnel {
 	bool gave_up_after_up;	/* the latest attempt gave up after the tunnel had been up */
 };
 
+/* A configured peer address and its connection name, from charon's config dump. */
+struct peer_name {
+	char host[DOCTOR_HOST_MAX];
+	char name[DOCTOR_NAME_MAX];
+};
+
 struct input {
 	char *label;
+	struct peer_name *peers;	/* at most DOCTOR_MAX_TUNNELS */
+	size_t n_peers;
+	char dump_conn[DOCTOR_NAME_MAX];	/* connection whose dump is being logged */
+	bool has_ready;
+	int64_t ready_time;	/* last charon start or connection load */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
+	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
 	bool has_time;
 	int64_t last_time;
 };
@@ -1213,7 +1238,9 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		/* lines attributed to no SA can only tell about charon itself */
-		if (sa->id == 0 && rules[i].cls > DOCTOR_CERT_PROBLEM)
+		if (sa->id == 0 && rules[i].cls != DOCTOR_CONFIG_ERROR &&
+		    rules[i].cls != DOCTOR_KERNEL_FAILURE && rules[i].cls != DOCTOR_CERT_PROBLEM &&
+		    rules[i].cls != DOCTOR_UNSUPPORTED_ALGORITHM)
 			continue;
 		if (rules[i].match(sa)) {
 			r = &rules[i];
@@ -1223,6 +1250,10 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	if (!r)
 		goto out;
 
+	const struct input *in = &d->inputs[sa->input];
+	for (size_t i = 0; !sa->name[0] && sa->remote[0] && i < in->n_peers; i++)
+		if (strcmp(in->peers[i].host, sa->remote) == 0)
+			snprintf(sa->name, sizeof(sa->name), "%s", in->peers[i].name);
 	if (sa->name[0]) {
 		snprintf(tname, sizeof(tname), "%s", sa->name);
 	} else if (sa->remote[0]) {
@@ -1320,13 +1351,47 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 		if (syn && !sa_find(d, input, id))
 			syn->id = id;
 	}
-	if (!id && ev == EV_RESP_START)
-		id = DOCTOR_SYNTH_ID + in->next_synth++;
-	if (id && thread_ok)
-		in->thread_sa[l->thread] = id;
-	if (!id && thread_ok)
-		id = in->thread_sa[l->thread];
-	return id;
+	/* without ike_name a responder's first lines name no SA: start a synthetic one at the
+	 * first of them, unless this thread started one a moment ago */
+	if (!id && (ev == EV_INIT_REQ || ev == EV_V1_REQ || ev == EV_IKE_CFG_LOOKUP ||
+		    ev == EV_RESP_START || ev == EV_NO_IKE_CFG)) {
+		unsigned cur = thread_ok ? in->thread_sa[l->thread] : 0;
+		struct sa *c = cur >= DOCTOR_SYNTH_ID ? sa_find(d, input, cur) : NULL;
+		if (c && d->seq - c->seq <= DOCTOR_SYNTH_NEAR)
+			id = cur;
+		else
+			id = DOCTOR_SYNTH_ID + in->next_synth++;
+	}
+	if (id) {
+		if (thread_ok)
+			in->thread_sa[l->thread] = id;
+		in->last_sa = id;
+		return id;
+	}
+	if (thread_ok && in->thread_sa[l->thread])
+		return in->thread_sa[l->thread];
+	return in->last_sa;
+}
+
+/* Events about charon itself: started, loaded a connection, its config dump. */
+static void note_input(struct input *in, enum ev ev, const struct doctor_line *l)
+{
+	const char *end = l->msg + l->msg_len;
+
+	if (ev == EV_READY && l->has_time) {
+		in->has_ready = true;
+		in->ready_time = l->time;
+	} else if (ev == EV_CONN_DUMP) {
+		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
+	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
+		struct peer_name *p;
+		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
+		p = &in->peers[in->n_peers];
+		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
+		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
+		if (p->host[0] && p->host[0] != '%')
+			in->n_peers++;
+	}
 }
 
 void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
@@ -1347,9 +1412,15 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	ev = classify(l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
-		/* still learn which SA a thread works on */
+		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
 			in->thread_sa[l->thread] = l->sa_id;
+		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
+			line_sa(d, in, input, l, ev, name);
+		return;
+	}
+	if (ev == EV_READY || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+		note_input(in, ev, l);
 		return;
 	}
 	unsigned id = line_sa(d, in, input, l, ev, name);
@@ -1405,7 +1476,12 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 
 	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || t->give_up_time == INT64_MIN)
 		return;
-	if (!long_silence && !t->gave_up_after_up)
+	bool peer_back = false;
+	for (size_t i = 0; i < d->n_inputs && t->give_up_time != INT64_MIN; i++)
+		if (i != t->input && d->inputs[i].has_ready &&
+		    d->inputs[i].ready_time >= t->give_up_time)
+			peer_back = true;
+	if (!long_silence && !t->gave_up_after_up && !peer_back)
 		return;
 	struct buf b;
 	buf_init(&b);
@@ -1516,8 +1592,10 @@ void doctor_free(struct doctor *d)
 		verdict_clear(&d->tunnels[i].v);
 	for (size_t i = 0; i < d->n_out; i++)
 		verdict_clear(&d->out[i]);
-	for (size_t i = 0; i < d->n_inputs; i++)
+	for (size_t i = 0; i < d->n_inputs; i++) {
 		free(d->inputs[i].label);
+		free(d->inputs[i].peers);
+	}
 	free(d->inputs);
 	free(d->tunnels);
 	free(d->out);
