@@ -3,6 +3,9 @@
  * (tests swap it to take a tunnel down). Not a product command.
  *
  * usage: webtest --status-file F [--listen ADDR:PORT] [--token-file F] [--port-file F]
+ *                [--then-file F2 --after N]
+ * --then-file: after N requests for the status, serve F2 instead (a tunnel going down at a
+ * known point of a headless browser's run, without timing).
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +23,8 @@ static volatile sig_atomic_t stop_requested;
 
 struct file_source {
 	const char *path;
+	const char *then_path;	/* switch to this file ... */
+	unsigned long then_after;	/* ... after this many status() calls */
 	struct timespec mtime;
 	off_t size;
 	json_t *doc;
@@ -27,11 +32,19 @@ struct file_source {
 	unsigned long calls;	/* status() calls: what the daemon would answer from its cache */
 };
 
+static void file_reload(struct file_source *fs);
+
 static json_t *file_status(void *arg, uint64_t *generation)
 {
 	struct file_source *fs = arg;
 
 	fs->calls++;
+	if (fs->then_path && fs->calls > fs->then_after) {
+		fs->path = fs->then_path;
+		fs->then_path = NULL;
+		fs->size = -1;	/* a different file: reload whatever its mtime */
+		file_reload(fs);
+	}
 	*generation = fs->generation;
 	return fs->doc ? json_incref(fs->doc) : NULL;
 }
@@ -84,11 +97,16 @@ int main(int argc, char **argv)
 			token_file = argv[i + 1];
 		else if (strcmp(argv[i], "--port-file") == 0)
 			port_file = argv[i + 1];
+		else if (strcmp(argv[i], "--then-file") == 0)
+			fs.then_path = argv[i + 1];
+		else if (strcmp(argv[i], "--after") == 0)
+			fs.then_after = strtoul(argv[i + 1], NULL, 10);
 		else
 			break;
 	}
 	if (i != argc || !fs.path) {
-		fputs("usage: webtest --status-file F [--listen ADDR:PORT] [--token-file F] [--port-file F]\n", stderr);
+		fputs("usage: webtest --status-file F [--listen ADDR:PORT] [--token-file F] [--port-file F]\n"
+		      "               [--then-file F2 --after N]\n", stderr);
 		return 2;
 	}
 	file_reload(&fs);
