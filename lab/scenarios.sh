@@ -128,7 +128,7 @@ sc_healthy() {
 	steps() {
 		up
 		wait_log a 15 "$ESTABLISHED"
-		lab ping -c 3
+		lab ping --count 3
 	}
 }
 sc_ike_proposal_mismatch() {

@@ -595,7 +595,7 @@ static void test_strongswan_fragment(void **state)
 	m.tf.global.retransmit_timeout = 2.5;
 	m.tf.global.retransmit_base = 2.0;
 	buf_init(&b);
-	compile_strongswan(&b, &m.tf);
+	compile_strongswan(&b, &m.tf, NULL);
 	assert_has(b.data, "charon {\n\tmake_before_break = yes\n\tretransmit_tries = 3\n"
 			   "\tretransmit_timeout = 2.5\n\tretransmit_base = 2.0\n");
 	assert_has(b.data, "\tfilelog {\n\t\ttunnelctl {\n\t\t\tpath = " COMPILE_CHARON_LOG "\n"
@@ -632,7 +632,7 @@ static char *golden_check(const char *conf, const char *golden, bool fragment)
 	if (!tf)
 		goto bad_input;
 	if (fragment)
-		compile_strongswan(&out, tf);
+		compile_strongswan(&out, tf, NULL);
 	else
 		compile_swanctl(&out, tf, &o);
 	if (getenv("TC_UPDATE_GOLDEN")) {
