@@ -705,8 +705,12 @@ cmd_logs() {
 cmd_doctor() {
 	need_lab
 	tc_has doctor || die "tunnelctl doctor is not available in this build"
-	"$TC" doctor --config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf" \
-		"$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
+	local confs=()
+	# the configs too, once the doctor compares them (SPEC §10 --config/--peer-config)
+	if "$TC" doctor --help 2>/dev/null | grep -q -- --peer-config; then
+		confs=(--config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf")
+	fi
+	"$TC" doctor "${confs[@]}" "$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
 }
 
 cmd_daemon() {

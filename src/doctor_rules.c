@@ -120,7 +120,7 @@ static const struct pattern {
 	bool keep;
 } patterns[] = {
 	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
-	{ "* is initiating *IKE_SA", EV_RESP_START, true },
+	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
 	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
 	{ "parsed IKE_SA_INIT response 0", EV_INIT_RESP, true },
 	{ "generating IKE_SA_INIT response 0 [ SA ", EV_INIT_ANSWERED, true },
@@ -146,6 +146,7 @@ static const struct pattern {
 	{ "received proposals unacceptable", EV_PROPS_REJECTED, true },
 	{ "no acceptable proposal found", EV_PROPS_REJECTED, true },
 	{ "no matching proposal found", EV_PROPS_REJECTED, true },
+	{ "no proposal found", EV_PROPS_REJECTED, true },
 	{ "received NO_PROPOSAL_CHOSEN *notify", EV_N_NO_PROP, true },
 	{ "received NO_PROPOSAL_CHOSEN error notify", EV_N_NO_PROP, true },
 	{ "received AUTHENTICATION_FAILED *notify", EV_N_AUTH_FAILED, true },
@@ -167,20 +168,20 @@ static const struct pattern {
 	{ "selected peer config '", EV_SELECTED_PEER, false },
 	{ "authentication of '*' with * successful", EV_AUTH_OK, true },
 	{ "signature validation failed", EV_AUTH_BAD, true },
-	{ "* signature verification failed", EV_AUTH_BAD, true },
 	{ "verification of * failed", EV_AUTH_BAD, true },
 	{ "no trusted * public key found for ", EV_CERT, true },
 	{ "no issuer certificate found for ", EV_CERT, true },
 	{ "no private key found for ", EV_CERT, true },
-	{ "certificate * not valid*", EV_CERT, true },
+	{ "peer certificate invalid (valid from ", EV_CERT, true },
+	{ "certificate invalid (valid from ", EV_CERT, true },
 	{ "certificate was revoked", EV_CERT, true },
-	{ "* certificate has expired", EV_CERT, true },
 	{ "constraint check failed: ", EV_CERT, true },
 	{ "no end entity certificate", EV_CERT, true },
 	{ "building CRED_PRIVATE_KEY - * failed", EV_CERT, true },
 	{ "loading certificate from '*' failed", EV_CERT, true },
 	{ "traffic selectors * unacceptable", EV_TS_REJECT, true },
 	{ "no matching CHILD_SA config found", EV_TS_REJECT, true },
+	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
@@ -202,17 +203,15 @@ static const struct pattern {
 	{ "loading shared key * failed", EV_CONFIG_ERR, true },
 	{ "skipped invalid proposal string", EV_CONFIG_ERR, true },
 	{ "invalid value for: ", EV_CONFIG_ERR, true },
-	{ "* not supported, * proposal", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
 	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
-	{ "* unsupported * algorithm", EV_UNSUPPORTED, true },
+	{ "failed to create ESP context: unsupported ", EV_UNSUPPORTED, true },
 	{ "Starting IKE charon daemon", EV_READY, false },
 	{ "added vici connection: ", EV_READY, false },
 	{ " conn *:", EV_CONN_DUMP, false },
 	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
-	{ "* not supported, * failed", EV_UNSUPPORTED, true },
 };
 
 enum role { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
@@ -295,7 +294,17 @@ struct input {
 	int64_t last_time;
 };
 
+/* Patterns by the first character of their message ('*' patterns: any address character). */
+struct pattern_index {
+	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
+	uint8_t order[ARRAY_SIZE(patterns)];
+	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
+	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
+	uint8_t star_order[ARRAY_SIZE(patterns)];
+};
+
 struct doctor {
+	struct pattern_index idx;
 	struct input *inputs;
 	size_t n_inputs;
 	struct sa sas[DOCTOR_MAX_SAS];
@@ -352,29 +361,55 @@ static void copy_until(char *dst, size_t cap, const char *s, const char *end, co
 	dst[k] = '\0';
 }
 
-static enum ev classify(const char *msg, size_t n, bool *keep)
+static void pattern_index_build(struct pattern_index *ix)
 {
+	size_t k = 0;
+
+	_Static_assert(ARRAY_SIZE(patterns) < 255, "pattern index uses bytes");
+	for (int c = 0; c < 256; c++) {
+		ix->start[c] = (uint8_t)k;
+		for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
+			if ((unsigned char)patterns[i].pat[0] == c && c != '*')
+				ix->order[k++] = (uint8_t)i;
+	}
+	ix->start[256] = (uint8_t)k;
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
+		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
+		if (patterns[i].pat[0] == '*')
+			ix->star_order[ix->n_star++] = (uint8_t)i;
+	}
+}
+
+/* A message may start with an address (IPv4, IPv6, %any): the only '*'-led patterns. */
+static bool address_start(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '%';
+}
+
+static enum ev classify(const struct pattern_index *ix, const char *msg, size_t n, bool *keep)
+{
+	unsigned char c;
+
 	if (n == 0)
 		return EV_NONE;
-	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
-		const char *p = patterns[i].pat;
-		if (*p != '*' && *p != msg[0])
+	c = (unsigned char)msg[0];
+	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
+		const struct pattern *p = &patterns[ix->order[k]];
+		size_t lit = ix->lit_len[ix->order[k]];
+		if (lit > n || memcmp(p->pat, msg, lit) != 0)
 			continue;
-		if (*p == '*') {
-			/* leading '*': the literal after it must occur somewhere */
-			const char *lit = p + 1, *star = strchr(lit, '*');
-			char buf[48];
-			size_t ln = star ? (size_t)(star - lit) : strlen(lit);
-			if (ln >= sizeof(buf))
-				ln = sizeof(buf) - 1;
-			memcpy(buf, lit, ln);
-			buf[ln] = '\0';
-			if (!find(msg, n, buf))
-				continue;
+		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
+			*keep = p->keep;
+			return p->ev;
 		}
-		if (glob_prefix(p, msg, n)) {
-			*keep = patterns[i].keep;
-			return patterns[i].ev;
+	}
+	if (!address_start(msg[0]))
+		return EV_NONE;
+	for (unsigned k = 0; k < ix->n_star; k++) {
+		const struct pattern *p = &patterns[ix->star_order[k]];
+		if (glob_prefix(p->pat, msg, n)) {
+			*keep = p->keep;
+			return p->ev;
 		}
 	}
 	return EV_NONE;
@@ -770,7 +805,7 @@ static unsigned prop_diff(const struct prop *r, const struct prop *c, bool ignor
 	return mask;
 }
 
-static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t)
+static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t, bool child)
 {
 	bool any = false;
 	for (size_t i = 0; i < pr->n; i++) {
@@ -780,7 +815,7 @@ static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t)
 		any = true;
 	}
 	if (!any)
-		buf_adds(b, t == XF_KE ? "none (no PFS)" : "none");
+		buf_adds(b, t == XF_KE && child ? "none (no PFS)" : "none");
 }
 
 static void prop_str(struct buf *b, const struct prop *pr)
@@ -814,6 +849,7 @@ static unsigned props_compare(const struct slot *recv, const struct slot *conf, 
 	if (best == ~0u || best == 0)
 		return 0;
 	if (why) {
+		bool child = !strstr(slot_msg(recv), "IKE:");
 		buf_adds(why, "the initiator offers ");
 		prop_str(why, &r[bi]);
 		buf_adds(why, ", the responder accepts only ");
@@ -824,9 +860,9 @@ static unsigned props_compare(const struct slot *recv, const struct slot *conf, 
 			if (!(best & (1u << t)))
 				continue;
 			buf_printf(why, "%s %s (", first ? "" : ",", xf_names[t]);
-			prop_type_str(why, &r[bi], (enum xf)t);
+			prop_type_str(why, &r[bi], (enum xf)t, child);
 			buf_adds(why, " vs ");
-			prop_type_str(why, &c[bj], (enum xf)t);
+			prop_type_str(why, &c[bj], (enum xf)t, child);
 			buf_adds(why, ")");
 			first = false;
 		}
@@ -1315,7 +1351,9 @@ out:
 struct doctor *doctor_new(void)
 {
 	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
-	return xcalloc(1, sizeof(struct doctor));
+	struct doctor *d = xcalloc(1, sizeof(struct doctor));
+	pattern_index_build(&d->idx);
+	return d;
 }
 
 unsigned doctor_add_input(struct doctor *d, const char *label)
@@ -1410,7 +1448,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		in->has_time = true;
 		in->last_time = l->time;
 	}
-	ev = classify(l->msg, l->msg_len, &keep);
+	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)

@@ -333,6 +333,78 @@ static void test_gave_up(void **state)
 	free(path);
 }
 
+/* Run the doctor over one in-memory log; returns the analysis (caller frees). */
+static struct doctor *run_text(const char *text, const struct doctor_verdict **v, size_t *n)
+{
+	char *path = temp_with(text, strlen(text));
+	struct doctor *d = doctor_new();
+	bool nf;
+
+	assert_int_equal(doctor_read_path(d, path, &nf), 0);
+	*n = doctor_finish(d, v);
+	assert_evidence_real(d, *v, *n);
+	unlink(path);
+	free(path);
+	return d;
+}
+
+/* strongSwan 6 wording (key exchange method instead of DH group): two refusals in a row are
+ * a loop (dh_group_mismatch), one refusal followed by success is harmless (healthy). */
+static void test_v6_invalid_ke(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		"Nov 29 10:00:00 09[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> peer didn't accept key exchange method ECP_256, it requested MODP_3072\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> peer didn't accept key exchange method MODP_3072, it requested ECP_256\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> IKE_SA con4[3] state change: CONNECTING => DESTROYING\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dh_group_mismatch");
+	assert_non_null(strstr(v[0].fix, "tunnels.4.proposals.1.dh_group"));
+	doctor_free(d);
+
+	d = run_text(
+		"Nov 29 10:00:00 09[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> peer didn't accept key exchange method ECP_256, it requested MODP_3072\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> IKE_SA con4[3] established between 192.0.2.1[192.0.2.1]...198.51.100.7[198.51.100.7]\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> CHILD_SA con4{1} established with SPIs c1_i c2_o and TS 10.1.0.0/24 === 10.4.0.0/24\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	assert_non_null(strstr(v[0].summary, "INVALID_KE_PAYLOAD"));
+	doctor_free(d);
+}
+
+/* Two tunnels interleaved in one log, without ike_name: each gets its own verdict, the
+ * failing one first. */
+static void test_interleaved(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		"Nov 29 10:00:00 09[IKE] initiating IKE_SA con1[1] to 192.0.2.9\n"
+		"Nov 29 10:00:00 10[IKE] initiating IKE_SA con2[2] to 198.51.100.7\n"
+		"Nov 29 10:00:01 11[IKE] IKE_SA con1[1] established between 192.0.2.1[192.0.2.1]...192.0.2.9[192.0.2.9]\n"
+		"Nov 29 10:00:02 10[IKE] IKE_SA con2[2] state change: CONNECTING => CONNECTING\n"
+		"Nov 29 10:00:02 10[IKE] received AUTHENTICATION_FAILED notify error\n"
+		"Nov 29 10:00:02 10[IKE] IKE_SA con2[2] state change: CONNECTING => DESTROYING\n",
+		&v, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(doctor_class_names[v[0].cls], "auth_failed");
+	assert_string_equal(v[0].tunnel, "con2");
+	assert_string_equal(doctor_class_names[v[1].cls], "healthy");
+	assert_string_equal(v[1].tunnel, "con1");
+	doctor_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +414,8 @@ int main(void)
 		cmocka_unit_test(test_junk_tolerated),
 		cmocka_unit_test(test_input_errors),
 		cmocka_unit_test(test_gave_up),
+		cmocka_unit_test(test_v6_invalid_ke),
+		cmocka_unit_test(test_interleaved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,12 @@ static void test_syslog_3164(void **state)
 	assert_string_equal(l.group, "");
 	assert_msg(&l, "giving up after 5 retransmits");
 
+	/* strongSwan 6 with log_level: level in the group (Intra2net manual) */
+	l = parse_ok("May 13 11:50:03 intra charon: 12[IKE1] <C1|3> authentication of 'CN=intra.net.lan' with RSA_EMSA_PKCS1_NULL successful");
+	assert_int_equal(l.fmt, DOCTOR_FMT_SYSLOG);
+	assert_int_equal(l.level, 1);
+	assert_name(&l, "C1", 3);
+
 	/* charon-systemd as journalctl -o short prints it */
 	l = parse_ok("Nov 29 15:00:25 gw1 charon-systemd[900]: 14[IKE] <con2|3> sending DPD request");
 	assert_int_equal(l.fmt, DOCTOR_FMT_SYSLOG);
