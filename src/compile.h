@@ -8,7 +8,11 @@
 
 /* Relative paths of the generated files under --out-dir. */
 #define COMPILE_SWANCTL_PATH "etc/swanctl/conf.d/tunnelctl.conf"
-#define COMPILE_STRONGSWAN_PATH "etc/strongswan.d/charon/tunnelctl.conf"
+/* Files in strongswan.d/ are included at the top level of strongswan.conf; strongswan.d/charon/
+ * would land inside charon.plugins. */
+#define COMPILE_STRONGSWAN_PATH "etc/strongswan.d/tunnelctl.conf"
+/* charon's file log as the fragment configures it (read by `logs` and `doctor`). */
+#define COMPILE_CHARON_LOG "/var/log/charon.log"
 
 struct compile_opts {
 	bool show_secrets;	/* false: secrets are written as <hidden> */
@@ -18,7 +22,8 @@ struct compile_opts {
  * gives byte-identical text. Disabled phase 1/2 entries are left out. */
 void compile_swanctl(struct buf *out, const struct tunnel_file *tf, const struct compile_opts *o);
 
-/* strongswan.conf fragment (charon logging, retransmits, make_before_break) into out. */
-void compile_strongswan(struct buf *out, const struct tunnel_file *tf);
+/* strongswan.conf fragment (charon logging, retransmits, make_before_break) into out. charon's
+ * file log goes to charon_log (NULL: COMPILE_CHARON_LOG). */
+void compile_strongswan(struct buf *out, const struct tunnel_file *tf, const char *charon_log);
 
 #endif

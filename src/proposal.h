@@ -8,11 +8,14 @@
 
 struct proposal_enc {
 	const char *name;	/* as written in the tunnel file, e.g. "aes256", "aes128gcm128" */
-	const char *keyword;	/* strongSwan keyword */
+	const char *keyword;	/* strongSwan keyword; NULL for an auto key length name (see expand) */
 	bool aead;		/* GCM/CCM/ChaCha20-Poly1305: no separate integrity */
 	bool weak;		/* DES/3DES/Blowfish/CAST... : check warns */
 	bool ike;		/* usable in phase 1 */
 	bool esp;		/* usable in phase 2 ESP */
+	/* Auto key length ("aes", "blowfish"): the names it stands for, longest key first,
+	 * NULL-terminated; each becomes its own token. NULL for a fixed name. */
+	const char *const *expand;
 };
 
 struct proposal_hash {

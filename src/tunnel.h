@@ -149,7 +149,9 @@ struct tunnel_file {
  * has errors. Takes ownership of tree in every case. */
 struct tunnel_file *tunnel_from_tree(struct conf_tree *tree, struct tc_errors *errs);
 
-/* Read psk_file secrets (refusing files not 0600) and check that cert/key/ca files exist. */
+/* The I/O part of loading: make psk_file/cert/key/ca paths relative to the file that names
+ * them, read psk_file secrets (refusing files not 0600), check that cert/key/ca files exist,
+ * and replace interface names in phase 2 selectors by their subnets. 0 or -EINVAL (errs filled). */
 int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs);
 
 /* Parse, build and load secrets: what check/compile/apply call. NULL on any error. */

@@ -1,0 +1,224 @@
+/* cmd_firewall.c - `tunnelctl firewall show|apply|remove`: our nftables table. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "nft.h"
+#include "tunnel.h"
+
+static const char help[] =
+	"usage: tunnelctl firewall show [--json]\n"
+	"       tunnelctl firewall apply [-c FILE] [--dry-run] [--json]\n"
+	"       tunnelctl firewall remove [--json]\n"
+	"\n"
+	"Manage the nftables table `inet tunnelctl`, which accepts IKE (UDP 500 and 4500, or the\n"
+	"configured ike_port/natt_port) and ESP/AH from each enabled phase 1's peer to the local\n"
+	"address. Every rule is commented with its tunnel name (conN), counts packets and sets\n"
+	"the conntrack mark bit 0x00100000. The chain hooks input at priority -10, before the\n"
+	"usual filter chains (priority 0). tunnelctl never changes any other table.\n"
+	"\n"
+	"In nftables an accept in one table does not stop another table's chain from dropping\n"
+	"the packet. If your own firewall drops by default, let it accept what tunnelctl marks:\n"
+	"  nft insert rule inet filter input ct mark and 0x00100000 == 0x00100000 accept\n"
+	"`show` lists every other input chain that would drop the traffic.\n"
+	"\n"
+	"commands:\n"
+	"  show     print our table with its counters, then warn about other tables' input\n"
+	"           chains that drop (policy drop or an unconditional drop) and do not accept\n"
+	"           our mark\n"
+	"  apply    replace the table atomically with the rules for the tunnel file; with\n"
+	"           global.firewall = off, remove it. Peers given as host names get no rules\n"
+	"           (a warning says so); 0.0.0.0 peers get the UDP ports from any source\n"
+	"  remove   delete the table (nothing happens if it does not exist)\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
+	"  --dry-run          apply: print the nftables transaction instead of running it\n"
+	"  --json             machine output: show: {present, rules: [{name, match, packets,\n"
+	"                     bytes}], drops: [{family, table, chain, priority, policy_drop,\n"
+	"                     accepts_mark, iptables}]}; apply/remove: {action, rules}\n"
+	"\n"
+	"exit status: 0 ok; 1 nftables refused the change, or show found a chain that drops\n"
+	"our traffic; 2 usage error or errors in the tunnel file\n"
+	"\n"
+	"examples:\n"
+	"  tunnelctl firewall apply\n"
+	"  tunnelctl firewall apply --dry-run -c ./tunnels.conf\n"
+	"  tunnelctl firewall show --json\n";
+
+/* A drop chain that does not accept our mark blocks the tunnels. */
+static bool blocks(const struct nft_drop_chain *d)
+{
+	return !d->accepts_mark;
+}
+
+static void print_drop(const struct nft_drop_chain *d)
+{
+	printf("warning: table %s %s chain %s (hook input, priority %ld) %s: it drops the IKE/ESP "
+	       "traffic tunnelctl accepts",
+	       d->family, d->table, d->chain, d->priority,
+	       d->policy_drop ? "has policy drop" : "has an unconditional drop rule");
+	if (d->iptables)
+		printf(" (iptables-nft rules, not inspected)");
+	printf(";\n  let it accept our mark: nft insert rule %s %s %s ct mark and 0x%08x == 0x%08x accept\n",
+	       d->family, d->table, d->chain, NFT_CT_MARK, NFT_CT_MARK);
+	if (d->iptables)
+		printf("  or with iptables: %s -I %s -m connmark --mark 0x%x/0x%x -j ACCEPT\n",
+		       str_eq(d->family, "ip6") ? "ip6tables" : "iptables", d->chain, NFT_CT_MARK, NFT_CT_MARK);
+}
+
+static int do_show(bool json)
+{
+	struct buf text, js, err;
+	struct nft_analysis a;
+	int rc, exit_code = TC_EXIT_OK;
+
+	buf_init(&text);
+	buf_init(&js);
+	buf_init(&err);
+	memset(&a, 0, sizeof(a));
+	rc = nft_list("ruleset", true, &js, &err);
+	if (rc == 0)
+		rc = nft_analyse(js.data, js.len, &a);
+	if (rc == 0 && a.have_table && !json)
+		rc = nft_list(NULL, false, &text, &err);
+	if (rc) {
+		cmd_err("firewall", "cannot read the ruleset: %s", err.len ? err.data : strerror(-rc));
+		exit_code = TC_EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < a.n_drops; i++)
+		if (blocks(&a.drops[i]))
+			exit_code = TC_EXIT_FAIL;
+	if (json) {
+		json_t *o = json_object(), *rules = json_array(), *drops = json_array();
+		for (size_t i = 0; i < a.n_rules; i++)
+			json_array_append_new(rules, json_pack("{s:s, s:s, s:I, s:I}", "name", a.rules[i].name,
+							       "match", a.rules[i].text, "packets",
+							       (json_int_t)a.rules[i].packets, "bytes",
+							       (json_int_t)a.rules[i].bytes));
+		for (size_t i = 0; i < a.n_drops; i++) {
+			const struct nft_drop_chain *d = &a.drops[i];
+			json_array_append_new(drops, json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:b}",
+							       "family", d->family, "table", d->table,
+							       "chain", d->chain, "priority",
+							       (json_int_t)d->priority, "policy_drop",
+							       d->policy_drop, "accepts_mark", d->accepts_mark,
+							       "iptables", d->iptables, "blocks", blocks(d)));
+		}
+		json_object_set_new(o, "present", json_boolean(a.have_table));
+		json_object_set_new(o, "rules", rules);
+		json_object_set_new(o, "drops", drops);
+		json_write(stdout, o);
+		goto out;
+	}
+	if (a.have_table)
+		fputs(text.data, stdout);
+	else
+		puts("table inet tunnelctl: not present (run `tunnelctl firewall apply`)");
+	for (size_t i = 0; i < a.n_drops; i++)
+		if (blocks(&a.drops[i]))
+			print_drop(&a.drops[i]);
+out:
+	nft_analysis_free(&a);
+	buf_free(&text);
+	buf_free(&js);
+	buf_free(&err);
+	return exit_code;
+}
+
+static size_t count_rules(const char *text)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, " accept comment ")); p++)
+		n++;
+	return n;
+}
+
+static int do_change(const char *verb, const struct tc_ctx *ctx, bool dry_run, bool json)
+{
+	struct tc_errors notes = { 0 };
+	struct tunnel_file *tf = NULL;
+	struct buf text, err;
+	const char *action = "removed";
+	int exit_code = TC_EXIT_OK;
+
+	buf_init(&text);
+	buf_init(&err);
+	if (strcmp(verb, "apply") == 0) {
+		tf = cmd_load_tunnels(ctx);
+		if (!tf) {
+			exit_code = TC_EXIT_USAGE;
+			goto out;
+		}
+		nft_build_ruleset(&text, tf, &notes);
+		if (tf->global.firewall != TUNNEL_FIREWALL_OFF)
+			action = "applied";
+		cmd_print_errors(&notes);
+	} else {
+		nft_build_remove(&text);
+	}
+	if (dry_run) {
+		fputs(text.data, stdout);
+		goto out;
+	}
+	if (nft_run(text.data, &err)) {
+		cmd_err("firewall", "nftables refused the change, nothing changed:\n%s", err.data);
+		exit_code = TC_EXIT_FAIL;
+		goto out;
+	}
+	if (json)
+		json_write(stdout, json_pack("{s:s, s:I}", "action", action, "rules", (json_int_t)count_rules(text.data)));
+	else if (strcmp(action, "applied") == 0)
+		printf("table inet tunnelctl: %zu rules applied\n", count_rules(text.data));
+	else
+		printf("table inet tunnelctl: removed%s\n", tf ? " (global.firewall = off)" : "");
+out:
+	tc_errors_free(&notes);
+	tunnel_file_free(tf);
+	buf_free(&text);
+	buf_free(&err);
+	return exit_code;
+}
+
+int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, dry_run = false;
+	const char *verb;
+	int c;
+
+	if (cmd_wants_help(argc, argv, help))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'n')
+			dry_run = true;
+		else
+			return TC_EXIT_USAGE;
+	}
+	if (optind + 1 != argc) {
+		cmd_err("firewall", "expected one of show, apply, remove (see --help)");
+		return TC_EXIT_USAGE;
+	}
+	verb = argv[optind];
+	if (dry_run && strcmp(verb, "apply") != 0) {
+		cmd_err("firewall", "--dry-run goes with apply");
+		return TC_EXIT_USAGE;
+	}
+	if (strcmp(verb, "show") == 0)
+		return do_show(json);
+	if (strcmp(verb, "apply") == 0 || strcmp(verb, "remove") == 0)
+		return do_change(verb, ctx, dry_run, json);
+	cmd_err("firewall", "unknown subcommand '%s' (show, apply, remove)", verb);
+	return TC_EXIT_USAGE;
+}

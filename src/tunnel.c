@@ -1,0 +1,1380 @@
+/* tunnel.c - the tunnel model: built from a parsed tree with pfSense's defaults, validated,
+ * and checked for the warnings `check` prints. Every key is a row in a sorted table. */
+#include "tunnel.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proposal.h"
+
+const char *const tunnel_version_names[] = { "ikev2", "ikev1", "auto", NULL };
+const char *const tunnel_action_names[] = { "default", "none", "start", "trap", NULL };
+const char *const tunnel_mode_names[] = { "tunnel", "tunnel6", "transport", "vti", NULL };
+const char *const tunnel_proto_names[] = { "esp", "ah", NULL };
+const char *const tunnel_unique_names[] = { "replace", "no", "never", "keep", NULL };
+const char *const tunnel_id_type_names[] = { "myaddress", "peeraddress", "any", "address", "fqdn",
+					     "user_fqdn", "asn1dn", "keyid", NULL };
+const char *const tunnel_log_category_names[TUNNEL_LOG_CATEGORIES] = {
+	"dmn", "mgr", "ike", "chd", "job", "cfg", "knl", "net",
+	"asn", "enc", "imc", "imv", "pts", "tls", "esp", "lib",
+};
+static const char *const natt_names[] = { "auto", "force", NULL };
+static const char *const firewall_names[] = { "auto", "off", NULL };
+static const char *const auth_names[] = { "psk", "cert", NULL };
+static const char *const p1_mode_names[] = { "main", "aggressive", NULL };
+
+#define TUNNEL_MIN_PSK 16		/* shorter PSKs get a warning */
+#define TUNNEL_MAX_NAME_LEN 255		/* descriptions, FQDNs, IDs */
+#define TUNNEL_MAX_PORT 65535
+#define TUNNEL_MAX_DPD_MAXFAIL 100
+#define TUNNEL_MAX_RETRANSMIT_TRIES 100
+#define TUNNEL_MAX_PROPOSALS 64
+#define TUNNEL_MAX_LIST 64		/* entries in a comma-separated list */
+
+/* Value kinds a key can have: one parser each. */
+enum kind {
+	K_STR,		/* free text */
+	K_BOOL,		/* yes | no */
+	K_ENUM,		/* one of names[] into an int-sized enum */
+	K_UINT,		/* decimal in [min, max] */
+	K_DUR,		/* duration with s/m/h/d, into unsigned long long */
+	K_DOUBLE,	/* positive decimal number */
+	K_ADDR,		/* IPv4/IPv6 address */
+	K_HOST,		/* address or FQDN */
+	K_IFNAME,	/* network interface name */
+	K_ID,		/* identity: local_id / remote_id */
+	K_SELECTOR,	/* CIDR, address or interface name */
+	K_PSK,		/* secret string */
+	K_PATH,		/* file path */
+	K_ENC_LIST,	/* comma-separated ESP encryption names */
+	K_HASH_LIST,	/* comma-separated integrity names */
+	K_CIDR_LIST,	/* comma-separated networks */
+	K_ENC,		/* one IKE encryption name */
+	K_HASH,		/* one hash name */
+	K_DH,		/* DH group number (0 allowed when min is 0) */
+	K_P1MODE,	/* main | aggressive into a bool */
+};
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off;			/* into the struct the section fills */
+	const char *const *names;	/* K_ENUM */
+	unsigned long long min, max;	/* K_UINT, K_DUR, K_DH */
+};
+
+#define P1(f) offsetof(struct tunnel_phase1, f)
+#define P2(f) offsetof(struct tunnel_phase2, f)
+#define PR(f) offsetof(struct tunnel_proposal, f)
+#define GL(f) offsetof(struct tunnel_global, f)
+#define DUR_MAX (10ULL * 365 * 86400)
+
+/* Each table sorted by name (searched with bsearch). */
+static const struct key p1_keys[] = {
+	{ "auth", K_ENUM, P1(auth), auth_names, 0, 0 },
+	{ "ca", K_PATH, P1(ca), NULL, 0, 0 },
+	{ "cert", K_PATH, P1(cert), NULL, 0, 0 },
+	{ "close_action", K_ENUM, P1(close_action), tunnel_action_names, 0, 0 },
+	{ "description", K_STR, P1(description), NULL, 0, 0 },
+	{ "dpd_delay", K_DUR, P1(dpd_delay), NULL, 0, 3600 },
+	{ "dpd_maxfail", K_UINT, P1(dpd_maxfail), NULL, 1, TUNNEL_MAX_DPD_MAXFAIL },
+	{ "enabled", K_BOOL, P1(enabled), NULL, 0, 0 },
+	{ "ike_port", K_UINT, P1(ike_port), NULL, 1, TUNNEL_MAX_PORT },
+	{ "interface", K_IFNAME, P1(interface), NULL, 0, 0 },
+	{ "key", K_PATH, P1(key), NULL, 0, 0 },
+	{ "lifetime", K_DUR, P1(lifetime), NULL, 60, DUR_MAX },
+	{ "local_address", K_ADDR, P1(local_address), NULL, 0, 0 },
+	{ "local_id", K_ID, P1(local_id), NULL, 0, 0 },
+	{ "mobike", K_BOOL, P1(mobike), NULL, 0, 0 },
+	{ "mode", K_P1MODE, P1(aggressive), NULL, 0, 0 },
+	{ "nat_traversal", K_ENUM, P1(nat_traversal), natt_names, 0, 0 },
+	{ "natt_port", K_UINT, P1(natt_port), NULL, 1, TUNNEL_MAX_PORT },
+	{ "over_time", K_DUR, P1(over_time), NULL, 0, DUR_MAX },
+	{ "psk", K_PSK, P1(psk), NULL, 0, 0 },
+	{ "psk_file", K_PATH, P1(psk_file), NULL, 0, 0 },
+	{ "rand_time", K_DUR, P1(rand_time), NULL, 0, DUR_MAX },
+	{ "reauth_time", K_DUR, P1(reauth_time), NULL, 0, DUR_MAX },
+	{ "rekey_time", K_DUR, P1(rekey_time), NULL, 0, DUR_MAX },
+	{ "remote_gateway", K_HOST, P1(remote_gateway), NULL, 0, 0 },
+	{ "remote_id", K_ID, P1(remote_id), NULL, 0, 0 },
+	{ "split_connections", K_BOOL, P1(split_connections), NULL, 0, 0 },
+	{ "start_action", K_ENUM, P1(start_action), tunnel_action_names, 0, 0 },
+	{ "version", K_ENUM, P1(version), tunnel_version_names, 0, 0 },
+};
+
+static const struct key p2_keys[] = {
+	{ "description", K_STR, P2(description), NULL, 0, 0 },
+	{ "enabled", K_BOOL, P2(enabled), NULL, 0, 0 },
+	{ "encryption", K_ENC_LIST, P2(encryption), NULL, 0, 0 },
+	{ "hash", K_HASH_LIST, P2(hash), NULL, 0, 0 },
+	{ "keepalive", K_BOOL, P2(keepalive), NULL, 0, 0 },
+	{ "lifetime", K_DUR, P2(lifetime), NULL, 60, DUR_MAX },
+	{ "local", K_SELECTOR, P2(local), NULL, 0, 0 },
+	{ "mode", K_ENUM, P2(mode), tunnel_mode_names, 0, 0 },
+	{ "pfs_group", K_DH, P2(pfs_group), NULL, 0, 0 },
+	{ "ping_host", K_ADDR, P2(ping_host), NULL, 0, 0 },
+	{ "protocol", K_ENUM, P2(protocol), tunnel_proto_names, 0, 0 },
+	{ "rand_time", K_DUR, P2(rand_time), NULL, 0, DUR_MAX },
+	{ "rekey_time", K_DUR, P2(rekey_time), NULL, 0, DUR_MAX },
+	{ "remote", K_SELECTOR, P2(remote), NULL, 0, 0 },
+};
+
+static const struct key proposal_keys[] = {
+	{ "dh_group", K_DH, PR(dh_group), NULL, 1, 0 },
+	{ "encryption", K_ENC, PR(encryption), NULL, 0, 0 },
+	{ "hash", K_HASH, PR(hash), NULL, 0, 0 },
+	{ "prf", K_HASH, PR(prf), NULL, 0, 0 },
+};
+
+static const struct key global_keys[] = {
+	{ "bypass_networks", K_CIDR_LIST, GL(bypass_networks), NULL, 0, 0 },
+	{ "firewall", K_ENUM, GL(firewall), firewall_names, 0, 0 },
+	{ "unique_ids", K_ENUM, GL(unique_ids), tunnel_unique_names, 0, 0 },
+};
+
+static const struct key retransmit_keys[] = {
+	{ "base", K_DOUBLE, GL(retransmit_base), NULL, 0, 0 },
+	{ "timeout", K_DOUBLE, GL(retransmit_timeout), NULL, 0, 0 },
+	{ "tries", K_UINT, GL(retransmit_tries), NULL, 1, TUNNEL_MAX_RETRANSMIT_TRIES },
+};
+
+static const struct key keepalive_keys[] = {
+	{ "interval", K_DUR, GL(keepalive_interval), NULL, 1, 86400 },
+	{ "ping_interval", K_DUR, GL(ping_interval), NULL, 1, 86400 },
+};
+
+/* K_*_LIST fields are a (char **items, size_t n) pair laid out next to each other. */
+_Static_assert(offsetof(struct tunnel_phase2, n_encryption) == offsetof(struct tunnel_phase2, encryption) + sizeof(char **),
+	       "encryption list layout");
+_Static_assert(offsetof(struct tunnel_phase2, n_hash) == offsetof(struct tunnel_phase2, hash) + sizeof(char **),
+	       "hash list layout");
+_Static_assert(offsetof(struct tunnel_global, n_bypass) == offsetof(struct tunnel_global, bypass_networks) + sizeof(char **),
+	       "bypass list layout");
+
+/* Sub-sections each section may hold, for "did you mean" and unknown-section errors. */
+static const char *const top_sections[] = { "global", "tunnels", NULL };
+static const char *const global_sections[] = { "keepalive", "logging", "retransmit", NULL };
+static const char *const p1_sections[] = { "phase2", "proposals", NULL };
+
+/* What a build pass carries around. */
+struct builder {
+	struct tc_errors *errs;
+};
+
+static void err_at(struct builder *b, const struct conf_node *n, bool at_value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void err_at(struct builder *b, const struct conf_node *n, bool at_value, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (at_value && n->type == CONF_KV)
+		tc_errors_add(b->errs, false, n->file, n->vline, n->vcol, "%s", msg);
+	else
+		tc_errors_add(b->errs, false, n->file, n->line, n->col, "%s", msg);
+}
+
+static void warn_pos(struct tc_errors *errs, const struct tunnel_pos *p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void warn_pos(struct tc_errors *errs, const struct tunnel_pos *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tc_errors_add(errs, true, p->file, p->line, p->col, "%s", msg);
+}
+
+static struct tunnel_pos pos_of(const struct conf_node *n)
+{
+	return (struct tunnel_pos){ n->file, n->line, n->col };
+}
+
+/* ---- "did you mean" ---- */
+
+/* Edit distance (insert, delete, substitute), capped at short names. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+	}
+	return prev[lb];
+}
+
+/* Closest of the candidates (keys and section names) within distance 2, or NULL. */
+static const char *closest(const char *name, const struct key *keys, size_t n_keys,
+			   const char *const *sections)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; i < n_keys; i++) {
+		size_t d = edit_distance(name, keys[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = keys[i].name;
+		}
+	}
+	for (size_t i = 0; sections && sections[i]; i++) {
+		size_t d = edit_distance(name, sections[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = sections[i];
+		}
+	}
+	return best;
+}
+
+static void err_unknown(struct builder *b, const struct conf_node *n, const char *where,
+			const struct key *keys, size_t n_keys, const char *const *sections)
+{
+	const char *hint = closest(n->name, keys, n_keys, sections);
+	const char *what = n->type == CONF_SECTION ? "section" : "key";
+
+	if (hint)
+		err_at(b, n, false, "unknown %s '%s' in %s (did you mean '%s'?)", what, n->name, where, hint);
+	else
+		err_at(b, n, false, "unknown %s '%s' in %s", what, n->name, where);
+}
+
+/* ---- value parsers: one per kind; each returns 0 or reports and returns -1 ---- */
+
+static int names_index(const char *const *names, const char *v)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static void names_join(const char *const *names, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; names[i] && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? " | " : "", names[i]);
+}
+
+static bool parse_uint(const char *v, unsigned long long *out)
+{
+	unsigned long long x = 0;
+
+	if (!*v)
+		return false;
+	for (; *v; v++) {
+		if (!isdigit((unsigned char)*v) || x > (ULLONG_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (unsigned)(*v - '0');
+	}
+	*out = x;
+	return true;
+}
+
+static bool is_addr(const char *v, int *family)
+{
+	unsigned char tmp[16];
+
+	if (inet_pton(AF_INET, v, tmp) == 1) {
+		*family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, v, tmp) == 1) {
+		*family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+/* A DNS name: labels of letters, digits and hyphens separated by dots. */
+static bool is_fqdn(const char *v)
+{
+	size_t label = 0, len = strlen(v);
+
+	if (len == 0 || len > TUNNEL_MAX_NAME_LEN)
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool is_ifname(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len >= IFNAMSIZ)
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	return true;
+}
+
+/* A network as prefix/len (or a bare address); fills family and prefix length. */
+static bool parse_cidr(const char *v, int *family, unsigned char addr[16], unsigned *plen)
+{
+	char tmp[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(v, '/');
+	size_t alen = slash ? (size_t)(slash - v) : strlen(v);
+	unsigned long long l;
+
+	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
+		return false;
+	memcpy(tmp, v, alen);
+	tmp[alen] = '\0';
+	if (inet_pton(AF_INET, tmp, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, tmp, addr) == 1)
+		*family = AF_INET6;
+	else
+		return false;
+	if (!slash) {
+		*plen = *family == AF_INET ? 32 : 128;
+		return true;
+	}
+	if (!parse_uint(slash + 1, &l) || l > (*family == AF_INET ? 32u : 128u))
+		return false;
+	*plen = (unsigned)l;
+	return true;
+}
+
+/* Split a comma-separated list into trimmed items; false on an empty item. */
+static bool split_list(const char *v, char ***items, size_t *n)
+{
+	const char *p = v;
+
+	*items = NULL;
+	*n = 0;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		const char *end = e ? e : p + strlen(p);
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		const char *q = end;
+		while (q > p && isspace((unsigned char)q[-1]))
+			q--;
+		if (q == p || *n >= TUNNEL_MAX_LIST)
+			goto bad;
+		*items = xrealloc(*items, (*n + 1) * sizeof(**items));
+		(*items)[(*n)++] = xstrndup(p, (size_t)(q - p));
+		if (!e)
+			return true;
+		p = e + 1;
+	}
+bad:
+	for (size_t i = 0; i < *n; i++)
+		free((*items)[i]);
+	free(*items);
+	*items = NULL;
+	*n = 0;
+	return false;
+}
+
+static void list_free(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+static int parse_id(struct builder *b, const struct conf_node *n, struct tunnel_id *id, bool local)
+{
+	const char *v = n->value, *colon = strchr(v, ':');
+	char type[16];
+	int t, fam;
+
+	if (!colon) {
+		t = names_index(tunnel_id_type_names, v);
+		if (t == TUNNEL_ID_ANY || (local && t == TUNNEL_ID_MYADDRESS) ||
+		    (!local && t == TUNNEL_ID_PEERADDRESS)) {
+			id->type = (enum tunnel_id_type)t;
+			return 0;
+		}
+		err_at(b, n, true, "bad %s '%s': use %s | any | address:IP | fqdn:NAME | user_fqdn:USER@DOMAIN | asn1dn:\"DN\" | keyid:HEX",
+		       n->name, v, local ? "myaddress" : "peeraddress");
+		return -1;
+	}
+	if ((size_t)(colon - v) >= sizeof(type)) {
+		err_at(b, n, true, "bad %s type in '%s'", n->name, v);
+		return -1;
+	}
+	memcpy(type, v, (size_t)(colon - v));
+	type[colon - v] = '\0';
+	t = names_index(tunnel_id_type_names, type);
+	if (t < TUNNEL_ID_ADDRESS) {
+		err_at(b, n, true, "bad %s type '%s': use address | fqdn | user_fqdn | asn1dn | keyid", n->name, type);
+		return -1;
+	}
+	const char *val = colon + 1;
+	size_t len = strlen(val);
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		val++;
+		len -= 2;
+	}
+	char *s = xstrndup(val, len);
+	bool ok;
+	switch (t) {
+	case TUNNEL_ID_ADDRESS: ok = is_addr(s, &fam); break;
+	case TUNNEL_ID_FQDN: ok = is_fqdn(s); break;
+	case TUNNEL_ID_USER_FQDN: ok = strchr(s, '@') && strchr(s, '@') != s && strchr(s, '@')[1]; break;
+	case TUNNEL_ID_KEYID: ok = len > 0 && len % 2 == 0 && strspn(s, "0123456789abcdefABCDEF") == len; break;
+	default: ok = len > 0 && strchr(s, '=') != NULL; break;	/* asn1dn: C=.., O=.. */
+	}
+	if (!ok || len > TUNNEL_MAX_NAME_LEN) {
+		err_at(b, n, true, "bad %s value '%s' for type %s", n->name, s, type);
+		free(s);
+		return -1;
+	}
+	free(id->value);
+	id->type = (enum tunnel_id_type)t;
+	id->value = s;
+	return 0;
+}
+
+/* Parse one key's value into the field it names; 0 or -1 (reported). */
+static int parse_value(struct builder *b, const struct conf_node *n, const struct key *k, void *obj)
+{
+	char *field = (char *)obj + k->off;
+	const char *v = n->value;
+	char allowed[256];
+	unsigned long long u;
+	int idx, fam;
+
+	switch (k->kind) {
+	case K_STR:
+	case K_PATH:
+		if (strlen(v) > (k->kind == K_PATH ? 4096u : TUNNEL_MAX_NAME_LEN) || (k->kind == K_PATH && !*v)) {
+			err_at(b, n, true, "%s is empty or too long", n->name);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_PSK:
+		if (!*v || strlen(v) > TUNNEL_MAX_NAME_LEN) {
+			err_at(b, n, true, "psk must be 1 to %d characters", TUNNEL_MAX_NAME_LEN);
+			return -1;
+		}
+		secret_free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+			*(bool *)field = true;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+			*(bool *)field = false;
+		else {
+			err_at(b, n, true, "bad %s '%s': use yes | no", n->name, v);
+			return -1;
+		}
+		return 0;
+	case K_P1MODE:
+		idx = names_index(p1_mode_names, v);
+		if (idx < 0) {
+			err_at(b, n, true, "bad mode '%s': use main | aggressive", v);
+			return -1;
+		}
+		*(bool *)field = idx == 1;
+		return 0;
+	case K_ENUM:
+		idx = names_index(k->names, v);
+		if (idx < 0) {
+			names_join(k->names, allowed, sizeof(allowed));
+			err_at(b, n, true, "bad %s '%s': use %s", n->name, v, allowed);
+			return -1;
+		}
+		*(int *)field = idx;
+		return 0;
+	case K_UINT:
+		if (!parse_uint(v, &u) || u < k->min || u > k->max) {
+			err_at(b, n, true, "bad %s '%s': use a whole number from %llu to %llu", n->name, v, k->min, k->max);
+			return -1;
+		}
+		*(unsigned *)field = (unsigned)u;
+		return 0;
+	case K_DUR:
+		if (conf_parse_duration(v, &u) != 0 || u < k->min || u > k->max) {
+			err_at(b, n, true, "bad %s '%s': use a duration from %llus to %llus (suffix s, m, h or d)",
+			       n->name, v, k->min, k->max);
+			return -1;
+		}
+		*(unsigned long long *)field = u;
+		return 0;
+	case K_DOUBLE: {
+		char *end;
+		double d = strtod(v, &end);
+		if (!*v || *end || !(d > 0 && d <= 3600)) {
+			err_at(b, n, true, "bad %s '%s': use a number above 0 and at most 3600", n->name, v);
+			return -1;
+		}
+		*(double *)field = d;
+		return 0;
+	}
+	case K_ADDR:
+		if (!is_addr(v, &fam)) {
+			err_at(b, n, true, "bad %s '%s': use an IPv4 or IPv6 address", n->name, v);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_HOST:
+		if (!is_addr(v, &fam) && !is_fqdn(v)) {
+			err_at(b, n, true, "bad %s '%s': use an IP address, a host name, or 0.0.0.0 for any peer", n->name, v);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_IFNAME:
+		if (!is_ifname(v)) {
+			err_at(b, n, true, "bad %s '%s': not an interface name", n->name, v);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_SELECTOR: {
+		unsigned char a[16];
+		unsigned plen;
+		if (!parse_cidr(v, &fam, a, &plen) && (!is_ifname(v) || is_addr(v, &fam) || isdigit((unsigned char)v[0]))) {
+			err_at(b, n, true, "bad %s '%s': use a network (10.1.0.0/24), an address or an interface name",
+			       n->name, v);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	}
+	case K_ID:
+		return parse_id(b, n, (struct tunnel_id *)field, strcmp(n->name, "local_id") == 0);
+	case K_ENC:
+		if (!proposal_find_enc(v) || !proposal_find_enc(v)->ike) {
+			err_at(b, n, true, "unknown IKE encryption '%s': use one of %s", v, proposal_enc_names());
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_HASH:
+		if (!proposal_find_hash(v)) {
+			err_at(b, n, true, "unknown %s '%s': use one of %s", n->name, v, proposal_hash_names());
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_DH:
+		if (!parse_uint(v, &u) || u > TUNNEL_MAX_ID || (u == 0 && k->min) ||
+		    (u != 0 && !proposal_dh_keyword((unsigned)u))) {
+			err_at(b, n, true, "bad %s '%s': use a DH group: 1, 2, 5, 14 to 32%s", n->name, v,
+			       k->min ? "" : ", or 0 for no PFS");
+			return -1;
+		}
+		*(unsigned *)field = (unsigned)u;
+		return 0;
+	case K_ENC_LIST:
+	case K_HASH_LIST:
+	case K_CIDR_LIST: {
+		char **items;
+		size_t cnt;
+		if (!split_list(v, &items, &cnt)) {
+			err_at(b, n, true, "bad %s '%s': use a comma-separated list without empty entries", n->name, v);
+			return -1;
+		}
+		for (size_t i = 0; i < cnt; i++) {
+			const struct proposal_enc *e;
+			unsigned char a[16];
+			unsigned plen;
+			bool ok;
+			if (k->kind == K_ENC_LIST)
+				ok = (e = proposal_find_enc(items[i])) && e->esp;
+			else if (k->kind == K_HASH_LIST)
+				ok = proposal_find_hash(items[i]) != NULL;
+			else
+				ok = parse_cidr(items[i], &fam, a, &plen);
+			if (!ok) {
+				err_at(b, n, true, "bad %s entry '%s': use %s", n->name, items[i],
+				       k->kind == K_ENC_LIST ? proposal_enc_names() :
+				       k->kind == K_HASH_LIST ? proposal_hash_names() : "networks like 10.1.0.0/24");
+				list_free(items, cnt);
+				return -1;
+			}
+		}
+		/* lists sit as (char **, size_t) pairs in the structs */
+		char ***lp = (char ***)field;
+		size_t *np = (size_t *)(field + sizeof(char **));
+		list_free(*lp, *np);
+		*lp = items;
+		*np = cnt;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp((const char *)a, ((const struct key *)b)->name);
+}
+
+/* Fill obj from the key/value children of sec using keys; sub-sections are left to the
+ * caller (accepted names in sections). Duplicate keys and unknown keys are errors. */
+static void fill_keys(struct builder *b, const struct conf_node *sec, const char *where,
+		      const struct key *keys, size_t n_keys, const char *const *sections, void *obj)
+{
+	for (size_t i = 0; i < sec->n_child; i++) {
+		const struct conf_node *n = sec->child[i];
+		if (n->type == CONF_SECTION) {
+			if (!sections || names_index(sections, n->name) < 0)
+				err_unknown(b, n, where, keys, n_keys, sections);
+			continue;
+		}
+		const struct key *k = bsearch(n->name, keys, n_keys, sizeof(*keys), key_cmp);
+		if (!k) {
+			err_unknown(b, n, where, keys, n_keys, sections);
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (sec->child[j]->type == n->type && strcmp(sec->child[j]->name, n->name) == 0) {
+				err_at(b, n, false, "duplicate key '%s' in %s (first at line %u)", n->name, where,
+				       sec->child[j]->line);
+				goto next;
+			}
+		}
+		parse_value(b, n, k, obj);
+next:;
+	}
+}
+
+/* Sub-section of sec named name, reporting a duplicate; NULL if absent. */
+static const struct conf_node *sub_section(struct builder *b, const struct conf_node *sec, const char *name)
+{
+	const struct conf_node *found = NULL;
+
+	for (size_t i = 0; i < sec->n_child; i++) {
+		const struct conf_node *n = sec->child[i];
+		if (n->type != CONF_SECTION || strcmp(n->name, name) != 0)
+			continue;
+		if (found)
+			err_at(b, n, false, "duplicate section '%s' (first at line %u)", name, found->line);
+		else
+			found = n;
+	}
+	return found;
+}
+
+/* A section name that must be an ID 1..15999. */
+static bool section_id(struct builder *b, const struct conf_node *n, const char *what, unsigned *id)
+{
+	unsigned long long u;
+
+	if (n->type != CONF_SECTION) {
+		err_at(b, n, false, "'%s' is a key; %s entries are sections: %s { ... }", n->name, what, n->name);
+		return false;
+	}
+	if (!parse_uint(n->name, &u) || u < 1 || u > TUNNEL_MAX_ID || n->name[0] == '0') {
+		err_at(b, n, false, "bad %s '%s': use a number from 1 to %d", what, n->name, TUNNEL_MAX_ID);
+		return false;
+	}
+	*id = (unsigned)u;
+	return true;
+}
+
+/* ---- defaults (pfSense's for a new entry) ---- */
+
+static void global_defaults(struct tunnel_global *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->unique_ids = TUNNEL_UNIQUE_REPLACE;
+	g->firewall = TUNNEL_FIREWALL_AUTO;
+	for (size_t i = 0; i < TUNNEL_LOG_CATEGORIES; i++)
+		g->log_level[i] = 1;
+	g->log_level[2] = g->log_level[3] = g->log_level[5] = 2;	/* ike chd cfg */
+	g->retransmit_tries = 5;
+	g->retransmit_timeout = 4.0;
+	g->retransmit_base = 1.8;
+	g->keepalive_interval = 30;
+	g->ping_interval = 60;
+}
+
+static void p1_defaults(struct tunnel_phase1 *p1)
+{
+	memset(p1, 0, sizeof(*p1));
+	p1->enabled = true;
+	p1->version = TUNNEL_IKEV2;
+	p1->ike_port = 500;
+	p1->natt_port = 4500;
+	p1->local_id.type = TUNNEL_ID_MYADDRESS;
+	p1->remote_id.type = TUNNEL_ID_PEERADDRESS;
+	p1->auth = TUNNEL_AUTH_PSK;
+	p1->lifetime = 28800;
+	p1->rekey_time = p1->reauth_time = p1->rand_time = p1->over_time = TUNNEL_UNSET;
+	p1->dpd_delay = 10;
+	p1->dpd_maxfail = 5;
+}
+
+static void p2_defaults(struct tunnel_phase2 *p2)
+{
+	memset(p2, 0, sizeof(*p2));
+	p2->enabled = true;
+	p2->mode = TUNNEL_MODE_TUNNEL;
+	p2->protocol = TUNNEL_PROTO_ESP;
+	p2->pfs_group = 14;
+	p2->lifetime = 3600;
+	p2->rekey_time = p2->rand_time = TUNNEL_UNSET;
+}
+
+/* ---- sections ---- */
+
+static void build_logging(struct builder *b, const struct conf_node *sec, struct tunnel_global *g)
+{
+	for (size_t i = 0; i < sec->n_child; i++) {
+		const struct conf_node *n = sec->child[i];
+		int cat = -1;
+		for (int c = 0; c < TUNNEL_LOG_CATEGORIES; c++)
+			if (strcmp(tunnel_log_category_names[c], n->name) == 0)
+				cat = c;
+		if (n->type != CONF_KV || cat < 0) {
+			err_at(b, n, false, "unknown log category '%s': use dmn mgr ike chd job cfg knl net asn enc imc imv pts tls esp lib",
+			       n->name);
+			continue;
+		}
+		const char *v = n->value;
+		bool neg = v[0] == '-';
+		unsigned long long u;
+		if (!parse_uint(v + neg, &u) || (neg && u != 1) || (!neg && u > 4)) {
+			err_at(b, n, true, "bad log level '%s' for %s: use -1 (silent) to 4 (highest)", v, n->name);
+			continue;
+		}
+		g->log_level[cat] = neg ? -1 : (int)u;
+	}
+}
+
+static void build_global(struct builder *b, const struct conf_node *sec, struct tunnel_global *g)
+{
+	const struct conf_node *s;
+
+	fill_keys(b, sec, "global", global_keys, ARRAY_SIZE(global_keys), global_sections, g);
+	if ((s = sub_section(b, sec, "logging")))
+		build_logging(b, s, g);
+	if ((s = sub_section(b, sec, "retransmit")))
+		fill_keys(b, s, "global.retransmit", retransmit_keys, ARRAY_SIZE(retransmit_keys), NULL, g);
+	if ((s = sub_section(b, sec, "keepalive")))
+		fill_keys(b, s, "global.keepalive", keepalive_keys, ARRAY_SIZE(keepalive_keys), NULL, g);
+}
+
+static void build_proposals(struct builder *b, const struct conf_node *sec, struct tunnel_phase1 *p1)
+{
+	for (size_t i = 0; i < sec->n_child; i++) {
+		const struct conf_node *n = sec->child[i];
+		unsigned id;
+		if (!section_id(b, n, "proposal number", &id))
+			continue;
+		if (p1->n_proposals >= TUNNEL_MAX_PROPOSALS) {
+			err_at(b, n, false, "too many proposals (at most %d)", TUNNEL_MAX_PROPOSALS);
+			break;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(sec->child[j]->name, n->name) == 0)
+				err_at(b, n, false, "duplicate proposal %s (first at line %u)", n->name, sec->child[j]->line);
+		p1->proposals = xrealloc(p1->proposals, (p1->n_proposals + 1) * sizeof(*p1->proposals));
+		struct tunnel_proposal *pr = &p1->proposals[p1->n_proposals++];
+		memset(pr, 0, sizeof(*pr));
+		pr->dh_group = 14;
+		pr->pos = pos_of(n);
+		fill_keys(b, n, "proposal", proposal_keys, ARRAY_SIZE(proposal_keys), NULL, pr);
+		const struct proposal_enc *e = pr->encryption ? proposal_find_enc(pr->encryption) : NULL;
+		if (!pr->encryption) {
+			err_at(b, n, false, "proposal %s needs an encryption (e.g. encryption = aes256)", n->name);
+		} else if (e && e->aead && pr->hash) {
+			err_at(b, n, false, "proposal %s: %s is AEAD and takes no hash; set prf instead", n->name,
+			       pr->encryption);
+		} else if (e && !e->aead && !pr->hash) {
+			pr->hash = xstrdup("sha256");	/* pfSense's default hash */
+		}
+		if (e && e->aead && !pr->prf)
+			pr->prf = xstrdup("sha256");	/* AEAD needs a PRF; pfSense defaults to SHA256 */
+	}
+}
+
+/* The default proposal of a new pfSense phase 1: aes128-sha256-modp2048. */
+static void default_proposal(struct tunnel_phase1 *p1)
+{
+	p1->proposals = xcalloc(1, sizeof(*p1->proposals));
+	p1->n_proposals = 1;
+	p1->proposals[0].encryption = xstrdup("aes128");
+	p1->proposals[0].hash = xstrdup("sha256");
+	p1->proposals[0].dh_group = 14;
+	p1->proposals[0].pos = p1->pos;
+}
+
+static bool selector_family(const char *sel, int *family)
+{
+	unsigned char a[16];
+	unsigned plen;
+
+	return parse_cidr(sel, family, a, &plen);
+}
+
+static void build_phase2(struct builder *b, const struct conf_node *n, unsigned reqid, struct tunnel_phase1 *p1)
+{
+	struct tunnel_phase2 *p2;
+	int fl, fr;
+
+	p1->p2 = xrealloc(p1->p2, (p1->n_p2 + 1) * sizeof(*p1->p2));
+	p2 = &p1->p2[p1->n_p2++];
+	p2_defaults(p2);
+	p2->reqid = reqid;
+	p2->pos = pos_of(n);
+	fill_keys(b, n, "phase2", p2_keys, ARRAY_SIZE(p2_keys), NULL, p2);
+
+	if (!p2->encryption && p2->protocol == TUNNEL_PROTO_ESP) {
+		p2->encryption = xcalloc(2, sizeof(char *));
+		p2->encryption[0] = xstrdup("aes128");
+		p2->encryption[1] = xstrdup("aes128gcm128");
+		p2->n_encryption = 2;
+	}
+	if (p2->encryption && p2->protocol == TUNNEL_PROTO_AH)
+		err_at(b, n, false, "phase 2 %u: protocol ah has no encryption; remove 'encryption'", reqid);
+	if (!p2->hash) {
+		p2->hash = xcalloc(1, sizeof(char *));
+		p2->hash[0] = xstrdup("sha256");
+		p2->n_hash = 1;
+	}
+	if (p2->mode != TUNNEL_MODE_TRANSPORT && (!p2->local || !p2->remote)) {
+		err_at(b, n, false, "phase 2 %u needs local and remote networks (local = 10.1.0.0/24, remote = ...)", reqid);
+		return;
+	}
+	/* tunnel carries IPv4, tunnel6 IPv6, as in pfSense */
+	if (p2->local && p2->remote && selector_family(p2->local, &fl) && selector_family(p2->remote, &fr)) {
+		if (fl != fr)
+			err_at(b, n, false, "phase 2 %u: local %s and remote %s are of different IP families", reqid,
+			       p2->local, p2->remote);
+		else if (p2->mode == TUNNEL_MODE_TUNNEL && fl == AF_INET6)
+			err_at(b, n, false, "phase 2 %u: IPv6 networks need mode = tunnel6", reqid);
+		else if (p2->mode == TUNNEL_MODE_TUNNEL6 && fl == AF_INET)
+			err_at(b, n, false, "phase 2 %u: IPv4 networks need mode = tunnel", reqid);
+	}
+}
+
+static void build_phase1(struct builder *b, const struct conf_node *n, unsigned ikeid, struct tunnel_phase1 *p1)
+{
+	const struct conf_node *s;
+	bool has_settings = false;
+
+	p1_defaults(p1);
+	p1->ikeid = ikeid;
+	p1->pos = pos_of(n);
+	fill_keys(b, n, "tunnel", p1_keys, ARRAY_SIZE(p1_keys), p1_sections, p1);
+	for (size_t i = 0; i < n->n_child; i++)
+		if (n->child[i]->type == CONF_KV)
+			has_settings = true;
+
+	if ((s = sub_section(b, n, "proposals")))
+		build_proposals(b, s, p1);
+	if (!p1->n_proposals && (!s || s->n_child == 0))
+		default_proposal(p1);
+	if ((s = sub_section(b, n, "phase2"))) {
+		for (size_t i = 0; i < s->n_child; i++) {
+			unsigned reqid;
+			if (section_id(b, s->child[i], "reqid", &reqid))
+				build_phase2(b, s->child[i], reqid, p1);
+		}
+	}
+
+	/* cross-key rules */
+	if (!p1->remote_gateway) {
+		if (!has_settings && p1->n_p2)
+			err_at(b, n, false, "tunnel %u has phase 2 entries but no phase 1 settings (remote_gateway, auth, ...)", ikeid);
+		else
+			err_at(b, n, false, "tunnel %u needs remote_gateway (an IP, a host name, or 0.0.0.0 for any peer)", ikeid);
+	} else if (strcmp(p1->remote_gateway, "0.0.0.0") == 0 && p1->start_action == TUNNEL_ACTION_START) {
+		err_at(b, n, false, "tunnel %u: remote_gateway 0.0.0.0 accepts any peer, so it cannot be initiated; use start_action = none or trap, or name the peer",
+		       ikeid);
+	}
+	if (p1->local_address && p1->interface)
+		err_at(b, n, false, "tunnel %u: give local_address or interface, not both", ikeid);
+	if (p1->aggressive && p1->version != TUNNEL_IKEV1)
+		err_at(b, n, false, "tunnel %u: mode = aggressive exists only with version = ikev1", ikeid);
+	if (p1->remote_id.type == TUNNEL_ID_PEERADDRESS && p1->remote_gateway &&
+	    strcmp(p1->remote_gateway, "0.0.0.0") == 0)
+		err_at(b, n, false, "tunnel %u: remote_id peeraddress needs a fixed remote_gateway; set remote_id (e.g. fqdn:peer.example.com or any)",
+		       ikeid);
+	if (p1->auth == TUNNEL_AUTH_PSK) {
+		if (!p1->psk && !p1->psk_file)
+			err_at(b, n, false, "tunnel %u: auth = psk needs psk or psk_file", ikeid);
+		if (p1->psk && p1->psk_file)
+			err_at(b, n, false, "tunnel %u: give psk or psk_file, not both", ikeid);
+	} else if (!p1->cert || !p1->key || !p1->ca) {
+		err_at(b, n, false, "tunnel %u: auth = cert needs cert, key and ca", ikeid);
+	}
+}
+
+static int cmp_p1(const void *a, const void *b)
+{
+	const struct tunnel_phase1 *x = a, *y = b;
+	return (x->ikeid > y->ikeid) - (x->ikeid < y->ikeid);
+}
+
+static int cmp_p2(const void *a, const void *b)
+{
+	const struct tunnel_phase2 *x = a, *y = b;
+	return (x->reqid > y->reqid) - (x->reqid < y->reqid);
+}
+
+static void build_tunnels(struct builder *b, const struct conf_node *sec, struct tunnel_file *tf)
+{
+	for (size_t i = 0; i < sec->n_child; i++) {
+		const struct conf_node *n = sec->child[i];
+		unsigned ikeid;
+		if (!section_id(b, n, "IKE ID", &ikeid))
+			continue;
+		struct tunnel_phase1 *dup = NULL;
+		for (size_t j = 0; j < tf->n_p1; j++)
+			if (tf->p1[j].ikeid == ikeid)
+				dup = &tf->p1[j];
+		if (dup) {
+			err_at(b, n, false, "duplicate IKE ID %u (first at %s:%u)", ikeid, dup->pos.file, dup->pos.line);
+			continue;
+		}
+		tf->p1 = xrealloc(tf->p1, (tf->n_p1 + 1) * sizeof(*tf->p1));
+		build_phase1(b, n, ikeid, &tf->p1[tf->n_p1++]);
+	}
+	/* reqids are unique across the file (charon's reqid space is global) */
+	for (size_t i = 0; i < tf->n_p1; i++) {
+		for (size_t j = 0; j < tf->p1[i].n_p2; j++) {
+			const struct tunnel_phase2 *p2 = &tf->p1[i].p2[j];
+			for (size_t k = 0; k <= i; k++) {
+				size_t lim = k == i ? j : tf->p1[k].n_p2;
+				for (size_t l = 0; l < lim; l++) {
+					const struct tunnel_phase2 *o = &tf->p1[k].p2[l];
+					if (o->reqid == p2->reqid)
+						tc_errors_add(b->errs, false, p2->pos.file, p2->pos.line, p2->pos.col,
+							      "duplicate reqid %u (first at %s:%u)", p2->reqid,
+							      o->pos.file, o->pos.line);
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < tf->n_p1; i++)
+		if (tf->p1[i].n_p2)
+			qsort(tf->p1[i].p2, tf->p1[i].n_p2, sizeof(*tf->p1[i].p2), cmp_p2);
+	if (tf->n_p1)
+		qsort(tf->p1, tf->n_p1, sizeof(*tf->p1), cmp_p1);
+}
+
+struct tunnel_file *tunnel_from_tree(struct conf_tree *tree, struct tc_errors *errs)
+{
+	struct tunnel_file *tf = xcalloc(1, sizeof(*tf));
+	struct builder b = { errs };
+	size_t errors_before = errs->n_errors;
+	const struct conf_node *root = tree->root, *s;
+
+	tf->tree = tree;
+	tf->path = xstrdup(tree->n_files ? tree->files[0] : "-");
+	global_defaults(&tf->global);
+	for (size_t i = 0; i < root->n_child; i++) {
+		const struct conf_node *n = root->child[i];
+		if (n->type != CONF_SECTION || names_index(top_sections, n->name) < 0)
+			err_unknown(&b, n, "the file (top level has global { } and tunnels { })", NULL, 0, top_sections);
+	}
+	if ((s = sub_section(&b, root, "global")))
+		build_global(&b, s, &tf->global);
+	if ((s = sub_section(&b, root, "tunnels")))
+		build_tunnels(&b, s, tf);
+	if (errs->n_errors > errors_before) {
+		tunnel_file_free(tf);
+		return NULL;
+	}
+	return tf;
+}
+
+/* ---- secrets and files named by the model (I/O) ---- */
+
+/* Position of key `name` in phase 1 p1's section, for messages about its value. */
+static struct tunnel_pos key_pos(const struct tunnel_file *tf, const struct tunnel_phase1 *p1, const char *name)
+{
+	const struct conf_node *t = conf_find(tf->tree->root, "tunnels", CONF_SECTION);
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", p1->ikeid);
+	const struct conf_node *sec = t ? conf_find(t, id, CONF_SECTION) : NULL;
+	const struct conf_node *kv = sec ? conf_find(sec, name, CONF_KV) : NULL;
+	if (kv)
+		return (struct tunnel_pos){ kv->file, kv->vline, kv->vcol };
+	return p1->pos;
+}
+
+static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tc_errors_add(errs, false, p.file, p.line, p.col, "%s", msg);
+}
+
+/* Read a PSK file: must be a regular file, mode 0600 or stricter; one line, trailing newline dropped. */
+static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, struct tc_errors *errs)
+{
+	struct tunnel_pos pos = key_pos(tf, p1, "psk_file");
+	struct buf data;
+	struct stat st;
+	int rc;
+
+	if (stat(p1->psk_file, &st) != 0) {
+		err_pos(errs, pos, "psk_file %s: %s", p1->psk_file, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_pos(errs, pos, "psk_file %s is not a regular file", p1->psk_file);
+		return;
+	}
+	if (st.st_mode & 077) {
+		err_pos(errs, pos, "psk_file %s has mode %04o; secret files must be 0600 (chmod 600 %s)",
+			p1->psk_file, (unsigned)(st.st_mode & 07777), p1->psk_file);
+		return;
+	}
+	buf_init(&data);
+	rc = file_read_all(p1->psk_file, 4096, &data);
+	if (rc != 0) {
+		err_pos(errs, pos, "psk_file %s: %s", p1->psk_file, strerror(-rc));
+		buf_free_secret(&data);
+		return;
+	}
+	while (data.len && (data.data[data.len - 1] == '\n' || data.data[data.len - 1] == '\r'))
+		data.data[--data.len] = '\0';
+	if (data.len == 0 || memchr(data.data, '\n', data.len) || strlen(data.data) != data.len)
+		err_pos(errs, pos, "psk_file %s must hold the key on one line", p1->psk_file);
+	else
+		p1->psk = xstrdup(data.data);
+	buf_free_secret(&data);
+}
+
+/* Replace an interface name in a phase 2 selector by its IPv4/IPv6 subnet. */
+static void resolve_selector(char **sel, struct tunnel_pos pos, bool v6, struct tc_errors *errs)
+{
+	struct ifaddrs *ifa = NULL;
+	unsigned char a[16];
+	unsigned plen;
+	int fam;
+
+	if (parse_cidr(*sel, &fam, a, &plen))
+		return;
+	if (getifaddrs(&ifa) != 0) {
+		err_pos(errs, pos, "cannot list interfaces to resolve '%s': %s", *sel, strerror(errno));
+		return;
+	}
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || !i->ifa_netmask || strcmp(i->ifa_name, *sel) != 0)
+			continue;
+		if (i->ifa_addr->sa_family != (v6 ? AF_INET6 : AF_INET))
+			continue;
+		unsigned char *addr, *mask;
+		size_t len = v6 ? 16 : 4;
+		if (v6) {
+			addr = ((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr;
+			mask = ((struct sockaddr_in6 *)(void *)i->ifa_netmask)->sin6_addr.s6_addr;
+		} else {
+			addr = (unsigned char *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+			mask = (unsigned char *)&((struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr;
+		}
+		char txt[INET6_ADDRSTRLEN];
+		unsigned bits = 0;
+		for (size_t k = 0; k < len; k++) {
+			a[k] = addr[k] & mask[k];
+			bits += (unsigned)__builtin_popcount(mask[k]);
+		}
+		inet_ntop(v6 ? AF_INET6 : AF_INET, a, txt, sizeof(txt));
+		free(*sel);
+		*sel = xasprintf("%s/%u", txt, bits);
+		freeifaddrs(ifa);
+		return;
+	}
+	freeifaddrs(ifa);
+	err_pos(errs, pos, "interface '%s' has no %s address on this machine", *sel, v6 ? "IPv6" : "IPv4");
+}
+
+/* Make a relative path absolute, relative to the directory of the file that named it (as
+ * includes are), so generated configs never depend on the current directory. */
+static void resolve_path(const struct tunnel_file *tf, const struct tunnel_phase1 *p1, const char *key, char **path)
+{
+	struct tunnel_pos pos;
+	const char *slash;
+	char *dir, *real;
+
+	if (!*path || (*path)[0] == '/')
+		return;
+	pos = key_pos(tf, p1, key);
+	slash = strrchr(pos.file, '/');
+	dir = slash ? xstrndup(pos.file, (size_t)(slash - pos.file)) : xstrdup(".");
+	real = realpath(*dir ? dir : "/", NULL);
+	if (real) {
+		char *abs = xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, *path);
+		free(*path);
+		*path = abs;
+		free(real);
+	}
+	free(dir);
+}
+
+int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)
+{
+	size_t before = errs->n_errors;
+
+	for (size_t i = 0; i < tf->n_p1; i++) {
+		struct tunnel_phase1 *p1 = &tf->p1[i];
+		resolve_path(tf, p1, "psk_file", &p1->psk_file);
+		resolve_path(tf, p1, "cert", &p1->cert);
+		resolve_path(tf, p1, "key", &p1->key);
+		resolve_path(tf, p1, "ca", &p1->ca);
+		if (p1->psk_file && !p1->psk)
+			load_psk_file(tf, p1, errs);
+		const char *files[] = { p1->cert, p1->key, p1->ca };
+		const char *keys[] = { "cert", "key", "ca" };
+		for (size_t k = 0; k < ARRAY_SIZE(files); k++)
+			if (files[k] && access(files[k], R_OK) != 0)
+				err_pos(errs, key_pos(tf, p1, keys[k]), "%s %s: %s", keys[k], files[k], strerror(errno));
+		if (p1->key && access(p1->key, R_OK) == 0) {
+			struct stat st;
+			if (stat(p1->key, &st) == 0 && (st.st_mode & 077))
+				err_pos(errs, key_pos(tf, p1, "key"), "key %s has mode %04o; private keys must be 0600",
+					p1->key, (unsigned)(st.st_mode & 07777));
+		}
+		for (size_t j = 0; j < p1->n_p2; j++) {
+			struct tunnel_phase2 *p2 = &p1->p2[j];
+			bool v6 = p2->mode == TUNNEL_MODE_TUNNEL6;
+			if (p2->local)
+				resolve_selector(&p2->local, p2->pos, v6, errs);
+			if (p2->remote)
+				resolve_selector(&p2->remote, p2->pos, v6, errs);
+		}
+	}
+	return errs->n_errors > before ? -EINVAL : 0;
+}
+
+struct tunnel_file *tunnel_load(const char *path, struct tc_errors *errs)
+{
+	struct conf_tree *tree = conf_parse_file(path, errs);
+	struct tunnel_file *tf;
+
+	if (errs->n_errors) {
+		conf_tree_free(tree);
+		return NULL;
+	}
+	tf = tunnel_from_tree(tree, errs);
+	if (!tf)
+		return NULL;
+	if (tunnel_load_secrets(tf, errs) != 0) {
+		tunnel_file_free(tf);
+		return NULL;
+	}
+	return tf;
+}
+
+/* ---- warnings ---- */
+
+static bool cidr_overlap(const char *x, const char *y)
+{
+	unsigned char a[16], b[16];
+	unsigned la, lb;
+	int fa, fb;
+
+	if (!parse_cidr(x, &fa, a, &la) || !parse_cidr(y, &fb, b, &lb) || fa != fb)
+		return false;
+	unsigned bits = la < lb ? la : lb;
+	for (unsigned i = 0; i < bits; i++) {
+		unsigned char m = (unsigned char)(0x80u >> (i % 8));
+		if ((a[i / 8] & m) != (b[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+static bool is_default_route(const char *sel)
+{
+	return strcmp(sel, "0.0.0.0/0") == 0 || strcmp(sel, "::/0") == 0;
+}
+
+static void warn_p1(const struct tunnel_file *tf, size_t idx, struct tc_errors *errs)
+{
+	const struct tunnel_phase1 *p1 = &tf->p1[idx];
+
+	for (size_t i = 0; i < p1->n_proposals; i++) {
+		const struct tunnel_proposal *pr = &p1->proposals[i];
+		const struct proposal_enc *e = proposal_find_enc(pr->encryption);
+		const struct proposal_hash *h = pr->hash ? proposal_find_hash(pr->hash) : NULL;
+		if (e && e->weak)
+			warn_pos(errs, &pr->pos, "tunnel %u: weak encryption %s; use aes256 or aes256gcm128", p1->ikeid, pr->encryption);
+		if (h && h->weak)
+			warn_pos(errs, &pr->pos, "tunnel %u: weak hash %s; use sha256 or stronger", p1->ikeid, pr->hash);
+		if (proposal_dh_weak(pr->dh_group))
+			warn_pos(errs, &pr->pos, "tunnel %u: weak DH group %u; use 14, 19, 20 or 31", p1->ikeid, pr->dh_group);
+	}
+	if (p1->aggressive && p1->auth == TUNNEL_AUTH_PSK)
+		warn_pos(errs, &p1->pos, "tunnel %u: aggressive mode with a PSK exposes a crackable hash of the key; use main mode",
+			 p1->ikeid);
+	if (p1->psk && strlen(p1->psk) < TUNNEL_MIN_PSK)
+		warn_pos(errs, &p1->pos, "tunnel %u: the PSK is shorter than %d characters", p1->ikeid, TUNNEL_MIN_PSK);
+	if (p1->close_action != TUNNEL_ACTION_DEFAULT)
+		warn_pos(errs, &p1->pos, "tunnel %u: close_action is set; set it on one side only, or both sides re-initiate at once",
+			 p1->ikeid);
+	for (size_t j = 0; j < idx; j++) {
+		const struct tunnel_phase1 *o = &tf->p1[j];
+		if (o->remote_gateway && p1->remote_gateway && strcmp(p1->remote_gateway, "0.0.0.0") != 0 &&
+		    strcmp(o->remote_gateway, p1->remote_gateway) == 0)
+			warn_pos(errs, &p1->pos, "tunnel %u has the same peer %s as tunnel %u; charon may pick the wrong one",
+				 p1->ikeid, p1->remote_gateway, o->ikeid);
+	}
+	for (size_t j = 0; j < p1->n_p2; j++) {
+		const struct tunnel_phase2 *p2 = &p1->p2[j];
+		for (size_t k = 0; k < p2->n_encryption; k++) {
+			const struct proposal_enc *e = proposal_find_enc(p2->encryption[k]);
+			if (e && e->weak)
+				warn_pos(errs, &p2->pos, "phase 2 %u: weak encryption %s", p2->reqid, p2->encryption[k]);
+		}
+		for (size_t k = 0; k < p2->n_hash; k++) {
+			const struct proposal_hash *h = proposal_find_hash(p2->hash[k]);
+			if (h && h->weak)
+				warn_pos(errs, &p2->pos, "phase 2 %u: weak hash %s", p2->reqid, p2->hash[k]);
+		}
+		if (p2->pfs_group && proposal_dh_weak(p2->pfs_group))
+			warn_pos(errs, &p2->pos, "phase 2 %u: weak PFS group %u", p2->reqid, p2->pfs_group);
+		/* a bypass takes traffic inside its network out of the tunnel: a mistake unless the
+		 * phase 2 is a full tunnel (remote = default route), which is what bypass is for */
+		for (size_t k = 0; p2->local && p2->remote && k < tf->global.n_bypass; k++)
+			if (cidr_overlap(p2->local, tf->global.bypass_networks[k]) &&
+			    cidr_overlap(p2->remote, tf->global.bypass_networks[k]) && !is_default_route(p2->remote))
+				warn_pos(errs, &p2->pos, "phase 2 %u: %s to %s overlaps bypass network %s, whose traffic never enters a tunnel",
+					 p2->reqid, p2->local, p2->remote, tf->global.bypass_networks[k]);
+		if (p2->mode == TUNNEL_MODE_VTI && p1->start_action == TUNNEL_ACTION_TRAP)
+			warn_pos(errs, &p2->pos, "phase 2 %u: VTI has no policies to trap; start_action trap is replaced by start",
+				 p2->reqid);
+		if (p2->ping_host && p2->remote && !cidr_overlap(p2->ping_host, p2->remote))
+			warn_pos(errs, &p2->pos, "phase 2 %u: ping_host %s is outside the remote network %s, so pings do not use the tunnel",
+				 p2->reqid, p2->ping_host, p2->remote);
+	}
+}
+
+void tunnel_warnings(const struct tunnel_file *tf, struct tc_errors *errs)
+{
+	for (size_t i = 0; i < tf->n_p1; i++)
+		warn_p1(tf, i, errs);
+}
+
+/* ---- lookups and freeing ---- */
+
+struct tunnel_phase1 *tunnel_find_p1(const struct tunnel_file *tf, unsigned ikeid)
+{
+	struct tunnel_phase1 key = { .ikeid = ikeid };
+
+	if (!tf->n_p1)
+		return NULL;
+	return bsearch(&key, tf->p1, tf->n_p1, sizeof(*tf->p1), cmp_p1);
+}
+
+struct tunnel_phase2 *tunnel_find_p2(const struct tunnel_file *tf, unsigned reqid, struct tunnel_phase1 **p1)
+{
+	for (size_t i = 0; i < tf->n_p1; i++) {
+		for (size_t j = 0; j < tf->p1[i].n_p2; j++) {
+			if (tf->p1[i].p2[j].reqid == reqid) {
+				if (p1)
+					*p1 = &tf->p1[i];
+				return &tf->p1[i].p2[j];
+			}
+		}
+	}
+	return NULL;
+}
+
+static void p2_free(struct tunnel_phase2 *p2)
+{
+	free(p2->description);
+	free(p2->local);
+	free(p2->remote);
+	list_free(p2->encryption, p2->n_encryption);
+	list_free(p2->hash, p2->n_hash);
+	free(p2->ping_host);
+}
+
+static void p1_free(struct tunnel_phase1 *p1)
+{
+	free(p1->description);
+	free(p1->local_address);
+	free(p1->interface);
+	free(p1->remote_gateway);
+	free(p1->local_id.value);
+	free(p1->remote_id.value);
+	secret_free(p1->psk);
+	free(p1->psk_file);
+	free(p1->cert);
+	free(p1->key);
+	free(p1->ca);
+	for (size_t i = 0; i < p1->n_proposals; i++) {
+		free(p1->proposals[i].encryption);
+		free(p1->proposals[i].hash);
+		free(p1->proposals[i].prf);
+	}
+	free(p1->proposals);
+	for (size_t i = 0; i < p1->n_p2; i++)
+		p2_free(&p1->p2[i]);
+	free(p1->p2);
+}
+
+void tunnel_file_free(struct tunnel_file *tf)
+{
+	if (!tf)
+		return;
+	for (size_t i = 0; i < tf->n_p1; i++)
+		p1_free(&tf->p1[i]);
+	free(tf->p1);
+	list_free(tf->global.bypass_networks, tf->global.n_bypass);
+	free(tf->path);
+	conf_tree_free(tf->tree);
+	free(tf);
+}

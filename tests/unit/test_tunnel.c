@@ -1,0 +1,364 @@
+/* test_tunnel.c - the tunnel model: defaults, every validation rule with its position, warnings. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tunnel.h"
+
+/* Build a model from text; errs is zeroed first. */
+static struct tunnel_file *build(const char *text, struct tc_errors *errs)
+{
+	memset(errs, 0, sizeof(*errs));
+	return tunnel_from_tree(conf_parse("t.conf", text, strlen(text), NULL, errs), errs);
+}
+
+static void dump(const struct tc_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		print_message("have %u:%u: %s%s\n", errs->v[i].line, errs->v[i].col,
+			      errs->v[i].warning ? "warning: " : "", errs->v[i].msg);
+}
+
+/* Assert an error (or warning) at line:col (col 0 = any) containing needle. */
+static void assert_msg_at(const struct tc_errors *errs, bool warning, unsigned line, unsigned col,
+			  const char *needle)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		if (errs->v[i].warning == warning && errs->v[i].line == line &&
+		    (col == 0 || errs->v[i].col == col) && strstr(errs->v[i].msg, needle))
+			return;
+	dump(errs);
+	fail_msg("no %s '%s' at %u:%u", warning ? "warning" : "error", needle, line, col);
+}
+
+static const char minimal[] = "tunnels {\n"
+			      "  4 {\n"
+			      "    remote_gateway = 198.51.100.7\n"
+			      "    psk = abcdefghijklmnopqrstuvwxyz\n"
+			      "    phase2 {\n"
+			      "      9 {\n"
+			      "        local = 10.1.0.0/24\n"
+			      "        remote = 10.2.0.0/24\n"
+			      "      }\n"
+			      "    }\n"
+			      "  }\n"
+			      "}\n";
+
+static void test_pfsense_defaults(void **state)
+{
+	struct tc_errors errs;
+	struct tunnel_file *tf = build(minimal, &errs);
+	const struct tunnel_phase1 *p1;
+	const struct tunnel_phase2 *p2;
+
+	(void)state;
+	dump(&errs);
+	assert_non_null(tf);
+	assert_int_equal(tf->n_p1, 1);
+	p1 = &tf->p1[0];
+	assert_int_equal(p1->ikeid, 4);
+	assert_true(p1->enabled);
+	assert_int_equal(p1->version, TUNNEL_IKEV2);
+	assert_int_equal(p1->n_proposals, 1);
+	assert_string_equal(p1->proposals[0].encryption, "aes128");
+	assert_string_equal(p1->proposals[0].hash, "sha256");
+	assert_int_equal(p1->proposals[0].dh_group, 14);
+	assert_int_equal(p1->lifetime, 28800);
+	assert_true(p1->rekey_time == TUNNEL_UNSET);
+	assert_int_equal(p1->dpd_delay, 10);
+	assert_int_equal(p1->dpd_maxfail, 5);
+	assert_int_equal(p1->nat_traversal, TUNNEL_NATT_AUTO);
+	assert_int_equal(p1->local_id.type, TUNNEL_ID_MYADDRESS);
+	assert_int_equal(p1->remote_id.type, TUNNEL_ID_PEERADDRESS);
+	assert_int_equal(p1->ike_port, 500);
+	assert_int_equal(p1->natt_port, 4500);
+	assert_int_equal(p1->n_p2, 1);
+	p2 = &p1->p2[0];
+	assert_int_equal(p2->reqid, 9);
+	assert_int_equal(p2->mode, TUNNEL_MODE_TUNNEL);
+	assert_int_equal(p2->protocol, TUNNEL_PROTO_ESP);
+	assert_int_equal(p2->n_encryption, 2);
+	assert_string_equal(p2->encryption[0], "aes128");
+	assert_string_equal(p2->encryption[1], "aes128gcm128");
+	assert_int_equal(p2->n_hash, 1);
+	assert_string_equal(p2->hash[0], "sha256");
+	assert_int_equal(p2->pfs_group, 14);
+	assert_int_equal(p2->lifetime, 3600);
+	assert_int_equal(tf->global.log_level[2], 2);	/* ike */
+	assert_int_equal(tf->global.log_level[0], 1);	/* dmn */
+	assert_int_equal(tf->global.keepalive_interval, 30);
+	assert_int_equal(tf->global.unique_ids, TUNNEL_UNIQUE_REPLACE);
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+}
+
+static void test_values_parsed(void **state)
+{
+	struct tc_errors errs;
+	struct tunnel_file *tf = build("global {\n"
+				       "  unique_ids = keep\n"
+				       "  bypass_networks = 10.1.0.0/24, 10.9.0.0/16\n"
+				       "  logging {\n    knl = -1\n    ike = 4\n  }\n"
+				       "  retransmit {\n    tries = 7\n    timeout = 2.5\n  }\n"
+				       "  keepalive {\n    interval = 2m\n  }\n"
+				       "}\n"
+				       "tunnels {\n"
+				       "  2 {\n"
+				       "    version = ikev1\n    mode = aggressive\n"
+				       "    remote_gateway = vpn.example.com\n"
+				       "    local_id = fqdn:gw.example.com\n"
+				       "    remote_id = asn1dn:\"C=CH, O=x, CN=peer\"\n"
+				       "    psk = 0123456789abcdefXYZ\n"
+				       "    lifetime = 1d\n    dpd_delay = 0\n"
+				       "    proposals {\n      1 {\n        encryption = aes256gcm128\n        dh_group = 31\n      }\n    }\n"
+				       "  }\n"
+				       "  1 {\n    remote_gateway = 192.0.2.9\n    psk = 0123456789abcdefXYZ\n  }\n"
+				       "}\n", &errs);
+
+	(void)state;
+	dump(&errs);
+	assert_non_null(tf);
+	assert_int_equal(tf->global.unique_ids, TUNNEL_UNIQUE_KEEP);
+	assert_int_equal(tf->global.n_bypass, 2);
+	assert_string_equal(tf->global.bypass_networks[1], "10.9.0.0/16");
+	assert_int_equal(tf->global.log_level[6], -1);
+	assert_int_equal(tf->global.log_level[2], 4);
+	assert_int_equal(tf->global.retransmit_tries, 7);
+	assert_true(tf->global.retransmit_timeout == 2.5);
+	assert_int_equal(tf->global.keepalive_interval, 120);
+	/* sorted by IKE ID */
+	assert_int_equal(tf->p1[0].ikeid, 1);
+	assert_int_equal(tf->p1[1].ikeid, 2);
+	assert_true(tf->p1[1].aggressive);
+	assert_int_equal(tf->p1[1].version, TUNNEL_IKEV1);
+	assert_int_equal(tf->p1[1].local_id.type, TUNNEL_ID_FQDN);
+	assert_string_equal(tf->p1[1].local_id.value, "gw.example.com");
+	assert_int_equal(tf->p1[1].remote_id.type, TUNNEL_ID_ASN1DN);
+	assert_string_equal(tf->p1[1].remote_id.value, "C=CH, O=x, CN=peer");
+	assert_int_equal(tf->p1[1].lifetime, 86400);
+	assert_int_equal(tf->p1[1].dpd_delay, 0);
+	assert_null(tf->p1[1].proposals[0].hash);	/* AEAD */
+	assert_string_equal(tf->p1[1].proposals[0].prf, "sha256");
+	assert_int_equal(tf->p1[1].proposals[0].dh_group, 31);
+	assert_non_null(tunnel_find_p1(tf, 2));
+	assert_null(tunnel_find_p1(tf, 3));
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+}
+
+/* Every error of a file in one run, each at its position. */
+static void test_errors_all_reported(void **state)
+{
+	struct tc_errors errs;
+	struct tunnel_file *tf = build("tunnels {\n"					/* 1 */
+				       "  1 {\n"					/* 2 */
+				       "    remote_gatway = 192.0.2.1\n"		/* 3 */
+				       "    version = ikev3\n"				/* 4 */
+				       "    lifetime = 8x\n"				/* 5 */
+				       "    psk = 0123456789abcdefXYZ\n"		/* 6 */
+				       "    proposals {\n"				/* 7 */
+				       "      1 {\n        encryption = rot13\n        dh_group = 13\n      }\n"	/* 8-11 */
+				       "    }\n"					/* 12 */
+				       "    phase2 {\n"					/* 13 */
+				       "      5 {\n        local = 10.1.0.0/24\n        remote = 10.2.0.0/24\n"	/* 14-16 */
+				       "        pfs_group = 99\n        encryption = aes128, , aes256\n      }\n"	/* 17-19 */
+				       "    }\n"					/* 20 */
+				       "  }\n"						/* 21 */
+				       "  1 { }\n"					/* 22 */
+				       "  2 {\n    remote_gateway = 198.51.100.1\n    psk = 0123456789abcdefXYZ\n"	/* 23-25 */
+				       "    phase2 {\n      5 {\n        local = 10.3.0.0/24\n        remote = 10.4.0.0/24\n      }\n    }\n"	/* 26-31 */
+				       "  }\n"						/* 32 */
+				       "  16000 { }\n"					/* 33 */
+				       "}\n"
+				       "bogus = 1\n", &errs);
+
+	(void)state;
+	assert_null(tf);
+	assert_msg_at(&errs, false, 3, 5, "did you mean 'remote_gateway'");
+	assert_msg_at(&errs, false, 4, 15, "ikev2 | ikev1 | auto");
+	assert_msg_at(&errs, false, 5, 16, "bad lifetime");
+	assert_msg_at(&errs, false, 9, 22, "unknown IKE encryption 'rot13'");
+	assert_msg_at(&errs, false, 10, 20, "bad dh_group '13'");
+	assert_msg_at(&errs, false, 17, 21, "bad pfs_group");
+	assert_msg_at(&errs, false, 18, 22, "empty entries");
+	assert_msg_at(&errs, false, 2, 3, "needs remote_gateway");
+	assert_msg_at(&errs, false, 22, 3, "duplicate IKE ID 1");
+	assert_msg_at(&errs, false, 27, 7, "duplicate reqid 5");
+	assert_msg_at(&errs, false, 33, 3, "use a number from 1 to 15999");
+	assert_msg_at(&errs, false, 35, 1, "unknown key 'bogus'");
+	tc_errors_free(&errs);
+}
+
+/* Each cross-key rule gives its own message. */
+static void test_cross_key_rules(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *needle;
+	} cases[] = {
+		{ "remote_gateway = 0.0.0.0\n remote_id = any\n psk = 0123456789abcdefXYZ\n start_action = start\n",
+		  "cannot be initiated" },
+		{ "remote_gateway = 0.0.0.0\n psk = 0123456789abcdefXYZ\n", "remote_id peeraddress needs a fixed" },
+		{ "remote_gateway = 192.0.2.1\n", "needs psk or psk_file" },
+		{ "remote_gateway = 192.0.2.1\n psk = a\n psk_file = /x\n", "not both" },
+		{ "remote_gateway = 192.0.2.1\n auth = cert\n cert = a.crt\n", "needs cert, key and ca" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n mode = aggressive\n", "only with version = ikev1" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n local_address = 192.0.2.2\n interface = eth0\n",
+		  "local_address or interface" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n local_id = peeraddress\n", "bad local_id" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n remote_id = user_fqdn:nobody\n", "bad remote_id value" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n phase2 {\n 3 {\n local = 10.1.0.0/24\n }\n }\n",
+		  "needs local and remote" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n phase2 {\n 3 {\n local = fd00::/64\n remote = fd01::/64\n }\n }\n",
+		  "need mode = tunnel6" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n phase2 {\n 3 {\n local = 10.0.0.0/8\n remote = fd01::/64\n mode = tunnel6\n }\n }\n",
+		  "different IP families" },
+		{ "phase2 {\n 3 {\n local = 10.0.0.0/8\n remote = 10.2.0.0/16\n }\n }\n", "no phase 1 settings" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n remote_gateway = 192.0.2.2\n", "duplicate key" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n proposals {\n 1 {\n encryption = aes128gcm128\n hash = sha1\n }\n }\n",
+		  "takes no hash" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n phase2 {\n 3 {\n local = 10.1.0.0/33\n remote = 10.2.0.0/24\n }\n }\n",
+		  "bad local" },
+		{ "remote_gateway = bad_host!\n psk = 0123456789abcdefXYZ\n", "bad remote_gateway" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n propsals {\n }\n", "did you mean 'proposals'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tc_errors errs;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		fprintf(f, "tunnels {\n 1 {\n %s }\n}\n", cases[i].body);
+		fclose(f);
+		struct tunnel_file *tf = build(text, &errs);
+		bool found = false;
+		for (size_t j = 0; j < errs.n; j++)
+			found |= !errs.v[j].warning && strstr(errs.v[j].msg, cases[i].needle) != NULL;
+		if (!found || tf) {
+			dump(&errs);
+			fail_msg("case %zu: no error '%s'", i, cases[i].needle);
+		}
+		tunnel_file_free(tf);
+		tc_errors_free(&errs);
+		free(text);
+	}
+}
+
+static void test_warnings(void **state)
+{
+	struct tc_errors errs;
+	struct tunnel_file *tf = build("global {\n  bypass_networks = 10.1.0.0/24\n}\n"	/* 1-3 */
+				       "tunnels {\n"						/* 4 */
+				       "  1 {\n"						/* 5 */
+				       "    version = ikev1\n    mode = aggressive\n"		/* 6-7 */
+				       "    remote_gateway = 192.0.2.1\n    psk = short\n"	/* 8-9 */
+				       "    close_action = start\n    start_action = trap\n"	/* 10-11 */
+				       "    proposals {\n      1 {\n        encryption = 3des\n        hash = md5\n        dh_group = 2\n      }\n    }\n"	/* 12-18 */
+				       "    phase2 {\n"						/* 19 */
+				       "      3 {\n        local = 10.1.0.0/16\n        remote = 10.1.0.0/23\n        ping_host = 10.3.0.1\n      }\n"	/* 20-24 */
+				       "      4 {\n        mode = vti\n        local = 169.254.0.1/30\n        remote = 169.254.0.2/30\n      }\n"	/* 25-29 */
+				       "    }\n  }\n"						/* 30-31 */
+				       "  2 {\n    remote_gateway = 192.0.2.1\n    psk = 0123456789abcdefXYZ\n  }\n"	/* 32-35 */
+				       "}\n", &errs);
+
+	(void)state;
+	dump(&errs);
+	assert_non_null(tf);
+	assert_int_equal(errs.n_errors, 0);
+	tunnel_warnings(tf, &errs);
+	assert_msg_at(&errs, true, 13, 0, "weak encryption 3des");
+	assert_msg_at(&errs, true, 13, 0, "weak hash md5");
+	assert_msg_at(&errs, true, 13, 0, "weak DH group 2");
+	assert_msg_at(&errs, true, 5, 0, "aggressive mode with a PSK");
+	assert_msg_at(&errs, true, 5, 0, "shorter than 16");
+	assert_msg_at(&errs, true, 5, 0, "close_action is set");
+	assert_msg_at(&errs, true, 20, 0, "overlaps bypass network 10.1.0.0/24");
+	assert_msg_at(&errs, true, 20, 0, "ping_host 10.3.0.1 is outside");
+	assert_msg_at(&errs, true, 25, 0, "VTI");
+	assert_msg_at(&errs, true, 32, 0, "same peer 192.0.2.1 as tunnel 1");
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+}
+
+/* psk_file: read, trimmed, refused unless 0600; relative to the tunnel file. */
+static void test_psk_file(void **state)
+{
+	char dir[] = "/tmp/tc-test-XXXXXX", conf[256], key[256];
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/t.conf", dir);
+	snprintf(key, sizeof(key), "%s/k.psk", dir);
+	f = fopen(conf, "w");
+	fputs("tunnels {\n  1 {\n    remote_gateway = 192.0.2.1\n    psk_file = k.psk\n  }\n}\n", f);
+	fclose(f);
+	f = fopen(key, "w");
+	fputs("from-a-file-0123456789\n", f);
+	fclose(f);
+
+	chmod(key, 0644);
+	tf = tunnel_load(conf, &errs);
+	assert_null(tf);
+	assert_msg_at(&errs, false, 4, 16, "must be 0600");
+	tc_errors_free(&errs);
+
+	chmod(key, 0600);
+	memset(&errs, 0, sizeof(errs));
+	tf = tunnel_load(conf, &errs);
+	dump(&errs);
+	assert_non_null(tf);
+	assert_string_equal(tf->p1[0].psk, "from-a-file-0123456789");
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+	unlink(key);
+	unlink(conf);
+	rmdir(dir);
+}
+
+static void test_interface_selector(void **state)
+{
+	struct tc_errors errs;
+	struct tunnel_file *tf = build("tunnels {\n 1 {\n remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n"
+				       " phase2 {\n 2 {\n local = lo\n remote = 10.2.0.0/24\n }\n }\n }\n}\n", &errs);
+
+	(void)state;
+	assert_non_null(tf);
+	assert_int_equal(tunnel_load_secrets(tf, &errs), 0);
+	assert_string_equal(tf->p1[0].p2[0].local, "127.0.0.0/8");
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+
+	tf = build("tunnels {\n 1 {\n remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n"
+		   " phase2 {\n 2 {\n local = nosuchif0\n remote = 10.2.0.0/24\n }\n }\n }\n}\n", &errs);
+	assert_non_null(tf);
+	assert_int_not_equal(tunnel_load_secrets(tf, &errs), 0);
+	assert_msg_at(&errs, false, 6, 0, "interface 'nosuchif0'");
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pfsense_defaults),
+		cmocka_unit_test(test_values_parsed),
+		cmocka_unit_test(test_errors_all_reported),
+		cmocka_unit_test(test_cross_key_rules),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_psk_file),
+		cmocka_unit_test(test_interface_selector),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
