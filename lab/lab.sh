@@ -230,7 +230,7 @@ setup_lan() {
 write_strongswan_conf() {
 	local d
 	d=$(side_dir "$1")
-	mkdir -p "$d/run/out/etc/strongswan.d/charon" "$d/run/out/etc/swanctl/conf.d"
+	mkdir -p "$d/run/out/etc/strongswan.d/charon" "$d/run/out/etc/swanctl/conf.d" "$d/run/out/var/log"
 	cat >"$d/run/strongswan.conf" <<'EOF'
 # Written by tunnelctl lab: one private charon per lab side; this file's /run is the side's run/.
 charon {
@@ -315,7 +315,7 @@ EOF
 write_strongswan_fragment() {
 	local d
 	d=$(side_dir "$1")
-	if "$TC" -c "$d/tunnels.conf" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
+	if "$TC" -c "$d/tunnels.conf" --out-dir "$d/run/out" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
 		mv "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" "$d/run/out/etc/strongswan.d/tunnelctl.conf"
 	else
 		rm -f "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp"
@@ -349,7 +349,9 @@ charon_pid() {
 
 # Start a side's charon: in the namespace, in a private mount namespace whose /run is the
 # side's run/ directory and /var/log its log/ (pid file, VICI socket and logs stay apart
-# from the host's and the other side's).
+# from the host's and the other side's). The side's run/ is also mounted at its host path
+# inside, so paths tunnelctl writes into generated files (the out dir's log file) mean the
+# same for charon as for tunnelctl.
 start_charon() {
 	local s=$1 d ns pid i
 	d=$(side_dir "$s")
@@ -363,7 +365,7 @@ start_charon() {
 	mkdir -p "$d/log"
 	# /var/log first (its source is under /run), so the generated filelog stays in the lab
 	setsid ip netns exec "$ns" unshare -m --propagation private sh -c \
-		'mount --bind "$1" /var/log && mount --bind "$2" /run &&
+		'mount --bind "$1" /var/log && mount --bind "$2" /run && mkdir -p "$2" && mount --bind /run "$2" &&
 		 STRONGSWAN_CONF=/run/strongswan.conf exec "$3"' \
 		sh "$d/log" "$d/run" "$CHARON" </dev/null >>"$d/charon.out" 2>&1 &
 	pid=$!
