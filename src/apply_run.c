@@ -431,7 +431,11 @@ static int prepare(struct apply_ctx *a)
 	    gen_file_prepare(a, &a->fragment, COMPILE_STRONGSWAN_PATH) != 0)
 		return -1;
 	compile_swanctl(&a->swanctl.new, a->tf, &co);
-	compile_strongswan(&a->fragment.new, a->tf);
+	char *log = cmd_charon_log(a->tc);
+	compile_strongswan(&a->fragment.new, a->tf, log);
+	*strrchr(log, '/') = '\0';
+	mkdir_p(log, 0755);	/* charon does not create its log's directory */
+	free(log);
 	a->new_tree = conf_parse(a->swanctl.path, a->swanctl.new.data, a->swanctl.new.len, NULL, &errs);
 	if (errs.n_errors) {
 		fail(a, "internal error: generated config does not parse: %u:%u: %s", errs.v[0].line,
