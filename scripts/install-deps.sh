@@ -8,9 +8,12 @@ PACKAGES=(
 	libcmocka-dev libjansson-dev libnftables-dev libmicrohttpd-dev libxml2-dev libsystemd-dev
 	# strongSwan (charon, VICI, kernel-libipsec for the lab) and its test oracle
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
+	libstrongswan-standard-plugins
 	strongswan-pki
 	# lab and tests
-	nftables iproute2 util-linux procps iputils-ping time
+	nftables iproute2 util-linux procps iputils-ping time jq
+	# web tests: HTTP client and a headless browser for the status page
+	curl chromium
 )
 
 missing=()

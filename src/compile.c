@@ -36,14 +36,16 @@ struct emit {
 
 static void emit_indent(struct emit *e)
 {
-	for (unsigned i = 0; i < e->depth; i++)
-		buf_addc(e->b, '\t');
+	static const char tabs[] = "\t\t\t\t\t\t\t\t";
+
+	buf_add(e->b, tabs, e->depth < sizeof(tabs) - 1 ? e->depth : sizeof(tabs) - 1);
 }
 
 static void emit_open(struct emit *e, const char *name)
 {
 	emit_indent(e);
-	buf_printf(e->b, "%s {\n", name);
+	buf_adds(e->b, name);
+	buf_adds(e->b, " {\n");
 	e->depth++;
 }
 
@@ -91,7 +93,8 @@ static void emit_value(struct buf *b, const char *s)
 static void emit_kv(struct emit *e, const char *key, const char *value)
 {
 	emit_indent(e);
-	buf_printf(e->b, "%s = ", key);
+	buf_adds(e->b, key);
+	buf_adds(e->b, " = ");
 	emit_value(e->b, value);
 	buf_addc(e->b, '\n');
 }
@@ -104,7 +107,8 @@ static void emit_kvf(struct emit *e, const char *key, const char *fmt, ...)
 	va_list ap;
 
 	emit_indent(e);
-	buf_printf(e->b, "%s = ", key);
+	buf_adds(e->b, key);
+	buf_adds(e->b, " = ");
 	va_start(ap, fmt);
 	buf_vprintf(e->b, fmt, ap);
 	va_end(ap);
@@ -113,7 +117,10 @@ static void emit_kvf(struct emit *e, const char *key, const char *fmt, ...)
 
 static void emit_duration(struct emit *e, const char *key, unsigned long long seconds)
 {
-	emit_kvf(e, key, "%llus", seconds);
+	char num[32];
+
+	snprintf(num, sizeof(num), "%llus", seconds);
+	emit_kv(e, key, num);
 }
 
 static const char *yes_no(bool v)
@@ -162,6 +169,11 @@ static bool peer_is_any(const struct tunnel_phase1 *p1)
  * before resolution, and compile does not resolve. */
 static bool id_format(struct buf *out, const struct tunnel_phase1 *p1, const struct tunnel_id *id)
 {
+	bool typed = id->type != TUNNEL_ID_MYADDRESS && id->type != TUNNEL_ID_PEERADDRESS &&
+		     id->type != TUNNEL_ID_ANY;
+
+	if (typed && (!id->value || !*id->value))
+		return false;
 	switch (id->type) {
 	case TUNNEL_ID_MYADDRESS:
 		if (!p1->local_address || addr_is_any(p1->local_address))
@@ -598,7 +610,7 @@ static void emit_log_levels(struct emit *e, const struct tunnel_global *g)
 		emit_kvf(e, tunnel_log_category_names[i], "%d", g->log_level[i]);
 }
 
-void compile_strongswan(struct buf *out, const struct tunnel_file *tf)
+void compile_strongswan(struct buf *out, const struct tunnel_file *tf, const char *charon_log)
 {
 	const struct tunnel_global *g = &tf->global;
 	struct emit e = { .b = out, .depth = 0 };
@@ -611,7 +623,7 @@ void compile_strongswan(struct buf *out, const struct tunnel_file *tf)
 	emit_double(&e, "retransmit_base", g->retransmit_base);
 	emit_open(&e, "filelog");
 	emit_open(&e, "tunnelctl");
-	emit_kv(&e, "path", COMPILE_CHARON_LOG);
+	emit_kv(&e, "path", charon_log ? charon_log : COMPILE_CHARON_LOG);
 	emit_kv(&e, "time_format", "%b %e %T");
 	emit_kv(&e, "append", "yes");
 	emit_kv(&e, "flush_line", "yes");

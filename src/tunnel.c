@@ -1140,21 +1140,27 @@ static void resolve_selector(char **sel, struct tunnel_pos pos, bool v6, struct 
 	err_pos(errs, pos, "interface '%s' has no %s address on this machine", *sel, v6 ? "IPv6" : "IPv4");
 }
 
-/* Make a relative path relative to the directory of the file that named it, as includes are. */
+/* Make a relative path absolute, relative to the directory of the file that named it (as
+ * includes are), so generated configs never depend on the current directory. */
 static void resolve_path(const struct tunnel_file *tf, const struct tunnel_phase1 *p1, const char *key, char **path)
 {
 	struct tunnel_pos pos;
 	const char *slash;
+	char *dir, *real;
 
 	if (!*path || (*path)[0] == '/')
 		return;
 	pos = key_pos(tf, p1, key);
 	slash = strrchr(pos.file, '/');
-	if (!slash)
-		return;
-	char *abs = xasprintf("%.*s/%s", (int)(slash - pos.file), pos.file, *path);
-	free(*path);
-	*path = abs;
+	dir = slash ? xstrndup(pos.file, (size_t)(slash - pos.file)) : xstrdup(".");
+	real = realpath(*dir ? dir : "/", NULL);
+	if (real) {
+		char *abs = xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, *path);
+		free(*path);
+		*path = abs;
+		free(real);
+	}
+	free(dir);
 }
 
 int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)

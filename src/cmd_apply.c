@@ -1,0 +1,139 @@
+/* cmd_apply.c - `tunnelctl apply`: check, compile, load what changed into charon, roll back
+ * on any failure. SPEC §5. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "apply.h"
+#include "cmd.h"
+#include "json.h"
+#include "tunnel.h"
+
+static const char help[] =
+	"usage: tunnelctl apply [-c FILE] [--dry-run] [--json]\n"
+	"\n"
+	"Make charon run the tunnel file: check it, compile it, compare the result with what\n"
+	"charon has loaded (VICI get-conns) and with the previously generated files, then write\n"
+	"/etc/swanctl/conf.d/tunnelctl.conf and /etc/strongswan.d/charon/tunnelctl.conf\n"
+	"atomically (mode 0600), load the secrets, load-conn every new or changed connection,\n"
+	"unload removed or disabled ones and terminate their SAs, and reload charon's logging\n"
+	"settings. Connections that did not change are not touched: their SAs stay up.\n"
+	"\n"
+	"The change set is printed as\n"
+	"  + con3                      a new connection\n"
+	"  ~ con1: children.con1.esp_proposals   a changed one, with the keys that changed\n"
+	"  - con4                      a removed or disabled one (its SAs are terminated)\n"
+	"\n"
+	"If any step fails, the previous files are restored and the previous connections and\n"
+	"secrets are loaded again; apply says so and exits 1. A tunnel file with errors changes\n"
+	"nothing (exit 2). Phase 1 entries with start_action = start that have no IKE SA are\n"
+	"initiated (charon itself only does that when it starts), unless marked down with\n"
+	"`tunnelctl down`.\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
+	"  --dry-run          print the change set only; write and load nothing\n"
+	"  --json             print {\"changes\":[{\"op\",\"name\",\"keys\"}],\"secrets\",\"applied\",\"error\"}\n"
+	"  --vici URI, --out-dir DIR, --state-dir DIR   see `tunnelctl --help`\n"
+	"\n"
+	"exit status: 0 applied (or nothing to do), 1 apply failed and was rolled back, or charon\n"
+	"is not reachable, 2 the tunnel file has errors\n"
+	"\n"
+	"examples:\n"
+	"  tunnelctl apply --dry-run\n"
+	"  tunnelctl apply -c /etc/tunnelctl/tunnels.conf\n";
+
+static json_t *plan_json(const struct apply_plan *plan)
+{
+	json_t *o = json_object(), *ch = json_array(), *sec = json_array();
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct apply_change *c = &plan->v[i];
+		static const char *const ops[] = { "add", "change", "remove" };
+		json_array_append_new(ch, json_pack("{s:s, s:s, s:s?}", "op", ops[c->kind], "name", c->name,
+						    "keys", c->kind == APPLY_CHANGE ? c->keys : NULL));
+	}
+	for (size_t i = 0; i < plan->n_secrets_changed; i++)
+		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "load", "id", plan->secrets_changed[i]));
+	for (size_t i = 0; i < plan->n_secrets_removed; i++)
+		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "remove", "id", plan->secrets_removed[i]));
+	json_object_set_new(o, "changes", ch);
+	json_object_set_new(o, "secrets", sec);
+	return o;
+}
+
+static void plan_print(const struct apply_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct apply_change *c = &plan->v[i];
+		if (c->kind == APPLY_CHANGE)
+			printf("~ %s: %s\n", c->name, *c->keys ? c->keys : "replaced (charon had another version)");
+		else
+			printf("%s %s\n", apply_kind_names[c->kind], c->name);
+	}
+	for (size_t i = 0; i < plan->n_secrets_changed; i++)
+		printf("~ secret %s\n", plan->secrets_changed[i]);
+	for (size_t i = 0; i < plan->n_secrets_removed; i++)
+		printf("- secret %s\n", plan->secrets_removed[i]);
+	if (!plan->n && !plan->n_secrets_changed && !plan->n_secrets_removed)
+		printf("no changes to connections\n");
+}
+
+int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apply_opts ao = { 0 };
+	struct apply_result res;
+	struct tunnel_file *tf;
+	bool json = false;
+	int c, rc;
+
+	if (cmd_wants_help(argc, argv, help))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n')
+			ao.dry_run = true;
+		else if (c == 'j')
+			json = true;
+		else
+			return TC_EXIT_USAGE;
+	}
+	if (optind != argc) {
+		cmd_err("apply", "unexpected argument '%s' (the file is given with -c)", argv[optind]);
+		return TC_EXIT_USAGE;
+	}
+	tf = cmd_load_tunnels(ctx);
+	if (!tf)
+		return TC_EXIT_USAGE;
+
+	rc = apply_run(ctx, tf, &ao, &res) == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+	if (json) {
+		json_t *o = res.planned ? plan_json(&res.plan) : json_object();
+		json_object_set_new(o, "applied", json_boolean(res.applied));
+		json_object_set_new(o, "dry_run", json_boolean(ao.dry_run));
+		json_object_set_new(o, "error", res.error ? json_string(res.error) : json_null());
+		json_object_set_new(o, "rolled_back", json_boolean(res.rolled_back));
+		json_write(stdout, o);
+	} else if (res.planned) {
+		plan_print(&res.plan);
+		fflush(stdout);	/* the plan comes before any error about carrying it out */
+	}
+	if (res.warning)
+		fprintf(stderr, "tunnelctl apply: warning: %s\n", res.warning);
+	if (res.error) {
+		cmd_err("apply", "%s", res.error);
+		if (res.rollback_error)
+			fprintf(stderr, "tunnelctl apply: rollback was incomplete: %s\n", res.rollback_error);
+		if (res.rolled_back)
+			fprintf(stderr, "tunnelctl apply: nothing changed: the previous files were restored and the previous connections and secrets loaded again\n");
+	} else if (!ao.dry_run && !json) {
+		printf("applied: %zu connection change%s\n", res.plan.n, res.plan.n == 1 ? "" : "s");
+	}
+	apply_result_free(&res);
+	tunnel_file_free(tf);
+	return rc;
+}

@@ -1,0 +1,1641 @@
+/* doctor_rules.c - charon log events -> per IKE SA facts -> one verdict per tunnel.
+ *
+ * Three tables drive it: `patterns` turns a message into an event, `sa_note` (code, one
+ * switch) records what the event says about its IKE SA, and `rules` judges an SA: the first
+ * row whose match holds gives the class, the evidence events and the fix. Memory is bounded:
+ * at most DOCTOR_MAX_SAS SAs are tracked (the oldest is judged and folded into its tunnel),
+ * each keeps at most one line per event kind, and tunnels keep only their latest verdict. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor_rules.h"
+#include "naming.h"
+#include "proposal.h"
+#include "util.h"
+
+/* Charon thread numbers we map to IKE SAs (lines without <name|id>). */
+#define DOCTOR_MAX_THREADS 1000
+#define DOCTOR_NAME_MAX 64
+#define DOCTOR_HOST_MAX 64
+/* Log time after a give-up with no new attempt before we call the tunnel abandoned. */
+#define DOCTOR_GAVE_UP_SECS 300
+/* Synthetic SA ids for responders whose id is not logged (no ike_name). */
+#define DOCTOR_SYNTH_ID 0x80000000u
+/* Lines within which a responder's unnamed first lines belong to the same new SA. */
+#define DOCTOR_SYNTH_NEAR 12
+
+const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
+	[DOCTOR_CONFIG_ERROR] = "config_error",
+	[DOCTOR_KERNEL_FAILURE] = "kernel_failure",
+	[DOCTOR_UNSUPPORTED_ALGORITHM] = "unsupported_algorithm",
+	[DOCTOR_VERSION_MISMATCH] = "version_mismatch",
+	[DOCTOR_NO_IKE_CONFIG] = "no_ike_config",
+	[DOCTOR_IKE_PROPOSAL_MISMATCH] = "ike_proposal_mismatch",
+	[DOCTOR_DH_GROUP_MISMATCH] = "dh_group_mismatch",
+	[DOCTOR_CERT_PROBLEM] = "cert_problem",
+	[DOCTOR_PSK_MISMATCH] = "psk_mismatch",
+	[DOCTOR_ID_MISMATCH] = "id_mismatch",
+	[DOCTOR_AUTH_FAILED] = "auth_failed",
+	[DOCTOR_CHILD_PROPOSAL_MISMATCH] = "child_proposal_mismatch",
+	[DOCTOR_TS_MISMATCH] = "ts_mismatch",
+	[DOCTOR_PFS_MISMATCH] = "pfs_mismatch",
+	[DOCTOR_PEER_UNREACHABLE] = "peer_unreachable",
+	[DOCTOR_NAT_T_BLOCKED] = "nat_t_blocked",
+	[DOCTOR_HALF_OPEN] = "half_open",
+	[DOCTOR_GAVE_UP] = "gave_up",
+	[DOCTOR_DPD_TIMEOUT] = "dpd_timeout",
+	[DOCTOR_REKEY_FAILURE] = "rekey_failure",
+	[DOCTOR_TS_NARROWED] = "ts_narrowed",
+	[DOCTOR_UNKNOWN] = "unknown",
+	[DOCTOR_HEALTHY] = "healthy",
+};
+
+/* What a message says. */
+enum ev {
+	EV_NONE,
+	EV_INITIATING,		/* initiating IKE_SA con1[1] to H */
+	EV_RESP_START,		/* H is initiating an IKE_SA */
+	EV_INIT_REQ,		/* parsed IKE_SA_INIT request 0 (responder) */
+	EV_INIT_RESP,		/* parsed IKE_SA_INIT response 0 (initiator got an answer) */
+	EV_INIT_ANSWERED,	/* generating IKE_SA_INIT response 0 [ SA ...] (responder agreed) */
+	EV_AUTH_REQ,		/* parsed IKE_AUTH request (responder) */
+	EV_V1_REQ,		/* parsed ID_PROT/AGGRESSIVE request 0 */
+	EV_IKE_CFG_LOOKUP,	/* looking for an IKEv2 config for L...R */
+	EV_NO_IKE_CFG,		/* no IKE config found for L...R */
+	EV_IKE_UP,		/* IKE_SA con1[1] established between */
+	EV_CHILD_UP,		/* CHILD_SA con1{1} established with SPIs */
+	EV_SEND,		/* sending packet: from L[p] to R[p] */
+	EV_RECV,		/* received packet: from R[p] to L[p] */
+	EV_RETRANSMIT,		/* retransmit N of request with message ID M */
+	EV_GIVE_UP,		/* giving up after N retransmits */
+	EV_NOT_RESPONDING,	/* establishing IKE_SA failed, peer not responding */
+	EV_TRY_AGAIN,		/* peer not responding, trying again */
+	EV_RECV_PROPS,		/* received proposals: */
+	EV_CONF_PROPS,		/* configured proposals: */
+	EV_SELECTED_PROP,	/* selected proposal: */
+	EV_NO_ACCEPTABLE,	/*   no acceptable X found */
+	EV_PROPS_REJECTED,	/* received proposals unacceptable / no acceptable proposal found */
+	EV_N_NO_PROP,		/* received NO_PROPOSAL_CHOSEN notify */
+	EV_N_AUTH_FAILED,	/* received AUTHENTICATION_FAILED notify */
+	EV_N_TS,		/* received TS_UNACCEPTABLE notify */
+	EV_N_INVALID_KE,	/* received INVALID_KE_PAYLOAD notify */
+	EV_N_OTHER,		/* received X notify error */
+	EV_KE_RETRY,		/* peer didn't accept DH group X, it requested Y */
+	EV_KE_REQUEST,		/* DH group X unacceptable, requesting Y */
+	EV_PSK_MAC,		/* tried N shared key(s) ... but MAC mismatched */
+	EV_NO_PSK,		/* no shared key found for */
+	EV_PEER_CFG_LOOKUP,	/* looking for peer configs matching L[ID]...R[ID] */
+	EV_NO_PEER_CFG,		/* no matching peer config found */
+	EV_SELECTED_PEER,	/* selected peer config 'con1' */
+	EV_AUTH_OK,		/* authentication of 'ID' with ... successful */
+	EV_AUTH_BAD,		/* signature / authentication verification failed */
+	EV_CERT,		/* certificate, CA or private key problems */
+	EV_TS_REJECT,		/* traffic selectors ... unacceptable / no matching CHILD_SA config */
+	EV_TS_SELECT,		/*  config: C, received: R => match: M */
+	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
+	EV_CREATE_CHILD,	/* generating/parsed CREATE_CHILD_SA request */
+	EV_KERNEL,		/* unable to install / add SAD entry / policy */
+	EV_KERNEL_ALG,		/* algorithm X not supported by kernel */
+	EV_DPD,			/* sending DPD request */
+	EV_PEER_DELETE,		/* received DELETE for IKE_SA */
+	EV_DELETING,		/* deleting IKE_SA */
+	EV_REKEY_FAILED,	/* CHILD_SA / IKE_SA rekeying failed */
+	EV_DESTROYING,		/* IKE_SA x[n] state change: ... => DESTROYING */
+	EV_CONFIG_ERR,		/* loading connection 'x' failed, ... */
+	EV_UNSUPPORTED,		/* algorithm not available in this charon */
+	EV_READY,		/* charon started or a connection was loaded */
+	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
+	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
+	EV_COUNT
+};
+
+/* Message patterns: '*' matches any run; the message may go on after the pattern; a leading
+ * '*' searches. `keep` stores the line as evidence (last occurrence wins). */
+static const struct pattern {
+	const char *pat;
+	enum ev ev;
+	bool keep;
+} patterns[] = {
+	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
+	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
+	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
+	{ "parsed IKE_SA_INIT response 0", EV_INIT_RESP, true },
+	{ "generating IKE_SA_INIT response 0 [ SA ", EV_INIT_ANSWERED, true },
+	{ "parsed IKE_AUTH request", EV_AUTH_REQ, true },
+	{ "parsed ID_PROT request 0", EV_V1_REQ, true },
+	{ "parsed AGGRESSIVE request 0", EV_V1_REQ, true },
+	{ "looking for an IKEv* config for ", EV_IKE_CFG_LOOKUP, true },
+	{ "no IKE config found for ", EV_NO_IKE_CFG, true },
+	{ "IKE_SA *[*] established between ", EV_IKE_UP, true },
+	{ "CHILD_SA *{*} established with SPIs", EV_CHILD_UP, true },
+	{ "outbound CHILD_SA *{*} established", EV_CHILD_UP, true },
+	{ "sending packet: from ", EV_SEND, false },
+	{ "received packet: from ", EV_RECV, false },
+	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
+	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
+	{ "giving up after * retransmits", EV_GIVE_UP, true },
+	{ "establishing IKE_SA failed, peer not responding", EV_NOT_RESPONDING, true },
+	{ "peer not responding, trying again", EV_TRY_AGAIN, true },
+	{ "received proposals: ", EV_RECV_PROPS, true },
+	{ "configured proposals: ", EV_CONF_PROPS, true },
+	{ "selected proposal: ", EV_SELECTED_PROP, true },
+	{ "  no acceptable * found", EV_NO_ACCEPTABLE, true },
+	{ "received proposals unacceptable", EV_PROPS_REJECTED, true },
+	{ "no acceptable proposal found", EV_PROPS_REJECTED, true },
+	{ "no matching proposal found", EV_PROPS_REJECTED, true },
+	{ "no proposal found", EV_PROPS_REJECTED, true },
+	{ "received NO_PROPOSAL_CHOSEN *notify", EV_N_NO_PROP, true },
+	{ "received NO_PROPOSAL_CHOSEN error notify", EV_N_NO_PROP, true },
+	{ "received AUTHENTICATION_FAILED *notify", EV_N_AUTH_FAILED, true },
+	{ "received AUTHENTICATION_FAILED error notify", EV_N_AUTH_FAILED, true },
+	{ "received TS_UNACCEPTABLE *notify", EV_N_TS, true },
+	{ "received INVALID_ID_INFORMATION *notify", EV_N_TS, true },
+	{ "received INVALID_KE_PAYLOAD *notify", EV_N_INVALID_KE, true },
+	{ "received * notify error", EV_N_OTHER, true },
+	{ "received * error notify", EV_N_OTHER, true },
+	{ "peer didn't accept DH group ", EV_KE_RETRY, true },
+	{ "peer didn't accept key exchange method ", EV_KE_RETRY, true },
+	{ "DH group * unacceptable, requesting ", EV_KE_REQUEST, true },
+	{ "key exchange method * unacceptable, requesting ", EV_KE_REQUEST, true },
+	{ "tried * shared key* but MAC mismatched", EV_PSK_MAC, true },
+	{ "invalid * payload length, decryption failed?", EV_PSK_MAC, true },
+	{ "no shared key found for ", EV_NO_PSK, true },
+	{ "looking for peer configs matching ", EV_PEER_CFG_LOOKUP, true },
+	{ "no matching peer config found", EV_NO_PEER_CFG, true },
+	{ "selected peer config '", EV_SELECTED_PEER, false },
+	{ "authentication of '*' with * successful", EV_AUTH_OK, true },
+	{ "signature validation failed", EV_AUTH_BAD, true },
+	{ "verification of * failed", EV_AUTH_BAD, true },
+	{ "no trusted * public key found for ", EV_CERT, true },
+	{ "no issuer certificate found for ", EV_CERT, true },
+	{ "no private key found for ", EV_CERT, true },
+	{ "peer certificate invalid (valid from ", EV_CERT, true },
+	{ "certificate invalid (valid from ", EV_CERT, true },
+	{ "certificate was revoked", EV_CERT, true },
+	{ "constraint check failed: ", EV_CERT, true },
+	{ "no end entity certificate", EV_CERT, true },
+	{ "building CRED_PRIVATE_KEY - * failed", EV_CERT, true },
+	{ "loading certificate from '*' failed", EV_CERT, true },
+	{ "traffic selectors * unacceptable", EV_TS_REJECT, true },
+	{ "no matching CHILD_SA config found", EV_TS_REJECT, true },
+	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
+	{ " config: *, received: * => ", EV_TS_SELECT, true },
+	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
+	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
+	{ "parsed CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
+	{ "unable to install ", EV_KERNEL, true },
+	{ "unable to add SAD entry", EV_KERNEL, true },
+	{ "unable to add policy ", EV_KERNEL, true },
+	{ "unable to add SPD entry", EV_KERNEL, true },
+	{ "received netlink error: ", EV_KERNEL, true },
+	{ "algorithm * not supported by kernel", EV_KERNEL_ALG, true },
+	{ "sending DPD request", EV_DPD, true },
+	{ "received DELETE for IKE_SA ", EV_PEER_DELETE, true },
+	{ "deleting IKE_SA ", EV_DELETING, true },
+	{ "CHILD_SA rekeying failed", EV_REKEY_FAILED, true },
+	{ "IKE_SA rekeying failed", EV_REKEY_FAILED, true },
+	{ "rekeying IKE_SA failed", EV_REKEY_FAILED, true },
+	{ "IKE_SA *[*] state change: * => DESTROYING", EV_DESTROYING, true },
+	{ "loading connection '*' failed", EV_CONFIG_ERR, true },
+	{ "loading shared key * failed", EV_CONFIG_ERR, true },
+	{ "skipped invalid proposal string", EV_CONFIG_ERR, true },
+	{ "invalid value for: ", EV_CONFIG_ERR, true },
+	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
+	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
+	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
+	{ "failed to create ESP context: unsupported ", EV_UNSUPPORTED, true },
+	{ "Starting IKE charon daemon", EV_READY, false },
+	{ "added vici connection: ", EV_READY, false },
+	{ " conn *:", EV_CONN_DUMP, false },
+	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
+	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
+};
+
+enum role { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
+static const char *const role_names[] = { "unknown", "initiator", "responder" };
+
+/* One stored evidence line. */
+struct slot {
+	unsigned long line;	/* 0: empty */
+	char *text;		/* raw line, cut at DOCTOR_MAX_EVIDENCE_TEXT */
+	size_t msg_off;		/* where the message starts in text */
+};
+
+/* What we know about one IKE SA of one input. */
+struct sa {
+	bool used;
+	bool ended;
+	unsigned input;
+	unsigned id;
+	uint64_t seq;		/* feed order of its first line: later attempts win */
+	uint64_t touched;	/* feed order of its last line: eviction */
+	char name[DOCTOR_NAME_MAX];
+	char remote[DOCTOR_HOST_MAX];
+	char local[DOCTOR_HOST_MAX];
+	enum role role;
+	int version;
+	uint64_t seen;		/* bit per enum ev */
+	unsigned n_ike_up, n_child_up, n_ke_retry, n_retransmit;
+	bool got_answer;	/* initiator received any packet */
+	bool child_failed_after_up;	/* a child failed after one was up: rekey/recreate */
+	bool create_child_after_up;
+	bool retransmit_4500;	/* retransmits went to port 4500 */
+	bool retransmit_after_up;	/* retransmits of a request after establishment */
+	bool ike_prop_failed, esp_prop_failed;
+	bool last_props_ike;	/* the latest proposal lines were IKE (not ESP/AH) ones */
+	bool narrowed, ts_nomatch;
+	bool gave_up;
+	int64_t give_up_time;
+	bool has_give_up_time;
+	unsigned send_port;	/* last destination port we sent to */
+	struct slot slot[EV_COUNT];
+	/* the proposal pair nearest to a failure, for IKE and for ESP/AH */
+	struct slot ike_recv, ike_conf, esp_recv, esp_conf, ts_narrow;
+};
+
+/* A tunnel in one input: its latest judged verdict. */
+struct tunnel {
+	unsigned input;
+	char name[DOCTOR_NAME_MAX];
+	char local[DOCTOR_HOST_MAX];
+	char remote[DOCTOR_HOST_MAX];
+	int version;
+	bool unnamed;
+	bool was_up;		/* some SA of it was established */
+	uint64_t latest_seq;
+	int weight;
+	struct doctor_verdict v;
+	bool has_verdict;
+	unsigned failures;	/* failed attempts judged */
+	int64_t give_up_time;	/* log time the latest attempt gave up, INT64_MIN if not */
+	bool gave_up_after_up;	/* the latest attempt gave up after the tunnel had been up */
+};
+
+/* A configured peer address and its connection name, from charon's config dump. */
+struct peer_name {
+	char host[DOCTOR_HOST_MAX];
+	char name[DOCTOR_NAME_MAX];
+};
+
+struct input {
+	char *label;
+	struct peer_name *peers;	/* at most DOCTOR_MAX_TUNNELS */
+	size_t n_peers;
+	char dump_conn[DOCTOR_NAME_MAX];	/* connection whose dump is being logged */
+	bool has_ready;
+	int64_t ready_time;	/* last charon start or connection load */
+	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
+	unsigned next_synth;
+	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
+	bool has_time;
+	int64_t last_time;
+};
+
+/* Patterns by the first character of their message ('*' patterns: any address character). */
+struct pattern_index {
+	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
+	uint8_t order[ARRAY_SIZE(patterns)];
+	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
+	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
+	uint8_t star_order[ARRAY_SIZE(patterns)];
+};
+
+struct doctor {
+	struct pattern_index idx;
+	struct input *inputs;
+	size_t n_inputs;
+	struct sa sas[DOCTOR_MAX_SAS];
+	struct sa *last;	/* lookup cache */
+	struct tunnel *tunnels;
+	size_t n_tunnels;
+	uint64_t seq;
+	struct doctor_verdict *out;
+	size_t n_out;
+};
+
+/* ---- small string helpers ---- */
+
+/* Match pat against s[0..n): '*' matches any run; text after the pattern is ignored. */
+static bool glob_prefix(const char *pat, const char *s, size_t n)
+{
+	const char *star = NULL;
+	size_t i = 0, mark = 0;
+
+	while (*pat) {
+		if (*pat == '*') {
+			star = ++pat;
+			mark = i;
+			continue;
+		}
+		if (i < n && s[i] == *pat) {
+			i++;
+			pat++;
+			continue;
+		}
+		if (!star || ++mark > n)
+			return false;
+		pat = star;
+		i = mark;
+	}
+	return true;
+}
+
+/* First occurrence of needle in s[0..n), or NULL. */
+static const char *find(const char *s, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	if (m > n)
+		return NULL;
+	return memmem(s, n, needle, m);
+}
+
+/* Copy s[0..n) into dst (size cap), stopping at a character in stop. */
+static void copy_until(char *dst, size_t cap, const char *s, const char *end, const char *stop)
+{
+	size_t k = 0;
+	while (s < end && !strchr(stop, *s) && k + 1 < cap)
+		dst[k++] = *s++;
+	dst[k] = '\0';
+}
+
+static void pattern_index_build(struct pattern_index *ix)
+{
+	size_t k = 0;
+
+	_Static_assert(ARRAY_SIZE(patterns) < 255, "pattern index uses bytes");
+	for (int c = 0; c < 256; c++) {
+		ix->start[c] = (uint8_t)k;
+		for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
+			if ((unsigned char)patterns[i].pat[0] == c && c != '*')
+				ix->order[k++] = (uint8_t)i;
+	}
+	ix->start[256] = (uint8_t)k;
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
+		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
+		if (patterns[i].pat[0] == '*')
+			ix->star_order[ix->n_star++] = (uint8_t)i;
+	}
+}
+
+/* A message may start with an address (IPv4, IPv6, %any): the only '*'-led patterns. */
+static bool address_start(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '%';
+}
+
+static enum ev classify(const struct pattern_index *ix, const char *msg, size_t n, bool *keep)
+{
+	unsigned char c;
+
+	if (n == 0)
+		return EV_NONE;
+	c = (unsigned char)msg[0];
+	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
+		const struct pattern *p = &patterns[ix->order[k]];
+		size_t lit = ix->lit_len[ix->order[k]];
+		if (lit > n || memcmp(p->pat, msg, lit) != 0)
+			continue;
+		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
+			*keep = p->keep;
+			return p->ev;
+		}
+	}
+	if (!address_start(msg[0]))
+		return EV_NONE;
+	for (unsigned k = 0; k < ix->n_star; k++) {
+		const struct pattern *p = &patterns[ix->star_order[k]];
+		if (glob_prefix(p->pat, msg, n)) {
+			*keep = p->keep;
+			return p->ev;
+		}
+	}
+	return EV_NONE;
+}
+
+/* ---- slots ---- */
+
+static void slot_free(struct slot *s)
+{
+	free(s->text);
+	memset(s, 0, sizeof(*s));
+}
+
+static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t raw_len,
+		     const char *msg)
+{
+	size_t n = raw_len;
+
+	while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
+		n--;
+	if (n > DOCTOR_MAX_EVIDENCE_TEXT)
+		n = DOCTOR_MAX_EVIDENCE_TEXT;
+	free(s->text);
+	s->text = xmalloc(n + 1);
+	/* keep the text printable: NULs and control bytes become '?' */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		s->text[i] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+	}
+	s->text[n] = '\0';
+	s->line = line;
+	s->msg_off = msg >= raw && (size_t)(msg - raw) <= n ? (size_t)(msg - raw) : 0;
+}
+
+static void slot_copy(struct slot *dst, const struct slot *src)
+{
+	slot_free(dst);
+	if (!src->line)
+		return;
+	dst->line = src->line;
+	dst->text = xstrdup(src->text);
+	dst->msg_off = src->msg_off;
+}
+
+static const char *slot_msg(const struct slot *s)
+{
+	return s->text ? s->text + s->msg_off : "";
+}
+
+/* ---- SA table ---- */
+
+static void sa_clear(struct sa *sa)
+{
+	for (size_t i = 0; i < EV_COUNT; i++)
+		slot_free(&sa->slot[i]);
+	slot_free(&sa->ike_recv);
+	slot_free(&sa->ike_conf);
+	slot_free(&sa->esp_recv);
+	slot_free(&sa->esp_conf);
+	slot_free(&sa->ts_narrow);
+	memset(sa, 0, sizeof(*sa));
+}
+
+static void sa_judge_and_fold(struct doctor *d, struct sa *sa);
+
+static struct sa *sa_find(struct doctor *d, unsigned input, unsigned id)
+{
+	if (d->last && d->last->used && d->last->input == input && d->last->id == id)
+		return d->last;
+	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
+		if (d->sas[i].used && d->sas[i].input == input && d->sas[i].id == id)
+			return d->last = &d->sas[i];
+	return NULL;
+}
+
+static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
+{
+	struct sa *sa = sa_find(d, input, id), *victim = NULL;
+
+	if (sa)
+		return sa;
+	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++) {
+		struct sa *s = &d->sas[i];
+		if (!s->used) {
+			victim = s;
+			break;
+		}
+		/* prefer ended SAs, then the least recently touched */
+		if (!victim || (s->ended && !victim->ended) ||
+		    (s->ended == victim->ended && s->touched < victim->touched))
+			victim = s;
+	}
+	if (victim->used)
+		sa_judge_and_fold(d, victim);
+	victim->used = true;
+	victim->input = input;
+	victim->id = id;
+	victim->seq = d->seq;
+	return d->last = victim;
+}
+
+/* "NAME[ID]" after "IKE_SA " in msg: fills name (unless "(unnamed)") and id. */
+static bool find_sa_ref(const char *msg, size_t n, char *name, unsigned *id)
+{
+	const char *p = find(msg, n, "IKE_SA "), *end = msg + n;
+
+	if (!p)
+		return false;
+	p += 7;
+	const char *b = p;
+	while (b < end && *b != '[' && *b != ' ')
+		b++;
+	if (b >= end || *b != '[' || b == p)
+		return false;
+	unsigned v = 0;
+	const char *q = b + 1;
+	while (q < end && *q >= '0' && *q <= '9')
+		v = v * 10 + (unsigned)(*q++ - '0');
+	if (q >= end || *q != ']' || q == b + 1 || v == 0)
+		return false;
+	name[0] = '\0';
+	if (!(b - p == 9 && memcmp(p, "(unnamed)", 9) == 0))
+		copy_until(name, DOCTOR_NAME_MAX, p, b, "[");
+	*id = v;
+	return true;
+}
+
+/* ---- recording events ---- */
+
+/* "L...R" after `after` in msg: local and remote hosts. */
+static void note_hosts(struct sa *sa, const char *msg, size_t n, const char *after)
+{
+	const char *p = find(msg, n, after), *end = msg + n;
+
+	if (!p)
+		return;
+	p += strlen(after);
+	const char *dots = find(p, (size_t)(end - p), "...");
+	if (!dots)
+		return;
+	copy_until(sa->local, sizeof(sa->local), p, dots, "[ ,");
+	copy_until(sa->remote, sizeof(sa->remote), dots + 3, end, "[ ,");
+}
+
+static unsigned port_after(const char *p, const char *end)
+{
+	const char *b = memchr(p, '[', (size_t)(end - p));
+	unsigned v = 0;
+	if (!b)
+		return 0;
+	for (b++; b < end && *b >= '0' && *b <= '9'; b++)
+		v = v * 10 + (unsigned)(*b - '0');
+	return v;
+}
+
+/* What one event tells about its SA. */
+static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const struct doctor_line *l,
+		    int64_t now, bool has_now)
+{
+	const char *end = msg + n, *p;
+
+	switch (ev) {
+	case EV_INITIATING:
+		sa->role = ROLE_INITIATOR;
+		sa->version = find(msg, n, "Main Mode") || find(msg, n, "Aggressive Mode") ? 1 : 2;
+		if ((p = find(msg, n, "] to ")))
+			copy_until(sa->remote, sizeof(sa->remote), p + 5, end, " [");
+		break;
+	case EV_RESP_START:
+		if (sa->role == ROLE_UNKNOWN)
+			sa->role = ROLE_RESPONDER;
+		copy_until(sa->remote, sizeof(sa->remote), msg, end, " ");
+		if (!sa->version)
+			sa->version = find(msg, n, "Mode") ? 1 : 2;
+		break;
+	case EV_INIT_REQ:
+	case EV_V1_REQ:
+		if (sa->role == ROLE_UNKNOWN)
+			sa->role = ROLE_RESPONDER;
+		sa->version = ev == EV_V1_REQ ? 1 : 2;
+		break;
+	case EV_IKE_CFG_LOOKUP:
+		sa->version = find(msg, n, "IKEv1") ? 1 : 2;
+		note_hosts(sa, msg, n, " config for ");
+		break;
+	case EV_NO_IKE_CFG:
+		note_hosts(sa, msg, n, "found for ");
+		break;
+	case EV_IKE_UP:
+		sa->n_ike_up++;
+		note_hosts(sa, msg, n, "between ");
+		break;
+	case EV_CHILD_UP:
+		sa->n_child_up++;
+		break;
+	case EV_SEND:
+		if ((p = find(msg, n, " to ")))
+			sa->send_port = port_after(p, end);
+		if (!sa->local[0] && (p = find(msg, n, "from ")))
+			copy_until(sa->local, sizeof(sa->local), p + 5, end, "[ ");
+		break;
+	case EV_RECV:
+		sa->got_answer = true;
+		break;
+	case EV_RETRANSMIT:
+		sa->n_retransmit++;
+		if (sa->send_port == 4500)
+			sa->retransmit_4500 = true;
+		if (sa->n_ike_up)
+			sa->retransmit_after_up = true;
+		break;
+	case EV_GIVE_UP:
+	case EV_NOT_RESPONDING:
+		sa->gave_up = true;
+		if (has_now) {
+			sa->give_up_time = now;
+			sa->has_give_up_time = true;
+		}
+		break;
+	case EV_RECV_PROPS:
+	case EV_CONF_PROPS: {
+		bool ike = find(msg, n, "IKE:") != NULL;
+		struct slot *dst = ev == EV_RECV_PROPS ? (ike ? &sa->ike_recv : &sa->esp_recv)
+						       : (ike ? &sa->ike_conf : &sa->esp_conf);
+		slot_copy(dst, &sa->slot[ev]);
+		sa->last_props_ike = ike;
+		if (ev == EV_RECV_PROPS && !ike)
+			sa->esp_prop_failed = false;
+		break;
+	}
+	case EV_PROPS_REJECTED:
+		/* "no acceptable proposal found" is said for IKE and for CHILD_SAs alike */
+		if (sa->last_props_ike)
+			sa->ike_prop_failed = true;
+		else
+			sa->esp_prop_failed = true;
+		break;
+	case EV_CHILD_FAILED:
+		if (sa->n_child_up)
+			sa->child_failed_after_up = true;
+		/* a responder that saw ESP proposals but selected none */
+		if (sa->esp_recv.line && (!sa->slot[EV_SELECTED_PROP].line ||
+					  sa->slot[EV_SELECTED_PROP].line < sa->esp_recv.line))
+			sa->esp_prop_failed = true;
+		break;
+	case EV_N_NO_PROP:
+		if (find(msg, n, "no CHILD_SA built") && sa->n_child_up)
+			sa->child_failed_after_up = true;
+		break;
+	case EV_CREATE_CHILD:
+		if (sa->n_child_up)
+			sa->create_child_after_up = true;
+		break;
+	case EV_KE_RETRY:
+		sa->n_ke_retry++;
+		break;
+	case EV_TS_SELECT:
+		if ((p = find(msg, n, "=> ")) && find(p, (size_t)(end - p), "no match"))
+			sa->ts_nomatch = true;
+		else if (p) {
+			/* " config: C, received: R => match: M": narrowed when M differs from C or R */
+			const char *c = find(msg, n, "config: "), *r = find(msg, n, "received: ");
+			const char *m = find(p, (size_t)(end - p), "match: ");
+			if (c && r && m) {
+				char cc[64], rr[64], mm[64];
+				copy_until(cc, sizeof(cc), c + 8, end, ",");
+				copy_until(rr, sizeof(rr), r + 10, end, " ");
+				copy_until(mm, sizeof(mm), m + 7, end, " ");
+				if (strcmp(cc, mm) != 0 || strcmp(rr, mm) != 0) {
+					sa->narrowed = true;
+					slot_copy(&sa->ts_narrow, &sa->slot[EV_TS_SELECT]);
+				}
+			}
+		}
+		break;
+	case EV_DESTROYING:
+		sa->ended = true;
+		break;
+	default:
+		break;
+	}
+	(void)l;
+}
+
+/* ---- proposals, transform by transform ---- */
+
+enum xf { XF_ENC, XF_INTEG, XF_PRF, XF_KE, XF_ESN, XF_COUNT };
+static const char *const xf_names[XF_COUNT] = { "encryption", "integrity", "PRF", "DH group",
+						"ESN" };
+
+#define PROP_MAX 16
+#define PROP_TOK_MAX 24
+
+struct prop {
+	const char *tok[PROP_TOK_MAX];
+	size_t len[PROP_TOK_MAX];
+	enum xf type[PROP_TOK_MAX];
+	size_t n;
+};
+
+static bool starts(const char *s, size_t n, const char *p)
+{
+	size_t m = strlen(p);
+	return n >= m && memcmp(s, p, m) == 0;
+}
+
+static enum xf xf_type(const char *t, size_t n)
+{
+	static const char *const ke[] = { "MODP_", "ECP_", "CURVE_", "NTRU_", "NEWHOPE", "ML_KEM",
+					  "KE1_", "KE2_", "KE3_", "KE4_", "KE5_", "KE6_", "KE7_",
+					  "X25519", "X448", "FRODO", "KYBER", "BIKE", "HQC" };
+	if (starts(t, n, "PRF_"))
+		return XF_PRF;
+	for (size_t i = 0; i < ARRAY_SIZE(ke); i++)
+		if (starts(t, n, ke[i]))
+			return XF_KE;
+	if (starts(t, n, "NO_EXT_SEQ") || starts(t, n, "EXT_SEQ"))
+		return XF_ESN;
+	if (starts(t, n, "HMAC_") || memmem(t, n, "XCBC", 4) || memmem(t, n, "CMAC", 4) ||
+	    (starts(t, n, "AES_GMAC") && n > 8))
+		return XF_INTEG;
+	return XF_ENC;
+}
+
+/* Parse "IKE:A/B/C, IKE:D/E" (after "proposals: ") into props; returns the count. */
+static size_t props_parse(const char *msg, struct prop *out, size_t max)
+{
+	const char *p = strstr(msg, "proposals: ");
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	p += 11;
+	while (*p && n < max) {
+		struct prop *pr = &out[n];
+		const char *colon = strchr(p, ':'), *comma = strstr(p, ", ");
+		const char *pend = comma ? comma : p + strlen(p);
+		memset(pr, 0, sizeof(*pr));
+		if (colon && colon < pend)
+			p = colon + 1;
+		while (p < pend && pr->n < PROP_TOK_MAX) {
+			const char *slash = memchr(p, '/', (size_t)(pend - p));
+			const char *tend = slash ? slash : pend;
+			if (tend > p) {
+				pr->tok[pr->n] = p;
+				pr->len[pr->n] = (size_t)(tend - p);
+				pr->type[pr->n] = xf_type(p, (size_t)(tend - p));
+				pr->n++;
+			}
+			p = slash ? slash + 1 : pend;
+		}
+		n++;
+		if (!comma)
+			break;
+		p = comma + 2;
+	}
+	return n;
+}
+
+static bool prop_has(const struct prop *pr, enum xf t, const char *tok, size_t len)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		if (pr->type[i] == t && pr->len[i] == len && memcmp(pr->tok[i], tok, len) == 0)
+			return true;
+	return false;
+}
+
+static bool prop_any(const struct prop *pr, enum xf t)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		if (pr->type[i] == t)
+			return true;
+	return false;
+}
+
+/* Transform types (bit per enum xf) in which r and c have nothing in common. With
+ * ignore_ke, a proposal without KE (a CHILD_SA in IKE_AUTH: no PFS there) matches any. */
+static unsigned prop_diff(const struct prop *r, const struct prop *c, bool ignore_ke)
+{
+	unsigned mask = 0;
+
+	for (int t = 0; t < XF_COUNT; t++) {
+		bool rr = prop_any(r, (enum xf)t), cc = prop_any(c, (enum xf)t), common = false;
+		if (!rr && !cc)
+			continue;
+		if (t == XF_KE && ignore_ke && (!rr || !cc))
+			continue;
+		for (size_t i = 0; i < r->n && !common; i++)
+			common = r->type[i] == (enum xf)t && prop_has(c, (enum xf)t, r->tok[i], r->len[i]);
+		if (!common)
+			mask |= 1u << t;
+	}
+	return mask;
+}
+
+static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t, bool child)
+{
+	bool any = false;
+	for (size_t i = 0; i < pr->n; i++) {
+		if (pr->type[i] != t)
+			continue;
+		buf_printf(b, "%s%.*s", any ? "/" : "", (int)pr->len[i], pr->tok[i]);
+		any = true;
+	}
+	if (!any)
+		buf_adds(b, t == XF_KE && child ? "none (no PFS)" : "none");
+}
+
+static void prop_str(struct buf *b, const struct prop *pr)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		buf_printf(b, "%s%.*s", i ? "/" : "", (int)pr->len[i], pr->tok[i]);
+}
+
+/* Compare received and configured proposal lines: the closest pair and how it differs.
+ * Returns the difference mask of that pair, or 0 when a line is missing. */
+static unsigned props_compare(const struct slot *recv, const struct slot *conf, bool ignore_ke,
+			      struct buf *why)
+{
+	struct prop r[PROP_MAX], c[PROP_MAX];
+	size_t nr, nc, bi = 0, bj = 0;
+	unsigned best = ~0u;
+
+	if (!recv->line || !conf->line)
+		return 0;
+	nr = props_parse(slot_msg(recv), r, PROP_MAX);
+	nc = props_parse(slot_msg(conf), c, PROP_MAX);
+	for (size_t i = 0; i < nr; i++)
+		for (size_t j = 0; j < nc; j++) {
+			unsigned m = prop_diff(&r[i], &c[j], ignore_ke);
+			if ((unsigned)__builtin_popcount(m) < (unsigned)__builtin_popcount(best)) {
+				best = m;
+				bi = i;
+				bj = j;
+			}
+		}
+	if (best == ~0u || best == 0)
+		return 0;
+	if (why) {
+		bool child = !strstr(slot_msg(recv), "IKE:");
+		buf_adds(why, "the initiator offers ");
+		prop_str(why, &r[bi]);
+		buf_adds(why, ", the responder accepts only ");
+		prop_str(why, &c[bj]);
+		buf_adds(why, "; they differ in");
+		bool first = true;
+		for (int t = 0; t < XF_COUNT; t++) {
+			if (!(best & (1u << t)))
+				continue;
+			buf_printf(why, "%s %s (", first ? "" : ",", xf_names[t]);
+			prop_type_str(why, &r[bi], (enum xf)t, child);
+			buf_adds(why, " vs ");
+			prop_type_str(why, &c[bj], (enum xf)t, child);
+			buf_adds(why, ")");
+			first = false;
+		}
+	}
+	return best;
+}
+
+/* ---- rules: match, class, evidence, fix ---- */
+
+/* Evidence codes beyond the events: the proposal pairs and the narrowing line. */
+enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X_END };
+
+#define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
+
+static unsigned ike_diff(const struct sa *sa)
+{
+	return sa->ike_prop_failed ? props_compare(&sa->ike_recv, &sa->ike_conf, false, NULL) : 0;
+}
+
+static unsigned esp_diff(const struct sa *sa)
+{
+	return sa->esp_prop_failed ? props_compare(&sa->esp_recv, &sa->esp_conf,
+						   !sa->create_child_after_up, NULL) : 0;
+}
+
+static bool m_config(const struct sa *sa) { return SEEN(sa, EV_CONFIG_ERR); }
+static bool m_unsupported(const struct sa *sa) { return SEEN(sa, EV_UNSUPPORTED) || SEEN(sa, EV_KERNEL_ALG); }
+static bool m_kernel(const struct sa *sa) { return SEEN(sa, EV_KERNEL); }
+static bool m_cert(const struct sa *sa) { return SEEN(sa, EV_CERT); }
+static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
+static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
+static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
+static bool m_no_ike_cfg(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG); }
+static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == 1u << XF_KE; }
+static bool m_ike_compare(const struct sa *sa) { return sa->ike_prop_failed; }
+static bool m_ke_loop(const struct sa *sa) { return sa->n_ke_retry >= 2 && !sa->n_ike_up; }
+static bool m_ike_notify(const struct sa *sa)
+{
+	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP);
+}
+static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == 1u << XF_KE; }
+static bool m_pfs_rekey(const struct sa *sa)
+{
+	return sa->child_failed_after_up && sa->create_child_after_up &&
+	       (SEEN(sa, EV_N_NO_PROP) || sa->esp_prop_failed);
+}
+static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
+static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
+static bool m_ts(const struct sa *sa) { return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch; }
+static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
+static bool m_dpd(const struct sa *sa) { return sa->n_ike_up && sa->gave_up && sa->retransmit_after_up; }
+static bool m_nat_t(const struct sa *sa)
+{
+	return sa->role == ROLE_INITIATOR && SEEN(sa, EV_INIT_RESP) && !sa->n_ike_up &&
+	       sa->retransmit_4500;
+}
+static bool m_half_open(const struct sa *sa)
+{
+	return sa->role == ROLE_RESPONDER && SEEN(sa, EV_INIT_ANSWERED) && !SEEN(sa, EV_AUTH_REQ) &&
+	       !sa->n_ike_up;
+}
+static bool m_unreachable(const struct sa *sa)
+{
+	return sa->role != ROLE_RESPONDER && !sa->got_answer && !sa->n_ike_up &&
+	       (sa->n_retransmit || sa->gave_up);
+}
+static bool m_rekey(const struct sa *sa) { return SEEN(sa, EV_REKEY_FAILED); }
+static bool m_narrowed(const struct sa *sa) { return sa->narrowed && sa->n_child_up; }
+static bool m_healthy(const struct sa *sa) { return sa->n_ike_up > 0; }
+static bool m_unknown(const struct sa *sa)
+{
+	return SEEN(sa, EV_N_OTHER) || SEEN(sa, EV_CHILD_FAILED) || SEEN(sa, EV_N_NO_PROP) ||
+	       SEEN(sa, EV_PROPS_REJECTED) || sa->gave_up || SEEN(sa, EV_N_INVALID_KE) ||
+	       (sa->role == ROLE_INITIATOR && SEEN(sa, EV_DESTROYING) && !sa->n_ike_up);
+}
+
+/* Extra words for a summary, from the SA's own lines. */
+static void x_ike_props(const struct sa *sa, struct buf *b)
+{
+	if (props_compare(&sa->ike_recv, &sa->ike_conf, false, b))
+		buf_adds(b, ".");
+}
+
+static void x_esp_props(const struct sa *sa, struct buf *b)
+{
+	if (props_compare(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, b))
+		buf_adds(b, ".");
+}
+
+static void x_quote(const struct sa *sa, struct buf *b, enum ev ev)
+{
+	if (sa->slot[ev].line)
+		buf_printf(b, " charon: \"%s\".", slot_msg(&sa->slot[ev]));
+}
+
+static void x_ids(const struct sa *sa, struct buf *b)
+{
+	const char *m = slot_msg(&sa->slot[EV_PEER_CFG_LOOKUP]);
+	const char *p = strstr(m, "...");
+	if (!sa->slot[EV_PEER_CFG_LOOKUP].line || !p)
+		return x_quote(sa, b, EV_NO_PSK);
+	const char *l1 = strchr(m, '['), *r1 = strchr(p, '[');
+	if (!l1 || !r1 || l1 > p)
+		return;
+	buf_printf(b, " The peer sent its identity as '%.*s' and asked for ours as '%.*s'; no "
+		      "connection here expects that pair.",
+		   (int)strcspn(r1 + 1, "]"), r1 + 1, (int)strcspn(l1 + 1, "]"), l1 + 1);
+}
+
+static void x_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_PSK_MAC); }
+static void x_cert(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_CERT); }
+static void x_kernel(const struct sa *sa, struct buf *b)
+{
+	x_quote(sa, b, SEEN(sa, EV_KERNEL_ALG) ? EV_KERNEL_ALG : EV_KERNEL);
+}
+static void x_config(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_CONFIG_ERR); }
+static void x_unsupported(const struct sa *sa, struct buf *b)
+{
+	x_quote(sa, b, SEEN(sa, EV_UNSUPPORTED) ? EV_UNSUPPORTED : EV_KERNEL_ALG);
+}
+static void x_ts(const struct sa *sa, struct buf *b)
+{
+	x_quote(sa, b, SEEN(sa, EV_TS_REJECT) ? EV_TS_REJECT : EV_N_TS);
+}
+static void x_narrow(const struct sa *sa, struct buf *b)
+{
+	if (sa->ts_narrow.line)
+		buf_printf(b, " charon:\"%s\".", slot_msg(&sa->ts_narrow));
+}
+static void x_ke(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_KE_RETRY); }
+static void x_retransmit(const struct sa *sa, struct buf *b)
+{
+	if (sa->n_retransmit)
+		buf_printf(b, " %u retransmits%s", sa->n_retransmit,
+			   sa->remote[0] ? "" : ".");
+	if (sa->n_retransmit && sa->remote[0])
+		buf_printf(b, " to %s.", sa->remote);
+}
+static void x_healthy(const struct sa *sa, struct buf *b)
+{
+	if (!sa->n_child_up && !SEEN(sa, EV_CHILD_FAILED))
+		buf_adds(b, " No CHILD_SA in this log (childless or not yet requested).");
+	if (sa->n_ke_retry)
+		buf_adds(b, " The first KE was for a group the peer did not pick (INVALID_KE_PAYLOAD); "
+			    "charon retried with the peer's group, which is harmless (put the peer's "
+			    "group first to save one round trip).");
+	if (SEEN(sa, EV_PEER_DELETE))
+		buf_adds(b, " Later the peer closed it (DELETE received), which is not a failure.");
+}
+
+struct rule {
+	enum doctor_class cls;
+	int weight;		/* how decisive; when both sides judge a tunnel the heavier wins */
+	bool (*match)(const struct sa *sa);
+	int evidence[6];	/* enum ev or X_*, in report order; ends at 0 */
+	const char *summary;
+	void (*explain)(const struct sa *sa, struct buf *b);
+	const char *fix;	/* {N} = IKE ID (phase 1 number) */
+};
+
+static const struct rule rules[] = {
+	{ DOCTOR_CONFIG_ERROR, 95, m_config, { EV_CONFIG_ERR },
+	  "charon could not load the configuration.", x_config,
+	  "run `tunnelctl check` and fix the reported key, then `tunnelctl apply`" },
+	{ DOCTOR_UNSUPPORTED_ALGORITHM, 90, m_unsupported, { EV_UNSUPPORTED, EV_KERNEL_ALG },
+	  "an algorithm in the configuration is not available in this charon or kernel.",
+	  x_unsupported,
+	  "tunnels.{N}.proposals.*.encryption/hash/dh_group or tunnels.{N}.phase2.*.encryption/hash: "
+	  "pick an algorithm this system supports (pfSense: Phase 1/Phase 2 > Encryption Algorithm)" },
+	{ DOCTOR_KERNEL_FAILURE, 90, m_kernel, { EV_IKE_UP, EV_KERNEL, EV_CHILD_FAILED },
+	  "IKE negotiated, but installing the IPsec SA or policy in the kernel failed.", x_kernel,
+	  "load the kernel's XFRM/ESP modules (xfrm_user, esp4, esp6) or charon's kernel-libipsec "
+	  "plugin; not a tunnel-file key (pfSense: System > Advanced > Networking / IPsec > Advanced)" },
+	{ DOCTOR_CERT_PROBLEM, 85, m_cert, { EV_CERT, EV_N_AUTH_FAILED },
+	  "a certificate, CA or private key is missing, untrusted or expired.", x_cert,
+	  "tunnels.{N}.auth = cert: install the peer's CA and our certificate/key, check validity "
+	  "dates (pfSense: Phase 1 > My Certificate / Peer Certificate Authority)" },
+	{ DOCTOR_PSK_MISMATCH, 85, m_psk, { EV_PEER_CFG_LOOKUP, EV_PSK_MAC, EV_N_AUTH_FAILED },
+	  "the pre-shared keys differ: the identities matched a connection, but the peer's "
+	  "AUTH payload does not verify with our key.", x_psk,
+	  "tunnels.{N}.psk must be identical on both sides (pfSense: Phase 1 > Pre-Shared Key)" },
+	{ DOCTOR_ID_MISMATCH, 85, m_id, { EV_PEER_CFG_LOOKUP, EV_NO_PEER_CFG, EV_NO_PSK },
+	  "the identity the peer sent is not the one we expect.", x_ids,
+	  "tunnels.{N}.remote_id here must equal the peer's local_id, and our local_id the peer's "
+	  "remote_id (pfSense: Phase 1 > Peer identifier / My identifier)" },
+	{ DOCTOR_VERSION_MISMATCH, 70, m_version, { EV_V1_REQ, EV_IKE_CFG_LOOKUP, EV_NO_IKE_CFG },
+	  "the peer speaks IKEv1 but no IKEv1 connection here matches it.", NULL,
+	  "tunnels.{N}.version must be the same on both sides (pfSense: Phase 1 > Key Exchange "
+	  "version)" },
+	{ DOCTOR_NO_IKE_CONFIG, 80, m_no_ike_cfg, { EV_IKE_CFG_LOOKUP, EV_NO_IKE_CFG },
+	  "this side has no connection for the peer's address, so it answered NO_PROPOSAL_CHOSEN.",
+	  NULL,
+	  "add or fix the phase 1 for this peer: tunnels.{N}.remote_gateway / local_address "
+	  "(pfSense: Phase 1 > Remote Gateway / Interface)" },
+	{ DOCTOR_DH_GROUP_MISMATCH, 88, m_dh_compare, { X_IKE_RECV, X_IKE_CONF, EV_PROPS_REJECTED },
+	  "the IKE proposals differ only in the DH group: ", x_ike_props,
+	  "tunnels.{N}.proposals.1.dh_group must match the peer's (pfSense: Phase 1 > Encryption "
+	  "Algorithm > DH Group)" },
+	{ DOCTOR_IKE_PROPOSAL_MISMATCH, 85, m_ike_compare, { X_IKE_RECV, X_IKE_CONF, EV_PROPS_REJECTED },
+	  "no common IKE proposal: ", x_ike_props,
+	  "tunnels.{N}.proposals.1.encryption / hash / dh_group must match one of the peer's "
+	  "(pfSense: Phase 1 > Encryption Algorithm)" },
+	{ DOCTOR_DH_GROUP_MISMATCH, 70, m_ke_loop, { EV_KE_RETRY, EV_KE_REQUEST, EV_N_INVALID_KE },
+	  "INVALID_KE_PAYLOAD loop: each side asks for a DH group the other does not offer.", x_ke,
+	  "tunnels.{N}.proposals.1.dh_group must list a group the peer supports (pfSense: Phase 1 > "
+	  "Encryption Algorithm > DH Group)" },
+	{ DOCTOR_IKE_PROPOSAL_MISMATCH, 40, m_ike_notify, { X_IKE_CONF, EV_N_NO_PROP },
+	  "the peer rejected our IKE proposals (NO_PROPOSAL_CHOSEN); its log names the differing "
+	  "transform, or shows it has no connection for us.", NULL,
+	  "tunnels.{N}.proposals.1.encryption / hash / dh_group must match the peer's (pfSense: "
+	  "Phase 1 > Encryption Algorithm)" },
+	{ DOCTOR_PFS_MISMATCH, 88, m_pfs_compare, { X_ESP_RECV, X_ESP_CONF, EV_CHILD_FAILED },
+	  "the phase 2 proposals differ only in the PFS group: ", x_esp_props,
+	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
+	  "key group)" },
+	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED },
+	  "the CHILD_SA came up (no PFS in IKE_AUTH) but its rekey/recreate with a PFS group was "
+	  "refused: one side uses PFS, the other not or another group.", NULL,
+	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
+	  "key group)" },
+	{ DOCTOR_CHILD_PROPOSAL_MISMATCH, 85, m_child_compare, { X_ESP_RECV, X_ESP_CONF, EV_CHILD_FAILED },
+	  "no common ESP/AH proposal: ", x_esp_props,
+	  "tunnels.{N}.phase2.M.encryption / hash must share one algorithm with the peer "
+	  "(pfSense: Phase 2 > Encryption Algorithms / Hash Algorithms)" },
+	{ DOCTOR_CHILD_PROPOSAL_MISMATCH, 45, m_child_notify, { X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED },
+	  "IKE came up but the peer rejected our ESP/AH proposals (NO_PROPOSAL_CHOSEN, no CHILD_SA "
+	  "built).", NULL,
+	  "tunnels.{N}.phase2.M.encryption / hash must share one algorithm with the peer "
+	  "(pfSense: Phase 2 > Encryption Algorithms / Hash Algorithms)" },
+	{ DOCTOR_TS_MISMATCH, 80, m_ts, { EV_TS_REJECT, EV_TS_SELECT, EV_N_TS, EV_CHILD_FAILED },
+	  "the traffic selectors (local/remote networks) are not acceptable to the responder.", x_ts,
+	  "tunnels.{N}.phase2.M.local / remote must mirror the peer's remote / local (pfSense: "
+	  "Phase 2 > Local Network / Remote Network)" },
+	{ DOCTOR_AUTH_FAILED, 40, m_auth, { EV_N_AUTH_FAILED, EV_AUTH_BAD },
+	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
+	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
+	  "Pre-Shared Key / My identifier / Peer identifier)" },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP },
+	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
+	  "until charon gave up).", x_retransmit,
+	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
+	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
+	{ DOCTOR_NAT_T_BLOCKED, 70, m_nat_t, { EV_INIT_RESP, EV_RETRANSMIT, EV_GIVE_UP },
+	  "IKE_SA_INIT was answered on UDP 500, then IKE_AUTH on UDP 4500 got no answer: port "
+	  "4500 or IP fragments are dropped on the path.", x_retransmit,
+	  "allow UDP 4500 (and fragments) between the gateways (`tunnelctl firewall show`); "
+	  "tunnels.{N}.nat_traversal (pfSense: Phase 1 > NAT Traversal; Firewall > Rules > WAN)" },
+	{ DOCTOR_HALF_OPEN, 60, m_half_open, { EV_INIT_REQ, EV_RESP_START, EV_INIT_ANSWERED },
+	  "we answered the peer's IKE_SA_INIT but its IKE_AUTH never arrived (half-open SA): "
+	  "UDP 4500 or fragments from the peer are dropped.", NULL,
+	  "allow UDP 4500 and fragments from the peer (`tunnelctl firewall show`); "
+	  "tunnels.{N}.nat_traversal (pfSense: Firewall > Rules > WAN, Phase 1 > NAT Traversal)" },
+	{ DOCTOR_PEER_UNREACHABLE, 60, m_unreachable, { EV_INITIATING, EV_RETRANSMIT, EV_GIVE_UP, EV_NOT_RESPONDING },
+	  "no answer at all from the peer: it is down, the address is wrong, or UDP 500 is "
+	  "blocked.", x_retransmit,
+	  "check tunnels.{N}.remote_gateway, that the peer runs, and that UDP 500/4500 pass "
+	  "(`tunnelctl firewall show`; pfSense: Phase 1 > Remote Gateway, Firewall > Rules > WAN)" },
+	{ DOCTOR_REKEY_FAILURE, 50, m_rekey, { EV_REKEY_FAILED, EV_N_OTHER },
+	  "a rekey or reauthentication failed.", NULL,
+	  "compare tunnels.{N}.lifetime and phase2.M.lifetime / pfs_group with the peer "
+	  "(pfSense: Phase 1/Phase 2 > Life Time, PFS key group)" },
+	{ DOCTOR_TS_NARROWED, 50, m_narrowed, { X_TS_NARROW, EV_CHILD_UP },
+	  "the CHILD_SA is up, but its traffic selectors were narrowed to less than configured.",
+	  x_narrow,
+	  "make tunnels.{N}.phase2.M.local / remote equal to the peer's remote / local (pfSense: "
+	  "Phase 2 > Local Network / Remote Network)" },
+	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP },
+	  "established.", x_healthy, "" },
+	{ DOCTOR_UNKNOWN, 5, m_unknown, { EV_INITIATING, EV_N_OTHER, EV_N_NO_PROP, EV_CHILD_FAILED, EV_GIVE_UP, EV_DESTROYING },
+	  "a failure was logged, but its cause is not one the doctor knows.", NULL,
+	  "read the evidence lines; raise logging (`tunnelctl logging set ike=2 cfg=2 knl=2`) and "
+	  "run the doctor on both sides' logs" },
+};
+
+/* pfSense DH group number of a charon transform name ("ECP_256" -> 19), 0 if unknown. */
+static unsigned dh_group_number(const char *t, size_t n)
+{
+	char kw[32];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k + 1 < sizeof(kw); i++)
+		if (t[i] != '_')
+			kw[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
+	kw[k] = '\0';
+	for (unsigned g = 1; g <= 32; g++) {
+		const char *s = proposal_dh_keyword(g);
+		if (s && strcmp(s, kw) == 0)
+			return g;
+	}
+	return 0;
+}
+
+/* Name the responder's DH groups as pfSense numbers, for the DH fix. */
+static void dh_fix_hint(const struct slot *conf, struct buf *b)
+{
+	struct prop c[PROP_MAX];
+	size_t nc = props_parse(slot_msg(conf), c, PROP_MAX);
+	bool any = false;
+
+	for (size_t j = 0; j < nc; j++)
+		for (size_t i = 0; i < c[j].n; i++) {
+			unsigned g;
+			if (c[j].type[i] != XF_KE || !(g = dh_group_number(c[j].tok[i], c[j].len[i])))
+				continue;
+			buf_printf(b, "%s%u", any ? ", " : " (the responder accepts DH group ", g);
+			any = true;
+		}
+	if (any)
+		buf_adds(b, ")");
+}
+
+/* ---- verdicts ---- */
+
+static void verdict_clear(struct doctor_verdict *v)
+{
+	free(v->tunnel);
+	free(v->summary);
+	free(v->fix);
+	for (size_t i = 0; i < v->n_ev; i++)
+		free(v->ev[i].text);
+	memset(v, 0, sizeof(*v));
+}
+
+static void verdict_add_evidence(struct doctor_verdict *v, unsigned input, const struct slot *s)
+{
+	if (!s->line || v->n_ev >= DOCTOR_MAX_EVIDENCE)
+		return;
+	for (size_t i = 0; i < v->n_ev; i++)
+		if (v->ev[i].input == input && v->ev[i].line == s->line)
+			return;
+	v->ev[v->n_ev].input = input;
+	v->ev[v->n_ev].line = s->line;
+	v->ev[v->n_ev].text = xstrdup(s->text);
+	v->n_ev++;
+}
+
+static int evidence_cmp(const void *a, const void *b)
+{
+	const struct doctor_evidence *x = a, *y = b;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static const struct slot *sa_slot(const struct sa *sa, int code)
+{
+	switch (code) {
+	case X_IKE_RECV: return &sa->ike_recv;
+	case X_IKE_CONF: return &sa->ike_conf;
+	case X_ESP_RECV: return &sa->esp_recv;
+	case X_ESP_CONF: return &sa->esp_conf;
+	case X_TS_NARROW: return &sa->ts_narrow;
+	default: return &sa->slot[code];
+	}
+}
+
+/* The fix text with {N} (and phase2.M when the name says conN_M) filled in. */
+static char *fix_expand(const char *tmpl, const char *tunnel)
+{
+	unsigned ikeid = 0, reqid = 0;
+	struct buf b;
+	char n[16] = "N", m[16] = "M";
+
+	if (naming_parse(tunnel, &ikeid, &reqid)) {
+		snprintf(n, sizeof(n), "%u", ikeid);
+		if (reqid)
+			snprintf(m, sizeof(m), "%u", reqid);
+	}
+	buf_init(&b);
+	for (const char *p = tmpl; *p; p++) {
+		if (strncmp(p, "{N}", 3) == 0) {
+			buf_adds(&b, n);
+			p += 2;
+		} else if (strncmp(p, "tunnels.N.", 10) == 0) {
+			buf_printf(&b, "tunnels.%s.", n);
+			p += 9;
+		} else if (strncmp(p, "phase2.M", 8) == 0) {
+			buf_printf(&b, "phase2.%s", m);
+			p += 7;
+		} else {
+			buf_addc(&b, *p);
+		}
+	}
+	return buf_steal(&b);
+}
+
+static struct tunnel *tunnel_get(struct doctor *d, unsigned input, const char *name, bool unnamed)
+{
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		if (d->tunnels[i].input == input && strcmp(d->tunnels[i].name, name) == 0)
+			return &d->tunnels[i];
+	if (d->n_tunnels >= DOCTOR_MAX_TUNNELS)
+		return tunnel_get(d, input, "(other tunnels)", false);
+	d->tunnels = xrealloc(d->tunnels, (d->n_tunnels + 1) * sizeof(*d->tunnels));
+	struct tunnel *t = &d->tunnels[d->n_tunnels++];
+	memset(t, 0, sizeof(*t));
+	t->input = input;
+	t->unnamed = unnamed;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	return t;
+}
+
+/* Judge one SA with the first matching rule and make it its tunnel's latest verdict. */
+static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
+{
+	const struct rule *r = NULL;
+	char tname[DOCTOR_NAME_MAX + 8];
+	bool unnamed = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		/* lines attributed to no SA can only tell about charon itself */
+		if (sa->id == 0 && rules[i].cls != DOCTOR_CONFIG_ERROR &&
+		    rules[i].cls != DOCTOR_KERNEL_FAILURE && rules[i].cls != DOCTOR_CERT_PROBLEM &&
+		    rules[i].cls != DOCTOR_UNSUPPORTED_ALGORITHM)
+			continue;
+		if (rules[i].match(sa)) {
+			r = &rules[i];
+			break;
+		}
+	}
+	if (!r)
+		goto out;
+
+	const struct input *in = &d->inputs[sa->input];
+	for (size_t i = 0; !sa->name[0] && sa->remote[0] && i < in->n_peers; i++)
+		if (strcmp(in->peers[i].host, sa->remote) == 0)
+			snprintf(sa->name, sizeof(sa->name), "%s", in->peers[i].name);
+	if (sa->name[0]) {
+		snprintf(tname, sizeof(tname), "%s", sa->name);
+	} else if (sa->remote[0]) {
+		snprintf(tname, sizeof(tname), "peer %s", sa->remote);
+		unnamed = true;
+	} else {
+		snprintf(tname, sizeof(tname), "%s", sa->id ? "(unnamed)" : "(charon)");
+		unnamed = sa->id != 0;
+	}
+	struct tunnel *t = tunnel_get(d, sa->input, tname, unnamed);
+	if (sa->n_ike_up)
+		t->was_up = true;
+	if (r->cls != DOCTOR_HEALTHY)
+		t->failures++;
+	if (sa->version)
+		t->version = sa->version;
+	if (sa->local[0])
+		snprintf(t->local, sizeof(t->local), "%s", sa->local);
+	if (sa->remote[0])
+		snprintf(t->remote, sizeof(t->remote), "%s", sa->remote);
+	if (t->has_verdict && sa->seq < t->latest_seq)
+		goto out;
+
+	verdict_clear(&t->v);
+	t->has_verdict = true;
+	t->latest_seq = sa->seq;
+	t->weight = r->weight;
+	t->v.cls = r->cls;
+	t->v.tunnel = xstrdup(tname);
+	t->v.side = role_names[sa->role];
+	struct buf b;
+	buf_init(&b);
+	buf_adds(&b, r->summary);
+	if (r->explain)
+		r->explain(sa, &b);
+	if (r->cls == DOCTOR_HEALTHY && t->failures)
+		buf_printf(&b, " (after %u failed attempt%s in this log)", t->failures,
+			   t->failures == 1 ? "" : "s");
+	t->v.summary = buf_steal(&b);
+	buf_init(&b);
+	buf_adds(&b, r->fix);
+	if (r->cls == DOCTOR_DH_GROUP_MISMATCH)
+		dh_fix_hint(&sa->ike_conf, &b);
+	char *fix = buf_steal(&b);
+	t->v.fix = fix_expand(fix, tname);
+	free(fix);
+	for (size_t i = 0; i < ARRAY_SIZE(r->evidence) && r->evidence[i]; i++)
+		verdict_add_evidence(&t->v, sa->input, sa_slot(sa, r->evidence[i]));
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+	/* remember when it gave up: finish decides whether anything retried */
+	t->give_up_time = sa->gave_up && sa->has_give_up_time ? sa->give_up_time : INT64_MIN;
+	t->gave_up_after_up = sa->gave_up && !sa->n_ike_up && t->was_up;
+out:
+	sa_clear(sa);
+}
+
+/* ---- feeding lines ---- */
+
+struct doctor *doctor_new(void)
+{
+	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
+	struct doctor *d = xcalloc(1, sizeof(struct doctor));
+	pattern_index_build(&d->idx);
+	return d;
+}
+
+unsigned doctor_add_input(struct doctor *d, const char *label)
+{
+	d->inputs = xrealloc(d->inputs, (d->n_inputs + 1) * sizeof(*d->inputs));
+	struct input *in = &d->inputs[d->n_inputs];
+	memset(in, 0, sizeof(*in));
+	in->label = xstrdup(label);
+	return (unsigned)d->n_inputs++;
+}
+
+const char *doctor_input_label(const struct doctor *d, unsigned input)
+{
+	return input < d->n_inputs ? d->inputs[input].label : "?";
+}
+
+/* The SA a line belongs to: its <name|id> prefix, an "IKE_SA name[id]" in the text, or the
+ * SA its thread worked on last (logs without ike_name). 0 = charon itself. */
+static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
+			const struct doctor_line *l, enum ev ev, char *name)
+{
+	unsigned id = l->sa_id, ref = 0;
+	bool thread_ok = l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS;
+
+	name[0] = '\0';
+	if (l->name)
+		snprintf(name, DOCTOR_NAME_MAX, "%.*s", (int)l->name_len, l->name);
+	if (!id && find_sa_ref(l->msg, l->msg_len, name, &ref)) {
+		id = ref;
+		/* a responder SA we tracked under a synthetic id gets its real one */
+		unsigned prev = thread_ok ? in->thread_sa[l->thread] : 0;
+		struct sa *syn = prev >= DOCTOR_SYNTH_ID ? sa_find(d, input, prev) : NULL;
+		if (syn && !sa_find(d, input, id))
+			syn->id = id;
+	}
+	/* without ike_name a responder's first lines name no SA: start a synthetic one at the
+	 * first of them, unless this thread started one a moment ago */
+	if (!id && (ev == EV_INIT_REQ || ev == EV_V1_REQ || ev == EV_IKE_CFG_LOOKUP ||
+		    ev == EV_RESP_START || ev == EV_NO_IKE_CFG)) {
+		unsigned cur = thread_ok ? in->thread_sa[l->thread] : 0;
+		struct sa *c = cur >= DOCTOR_SYNTH_ID ? sa_find(d, input, cur) : NULL;
+		if (c && d->seq - c->seq <= DOCTOR_SYNTH_NEAR)
+			id = cur;
+		else
+			id = DOCTOR_SYNTH_ID + in->next_synth++;
+	}
+	if (id) {
+		if (thread_ok)
+			in->thread_sa[l->thread] = id;
+		in->last_sa = id;
+		return id;
+	}
+	if (thread_ok && in->thread_sa[l->thread])
+		return in->thread_sa[l->thread];
+	return in->last_sa;
+}
+
+/* Events about charon itself: started, loaded a connection, its config dump. */
+static void note_input(struct input *in, enum ev ev, const struct doctor_line *l)
+{
+	const char *end = l->msg + l->msg_len;
+
+	if (ev == EV_READY && l->has_time) {
+		in->has_ready = true;
+		in->ready_time = l->time;
+	} else if (ev == EV_CONN_DUMP) {
+		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
+	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
+		struct peer_name *p;
+		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
+		p = &in->peers[in->n_peers];
+		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
+		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
+		if (p->host[0] && p->host[0] != '%')
+			in->n_peers++;
+	}
+}
+
+void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
+		 const struct doctor_line *l, const char *raw, size_t raw_len)
+{
+	struct input *in;
+	char name[DOCTOR_NAME_MAX];
+	bool keep = false;
+	enum ev ev;
+
+	if (input >= d->n_inputs)
+		return;
+	in = &d->inputs[input];
+	d->seq++;
+	if (l->has_time) {
+		in->has_time = true;
+		in->last_time = l->time;
+	}
+	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
+	if (ev == EV_NONE) {
+		/* still learn which SA a thread works on (and, without ike_name, from the text) */
+		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
+			in->thread_sa[l->thread] = l->sa_id;
+		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
+			line_sa(d, in, input, l, ev, name);
+		return;
+	}
+	if (ev == EV_READY || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+		note_input(in, ev, l);
+		return;
+	}
+	unsigned id = line_sa(d, in, input, l, ev, name);
+	struct sa *sa = sa_get(d, input, id);
+	sa->touched = d->seq;
+	if (name[0] && !sa->name[0])
+		snprintf(sa->name, sizeof(sa->name), "%s", name);
+	if (ev == EV_SELECTED_PEER && !sa->name[0]) {
+		const char *q = l->msg + 22, *end = l->msg + l->msg_len;
+		copy_until(sa->name, sizeof(sa->name), q, end, "'");
+	}
+	if (ev == EV_CONFIG_ERR && !sa->name[0] && !id) {
+		const char *q = find(l->msg, l->msg_len, "'");
+		if (q)
+			copy_until(sa->name, sizeof(sa->name), q + 1, l->msg + l->msg_len, "'");
+	}
+	if (keep)
+		slot_set(&sa->slot[ev], lineno, raw, raw_len, l->msg);
+	sa->seen |= 1ull << ev;
+	sa_note(sa, ev, l->msg, l->msg_len, l, l->time, l->has_time);
+}
+
+/* ---- finishing: merge both sides, order, gave_up ---- */
+
+static bool mirrored(const struct tunnel *a, const struct tunnel *b)
+{
+	return a->local[0] && a->remote[0] && strcmp(a->local, b->remote) == 0 &&
+	       strcmp(a->remote, b->local) == 0;
+}
+
+static int verdict_cmp(const void *a, const void *b)
+{
+	const struct doctor_verdict *x = a, *y = b;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	return strcmp(x->tunnel, y->tunnel);
+}
+
+/* Move verdict src into dst (dst cleared first). */
+static void verdict_move(struct doctor_verdict *dst, struct doctor_verdict *src)
+{
+	verdict_clear(dst);
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+}
+
+/* A tunnel whose latest attempt gave up and nothing retried becomes gave_up. */
+static void apply_gave_up(struct doctor *d, struct tunnel *t)
+{
+	const struct input *in = &d->inputs[t->input];
+	bool long_silence = t->give_up_time != INT64_MIN && in->has_time &&
+			    in->last_time - t->give_up_time >= DOCTOR_GAVE_UP_SECS;
+
+	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || t->give_up_time == INT64_MIN)
+		return;
+	bool peer_back = false;
+	for (size_t i = 0; i < d->n_inputs && t->give_up_time != INT64_MIN; i++)
+		if (i != t->input && d->inputs[i].has_ready &&
+		    d->inputs[i].ready_time >= t->give_up_time)
+			peer_back = true;
+	if (!long_silence && !t->gave_up_after_up && !peer_back)
+		return;
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "charon gave up and nothing retried this tunnel afterwards; the last "
+		       "attempt failed as %s: %s", doctor_class_names[t->v.cls], t->v.summary);
+	free(t->v.summary);
+	t->v.summary = buf_steal(&b);
+	free(t->v.fix);
+	t->v.fix = fix_expand("tunnels.{N}.phase2.M.keepalive = yes (or tunnels.{N}.start_action = "
+			      "start) so `tunnelctl daemon` re-initiates it (pfSense: Phase 2 > "
+			      "Keep Alive); then fix the cause above", t->v.tunnel);
+	t->v.cls = DOCTOR_GAVE_UP;
+	t->weight = 75;
+}
+
+size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
+{
+	/* judge the SAs still open, oldest first, so the latest attempt stays the verdict */
+	for (;;) {
+		struct sa *oldest = NULL;
+		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
+			if (d->sas[i].used && (!oldest || d->sas[i].seq < oldest->seq))
+				oldest = &d->sas[i];
+		if (!oldest)
+			break;
+		sa_judge_and_fold(d, oldest);
+	}
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		apply_gave_up(d, &d->tunnels[i]);
+
+	/* unnamed tunnels (responder never picked a config) join the mirrored named one */
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		struct tunnel *u = &d->tunnels[i];
+		if (!u->unnamed || !u->has_verdict)
+			continue;
+		for (size_t j = 0; j < d->n_tunnels; j++) {
+			struct tunnel *t = &d->tunnels[j];
+			if (t->unnamed || t->input == u->input || !mirrored(u, t))
+				continue;
+			free(u->v.tunnel);
+			u->v.tunnel = xstrdup(t->name);
+			char *fix = fix_expand(u->v.fix, t->name);
+			free(u->v.fix);
+			u->v.fix = fix;
+			snprintf(u->name, sizeof(u->name), "%s", t->name);
+			u->unnamed = false;
+			break;
+		}
+	}
+
+	/* one verdict per tunnel name: the heaviest side wins, the other adds evidence */
+	d->out = xcalloc(d->n_tunnels ? d->n_tunnels : 1, sizeof(*d->out));
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		struct tunnel *t = &d->tunnels[i], *best = t;
+		if (!t->has_verdict)
+			continue;
+		for (size_t j = i + 1; j < d->n_tunnels; j++) {
+			struct tunnel *o = &d->tunnels[j];
+			if (!o->has_verdict || strcmp(o->name, t->name) != 0)
+				continue;
+			bool versions_differ = best->version && o->version && best->version != o->version;
+			if (o->weight > best->weight)
+				best = o;
+			if (versions_differ) {
+				best->v.cls = DOCTOR_VERSION_MISMATCH;
+				best->weight = 100;
+				free(best->v.summary);
+				best->v.summary = xstrdup("the two sides use different IKE versions "
+							  "(IKEv1 vs IKEv2).");
+				free(best->v.fix);
+				best->v.fix = fix_expand("tunnels.{N}.version must be the same on both "
+							 "sides (pfSense: Phase 1 > Key Exchange version)",
+							 best->v.tunnel);
+			}
+		}
+		/* collect: best first, then the others' evidence, and mark them merged */
+		struct doctor_verdict *v = &d->out[d->n_out++];
+		verdict_move(v, &best->v);
+		for (size_t j = i; j < d->n_tunnels; j++) {
+			struct tunnel *o = &d->tunnels[j];
+			if (o == best || !o->has_verdict || strcmp(o->name, t->name) != 0)
+				continue;
+			for (size_t k = 0; k < o->v.n_ev && v->n_ev < DOCTOR_MAX_EVIDENCE; k++) {
+				struct slot s = { .line = o->v.ev[k].line, .text = o->v.ev[k].text };
+				verdict_add_evidence(v, o->v.ev[k].input, &s);
+			}
+			if (v->side != o->v.side && o->v.cls != DOCTOR_HEALTHY && o->weight == best->weight)
+				v->side = "both";
+			verdict_clear(&o->v);
+			o->has_verdict = false;
+		}
+		best->has_verdict = false;
+		qsort(v->ev, v->n_ev, sizeof(v->ev[0]), evidence_cmp);
+	}
+	qsort(d->out, d->n_out, sizeof(*d->out), verdict_cmp);
+	*out = d->out;
+	return d->n_out;
+}
+
+void doctor_free(struct doctor *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
+		if (d->sas[i].used)
+			sa_clear(&d->sas[i]);
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		verdict_clear(&d->tunnels[i].v);
+	for (size_t i = 0; i < d->n_out; i++)
+		verdict_clear(&d->out[i]);
+	for (size_t i = 0; i < d->n_inputs; i++) {
+		free(d->inputs[i].label);
+		free(d->inputs[i].peers);
+	}
+	free(d->inputs);
+	free(d->tunnels);
+	free(d->out);
+	free(d);
+}

@@ -1,0 +1,85 @@
+/* doctor_rules.h - diagnosis: charon log events grouped per IKE SA and per tunnel, turned
+ * into one verdict per tunnel by a table of rules (match, class, evidence, fix). Pure: the
+ * caller reads the files and feeds parsed lines; nothing here does I/O or prints. */
+#ifndef TUNNELCTL_DOCTOR_RULES_H
+#define TUNNELCTL_DOCTOR_RULES_H
+
+#include <stddef.h>
+
+#include "doctor_log.h"
+
+/* Evidence lines kept per verdict, and the longest evidence text kept (cut beyond). */
+#define DOCTOR_MAX_EVIDENCE 8
+#define DOCTOR_MAX_EVIDENCE_TEXT 512
+/* IKE SAs tracked at once; beyond this the oldest is judged and folded into its tunnel. */
+#define DOCTOR_MAX_SAS 256
+/* Tunnels reported; more distinct names than this share one "(other tunnels)" entry. */
+#define DOCTOR_MAX_TUNNELS 1024
+
+/* SPEC §10 classes, in report order (most important first). */
+enum doctor_class {
+	DOCTOR_CONFIG_ERROR,
+	DOCTOR_KERNEL_FAILURE,
+	DOCTOR_UNSUPPORTED_ALGORITHM,
+	DOCTOR_VERSION_MISMATCH,
+	DOCTOR_NO_IKE_CONFIG,
+	DOCTOR_IKE_PROPOSAL_MISMATCH,
+	DOCTOR_DH_GROUP_MISMATCH,
+	DOCTOR_CERT_PROBLEM,
+	DOCTOR_PSK_MISMATCH,
+	DOCTOR_ID_MISMATCH,
+	DOCTOR_AUTH_FAILED,
+	DOCTOR_CHILD_PROPOSAL_MISMATCH,
+	DOCTOR_TS_MISMATCH,
+	DOCTOR_PFS_MISMATCH,
+	DOCTOR_PEER_UNREACHABLE,
+	DOCTOR_NAT_T_BLOCKED,
+	DOCTOR_HALF_OPEN,
+	DOCTOR_GAVE_UP,
+	DOCTOR_DPD_TIMEOUT,
+	DOCTOR_REKEY_FAILURE,
+	DOCTOR_TS_NARROWED,
+	DOCTOR_UNKNOWN,
+	DOCTOR_HEALTHY,
+	DOCTOR_CLASS_COUNT
+};
+
+extern const char *const doctor_class_names[DOCTOR_CLASS_COUNT];
+
+/* One evidence line: input index (see doctor_add_input), 1-based line number, the line. */
+struct doctor_evidence {
+	unsigned input;
+	unsigned long line;
+	char *text;
+};
+
+/* One verdict; all strings owned by the analysis. */
+struct doctor_verdict {
+	enum doctor_class cls;
+	char *tunnel;		/* IKE SA name (conN), or "peer ADDR" when charon never named it */
+	const char *side;	/* "initiator", "responder" or "unknown": role of the deciding log */
+	char *summary;		/* one sentence in the user's terms */
+	char *fix;		/* tunnel-file key(s) to change, with the pfSense GUI field */
+	struct doctor_evidence ev[DOCTOR_MAX_EVIDENCE];
+	size_t n_ev;
+};
+
+struct doctor;
+
+/* A fresh analysis; free with doctor_free. */
+struct doctor *doctor_new(void);
+/* Register an input (a file or stdin); returns its index, used in evidence. */
+unsigned doctor_add_input(struct doctor *d, const char *label);
+/* Feed line number lineno (1-based) of input `input`: its parse result and the raw line
+ * (evidence text). Lines must come in file order per input; inputs one after the other. */
+void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
+		 const struct doctor_line *l, const char *raw, size_t raw_len);
+/* Judge everything fed so far; *out points at the verdicts (most important first), valid
+ * until doctor_free. Returns the count. Call once, after the last doctor_feed. */
+size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out);
+/* Label of an input as given to doctor_add_input. */
+const char *doctor_input_label(const struct doctor *d, unsigned input);
+/* Free an analysis and its verdicts; NULL is fine. */
+void doctor_free(struct doctor *d);
+
+#endif

@@ -1,0 +1,60 @@
+/* vici_client.h - a connection to charon's VICI socket: commands, streamed commands, events.
+ *
+ * One command in flight per connection (VICI's rule). Every wait has a deadline (poll, no
+ * sleeps); events that arrive while a command is in flight are queued for
+ * vici_client_wait_event. Errors come back as -errno plus a sentence in *err (caller frees)
+ * that a user can act on, e.g. "charon is not running (no VICI socket at /var/run/charon.vici)".
+ */
+#ifndef TUNNELCTL_VICI_CLIENT_H
+#define TUNNELCTL_VICI_CLIENT_H
+
+#include <stddef.h>
+#include "vici.h"
+
+#define VICI_CLIENT_MAX_QUEUE 4096	/* events queued while a command runs; more is an error */
+
+struct vici_client;
+
+/* Connect to a VICI URI (unix:///path, or a plain /path). 0, or -errno with *err set. */
+int vici_client_connect(const char *uri, int timeout_ms, struct vici_client **out, char **err);
+
+/* Send command cmd with msg (NULL: empty message) and wait for its response (timeout_ms < 0:
+ * forever). *reply gets the response message (caller frees with vici_node_free). 0, or -errno
+ * with *err set (-ENOTSUP: charon does not know the command; -ETIMEDOUT; -EPIPE: charon went away). */
+int vici_client_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
+			int timeout_ms, struct vici_node **reply, char **err);
+
+/* Send a command without waiting for its response (a long initiate on a connection of its
+ * own); collect the response with vici_client_response once the fd is readable. 0 or -errno. */
+int vici_client_send(struct vici_client *c, const char *cmd, const struct vici_msg *msg, int timeout_ms,
+		     char **err);
+/* Wait for the response to the command sent with vici_client_send; events are queued.
+ * Same returns as vici_client_request. */
+int vici_client_response(struct vici_client *c, int timeout_ms, struct vici_node **reply, char **err);
+
+/* A streamed command (list-sas, list-conns, ...): register for event, send cmd, collect every
+ * event of that name until the response, unregister. *events (caller frees each and the array)
+ * and *n_events get the collected messages; *reply, if not NULL, the response. */
+int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
+		       const char *event, int timeout_ms, struct vici_node ***events, size_t *n_events,
+		       char **err);
+
+/* Register for / unregister from a named event (ike-updown, child-updown, log, ...). 0, -ENOENT
+ * (charon does not know the event), or -errno with *err set. */
+int vici_client_register(struct vici_client *c, const char *event, int timeout_ms, char **err);
+int vici_client_unregister(struct vici_client *c, const char *event, int timeout_ms, char **err);
+
+/* Wait for the next event (queued ones first). *name (caller frees) and *msg (vici_node_free)
+ * are set on success. 0, -ETIMEDOUT (no event within timeout_ms), or -errno with *err set. */
+int vici_client_wait_event(struct vici_client *c, int timeout_ms, char **name, struct vici_node **msg,
+			   char **err);
+
+/* True when an event is queued (poll the fd only when this is false). */
+int vici_client_pending(const struct vici_client *c);
+/* The socket, for poll() in an event loop. */
+int vici_client_fd(const struct vici_client *c);
+
+/* Close and free; NULL is fine. */
+void vici_client_close(struct vici_client *c);
+
+#endif

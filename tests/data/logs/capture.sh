@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# capture.sh - record real charon logs, both sides, for the doctor's corpus.
+# Runs two charons (5.9.x, kernel-libipsec) in two network namespaces, loads each side's
+# swanctl.conf with swanctl, initiates from side a and keeps both logs in two formats:
+#   a.log / b.log      filelog, "%b %e %T" timestamps, ike_name = yes
+#   a.plain / b.plain  filelog, ISO timestamps with ms, no ike_name
+#   initiate.out       swanctl --initiate console output (side a)
+# Usage (root): tests/data/logs/capture.sh [SCENARIO...]   (default: all)
+set -eu
+cd "$(dirname "$0")"
+OUT=$PWD/lab
+TMP=$(mktemp -d /tmp/doctorcap.XXXXXX)
+NA=dca$$
+NB=dcb$$
+PIDS=()
+
+step() { echo "== $*"; }
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	sleep 0.3
+	ip netns del "$NA" 2>/dev/null || true
+	ip netns del "$NB" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+netns_up() {
+	ip netns add "$NA"
+	ip netns add "$NB"
+	ip link add va$$ netns "$NA" type veth peer name vb$$ netns "$NB"
+	ip -n "$NA" addr add 10.99.0.1/24 dev va$$
+	ip -n "$NB" addr add 10.99.0.2/24 dev vb$$
+	ip -n "$NA" link set va$$ up
+	ip -n "$NB" link set vb$$ up
+	ip -n "$NA" link set lo up
+	ip -n "$NB" link set lo up
+	ip -n "$NA" addr add 10.1.0.1/24 dev lo
+	ip -n "$NB" addr add 10.2.0.1/24 dev lo
+}
+
+# strongswan.conf for one side: $1 dir, $2 libipsec yes|no
+write_strongswan_conf() {
+	cat >"$1/strongswan.conf" <<EOC
+charon {
+	load_modular = yes
+	install_routes = no
+	retransmit_tries = 3
+	retransmit_timeout = 1.0
+	retransmit_base = 1.4
+	plugins {
+		include /etc/strongswan.d/charon/*.conf
+		kernel-libipsec {
+			load = $2
+		}
+		vici {
+			socket = unix://$1/charon.vici
+		}
+	}
+	filelog {
+		main {
+			path = $1/charon.log
+			time_format = %b %e %T
+			ike_name = yes
+			default = 1
+			ike = 2
+			chd = 2
+			cfg = 2
+			knl = 2
+			flush_line = yes
+		}
+		plain {
+			path = $1/charon.plain
+			time_format = %Y-%m-%dT%H:%M:%S
+			time_add_ms = yes
+			default = 1
+			ike = 2
+			chd = 2
+			cfg = 2
+			knl = 1
+			flush_line = yes
+		}
+	}
+	syslog {
+		identifier = charon
+	}
+}
+EOC
+}
+
+# swanctl.conf for one side from variables: LOCAL REMOTE LID RID PSK IKE ESP LTS RTS VER
+# EXTRA_CONN EXTRA_CHILD
+write_swanctl_conf() {
+	cat >"$1" <<EOC
+connections {
+	con1 {
+		version = $VER
+		local_addrs = $LOCAL
+		remote_addrs = $REMOTE
+		proposals = $IKE
+		dpd_delay = ${DPD:-10s}
+		$EXTRA_CONN
+		local {
+			auth = psk
+			id = $LID
+		}
+		remote {
+			auth = psk
+			id = $RID
+		}
+		children {
+			con1 {
+				mode = tunnel
+				local_ts = $LTS
+				remote_ts = $RTS
+				esp_proposals = $ESP
+				start_action = none
+				$EXTRA_CHILD
+			}
+		}
+	}
+}
+secrets {
+	ike-1 {
+		secret = "$PSK"
+		id-0 = %any
+		id-1 = $RID
+	}
+}
+EOC
+}
+
+start_charon() { # $1 side a|b, $2 ns
+	local d=$TMP/$1
+	ip netns exec "$2" unshare -m --propagation private sh -c \
+		"mount -t tmpfs none /run; STRONGSWAN_CONF=$d/strongswan.conf exec /usr/lib/ipsec/charon" \
+		>"$d/stdout" 2>&1 &
+	PIDS+=($!)
+	echo $! >"$d/pid"
+	for _ in $(seq 50); do
+		[ -S "$d/charon.vici" ] && return 0
+		sleep 0.1
+	done
+	echo "charon $1 did not start" >&2
+	cat "$d/stdout" >&2
+	return 1
+}
+
+swan() { # $1 side, $2 ns, rest: swanctl args
+	local s=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" swanctl "$@" --uri "unix://$TMP/$s/charon.vici"
+}
+
+stop_charon() { # $1 side
+	local p
+	p=$(cat "$TMP/$1/pid" 2>/dev/null) || return 0
+	pkill -TERM -P "$p" 2>/dev/null || true
+	kill "$p" 2>/dev/null || true
+	sleep 0.5
+}
+
+# defaults for both sides, overridden per scenario by A_* / B_* variables
+defaults() {
+	VER=2 IKE=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 PSK=s3cret-shared-key-0123
+	EXTRA_CONN= EXTRA_CHILD= DPD=10s
+}
+
+side_a() { defaults; LOCAL=10.99.0.1 REMOTE=10.99.0.2 LID=10.99.0.1 RID=10.99.0.2
+	LTS=10.1.0.0/24 RTS=10.2.0.0/24; eval "${A_SET:-}"; write_swanctl_conf "$1"; }
+side_b() { defaults; LOCAL=10.99.0.2 REMOTE=10.99.0.1 LID=10.99.0.2 RID=10.99.0.1
+	LTS=10.2.0.0/24 RTS=10.1.0.0/24; eval "${B_SET:-}"; write_swanctl_conf "$1"; }
+
+# run one scenario: $1 name; uses A_SET, B_SET, B_DOWN, B_LIBIPSEC, WAIT, AFTER, NFT_B
+run_scenario() {
+	local name=$1 dst=$OUT/$1
+	step "scenario $name"
+	rm -rf "$TMP/a" "$TMP/b"
+	mkdir -p "$TMP/a" "$TMP/b" "$dst"
+	netns_up
+	write_strongswan_conf "$TMP/a" yes
+	write_strongswan_conf "$TMP/b" "${B_LIBIPSEC:-yes}"
+	side_a "$dst/a.conf"
+	side_b "$dst/b.conf"
+	start_charon a "$NA"
+	swan a "$NA" --load-all --file "$dst/a.conf" >"$dst/load.out" 2>&1 || true
+	if [ -z "${B_DOWN:-}" ]; then
+		start_charon b "$NB"
+		swan b "$NB" --load-all --file "$dst/b.conf" >/dev/null 2>&1 || true
+	fi
+	if [ -n "${NFT_B:-}" ]; then
+		ip netns exec "$NB" nft "$NFT_B"
+	fi
+	step "initiate con1 from a"
+	swan a "$NA" --initiate --child con1 --timeout 30 >"$dst/initiate.out" 2>/dev/null || true
+	if [ -n "${AFTER:-}" ]; then
+		step "after: $AFTER"
+		eval "$AFTER"
+	fi
+	sleep "${WAIT:-1}"
+	stop_charon a
+	stop_charon b
+	cp "$TMP/a/charon.log" "$dst/a.log"
+	cp "$TMP/a/charon.plain" "$dst/a.plain"
+	if [ -f "$TMP/b/charon.log" ]; then
+		cp "$TMP/b/charon.log" "$dst/b.log"
+		cp "$TMP/b/charon.plain" "$dst/b.plain"
+	fi
+	ip netns del "$NA"
+	ip netns del "$NB"
+	unset A_SET B_SET B_DOWN B_LIBIPSEC WAIT AFTER NFT_B
+}
+
+scenario() {
+	case $1 in
+	healthy) run_scenario healthy ;;
+	ike_proposal_mismatch)
+		A_SET='IKE=aes256-sha256-modp2048' B_SET='IKE=aes128-sha1-modp2048' run_scenario "$1" ;;
+	dh_group_mismatch)
+		A_SET='IKE=aes128-sha256-modp2048' B_SET='IKE=aes128-sha256-ecp256' run_scenario "$1" ;;
+	invalid_ke_harmless)
+		A_SET='IKE=aes128-sha256-modp2048-curve25519' B_SET='IKE=aes128-sha256-curve25519' run_scenario "$1" ;;
+	unsupported_dh)
+		# this charon has no ECP implementation (no openssl plugin): the group is refused
+		A_SET='IKE=aes128-sha256-modp2048-ecp256' B_SET='IKE=aes128-sha256-ecp256' run_scenario "$1" ;;
+	pfs_mismatch_reverse)
+		A_SET='ESP=aes128-sha256; EXTRA_CHILD="rekey_time = 6s"' B_SET='ESP=aes128-sha256-modp2048' \
+			WAIT=12 run_scenario "$1" ;;
+	ikev1_healthy)
+		A_SET='VER=1' B_SET='VER=1' run_scenario "$1" ;;
+	ikev1_psk_mismatch)
+		A_SET='VER=1' B_SET='VER=1; PSK=another-shared-key-999' run_scenario "$1" ;;
+	psk_mismatch)
+		B_SET='PSK=another-shared-key-999' run_scenario "$1" ;;
+	id_mismatch)
+		A_SET='LID=fqdn:gw-a.example.org' B_SET='RID=fqdn:gw-other.example.org' run_scenario "$1" ;;
+	ts_mismatch)
+		B_SET='LTS=10.3.0.0/24' run_scenario "$1" ;;
+	ts_narrowed)
+		A_SET='RTS=10.2.0.0/16' run_scenario "$1" ;;
+	child_proposal_mismatch)
+		A_SET='ESP=aes256-sha256-modp2048' B_SET='ESP=aes128-sha1-modp2048' run_scenario "$1" ;;
+	pfs_mismatch)
+		A_SET='ESP=aes128-sha256-modp2048; EXTRA_CHILD="rekey_time = 6s"' B_SET='ESP=aes128-sha256' \
+			WAIT=12 run_scenario "$1" ;;
+	peer_unreachable)
+		B_DOWN=1 WAIT=1 run_scenario "$1" ;;
+	nat_t_blocked)
+		A_SET='EXTRA_CONN="encap = yes"' \
+		NFT_B='add table inet t; add chain inet t in { type filter hook input priority 0; }; add rule inet t in udp dport 4500 drop' \
+			WAIT=2 run_scenario "$1" ;;
+	dpd_timeout)
+		A_SET='DPD=2s' AFTER='kill -9 $(pgrep -P $(cat $TMP/b/pid)) $(cat $TMP/b/pid) 2>/dev/null; sleep 2' \
+			WAIT=14 run_scenario "$1" ;;
+	peer_delete)
+		AFTER='sleep 1; swan b "$NB" --terminate --ike con1 --timeout 5 >/dev/null 2>&1 || true' \
+			WAIT=2 run_scenario "$1" ;;
+	version_mismatch)
+		A_SET='VER=1' run_scenario "$1" ;;
+	no_ike_config)
+		B_SET='REMOTE=10.99.0.77' run_scenario "$1" ;;
+	kernel_failure)
+		B_LIBIPSEC=no run_scenario "$1" ;;
+	unsupported_algorithm)
+		A_SET='IKE=aes128-sha256-modp2048-foo99' run_scenario "$1" ;;
+	*) echo "unknown scenario $1" >&2; return 1 ;;
+	esac
+}
+
+ALL="healthy ike_proposal_mismatch dh_group_mismatch invalid_ke_harmless unsupported_dh psk_mismatch id_mismatch
+pfs_mismatch_reverse ikev1_healthy ikev1_psk_mismatch
+ts_mismatch ts_narrowed child_proposal_mismatch pfs_mismatch peer_unreachable nat_t_blocked
+dpd_timeout peer_delete version_mismatch no_ike_config kernel_failure unsupported_algorithm"
+for s in ${@:-$ALL}; do
+	scenario "$s"
+done
+step "done: logs in $OUT"
