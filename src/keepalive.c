@@ -333,9 +333,9 @@ static bool charon_empty(struct keepalive *ka)
 }
 
 /* Apply the tunnel file; log the outcome. */
-static int reapply(struct keepalive *ka, bool all_secrets, const char *why)
+static int reapply(struct keepalive *ka, const char *why)
 {
-	struct apply_opts ao = { .all_secrets = all_secrets, .no_start = true };
+	struct apply_opts ao = { .no_start = true };
 	struct apply_result res;
 	int rc = apply_run(ka->cfg.ctx, ka->tf, &ao, &res);
 
@@ -379,7 +379,7 @@ static void try_connect(struct keepalive *ka)
 	ka->stats.charon = true;
 	ka->connect_backoff = 0;
 	if (charon_empty(ka) && ka->tf->n_p1)
-		reapply(ka, true, "charon has none of our connections loaded (it started empty)");
+		reapply(ka, "charon has none of our connections loaded (it started empty)");
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "%s", ka->checked ? "charon is back" : "start");
 }
@@ -906,7 +906,7 @@ int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
 	for (size_t i = 0; i < ka->n_t; i++)
 		ka->stats.watched += ka->t[i].watch;
 	if (ka->vc)
-		rc = reapply(ka, false, "reload (SIGHUP)");
+		rc = reapply(ka, "reload (SIGHUP)");
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "tunnel file reloaded");
 	return rc;
