@@ -472,7 +472,6 @@ static void check(struct keepalive *ka)
 		return;
 	}
 	now = now_ms();
-	ka->stats.up = 0;
 	ka->stats.skipped = 0;
 	for (size_t i = 0; i < ka->n_t; i++) {
 		struct ka_target *t = &ka->t[i];
@@ -488,7 +487,6 @@ static void check(struct keepalive *ka)
 			}
 		}
 		t->sa = s;
-		ka->stats.up += s == KA_SA_UP;
 	}
 	for (size_t e = 0; e < n_events; e++)
 		vici_node_free(events[e]);
@@ -1036,4 +1034,7 @@ bool keepalive_done(const struct keepalive *ka)
 void keepalive_get_stats(const struct keepalive *ka, struct keepalive_stats *out)
 {
 	*out = ka->stats;
+	out->up = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		out->up += ka->t[i].watch && ka->t[i].sa == KA_SA_UP;
 }
