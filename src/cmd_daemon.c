@@ -127,7 +127,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	struct keepalive *ka;
 	struct tunnel_file *tf;
 	sigset_t set;
-	char *end, msg[128];
+	char *end, msg[512];
 	int c, sfd, rc;
 
 	if (cmd_wants_help(argc, argv, help))
