@@ -1,26 +1,13 @@
 /* cmd_apply.c - `tunnelctl apply`: check, compile, load what changed into charon, roll back
  * on any failure. SPEC §5. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "apply.h"
 #include "cmd.h"
-#include "compile.h"
 #include "json.h"
-#include "naming.h"
-#include "state.h"
-#include "swanctl.h"
 #include "tunnel.h"
-#include "vici.h"
-#include "vici_client.h"
-
-#define APPLY_VICI_TIMEOUT_MS 30000	/* one VICI command; load-conn is fast, terminate may wait */
-#define APPLY_TERMINATE_TIMEOUT_MS 5000	/* a removed tunnel's SA: DELETE sent, then forced */
 
 static const char help[] =
 	"usage: tunnelctl apply [-c FILE] [--dry-run] [--json]\n"
@@ -490,38 +477,39 @@ static void start_missing(struct apply_ctx *a)
 }
 
 static json_t *plan_json(const struct apply_ctx *a)
+static json_t *plan_json(const struct apply_plan *plan)
 {
 	json_t *o = json_object(), *ch = json_array(), *sec = json_array();
 
-	for (size_t i = 0; i < a->plan.n; i++) {
-		const struct apply_change *c = &a->plan.v[i];
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct apply_change *c = &plan->v[i];
 		static const char *const ops[] = { "add", "change", "remove" };
 		json_array_append_new(ch, json_pack("{s:s, s:s, s:s?}", "op", ops[c->kind], "name", c->name,
 						    "keys", c->kind == APPLY_CHANGE ? c->keys : NULL));
 	}
-	for (size_t i = 0; i < a->plan.n_secrets_changed; i++)
-		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "load", "id", a->plan.secrets_changed[i]));
-	for (size_t i = 0; i < a->plan.n_secrets_removed; i++)
-		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "remove", "id", a->plan.secrets_removed[i]));
+	for (size_t i = 0; i < plan->n_secrets_changed; i++)
+		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "load", "id", plan->secrets_changed[i]));
+	for (size_t i = 0; i < plan->n_secrets_removed; i++)
+		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "remove", "id", plan->secrets_removed[i]));
 	json_object_set_new(o, "changes", ch);
 	json_object_set_new(o, "secrets", sec);
 	return o;
 }
 
-static void plan_print(const struct apply_ctx *a)
+static void plan_print(const struct apply_plan *plan)
 {
-	for (size_t i = 0; i < a->plan.n; i++) {
-		const struct apply_change *c = &a->plan.v[i];
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct apply_change *c = &plan->v[i];
 		if (c->kind == APPLY_CHANGE)
 			printf("~ %s: %s\n", c->name, *c->keys ? c->keys : "replaced (charon had another version)");
 		else
 			printf("%s %s\n", apply_kind_names[c->kind], c->name);
 	}
-	for (size_t i = 0; i < a->plan.n_secrets_changed; i++)
-		printf("~ secret %s\n", a->plan.secrets_changed[i]);
-	for (size_t i = 0; i < a->plan.n_secrets_removed; i++)
-		printf("- secret %s\n", a->plan.secrets_removed[i]);
-	if (!a->plan.n && !a->plan.n_secrets_changed && !a->plan.n_secrets_removed)
+	for (size_t i = 0; i < plan->n_secrets_changed; i++)
+		printf("~ secret %s\n", plan->secrets_changed[i]);
+	for (size_t i = 0; i < plan->n_secrets_removed; i++)
+		printf("- secret %s\n", plan->secrets_removed[i]);
+	if (!plan->n && !plan->n_secrets_changed && !plan->n_secrets_removed)
 		printf("no changes to connections\n");
 }
 
@@ -577,17 +565,19 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct apply_ctx a = { .tc = ctx };
-	bool dry = false, rolled_back = false;
-	int c, rc = TC_EXIT_OK;
+	struct apply_opts ao = { 0 };
+	struct apply_result res;
+	struct tunnel_file *tf;
+	bool json = false;
+	int c, rc;
 
 	if (cmd_wants_help(argc, argv, help))
 		return TC_EXIT_OK;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'n')
-			dry = true;
+			ao.dry_run = true;
 		else if (c == 'j')
-			a.json = true;
+			json = true;
 		else
 			return TC_EXIT_USAGE;
 	}
@@ -595,62 +585,34 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 		cmd_err("apply", "unexpected argument '%s' (the file is given with -c)", argv[optind]);
 		return TC_EXIT_USAGE;
 	}
-	buf_init(&a.err);
-	a.tf = cmd_load_tunnels(ctx);
-	if (!a.tf) {
-		apply_ctx_free(&a);
+	tf = cmd_load_tunnels(ctx);
+	if (!tf)
 		return TC_EXIT_USAGE;
-	}
 
-	if (prepare(&a) != 0) {
-		rc = TC_EXIT_FAIL;
-		goto out;
-	}
-	if (!a.json) {
-		plan_print(&a);
+	rc = apply_run(ctx, tf, &ao, &res) == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+	if (json) {
+		json_t *o = res.planned ? plan_json(&res.plan) : json_object();
+		json_object_set_new(o, "applied", json_boolean(res.applied));
+		json_object_set_new(o, "dry_run", json_boolean(ao.dry_run));
+		json_object_set_new(o, "error", res.error ? json_string(res.error) : json_null());
+		json_object_set_new(o, "rolled_back", json_boolean(res.rolled_back));
+		json_write(stdout, o);
+	} else if (res.planned) {
+		plan_print(&res.plan);
 		fflush(stdout);	/* the plan comes before any error about carrying it out */
 	}
-	if (dry)
-		goto out;
-
-	/* files first: if charon restarts now it reads the new config, as apply would load it */
-	if (gen_file_write(&a, a.swanctl.path, &a.swanctl.new) != 0 ||
-	    gen_file_write(&a, a.fragment.path, &a.fragment.new) != 0) {
-		a.files_written = true;
-		rollback(&a);
-		rolled_back = true;
-		rc = TC_EXIT_FAIL;
-		goto out;
-	}
-	a.files_written = true;
-	if (execute(&a) != 0) {
-		rollback(&a);
-		rolled_back = true;
-		rc = TC_EXIT_FAIL;
-		goto out;
-	}
-	/* logging and retransmit settings: charon re-reads strongswan.conf only when told */
-	if (!a.fragment.had_old || a.fragment.old.len != a.fragment.new.len ||
-	    memcmp(a.fragment.old.data, a.fragment.new.data, a.fragment.new.len) != 0)
-		reload_settings(&a);
-	start_missing(&a);
-	state_save_applied(ctx->state_dir, ctx->conf);
-out:
-	if (a.json) {
-		json_t *o = a.new_tree ? plan_json(&a) : json_object();
-		json_object_set_new(o, "applied", json_boolean(rc == TC_EXIT_OK && !dry));
-		json_object_set_new(o, "dry_run", json_boolean(dry));
-		json_object_set_new(o, "error", a.err.len ? json_string(a.err.data) : json_null());
-		json_object_set_new(o, "rolled_back", json_boolean(rolled_back));
-		json_write(stdout, o);
-	}
-	if (a.err.len) {
-		cmd_err("apply", "%s", a.err.data);
-		if (rolled_back)
+	if (res.warning)
+		fprintf(stderr, "tunnelctl apply: warning: %s\n", res.warning);
+	if (res.error) {
+		cmd_err("apply", "%s", res.error);
+		if (res.rollback_error)
+			fprintf(stderr, "tunnelctl apply: rollback was incomplete: %s\n", res.rollback_error);
+		if (res.rolled_back)
 			fprintf(stderr, "tunnelctl apply: nothing changed: the previous files were restored and the previous connections and secrets loaded again\n");
-	} else if (!dry && !a.json) {
-		printf("applied: %zu connection change%s\n", a.plan.n, a.plan.n == 1 ? "" : "s");
+	} else if (!ao.dry_run && !json) {
+		printf("applied: %zu connection change%s\n", res.plan.n, res.plan.n == 1 ? "" : "s");
 	}
-	apply_ctx_free(&a);
+	apply_result_free(&res);
+	tunnel_file_free(tf);
 	return rc;
 }
