@@ -1,26 +1,13 @@
 /* cmd_apply.c - `tunnelctl apply`: check, compile, load what changed into charon, roll back
  * on any failure. SPEC §5. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "apply.h"
 #include "cmd.h"
-#include "compile.h"
 #include "json.h"
-#include "naming.h"
-#include "state.h"
-#include "swanctl.h"
 #include "tunnel.h"
-#include "vici.h"
-#include "vici_client.h"
-
-#define APPLY_VICI_TIMEOUT_MS 30000	/* one VICI command; load-conn is fast, terminate may wait */
-#define APPLY_TERMINATE_TIMEOUT_MS 5000	/* a removed tunnel's SA: DELETE sent, then forced */
 
 static const char help[] =
 	"usage: tunnelctl apply [-c FILE] [--dry-run] [--json]\n"
@@ -73,9 +60,11 @@ struct apply_ctx {
 	struct vici_client *vc;
 	char **loaded;
 	size_t n_loaded;
+	char **shared;		/* shared-key ids charon has (get-shared) */
+	size_t n_shared;
 	struct apply_plan plan;
 	size_t done;		/* plan entries carried out, for rollback */
-	size_t secrets_done;	/* secrets_changed entries loaded */
+	size_t secrets_done;	/* sections of the new secrets section loaded */
 	bool files_written;
 	struct buf err;		/* the first failure, for the message */
 	bool json;
@@ -98,6 +87,9 @@ static void apply_ctx_free(struct apply_ctx *a)
 	for (size_t i = 0; i < a->n_loaded; i++)
 		free(a->loaded[i]);
 	free(a->loaded);
+	for (size_t i = 0; i < a->n_shared; i++)
+		free(a->shared[i]);
+	free(a->shared);
 	apply_plan_free(&a->plan);
 	tunnel_file_free(a->tf);
 	buf_free(&a->err);
@@ -295,37 +287,61 @@ static const struct conf_node *secret_section(const struct conf_tree *t, const c
 	return s ? conf_find(s, id, CONF_SECTION) : NULL;
 }
 
-/* Ask charon which connections it has loaded. */
-static int get_loaded(struct apply_ctx *a)
+/* Ask charon for a list (get-conns: "conns", get-shared: "keys") into *names. */
+static int get_list(struct apply_ctx *a, const char *cmd, const char *key, char ***names, size_t *n)
 {
-	struct vici_node *reply = NULL, *conns;
+	struct vici_node *reply = NULL, *list;
 	char *err = NULL;
-	int rc = vici_client_request(a->vc, "get-conns", NULL, APPLY_VICI_TIMEOUT_MS, &reply, &err);
+	int rc = vici_client_request(a->vc, cmd, NULL, APPLY_VICI_TIMEOUT_MS, &reply, &err);
 
 	if (rc != 0) {
-		fail(a, "get-conns: %s", err ? err : strerror(-rc));
+		fail(a, "%s: %s", cmd, err ? err : strerror(-rc));
 		free(err);
 		return -1;
 	}
-	conns = vici_child(reply, "conns");
-	for (size_t i = 0; conns && i < conns->n_child; i++) {
-		const char *name = vici_list_str(conns, i);
+	list = vici_child(reply, key);
+	for (size_t i = 0; list && i < list->n_child; i++) {
+		const char *name = vici_list_str(list, i);
 		if (!name)
 			continue;
-		a->loaded = xrealloc(a->loaded, (a->n_loaded + 1) * sizeof(char *));
-		a->loaded[a->n_loaded++] = xstrdup(name);
+		*names = xrealloc(*names, (*n + 1) * sizeof(char *));
+		(*names)[(*n)++] = xstrdup(name);
 	}
 	vici_node_free(reply);
 	return 0;
+}
+
+static bool in_list(char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A secret is loaded when it changed or charon lacks it (it restarted): loading all 1,000
+ * unchanged PSKs of a big gateway would cost 1,000 round trips. Private keys are not listed
+ * by name (get-keys gives key ids), so they are loaded whenever a connection is added. */
+static bool secret_needs_load(const struct apply_ctx *a, const char *id)
+{
+	if (in_list(a->plan.secrets_changed, a->plan.n_secrets_changed, id))
+		return true;
+	if (str_startswith(id, "ike"))
+		return !in_list(a->shared, a->n_shared, id);
+	for (size_t i = 0; i < a->plan.n; i++)
+		if (a->plan.v[i].kind == APPLY_ADD)
+			return true;
+	return false;
 }
 
 /* Carry out the plan: secrets first (a new connection may initiate at once), then removals,
  * changes and additions in plan order, then removed secrets. */
 static int execute(struct apply_ctx *a)
 {
-	for (; a->secrets_done < a->plan.n_secrets_changed; a->secrets_done++) {
-		const char *id = a->plan.secrets_changed[a->secrets_done];
-		if (load_secret(a, secret_section(a->new_tree, id)) != 0)
+	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
+	for (; secrets && a->secrets_done < secrets->n_child; a->secrets_done++) {
+		const struct conf_node *sec = secrets->child[a->secrets_done];
+		if (sec->type == CONF_SECTION && secret_needs_load(a, sec->name) && load_secret(a, sec) != 0)
 			return -1;
 	}
 	for (; a->done < a->plan.n; a->done++) {
@@ -357,8 +373,11 @@ static void rollback(struct apply_ctx *a)
 		else if (c->old_conn)
 			load_conn(a, c->old_conn);
 	}
-	for (size_t i = 0; i < a->secrets_done && i < a->plan.n_secrets_changed; i++) {
-		const char *id = a->plan.secrets_changed[i];
+	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
+	for (size_t i = 0; secrets && i < a->secrets_done && i < secrets->n_child; i++) {
+		const char *id = secrets->child[i]->name;
+		if (!secret_needs_load(a, id))
+			continue;
 		const struct conf_node *old = secret_section(a->old_tree, id);
 		if (old)
 			load_secret(a, old);
@@ -458,38 +477,39 @@ static void start_missing(struct apply_ctx *a)
 }
 
 static json_t *plan_json(const struct apply_ctx *a)
+static json_t *plan_json(const struct apply_plan *plan)
 {
 	json_t *o = json_object(), *ch = json_array(), *sec = json_array();
 
-	for (size_t i = 0; i < a->plan.n; i++) {
-		const struct apply_change *c = &a->plan.v[i];
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct apply_change *c = &plan->v[i];
 		static const char *const ops[] = { "add", "change", "remove" };
 		json_array_append_new(ch, json_pack("{s:s, s:s, s:s?}", "op", ops[c->kind], "name", c->name,
 						    "keys", c->kind == APPLY_CHANGE ? c->keys : NULL));
 	}
-	for (size_t i = 0; i < a->plan.n_secrets_changed; i++)
-		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "load", "id", a->plan.secrets_changed[i]));
-	for (size_t i = 0; i < a->plan.n_secrets_removed; i++)
-		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "remove", "id", a->plan.secrets_removed[i]));
+	for (size_t i = 0; i < plan->n_secrets_changed; i++)
+		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "load", "id", plan->secrets_changed[i]));
+	for (size_t i = 0; i < plan->n_secrets_removed; i++)
+		json_array_append_new(sec, json_pack("{s:s, s:s}", "op", "remove", "id", plan->secrets_removed[i]));
 	json_object_set_new(o, "changes", ch);
 	json_object_set_new(o, "secrets", sec);
 	return o;
 }
 
-static void plan_print(const struct apply_ctx *a)
+static void plan_print(const struct apply_plan *plan)
 {
-	for (size_t i = 0; i < a->plan.n; i++) {
-		const struct apply_change *c = &a->plan.v[i];
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct apply_change *c = &plan->v[i];
 		if (c->kind == APPLY_CHANGE)
 			printf("~ %s: %s\n", c->name, *c->keys ? c->keys : "replaced (charon had another version)");
 		else
 			printf("%s %s\n", apply_kind_names[c->kind], c->name);
 	}
-	for (size_t i = 0; i < a->plan.n_secrets_changed; i++)
-		printf("~ secret %s\n", a->plan.secrets_changed[i]);
-	for (size_t i = 0; i < a->plan.n_secrets_removed; i++)
-		printf("- secret %s\n", a->plan.secrets_removed[i]);
-	if (!a->plan.n && !a->plan.n_secrets_changed && !a->plan.n_secrets_removed)
+	for (size_t i = 0; i < plan->n_secrets_changed; i++)
+		printf("~ secret %s\n", plan->secrets_changed[i]);
+	for (size_t i = 0; i < plan->n_secrets_removed; i++)
+		printf("- secret %s\n", plan->secrets_removed[i]);
+	if (!plan->n && !plan->n_secrets_changed && !plan->n_secrets_removed)
 		printf("no changes to connections\n");
 }
 
@@ -504,7 +524,11 @@ static int prepare(struct apply_ctx *a)
 	    gen_file_prepare(a, &a->fragment, COMPILE_STRONGSWAN_PATH) != 0)
 		return -1;
 	compile_swanctl(&a->swanctl.new, a->tf, &co);
-	compile_strongswan(&a->fragment.new, a->tf);
+	char *log = cmd_charon_log(a->tc);
+	compile_strongswan(&a->fragment.new, a->tf, log);
+	*strrchr(log, '/') = '\0';
+	mkdir_p(log, 0755);	/* charon does not create its log's directory */
+	free(log);
 	a->new_tree = conf_parse(a->swanctl.path, a->swanctl.new.data, a->swanctl.new.len, NULL, &errs);
 	if (errs.n_errors) {
 		fail(a, "internal error: generated config does not parse: %u:%u: %s", errs.v[0].line,
@@ -526,7 +550,8 @@ static int prepare(struct apply_ctx *a)
 		free(err);
 		return -1;
 	}
-	if (get_loaded(a) != 0)
+	if (get_list(a, "get-conns", "conns", &a->loaded, &a->n_loaded) != 0 ||
+	    get_list(a, "get-shared", "keys", &a->shared, &a->n_shared) != 0)
 		return -1;
 	apply_plan_build(a->old_tree ? a->old_tree->root : NULL, a->new_tree->root, a->loaded, a->n_loaded,
 			 &a->plan);
@@ -540,17 +565,19 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct apply_ctx a = { .tc = ctx };
-	bool dry = false, rolled_back = false;
-	int c, rc = TC_EXIT_OK;
+	struct apply_opts ao = { 0 };
+	struct apply_result res;
+	struct tunnel_file *tf;
+	bool json = false;
+	int c, rc;
 
 	if (cmd_wants_help(argc, argv, help))
 		return TC_EXIT_OK;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'n')
-			dry = true;
+			ao.dry_run = true;
 		else if (c == 'j')
-			a.json = true;
+			json = true;
 		else
 			return TC_EXIT_USAGE;
 	}
@@ -558,62 +585,34 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 		cmd_err("apply", "unexpected argument '%s' (the file is given with -c)", argv[optind]);
 		return TC_EXIT_USAGE;
 	}
-	buf_init(&a.err);
-	a.tf = cmd_load_tunnels(ctx);
-	if (!a.tf) {
-		apply_ctx_free(&a);
+	tf = cmd_load_tunnels(ctx);
+	if (!tf)
 		return TC_EXIT_USAGE;
-	}
 
-	if (prepare(&a) != 0) {
-		rc = TC_EXIT_FAIL;
-		goto out;
-	}
-	if (!a.json) {
-		plan_print(&a);
+	rc = apply_run(ctx, tf, &ao, &res) == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+	if (json) {
+		json_t *o = res.planned ? plan_json(&res.plan) : json_object();
+		json_object_set_new(o, "applied", json_boolean(res.applied));
+		json_object_set_new(o, "dry_run", json_boolean(ao.dry_run));
+		json_object_set_new(o, "error", res.error ? json_string(res.error) : json_null());
+		json_object_set_new(o, "rolled_back", json_boolean(res.rolled_back));
+		json_write(stdout, o);
+	} else if (res.planned) {
+		plan_print(&res.plan);
 		fflush(stdout);	/* the plan comes before any error about carrying it out */
 	}
-	if (dry)
-		goto out;
-
-	/* files first: if charon restarts now it reads the new config, as apply would load it */
-	if (gen_file_write(&a, a.swanctl.path, &a.swanctl.new) != 0 ||
-	    gen_file_write(&a, a.fragment.path, &a.fragment.new) != 0) {
-		a.files_written = true;
-		rollback(&a);
-		rolled_back = true;
-		rc = TC_EXIT_FAIL;
-		goto out;
-	}
-	a.files_written = true;
-	if (execute(&a) != 0) {
-		rollback(&a);
-		rolled_back = true;
-		rc = TC_EXIT_FAIL;
-		goto out;
-	}
-	/* logging and retransmit settings: charon re-reads strongswan.conf only when told */
-	if (!a.fragment.had_old || a.fragment.old.len != a.fragment.new.len ||
-	    memcmp(a.fragment.old.data, a.fragment.new.data, a.fragment.new.len) != 0)
-		reload_settings(&a);
-	start_missing(&a);
-	state_save_applied(ctx->state_dir, ctx->conf);
-out:
-	if (a.json) {
-		json_t *o = a.new_tree ? plan_json(&a) : json_object();
-		json_object_set_new(o, "applied", json_boolean(rc == TC_EXIT_OK && !dry));
-		json_object_set_new(o, "dry_run", json_boolean(dry));
-		json_object_set_new(o, "error", a.err.len ? json_string(a.err.data) : json_null());
-		json_object_set_new(o, "rolled_back", json_boolean(rolled_back));
-		json_write(stdout, o);
-	}
-	if (a.err.len) {
-		cmd_err("apply", "%s", a.err.data);
-		if (rolled_back)
+	if (res.warning)
+		fprintf(stderr, "tunnelctl apply: warning: %s\n", res.warning);
+	if (res.error) {
+		cmd_err("apply", "%s", res.error);
+		if (res.rollback_error)
+			fprintf(stderr, "tunnelctl apply: rollback was incomplete: %s\n", res.rollback_error);
+		if (res.rolled_back)
 			fprintf(stderr, "tunnelctl apply: nothing changed: the previous files were restored and the previous connections and secrets loaded again\n");
-	} else if (!dry && !a.json) {
-		printf("applied: %zu connection change%s\n", a.plan.n, a.plan.n == 1 ? "" : "s");
+	} else if (!ao.dry_run && !json) {
+		printf("applied: %zu connection change%s\n", res.plan.n, res.plan.n == 1 ? "" : "s");
 	}
-	apply_ctx_free(&a);
+	apply_result_free(&res);
+	tunnel_file_free(tf);
 	return rc;
 }

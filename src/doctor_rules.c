@@ -24,6 +24,8 @@
 #define DOCTOR_GAVE_UP_SECS 300
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
+/* Lines within which a responder's unnamed first lines belong to the same new SA. */
+#define DOCTOR_SYNTH_NEAR 12
 
 const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
 	[DOCTOR_CONFIG_ERROR] = "config_error",
@@ -104,6 +106,9 @@ enum ev {
 	EV_DESTROYING,		/* IKE_SA x[n] state change: ... => DESTROYING */
 	EV_CONFIG_ERR,		/* loading connection 'x' failed, ... */
 	EV_UNSUPPORTED,		/* algorithm not available in this charon */
+	EV_READY,		/* charon started or a connection was loaded */
+	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
+	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
 	EV_COUNT
 };
 
@@ -115,7 +120,7 @@ static const struct pattern {
 	bool keep;
 } patterns[] = {
 	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
-	{ "* is initiating *IKE_SA", EV_RESP_START, true },
+	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
 	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
 	{ "parsed IKE_SA_INIT response 0", EV_INIT_RESP, true },
 	{ "generating IKE_SA_INIT response 0 [ SA ", EV_INIT_ANSWERED, true },
@@ -130,6 +135,7 @@ static const struct pattern {
 	{ "sending packet: from ", EV_SEND, false },
 	{ "received packet: from ", EV_RECV, false },
 	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
+	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
 	{ "giving up after * retransmits", EV_GIVE_UP, true },
 	{ "establishing IKE_SA failed, peer not responding", EV_NOT_RESPONDING, true },
 	{ "peer not responding, trying again", EV_TRY_AGAIN, true },
@@ -140,6 +146,7 @@ static const struct pattern {
 	{ "received proposals unacceptable", EV_PROPS_REJECTED, true },
 	{ "no acceptable proposal found", EV_PROPS_REJECTED, true },
 	{ "no matching proposal found", EV_PROPS_REJECTED, true },
+	{ "no proposal found", EV_PROPS_REJECTED, true },
 	{ "received NO_PROPOSAL_CHOSEN *notify", EV_N_NO_PROP, true },
 	{ "received NO_PROPOSAL_CHOSEN error notify", EV_N_NO_PROP, true },
 	{ "received AUTHENTICATION_FAILED *notify", EV_N_AUTH_FAILED, true },
@@ -154,26 +161,27 @@ static const struct pattern {
 	{ "DH group * unacceptable, requesting ", EV_KE_REQUEST, true },
 	{ "key exchange method * unacceptable, requesting ", EV_KE_REQUEST, true },
 	{ "tried * shared key* but MAC mismatched", EV_PSK_MAC, true },
+	{ "invalid * payload length, decryption failed?", EV_PSK_MAC, true },
 	{ "no shared key found for ", EV_NO_PSK, true },
 	{ "looking for peer configs matching ", EV_PEER_CFG_LOOKUP, true },
 	{ "no matching peer config found", EV_NO_PEER_CFG, true },
 	{ "selected peer config '", EV_SELECTED_PEER, false },
 	{ "authentication of '*' with * successful", EV_AUTH_OK, true },
 	{ "signature validation failed", EV_AUTH_BAD, true },
-	{ "* signature verification failed", EV_AUTH_BAD, true },
 	{ "verification of * failed", EV_AUTH_BAD, true },
 	{ "no trusted * public key found for ", EV_CERT, true },
 	{ "no issuer certificate found for ", EV_CERT, true },
 	{ "no private key found for ", EV_CERT, true },
-	{ "certificate * not valid*", EV_CERT, true },
+	{ "peer certificate invalid (valid from ", EV_CERT, true },
+	{ "certificate invalid (valid from ", EV_CERT, true },
 	{ "certificate was revoked", EV_CERT, true },
-	{ "* certificate has expired", EV_CERT, true },
 	{ "constraint check failed: ", EV_CERT, true },
 	{ "no end entity certificate", EV_CERT, true },
 	{ "building CRED_PRIVATE_KEY - * failed", EV_CERT, true },
 	{ "loading certificate from '*' failed", EV_CERT, true },
 	{ "traffic selectors * unacceptable", EV_TS_REJECT, true },
 	{ "no matching CHILD_SA config found", EV_TS_REJECT, true },
+	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
@@ -195,11 +203,15 @@ static const struct pattern {
 	{ "loading shared key * failed", EV_CONFIG_ERR, true },
 	{ "skipped invalid proposal string", EV_CONFIG_ERR, true },
 	{ "invalid value for: ", EV_CONFIG_ERR, true },
-	{ "* not supported, * proposal", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
+	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
 	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
+	{ "failed to create ESP context: unsupported ", EV_UNSUPPORTED, true },
+	{ "Starting IKE charon daemon", EV_READY, false },
+	{ "added vici connection: ", EV_READY, false },
+	{ " conn *:", EV_CONN_DUMP, false },
+	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
-	{ "* not supported, * failed", EV_UNSUPPORTED, true },
 };
 
 enum role { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
@@ -262,15 +274,37 @@ struct tunnel {
 	bool gave_up_after_up;	/* the latest attempt gave up after the tunnel had been up */
 };
 
+/* A configured peer address and its connection name, from charon's config dump. */
+struct peer_name {
+	char host[DOCTOR_HOST_MAX];
+	char name[DOCTOR_NAME_MAX];
+};
+
 struct input {
 	char *label;
+	struct peer_name *peers;	/* at most DOCTOR_MAX_TUNNELS */
+	size_t n_peers;
+	char dump_conn[DOCTOR_NAME_MAX];	/* connection whose dump is being logged */
+	bool has_ready;
+	int64_t ready_time;	/* last charon start or connection load */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
+	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
 	bool has_time;
 	int64_t last_time;
 };
 
+/* Patterns by the first character of their message ('*' patterns: any address character). */
+struct pattern_index {
+	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
+	uint8_t order[ARRAY_SIZE(patterns)];
+	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
+	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
+	uint8_t star_order[ARRAY_SIZE(patterns)];
+};
+
 struct doctor {
+	struct pattern_index idx;
 	struct input *inputs;
 	size_t n_inputs;
 	struct sa sas[DOCTOR_MAX_SAS];
@@ -327,29 +361,55 @@ static void copy_until(char *dst, size_t cap, const char *s, const char *end, co
 	dst[k] = '\0';
 }
 
-static enum ev classify(const char *msg, size_t n, bool *keep)
+static void pattern_index_build(struct pattern_index *ix)
 {
+	size_t k = 0;
+
+	_Static_assert(ARRAY_SIZE(patterns) < 255, "pattern index uses bytes");
+	for (int c = 0; c < 256; c++) {
+		ix->start[c] = (uint8_t)k;
+		for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
+			if ((unsigned char)patterns[i].pat[0] == c && c != '*')
+				ix->order[k++] = (uint8_t)i;
+	}
+	ix->start[256] = (uint8_t)k;
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
+		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
+		if (patterns[i].pat[0] == '*')
+			ix->star_order[ix->n_star++] = (uint8_t)i;
+	}
+}
+
+/* A message may start with an address (IPv4, IPv6, %any): the only '*'-led patterns. */
+static bool address_start(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '%';
+}
+
+static enum ev classify(const struct pattern_index *ix, const char *msg, size_t n, bool *keep)
+{
+	unsigned char c;
+
 	if (n == 0)
 		return EV_NONE;
-	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
-		const char *p = patterns[i].pat;
-		if (*p != '*' && *p != msg[0])
+	c = (unsigned char)msg[0];
+	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
+		const struct pattern *p = &patterns[ix->order[k]];
+		size_t lit = ix->lit_len[ix->order[k]];
+		if (lit > n || memcmp(p->pat, msg, lit) != 0)
 			continue;
-		if (*p == '*') {
-			/* leading '*': the literal after it must occur somewhere */
-			const char *lit = p + 1, *star = strchr(lit, '*');
-			char buf[48];
-			size_t ln = star ? (size_t)(star - lit) : strlen(lit);
-			if (ln >= sizeof(buf))
-				ln = sizeof(buf) - 1;
-			memcpy(buf, lit, ln);
-			buf[ln] = '\0';
-			if (!find(msg, n, buf))
-				continue;
+		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
+			*keep = p->keep;
+			return p->ev;
 		}
-		if (glob_prefix(p, msg, n)) {
-			*keep = patterns[i].keep;
-			return patterns[i].ev;
+	}
+	if (!address_start(msg[0]))
+		return EV_NONE;
+	for (unsigned k = 0; k < ix->n_star; k++) {
+		const struct pattern *p = &patterns[ix->star_order[k]];
+		if (glob_prefix(p->pat, msg, n)) {
+			*keep = p->keep;
+			return p->ev;
 		}
 	}
 	return EV_NONE;
@@ -745,7 +805,7 @@ static unsigned prop_diff(const struct prop *r, const struct prop *c, bool ignor
 	return mask;
 }
 
-static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t)
+static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t, bool child)
 {
 	bool any = false;
 	for (size_t i = 0; i < pr->n; i++) {
@@ -755,7 +815,7 @@ static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t)
 		any = true;
 	}
 	if (!any)
-		buf_adds(b, t == XF_KE ? "none (no PFS)" : "none");
+		buf_adds(b, t == XF_KE && child ? "none (no PFS)" : "none");
 }
 
 static void prop_str(struct buf *b, const struct prop *pr)
@@ -789,6 +849,7 @@ static unsigned props_compare(const struct slot *recv, const struct slot *conf, 
 	if (best == ~0u || best == 0)
 		return 0;
 	if (why) {
+		bool child = !strstr(slot_msg(recv), "IKE:");
 		buf_adds(why, "the initiator offers ");
 		prop_str(why, &r[bi]);
 		buf_adds(why, ", the responder accepts only ");
@@ -799,9 +860,9 @@ static unsigned props_compare(const struct slot *recv, const struct slot *conf, 
 			if (!(best & (1u << t)))
 				continue;
 			buf_printf(why, "%s %s (", first ? "" : ",", xf_names[t]);
-			prop_type_str(why, &r[bi], (enum xf)t);
+			prop_type_str(why, &r[bi], (enum xf)t, child);
 			buf_adds(why, " vs ");
-			prop_type_str(why, &c[bj], (enum xf)t);
+			prop_type_str(why, &c[bj], (enum xf)t, child);
 			buf_adds(why, ")");
 			first = false;
 		}
@@ -1213,7 +1274,9 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		/* lines attributed to no SA can only tell about charon itself */
-		if (sa->id == 0 && rules[i].cls > DOCTOR_CERT_PROBLEM)
+		if (sa->id == 0 && rules[i].cls != DOCTOR_CONFIG_ERROR &&
+		    rules[i].cls != DOCTOR_KERNEL_FAILURE && rules[i].cls != DOCTOR_CERT_PROBLEM &&
+		    rules[i].cls != DOCTOR_UNSUPPORTED_ALGORITHM)
 			continue;
 		if (rules[i].match(sa)) {
 			r = &rules[i];
@@ -1223,6 +1286,10 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	if (!r)
 		goto out;
 
+	const struct input *in = &d->inputs[sa->input];
+	for (size_t i = 0; !sa->name[0] && sa->remote[0] && i < in->n_peers; i++)
+		if (strcmp(in->peers[i].host, sa->remote) == 0)
+			snprintf(sa->name, sizeof(sa->name), "%s", in->peers[i].name);
 	if (sa->name[0]) {
 		snprintf(tname, sizeof(tname), "%s", sa->name);
 	} else if (sa->remote[0]) {
@@ -1284,7 +1351,9 @@ out:
 struct doctor *doctor_new(void)
 {
 	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
-	return xcalloc(1, sizeof(struct doctor));
+	struct doctor *d = xcalloc(1, sizeof(struct doctor));
+	pattern_index_build(&d->idx);
+	return d;
 }
 
 unsigned doctor_add_input(struct doctor *d, const char *label)
@@ -1320,13 +1389,47 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 		if (syn && !sa_find(d, input, id))
 			syn->id = id;
 	}
-	if (!id && ev == EV_RESP_START)
-		id = DOCTOR_SYNTH_ID + in->next_synth++;
-	if (id && thread_ok)
-		in->thread_sa[l->thread] = id;
-	if (!id && thread_ok)
-		id = in->thread_sa[l->thread];
-	return id;
+	/* without ike_name a responder's first lines name no SA: start a synthetic one at the
+	 * first of them, unless this thread started one a moment ago */
+	if (!id && (ev == EV_INIT_REQ || ev == EV_V1_REQ || ev == EV_IKE_CFG_LOOKUP ||
+		    ev == EV_RESP_START || ev == EV_NO_IKE_CFG)) {
+		unsigned cur = thread_ok ? in->thread_sa[l->thread] : 0;
+		struct sa *c = cur >= DOCTOR_SYNTH_ID ? sa_find(d, input, cur) : NULL;
+		if (c && d->seq - c->seq <= DOCTOR_SYNTH_NEAR)
+			id = cur;
+		else
+			id = DOCTOR_SYNTH_ID + in->next_synth++;
+	}
+	if (id) {
+		if (thread_ok)
+			in->thread_sa[l->thread] = id;
+		in->last_sa = id;
+		return id;
+	}
+	if (thread_ok && in->thread_sa[l->thread])
+		return in->thread_sa[l->thread];
+	return in->last_sa;
+}
+
+/* Events about charon itself: started, loaded a connection, its config dump. */
+static void note_input(struct input *in, enum ev ev, const struct doctor_line *l)
+{
+	const char *end = l->msg + l->msg_len;
+
+	if (ev == EV_READY && l->has_time) {
+		in->has_ready = true;
+		in->ready_time = l->time;
+	} else if (ev == EV_CONN_DUMP) {
+		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
+	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
+		struct peer_name *p;
+		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
+		p = &in->peers[in->n_peers];
+		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
+		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
+		if (p->host[0] && p->host[0] != '%')
+			in->n_peers++;
+	}
 }
 
 void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
@@ -1345,11 +1448,17 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		in->has_time = true;
 		in->last_time = l->time;
 	}
-	ev = classify(l->msg, l->msg_len, &keep);
+	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
-		/* still learn which SA a thread works on */
+		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
 			in->thread_sa[l->thread] = l->sa_id;
+		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
+			line_sa(d, in, input, l, ev, name);
+		return;
+	}
+	if (ev == EV_READY || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+		note_input(in, ev, l);
 		return;
 	}
 	unsigned id = line_sa(d, in, input, l, ev, name);
@@ -1405,7 +1514,12 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 
 	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || t->give_up_time == INT64_MIN)
 		return;
-	if (!long_silence && !t->gave_up_after_up)
+	bool peer_back = false;
+	for (size_t i = 0; i < d->n_inputs && t->give_up_time != INT64_MIN; i++)
+		if (i != t->input && d->inputs[i].has_ready &&
+		    d->inputs[i].ready_time >= t->give_up_time)
+			peer_back = true;
+	if (!long_silence && !t->gave_up_after_up && !peer_back)
 		return;
 	struct buf b;
 	buf_init(&b);
@@ -1516,8 +1630,10 @@ void doctor_free(struct doctor *d)
 		verdict_clear(&d->tunnels[i].v);
 	for (size_t i = 0; i < d->n_out; i++)
 		verdict_clear(&d->out[i]);
-	for (size_t i = 0; i < d->n_inputs; i++)
+	for (size_t i = 0; i < d->n_inputs; i++) {
 		free(d->inputs[i].label);
+		free(d->inputs[i].peers);
+	}
 	free(d->inputs);
 	free(d->tunnels);
 	free(d->out);

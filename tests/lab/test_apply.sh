@@ -122,6 +122,16 @@ assert_eq "$(ike_uid a con2)" "" "con2's IKE SA is gone"
 [ -n "$(ike_uid a con1)" ] || die "con1 must stay up"
 echo "ok: con1 stays up"
 
+step "charon restarted empty: apply loads connections and secrets again, the tunnel comes back"
+lab stop-charon a
+lab start-charon a --no-apply
+assert_eq "$(loaded_conns a)" "" "the new charon has no connections"
+out=$(on a "$TC" apply 2>&1)
+echo "$out"
+assert_contains "$out" "+ con1" "apply adds con1 again although the file did not change"
+wait_ike a con1 || die "con1 did not come back (secret not loaded?)"
+echo "ok: con1 is up again"
+
 step "charon not running: clear error, exit 1, files untouched"
 lab stop-charon a
 set +e

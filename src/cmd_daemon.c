@@ -1,0 +1,191 @@
+/* cmd_daemon.c - `tunnelctl daemon`: the keep-alive engine in one poll loop with signals
+ * (signalfd) and, when web.h lands, the web status. SPEC §7, §9. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "cmd.h"
+#include "keepalive.h"
+#include "tunnel.h"
+#include "util.h"
+
+#define DAEMON_DEFAULT_LISTEN "127.0.0.1:8714"
+#define DAEMON_MAX_TIME_SCALE 100000	/* --time-scale: 24 h of backoff in under a second */
+
+static const char help[] =
+	"usage: tunnelctl daemon [--listen ADDR:PORT [--token-file FILE]]\n"
+	"\n"
+	"Keep the tunnels of the tunnel file up (docs/keepalive.md). One process, one event loop:\n"
+	"it subscribes to charon's ike-updown, child-updown, ike-rekey and child-rekey events and\n"
+	"checks every keepalive.interval; a watched tunnel (phase 2 with keepalive = yes, or a child\n"
+	"of a phase 1 with start_action = start) that is down and not manually down is initiated\n"
+	"within a second, then with a backoff of 1 s doubling to 5 min (with jitter) while it keeps\n"
+	"failing, forever. A child whose ping_host loses three echoes in a row while installed is\n"
+	"restarted. When charon goes away the daemon reconnects, and applies the tunnel file again\n"
+	"if charon came back without our connections.\n"
+	"\n"
+	"Decisions go to the journal (fields TUNNELCTL_TUNNEL, TUNNELCTL_ACTION) when run by\n"
+	"systemd, else to syslog (ident tunnelctl) and stderr; the last one per tunnel is kept in\n"
+	"STATE_DIR/keepalive/NAME.json for `status`.\n"
+	"\n"
+	"Signals: SIGHUP reads the tunnel file again and applies it (a file with errors is refused,\n"
+	"the old one stays); SIGTERM and SIGINT stop the daemon (tunnels stay up). With systemd\n"
+	"(Type=notify) it reports READY=1 once running; see contrib/tunnelctl.service.\n"
+	"\n"
+	"options:\n"
+	"  --listen ADDR:PORT  serve the web status and metrics (SPEC §9; default " DAEMON_DEFAULT_LISTEN ")\n"
+	"  --token-file FILE   bearer token required by the web status (needed beyond loopback)\n"
+	"  --time-scale N      benchmarks only: run backoff and intervals N times faster\n"
+	"  -c FILE, --vici URI, --state-dir DIR, --out-dir DIR   see `tunnelctl --help`\n"
+	"\n"
+	"exit status: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 usage error or a tunnel\n"
+	"file with errors\n"
+	"\n"
+	"examples:\n"
+	"  systemctl enable --now tunnelctl\n"
+	"  tunnelctl daemon -c /etc/tunnelctl/tunnels.conf\n"
+	"  kill -HUP $(pidof tunnelctl)     (apply an edited tunnel file)\n";
+
+/* Log something about the daemon itself through the same path as keep-alive decisions. */
+static void daemon_log(int prio, const char *action, const char *reason)
+{
+	struct keepalive_decision d = { .priority = prio, .tunnel = "daemon", .action = action, .reason = reason };
+
+	cmd_log_decision(NULL, &d);
+}
+
+/* The web status hook: web.h (libmicrohttpd in external-select mode, driven by this loop)
+ * plugs in here. Until it is built, --listen is refused rather than silently ignored. */
+static int web_start(const char *listen, const char *token_file)
+{
+	(void)listen;
+	(void)token_file;
+	return -ENOTSUP;
+}
+
+/* SIGHUP: read the tunnel file again; keep the old one if the new one has errors. */
+static void reload(struct keepalive *ka, const struct tc_ctx *ctx)
+{
+	struct tunnel_file *tf = cmd_load_tunnels(ctx);
+
+	if (!tf) {
+		daemon_log(LOG_ERR, "reload-refused", "SIGHUP: the tunnel file has errors (see above); keeping the previous one");
+		return;
+	}
+	sd_notify(0, "RELOADING=1");
+	keepalive_reload(ka, tf);
+	sd_notify(0, "READY=1");
+}
+
+/* The loop: keep-alive entries, then the signalfd. Returns when SIGTERM/SIGINT arrives. */
+static int run(struct keepalive *ka, const struct tc_ctx *ctx, int sfd)
+{
+	struct pollfd fds[KEEPALIVE_MAX_FDS + 1];
+
+	keepalive_dispatch(ka, NULL, 0);
+	for (;;) {
+		int timeout;
+		size_t n = keepalive_poll_fds(ka, fds, KEEPALIVE_MAX_FDS, &timeout);
+		struct signalfd_siginfo si;
+
+		fds[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		if (poll(fds, n + 1, timeout) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[n].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				daemon_log(LOG_NOTICE, "reload", "SIGHUP: reading the tunnel file again");
+				reload(ka, ctx);
+				continue;	/* the entries changed: poll again */
+			}
+			daemon_log(LOG_NOTICE, "stop", si.ssi_signo == SIGINT ? "SIGINT: stopping (tunnels stay up)"
+									     : "SIGTERM: stopping (tunnels stay up)");
+			return 0;
+		}
+		keepalive_dispatch(ka, fds, n);
+	}
+}
+
+int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "time-scale", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct keepalive_config cfg = { .ctx = ctx, .log = cmd_log_decision, .time_scale = 1 };
+	const char *listen = NULL, *token_file = NULL;
+	struct keepalive *ka;
+	struct tunnel_file *tf;
+	sigset_t set;
+	char *end, msg[128];
+	int c, sfd, rc;
+
+	if (cmd_wants_help(argc, argv, help))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l') {
+			listen = optarg;
+		} else if (c == 't') {
+			token_file = optarg;
+		} else if (c == 's') {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v < 1 || v > DAEMON_MAX_TIME_SCALE) {
+				cmd_err("daemon", "--time-scale wants 1 to %d, not '%s'", DAEMON_MAX_TIME_SCALE, optarg);
+				return TC_EXIT_USAGE;
+			}
+			cfg.time_scale = (unsigned)v;
+		} else {
+			return TC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cmd_err("daemon", "unexpected argument '%s'", argv[optind]);
+		return TC_EXIT_USAGE;
+	}
+	if (token_file && !listen)
+		listen = DAEMON_DEFAULT_LISTEN;
+	if (listen && web_start(listen, token_file) != 0) {
+		cmd_err("daemon", "--listen: the web status is not part of this build yet");
+		return TC_EXIT_USAGE;
+	}
+	tf = cmd_load_tunnels(ctx);
+	if (!tf)
+		return TC_EXIT_USAGE;
+
+	/* signals arrive through a descriptor in the loop: no code runs in a handler */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		cmd_err("daemon", "cannot set up signal handling: %s", strerror(errno));
+		tunnel_file_free(tf);
+		return TC_EXIT_FAIL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	openlog("tunnelctl", LOG_PID, LOG_DAEMON);
+	ka = keepalive_new(&cfg, tf);
+	snprintf(msg, sizeof(msg), "started (pid %d) for %s, charon at %s", (int)getpid(), ctx->conf, ctx->vici);
+	daemon_log(LOG_NOTICE, "start", msg);
+	sd_notify(0, "READY=1");
+	rc = run(ka, ctx, sfd);
+	sd_notify(0, "STOPPING=1");
+	keepalive_free(ka);
+	close(sfd);
+	if (rc != 0) {
+		snprintf(msg, sizeof(msg), "event loop failed: %s", strerror(-rc));
+		daemon_log(LOG_ERR, "stop", msg);
+	}
+	closelog();
+	return rc == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+}

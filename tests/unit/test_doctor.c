@@ -1,0 +1,421 @@
+/* test_doctor.c - the doctor on its corpus: every case of tests/data/logs/MANIFEST gets the
+ * expected class for the expected tunnel, and every evidence line is a real line of its
+ * file at the line number given. Also: newest-first files, stdin-like streams, junk. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "doctor_read.h"
+#include "doctor_rules.h"
+#include "util.h"
+
+#define LOGDIR "tests/data/logs/"
+#define MAX_CASE_FILES 8
+
+/* Line `no` (1-based) of path, as the doctor keeps evidence text: no line end, cut at
+ * DOCTOR_MAX_EVIDENCE_TEXT, control bytes as '?'. NULL when the file is shorter. */
+static char *file_line(const char *path, unsigned long no)
+{
+	FILE *f = fopen(path, "rb");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = -1;
+
+	assert_non_null(f);
+	for (unsigned long i = 0; i < no; i++)
+		if ((n = getline(&line, &cap, f)) < 0)
+			break;
+	fclose(f);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (n > DOCTOR_MAX_EVIDENCE_TEXT)
+		n = DOCTOR_MAX_EVIDENCE_TEXT;
+	line[n] = '\0';
+	for (ssize_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			line[i] = '?';
+	}
+	return line;
+}
+
+/* Every evidence line of every verdict must be the file's line at that number. */
+static void assert_evidence_real(const struct doctor *d, const struct doctor_verdict *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		assert_true(v[i].n_ev > 0);
+		for (size_t k = 0; k < v[i].n_ev; k++) {
+			const char *path = doctor_input_label(d, v[i].ev[k].input);
+			char *real = file_line(path, v[i].ev[k].line);
+			if (!real || strcmp(real, v[i].ev[k].text) != 0)
+				fail_msg("%s:%lu: evidence '%s' is not the file's line '%s'", path,
+					 v[i].ev[k].line, v[i].ev[k].text, real ? real : "(none)");
+			free(real);
+		}
+	}
+}
+
+/* Run the doctor over files; returns the analysis (caller frees) and its verdicts. */
+static struct doctor *run(char **files, size_t n_files, const struct doctor_verdict **v, size_t *n)
+{
+	struct doctor *d = doctor_new();
+
+	for (size_t i = 0; i < n_files; i++) {
+		bool nf;
+		int err = doctor_read_path(d, files[i], &nf);
+		if (err)
+			fail_msg("%s: %s", files[i], strerror(-err));
+	}
+	*n = doctor_finish(d, v);
+	return d;
+}
+
+static void test_manifest(void **state)
+{
+	FILE *m = fopen(LOGDIR "MANIFEST", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned cases = 0, lineno = 0, failures = 0;
+	(void)state;
+
+	assert_non_null(m);
+	while (getline(&line, &cap, m) >= 0) {
+		char *save = NULL, *cls, *tunnel, *tok;
+		char *files[MAX_CASE_FILES];
+		size_t n_files = 0, n;
+		const struct doctor_verdict *v;
+
+		lineno++;
+		cls = strtok_r(line, " \t\n", &save);
+		if (!cls || cls[0] == '#')
+			continue;
+		tunnel = strtok_r(NULL, " \t\n", &save);
+		assert_non_null(tunnel);
+		while ((tok = strtok_r(NULL, " \t\n", &save)) && n_files < MAX_CASE_FILES)
+			files[n_files++] = xasprintf(LOGDIR "%s", tok);
+		assert_true(n_files > 0);
+		for (char *p = tunnel; *p; p++)
+			if (*p == '_' && strncmp(tunnel, "peer_", 5) == 0 && p == tunnel + 4)
+				*p = ' ';
+
+		struct doctor *d = run(files, n_files, &v, &n);
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].tunnel, tunnel) == 0 &&
+			    strcmp(doctor_class_names[v[i].cls], cls) == 0)
+				found = true;
+		if (!found) {
+			print_message("MANIFEST:%u: expected %s for %s, got:\n", lineno, cls, tunnel);
+			for (size_t i = 0; i < n; i++)
+				print_message("    %s %s\n", doctor_class_names[v[i].cls], v[i].tunnel);
+			failures++;
+		}
+		assert_evidence_real(d, v, n);
+		doctor_free(d);
+		for (size_t i = 0; i < n_files; i++)
+			free(files[i]);
+		cases++;
+	}
+	free(line);
+	fclose(m);
+	print_message("%u corpus cases\n", cases);
+	assert_true(cases >= 40);
+	assert_int_equal(failures, 0);
+}
+
+/* The lab's scenario generator (tests/data/scenarios/CLASS/expected: class=, tunnel=,
+ * logs=a.log+b.log): each gets its class for its tunnel, with real evidence lines. */
+static void test_lab_scenarios(void **state)
+{
+	static const char *const dir = "tests/data/scenarios/";
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	unsigned cases = 0, failures = 0;
+	(void)state;
+
+	assert_non_null(dh);
+	while ((de = readdir(dh))) {
+		const char *name = de->d_name;
+		if (name[0] == '.')
+			continue;
+		char *path = xasprintf("%s%s/expected", dir, name), *line = NULL;
+		char cls[64] = "", tunnel[64] = "", logs[256] = "";
+		size_t cap = 0;
+		FILE *f = fopen(path, "r");
+		free(path);
+		if (!f)
+			continue;
+		while (getline(&line, &cap, f) >= 0) {
+			sscanf(line, "class=%63s", cls);
+			sscanf(line, "tunnel=%63s", tunnel);
+			sscanf(line, "logs=%255s", logs);
+		}
+		free(line);
+		fclose(f);
+		assert_true(cls[0] && tunnel[0] && logs[0]);
+
+		char *files[MAX_CASE_FILES], *save = NULL;
+		size_t n_files = 0, n;
+		for (char *t = strtok_r(logs, "+", &save); t && n_files < MAX_CASE_FILES;
+		     t = strtok_r(NULL, "+", &save))
+			files[n_files++] = xasprintf("%s%s/%s", dir, name, t);
+		const struct doctor_verdict *v;
+		struct doctor *d = run(files, n_files, &v, &n);
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(v[i].tunnel, tunnel) == 0 &&
+				 strcmp(doctor_class_names[v[i].cls], cls) == 0;
+		if (!found) {
+			print_message("scenario %s: expected %s for %s\n", name, cls, tunnel);
+			failures++;
+		}
+		assert_evidence_real(d, v, n);
+		doctor_free(d);
+		for (size_t i = 0; i < n_files; i++)
+			free(files[i]);
+		cases++;
+	}
+	closedir(dh);
+	print_message("%u lab scenarios\n", cases);
+	assert_true(cases >= 10);
+	assert_int_equal(failures, 0);
+}
+
+/* Write text to a fresh temporary file; returns its path (caller frees and unlinks). */
+static char *temp_with(const char *text, size_t len)
+{
+	char *path = xstrdup("/tmp/test_doctor.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* The psk_mismatch responder log reversed (as pfSense's GUI shows it) gives the same verdict,
+ * and evidence line numbers still point at the reversed file's real lines. */
+static void test_newest_first(void **state)
+{
+	struct buf in, rev;
+	const struct doctor_verdict *v;
+	size_t n;
+	bool nf;
+	(void)state;
+
+	buf_init(&in);
+	buf_init(&rev);
+	assert_int_equal(file_read_all(LOGDIR "lab/psk_mismatch/b.log", TC_MAX_FILE_SIZE, &in), 0);
+	/* reverse the lines */
+	size_t end = in.len;
+	while (end > 0) {
+		size_t start = end - 1;
+		while (start > 0 && in.data[start - 1] != '\n')
+			start--;
+		size_t l = end - start;
+		buf_add(&rev, in.data + start, l);
+		if (l == 0 || in.data[end - 1] != '\n')
+			buf_addc(&rev, '\n');
+		end = start;
+	}
+	char *path = temp_with(rev.data, rev.len);
+	struct doctor *d = doctor_new();
+	assert_int_equal(doctor_read_path(d, path, &nf), 0);
+	assert_true(nf);
+	n = doctor_finish(d, &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "psk_mismatch");
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
+
+	/* the same file in its own order is not taken for newest-first */
+	d = doctor_new();
+	assert_int_equal(doctor_read_path(d, LOGDIR "lab/psk_mismatch/b.log", &nf), 0);
+	assert_false(nf);
+	doctor_free(d);
+	unlink(path);
+	free(path);
+	buf_free(&in);
+	buf_free(&rev);
+}
+
+/* CRLF line ends, NUL bytes, invalid UTF-8, an overlong line and a missing final newline
+ * around real lines: the verdict is unchanged and nothing crashes. */
+static void test_junk_tolerated(void **state)
+{
+	struct buf b;
+	const struct doctor_verdict *v;
+	size_t n;
+	bool nf;
+	(void)state;
+
+	buf_init(&b);
+	buf_adds(&b, "\xff\xfe garbage \x80\x81\r\n");
+	buf_add(&b, "\0\0\0binary\0junk\n", 16);
+	for (size_t i = 0; i < 3 * DOCTOR_MAX_LINE; i++)
+		buf_addc(&b, i % 7 ? 'x' : ' ');
+	buf_adds(&b, "\n");
+	buf_adds(&b, "Nov 29 15:00:25 13[IKE] <con1|1> initiating IKE_SA con1[1] to 10.99.0.2\r\n");
+	buf_adds(&b, "Nov 29 15:00:26 10[IKE] <con1|1> retransmit 1 of request with message ID 0\r\n");
+	buf_adds(&b, "Nov 29 15:00:27 10[IKE] <con1|1> retransmit 2 of request with message ID 0\xc3\r\n");
+	buf_adds(&b, "Nov 29 15:00:30 10[IKE] <con1|1> giving up after 2 retransmits\r\n");
+	buf_adds(&b, "Nov 29 15:00:30 10[IKE] <con1|1> establishing IKE_SA failed, peer not responding");
+	char *path = temp_with(b.data, b.len);
+	struct doctor *d = doctor_new();
+	assert_int_equal(doctor_read_path(d, path, &nf), 0);
+	n = doctor_finish(d, &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "peer_unreachable");
+	assert_string_equal(v[0].tunnel, "con1");
+	assert_evidence_real(d, v, n);
+	/* the last line has no newline and is still evidence */
+	assert_int_equal(v[0].ev[v[0].n_ev - 1].line, 8);
+	doctor_free(d);
+	unlink(path);
+	free(path);
+	buf_free(&b);
+}
+
+/* A directory or a missing file is an input error, not an empty log. */
+static void test_input_errors(void **state)
+{
+	struct doctor *d = doctor_new();
+	bool nf;
+	(void)state;
+
+	assert_int_equal(doctor_read_path(d, "tests/data", &nf), -EISDIR);
+	assert_int_equal(doctor_read_path(d, "tests/data/no-such-log", &nf), -ENOENT);
+	doctor_free(d);
+}
+
+/* A tunnel that was up, lost its peer and whose re-establishment gave up, with the log
+ * going on for longer than DOCTOR_GAVE_UP_SECS without a new attempt, is gave_up. */
+static void test_gave_up(void **state)
+{
+	static const char log[] =
+		"Nov 29 10:00:00 09[IKE] <con2|1> initiating IKE_SA con2[1] to 192.0.2.9\n"
+		"Nov 29 10:00:01 10[IKE] <con2|1> IKE_SA con2[1] established between 192.0.2.1[192.0.2.1]...192.0.2.9[192.0.2.9]\n"
+		"Nov 29 11:00:00 11[IKE] <con2|1> retransmit 1 of request with message ID 9\n"
+		"Nov 29 11:00:08 11[IKE] <con2|1> giving up after 5 retransmits\n"
+		"Nov 29 11:00:08 11[IKE] <con2|2> initiating IKE_SA con2[2] to 192.0.2.9\n"
+		"Nov 29 11:00:09 11[IKE] <con2|2> retransmit 1 of request with message ID 0\n"
+		"Nov 29 11:02:00 11[IKE] <con2|2> giving up after 5 retransmits\n"
+		"Nov 29 11:02:00 11[IKE] <con2|2> establishing IKE_SA failed, peer not responding\n"
+		"Nov 29 12:30:00 05[CFG] vici client 7 connected\n";
+	const struct doctor_verdict *v;
+	size_t n;
+	bool nf;
+	(void)state;
+
+	char *path = temp_with(log, sizeof(log) - 1);
+	struct doctor *d = doctor_new();
+	assert_int_equal(doctor_read_path(d, path, &nf), 0);
+	n = doctor_finish(d, &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "gave_up");
+	assert_non_null(strstr(v[0].fix, "tunnels.2.phase2.M.keepalive"));
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
+	unlink(path);
+	free(path);
+}
+
+/* Run the doctor over one in-memory log; returns the analysis (caller frees). */
+static struct doctor *run_text(const char *text, const struct doctor_verdict **v, size_t *n)
+{
+	char *path = temp_with(text, strlen(text));
+	struct doctor *d = doctor_new();
+	bool nf;
+
+	assert_int_equal(doctor_read_path(d, path, &nf), 0);
+	*n = doctor_finish(d, v);
+	assert_evidence_real(d, *v, *n);
+	unlink(path);
+	free(path);
+	return d;
+}
+
+/* strongSwan 6 wording (key exchange method instead of DH group): two refusals in a row are
+ * a loop (dh_group_mismatch), one refusal followed by success is harmless (healthy). */
+static void test_v6_invalid_ke(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		"Nov 29 10:00:00 09[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> peer didn't accept key exchange method ECP_256, it requested MODP_3072\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> peer didn't accept key exchange method MODP_3072, it requested ECP_256\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> IKE_SA con4[3] state change: CONNECTING => DESTROYING\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dh_group_mismatch");
+	assert_non_null(strstr(v[0].fix, "tunnels.4.proposals.1.dh_group"));
+	doctor_free(d);
+
+	d = run_text(
+		"Nov 29 10:00:00 09[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> peer didn't accept key exchange method ECP_256, it requested MODP_3072\n"
+		"Nov 29 10:00:00 10[IKE] <con4|3> initiating IKE_SA con4[3] to 198.51.100.7\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> IKE_SA con4[3] established between 192.0.2.1[192.0.2.1]...198.51.100.7[198.51.100.7]\n"
+		"Nov 29 10:00:01 11[IKE] <con4|3> CHILD_SA con4{1} established with SPIs c1_i c2_o and TS 10.1.0.0/24 === 10.4.0.0/24\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	assert_non_null(strstr(v[0].summary, "INVALID_KE_PAYLOAD"));
+	doctor_free(d);
+}
+
+/* Two tunnels interleaved in one log, without ike_name: each gets its own verdict, the
+ * failing one first. */
+static void test_interleaved(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		"Nov 29 10:00:00 09[IKE] initiating IKE_SA con1[1] to 192.0.2.9\n"
+		"Nov 29 10:00:00 10[IKE] initiating IKE_SA con2[2] to 198.51.100.7\n"
+		"Nov 29 10:00:01 11[IKE] IKE_SA con1[1] established between 192.0.2.1[192.0.2.1]...192.0.2.9[192.0.2.9]\n"
+		"Nov 29 10:00:02 10[IKE] IKE_SA con2[2] state change: CONNECTING => CONNECTING\n"
+		"Nov 29 10:00:02 10[IKE] received AUTHENTICATION_FAILED notify error\n"
+		"Nov 29 10:00:02 10[IKE] IKE_SA con2[2] state change: CONNECTING => DESTROYING\n",
+		&v, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(doctor_class_names[v[0].cls], "auth_failed");
+	assert_string_equal(v[0].tunnel, "con2");
+	assert_string_equal(doctor_class_names[v[1].cls], "healthy");
+	assert_string_equal(v[1].tunnel, "con1");
+	doctor_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_lab_scenarios),
+		cmocka_unit_test(test_newest_first),
+		cmocka_unit_test(test_junk_tolerated),
+		cmocka_unit_test(test_input_errors),
+		cmocka_unit_test(test_gave_up),
+		cmocka_unit_test(test_v6_invalid_ke),
+		cmocka_unit_test(test_interleaved),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
