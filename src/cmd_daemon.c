@@ -53,6 +53,8 @@ static const char help[] =
 	"  --listen ADDR:PORT  serve the web status there (default " DAEMON_DEFAULT_LISTEN "; IPv6 as\n"
 	"                      [ADDR]:PORT; \"off\" serves nothing)\n"
 	"  --token-file FILE   file (mode 0600) with the token the web status requires\n"
+	"  --charon-log FILE   charon's file log, for the doctor's verdict on tunnels that are down\n"
+	"                      (default: the one tunnelctl configures, see `tunnelctl logs --help`)\n"
 	"  --time-scale N      benchmarks only: run backoff and intervals N times faster\n"
 	"  -c FILE, --vici URI, --state-dir DIR, --out-dir DIR   see `tunnelctl --help`\n"
 	"\n"
@@ -148,11 +150,13 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "token-file", required_argument, NULL, 't' },
+		{ "charon-log", required_argument, NULL, 'g' },
 		{ "time-scale", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct keepalive_config cfg = { .ctx = ctx, .log = cmd_log_decision, .time_scale = 1 };
-	const char *listen = NULL, *token_file = NULL;
+	const char *listen = NULL, *token_file = NULL, *log_opt = NULL;
+	char *charon_log;
 	struct daemon_parts d = { 0 };
 	struct tunnel_file *tf;
 	sigset_t set;
@@ -166,6 +170,8 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 			listen = optarg;
 		} else if (c == 't') {
 			token_file = optarg;
+		} else if (c == 'g') {
+			log_opt = optarg;
 		} else if (c == 's') {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v < 1 || v > DAEMON_MAX_TIME_SCALE) {
@@ -181,9 +187,11 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		cmd_err("daemon", "unexpected argument '%s'", argv[optind]);
 		return TC_EXIT_USAGE;
 	}
+	charon_log = log_opt ? xstrdup(log_opt) : cmd_charon_log(ctx);
 	if (listen && strcmp(listen, DAEMON_LISTEN_OFF) == 0) {
 		if (token_file) {
 			cmd_err("daemon", "--token-file without a web status (--listen off)");
+			free(charon_log);
 			return TC_EXIT_USAGE;
 		}
 		listen = NULL;
@@ -191,9 +199,12 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		listen = DAEMON_DEFAULT_LISTEN;
 	}
 	tf = cmd_load_tunnels(ctx);
-	if (!tf)
+	if (!tf) {
+		free(charon_log);
 		return TC_EXIT_USAGE;
-	d.sc = status_cache_new(ctx, tf);
+	}
+	d.sc = status_cache_new(ctx, tf, charon_log);
+	free(charon_log);
 	if (listen) {
 		struct web_source src = { status_cache_document, d.sc };
 		char *err = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "doctor_tail.h"
 #include "naming.h"
 #include "state.h"
 #include "status_cache.h"
@@ -32,6 +33,11 @@ struct status_cache {
 	int64_t next_connect;
 	struct name_counters *names;
 	size_t n_names, cap_names;
+	char *charon_log;		/* NULL: no doctor */
+	struct doctor_tail tail;	/* where the log was read up to */
+	json_t *verdicts;		/* IKE SA name -> the doctor's last verdict for it */
+	char *diag_down;		/* the down names the last diagnosis was for */
+	int64_t next_diag;
 };
 
 /* ---- the pure part: list-sas -> "ike_sas" ---- */
@@ -356,6 +362,82 @@ static void add_keepalive(struct status_cache *sc, json_t *entry, bool child)
 	json_object_set_new(entry, "keepalive", ka);
 }
 
+/* ---- the doctor's verdicts for tunnels that are down ---- */
+
+static bool entry_up(const json_t *sa)
+{
+	const char *state = json_string_value(json_object_get(sa, "state"));
+	const json_t *c;
+	size_t i;
+
+	if (!str_eq(state, "ESTABLISHED"))
+		return false;
+	json_array_foreach(json_object_get(sa, "children"), i, c)
+		if (!str_eq(json_string_value(json_object_get(c, "state")), "INSTALLED"))
+			return false;
+	return true;
+}
+
+/* The doctor over the recent log, its verdicts kept per IKE SA name. */
+static void diagnose(struct status_cache *sc)
+{
+	const struct doctor_verdict *v;
+	struct doctor *d = doctor_new();
+	size_t n, i, k;
+
+	json_object_clear(sc->verdicts);
+	if (doctor_tail_read(d, sc->charon_log, DOCTOR_TAIL_MAX, &sc->tail) != 0) {
+		doctor_free(d);
+		return;
+	}
+	n = doctor_finish(d, &v);
+	for (i = 0; i < n; i++) {
+		json_t *ev = json_array(), *o;
+
+		if (v[i].cls == DOCTOR_HEALTHY || !v[i].tunnel || json_object_get(sc->verdicts, v[i].tunnel))
+			continue;	/* most important first: keep the first per tunnel */
+		for (k = 0; k < v[i].n_ev; k++)
+			json_array_append_new(ev, json_pack("{s:s, s:I, s:s}", "file",
+							    doctor_input_label(d, v[i].ev[k].input), "line",
+							    (json_int_t)v[i].ev[k].line, "text", v[i].ev[k].text));
+		o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "class", doctor_class_names[v[i].cls], "tunnel",
+			      v[i].tunnel, "side", v[i].side ? v[i].side : "unknown", "summary",
+			      v[i].summary ? v[i].summary : "", "evidence", ev, "fix", v[i].fix ? v[i].fix : "");
+		if (o)
+			json_object_set_new(sc->verdicts, v[i].tunnel, o);
+	}
+	doctor_free(d);
+}
+
+/* Run the doctor when the set of down tunnels changed, and again every STATUS_CACHE_DIAG_MS
+ * while some stay down; attach each down entry's verdict. */
+static void add_verdicts(struct status_cache *sc, json_t *sas)
+{
+	struct buf down;
+	json_t *sa, *v;
+	size_t i;
+
+	if (!sc->charon_log)
+		return;
+	buf_init(&down);
+	json_array_foreach(sas, i, sa)
+		if (!entry_up(sa))
+			buf_printf(&down, "%s ", json_string_value(json_object_get(sa, "name")));
+	if (!down.len) {
+		json_object_clear(sc->verdicts);
+	} else if (!str_eq(down.data, sc->diag_down) || now_ms() >= sc->next_diag) {
+		diagnose(sc);
+		sc->next_diag = now_ms() + STATUS_CACHE_DIAG_MS;
+	}
+	free(sc->diag_down);
+	sc->diag_down = buf_steal(&down);
+	json_array_foreach(sas, i, sa) {
+		v = json_object_get(sc->verdicts, json_string_value(json_object_get(sa, "name")));
+		if (v && !entry_up(sa))
+			json_object_set(sa, "verdict", v);
+	}
+}
+
 /* ---- the VICI side ---- */
 
 static void disconnect(struct status_cache *sc)
@@ -413,6 +495,7 @@ static void refresh(struct status_cache *sc)
 		json_array_foreach(json_object_get(sa, "children"), j, c)
 			add_keepalive(sc, c, true);
 	}
+	add_verdicts(sc, sas);
 	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I}, s:o}", "generated", (json_int_t)time(NULL),
 			"charon", "reachable", sc->reachable,
 			"daemon", "version", TUNNELCTL_VERSION, "started", (json_int_t)sc->started,
@@ -447,10 +530,13 @@ static void read_events(struct status_cache *sc)
 		sc->next_refresh = now_ms() + STATUS_CACHE_SETTLE_MS;
 }
 
-struct status_cache *status_cache_new(const struct tc_ctx *ctx, const struct tunnel_file *tf)
+struct status_cache *status_cache_new(const struct tc_ctx *ctx, const struct tunnel_file *tf,
+				      const char *charon_log)
 {
 	struct status_cache *sc = xcalloc(1, sizeof(*sc));
 
+	sc->charon_log = charon_log ? xstrdup(charon_log) : NULL;
+	sc->verdicts = json_object();
 	sc->ctx = ctx;
 	sc->tf = tf;
 	sc->started = time(NULL);
@@ -469,7 +555,10 @@ void status_cache_free(struct status_cache *sc)
 		return;
 	vici_client_close(sc->vc);
 	json_decref(sc->doc);
+	json_decref(sc->verdicts);
 	free(sc->names);
+	free(sc->charon_log);
+	free(sc->diag_down);
 	free(sc);
 }
 

@@ -22,13 +22,17 @@
 #define STATUS_CACHE_RECONNECT_MS 2000	/* charon unreachable: try again after this */
 #define STATUS_CACHE_VICI_TIMEOUT_MS 3000	/* one list-sas may take this long */
 #define STATUS_CACHE_MAX_NAMES 32768	/* per-name event counters kept at most */
+#define STATUS_CACHE_DIAG_MS 30000	/* while tunnels stay down, the doctor runs again this often */
 
 struct tc_ctx;
 struct status_cache;
 
 /* A cache for the tunnels of tf (borrowed: it must outlive the cache or be replaced with
- * status_cache_set_tunnels). Nothing is contacted until the first dispatch. */
-struct status_cache *status_cache_new(const struct tc_ctx *ctx, const struct tunnel_file *tf);
+ * status_cache_set_tunnels). charon_log (copied; NULL = none) is the file log the doctor reads
+ * when a tunnel is down: its verdict goes into the entry. Nothing is contacted until the first
+ * dispatch. */
+struct status_cache *status_cache_new(const struct tc_ctx *ctx, const struct tunnel_file *tf,
+				      const char *charon_log);
 /* After SIGHUP: watch the tunnels of a new tunnel file (borrowed) and refresh at once. */
 void status_cache_set_tunnels(struct status_cache *sc, const struct tunnel_file *tf);
 /* Free everything, closing the VICI connection; NULL is fine. */
