@@ -32,7 +32,7 @@ usage: tunnelctl lab [--name N] COMMAND [ARGS]
   status                                        both sides' SAs
   exec a|b -- CMD [ARGS]                        run CMD in a side's namespace with TUNNELCTL_*
   apply a|b [FILE]                              (re-)apply a side's tunnel file (FILE replaces it)
-  ping [NAME] [-c COUNT]                        LAN A -> LAN B through the tunnel; reports loss
+  ping [NAME] [--count N]                       LAN A -> LAN B through the tunnel; reports loss
   impair a|b drop-udp 500|4500|esp|all | drop-esp | drop-all | clear
   stop-charon a|b / start-charon a|b [--no-apply]
   logs a|b [-f]                                 the side's charon log
@@ -52,7 +52,7 @@ die() { echo "tunnelctl lab: $*" >&2; exit 1; }
 usage_die() { echo "tunnelctl lab: $*" >&2; echo "run 'tunnelctl lab --help' for usage" >&2; exit 2; }
 say() { echo "lab: $*"; }
 
-# swanctl is only the temporary oracle for what tunnelctl cannot do yet; its plugin noise is dropped.
+# swanctl is the oracle for what tunnelctl cannot do yet (status); its plugin noise is dropped.
 swanctl_q() { swanctl "$@" 2> >(grep -v "^plugin '" >&2 || true); }
 
 # --- names and paths ----------------------------------------------------------------------
@@ -230,7 +230,7 @@ setup_lan() {
 write_strongswan_conf() {
 	local d
 	d=$(side_dir "$1")
-	mkdir -p "$d/run/out/etc/strongswan.d/charon" "$d/run/out/etc/swanctl/conf.d"
+	mkdir -p "$d/run/out/etc/strongswan.d/charon" "$d/run/out/etc/swanctl/conf.d" "$d/run/out/var/log"
 	cat >"$d/run/strongswan.conf" <<'EOF'
 # Written by tunnelctl lab: one private charon per lab side; this file's /run is the side's run/.
 charon {
@@ -315,7 +315,7 @@ EOF
 write_strongswan_fragment() {
 	local d
 	d=$(side_dir "$1")
-	if "$TC" -c "$d/tunnels.conf" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
+	if "$TC" -c "$d/tunnels.conf" --out-dir "$d/run/out" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
 		mv "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" "$d/run/out/etc/strongswan.d/tunnelctl.conf"
 	else
 		rm -f "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp"
@@ -348,7 +348,10 @@ charon_pid() {
 }
 
 # Start a side's charon: in the namespace, in a private mount namespace whose /run is the
-# side's run/ directory (its pid file, VICI socket and log stay apart from the host's).
+# side's run/ directory and /var/log its log/ (pid file, VICI socket and logs stay apart
+# from the host's and the other side's). The side's run/ is also mounted at its host path
+# inside, so paths tunnelctl writes into generated files (the out dir's log file) mean the
+# same for charon as for tunnelctl.
 start_charon() {
 	local s=$1 d ns pid i
 	d=$(side_dir "$s")
@@ -359,9 +362,12 @@ start_charon() {
 		return 0
 	fi
 	rm -f "$d/run/charon.vici" "$d/run/charon.pid"
+	mkdir -p "$d/log"
+	# /var/log first (its source is under /run), so the generated filelog stays in the lab
 	setsid ip netns exec "$ns" unshare -m --propagation private sh -c \
-		'mount --bind "$1" /run && STRONGSWAN_CONF=/run/strongswan.conf exec "$2"' \
-		sh "$d/run" "$CHARON" </dev/null >>"$d/charon.out" 2>&1 &
+		'mount --bind "$1" /var/log && mount --bind "$2" /run && mkdir -p "$2" && mount --bind /run "$2" &&
+		 STRONGSWAN_CONF=/run/strongswan.conf exec "$3"' \
+		sh "$d/log" "$d/run" "$CHARON" </dev/null >>"$d/charon.out" 2>&1 &
 	pid=$!
 	echo "$pid" >"$d/charon.pid"
 	for ((i = 0; i < CHARON_START_DS; i++)); do
@@ -388,35 +394,10 @@ stop_charon() {
 	rm -f "$(side_dir "$s")/run/charon.vici"
 }
 
-# Apply a side's tunnel file with tunnelctl apply.
+# Apply a side's tunnel file with tunnelctl apply, inside its namespace.
 apply_side() {
-	local s=$1 d
-	d=$(side_dir "$s")
-	if tc_has apply; then
-		side_exec "$s" "$TC" apply
-		return
-	fi
-	apply_side_fallback "$s"
-}
-
-# TEMPORARY (remove when `tunnelctl apply` is on main): compile, then load with swanctl as
-# an oracle. charon itself starts the children with start_action = start when they are
-# loaded over VICI, so loading is all the fallback must do.
-apply_side_fallback() {
-	local s=$1 d out sub
-	d=$(side_dir "$s")
-	out=$d/run/out/etc/swanctl/conf.d/tunnelctl.conf
-	# swanctl.conf's layout, so swanctl finds its credential directories
-	echo 'include conf.d/*.conf' >"$d/run/out/etc/swanctl/swanctl.conf"
-	for sub in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
-		mkdir -p "$d/run/out/etc/swanctl/$sub"
-	done
-	say "side $s: 'tunnelctl apply' not available yet: compile + swanctl --load-all (temporary)"
-	(umask 077 && "$TC" -c "$d/tunnels.conf" compile --show-secrets >"$out.tmp") || die "side $s: compile failed"
-	mv "$out.tmp" "$out"
-	write_strongswan_fragment "$s"
-	swanctl_q --reload-settings --uri "$(side_vici "$s")" >/dev/null || true
-	swanctl_q --load-all --noprompt --clear --file "$d/run/out/etc/swanctl/swanctl.conf" --uri "$(side_vici "$s")"
+	say "side $1: tunnelctl apply"
+	side_exec "$1" "$TC" apply
 }
 
 # --- subcommands --------------------------------------------------------------------------
@@ -619,14 +600,16 @@ cmd_apply() {
 	apply_side "$s"
 }
 
-# ping [NAME] [-c COUNT]: from the first host of A's phase 2 local network to the first host
+# ping [NAME] [--count N]: from the first host of A's phase 2 local network to the first host
 # of its remote network (B's LAN address when the pair matches), through the tunnel.
 cmd_ping() {
 	need_lab
 	local name="" count=3
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		-c) count=${2:?-c needs a count}; shift ;;
+		# not -c: tunnelctl takes -c (the tunnel file) out of every command line
+		--count) count=${2:?--count needs a number}; shift ;;
+		--count=*) count=${1#--count=} ;;
 		-*) usage_die "ping: unknown option '$1'" ;;
 		*) name=$1 ;;
 		esac
@@ -722,8 +705,12 @@ cmd_logs() {
 cmd_doctor() {
 	need_lab
 	tc_has doctor || die "tunnelctl doctor is not available in this build"
-	"$TC" doctor --config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf" \
-		"$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
+	local confs=()
+	# the configs too, once the doctor compares them (SPEC §10 --config/--peer-config)
+	if "$TC" doctor --help 2>/dev/null | grep -q -- --peer-config; then
+		confs=(--config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf")
+	fi
+	"$TC" doctor "${confs[@]}" "$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
 }
 
 cmd_daemon() {
@@ -732,8 +719,9 @@ cmd_daemon() {
 	check_side "$s"
 	tc_has daemon || die "tunnelctl daemon is not available in this build"
 	d=$(side_dir "$s")
-	setsid bash -c 'exec "$@"' sh ip netns exec "$(ns_of "$s")" \
-		env $(side_env_vars "$s") "$TC" daemon </dev/null >>"$d/daemon.log" 2>&1 &
+	local -a vars
+	mapfile -t vars < <(side_env_vars "$s")
+	setsid ip netns exec "$(ns_of "$s")" env "${vars[@]}" "$TC" daemon </dev/null >>"$d/daemon.log" 2>&1 &
 	echo $! >"$d/daemon.pid"
 	say "side $s: tunnelctl daemon started (pid $!, log $d/daemon.log)"
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "compile.h"
 #include "tunnel.h"
 #include "util.h"
 
@@ -60,4 +61,12 @@ void cmd_err(const char *verb, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+char *cmd_charon_log(const struct tc_ctx *ctx)
+{
+	/* a moved out dir (lab, tests) keeps its log beside the generated files */
+	if (strcmp(ctx->out_dir, "/") == 0)
+		return xstrdup(COMPILE_CHARON_LOG);
+	return xasprintf("%s%s", ctx->out_dir, COMPILE_CHARON_LOG);
 }

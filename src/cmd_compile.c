@@ -1,6 +1,7 @@
 /* cmd_compile.c - `tunnelctl compile`: print the generated swanctl.conf. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd.h"
 #include "compile.h"
@@ -59,7 +60,11 @@ int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_USAGE;
 	buf_init(&out);
 	if (fragment)
-		compile_strongswan(&out, tf);
+	{
+		char *log = cmd_charon_log(ctx);
+		compile_strongswan(&out, tf, log);
+		free(log);
+	}
 	else
 		compile_swanctl(&out, tf, &co);
 	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {

@@ -169,6 +169,11 @@ static bool peer_is_any(const struct tunnel_phase1 *p1)
  * before resolution, and compile does not resolve. */
 static bool id_format(struct buf *out, const struct tunnel_phase1 *p1, const struct tunnel_id *id)
 {
+	bool typed = id->type != TUNNEL_ID_MYADDRESS && id->type != TUNNEL_ID_PEERADDRESS &&
+		     id->type != TUNNEL_ID_ANY;
+
+	if (typed && (!id->value || !*id->value))
+		return false;
 	switch (id->type) {
 	case TUNNEL_ID_MYADDRESS:
 		if (!p1->local_address || addr_is_any(p1->local_address))
@@ -605,7 +610,7 @@ static void emit_log_levels(struct emit *e, const struct tunnel_global *g)
 		emit_kvf(e, tunnel_log_category_names[i], "%d", g->log_level[i]);
 }
 
-void compile_strongswan(struct buf *out, const struct tunnel_file *tf)
+void compile_strongswan(struct buf *out, const struct tunnel_file *tf, const char *charon_log)
 {
 	const struct tunnel_global *g = &tf->global;
 	struct emit e = { .b = out, .depth = 0 };
@@ -618,7 +623,7 @@ void compile_strongswan(struct buf *out, const struct tunnel_file *tf)
 	emit_double(&e, "retransmit_base", g->retransmit_base);
 	emit_open(&e, "filelog");
 	emit_open(&e, "tunnelctl");
-	emit_kv(&e, "path", COMPILE_CHARON_LOG);
+	emit_kv(&e, "path", charon_log ? charon_log : COMPILE_CHARON_LOG);
 	emit_kv(&e, "time_format", "%b %e %T");
 	emit_kv(&e, "append", "yes");
 	emit_kv(&e, "flush_line", "yes");

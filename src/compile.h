@@ -22,7 +22,8 @@ struct compile_opts {
  * gives byte-identical text. Disabled phase 1/2 entries are left out. */
 void compile_swanctl(struct buf *out, const struct tunnel_file *tf, const struct compile_opts *o);
 
-/* strongswan.conf fragment (charon logging, retransmits, make_before_break) into out. */
-void compile_strongswan(struct buf *out, const struct tunnel_file *tf);
+/* strongswan.conf fragment (charon logging, retransmits, make_before_break) into out. charon's
+ * file log goes to charon_log (NULL: COMPILE_CHARON_LOG). */
+void compile_strongswan(struct buf *out, const struct tunnel_file *tf, const char *charon_log);
 
 #endif

@@ -1,0 +1,295 @@
+/* cmd_logs.c - `tunnelctl logs [-f] [NAME] [--since T]`: charon's log, filtered to a tunnel. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "compile.h"
+#include "conf.h"
+#include "doctor_log.h"
+#include "naming.h"
+#include "tunnel.h"
+#include "vici_client.h"
+
+#define LOGS_VICI_TIMEOUT_MS 5000
+#define LOGS_WAIT_MS 1000	/* -f: wake up this often to notice Ctrl-C */
+
+static const char help[] =
+	"usage: tunnelctl logs [-f] [--since DURATION] [--file PATH] [--journal] [NAME]\n"
+	"\n"
+	"Print charon's log, only the lines of one tunnel when NAME is given (conN, conN_M, the\n"
+	"phase 1 description or N): lines of the IKE SA conN and lines naming the child SA.\n"
+	"\n"
+	"The log is the file charon writes with tunnelctl's settings (" COMPILE_CHARON_LOG ", under\n"
+	"--out-dir when that is moved); when there is no such file, the systemd journal\n"
+	"(SYSLOG_IDENTIFIER=charon).\n"
+	"\n"
+	"options:\n"
+	"  -f, --follow        after the existing lines, follow new ones live from charon over VICI\n"
+	"                      (log events), until Ctrl-C\n"
+	"  --since DURATION    only lines from the last DURATION (30s, 10m, 2h, 1d)\n"
+	"  --file PATH         read this log file instead\n"
+	"  --journal           read the systemd journal instead of a file\n"
+	"\n"
+	"exit status: 0 ok, 1 the log cannot be read or charon cannot be followed, 2 usage error\n"
+	"\n"
+	"examples:\n"
+	"  tunnelctl logs con1 --since 1h\n"
+	"  tunnelctl logs -f con2_5\n";
+
+static volatile sig_atomic_t logs_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	logs_stop = 1;
+}
+
+/* What to keep: everything, or one IKE SA name and optionally a child name. */
+struct logs_filter {
+	char ike[NAMING_MAX];	/* "" = no filter */
+	char child[NAMING_MAX];
+	int64_t since;		/* comparable with doctor_line.time; 0 = no limit */
+};
+
+/* True when text (len bytes) holds word as a whole token (not part of con12 for con1). */
+static bool has_token(const char *text, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = text; wl && (size_t)(p - text) + wl <= len; p++) {
+		if (memcmp(p, word, wl) != 0)
+			continue;
+		char before = p > text ? p[-1] : ' ', after = (size_t)(p - text) + wl < len ? p[wl] : ' ';
+		bool ib = (before >= 'a' && before <= 'z') || (before >= '0' && before <= '9') || before == '_';
+		bool ia = (after >= 'a' && after <= 'z') || (after >= '0' && after <= '9') || after == '_';
+		if (!ib && !ia)
+			return true;
+	}
+	return false;
+}
+
+static bool keep_line(const struct logs_filter *f, const char *line, size_t len)
+{
+	struct doctor_line l;
+
+	if (doctor_log_parse(line, len, &l) != 0)
+		return false;
+	if (f->since && l.has_time && l.time < f->since)
+		return false;
+	if (!f->ike[0])
+		return true;
+	if (l.name && l.name_len == strlen(f->ike) && memcmp(l.name, f->ike, l.name_len) == 0 &&
+	    (!f->child[0] || strcmp(f->child, f->ike) == 0))
+		return true;
+	return has_token(l.msg, l.msg_len, f->child[0] ? f->child : f->ike);
+}
+
+/* The time DURATION ago, on the scale doctor_log_parse gives filelog stamps ("Nov 29 15:00:00"). */
+static int64_t since_time(unsigned long long seconds)
+{
+	time_t t = time(NULL) - (time_t)seconds;
+	struct doctor_line l;
+	char line[64];
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(line, sizeof(line), "%b %e %T 00[IKE] x", &tm);
+	if (doctor_log_parse(line, strlen(line), &l) != 0 || !l.has_time)
+		return 0;
+	return l.time;
+}
+
+static int print_file(const char *path, const struct logs_filter *f)
+{
+	FILE *in = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!in)
+		return -errno;
+	while ((n = getline(&line, &cap, in)) > 0) {
+		size_t len = (size_t)n > DOCTOR_MAX_LINE ? DOCTOR_MAX_LINE : (size_t)n;
+		if (keep_line(f, line, len))
+			fwrite(line, 1, (size_t)n, stdout);
+	}
+	free(line);
+	fclose(in);
+	return 0;
+}
+
+static int print_journal(const struct logs_filter *f, unsigned long long since)
+{
+	sd_journal *j;
+	int rc = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+
+	if (rc < 0)
+		return rc;
+	sd_journal_add_match(j, "SYSLOG_IDENTIFIER=charon", 0);
+	if (since)
+		sd_journal_seek_realtime_usec(j, ((uint64_t)time(NULL) - since) * 1000000ULL);
+	SD_JOURNAL_FOREACH(j) {
+		const void *data;
+		size_t len;
+		if (sd_journal_get_data(j, "MESSAGE", &data, &len) < 0 || len < 8)
+			continue;
+		const char *msg = (const char *)data + 8;	/* after "MESSAGE=" */
+		if (keep_line(f, msg, len - 8)) {
+			fwrite(msg, 1, len - 8, stdout);
+			putchar('\n');
+		}
+	}
+	sd_journal_close(j);
+	return 0;
+}
+
+/* -f: charon's VICI log events, printed like filelog lines. */
+static int follow(const struct tc_ctx *ctx, const struct logs_filter *f)
+{
+	struct vici_client *vc = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = vici_client_connect(ctx->vici, LOGS_VICI_TIMEOUT_MS, &vc, &err);
+	if (rc == 0)
+		rc = vici_client_register(vc, "log", LOGS_VICI_TIMEOUT_MS, &err);
+	while (rc == 0 && !logs_stop) {
+		struct vici_node *msg = NULL;
+		char *name = NULL, line[DOCTOR_MAX_LINE], stamp[16];
+		time_t now = time(NULL);
+		struct tm tm;
+		rc = vici_client_wait_event(vc, LOGS_WAIT_MS, &name, &msg, &err);
+		if (rc == -ETIMEDOUT || rc == -EINTR) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%b %e %T", &tm);
+		const char *ike = vici_find_str(msg, "ikesa-name", NULL);
+		const char *uid = vici_find_str(msg, "ikesa-uniqueid", "0");
+		int len = ike ? snprintf(line, sizeof(line), "%s %02d[%s] <%s|%s> %s\n", stamp,
+					 atoi(vici_find_str(msg, "thread", "0")), vici_find_str(msg, "group", "???"),
+					 ike, uid, vici_find_str(msg, "msg", ""))
+			      : snprintf(line, sizeof(line), "%s %02d[%s] %s\n", stamp,
+					 atoi(vici_find_str(msg, "thread", "0")), vici_find_str(msg, "group", "???"),
+					 vici_find_str(msg, "msg", ""));
+		size_t l = len < 0 ? 0 : (size_t)len >= sizeof(line) ? sizeof(line) - 1 : (size_t)len;
+		if (keep_line(f, line, l)) {
+			fwrite(line, 1, l, stdout);
+			fflush(stdout);
+		}
+		free(name);
+		vici_node_free(msg);
+	}
+	if (rc != 0)
+		cmd_err("logs", "%s", err ? err : strerror(-rc));
+	free(err);
+	vici_client_close(vc);
+	return rc == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+}
+
+/* Fill the name filter from NAME, through the tunnel file when it can be read. */
+static int resolve_name(const struct tc_ctx *ctx, const char *name, struct logs_filter *f)
+{
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf = tunnel_load(ctx->conf, &errs);
+	struct naming_target t;
+	unsigned ikeid, reqid;
+	int rc = 0;
+
+	if (tf && naming_resolve(tf, name, &t) == 0) {
+		snprintf(f->ike, sizeof(f->ike), "%s", t.ike);
+		if (t.p2)
+			snprintf(f->child, sizeof(f->child), "%s", t.child);
+	} else if (tf) {
+		cmd_err("logs", "no tunnel '%s' in %s (use conN, conN_M, a phase 1 description or N)", name, ctx->conf);
+		rc = -1;
+	} else if (naming_parse(name, &ikeid, &reqid)) {
+		/* no tunnel file here (or not in it): the name still says which IKE SA */
+		snprintf(f->child, sizeof(f->child), "%s", reqid ? name : "");
+		snprintf(f->ike, sizeof(f->ike), "%.*s", (int)strcspn(name, "_"), name);
+	} else {
+		cmd_err("logs", "no tunnel '%s' (use conN, conN_M, a phase 1 description or N)", name);
+		rc = -1;
+	}
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+	return rc;
+}
+
+int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "journal", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct logs_filter f = { .since = 0 };
+	unsigned long long since = 0;
+	bool follow_mode = false, journal = false;
+	char *path = NULL;
+	int c, rc;
+
+	if (cmd_wants_help(argc, argv, help))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (c == 'f') {
+			follow_mode = true;
+		} else if (c == 's') {
+			if (conf_parse_duration(optarg, &since) != 0 || since == 0) {
+				cmd_err("logs", "bad --since '%s': use a duration like 30s, 10m, 2h, 1d", optarg);
+				free(path);
+				return TC_EXIT_USAGE;
+			}
+		} else if (c == 'F') {
+			free(path);
+			path = xstrdup(optarg);
+		} else if (c == 'J') {
+			journal = true;
+		} else {
+			free(path);
+			return TC_EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		cmd_err("logs", "give at most one tunnel name");
+		free(path);
+		return TC_EXIT_USAGE;
+	}
+	if (optind < argc && resolve_name(ctx, argv[optind], &f) != 0) {
+		free(path);
+		return TC_EXIT_USAGE;
+	}
+	if (since)
+		f.since = since_time(since);
+
+	if (!path && !journal)
+		path = cmd_charon_log(ctx);
+	rc = journal ? print_journal(&f, since) : print_file(path, &f);
+	if (rc == -ENOENT && !journal && !follow_mode) {
+		/* no file log on this system: charon logs to syslog/journal */
+		rc = print_journal(&f, since);
+	}
+	if (rc != 0 && !follow_mode) {
+		cmd_err("logs", "cannot read %s: %s", journal || !path ? "the journal" : path, strerror(-rc));
+		free(path);
+		return TC_EXIT_FAIL;
+	}
+	free(path);
+	fflush(stdout);
+	if (!follow_mode)
+		return TC_EXIT_OK;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	return follow(ctx, &f);
+}
