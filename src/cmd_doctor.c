@@ -157,8 +157,8 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	for (size_t i = 0; i < n; i++) {
 		bool ok = v[i].cls == DOCTOR_HEALTHY;
 		bad += !ok;
-		printf("%s%s%s: %s%s%s (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
-		       doctor_class_names[v[i].cls], off,
+		printf("%s%s%s: %s%s%s [%s] (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
+		       doctor_class_words[v[i].cls], off, doctor_class_names[v[i].cls],
 		       strcmp(v[i].side, "both") == 0 ? "both sides" : v[i].side);
 		printf("  %s\n", v[i].summary);
 		for (size_t k = 0; k < v[i].n_ev; k++)

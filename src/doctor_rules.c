@@ -53,6 +53,32 @@ const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
 	[DOCTOR_HEALTHY] = "healthy",
 };
 
+const char *const doctor_class_words[DOCTOR_CLASS_COUNT] = {
+	[DOCTOR_CONFIG_ERROR] = "configuration not loaded",
+	[DOCTOR_KERNEL_FAILURE] = "kernel refused the SA or policy",
+	[DOCTOR_UNSUPPORTED_ALGORITHM] = "algorithm not available",
+	[DOCTOR_VERSION_MISMATCH] = "IKE version mismatch",
+	[DOCTOR_NO_IKE_CONFIG] = "no connection for this peer",
+	[DOCTOR_IKE_PROPOSAL_MISMATCH] = "IKE proposal mismatch",
+	[DOCTOR_DH_GROUP_MISMATCH] = "DH group mismatch",
+	[DOCTOR_CERT_PROBLEM] = "certificate problem",
+	[DOCTOR_PSK_MISMATCH] = "pre-shared key mismatch",
+	[DOCTOR_ID_MISMATCH] = "identity mismatch",
+	[DOCTOR_AUTH_FAILED] = "authentication failed",
+	[DOCTOR_CHILD_PROPOSAL_MISMATCH] = "phase 2 proposal mismatch",
+	[DOCTOR_TS_MISMATCH] = "traffic selector mismatch",
+	[DOCTOR_PFS_MISMATCH] = "PFS mismatch (fails at rekey)",
+	[DOCTOR_PEER_UNREACHABLE] = "peer unreachable",
+	[DOCTOR_NAT_T_BLOCKED] = "UDP 4500 blocked",
+	[DOCTOR_HALF_OPEN] = "half-open: IKE_AUTH never arrived",
+	[DOCTOR_GAVE_UP] = "gave up, nothing retries",
+	[DOCTOR_DPD_TIMEOUT] = "dead peer (DPD timeout)",
+	[DOCTOR_REKEY_FAILURE] = "rekey failure",
+	[DOCTOR_TS_NARROWED] = "traffic selectors narrowed",
+	[DOCTOR_UNKNOWN] = "failure, cause unknown",
+	[DOCTOR_HEALTHY] = "healthy",
+};
+
 /* What a message says. */
 enum ev {
 	EV_NONE,

@@ -45,6 +45,8 @@ enum doctor_class {
 };
 
 extern const char *const doctor_class_names[DOCTOR_CLASS_COUNT];
+/* The class in words, for the human report ("DH group mismatch"). */
+extern const char *const doctor_class_words[DOCTOR_CLASS_COUNT];
 
 /* One evidence line: input index (see doctor_add_input), 1-based line number, the line. */
 struct doctor_evidence {

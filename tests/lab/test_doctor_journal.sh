@@ -63,7 +63,7 @@ esac
 step "--since 1h keeps them"
 out=$("$TC" doctor --journal="$dir" --since 1h) || true
 case "$out" in
-"con1: psk_mismatch"*) ;;
+"con1: pre-shared key mismatch [psk_mismatch]"*) ;;
 *) die "--since 1h lost the entries: $out" ;;
 esac
 echo "ok: --since 1h keeps the session"
