@@ -127,6 +127,7 @@ enum ev {
 	EV_KERNEL,		/* unable to install / add SAD entry / policy */
 	EV_KERNEL_ALG,		/* algorithm X not supported by kernel */
 	EV_DPD,			/* sending DPD request */
+	EV_DPD_TIMEOUT,		/* DPD check timed out, enforcing DPD action (IKEv1) */
 	EV_PEER_DELETE,		/* received DELETE for IKE_SA */
 	EV_DELETING,		/* deleting IKE_SA */
 	EV_REKEY_FAILED,	/* CHILD_SA / IKE_SA rekeying failed */
@@ -223,6 +224,7 @@ static const struct pattern {
 	{ "received netlink error: ", EV_KERNEL, true },
 	{ "algorithm * not supported by kernel", EV_KERNEL_ALG, true },
 	{ "sending DPD request", EV_DPD, true },
+	{ "DPD check timed out", EV_DPD_TIMEOUT, true },
 	{ "received DELETE for IKE_SA ", EV_PEER_DELETE, true },
 	{ "deleting IKE_SA ", EV_DELETING, true },
 	{ "CHILD_SA rekeying failed", EV_REKEY_FAILED, true },
@@ -782,7 +784,10 @@ static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
 static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
 static bool m_ts(const struct sa *sa) { return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch; }
 static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
-static bool m_dpd(const struct sa *sa) { return sa->n_ike_up && sa->gave_up && sa->retransmit_after_up; }
+static bool m_dpd(const struct sa *sa)
+{
+	return sa->n_ike_up && ((sa->gave_up && sa->retransmit_after_up) || SEEN(sa, EV_DPD_TIMEOUT));
+}
 static bool m_nat_t(const struct sa *sa)
 {
 	return sa->role == ROLE_INITIATOR && SEEN(sa, EV_INIT_RESP) && !sa->n_ike_up &&
@@ -988,7 +993,7 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
-	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
 	  "until charon gave up).", x_retransmit,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
