@@ -24,6 +24,8 @@
 #define DOCTOR_GAVE_UP_SECS 300
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
+/* Buckets of the (input, unique id) -> SA index; a power of two, about twice the SAs. */
+#define DOCTOR_SA_HASH 8192
 /* Lines within which a responder's unnamed first lines belong to the same new SA. */
 #define DOCTOR_SYNTH_NEAR 12
 
@@ -342,6 +344,8 @@ struct doctor {
 	struct input *inputs;
 	size_t n_inputs;
 	struct sa sas[DOCTOR_MAX_SAS];
+	int32_t sa_head[DOCTOR_SA_HASH];	/* (input, id) -> first SA index, -1 none */
+	int32_t sa_next[DOCTOR_MAX_SAS];	/* next SA index in the same bucket */
 	struct sa *last;	/* lookup cache */
 	struct tunnel *tunnels;
 	size_t n_tunnels;
@@ -509,14 +513,48 @@ static void sa_clear(struct sa *sa)
 
 static void sa_judge_and_fold(struct doctor *d, struct sa *sa);
 
+static size_t sa_bucket(unsigned input, unsigned id)
+{
+	return ((id * 2654435761u) ^ (input * 40503u)) & (DOCTOR_SA_HASH - 1);
+}
+
+static void sa_link(struct doctor *d, struct sa *sa)
+{
+	size_t b = sa_bucket(sa->input, sa->id);
+	int32_t i = (int32_t)(sa - d->sas);
+
+	d->sa_next[i] = d->sa_head[b];
+	d->sa_head[b] = i;
+}
+
+static void sa_unlink(struct doctor *d, struct sa *sa)
+{
+	int32_t i = (int32_t)(sa - d->sas), *p = &d->sa_head[sa_bucket(sa->input, sa->id)];
+
+	while (*p >= 0 && *p != i)
+		p = &d->sa_next[*p];
+	if (*p == i)
+		*p = d->sa_next[i];
+	if (d->last == sa)
+		d->last = NULL;
+}
+
 static struct sa *sa_find(struct doctor *d, unsigned input, unsigned id)
 {
 	if (d->last && d->last->used && d->last->input == input && d->last->id == id)
 		return d->last;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
+	for (int32_t i = d->sa_head[sa_bucket(input, id)]; i >= 0; i = d->sa_next[i])
 		if (d->sas[i].used && d->sas[i].input == input && d->sas[i].id == id)
 			return d->last = &d->sas[i];
 	return NULL;
+}
+
+/* A responder SA tracked under a synthetic id gets its real one. */
+static void sa_rekey(struct doctor *d, struct sa *sa, unsigned id)
+{
+	sa_unlink(d, sa);
+	sa->id = id;
+	sa_link(d, sa);
 }
 
 static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
@@ -542,6 +580,7 @@ static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
 	victim->input = input;
 	victim->id = id;
 	victim->seq = d->seq;
+	sa_link(d, victim);
 	return d->last = victim;
 }
 
@@ -1204,6 +1243,7 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->give_up_time = sa->gave_up && sa->has_give_up_time ? sa->give_up_time : INT64_MIN;
 	t->gave_up_after_up = sa->gave_up && !sa->n_ike_up && t->was_up;
 out:
+	sa_unlink(d, sa);
 	sa_clear(sa);
 }
 
@@ -1214,6 +1254,7 @@ struct doctor *doctor_new(void)
 	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
 	struct doctor *d = xcalloc(1, sizeof(struct doctor));
 	pattern_index_build(&d->idx);
+	memset(d->sa_head, 0xff, sizeof(d->sa_head));
 	return d;
 }
 
@@ -1248,7 +1289,7 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 		unsigned prev = thread_ok ? in->thread_sa[l->thread] : 0;
 		struct sa *syn = prev >= DOCTOR_SYNTH_ID ? sa_find(d, input, prev) : NULL;
 		if (syn && !sa_find(d, input, id))
-			syn->id = id;
+			sa_rekey(d, syn, id);
 	}
 	/* without ike_name a responder's first lines name no SA: start a synthetic one at the
 	 * first of them, unless this thread started one a moment ago */

@@ -12,7 +12,7 @@
 #define DOCTOR_MAX_EVIDENCE 8
 #define DOCTOR_MAX_EVIDENCE_TEXT 512
 /* IKE SAs tracked at once; beyond this the oldest is judged and folded into its tunnel. */
-#define DOCTOR_MAX_SAS 256
+#define DOCTOR_MAX_SAS 4096
 /* Tunnels reported; more distinct names than this share one "(other tunnels)" entry. */
 #define DOCTOR_MAX_TUNNELS 1024
 

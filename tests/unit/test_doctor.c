@@ -501,6 +501,37 @@ static void test_stdin_pipe_newest_first(void **state)
 	doctor_free(d);
 }
 
+/* More IKE SAs open at once than DOCTOR_MAX_SAS: the oldest are judged early and their later
+ * lines start fresh records; the verdicts stay right and nothing leaks. */
+static void test_more_sas_than_tracked(void **state)
+{
+	const unsigned n_sa = DOCTOR_MAX_SAS + DOCTOR_MAX_SAS / 2;
+	const struct doctor_verdict *v;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	buf_init(&b);
+	for (unsigned i = 1; i <= n_sa; i++)
+		buf_printf(&b, "Nov 29 10:00:00 09[IKE] <con%u|%u> initiating IKE_SA con%u[%u] to 192.0.2.%u\n",
+			   i % 3 + 1, i, i % 3 + 1, i, i % 3 + 1);
+	for (unsigned i = 1; i <= n_sa; i++)
+		buf_printf(&b, "Nov 29 10:00:01 10[IKE] <con%u|%u> IKE_SA con%u[%u] established between "
+			       "192.0.2.100[192.0.2.100]...192.0.2.%u[192.0.2.%u]\n",
+			   i % 3 + 1, i, i % 3 + 1, i, i % 3 + 1, i % 3 + 1);
+	/* the last SA of con2 fails late */
+	buf_printf(&b, "Nov 29 10:00:02 11[IKE] <con2|%u> received AUTHENTICATION_FAILED notify error\n",
+		   n_sa - (n_sa % 3 == 1 ? 0 : n_sa % 3 == 2 ? 1 : 2));
+	struct doctor *d = run_text(b.data, &v, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(doctor_class_names[v[0].cls], "auth_failed");
+	assert_string_equal(v[0].tunnel, "con2");
+	assert_string_equal(doctor_class_names[v[1].cls], "healthy");
+	assert_string_equal(doctor_class_names[v[2].cls], "healthy");
+	doctor_free(d);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_restart_resets_ids),
 		cmocka_unit_test(test_dpd_v1_and_delete),
 		cmocka_unit_test(test_stdin_pipe_newest_first),
+		cmocka_unit_test(test_more_sas_than_tracked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
