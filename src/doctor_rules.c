@@ -126,6 +126,7 @@ enum ev {
 	EV_TS_SELECT,		/*  config: C, received: R => match: M */
 	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
 	EV_CREATE_CHILD,	/* generating/parsed CREATE_CHILD_SA request */
+	EV_CHILD_CLOSE,		/* closing CHILD_SA x{n} with SPIs a_i (N bytes) b_o (M bytes) */
 	EV_KERNEL,		/* unable to install / add SAD entry / policy */
 	EV_KERNEL_ALG,		/* algorithm X not supported by kernel */
 	EV_DPD,			/* sending DPD request */
@@ -218,6 +219,7 @@ static const struct pattern {
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
+	{ "closing CHILD_SA * with SPIs ", EV_CHILD_CLOSE, true },
 	{ "parsed CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
 	{ "unable to install ", EV_KERNEL, true },
 	{ "unable to add SAD entry", EV_KERNEL, true },
@@ -282,6 +284,8 @@ struct sa {
 	bool last_props_ike;	/* the latest proposal lines were IKE (not ESP/AH) ones */
 	bool narrowed, ts_nomatch;
 	bool gave_up;
+	bool traffic_known;	/* a CHILD_SA close told its byte counts */
+	unsigned long long bytes_in, bytes_out;
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
@@ -627,6 +631,16 @@ static void note_hosts(struct sa *sa, const char *msg, size_t n, const char *aft
 	copy_until(sa->remote, sizeof(sa->remote), dots + 3, end, "[ ,");
 }
 
+/* The decimal number at p (bounded by end), 0 if none. */
+static unsigned long long digits_at(const char *p, const char *end)
+{
+	unsigned long long v = 0;
+
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (unsigned long long)(*p - '0');
+	return v;
+}
+
 static unsigned port_after(const char *p, const char *end)
 {
 	const char *b = memchr(p, '[', (size_t)(end - p));
@@ -763,6 +777,15 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 		break;
 	case EV_DESTROYING:
 		sa->ended = true;
+		break;
+	case EV_CHILD_CLOSE:
+		/* "SPIs c1_i (120 bytes) c2_o (0 bytes)": the counters of the closed CHILD_SA */
+		if ((p = find(msg, n, "_i ("))) {
+			sa->bytes_in += digits_at(p + 4, end);
+			sa->traffic_known = true;
+		}
+		if ((p = find(msg, n, "_o (")))
+			sa->bytes_out += digits_at(p + 4, end);
 		break;
 	default:
 		break;
@@ -943,6 +966,11 @@ static void x_healthy(const struct sa *sa, struct buf *b)
 			    "group first to save one round trip).");
 	if (SEEN(sa, EV_PEER_DELETE))
 		buf_adds(b, " Later the peer closed it (DELETE received), which is not a failure.");
+	if (sa->traffic_known && !sa->bytes_in && !sa->bytes_out)
+		buf_adds(b, " No traffic went through it (0 bytes both ways when its CHILD_SA closed).");
+	else if (sa->traffic_known)
+		buf_printf(b, " Traffic: %llu bytes in, %llu bytes out by the time its CHILD_SA closed.",
+			   sa->bytes_in, sa->bytes_out);
 }
 
 struct rule {

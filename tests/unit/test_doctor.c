@@ -449,12 +449,14 @@ static void test_dpd_v1_and_delete(void **state)
 	d = run_text(
 		"Nov 29 10:00:00 09[IKE] <con5|4> initiating IKE_SA con5[4] to 203.0.113.5\n"
 		"Nov 29 10:00:01 11[IKE] <con5|4> IKE_SA con5[4] established between 192.0.2.1[192.0.2.1]...203.0.113.5[203.0.113.5]\n"
+		"Nov 29 10:04:59 12[IKE] <con5|4> closing CHILD_SA con5{7} with SPIs c1a2b3c4_i (1200 bytes) c5d6e7f8_o (800 bytes) and TS 10.1.0.0/24 === 10.5.0.0/24\n"
 		"Nov 29 10:05:00 12[IKE] <con5|4> received DELETE for IKE_SA con5[4]\n"
 		"Nov 29 10:05:00 12[IKE] <con5|4> deleting IKE_SA con5[4] between 192.0.2.1[192.0.2.1]...203.0.113.5[203.0.113.5]\n",
 		&v, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
 	assert_non_null(strstr(v[0].summary, "peer closed it"));
+	assert_non_null(strstr(v[0].summary, "1200 bytes in, 800 bytes out"));
 	doctor_free(d);
 }
 
