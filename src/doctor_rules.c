@@ -1038,7 +1038,7 @@ static const struct rule rules[] = {
 	  "the phase 2 proposals differ only in the PFS group: ", x_esp_props,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
 	  "key group)" },
-	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED },
+	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED, EV_REKEY_FAILED },
 	  "the CHILD_SA came up (no PFS in IKE_AUTH) but its rekey/recreate with a PFS group was "
 	  "refused: one side uses PFS, the other not or another group.", NULL,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
