@@ -262,6 +262,7 @@ struct slot {
 
 /* What we know about one IKE SA of one input. */
 struct sa {
+	int32_t idx;		/* position in doctor.sas: kept across reuse */
 	bool used;
 	bool ended;
 	unsigned input;
@@ -347,7 +348,8 @@ struct doctor {
 	struct pattern_index idx;
 	struct input *inputs;
 	size_t n_inputs;
-	struct sa sas[DOCTOR_MAX_SAS];
+	struct sa *sas[DOCTOR_MAX_SAS];	/* allocated on demand, reused once judged */
+	size_t n_sas;
 	int32_t sa_head[DOCTOR_SA_HASH];	/* (input, id) -> first SA index, -1 none */
 	int32_t sa_next[DOCTOR_MAX_SAS];	/* next SA index in the same bucket */
 	struct sa *last;	/* lookup cache */
@@ -505,6 +507,8 @@ static const char *slot_msg(const struct slot *s)
 
 static void sa_clear(struct sa *sa)
 {
+	int32_t idx = sa->idx;
+
 	for (size_t i = 0; i < EV_COUNT; i++)
 		slot_free(&sa->slot[i]);
 	slot_free(&sa->ike_recv);
@@ -513,6 +517,7 @@ static void sa_clear(struct sa *sa)
 	slot_free(&sa->esp_conf);
 	slot_free(&sa->ts_narrow);
 	memset(sa, 0, sizeof(*sa));
+	sa->idx = idx;
 }
 
 static void sa_judge_and_fold(struct doctor *d, struct sa *sa);
@@ -525,15 +530,13 @@ static size_t sa_bucket(unsigned input, unsigned id)
 static void sa_link(struct doctor *d, struct sa *sa)
 {
 	size_t b = sa_bucket(sa->input, sa->id);
-	int32_t i = (int32_t)(sa - d->sas);
-
-	d->sa_next[i] = d->sa_head[b];
-	d->sa_head[b] = i;
+	d->sa_next[sa->idx] = d->sa_head[b];
+	d->sa_head[b] = sa->idx;
 }
 
 static void sa_unlink(struct doctor *d, struct sa *sa)
 {
-	int32_t i = (int32_t)(sa - d->sas), *p = &d->sa_head[sa_bucket(sa->input, sa->id)];
+	int32_t i = sa->idx, *p = &d->sa_head[sa_bucket(sa->input, sa->id)];
 
 	while (*p >= 0 && *p != i)
 		p = &d->sa_next[*p];
@@ -548,8 +551,8 @@ static struct sa *sa_find(struct doctor *d, unsigned input, unsigned id)
 	if (d->last && d->last->used && d->last->input == input && d->last->id == id)
 		return d->last;
 	for (int32_t i = d->sa_head[sa_bucket(input, id)]; i >= 0; i = d->sa_next[i])
-		if (d->sas[i].used && d->sas[i].input == input && d->sas[i].id == id)
-			return d->last = &d->sas[i];
+		if (d->sas[i]->used && d->sas[i]->input == input && d->sas[i]->id == id)
+			return d->last = d->sas[i];
 	return NULL;
 }
 
@@ -567,8 +570,8 @@ static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
 
 	if (sa)
 		return sa;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++) {
-		struct sa *s = &d->sas[i];
+	for (size_t i = 0; i < d->n_sas; i++) {
+		struct sa *s = d->sas[i];
 		if (!s->used) {
 			victim = s;
 			break;
@@ -577,6 +580,10 @@ static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
 		if (!victim || (s->ended && !victim->ended) ||
 		    (s->ended == victim->ended && s->touched < victim->touched))
 			victim = s;
+	}
+	if ((!victim || victim->used) && d->n_sas < DOCTOR_MAX_SAS) {
+		victim = d->sas[d->n_sas] = xcalloc(1, sizeof(struct sa));
+		victim->idx = (int32_t)d->n_sas++;
 	}
 	if (victim->used)
 		sa_judge_and_fold(d, victim);
@@ -1389,9 +1396,9 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (ev == EV_CHARON_START) {
 		/* a restarted charon counts unique ids from 1 again: judge what the old one had */
-		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-			if (d->sas[i].used && d->sas[i].input == input)
-				sa_judge_and_fold(d, &d->sas[i]);
+		for (size_t i = 0; i < d->n_sas; i++)
+			if (d->sas[i]->used && d->sas[i]->input == input)
+				sa_judge_and_fold(d, d->sas[i]);
 		memset(in->thread_sa, 0, sizeof(in->thread_sa));
 		in->last_sa = 0;
 		d->last = NULL;
@@ -1485,18 +1492,24 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 	t->weight = 75;
 }
 
+static int sa_seq_cmp(const void *a, const void *b)
+{
+	const struct sa *x = *(struct sa *const *)a, *y = *(struct sa *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 {
 	/* judge the SAs still open, oldest first, so the latest attempt stays the verdict */
-	for (;;) {
-		struct sa *oldest = NULL;
-		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-			if (d->sas[i].used && (!oldest || d->sas[i].seq < oldest->seq))
-				oldest = &d->sas[i];
-		if (!oldest)
-			break;
-		sa_judge_and_fold(d, oldest);
-	}
+	struct sa **open = xmalloc((d->n_sas ? d->n_sas : 1) * sizeof(*open));
+	size_t n_open = 0;
+	for (size_t i = 0; i < d->n_sas; i++)
+		if (d->sas[i]->used)
+			open[n_open++] = d->sas[i];
+	qsort(open, n_open, sizeof(*open), sa_seq_cmp);
+	for (size_t i = 0; i < n_open; i++)
+		sa_judge_and_fold(d, open[i]);
+	free(open);
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		apply_gave_up(d, &d->tunnels[i]);
 
@@ -1573,9 +1586,10 @@ void doctor_free(struct doctor *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-		if (d->sas[i].used)
-			sa_clear(&d->sas[i]);
+	for (size_t i = 0; i < d->n_sas; i++) {
+		sa_clear(d->sas[i]);
+		free(d->sas[i]);
+	}
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		verdict_clear(&d->tunnels[i].v);
 	for (size_t i = 0; i < d->n_out; i++)
