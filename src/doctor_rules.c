@@ -20,6 +20,7 @@
 #define DOCTOR_MAX_THREADS 1000
 #define DOCTOR_NAME_MAX 64
 #define DOCTOR_HOST_MAX 64
+#define DOCTOR_ID_MAX 128
 /* Log time after a give-up with no new attempt before we call the tunnel abandoned. */
 #define DOCTOR_GAVE_UP_SECS 300
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
@@ -141,6 +142,8 @@ enum ev {
 	EV_CHARON_START,	/* charon (re)started: its SAs and unique ids are gone */
 	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
 	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
+	EV_CONN_SIDE,		/*   local: / remote: (auth round in that dump) */
+	EV_CONN_ID,		/*    id = X (identity of that round) */
 	EV_COUNT
 };
 
@@ -247,6 +250,9 @@ static const struct pattern {
 	{ "added vici connection: ", EV_READY, false },
 	{ " conn *:", EV_CONN_DUMP, false },
 	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
+	{ "  local:", EV_CONN_SIDE, false },
+	{ "  remote:", EV_CONN_SIDE, false },
+	{ "   id = ", EV_CONN_ID, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
 };
 
@@ -290,6 +296,7 @@ struct sa {
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
+	char expected_rid[DOCTOR_ID_MAX];	/* what our connection for this peer expects */
 	unsigned retransmit_port;	/* port of the last retransmit */
 	char retransmit_msgid[16];	/* message ID of the last retransmit */
 	struct slot slot[EV_COUNT];
@@ -319,6 +326,7 @@ struct tunnel {
 struct peer_name {
 	char host[DOCTOR_HOST_MAX];
 	char name[DOCTOR_NAME_MAX];
+	char remote_id[DOCTOR_ID_MAX];	/* the identity the connection expects from the peer */
 };
 
 struct input {
@@ -326,6 +334,7 @@ struct input {
 	struct peer_name *peers;	/* at most DOCTOR_MAX_TUNNELS */
 	size_t n_peers;
 	char dump_conn[DOCTOR_NAME_MAX];	/* connection whose dump is being logged */
+	bool dump_remote;			/* inside its "remote:" round */
 	bool has_ready;
 	int64_t ready_time;	/* last charon start or connection load */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
@@ -922,8 +931,11 @@ static void x_ids(const struct sa *sa, struct buf *b)
 	if (!l1 || !r1 || l1 > p)
 		return;
 	buf_printf(b, " The peer sent its identity as '%.*s' and asked for ours as '%.*s'; no "
-		      "connection here expects that pair.",
+		      "connection here expects that pair",
 		   (int)strcspn(r1 + 1, "]"), r1 + 1, (int)strcspn(l1 + 1, "]"), l1 + 1);
+	if (sa->expected_rid[0])
+		buf_printf(b, " (%s expects the peer as '%s')", sa->name, sa->expected_rid);
+	buf_adds(b, ".");
 }
 
 static void x_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_PSK_MAC); }
@@ -1217,9 +1229,14 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 		goto out;
 
 	const struct input *in = &d->inputs[sa->input];
-	for (size_t i = 0; !sa->name[0] && sa->remote[0] && i < in->n_peers; i++)
-		if (strcmp(in->peers[i].host, sa->remote) == 0)
+	for (size_t i = 0; sa->remote[0] && i < in->n_peers; i++) {
+		if (strcmp(in->peers[i].host, sa->remote) != 0)
+			continue;
+		if (!sa->name[0])
 			snprintf(sa->name, sizeof(sa->name), "%s", in->peers[i].name);
+		if (strcmp(in->peers[i].name, sa->name) == 0)
+			snprintf(sa->expected_rid, sizeof(sa->expected_rid), "%s", in->peers[i].remote_id);
+	}
 	if (sa->name[0]) {
 		snprintf(tname, sizeof(tname), "%s", sa->name);
 	} else if (sa->remote[0]) {
@@ -1358,10 +1375,20 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 		in->ready_time = l->time;
 	} else if (ev == EV_CONN_DUMP) {
 		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
+		in->dump_remote = false;
+	} else if (ev == EV_CONN_SIDE) {
+		in->dump_remote = l->msg[2] == 'r';
+	} else if (ev == EV_CONN_ID && in->dump_remote) {
+		/* the remote identity of the connection being dumped: its peer entries get it */
+		for (size_t i = 0; i < in->n_peers; i++)
+			if (strcmp(in->peers[i].name, in->dump_conn) == 0)
+				copy_until(in->peers[i].remote_id, sizeof(in->peers[i].remote_id),
+					   l->msg + 8, end, "");
 	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
 		struct peer_name *p;
 		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
 		p = &in->peers[in->n_peers];
+		memset(p, 0, sizeof(*p));
 		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
 		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
 		if (p->host[0] && p->host[0] != '%')
@@ -1403,7 +1430,8 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		in->last_sa = 0;
 		d->last = NULL;
 	}
-	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE ||
+	    ev == EV_CONN_SIDE || ev == EV_CONN_ID) {
 		note_input(in, ev, l);
 		return;
 	}

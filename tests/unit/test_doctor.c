@@ -534,6 +534,31 @@ static void test_more_sas_than_tracked(void **state)
 	buf_free(&b);
 }
 
+/* The summaries say who offers what: the identities of an ID mismatch (from the log and the
+ * responder's config dump), the transforms of a proposal mismatch. */
+static void test_summaries_name_both_sides(void **state)
+{
+	char *files[1] = { LOGDIR "lab/id_mismatch/b.log" };
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run(files, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].summary, "sent its identity as 'gw-a.example.org'"));
+	assert_non_null(strstr(v[0].summary, "con1 expects the peer as 'gw-other.example.org'"));
+	assert_non_null(strstr(v[0].fix, "tunnels.1.remote_id"));
+	doctor_free(d);
+
+	files[0] = LOGDIR "lab/ike_proposal_mismatch/b.log";
+	d = run(files, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].summary, "the initiator 10.99.0.1 offers AES_CBC_256/"));
+	assert_non_null(strstr(v[0].summary, "the responder 10.99.0.2 accepts only AES_CBC_128/"));
+	assert_non_null(strstr(v[0].summary, "encryption (AES_CBC_256 vs AES_CBC_128)"));
+	doctor_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_dpd_v1_and_delete),
 		cmocka_unit_test(test_stdin_pipe_newest_first),
 		cmocka_unit_test(test_more_sas_than_tracked),
+		cmocka_unit_test(test_summaries_name_both_sides),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
