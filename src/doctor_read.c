@@ -273,6 +273,46 @@ out:
 	return err;
 }
 
+/* A numeric journal field of the current entry, or -1. */
+static long journal_number(sd_journal *j, const char *field)
+{
+	const void *data;
+	size_t len, flen = strlen(field);
+	long v = 0;
+
+	if (sd_journal_get_data(j, field, &data, &len) < 0 || len <= flen + 1)
+		return -1;
+	for (const char *p = (const char *)data + flen + 1, *e = (const char *)data + len; p < e; p++) {
+		if (*p < '0' || *p > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+/* charon-systemd logs the thread, group and IKE SA as journal fields, not in MESSAGE: take
+ * them from there (name is the buffer l->name will point into). */
+static void journal_fields(sd_journal *j, struct doctor_line *l, char *name, size_t cap)
+{
+	const void *data;
+	size_t len;
+	long v;
+
+	if ((v = journal_number(j, "THREAD")) >= 0)
+		l->thread = (int)v;
+	if ((v = journal_number(j, "LEVEL")) >= 0)
+		l->level = (int)v;
+	if ((v = journal_number(j, "IKE_SA_UNIQUE_ID")) > 0)
+		l->sa_id = (unsigned)v;
+	if (sd_journal_get_data(j, "GROUP", &data, &len) >= 0 && len == 9)
+		memcpy(l->group, (const char *)data + 6, 3);
+	if (sd_journal_get_data(j, "IKE_SA_NAME", &data, &len) >= 0 && len > 12 && len - 12 < cap) {
+		memcpy(name, (const char *)data + 12, len - 12);
+		l->name = name;
+		l->name_len = len - 12;
+	}
+}
+
 int doctor_read_journal(struct doctor *d, const char *dir, uint64_t since_usec)
 {
 	static const char *const ids[] = DOCTOR_JOURNAL_IDS;
@@ -300,6 +340,7 @@ int doctor_read_journal(struct doctor *d, const char *dir, uint64_t since_usec)
 		size_t len;
 		uint64_t usec;
 		struct doctor_line l;
+		char name[DOCTOR_JOURNAL_NAME_MAX];
 
 		no++;
 		if (sd_journal_get_data(j, "MESSAGE", &data, &len) < 0 || len < 8)
@@ -311,6 +352,8 @@ int doctor_read_journal(struct doctor *d, const char *dir, uint64_t since_usec)
 			len = DOCTOR_MAX_LINE;
 		if (doctor_log_parse(msg, len, &l) < 0)
 			continue;
+		if (l.thread < 0)
+			journal_fields(j, &l, name, sizeof(name));
 		if (sd_journal_get_realtime_usec(j, &usec) >= 0) {
 			l.has_time = true;
 			l.time = (int64_t)(usec / 1000000);

@@ -19,6 +19,9 @@
  * (-EISDIR for a directory). */
 int doctor_read_path(struct doctor *d, const char *path, bool *newest_first);
 
+/* Longest IKE SA name taken from a journal entry's IKE_SA_NAME field. */
+#define DOCTOR_JOURNAL_NAME_MAX 128
+
 /* Syslog identifiers whose journal entries are charon's. */
 #define DOCTOR_JOURNAL_IDS { "charon", "charon-systemd", "ipsec", "charon-custom" }
 
