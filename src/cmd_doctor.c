@@ -185,7 +185,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	bool journal = false;
 	const char *journal_dir = NULL;
 	uint64_t since = 0;
-	static char *stdin_only[] = { "-", NULL };
+	char dash[] = "-", *stdin_only[] = { dash, NULL };
 	const struct doctor_verdict *v;
 	struct doctor *d;
 	bool json = false;
