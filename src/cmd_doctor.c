@@ -168,7 +168,11 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 			printf("  fix: %s\n", v[i].fix);
 		printf("\n");
 	}
-	if (n == 0)
+	if (n == 0 && doctor_undecided(d))
+		printf("no tunnel outcome in the logs: %zu IKE SA%s started without establishment or "
+		       "failure (was the log cut short?)\n", doctor_undecided(d),
+		       doctor_undecided(d) == 1 ? "" : "s");
+	else if (n == 0)
 		printf("no IKE activity found in the logs\n");
 	else
 		printf("%zu tunnel%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s", n - bad);

@@ -367,6 +367,7 @@ struct doctor {
 	uint64_t seq;
 	struct doctor_verdict *out;
 	size_t n_out;
+	size_t undecided;	/* IKE SAs judged without any rule matching */
 };
 
 /* ---- small string helpers ---- */
@@ -1225,8 +1226,11 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 			break;
 		}
 	}
-	if (!r)
+	if (!r) {
+		if (sa->id && (sa->role != ROLE_UNKNOWN || sa->name[0]))
+			d->undecided++;
 		goto out;
+	}
 
 	const struct input *in = &d->inputs[sa->input];
 	for (size_t i = 0; sa->remote[0] && i < in->n_peers; i++) {
@@ -1608,6 +1612,11 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 	qsort(d->out, d->n_out, sizeof(*d->out), verdict_cmp);
 	*out = d->out;
 	return d->n_out;
+}
+
+size_t doctor_undecided(const struct doctor *d)
+{
+	return d->undecided;
 }
 
 void doctor_free(struct doctor *d)

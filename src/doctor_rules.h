@@ -79,6 +79,9 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 /* Judge everything fed so far; *out points at the verdicts (most important first), valid
  * until doctor_free. Returns the count. Call once, after the last doctor_feed. */
 size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out);
+/* IKE SAs seen without any outcome (no establishment, no failure): attempts the logs cut
+ * short. Valid after doctor_finish. */
+size_t doctor_undecided(const struct doctor *d);
 /* Label of an input as given to doctor_add_input. */
 const char *doctor_input_label(const struct doctor *d, unsigned input);
 /* Free an analysis and its verdicts; NULL is fine. */

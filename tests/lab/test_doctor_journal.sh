@@ -4,14 +4,9 @@
 # syslog lines (identifier "charon", "NN[GRP] <name|id>" in the message) and once as
 # charon-systemd writes them (bare message; thread, group and IKE SA in journal fields, two
 # sessions interleaved); the doctor reads each back from the journal files with libsystemd.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-TC=$ROOT/tunnelctl
+source "$(dirname "$0")/lib.sh"	# ROOT, TC, step, die (no lab needed here)
 TMP=$(mktemp -d /tmp/doctor-journal.XXXXXX)
 SRC=$ROOT/tests/data/logs/lab/two_tunnels/b.log
-
-step() { echo "--- $*"; }
-die() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
 

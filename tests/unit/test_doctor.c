@@ -559,6 +559,20 @@ static void test_summaries_name_both_sides(void **state)
 	doctor_free(d);
 }
 
+/* A log that ends in the middle of an attempt has no verdict, and says so. */
+static void test_undecided(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text("Nov 29 10:00:00 09[IKE] <con1|1> initiating IKE_SA con1[1] to 192.0.2.9\n",
+				    &v, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(doctor_undecided(d), 1);
+	doctor_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_stdin_pipe_newest_first),
 		cmocka_unit_test(test_more_sas_than_tracked),
 		cmocka_unit_test(test_summaries_name_both_sides),
+		cmocka_unit_test(test_undecided),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
