@@ -452,15 +452,21 @@ cmd_up() {
 	done
 	start_charon a
 	start_charon b
+	# The gateways stand; an apply that fails is an outcome to look at, not a broken lab.
+	UP_DONE=1
 	if [ "$no_apply" = 1 ]; then
-		UP_DONE=1
 		say "lab '$LAB_NAME' is up (tunnel files not applied)"
 		return 0
 	fi
 	# the responder first, so A's start action finds B ready
-	apply_side b
-	apply_side a
-	UP_DONE=1
+	local failed=""
+	apply_side b || failed+=" b"
+	apply_side a || failed+=" a"
+	if [ -n "$failed" ]; then
+		echo "tunnelctl lab: apply failed (side${failed}); the lab stays up for a look:" \
+			"'tunnelctl lab --name $LAB_NAME logs${failed% *}', then '... down'" >&2
+		exit 1
+	fi
 	wait_tunnels "$wait_s"
 }
 

@@ -48,6 +48,15 @@ wait_after() {
 }
 alive() { [ -d "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
+# --- every lab command is in `tunnelctl lab --help` ---------------------------------------
+step "lab --help names every subcommand"
+help=$("${LABCMD[@]}" --help)
+# the subcommands are the items of main's `case "$cmd" in`
+for c in $(awk '/^\tcase "\$cmd" in/,/^\tesac/' lab/lab.sh | sed -n 's/^\t\([a-z-]*\)).*/\1/p' | sort -u); do
+	grep -q "^  $c\b" <<<"$help" || fail "lab --help does not describe '$c'"
+done
+ok "lab --help covers every subcommand"
+
 # --- a bad tunnel file fails before anything is created ----------------------------------
 step "up with a bad tunnel file"
 printf 'tunnels {\n    1 {\n        version = ikev9\n' >"$WORK/bad.conf"
@@ -127,8 +136,9 @@ lab "$N1" impair b clear
 lab "$N1" ping --count 2 >/dev/null || fail "clear: traffic does not come back"
 ok "drop-esp: ESP-in-UDP dropped, IKE passes; clear restores"
 
-step "impair a drop-all: nothing passes"
-lab "$N1" impair a drop-all
+step "impair a drop-udp all (SPEC's spelling of drop-all): nothing passes"
+lab "$N1" impair a drop-udp all
+grep -q 'comment "drop-all"' <<<"$(lab "$N1" impair a list)" || fail "drop-udp all is not drop-all"
 lab "$N1" ping --count 1 >/dev/null && fail "drop-all: ping passes"
 timeout 10 swanctl --rekey --ike con1 --uri "$A" --timeout 2 >/dev/null 2>&1 || true
 mark=$(lines "$(logf "$N1" b)")
