@@ -81,6 +81,13 @@ need_lab() {
 	[ -f "$LAB_DIR/lab.env" ] || die "no lab '$LAB_NAME' (run 'tunnelctl lab up A.conf B.conf --name $LAB_NAME')"
 }
 
+# A side's tunnel file: the user's own file, by absolute path (so its includes and relative
+# cert/key/psk_file paths mean what they mean outside the lab).
+side_conf() { cat "$(side_dir "$1")/conf.path"; }
+
+# Make FILE the side's tunnel file.
+set_side_conf() { realpath -e "$2" >"$(side_dir "$1")/conf.path"; }
+
 # The four variables every tunnelctl call of a side gets (charon sees run/ as its /run).
 side_env_vars() {
 	local d
@@ -88,7 +95,7 @@ side_env_vars() {
 	echo "TUNNELCTL_VICI=unix://$d/run/charon.vici"
 	echo "TUNNELCTL_OUT_DIR=$d/run/out"
 	echo "TUNNELCTL_STATE_DIR=$d/state"
-	echo "TUNNELCTL_CONF=$d/tunnels.conf"
+	echo "TUNNELCTL_CONF=$(side_conf "$1")"
 }
 
 # Run a command inside a side's namespace with its TUNNELCTL_* variables.
@@ -157,7 +164,7 @@ first_host() {
 read_side_file() {
 	local s=$1 d
 	d=$(side_dir "$s")
-	"$TC" -c "$d/tunnels.conf" list --json >"$d/list.json"
+	"$TC" -c "$(side_conf "$s")" list --json >"$d/list.json"
 	jq -r '.[] | select(.enabled) | .local // empty' "$d/list.json" | sort -u >"$d/wan.addrs"
 	jq -r '.[] | select(.enabled) | .peer // empty' "$d/list.json" | sort -u >"$d/wan.peers"
 	: >"$d/lan.addrs"
@@ -315,7 +322,7 @@ EOF
 write_strongswan_fragment() {
 	local d
 	d=$(side_dir "$1")
-	if "$TC" -c "$d/tunnels.conf" --out-dir "$d/run/out" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
+	if "$TC" -c "$(side_conf "$1")" --out-dir "$d/run/out" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
 		mv "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" "$d/run/out/etc/strongswan.d/tunnelctl.conf"
 	else
 		rm -f "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp"
@@ -436,7 +443,7 @@ cmd_up() {
 	local i=0
 	for s in a b; do
 		mkdir -p "$(side_dir "$s")/run" "$(side_dir "$s")/state"
-		install -m 0600 "${files[$i]}" "$(side_dir "$s")/tunnels.conf"
+		set_side_conf "$s" "${files[$i]}"
 		i=$((i + 1))
 		read_side_file "$s"
 	done
@@ -601,7 +608,7 @@ cmd_apply() {
 	check_side "$s"
 	if [ -n "${2:-}" ]; then
 		validate_file "$2"
-		install -m 0600 "$2" "$(side_dir "$s")/tunnels.conf"
+		set_side_conf "$s" "$2"
 	fi
 	apply_side "$s"
 }
@@ -714,7 +721,7 @@ cmd_doctor() {
 	local confs=()
 	# the configs too, once the doctor compares them (SPEC §10 --config/--peer-config)
 	if "$TC" doctor --help 2>/dev/null | grep -q -- --peer-config; then
-		confs=(--config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf")
+		confs=(--config "$(side_conf a)" --peer-config "$(side_conf b)")
 	fi
 	"$TC" doctor "${confs[@]}" "$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
 }

@@ -82,7 +82,7 @@ ok "up: con1 established, ping through it"
 step "lab exec sets the side's TUNNELCTL_* variables"
 lab "$N1" exec b -- sh -c 'echo "$TUNNELCTL_VICI $TUNNELCTL_CONF"; ip -br addr show wan' >"$WORK/exec"
 cat "$WORK/exec"
-grep -q "unix://$TUNNELCTL_LAB_DIR/$N1/b/run/charon.vici $TUNNELCTL_LAB_DIR/$N1/b/tunnels.conf" "$WORK/exec" ||
+grep -q "unix://$TUNNELCTL_LAB_DIR/$N1/b/run/charon.vici $ROOT/examples/lab-b.conf" "$WORK/exec" ||
 	fail "exec: wrong TUNNELCTL_* variables"
 grep -q "192.0.2.2/" "$WORK/exec" || fail "exec: not in side b's namespace"
 ok "exec: side b's namespace and variables"
