@@ -122,6 +122,16 @@ for p in $pids; do alive "$p" && fail "crash: charon $p still runs after down"; 
 ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-$N2-" && fail "crash: namespace left after down"
 ok "down cleans up after a crash"
 
+step "gateways in different subnets get host routes"
+sed 's/192\.0\.2\.1$/198.51.100.1/; s/192\.0\.2\.2$/203.0.113.7/' examples/lab-a.conf >"$WORK/xa.conf"
+sed 's/192\.0\.2\.2$/203.0.113.7/; s/192\.0\.2\.1$/198.51.100.1/' examples/lab-b.conf >"$WORK/xb.conf"
+lab "$N2" up "$WORK/xa.conf" "$WORK/xb.conf" >/dev/null
+lab "$N2" exec a -- ip route >"$WORK/routes"
+grep -q '^203.0.113.7 dev wan .*src 198.51.100.1' "$WORK/routes" || fail "no host route to the peer"
+lab "$N2" ping --count 2 >/dev/null || fail "no tunnel between different subnets"
+lab "$N2" down >/dev/null
+ok "different subnets: host route, tunnel up"
+
 # --- impairments ---------------------------------------------------------------------------
 A=$(vici "$N1" a)
 step "impair b drop-esp: traffic stops, IKE still works"
