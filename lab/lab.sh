@@ -52,8 +52,6 @@ die() { echo "tunnelctl lab: $*" >&2; exit 1; }
 usage_die() { echo "tunnelctl lab: $*" >&2; echo "run 'tunnelctl lab --help' for usage" >&2; exit 2; }
 say() { echo "lab: $*"; }
 
-# swanctl is the oracle for what tunnelctl cannot do yet (status); its plugin noise is dropped.
-swanctl_q() { swanctl "$@" 2> >(grep -v "^plugin '" >&2 || true); }
 
 # --- names and paths ----------------------------------------------------------------------
 
@@ -98,19 +96,21 @@ side_env_vars() {
 	echo "TUNNELCTL_CONF=$(side_conf "$1")"
 }
 
-# Run a command inside a side's namespace with its TUNNELCTL_* variables.
+# Run a command inside a side's namespace with its TUNNELCTL_* variables, and with this
+# lab's tunnelctl first in PATH, so `lab exec a -- tunnelctl status` runs the same binary.
 side_exec() {
 	local s=$1
 	shift
 	local -a vars
 	mapfile -t vars < <(side_env_vars "$s")
-	ip netns exec "$(ns_of "$s")" env "${vars[@]}" TUNNELCTL_BIN="$TC" "$@"
+	if [[ $TC == /* ]]; then
+		mkdir -p "$LAB_DIR/bin"
+		ln -sfn "$TC" "$LAB_DIR/bin/tunnelctl"
+	fi
+	ip netns exec "$(ns_of "$s")" env "${vars[@]}" TUNNELCTL_BIN="$TC" PATH="$LAB_DIR/bin:$PATH" "$@"
 }
 
 side_vici() { echo "unix://$(side_dir "$1")/run/charon.vici"; }
-
-# Does this tunnelctl have COMMAND yet? (Parts of tunnelctl land over time.)
-tc_has() { "$TC" "$1" --help >/dev/null 2>&1; }
 
 find_tunnelctl() {
 	if [ -n "${TUNNELCTL_BIN:-}" ]; then
@@ -500,14 +500,8 @@ wait_tunnels() {
 
 # Names of the installed child SAs of a side, one per line.
 sas_up() {
-	local s=$1
-	if tc_has status; then
-		side_exec "$s" "$TC" status --json 2>/dev/null |
-			jq -r '.. | objects | select(.state? == "INSTALLED") | .name // empty' 2>/dev/null || true
-	else
-		swanctl_q --list-sas --raw --uri "$(side_vici "$s")" 2>/dev/null |
-			grep -o 'child-sas {[^}]*' | sed -n 's/.*name=\([^ ]*\) .*state=INSTALLED.*/\1/p' || true
-	fi
+	side_exec "$1" "$TC" status --json 2>/dev/null |
+		jq -r '.ike_sas[]?.children[]? | select(.state == "INSTALLED") | .name' 2>/dev/null || true
 }
 
 cmd_down() {
@@ -577,10 +571,8 @@ cmd_status() {
 		echo "=== side $s ($(ns_of "$s"), $(paste -sd' ' "$(side_dir "$s")/wan.addrs")) ==="
 		if ! pid_alive "$(charon_pid "$s")"; then
 			echo "charon not running"
-		elif tc_has status; then
-			side_exec "$s" "$TC" status || true
 		else
-			swanctl_q --list-sas --uri "$(side_vici "$s")" || true
+			side_exec "$s" "$TC" status || true
 		fi
 	done
 }
@@ -717,7 +709,6 @@ cmd_logs() {
 
 cmd_doctor() {
 	need_lab
-	tc_has doctor || die "tunnelctl doctor is not available in this build"
 	local confs=()
 	# the configs too, once the doctor compares them (SPEC §10 --config/--peer-config)
 	if "$TC" doctor --help 2>/dev/null | grep -q -- --peer-config; then
@@ -730,7 +721,6 @@ cmd_daemon() {
 	need_lab
 	local s=${1:-} d
 	check_side "$s"
-	tc_has daemon || die "tunnelctl daemon is not available in this build"
 	d=$(side_dir "$s")
 	local -a vars
 	mapfile -t vars < <(side_env_vars "$s")

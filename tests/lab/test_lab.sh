@@ -85,7 +85,9 @@ cat "$WORK/exec"
 grep -q "unix://$TUNNELCTL_LAB_DIR/$N1/b/run/charon.vici $ROOT/examples/lab-b.conf" "$WORK/exec" ||
 	fail "exec: wrong TUNNELCTL_* variables"
 grep -q "192.0.2.2/" "$WORK/exec" || fail "exec: not in side b's namespace"
-ok "exec: side b's namespace and variables"
+lab "$N1" exec a -- tunnelctl status con1 >"$WORK/status" || fail "exec: tunnelctl status con1 says not established"
+grep -q INSTALLED "$WORK/status" || fail "exec: status shows no installed child"
+ok "exec: side b's namespace and variables; 'exec a -- tunnelctl status' asks side a's charon"
 
 # --- a second lab with another name does not collide; the same name is refused -----------
 step "lab up $N2 beside $N1"
