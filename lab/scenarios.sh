@@ -21,7 +21,7 @@ LAB_ROOT=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}
 SCENARIOS=(healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch pfs_mismatch
 	ts_mismatch ts_narrowed psk_mismatch auth_failed id_mismatch cert_problem no_ike_config
 	peer_unreachable nat_t_blocked version_mismatch dpd_timeout gave_up half_open
-	unsupported_algorithm config_error)
+	kernel_failure unsupported_algorithm config_error)
 
 say() { echo "scenario ${SC:-}: $*"; }
 
@@ -33,12 +33,12 @@ reset_params() {
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=start [p2local]=10.1.0.0/24
 		[p2remote]=10.2.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
-		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="")
+		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="")
 	declare -gA B=([version]=ikev2 [local]=192.0.2.2 [remote]=192.0.2.1 [local_id]=myaddress
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=none [p2local]=10.2.0.0/24
 		[p2remote]=10.1.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
-		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="")
+		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="")
 }
 
 # write_conf A|B FILE: the tunnel file of one side.
@@ -81,6 +81,7 @@ write_conf() {
 		echo "        start_action = ${p[start]}"
 		echo "        phase2 {"
 		echo "            1 {"
+		[ -n "${p[mode]}" ] && echo "                mode = ${p[mode]}"
 		echo "                local = ${p[p2local]}"
 		echo "                remote = ${p[p2remote]}"
 		echo "                encryption = ${p[p2enc]}"
@@ -296,6 +297,20 @@ sc_unsupported_algorithm() {
 	steps() {
 		up
 		wait_log a 20 'NO_PROPOSAL_CHOSEN|no acceptable|not supported|unsupported'
+	}
+	CLASS_SIDE=b
+}
+# Transport mode: kernel-libipsec implements tunnel mode only, so installing the SAs fails
+# ("IPsec SA: unsupported mode", "unable to install ... SAD in kernel") on both sides.
+sc_kernel_failure() {
+	setup() {
+		A[mode]=transport; A[p2local]=${A[local]}; A[p2remote]=${A[remote]}
+		B[mode]=transport; B[p2local]=${B[local]}; B[p2remote]=${B[remote]}
+	}
+	steps() {
+		up
+		wait_log b 20 'unable to install .*in kernel'
+		wait_log a 10 'failed to establish CHILD_SA|NO_PROPOSAL_CHOSEN'
 	}
 	CLASS_SIDE=b
 }
