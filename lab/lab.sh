@@ -34,7 +34,7 @@ usage: tunnelctl lab [--name N] COMMAND [ARGS]
   apply a|b [FILE]                              (re-)apply a side's tunnel file (FILE replaces it)
   ping [NAME] [--count N]                       LAN A -> LAN B through the tunnel; reports loss
   impair a|b drop-udp 500|4500|esp|all | drop-esp | drop-all | clear
-  stop-charon a|b / start-charon a|b [--no-apply]
+  stop-charon a|b [--kill] / start-charon a|b [--no-apply]
   logs a|b [-f]                                 the side's charon log
   doctor                                        tunnelctl doctor on both logs and configs
   daemon a|b                                    start tunnelctl daemon for a side
@@ -389,10 +389,16 @@ start_charon() {
 	die "side $s: charon did not start (see $d/charon.out, $d/run/charon.log)"
 }
 
+# stop_charon SIDE [--kill]: SIGTERM lets charon send DELETE for its SAs (a gateway shut
+# down); --kill is a crash: the peer is not told and keeps its SAs until DPD notices.
 stop_charon() {
 	local s=$1 pid
 	pid=$(charon_pid "$s")
-	if pid_alive "$pid"; then
+	if pid_alive "$pid" && [ "${2:-}" = --kill ]; then
+		kill -KILL "$pid"
+		while pid_alive "$pid"; do sleep 0.05; done
+		say "side $s: charon killed"
+	elif pid_alive "$pid"; then
 		kill_wait "$pid"
 		say "side $s: charon stopped"
 	else
@@ -770,7 +776,7 @@ main() {
 	apply) cmd_apply "$@" ;;
 	ping) cmd_ping "$@" ;;
 	impair) cmd_impair "$@" ;;
-	stop-charon) need_lab; check_side "${1:-}"; stop_charon "$1" ;;
+	stop-charon) need_lab; check_side "${1:-}"; stop_charon "$1" "${2:-}" ;;
 	start-charon)
 		need_lab
 		check_side "${1:-}"

@@ -188,6 +188,13 @@ swan --initiate --child con1 --uri "$A" --timeout 10 >/dev/null || die "no tunne
 lab_n "$N1" ping --count 2 >/dev/null || die "no traffic after start-charon"
 ok "stop-charon/start-charon"
 
+step "stop-charon a --kill: a crash, b is not told"
+lab_n "$N1" stop-charon a --kill
+sleep 0.5
+LAB=$N1 on b tunnelctl status con1 >/dev/null || die "stop-charon --kill: b lost its SA, so a said goodbye"
+lab_n "$N1" stop-charon b
+ok "stop-charon --kill leaves the peer's SA in place"
+
 step "down $N1 with impairments, a stopped charon and a daemon"
 dpid=
 if "$ROOT/tunnelctl" daemon --help >/dev/null 2>&1; then
