@@ -134,7 +134,8 @@ up() { lab up "$WORK/a.conf" "$WORK/b.conf" --wait 0 "$@"; }
 
 ESTABLISHED='CHILD_SA con1\{[0-9]+\} established'
 
-# Each scenario: adjust A/B, then run_lab with the steps; set CLASS_SIDE / LOGS if not a / a+b.
+# Each scenario: setup adjusts A and B, steps drive the lab until the outcome is in the log;
+# CLASS_SIDE and LOGS are set where they are not "a" and "a.log+b.log".
 sc_healthy() {
 	setup() { :; }
 	steps() {
