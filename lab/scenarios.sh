@@ -15,7 +15,16 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/lab.sh
-TUNNELCTL=${TUNNELCTL_BIN:-tunnelctl}
+# the same tunnelctl as the lab: TUNNELCTL_BIN, the source tree's, or the one in PATH
+if [ -z "${TUNNELCTL_BIN:-}" ]; then
+	if [ -x "$HERE/../tunnelctl" ]; then
+		TUNNELCTL_BIN=$(cd "$HERE/.." && pwd)/tunnelctl
+	else
+		TUNNELCTL_BIN=$(command -v tunnelctl || echo tunnelctl)
+	fi
+fi
+export TUNNELCTL_BIN
+TUNNELCTL=$TUNNELCTL_BIN
 LAB_ROOT=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}
 
 SCENARIOS=(healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch pfs_mismatch
