@@ -495,7 +495,7 @@ wait_tunnels() {
 	done
 	local name
 	for name in $names; do
-		if sas_up a | grep -qxF "$name"; then
+		if grep -qxF "$name" <<<"$(sas_up a)"; then
 			say "tunnel $name: up"
 		else
 			say "tunnel $name: down (see 'tunnelctl lab logs a')"
@@ -717,7 +717,7 @@ cmd_doctor() {
 	need_lab
 	local confs=()
 	# the configs too, once the doctor compares them (SPEC §10 --config/--peer-config)
-	if "$TC" doctor --help 2>/dev/null | grep -q -- --peer-config; then
+	if grep -q -- --peer-config <<<"$("$TC" doctor --help 2>/dev/null)"; then
 		confs=(--config "$(side_conf a)" --peer-config "$(side_conf b)")
 	fi
 	"$TC" doctor "${confs[@]}" "$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"

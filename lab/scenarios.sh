@@ -131,7 +131,7 @@ wait_log() {
 no_log_after() {
 	local side=$1 secs=$2 re=$3 from=$4
 	sleep "$secs"
-	if tail -n +"$((from + 1))" "$(log_of "$side")" | grep -Eq -- "$re"; then
+	if grep -Eq -- "$re" <(tail -n +"$((from + 1))" "$(log_of "$side")"); then
 		say "side $side: unexpected /$re/"
 		return 1
 	fi

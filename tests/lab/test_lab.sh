@@ -31,7 +31,7 @@ vici() { echo "unix://$TUNNELCTL_LAB_DIR/$1/$2/run/charon.vici"; }
 swan() { swanctl "$@" 2>/dev/null; }
 lines() { wc -l <"$1"; }
 # after FILE MARK ERE: a line matching ERE after line MARK of FILE
-after() { tail -n +"$(($2 + 1))" "$1" | grep -Eq -- "$3"; }
+after() { grep -Eq -- "$3" <(tail -n +"$(($2 + 1))" "$1"); }
 # wait_after FILE MARK ERE SECONDS: poll for it, up to a deadline
 wait_after() {
 	local i
@@ -62,7 +62,7 @@ set -e
 cat "$WORK/out"
 [ "$rc" -eq 2 ] || die "bad file: exit $rc, expected 2"
 grep -q "bad.conf" "$WORK/out" || die "bad file: the error does not name the file"
-ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-" && die "bad file: a namespace was created"
+grep -q "^$TUNNELCTL_LAB_PREFIX-" <<<"$(ip netns list)" && die "bad file: a namespace was created"
 [ -e "$TUNNELCTL_LAB_DIR/$N1" ] && die "bad file: the lab directory was created"
 ok "bad tunnel file: exit 2, no namespace, no directory"
 
@@ -103,7 +103,7 @@ step "lab down $N2: nothing left"
 pids=$(cat "$TUNNELCTL_LAB_DIR/$N2/a/charon.pid" "$TUNNELCTL_LAB_DIR/$N2/b/charon.pid")
 lab_n "$N2" down
 for p in $pids; do alive "$p" && die "charon $p still runs after down"; done
-ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-$N2-" && die "namespace left after down"
+grep -q "^$TUNNELCTL_LAB_PREFIX-$N2-" <<<"$(ip netns list)" && die "namespace left after down"
 [ -e "$TUNNELCTL_LAB_DIR/$N2" ] && die "directory left after down"
 grep -q "$TUNNELCTL_LAB_DIR/$N2" /proc/self/mountinfo && die "mount left after down"
 grep -q tunnelctl_lab <<<"$(nft list tables)" && die "an impair table leaked into the host"
@@ -116,7 +116,7 @@ pids=$(cat "$TUNNELCTL_LAB_DIR/$N2/a/charon.pid" "$TUNNELCTL_LAB_DIR/$N2/b/charo
 rm -rf "${TUNNELCTL_LAB_DIR:?}/$N2"
 lab_n "$N2" down
 for p in $pids; do alive "$p" && die "crash: charon $p still runs after down"; done
-ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-$N2-" && die "crash: namespace left after down"
+grep -q "^$TUNNELCTL_LAB_PREFIX-$N2-" <<<"$(ip netns list)" && die "crash: namespace left after down"
 ok "down cleans up after a crash"
 
 step "gateways in different subnets get host routes"
@@ -134,7 +134,7 @@ A=$(vici "$N1" a)
 step "impair b drop-esp: traffic stops, IKE still works"
 lab_n "$N1" impair b drop-esp
 lab_n "$N1" ping --count 2 >"$WORK/ping" && die "drop-esp: ping still passes"
-swan --rekey --ike con1 --uri "$A" | grep -q "rekey completed successfully" || die "drop-esp: IKE blocked too"
+grep -q "rekey completed successfully" <<<"$(swan --rekey --ike con1 --uri "$A")" || die "drop-esp: IKE blocked too"
 rules=$(ip netns exec "$TUNNELCTL_LAB_PREFIX-$N1-b" nft list table inet tunnelctl_lab)
 grep -q 'udp dport 4500 @th,64,32 != 0x0 counter packets [1-9]' <<<"$rules" ||
 	die "drop-esp: the ESP-in-UDP rule matched nothing"
@@ -206,7 +206,7 @@ lab_n "$N1" impair a drop-all
 lab_n "$N1" stop-charon a
 lab_n "$N1" down
 if [ -n "$dpid" ] && alive "$dpid"; then die "the daemon survived down"; fi
-ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-" && die "namespace left"
+grep -q "^$TUNNELCTL_LAB_PREFIX-" <<<"$(ip netns list)" && die "namespace left"
 [ -e "$TUNNELCTL_LAB_DIR/$N1" ] && die "directory left"
 ok "down in any state"
 

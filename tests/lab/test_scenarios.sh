@@ -39,7 +39,7 @@ done
 grep -q 'CHILD_SA con1{[0-9]*} established' "$OUT/healthy/a.log" || die "healthy: no CHILD_SA in a.log"
 grep -q 'AUTHENTICATION_FAILED' "$OUT/psk_mismatch/a.log" || die "psk_mismatch: no AUTHENTICATION_FAILED in a.log"
 grep -q 'MAC mismatched' "$OUT/psk_mismatch/b.log" || die "psk_mismatch: b.log does not show the MAC mismatch"
-ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-" && die "a scenario left its namespaces"
+grep -q "^$TUNNELCTL_LAB_PREFIX-" <<<"$(ip netns list)" && die "a scenario left its namespaces"
 
 step "an unknown scenario is a usage error"
 set +e
