@@ -292,6 +292,9 @@ struct sa {
 	bool narrowed, ts_nomatch;
 	bool gave_up;
 	bool traffic_known;	/* a CHILD_SA close told its byte counts */
+	bool has_up_time;
+	int64_t up_time;	/* log time it was established */
+	uint64_t last_recv, last_retransmit;	/* feed order of the latest of each */
 	unsigned long long bytes_in, bytes_out;
 	int64_t give_up_time;
 	bool has_give_up_time;
@@ -313,6 +316,9 @@ struct tunnel {
 	int version;
 	bool unnamed;
 	bool was_up;		/* some SA of it was established */
+	bool up_at_end;		/* its latest SA was up, no DPD seen, not deleted by the peer */
+	bool has_up_time;
+	int64_t up_time;	/* when its latest SA was established */
 	uint64_t latest_seq;
 	int weight;
 	struct doctor_verdict v;
@@ -337,6 +343,9 @@ struct input {
 	bool dump_remote;			/* inside its "remote:" round */
 	bool has_ready;
 	int64_t ready_time;	/* last charon start or connection load */
+	bool has_start;
+	int64_t start_time;	/* last charon start */
+	struct slot start_line;	/* its "Starting IKE charon daemon" line */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
 	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
@@ -704,6 +713,10 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 		break;
 	case EV_IKE_UP:
 		sa->n_ike_up++;
+		if (has_now && !sa->has_up_time) {
+			sa->up_time = now;
+			sa->has_up_time = true;
+		}
 		note_hosts(sa, msg, n, "between ");
 		break;
 	case EV_CHILD_UP:
@@ -866,6 +879,11 @@ static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || S
 static bool m_dpd(const struct sa *sa)
 {
 	return sa->n_ike_up && ((sa->gave_up && sa->retransmit_after_up) || SEEN(sa, EV_DPD_TIMEOUT));
+}
+static bool m_dpd_pending(const struct sa *sa)
+{
+	return sa->n_ike_up && sa->retransmit_after_up && !sa->gave_up &&
+	       sa->last_retransmit > sa->last_recv;
 }
 static bool m_nat_t(const struct sa *sa)
 {
@@ -1094,6 +1112,11 @@ static const struct rule rules[] = {
 	  "until charon gave up).", x_retransmit,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
 	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
+	{ DOCTOR_DPD_TIMEOUT, 55, m_dpd_pending, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT },
+	  "the IKE SA was up, then the peer stopped answering: its requests are still unanswered "
+	  "when the log ends (charon gives up after its retransmit limit).", x_retransmit,
+	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
+	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
 	{ DOCTOR_NAT_T_BLOCKED, 70, m_nat_t, { EV_INIT_RESP, EV_RETRANSMIT, EV_GIVE_UP },
 	  "IKE_SA_INIT was answered on UDP 500, then IKE_AUTH on UDP 4500 got no answer: port "
 	  "4500 or IP fragments are dropped on the path.", x_retransmit,
@@ -1307,6 +1330,11 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	/* remember when it gave up: finish decides whether anything retried */
 	t->give_up_time = sa->gave_up && sa->has_give_up_time ? sa->give_up_time : INT64_MIN;
 	t->gave_up_after_up = sa->gave_up && !sa->n_ike_up && t->was_up;
+	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
+		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
+		       (r->cls == DOCTOR_HEALTHY || r->cls == DOCTOR_DPD_TIMEOUT);
+	t->has_up_time = sa->has_up_time;
+	t->up_time = sa->up_time;
 out:
 	sa_unlink(d, sa);
 	sa_clear(sa);
@@ -1379,13 +1407,19 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 }
 
 /* Events about charon itself: started, loaded a connection, its config dump. */
-static void note_input(struct input *in, enum ev ev, const struct doctor_line *l)
+static void note_input(struct input *in, enum ev ev, const struct doctor_line *l,
+		       unsigned long lineno, const char *raw, size_t raw_len)
 {
 	const char *end = l->msg + l->msg_len;
 
 	if ((ev == EV_READY || ev == EV_CHARON_START) && l->has_time) {
 		in->has_ready = true;
 		in->ready_time = l->time;
+		if (ev == EV_CHARON_START) {
+			in->has_start = true;
+			in->start_time = l->time;
+			slot_set(&in->start_line, lineno, raw, raw_len, l->msg);
+		}
 	} else if (ev == EV_CONN_DUMP) {
 		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
 		in->dump_remote = false;
@@ -1445,7 +1479,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE ||
 	    ev == EV_CONN_SIDE || ev == EV_CONN_ID) {
-		note_input(in, ev, l);
+		note_input(in, ev, l, lineno, raw, raw_len);
 		return;
 	}
 	unsigned id = line_sa(d, in, input, l, ev, name);
@@ -1466,6 +1500,10 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		slot_set(&sa->slot[ev], lineno, raw, raw_len, l->msg);
 	sa->seen |= 1ull << ev;
 	sa_note(sa, ev, l->msg, l->msg_len, l->time, l->has_time);
+	if (ev == EV_RECV)
+		sa->last_recv = d->seq;
+	else if (ev == EV_RETRANSMIT)
+		sa->last_retransmit = d->seq;
 }
 
 /* ---- finishing: merge both sides, order, gave_up ---- */
@@ -1501,6 +1539,47 @@ static void verdict_move(struct doctor_verdict *dst, struct doctor_verdict *src)
 	verdict_clear(dst);
 	*dst = *src;
 	memset(src, 0, sizeof(*src));
+}
+
+/* Our SA stayed up without DPD while the peer's charon restarted after it came up (and so
+ * lost it): traffic goes into a dead SA, and nothing here notices. */
+static void apply_peer_restart(struct doctor *d, struct tunnel *t)
+{
+	int64_t when = 0;
+	const struct tunnel *peer = NULL;
+
+	if (!t->has_verdict || !t->up_at_end || !t->has_up_time)
+		return;
+	for (size_t j = 0; j < d->n_tunnels; j++) {
+		const struct tunnel *o = &d->tunnels[j];
+		const struct input *oin = &d->inputs[o->input];
+		if (o == t || o->input == t->input || !same_tunnel(t, o) || !oin->has_start ||
+		    oin->start_time <= t->up_time)
+			continue;
+		/* the peer did not bring the tunnel up again after its restart */
+		if (o->has_up_time && o->up_time >= oin->start_time)
+			continue;
+		peer = o;
+		when = oin->start_time;
+	}
+	if (!peer)
+		return;
+	verdict_add_evidence(&t->v, peer->input, &d->inputs[peer->input].start_line);
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "the SA is still up on this side, but the peer's charon restarted after it "
+		       "came up (%02d:%02d:%02d in the peer's log) and lost it; without DPD this side does "
+		       "not notice and keeps sending into a dead SA.",
+		   (int)(when / 3600 % 24), (int)(when / 60 % 60), (int)(when % 60));
+	free(t->v.summary);
+	t->v.summary = buf_steal(&b);
+	free(t->v.fix);
+	t->v.fix = fix_expand("turn DPD on: tunnels.{N}.dpd_delay (pfSense: Phase 1 > Dead Peer "
+			      "Detection), or a ping host / tunnels.{N}.phase2.M.keepalive = yes",
+			      t->v.tunnel);
+	t->v.cls = DOCTOR_DPD_TIMEOUT;
+	t->weight = 72;
 }
 
 /* A tunnel whose latest attempt gave up and nothing retried becomes gave_up. */
@@ -1574,6 +1653,9 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 		}
 	}
 
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		apply_peer_restart(d, &d->tunnels[i]);
+
 	/* one verdict per tunnel name: the heaviest side wins, the other adds evidence */
 	d->out = xcalloc(d->n_tunnels ? d->n_tunnels : 1, sizeof(*d->out));
 	for (size_t i = 0; i < d->n_tunnels; i++) {
@@ -1643,6 +1725,7 @@ void doctor_free(struct doctor *d)
 	for (size_t i = 0; i < d->n_inputs; i++) {
 		free(d->inputs[i].label);
 		free(d->inputs[i].peers);
+		slot_free(&d->inputs[i].start_line);
 	}
 	free(d->inputs);
 	free(d->tunnels);
