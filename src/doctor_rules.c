@@ -1416,6 +1416,7 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 		in->has_ready = true;
 		in->ready_time = l->time;
 		if (ev == EV_CHARON_START) {
+			in->n_peers = 0;	/* a new charon loads its configuration again */
 			in->has_start = true;
 			in->start_time = l->time;
 			slot_set(&in->start_line, lineno, raw, raw_len, l->msg);
@@ -1431,15 +1432,26 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 			if (strcmp(in->peers[i].name, in->dump_conn) == 0)
 				copy_until(in->peers[i].remote_id, sizeof(in->peers[i].remote_id),
 					   l->msg + 8, end, "");
-	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
-		struct peer_name *p;
-		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
-		p = &in->peers[in->n_peers];
-		memset(p, 0, sizeof(*p));
-		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
-		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
-		if (p->host[0] && p->host[0] != '%')
+	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0]) {
+		char host[DOCTOR_HOST_MAX];
+		size_t i;
+		copy_until(host, sizeof(host), l->msg + 17, end, ", ");
+		if (!host[0] || host[0] == '%')
+			return;
+		/* a reloaded connection replaces its entry */
+		for (i = 0; i < in->n_peers; i++)
+			if (strcmp(in->peers[i].name, in->dump_conn) == 0 &&
+			    strcmp(in->peers[i].host, host) == 0)
+				break;
+		if (i == in->n_peers) {
+			if (in->n_peers >= DOCTOR_MAX_TUNNELS)
+				return;
+			in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
 			in->n_peers++;
+		}
+		memset(&in->peers[i], 0, sizeof(in->peers[i]));
+		snprintf(in->peers[i].host, sizeof(in->peers[i].host), "%s", host);
+		snprintf(in->peers[i].name, sizeof(in->peers[i].name), "%s", in->dump_conn);
 	}
 }
 
