@@ -154,6 +154,9 @@ static const struct pattern {
 	enum ev ev;
 	bool keep;
 } patterns[] = {
+	/* the most frequent lines first: the first matching row of a first letter wins */
+	{ "sending packet: from ", EV_SEND, false },
+	{ "received packet: from ", EV_RECV, false },
 	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
 	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
 	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
@@ -167,8 +170,6 @@ static const struct pattern {
 	{ "IKE_SA *[*] established between ", EV_IKE_UP, true },
 	{ "CHILD_SA *{*} established with SPIs", EV_CHILD_UP, true },
 	{ "outbound CHILD_SA *{*} established", EV_CHILD_UP, true },
-	{ "sending packet: from ", EV_SEND, false },
-	{ "received packet: from ", EV_RECV, false },
 	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
 	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
 	{ "giving up after * retransmits", EV_GIVE_UP, true },
@@ -263,6 +264,7 @@ static const char *const role_names[] = { "unknown", "initiator", "responder" };
 struct slot {
 	unsigned long line;	/* 0: empty */
 	char *text;		/* raw line, cut at DOCTOR_MAX_EVIDENCE_TEXT */
+	size_t cap;		/* bytes allocated for text: reused by the next line */
 	size_t msg_off;		/* where the message starts in text */
 };
 
@@ -349,6 +351,7 @@ struct input {
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
 	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
+	bool ike_name;		/* lines carry <name|id>: those without are outside any SA */
 	bool has_time;
 	int64_t last_time;
 };
@@ -358,6 +361,8 @@ struct pattern_index {
 	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
 	uint8_t order[ARRAY_SIZE(patterns)];
 	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
+	uint64_t head[ARRAY_SIZE(patterns)];	/* its first (up to) 8 bytes, for a quick reject */
+	uint64_t head_mask[ARRAY_SIZE(patterns)];
 	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
 	uint8_t star_order[ARRAY_SIZE(patterns)];
 };
@@ -438,6 +443,9 @@ static void pattern_index_build(struct pattern_index *ix)
 	ix->start[256] = (uint8_t)k;
 	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
 		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
+		size_t h = ix->lit_len[i] < 8 ? ix->lit_len[i] : 8;
+		memcpy(&ix->head[i], patterns[i].pat, h);
+		memset(&ix->head_mask[i], 0xff, h);
 		if (patterns[i].pat[0] == '*')
 			ix->star_order[ix->n_star++] = (uint8_t)i;
 	}
@@ -456,10 +464,14 @@ static enum ev classify(const struct pattern_index *ix, const char *msg, size_t 
 	if (n == 0)
 		return EV_NONE;
 	c = (unsigned char)msg[0];
+	uint64_t m8 = 0;
+	memcpy(&m8, msg, n < 8 ? n : 8);
 	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
-		const struct pattern *p = &patterns[ix->order[k]];
-		size_t lit = ix->lit_len[ix->order[k]];
-		if (lit > n || memcmp(p->pat, msg, lit) != 0)
+		unsigned i = ix->order[k];
+		const struct pattern *p = &patterns[i];
+		size_t lit = ix->lit_len[i];
+		if ((m8 & ix->head_mask[i]) != ix->head[i] || lit > n ||
+		    (lit > 8 && memcmp(p->pat + 8, msg + 8, lit - 8) != 0))
 			continue;
 		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
 			*keep = p->keep;
@@ -495,8 +507,11 @@ static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t
 		n--;
 	if (n > DOCTOR_MAX_EVIDENCE_TEXT)
 		n = DOCTOR_MAX_EVIDENCE_TEXT;
-	free(s->text);
-	s->text = xmalloc(n + 1);
+	if (!s->text || s->cap < n + 1) {
+		free(s->text);
+		s->cap = n + 1 < 160 ? 160 : n + 1;
+		s->text = xmalloc(s->cap);
+	}
 	/* keep the text printable: NULs and control bytes become '?' */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)raw[i];
@@ -514,6 +529,7 @@ static void slot_copy(struct slot *dst, const struct slot *src)
 		return;
 	dst->line = src->line;
 	dst->text = xstrdup(src->text);
+	dst->cap = strlen(dst->text) + 1;
 	dst->msg_off = src->msg_off;
 }
 
@@ -1376,6 +1392,10 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 	name[0] = '\0';
 	if (l->name)
 		snprintf(name, DOCTOR_NAME_MAX, "%.*s", (int)l->name_len, l->name);
+	if (l->sa_id)
+		in->ike_name = true;
+	else if (in->ike_name)
+		return 0;
 	if (!id && find_sa_ref(l->msg, l->msg_len, name, &ref)) {
 		id = ref;
 		/* a responder SA we tracked under a synthetic id gets its real one */
@@ -1474,10 +1494,13 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
-		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
-			in->thread_sa[l->thread] = l->sa_id;
-		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
+		if (l->sa_id) {
+			in->ike_name = true;
+			if (l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
+				in->thread_sa[l->thread] = l->sa_id;
+		} else if (!in->ike_name && find(l->msg, l->msg_len, "IKE_SA ")) {
 			line_sa(d, in, input, l, ev, name);
+		}
 		return;
 	}
 	if (ev == EV_CHARON_START) {
