@@ -496,10 +496,10 @@ static void refresh(struct status_cache *sc)
 			add_keepalive(sc, c, true);
 	}
 	add_verdicts(sc, sas);
-	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I}, s:o}", "generated", (json_int_t)time(NULL),
+	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I, s:I}, s:o}", "generated", (json_int_t)time(NULL),
 			"charon", "reachable", sc->reachable,
 			"daemon", "version", TUNNELCTL_VERSION, "started", (json_int_t)sc->started,
-			"ike_sas", sas);
+			"vici_requests", (json_int_t)sc->vici_calls, "ike_sas", sas);
 	json_decref(sc->doc);
 	sc->doc = doc;
 	sc->generation++;

@@ -297,6 +297,10 @@ void web_render_metrics(const json_t *status, time_t now, struct buf *out)
 		buf_printf(out, "# HELP tunnelctl_daemon_start_timestamp_seconds Unix time the daemon started.\n"
 				"# TYPE tunnelctl_daemon_start_timestamp_seconds gauge\n"
 				"tunnelctl_daemon_start_timestamp_seconds %lld\n", json_num(daemon, "started"));
+	if (json_num(daemon, "vici_requests") >= 0)
+		buf_printf(out, "# HELP tunnelctl_daemon_vici_requests_total VICI commands the status cache sent to charon.\n"
+				"# TYPE tunnelctl_daemon_vici_requests_total counter\n"
+				"tunnelctl_daemon_vici_requests_total %lld\n", json_num(daemon, "vici_requests"));
 	if (generated >= 0)
 		buf_printf(out, "# HELP tunnelctl_status_timestamp_seconds Unix time the status was collected.\n"
 				"# TYPE tunnelctl_status_timestamp_seconds gauge\n"

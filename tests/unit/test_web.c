@@ -495,6 +495,21 @@ static void test_start_refusals(void **state)
 	unlink(tok);
 	free(tok);
 
+	/* a token file beyond WEB_MAX_TOKEN */
+	{
+		char *big = xmalloc(WEB_MAX_TOKEN + 2);
+
+		memset(big, 'a', WEB_MAX_TOKEN + 1);
+		big[WEB_MAX_TOKEN + 1] = '\0';
+		tok = write_token(big, 0600);
+		assert_int_equal(web_start("0.0.0.0:0", tok, &src, &ws, &err), -EFBIG);
+		assert_null(ws);
+		free(err);
+		unlink(tok);
+		free(tok);
+		free(big);
+	}
+
 	/* an address that is not numeric */
 	assert_int_equal(web_start("localhost:8714", NULL, &src, &ws, &err), -EINVAL);
 	free(err);
