@@ -160,7 +160,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	struct daemon_parts d = { 0 };
 	struct tunnel_file *tf;
 	sigset_t set;
-	char *end, msg[128];
+	char *end, msg[512];
 	int c, sfd, rc;
 
 	if (cmd_wants_help(argc, argv, help))
