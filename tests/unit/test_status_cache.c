@@ -1,6 +1,7 @@
-/* test_status_cache.c - the web status document from list-sas: the lab's real SA (key/values
- * as charon sent them, `swanctl --list-sas --raw` in the lab) merged with the tunnel file,
- * configured entries without an SA, missing children, and the Prometheus text of the result. */
+/* test_status_cache.c - the document the daemon's web status serves, from list-sas: charon's
+ * recorded bytes (tests/data/vici/list-sas.bin) and the lab's SA (key/values as charon sent
+ * them, `swanctl --list-sas --raw`) merged with the tunnel file, configured entries without
+ * an SA, missing children, and the Prometheus text of the result. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "status_cache.h"
+#include "status.h"
 #include "web.h"
 
 static struct tunnel_file *load_tunnels(const char *text)
@@ -136,7 +137,7 @@ static void test_build_from_lab_sa(void **state)
 {
 	struct tunnel_file *tf = load_tunnels(tunnels);
 	struct vici_node *ev = lab_list_sa("con1");
-	json_t *sas = status_cache_build_sas(tf, &ev, 1);
+	json_t *sas = status_build_sas(tf, &ev, 1);
 	const json_t *c1 = entry(sas, "con1"), *c2 = entry(sas, "con2"), *child;
 
 	(void)state;
@@ -197,7 +198,7 @@ static void test_metrics_of_built_document(void **state)
 	struct tunnel_file *tf = load_tunnels(tunnels);
 	struct vici_node *ev = lab_list_sa("con1");
 	json_t *doc = json_pack("{s:I, s:{s:b}, s:o}", "generated", (json_int_t)1000, "charon", "reachable", 1,
-				"ike_sas", status_cache_build_sas(tf, &ev, 1));
+				"ike_sas", status_build_sas(tf, &ev, 1));
 	struct buf b;
 
 	(void)state;
@@ -220,7 +221,7 @@ static void test_build_unconfigured(void **state)
 	struct tunnel_file *tf = load_tunnels("tunnels {\n 2 {\n remote_gateway = 198.51.100.7\n"
 					      " psk = \"another-shared-secret-012345\"\n }\n}\n");
 	struct vici_node *ev[2] = { lab_list_sa("con1"), lab_list_sa("bypass") };
-	json_t *sas = status_cache_build_sas(tf, ev, 2);
+	json_t *sas = status_build_sas(tf, ev, 2);
 
 	(void)state;
 	assert_int_equal(json_array_size(sas), 2);
@@ -233,9 +234,84 @@ static void test_build_unconfigured(void **state)
 	tunnel_file_free(tf);
 }
 
+/* The tunnel file tests/data/vici/a.swanctl.conf was compiled from. */
+static const char recorded_tunnels[] =
+	"tunnels {\n"
+	" 1 {\n local_address = 192.0.2.1\n remote_gateway = 192.0.2.2\n psk = \"first-test-secret-0123456789\"\n"
+	"  phase2 {\n   1 {\n    local = 10.1.0.0/24\n    remote = 10.2.0.0/24\n   }\n"
+	"   2 {\n    local = 10.1.1.0/24\n    remote = 10.2.1.0/24\n   }\n  }\n }\n"
+	" 2 {\n version = ikev1\n local_address = 192.0.2.1\n remote_gateway = 192.0.2.2\n"
+	"  psk = \"second-test-secret-012345678\"\n"
+	"  phase2 {\n   3 {\n    local = 10.1.3.0/24\n    remote = 10.2.3.0/24\n   }\n"
+	"   4 {\n    local = 10.1.4.0/24\n    remote = 10.2.4.0/24\n   }\n  }\n }\n"
+	"}\n";
+
+/* The list-sa event messages of a recorded file (owned by the caller). */
+static size_t load_list_sa(const char *path, struct vici_node **out, size_t max)
+{
+	struct buf raw;
+	size_t pos = 0, n = 0, used;
+
+	buf_init(&raw);
+	assert_int_equal(file_read_all(path, TC_MAX_FILE_SIZE, &raw), 0);
+	while (pos < raw.len) {
+		struct vici_packet pkt;
+		struct vici_err err;
+
+		assert_int_equal(vici_packet_decode(raw.data + pos, raw.len - pos, &used, &pkt, &err), 0);
+		pos += used;
+		if (pkt.type == VICI_EVENT && strcmp(pkt.name, "list-sa") == 0 && n < max) {
+			out[n++] = pkt.msg;
+			pkt.msg = NULL;
+		}
+		vici_packet_clear(&pkt);
+	}
+	buf_free(&raw);
+	return n;
+}
+
+static void test_build_from_recorded_bytes(void **state)
+{
+	struct tunnel_file *tf = load_tunnels(recorded_tunnels);
+	struct vici_node *ev[8];
+	size_t n = load_list_sa("tests/data/vici/list-sas.bin", ev, ARRAY_SIZE(ev));
+	json_t *sas = status_build_sas(tf, ev, n);
+	const json_t *c1 = entry(sas, "con1"), *c2 = entry(sas, "con2"), *ch;
+
+	(void)state;
+	assert_int_equal(n, 2);
+	/* file order, whatever order charon listed them in */
+	assert_string_equal(str(json_array_get(sas, 0), "name"), "con1");
+	assert_string_equal(str(c1, "state"), "ESTABLISHED");
+	assert_int_equal(num(c1, "version"), 2);
+	/* the merged child carries both phase 2 selectors */
+	ch = json_array_get(json_object_get(c1, "children"), 0);
+	assert_int_equal(json_array_size(json_object_get(c1, "children")), 1);
+	assert_string_equal(str(ch, "name"), "con1");
+	assert_int_equal(json_array_size(json_object_get(ch, "local_ts")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ch, "remote_ts"), 1)), "10.2.1.0/24");
+	assert_true(num(ch, "bytes_in") > 0);
+	/* the IKEv1 split tunnel: con2_3 up in charon, con2_4 configured but not up */
+	assert_string_equal(str(c2, "state"), "ESTABLISHED");
+	assert_int_equal(num(c2, "version"), 1);
+	assert_int_equal(json_array_size(json_object_get(c2, "children")), 2);
+	ch = json_array_get(json_object_get(c2, "children"), 0);
+	assert_string_equal(str(ch, "name"), "con2_3");
+	assert_string_equal(str(ch, "state"), "INSTALLED");
+	ch = json_array_get(json_object_get(c2, "children"), 1);
+	assert_string_equal(str(ch, "name"), "con2_4");
+	assert_string_equal(str(ch, "state"), "disconnected");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ch, "local_ts"), 0)), "10.1.4.0/24");
+	json_decref(sas);
+	for (size_t i = 0; i < n; i++)
+		vici_node_free(ev[i]);
+	tunnel_file_free(tf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_from_recorded_bytes),
 		cmocka_unit_test(test_build_from_lab_sa),
 		cmocka_unit_test(test_metrics_of_built_document),
 		cmocka_unit_test(test_build_unconfigured),
