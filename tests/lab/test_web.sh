@@ -29,7 +29,12 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 command -v curl >/dev/null || die "curl is needed (scripts/install-deps.sh)"
 
 # GET on side a: body to stdout, status code to $TMP/code
-get() { on a curl -s -o /dev/stdout -w '\n%{http_code}' "$@" | tee "$TMP/resp" | sed '$d'; tail -n1 "$TMP/resp" >"$TMP/code"; }
+# (a refused connection is code 000, not a failed test: callers wait for a listener with it)
+get() {
+	on a curl -s -w '\n%{http_code}' "$@" >"$TMP/resp" || true
+	sed '$d' "$TMP/resp"
+	tail -n1 "$TMP/resp" >"$TMP/code"
+}
 code() { cat "$TMP/code"; }
 # A JSON field of side a's /api/status: jfield 'PYTHON EXPRESSION over d'
 jfield() { get "http://127.0.0.1:$PORT/api/status" | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
