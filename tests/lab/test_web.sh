@@ -118,6 +118,16 @@ verdict=$(jfield 'd["ike_sas"][0]["verdict"]["class"]')
 echo "ok: verdict for con1: $verdict"
 kill "$(cat "$CHROME_PID")" 2>/dev/null || true
 
+step "SIGHUP: the page's document follows the edited tunnel file"
+CONF_A=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB/a/tunnels.conf
+sed -i 's/description = lab A to B/description = edited on the fly/' "$CONF_A"
+kill -HUP "$(cat "$DAEMON_PID")"
+for i in $(seq 50); do
+	[ "$(jfield 'd["ike_sas"][0]["description"]')" = "edited on the fly" ] && break
+	sleep 0.2
+done
+assert_eq "$(jfield 'd["ike_sas"][0]["description"]')" "edited on the fly" "/api/status after SIGHUP"
+
 step "beyond loopback: the token is required"
 kill "$(cat "$DAEMON_PID")"
 sleep 0.5
