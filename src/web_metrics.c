@@ -179,8 +179,10 @@ static void mrows_collect(const json_t *status, long long age, struct mrows *ike
 
 		if (!name || ike->n >= WEB_MAX_TUNNELS)
 			continue;
-		r = mrows_add(ike, name, NULL, sa, age);
-		r->remote_host = json_str(sa, "remote_host");
+		struct mrow *t = mrows_add(ike, name, NULL, sa, age);
+		long long reinit = -1;
+
+		t->remote_host = json_str(sa, "remote_host");
 		json_array_foreach(json_object_get(sa, "children"), j, c) {
 			const char *cname = json_str(c, "name");
 
@@ -191,7 +193,11 @@ static void mrows_collect(const json_t *status, long long age, struct mrows *ike
 			r->bytes_out = json_num(c, "bytes_out");
 			r->packets_in = json_num(c, "packets_in");
 			r->packets_out = json_num(c, "packets_out");
+			reinit = sum_ll(reinit, r->reinitiations);
 		}
+		/* the keep-alive counts per child; a tunnel's re-initiations are its children's */
+		if (t->reinitiations < 0)
+			t->reinitiations = reinit;
 	}
 	mrows_fold(ike);
 	mrows_fold(child);
