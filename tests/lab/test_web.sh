@@ -16,10 +16,11 @@ mkdir -p "$ART"
 
 web_cleanup() {
 	local rc=$? f
+	set +e	# a failed test must still tear the lab down
 	for f in "$CHROME_PID" "$DAEMON_PID"; do
-		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
-	(exit $rc)
+	(exit $rc)	# lab_cleanup exits with the test's status
 	lab_cleanup
 }
 trap web_cleanup EXIT INT TERM
