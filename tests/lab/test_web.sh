@@ -46,7 +46,9 @@ oracle_child() {
 }
 
 step "lab up with the lab pair; traffic through the tunnel"
-lab up "$ROOT/examples/lab-a.conf" "$ROOT/examples/lab-b.conf" >/dev/null
+# copies: the SIGHUP step edits side a's tunnel file
+cp "$ROOT/examples/lab-a.conf" "$ROOT/examples/lab-b.conf" "$TMP/"
+lab up "$TMP/lab-a.conf" "$TMP/lab-b.conf" >/dev/null
 wait_ike a con1 || die "con1 did not come up"
 lab ping >/dev/null
 LOG=$(lab logs a >/dev/null && echo "${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB/a/run/charon.log")
@@ -119,7 +121,7 @@ echo "ok: verdict for con1: $verdict"
 kill "$(cat "$CHROME_PID")" 2>/dev/null || true
 
 step "SIGHUP: the page's document follows the edited tunnel file"
-CONF_A=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB/a/tunnels.conf
+CONF_A=$(on a sh -c 'echo "$TUNNELCTL_CONF"')
 sed -i 's/description = lab A to B/description = edited on the fly/' "$CONF_A"
 kill -HUP "$(cat "$DAEMON_PID")"
 for i in $(seq 50); do
