@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_free(&b);
 		buf_init(&b);
 		compile_swanctl(&b, tf, &hidden);
-		compile_strongswan(&b, tf);
+		compile_strongswan(&b, tf, NULL);
 		buf_free(&a);
 		buf_free(&b);
 	}

@@ -606,6 +606,13 @@ static void test_strongswan_fragment(void **state)
 	assert_has(b.data, "\tsyslog {\n\t\tidentifier = charon\n\t\tdaemon {\n\t\t\tike_name = yes\n"
 			   "\t\t\tdmn = 1\n");
 	buf_free(&b);
+
+	/* another log path, quoted when it needs to be */
+	buf_init(&b);
+	compile_strongswan(&b, &m.tf, "/srv/my logs/charon.log");
+	assert_has(b.data, "\t\t\tpath = \"/srv/my logs/charon.log\"\n");
+	assert_lacks(b.data, COMPILE_CHARON_LOG);
+	buf_free(&b);
 }
 
 /* Compile one tunnel file (model only: psk_file and certificate files are not read, so
