@@ -82,6 +82,7 @@ struct ka_ping {
 	int64_t next_send;
 	bool done;		/* once mode: this host's round is over */
 	bool warned;		/* "no local address" logged */
+	bool send_failed;	/* the last echo could not even be sent */
 };
 
 /* What a poll entry belongs to. */
@@ -94,6 +95,7 @@ struct keepalive {
 	bool lost;			/* we had charon and lost it: say so when it is back */
 	bool tried;			/* a connection was attempted */
 	bool unreach_logged;		/* "charon unreachable" said once per outage */
+	bool reapply_pending;		/* SIGHUP while charon was away: apply once it is back */
 	int64_t next_connect, connect_backoff;
 	bool check_now;
 	char check_reason[KA_REASON_MAX];
@@ -378,8 +380,11 @@ static void try_connect(struct keepalive *ka)
 	ka->unreach_logged = false;
 	ka->stats.charon = true;
 	ka->connect_backoff = 0;
-	if (charon_empty(ka) && ka->tf->n_p1)
+	if (ka->reapply_pending)
+		reapply(ka, "reload requested while charon was away");
+	else if (charon_empty(ka) && ka->tf->n_p1)
 		reapply(ka, "charon has none of our connections loaded (it started empty)");
+	ka->reapply_pending = false;
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "%s", ka->checked ? "charon is back" : "start");
 }
@@ -737,9 +742,8 @@ static void ping_send(struct keepalive *ka, struct ka_ping *p, int64_t now)
 		pkt[2] = (unsigned char)(ck >> 8);
 		pkt[3] = (unsigned char)(ck & 0xff);
 	}
-	/* a send error (no route yet) counts as a loss when the deadline passes */
-	if (sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->dst, p->dst_len) < 0 && errno == EBADF)
-		return;
+	/* a send error (no route yet, SA being replaced) is a lost echo: the deadline counts it */
+	p->send_failed = sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->dst, p->dst_len) < 0;
 	p->waiting = true;
 	p->deadline = now + KA_PING_TIMEOUT_MS;
 }
@@ -801,8 +805,9 @@ static void dead(struct keepalive *ka, struct ka_target *t, const struct ka_ping
 	}
 	int64_t due = t->attempts && !ka->cfg.once ? t->last_try + backoff_ms(ka, t->attempts) : now;
 	decide(ka, t, LOG_WARNING, "dead", due > now ? due - now : 0,
-	       "up but dead: ping host %s lost %d echoes in a row from %s while the child SA is installed%s",
-	       p->host, KEEPALIVE_PING_LOSSES, src, due > now ? "; restart after the backoff" : "");
+	       "up but dead: ping host %s lost %d echoes in a row from %s while the child SA is installed%s%s",
+	       p->host, KEEPALIVE_PING_LOSSES, src, p->send_failed ? " (the last could not even be sent)" : "",
+	       due > now ? "; restart after the backoff" : "");
 	if (due > now) {
 		t->restart_due = true;
 		t->next_try = due;
@@ -905,6 +910,8 @@ int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
 		ka->stats.watched += ka->t[i].watch;
 	if (ka->vc)
 		rc = reapply(ka, "reload (SIGHUP)");
+	else
+		ka->reapply_pending = true;
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "tunnel file reloaded");
 	return rc;
