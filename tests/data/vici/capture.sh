@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here}" && pwd)
-. "$here/../../lab/lib_charon.sh"
+. "$here/lab_charon.sh"
 tap="$here/vici_tap.py"
 
 lab_init

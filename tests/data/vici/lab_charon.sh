@@ -1,7 +1,7 @@
-# lib_charon.sh - sourced by lab tests and capture scripts: two gateways (network namespaces
+# lab_charon.sh - sourced by capture.sh: two gateways (network namespaces
 # a and b joined by a veth pair), each with a private charon (kernel-libipsec, own /run, own
 # VICI socket, filelog). Requires root. Usage:
-#   . tests/lab/lib_charon.sh
+#   . tests/data/vici/lab_charon.sh
 #   lab_init            # names unique per run, cleanup on EXIT
 #   lab_net             # netns + veth: a 192.0.2.1, b 192.0.2.2 (LANs 10.1.0.1, 10.2.0.1 on lo)
 #   lab_charon a        # start charon in a; socket: $LAB_DIR/a/charon.vici
