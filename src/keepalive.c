@@ -96,6 +96,8 @@ struct keepalive {
 	bool tried;			/* a connection was attempted */
 	bool unreach_logged;		/* "charon unreachable" said once per outage */
 	bool reapply_pending;		/* SIGHUP while charon was away: apply once it is back */
+	int64_t applied_ns;		/* STATE_DIR/applied.conf's mtime when we last looked */
+	unsigned tunnels_gen;		/* bumped whenever tf is replaced */
 	int64_t next_connect, connect_backoff;
 	bool check_now;
 	char check_reason[KA_REASON_MAX];
@@ -341,6 +343,8 @@ static int reapply(struct keepalive *ka, const char *why)
 	struct apply_result res;
 	int rc = apply_run(ka->cfg.ctx, ka->tf, &ao, &res);
 
+	state_applied_mtime(ka->cfg.ctx->state_dir, &ka->applied_ns);	/* our own write: not news */
+
 	if (rc == 0)
 		decide(ka, NULL, LOG_NOTICE, "reapply", 0, "%s: applied %s (%zu connection change%s)", why,
 		       ka->cfg.ctx->conf, res.plan.n, res.plan.n == 1 ? "" : "s");
@@ -396,9 +400,9 @@ static enum ka_sa child_state(const char *state)
 	if (str_eq(state, "INSTALLED") || str_eq(state, "REKEYING") || str_eq(state, "REKEYED") ||
 	    str_eq(state, "UPDATING"))
 		return KA_SA_UP;
-	if (str_eq(state, "CREATED") || str_eq(state, "ROUTED") || str_eq(state, "INSTALLING"))
+	if (str_eq(state, "CREATED") || str_eq(state, "INSTALLING"))
 		return KA_SA_CONNECTING;
-	return KA_SA_DOWN;	/* DELETING, DELETED, DESTROYING, RETRYING, FAILED */
+	return KA_SA_DOWN;	/* ROUTED (a trap is no SA), DELETING, DELETED, DESTROYING, RETRYING, FAILED */
 }
 
 /* The state of target t in one list-sa event (one IKE SA). */
@@ -462,6 +466,41 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 	initiate(ka, t, false, ka->check_reason);
 }
 
+static void count_watched(struct keepalive *ka)
+{
+	ka->stats.watched = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		ka->stats.watched += ka->t[i].watch;
+}
+
+/* `tunnelctl apply` ran (the applied copy changed): watch what it applied, without a SIGHUP. */
+static void follow_apply(struct keepalive *ka)
+{
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf;
+	int64_t ns;
+
+	if (state_applied_mtime(ka->cfg.ctx->state_dir, &ns) != 0 || ns == ka->applied_ns)
+		return;
+	ka->applied_ns = ns;
+	tf = tunnel_load(ka->cfg.ctx->conf, &errs);
+	if (!tf || errs.n_errors) {
+		decide(ka, NULL, LOG_WARNING, "follow-failed", 0, "the tunnel file was applied, but %s does not load now (%s); still watching the previous one",
+		       ka->cfg.ctx->conf, errs.n ? errs.v[0].msg : "unreadable");
+		tunnel_file_free(tf);
+		tc_errors_free(&errs);
+		return;
+	}
+	tc_errors_free(&errs);
+	tunnel_file_free(ka->tf);
+	ka->tf = tf;
+	ka->tunnels_gen++;
+	targets_build(ka);
+	count_watched(ka);
+	decide(ka, NULL, LOG_NOTICE, "follow", 0, "`tunnelctl apply` ran: watching %s again (%u tunnel%s watched)",
+	       ka->cfg.ctx->conf, ka->stats.watched, ka->stats.watched == 1 ? "" : "s");
+}
+
 static void check(struct keepalive *ka)
 {
 	struct vici_node **events = NULL;
@@ -470,6 +509,8 @@ static void check(struct keepalive *ka)
 	int64_t now;
 	int rc;
 
+	if (!ka->cfg.once)
+		follow_apply(ka);
 	rc = vici_client_stream(ka->vc, "list-sas", NULL, "list-sa", KA_VICI_TIMEOUT_MS, &events, &n_events, &err);
 	if (rc != 0) {
 		charon_lost(ka, err ? err : strerror(-rc));
@@ -876,10 +917,9 @@ struct keepalive *keepalive_new(const struct keepalive_config *cfg, struct tunne
 	ka->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
 	ka->echo_id = (uint16_t)(getpid() & 0xffff);
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "start");
+	state_applied_mtime(cfg->ctx->state_dir, &ka->applied_ns);
 	targets_build(ka);
-	ka->stats.watched = 0;
-	for (size_t i = 0; i < ka->n_t; i++)
-		ka->stats.watched += ka->t[i].watch;
+	count_watched(ka);
 	return ka;
 }
 
@@ -904,10 +944,9 @@ int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
 
 	tunnel_file_free(ka->tf);
 	ka->tf = tf;
+	ka->tunnels_gen++;
 	targets_build(ka);
-	ka->stats.watched = 0;
-	for (size_t i = 0; i < ka->n_t; i++)
-		ka->stats.watched += ka->t[i].watch;
+	count_watched(ka);
 	if (ka->vc)
 		rc = reapply(ka, "reload (SIGHUP)");
 	else
@@ -1019,6 +1058,12 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 		check(ka);
 	if (ka->vc)
 		ping_timers(ka, now_ms());
+}
+
+const struct tunnel_file *keepalive_tunnels(const struct keepalive *ka, unsigned *generation)
+{
+	*generation = ka->tunnels_gen;
+	return ka->tf;
 }
 
 bool keepalive_done(const struct keepalive *ka)

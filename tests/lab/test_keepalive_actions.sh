@@ -5,6 +5,7 @@
 #                                                       on the trap, so it stays down, untouched
 #   con3: A start + close_action = start             -> charon restarts it itself; the daemon
 #                                                       must not add a second negotiation
+# then `tunnelctl apply` makes con2 keepalive = yes: the daemon follows without a SIGHUP
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
@@ -89,6 +90,15 @@ step "con2 (trap, no keepalive): not watched; kernel-libipsec ignores the trap, 
 assert_eq "$(installed con2)" 0 "con2 has no child SA"
 if grep -q "con2:" "$DLOG"; then die "the daemon made a decision about con2, which it does not watch"; fi
 echo "ok: no decision about con2 in the daemon log"
+
+step "tunnelctl apply adds keepalive = yes to con2: the daemon follows the applied file without SIGHUP"
+awk '{print} /^                remote = 10.82.2.0\/24$/ {print "                keepalive = yes"}' "$TMP/a.conf" >"$TMP/a2.conf"
+grep -q "keepalive = yes" "$TMP/a2.conf" || die "test bug: keepalive not added"
+lab apply a "$TMP/a2.conf" >/dev/null
+wait_for 20 "con2 up, started by the daemon" is_up con2
+grep -q "daemon: follow\|charon: follow" "$DLOG" || die "no follow decision"
+grep -q "con2: initiate" "$DLOG" || die "no initiate decision for con2"
+echo "ok: the daemon noticed the apply and initiated con2"
 echo "--- the daemon's decisions"
 cat "$DLOG"
 echo "all action checks passed"
