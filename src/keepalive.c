@@ -380,6 +380,13 @@ static void try_connect(struct keepalive *ka)
 	}
 	if (ka->lost)
 		decide(ka, NULL, LOG_NOTICE, "charon-back", 0, "connected to charon again");
+	/* a charon restart is not the tunnels' failure: their backoff starts over */
+	for (size_t i = 0; ka->lost && i < ka->n_t; i++) {
+		ka->t[i].attempts = 0;
+		ka->t[i].next_try = 0;
+		ka->t[i].restart_due = false;
+		ka->t[i].up_since = 0;
+	}
 	ka->lost = false;
 	ka->unreach_logged = false;
 	ka->stats.charon = true;
