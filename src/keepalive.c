@@ -63,6 +63,7 @@ struct ka_target {
 	int64_t up_since;
 	unsigned attempts;
 	enum ka_quiet quiet;	/* the repeated decision last logged */
+	char down_why[KA_REASON_MAX];	/* what the check that first found it down was about */
 	struct state_keepalive rec;
 };
 
@@ -446,9 +447,12 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 		if (!t->up_since)
 			t->up_since = now;
 		t->quiet = KA_QUIET_NONE;
+		t->down_why[0] = '\0';
 		return;
 	}
 	t->up_since = 0;
+	if (!t->down_why[0])
+		snprintf(t->down_why, sizeof(t->down_why), "%s", ka->check_reason);
 	if (!t->watch || t->op)
 		return;
 	if (manually_down(ka, t)) {
@@ -470,7 +474,13 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 		t->next_try = t->last_try + backoff_ms(ka, t->attempts);
 	if (!ka->cfg.once && t->next_try && now < t->next_try)
 		return;	/* backing off; the timer brings us back */
-	initiate(ka, t, false, ka->check_reason);
+	if (strcmp(t->down_why, ka->check_reason) != 0) {
+		char why[2 * KA_REASON_MAX + 16];
+		snprintf(why, sizeof(why), "%s; down since: %s", ka->check_reason, t->down_why);
+		initiate(ka, t, false, why);
+	} else {
+		initiate(ka, t, false, ka->check_reason);
+	}
 }
 
 static void count_watched(struct keepalive *ka)
