@@ -111,7 +111,9 @@ static int timeout_min(int a, int b)
 static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 {
 	struct pollfd fds[KEEPALIVE_MAX_FDS + 3];
+	unsigned gen, seen;
 
+	keepalive_tunnels(d->ka, &seen);
 	keepalive_dispatch(d->ka, NULL, 0);
 	status_cache_dispatch(d->sc, NULL, 0);
 	for (;;) {
@@ -139,6 +141,12 @@ static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 			return 0;
 		}
 		keepalive_dispatch(d->ka, fds, n);
+		/* the engine may have followed a `tunnelctl apply`: the cache borrows its tunnel file */
+		const struct tunnel_file *tf = keepalive_tunnels(d->ka, &gen);
+		if (gen != seen) {
+			status_cache_set_tunnels(d->sc, tf);
+			seen = gen;
+		}
 		status_cache_dispatch(d->sc, fds + n, n_sc);
 		if (d->ws && web_run(d->ws) < 0)
 			daemon_log(LOG_WARNING, "web", "the web server failed to process its connections");
