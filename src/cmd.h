@@ -31,6 +31,8 @@ int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_status(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_up(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_down(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_service(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);

@@ -16,6 +16,8 @@ static const struct {
 	{ "list", cmd_list, "list configured phase 1 and phase 2 entries" },
 	{ "apply", cmd_apply, "load the tunnel file into charon, only what changed, with rollback" },
 	{ "status", cmd_status, "IKE and child SAs of the tunnels, like pfSense's status page" },
+	{ "up", cmd_up, "bring a tunnel up now, showing charon's log of the attempt" },
+	{ "down", cmd_down, "take a tunnel down and keep it down (manual-down mark)" },
 	{ "logs", cmd_logs, "charon's log, filtered to a tunnel; -f follows live" },
 	{ "service", cmd_service, "start, stop, restart charon; its status" },
 	{ "lab", cmd_lab, "two gateways on this machine: try tunnel files, inject faults" },
