@@ -81,6 +81,8 @@ struct out {
 	struct buf *b;
 	int depth;
 	struct pfsense_stats *st;
+	bool used_ike[TUNNEL_MAX_ID + 1];	/* IKE IDs and reqids already written: both unique */
+	bool used_reqid[TUNNEL_MAX_ID + 1];
 };
 
 static void indent(struct out *o)
@@ -116,10 +118,12 @@ static void unsupported(struct out *o, const char *what, const char *value)
 
 static bool plain_value(const char *v)
 {
-	if (!*v)
+	size_t n = strlen(v);
+
+	if (!n || v[0] == ' ' || v[n - 1] == ' ')
 		return false;
 	for (const char *p = v; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._:/@,-+", *p))
+		if (!isalnum((unsigned char)*p) && !strchr("._:/@,-+ ()", *p))
 			return false;
 	return true;
 }
@@ -140,6 +144,16 @@ static void kv(struct out *o, const char *key, const char *v)
 		}
 		buf_addc(o->b, '"');
 	}
+	buf_addc(o->b, '\n');
+}
+
+/* key = value exactly as built (identities carry their own quotes); control characters become spaces. */
+static void kv_raw(struct out *o, const char *key, const char *v)
+{
+	indent(o);
+	buf_printf(o->b, "%s = ", key);
+	for (const char *p = v; *p; p++)
+		buf_addc(o->b, (unsigned char)*p < 0x20 ? ' ' : *p);
 	buf_addc(o->b, '\n');
 }
 
@@ -455,7 +469,7 @@ static void p1_auth(struct out *o, struct p1ctx *p)
 	if (!method || strcmp(method, "pre_shared_key") == 0) {
 		psk = get(p->ph1, "pre-shared-key");
 		if (!psk || !*psk)
-			p1_fatal(p, "pre-shared key missing");
+			p1_fatal(p, "pre-shared key missing (values given through XML entities are not read)");
 		else
 			kv(o, "psk", psk);
 		secret_free(psk);
@@ -482,7 +496,7 @@ static void p1_ids(struct out *o, struct p1ctx *p)
 		char *id = identity(type, data, s == 0);
 		if (id) {
 			if (strcmp(id, s == 0 ? "myaddress" : "peeraddress") != 0)
-				kv(o, sides[s][2], id);
+				kv_raw(o, sides[s][2], id);
 		} else {
 			p1_fatal(p, "%s %s '%s' cannot be expressed", sides[s][0], type ? type : "", data ? data : "");
 		}
@@ -510,13 +524,18 @@ static void p1_enum(struct out *o, const xmlNode *ph1, const char *from, const c
 	free(v);
 }
 
-/* pfSense phase 1 settings with no tunnel-file equivalent, reported when set. */
-static const char *const p1_unsupported_keys[] = {
-	"tfc_enable", "tfc_bytes", "gw_duplicates", "margintime", "reauth_enable", "rekey_enable",
-	"responderonly", "sha256_96", "closeaction_dpd", "pkcs11certref", NULL,
+/* pfSense phase 1 settings with no tunnel-file equivalent: flags (reported when present)
+ * and values (reported when not empty). */
+static const char *const p1_unsupported_flags[] = {
+	"tfc_enable", "gw_duplicates", "reauth_enable", "rekey_enable", "responderonly", NULL,
+};
+static const char *const p1_unsupported_values[] = {
+	"tfc_bytes", "margintime", "pkcs11certref", NULL,
 };
 
 /* ---- phase 2 ---- */
+
+static void comment_out(struct buf *b, size_t start);
 
 /* A phase 2 localid/remoteid to a selector; NULL (with *why) when it cannot be said. */
 static char *p2_selector(const xmlNode *root, const xmlNode *id, bool vti, bool v6, const char **why)
@@ -567,6 +586,8 @@ static void p2_write(struct out *o, const xmlNode *root, const xmlNode *ph2, uns
 	unsigned long g;
 	int fam;
 
+	size_t start = o->b->len;
+
 	snprintf(num, sizeof(num), "%lu", reqid);
 	if (!transport && (!local || !remote)) {
 		comment(o, "P2 reqid %lu (%s): skipped: %s network %s", reqid, descr ? descr : "",
@@ -589,8 +610,6 @@ static void p2_write(struct out *o, const xmlNode *root, const xmlNode *ph2, uns
 		kv(o, "local", local);
 	if (remote)
 		kv(o, "remote", remote);
-	if (has(ph2, "natlocalid"))
-		unsupported(o, "natlocalid (NAT/BINAT translation of the local network)", NULL);
 	if (proto && strcmp(proto, "ah") == 0)
 		kv(o, "protocol", "ah");
 	/* encryption and integrity lists */
@@ -640,6 +659,13 @@ static void p2_write(struct out *o, const xmlNode *root, const xmlNode *ph2, uns
 	if (ka && strcmp(ka, "enabled") == 0)
 		kv(o, "keepalive", "yes");
 	close_sec(o);
+	/* the peer expects the translated network: without NAT the SA would not match */
+	if (has(ph2, "natlocalid")) {
+		comment_out(o->b, start);
+		comment(o, "P2 reqid %lu: commented out: NAT/BINAT of the local network (natlocalid) is not supported", reqid);
+		o->st->skipped++;
+		goto out;
+	}
 	o->st->p2++;
 out:
 	free(mode);
@@ -666,7 +692,11 @@ static void p1_phase2s(struct out *o, const xmlNode *ipsec, const xmlNode *root,
 			if (!parse_uint(rq, TUNNEL_MAX_ID, &reqid) || reqid == 0) {
 				comment(o, "P2 %s: skipped: no valid reqid", descr ? descr : "");
 				o->st->skipped++;
+			} else if (o->used_reqid[reqid]) {
+				comment(o, "P2 reqid %lu (%s): skipped: reqid used twice", reqid, descr ? descr : "");
+				o->st->skipped++;
 			} else {
+				o->used_reqid[reqid] = true;
 				p2_write(o, root, ph2, reqid);
 			}
 		}
@@ -678,7 +708,7 @@ static void p1_phase2s(struct out *o, const xmlNode *ipsec, const xmlNode *root,
 		close_sec(o);
 }
 
-/* Prefix every line from start on with "# " (an entry that cannot be imported as it is). */
+/* Comment out every line from start on ("# " after the indentation) (an entry that cannot be imported as it is). */
 static void comment_out(struct buf *b, size_t start)
 {
 	struct buf t;
@@ -687,16 +717,44 @@ static void comment_out(struct buf *b, size_t start)
 	buf_init(&t);
 	while (i < b->len) {
 		size_t e = i;
+		size_t tabs = i;
 		while (e < b->len && b->data[e] != '\n')
 			e++;
+		while (tabs < e && b->data[tabs] == '\t')
+			tabs++;
+		buf_add(&t, b->data + i, tabs - i);
 		buf_adds(&t, "# ");
-		buf_add(&t, b->data + i, e - i);
+		buf_add(&t, b->data + tabs, e - tabs);
 		buf_addc(&t, '\n');
 		i = e + 1;
 	}
 	b->len = start;
 	b->data[start] = '\0';
 	buf_add(b, t.data, t.len);
+	buf_free_secret(&t);
+}
+
+/* Whatever config.xml holds (hand edits, other versions), an entry the tunnel model refuses
+ * is commented out with the model's reason, so the output always passes check. */
+static void p1_validate(struct p1ctx *p, const char *block, size_t len)
+{
+	struct tc_errors errs = { 0 };
+	struct buf t;
+	struct tunnel_file *tf;
+
+	buf_init(&t);
+	buf_adds(&t, "tunnels {\n");
+	buf_add(&t, block, len);
+	buf_adds(&t, "}\n");
+	tf = tunnel_from_tree(conf_parse("entry", t.data, t.len, NULL, &errs), &errs);
+	for (size_t i = 0; i < errs.n; i++) {
+		if (!errs.v[i].warning) {
+			p1_fatal(p, "%s", errs.v[i].msg);
+			break;
+		}
+	}
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
 	buf_free_secret(&t);
 }
 
@@ -709,7 +767,7 @@ static void p1_write(struct out *o, const xmlNode *ipsec, const xmlNode *root, c
 	char *id = get(ph1, "ikeid"), *descr = get(ph1, "descr"), *gw, *ver, *mode, *dpd, *maxfail;
 	char *ikeport, *nattport;
 	unsigned long x, y;
-	size_t start = o->b->len;
+	size_t start = o->b->len, p2_before = o->st->p2;
 	char num[24];
 
 	if (!parse_uint(id, TUNNEL_MAX_ID, &p.ikeid) || p.ikeid == 0) {
@@ -776,18 +834,27 @@ static void p1_write(struct out *o, const xmlNode *ipsec, const xmlNode *root, c
 	p1_enum(o, ph1, "closeaction", "close_action", actions);
 	if (has(ph1, "splitconn"))
 		kv(o, "split_connections", "yes");
-	for (size_t i = 0; p1_unsupported_keys[i]; i++) {
-		char *v = get(ph1, p1_unsupported_keys[i]);
-		if (v)
-			unsupported(o, p1_unsupported_keys[i], *v ? v : NULL);
+	for (size_t i = 0; p1_unsupported_flags[i]; i++)
+		if (has(ph1, p1_unsupported_flags[i]))
+			unsupported(o, p1_unsupported_flags[i], NULL);
+	for (size_t i = 0; p1_unsupported_values[i]; i++) {
+		char *v = get(ph1, p1_unsupported_values[i]);
+		if (v && *v)
+			unsupported(o, p1_unsupported_values[i], v);
 		free(v);
 	}
 	p1_phase2s(o, ipsec, root, p.ikeid);
 	close_sec(o);
+	if (o->used_ike[p.ikeid])
+		p1_fatal(&p, "ikeid used twice");
+	o->used_ike[p.ikeid] = true;
+	if (!p.fatal)
+		p1_validate(&p, o->b->data + start, o->b->len - start);
 	if (p.fatal) {
 		comment_out(o->b, start);
 		comment(o, "P1 ikeid %lu: commented out: %s", p.ikeid, p.why);
 		o->st->skipped++;
+		o->st->p2 = p2_before;
 	} else {
 		o->st->p1++;
 	}
@@ -902,13 +969,16 @@ int pfsense_import(const char *xml, size_t len, const char *name, struct buf *ou
 		   struct pfsense_stats *stats, struct tc_errors *errs)
 {
 	struct pfsense_stats st = { 0 };
-	struct out o = { .b = out, .depth = 0, .st = &st };
+	struct out *o = xcalloc(1, sizeof(*o));
 	const xmlNode *root, *ipsec;
 	xmlParserCtxtPtr pc;
 	xmlDoc *doc;
 	int rc = 0;
 
+	o->b = out;
+	o->st = &st;
 	if (len > PFSENSE_MAX_XML) {
+		free(o);
 		tc_errors_add(errs, false, name, 0, 0, "larger than %u bytes", PFSENSE_MAX_XML);
 		return -EFBIG;
 	}
@@ -917,12 +987,14 @@ int pfsense_import(const char *xml, size_t len, const char *name, struct buf *ou
 	pc = xmlNewParserCtxt();
 	if (!pc) {
 		tc_errors_add(errs, false, name, 0, 0, "cannot create an XML parser");
+		free(o);
 		return -ENOMEM;
 	}
 	doc = xmlCtxtReadMemory(pc, xml, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
 		const xmlError *e = xmlCtxtGetLastError(pc);
-		tc_errors_add(errs, false, name, e ? (unsigned)e->line : 0, 0, "not well-formed XML: %s",
+		tc_errors_add(errs, false, name, e && e->line > 0 ? (unsigned)e->line : 0,
+			      e && e->int2 > 0 ? (unsigned)e->int2 : 1, "not well-formed XML: %s",
 			      e && e->message ? e->message : "parse error");
 		if (errs->n) {
 			char *m = errs->v[errs->n - 1].msg;
@@ -931,6 +1003,7 @@ int pfsense_import(const char *xml, size_t len, const char *name, struct buf *ou
 				m[--l] = '\0';
 		}
 		xmlFreeParserCtxt(pc);
+		free(o);
 		return -EINVAL;
 	}
 	root = xmlDocGetRootElement(doc);
@@ -944,14 +1017,15 @@ int pfsense_import(const char *xml, size_t len, const char *name, struct buf *ou
 	buf_printf(out, "# Imported from pfSense %s by tunnelctl import-pfsense.\n"
 			"# Check it with `tunnelctl check -c FILE`; comments mark what was not imported.\n",
 		   name);
-	global_write(&o, root, ipsec);
-	open_sec(&o, "tunnels");
+	global_write(o, root, ipsec);
+	open_sec(o, "tunnels");
 	for (const xmlNode *ph1 = child(ipsec, "phase1"); ph1; ph1 = next_named((xmlNode *)ph1, "phase1"))
-		p1_write(&o, ipsec, root, ph1);
-	close_sec(&o);
+		p1_write(o, ipsec, root, ph1);
+	close_sec(o);
 out:
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(pc);
+	free(o);
 	if (stats)
 		*stats = st;
 	return rc;
