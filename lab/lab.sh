@@ -719,8 +719,9 @@ cmd_daemon() {
 	check_side "$s"
 	tc_has daemon || die "tunnelctl daemon is not available in this build"
 	d=$(side_dir "$s")
-	setsid bash -c 'exec "$@"' sh ip netns exec "$(ns_of "$s")" \
-		env $(side_env_vars "$s") "$TC" daemon </dev/null >>"$d/daemon.log" 2>&1 &
+	local -a vars
+	mapfile -t vars < <(side_env_vars "$s")
+	setsid ip netns exec "$(ns_of "$s")" env "${vars[@]}" "$TC" daemon </dev/null >>"$d/daemon.log" 2>&1 &
 	echo $! >"$d/daemon.pid"
 	say "side $s: tunnelctl daemon started (pid $!, log $d/daemon.log)"
 }

@@ -9,6 +9,8 @@
 #   OUTDIR/NAME/a.log  b.log    both charons' logs of this run only
 #   OUTDIR/NAME/expected        class=, tunnel=, side= (whose tunnel fails), logs= (to feed)
 # The doctor's tests use the result as their corpus (tests/data/scenarios/).
+# A and B are read through a nameref (write_conf), which shellcheck does not follow
+# shellcheck disable=SC2034
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,12 +32,12 @@ reset_params() {
 	declare -gA A=([version]=ikev2 [local]=192.0.2.1 [remote]=192.0.2.2 [local_id]=myaddress
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=start [p2local]=10.1.0.0/24
-		[p2remote]=10.2.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]= [p2rekey]= [p2rand]=
+		[p2remote]=10.2.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
 		[tries]=3 [timeout]=1.0)
 	declare -gA B=([version]=ikev2 [local]=192.0.2.2 [remote]=192.0.2.1 [local_id]=myaddress
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=none [p2local]=10.2.0.0/24
-		[p2remote]=10.1.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]= [p2rekey]= [p2rand]=
+		[p2remote]=10.1.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
 		[tries]=3 [timeout]=1.0)
 }
 

@@ -51,7 +51,6 @@ struct tunnel_file;
 
 struct apply_opts {
 	bool dry_run;		/* plan only: write and load nothing */
-	bool all_secrets;	/* load every secret again (charon restarted) */
 	bool no_start;		/* do not initiate start_action = start tunnels (the daemon does) */
 };
 

@@ -38,9 +38,11 @@ struct apply_ctx {
 	struct vici_client *vc;
 	char **loaded;
 	size_t n_loaded;
+	char **shared;		/* shared-key ids charon has (get-shared) */
+	size_t n_shared;
 	struct apply_plan plan;
 	size_t done;		/* plan entries carried out, for rollback */
-	size_t secrets_done;	/* secrets_changed entries loaded */
+	size_t secrets_done;	/* sections of the new secrets section loaded */
 	bool files_written;
 	struct buf err;		/* the first failure, for the message */
 	struct apply_result *res;	/* rollback and settings problems are reported here */
@@ -63,6 +65,10 @@ static void apply_ctx_free(struct apply_ctx *a)
 	for (size_t i = 0; i < a->n_loaded; i++)
 		free(a->loaded[i]);
 	free(a->loaded);
+	for (size_t i = 0; i < a->n_shared; i++)
+		free(a->shared[i]);
+	free(a->shared);
+	apply_plan_free(&a->plan);
 	buf_free(&a->err);
 }
 
@@ -258,37 +264,61 @@ static const struct conf_node *secret_section(const struct conf_tree *t, const c
 	return s ? conf_find(s, id, CONF_SECTION) : NULL;
 }
 
-/* Ask charon which connections it has loaded. */
-static int get_loaded(struct apply_ctx *a)
+/* Ask charon for a list (get-conns: "conns", get-shared: "keys") into *names. */
+static int get_list(struct apply_ctx *a, const char *cmd, const char *key, char ***names, size_t *n)
 {
-	struct vici_node *reply = NULL, *conns;
+	struct vici_node *reply = NULL, *list;
 	char *err = NULL;
-	int rc = vici_client_request(a->vc, "get-conns", NULL, APPLY_VICI_TIMEOUT_MS, &reply, &err);
+	int rc = vici_client_request(a->vc, cmd, NULL, APPLY_VICI_TIMEOUT_MS, &reply, &err);
 
 	if (rc != 0) {
-		fail(a, "get-conns: %s", err ? err : strerror(-rc));
+		fail(a, "%s: %s", cmd, err ? err : strerror(-rc));
 		free(err);
 		return -1;
 	}
-	conns = vici_child(reply, "conns");
-	for (size_t i = 0; conns && i < conns->n_child; i++) {
-		const char *name = vici_list_str(conns, i);
+	list = vici_child(reply, key);
+	for (size_t i = 0; list && i < list->n_child; i++) {
+		const char *name = vici_list_str(list, i);
 		if (!name)
 			continue;
-		a->loaded = xrealloc(a->loaded, (a->n_loaded + 1) * sizeof(char *));
-		a->loaded[a->n_loaded++] = xstrdup(name);
+		*names = xrealloc(*names, (*n + 1) * sizeof(char *));
+		(*names)[(*n)++] = xstrdup(name);
 	}
 	vici_node_free(reply);
 	return 0;
+}
+
+static bool in_list(char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A secret is loaded when it changed or charon lacks it (it restarted): loading all 1,000
+ * unchanged PSKs of a big gateway would cost 1,000 round trips. Private keys are not listed
+ * by name (get-keys gives key ids), so they are loaded whenever a connection is added. */
+static bool secret_needs_load(const struct apply_ctx *a, const char *id)
+{
+	if (in_list(a->plan.secrets_changed, a->plan.n_secrets_changed, id))
+		return true;
+	if (str_startswith(id, "ike"))
+		return !in_list(a->shared, a->n_shared, id);
+	for (size_t i = 0; i < a->plan.n; i++)
+		if (a->plan.v[i].kind == APPLY_ADD)
+			return true;
+	return false;
 }
 
 /* Carry out the plan: secrets first (a new connection may initiate at once), then removals,
  * changes and additions in plan order, then removed secrets. */
 static int execute(struct apply_ctx *a)
 {
-	for (; a->secrets_done < a->plan.n_secrets_changed; a->secrets_done++) {
-		const char *id = a->plan.secrets_changed[a->secrets_done];
-		if (load_secret(a, secret_section(a->new_tree, id)) != 0)
+	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
+	for (; secrets && a->secrets_done < secrets->n_child; a->secrets_done++) {
+		const struct conf_node *sec = secrets->child[a->secrets_done];
+		if (sec->type == CONF_SECTION && secret_needs_load(a, sec->name) && load_secret(a, sec) != 0)
 			return -1;
 	}
 	for (; a->done < a->plan.n; a->done++) {
@@ -320,8 +350,11 @@ static void rollback(struct apply_ctx *a)
 		else if (c->old_conn)
 			load_conn(a, c->old_conn);
 	}
-	for (size_t i = 0; i < a->secrets_done && i < a->plan.n_secrets_changed; i++) {
-		const char *id = a->plan.secrets_changed[i];
+	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
+	for (size_t i = 0; secrets && i < a->secrets_done && i < secrets->n_child; i++) {
+		const char *id = secrets->child[i]->name;
+		if (!secret_needs_load(a, id))
+			continue;
 		const struct conf_node *old = secret_section(a->old_tree, id);
 		if (old)
 			load_secret(a, old);
@@ -457,53 +490,12 @@ static int prepare(struct apply_ctx *a)
 		free(err);
 		return -1;
 	}
-	if (get_loaded(a) != 0)
+	if (get_list(a, "get-conns", "conns", &a->loaded, &a->n_loaded) != 0 ||
+	    get_list(a, "get-shared", "keys", &a->shared, &a->n_shared) != 0)
 		return -1;
 	apply_plan_build(a->old_tree ? a->old_tree->root : NULL, a->new_tree->root, a->loaded, a->n_loaded,
 			 &a->plan);
 	return 0;
-}
-
-
-/* True when list (n names) holds name. */
-static bool list_has(char *const *list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* The plan compares files, so a charon that restarted empty would not get its secrets back:
- * also load every PSK charon does not hold (get-shared), and every private key when charon
- * has none of our connections (it just started) or the caller asks for it. */
-static void add_missing_secrets(struct apply_ctx *a, bool all)
-{
-	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
-	struct vici_node *reply = NULL, *keys;
-	char *err = NULL;
-	bool fresh = true;
-
-	for (size_t i = 0; i < a->n_loaded; i++)
-		fresh &= !apply_is_ours(a->loaded[i]);
-	if (vici_client_request(a->vc, "get-shared", NULL, APPLY_VICI_TIMEOUT_MS, &reply, &err) != 0)
-		all = true;	/* cannot tell: loading a secret again is harmless */
-	free(err);
-	keys = vici_child(reply, "keys");
-	for (size_t i = 0; secrets && i < secrets->n_child; i++) {
-		const struct conf_node *s = secrets->child[i];
-		bool loaded = false;
-		if (s->type != CONF_SECTION || list_has(a->plan.secrets_changed, a->plan.n_secrets_changed, s->name))
-			continue;
-		for (size_t k = 0; keys && k < keys->n_child; k++)
-			loaded |= str_eq(vici_list_str(keys, k), s->name);
-		if (all || (str_startswith(s->name, "ike") && !loaded) || (str_startswith(s->name, "private") && fresh)) {
-			a->plan.secrets_changed = xrealloc(a->plan.secrets_changed,
-							   (a->plan.n_secrets_changed + 1) * sizeof(char *));
-			a->plan.secrets_changed[a->plan.n_secrets_changed++] = xstrdup(s->name);
-		}
-	}
-	vici_node_free(reply);
 }
 
 int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const struct apply_opts *opts,
@@ -519,7 +511,6 @@ int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const stru
 		rc = -1;
 		goto out;
 	}
-	add_missing_secrets(&a, opts->all_secrets);
 	res->planned = true;
 	if (opts->dry_run)
 		goto out;

@@ -30,6 +30,7 @@ int cmd_check(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_status(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_service(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);

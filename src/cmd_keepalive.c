@@ -151,7 +151,7 @@ int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx)
 				      "timed_out", rc == -ETIMEDOUT);
 		json_write(stdout, o);
 	} else {
-		printf("%u watched, %u up at the check, %u initiated, %u failed, %u manually down%s%s\n", st.watched,
+		printf("%u watched, %u up, %u initiated, %u failed, %u manually down%s%s\n", st.watched,
 		       st.up, st.initiated, st.failed, st.skipped, st.charon ? "" : "; charon unreachable",
 		       rc == -ETIMEDOUT ? "; timed out waiting for initiations" : "");
 	}

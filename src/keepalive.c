@@ -333,9 +333,9 @@ static bool charon_empty(struct keepalive *ka)
 }
 
 /* Apply the tunnel file; log the outcome. */
-static int reapply(struct keepalive *ka, bool all_secrets, const char *why)
+static int reapply(struct keepalive *ka, const char *why)
 {
-	struct apply_opts ao = { .all_secrets = all_secrets, .no_start = true };
+	struct apply_opts ao = { .no_start = true };
 	struct apply_result res;
 	int rc = apply_run(ka->cfg.ctx, ka->tf, &ao, &res);
 
@@ -379,7 +379,7 @@ static void try_connect(struct keepalive *ka)
 	ka->stats.charon = true;
 	ka->connect_backoff = 0;
 	if (charon_empty(ka) && ka->tf->n_p1)
-		reapply(ka, true, "charon has none of our connections loaded (it started empty)");
+		reapply(ka, "charon has none of our connections loaded (it started empty)");
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "%s", ka->checked ? "charon is back" : "start");
 }
@@ -472,7 +472,6 @@ static void check(struct keepalive *ka)
 		return;
 	}
 	now = now_ms();
-	ka->stats.up = 0;
 	ka->stats.skipped = 0;
 	for (size_t i = 0; i < ka->n_t; i++) {
 		struct ka_target *t = &ka->t[i];
@@ -488,7 +487,6 @@ static void check(struct keepalive *ka)
 			}
 		}
 		t->sa = s;
-		ka->stats.up += s == KA_SA_UP;
 	}
 	for (size_t e = 0; e < n_events; e++)
 		vici_node_free(events[e]);
@@ -906,7 +904,7 @@ int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
 	for (size_t i = 0; i < ka->n_t; i++)
 		ka->stats.watched += ka->t[i].watch;
 	if (ka->vc)
-		rc = reapply(ka, false, "reload (SIGHUP)");
+		rc = reapply(ka, "reload (SIGHUP)");
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "tunnel file reloaded");
 	return rc;
@@ -1036,4 +1034,7 @@ bool keepalive_done(const struct keepalive *ka)
 void keepalive_get_stats(const struct keepalive *ka, struct keepalive_stats *out)
 {
 	*out = ka->stats;
+	out->up = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		out->up += ka->t[i].watch && ka->t[i].sa == KA_SA_UP;
 }

@@ -71,7 +71,7 @@ bool keepalive_done(const struct keepalive *ka);
 /* Counts for `keepalive --once`'s summary and the metrics. */
 struct keepalive_stats {
 	unsigned watched;	/* tunnels (child names) watched */
-	unsigned up;		/* of those, up at the last check */
+	unsigned up;		/* of those, up now (last check or initiation) */
 	unsigned initiated;	/* initiations and restarts started */
 	unsigned failed;	/* initiations that failed */
 	unsigned skipped;	/* down but manually down */

@@ -61,8 +61,8 @@ static void test_build_rules(void **state)
 	/* any-peer responder: ports from any source, no ESP rule */
 	assert_non_null(strstr(b.data, "\t\tip daddr 192.0.2.1 udp dport { 500, 4500 } counter ct mark set ct mark or 0x00100000 accept comment \"con4\"\n"));
 	assert_null(strstr(b.data, "esp, ah } counter ct mark set ct mark or 0x00100000 accept comment \"con4\""));
-	/* interface-bound: iifname instead of daddr */
-	assert_non_null(strstr(b.data, "iifname \"lo\" ip saddr 203.0.113.10 udp dport"));
+	/* interface-bound: iifname, and daddr from the address the interface has at load time */
+	assert_non_null(strstr(b.data, "iifname \"lo\" ip saddr 203.0.113.10 ip daddr 127.0.0.1 udp dport"));
 	/* disabled entry: nothing */
 	assert_null(strstr(b.data, "203.0.113.9"));
 	assert_null(strstr(b.data, "\"con5\""));
