@@ -431,7 +431,10 @@ static void p1_proposals(struct out *o, struct p1ctx *p)
 		unsigned long g;
 		char num[24];
 
-		if (!enc || !parse_uint(dh, 32, &g) || !known_dh(g) || (hash && *hash && !known_hash(hash))) {
+		bool aead = enc && (strstr(enc, "gcm") || strcmp(enc, "chacha20poly1305") == 0);
+
+		/* pfSense leaves out items without a hash, AEAD ones included */
+		if (!enc || !parse_uint(dh, 32, &g) || !known_dh(g) || !known_hash(hash)) {
 			comment(o, "proposal %s-%s-%s-%s: not supported, left out", name ? name : "?",
 				keylen ? keylen : "", hash ? hash : "", dh ? dh : "?");
 			o->st->unsupported++;
@@ -441,11 +444,14 @@ static void p1_proposals(struct out *o, struct p1ctx *p)
 			snprintf(num, sizeof(num), "%u", ++n);
 			open_sec(o, num);
 			kv(o, "encryption", enc);
-			/* AEAD takes no integrity algorithm; pfSense stores one anyway */
-			if (hash && *hash && !strstr(enc, "gcm") && strcmp(enc, "chacha20poly1305") != 0)
+			/* AEAD takes no integrity algorithm: the hash pfSense writes into the token
+			 * (aes128gcm128-sha384-...) acts as charon's PRF, so it becomes prf */
+			if (!aead)
 				kv(o, "hash", hash);
 			if (prf && prfalg && known_hash(prfalg))
 				kv(o, "prf", prfalg);
+			else if (aead)
+				kv(o, "prf", hash);
 			kvf(o, "dh_group", "%lu", g);
 			close_sec(o);
 		}

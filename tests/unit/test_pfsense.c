@@ -191,6 +191,8 @@ static void test_vti_mobile_cert(void **state)
 	assert_int_equal(tunnel_find_p2(tf, 20, NULL)->mode, TUNNEL_MODE_VTI);
 	assert_int_equal(tunnel_find_p1(tf, 5)->remote_id.type, TUNNEL_ID_KEYID);
 	assert_non_null(strstr(sw.data, "if_id_in = 5020"));
+	/* pfSense writes aes256gcm128-sha384-ecp384: the hash is the AEAD proposal's PRF */
+	assert_non_null(strstr(sw.data, "proposals = aes256gcm16-prfsha384-ecp384\n"));
 	assert_int_equal(tunnel_find_p2(tf, 21, NULL)->mode, TUNNEL_MODE_TUNNEL6);
 	assert_string_equal(tunnel_find_p1(tf, 6)->local_address, "2001:db8:40::2");	/* WAN's IPv6 */
 	assert_string_equal(tunnel_find_p1(tf, 6)->description, "v6 site & lab");
