@@ -17,9 +17,9 @@ python3 -c 'import json,sys; r=json.load(sys.stdin)["rules"]; u=[x for x in r if
 echo "ok: the UDP rule counted the peer's IKE packets"
 
 step "global.firewall = off, apply again: the table is gone"
-conf=$(on a sh -c 'echo $TUNNELCTL_CONF')
-sed -i 's/^global {/global {\n\tfirewall = off/' "$conf"
-on a "$TC" apply >/dev/null
+# a copy: the lab's TUNNELCTL_CONF is the example file itself
+sed 's/^global {/global {\n\tfirewall = off/' "$ROOT/examples/lab-a.conf" >"$TMP/off.conf"
+on a "$TC" apply -c "$TMP/off.conf" >/dev/null
 out=$(on a "$TC" firewall show --json)
 assert_contains "$out" '"present": false' "table removed by apply with firewall = off"
 echo "all firewall-apply checks passed"
