@@ -139,11 +139,12 @@ if grep -q other001 "$DIR/got"; then fail "packets from a non-peer address were 
 cat "$DIR/got"
 
 step "firewall show: counters, no blocking chain"
-gw "$TC" firewall show --json >"$DIR/show.json"
+gw "$TC" firewall show --json -c "$DIR/tunnels.conf" >"$DIR/show.json"
 python3 - "$DIR/show.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["present"], s
+assert s["in_sync"] is True, s
 rules = s["rules"]
 assert [r["name"] for r in rules] == ["con1", "con1"], rules
 udp = [r for r in rules if "udp dport 500,4500" in r["match"]][0]
@@ -181,5 +182,7 @@ gw "$TC" firewall apply -c "$DIR/tunnels.conf" >/dev/null 2>&1
 gw "$TC" firewall remove
 gw "$TC" firewall remove
 if has "$(gw nft list ruleset)" tunnelctl; then fail "tunnelctl left something in the ruleset"; fi
+if gw "$TC" firewall show -c "$DIR/tunnels.conf" >"$DIR/show3.txt"; then fail "show exit 0 with the table missing"; fi
+grep -q 'does not match' "$DIR/show3.txt" || fail "show does not say the table is out of step"
 has "$(gw nft list ruleset)" 'ct mark & 0x00100000 == 0x00100000 accept' || fail "admin table changed"
 echo "PASS"
