@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -13,7 +15,7 @@
 #include "util.h"
 
 static const char help[] =
-	"usage: tunnelctl doctor [--json] [LOG...|-]\n"
+	"usage: tunnelctl doctor [--json] [--journal[=DIR]] [--since TIME] [LOG...|-]\n"
 	"\n"
 	"Read charon logs and name the root cause of each failing tunnel: the class, which\n"
 	"side offers what, the log lines that prove it (FILE:LINE) and the tunnel-file key to\n"
@@ -27,8 +29,13 @@ static const char help[] =
 	"whatever their size. With no LOG, standard input is read unless it is a terminal.\n"
 	"\n"
 	"options:\n"
-	"  --json     machine output: {\"verdicts\":[{\"class\",\"tunnel\",\"side\",\"summary\",\n"
-	"             \"evidence\":[{\"file\",\"line\",\"text\"}],\"fix\"}]}, most important first\n"
+	"  --json            machine output: {\"verdicts\":[{\"class\",\"tunnel\",\"side\",\n"
+	"                    \"summary\",\"evidence\":[{\"file\",\"line\",\"text\"}],\"fix\"}]},\n"
+	"                    most important first\n"
+	"  --journal[=DIR]   also read charon's entries from the systemd journal (or from the\n"
+	"                    journal files in DIR); evidence is journal:N, the Nth charon entry\n"
+	"  --since TIME      journal entries from TIME on: YYYY-MM-DD[ HH:MM[:SS]] (local time)\n"
+	"                    or an age like 30m, 2h, 1d\n"
 	"\n"
 	"classes: healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch\n"
 	"  pfs_mismatch ts_mismatch ts_narrowed psk_mismatch id_mismatch auth_failed cert_problem\n"
@@ -42,7 +49,40 @@ static const char help[] =
 	"examples:\n"
 	"  tunnelctl doctor /var/log/charon.log\n"
 	"  tunnelctl doctor a.log b.log            # both sides of a tunnel\n"
-	"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n";
+	"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n"
+	"  tunnelctl doctor --journal --since 1h\n";
+
+/* --since: an absolute local time or an age (30m, 2h, 1d); microseconds since the epoch. */
+static int parse_since(const char *s, uint64_t *usec)
+{
+	static const char *const fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+					    "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	char *end;
+	unsigned long long n = strtoull(s[0] == '-' ? s + 1 : s, &end, 10);
+	struct tm tm;
+
+	if (end != s && *end && !end[1] && strchr("smhd", *end)) {
+		unsigned long long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 86400;
+		time_t now = time(NULL);
+		if (n * unit > (unsigned long long)now)
+			return -ERANGE;
+		*usec = (uint64_t)(now - (time_t)(n * unit)) * 1000000u;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (end && !*end) {
+			tm.tm_isdst = -1;
+			time_t t = mktime(&tm);
+			if (t < 0)
+				return -ERANGE;
+			*usec = (uint64_t)t * 1000000u;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 /* Valid UTF-8 copy of s: invalid bytes become '?'. Caller frees. */
 static char *utf8_clean(const char *s)
@@ -117,8 +157,8 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	for (size_t i = 0; i < n; i++) {
 		bool ok = v[i].cls == DOCTOR_HEALTHY;
 		bad += !ok;
-		printf("%s%s%s: %s%s%s (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
-		       doctor_class_names[v[i].cls], off,
+		printf("%s%s%s: %s%s%s [%s] (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
+		       doctor_class_words[v[i].cls], off, doctor_class_names[v[i].cls],
 		       strcmp(v[i].side, "both") == 0 ? "both sides" : v[i].side);
 		printf("  %s\n", v[i].summary);
 		for (size_t k = 0; k < v[i].n_ev; k++)
@@ -128,7 +168,11 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 			printf("  fix: %s\n", v[i].fix);
 		printf("\n");
 	}
-	if (n == 0)
+	if (n == 0 && doctor_undecided(d))
+		printf("no tunnel outcome in the logs: %zu IKE SA%s started without establishment or "
+		       "failure (was the log cut short?)\n", doctor_undecided(d),
+		       doctor_undecided(d) == 1 ? "" : "s");
+	else if (n == 0)
 		printf("no IKE activity found in the logs\n");
 	else
 		printf("%zu tunnel%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s", n - bad);
@@ -138,9 +182,14 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "journal", optional_argument, NULL, 'J' },
+		{ "since", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char *stdin_only[] = { "-", NULL };
+	bool journal = false;
+	const char *journal_dir = NULL;
+	uint64_t since = 0;
+	char dash[] = "-", *stdin_only[] = { dash, NULL };
 	const struct doctor_verdict *v;
 	struct doctor *d;
 	bool json = false;
@@ -153,13 +202,32 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	if (cmd_wants_help(argc, argv, help))
 		return TC_EXIT_OK;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'J':
+			journal = true;
+			journal_dir = optarg;
+			break;
+		case 's':
+			if (parse_since(optarg, &since) < 0) {
+				cmd_err("doctor", "--since: cannot read '%s' (YYYY-MM-DD[ HH:MM[:SS]] or 2h)",
+					optarg);
+				return TC_EXIT_USAGE;
+			}
+			break;
+		default:
 			return TC_EXIT_USAGE;
-		json = true;
+		}
+	}
+	if (since && !journal) {
+		cmd_err("doctor", "--since applies to --journal only");
+		return TC_EXIT_USAGE;
 	}
 	logs = argv + optind;
 	n_logs = argc - optind;
-	if (n_logs == 0) {
+	if (n_logs == 0 && !journal) {
 		if (isatty(STDIN_FILENO)) {
 			cmd_err("doctor", "no LOG given and standard input is a terminal (see --help)");
 			return TC_EXIT_USAGE;
@@ -169,6 +237,14 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 
 	d = doctor_new();
+	if (journal) {
+		int err = doctor_read_journal(d, journal_dir, since);
+		if (err) {
+			cmd_err("doctor", "journal%s%s: %s", journal_dir ? " " : "",
+				journal_dir ? journal_dir : "", strerror(-err));
+			rc = TC_EXIT_USAGE;
+		}
+	}
 	for (int i = 0; i < n_logs; i++) {
 		bool newest_first;
 		int err = doctor_read_path(d, logs[i], &newest_first);
