@@ -1156,10 +1156,17 @@ static const struct conf_node *tunnel_key(const struct conf_node *sec, const cha
 		return NULL;
 	if ((n = conf_find(sec, key, CONF_KV)))
 		return n;
-	for (size_t i = 0; i < sec->n_child; i++)
-		if (sec->child[i]->type == CONF_SECTION && strcmp(sec->child[i]->name, "phase2") != 0 &&
-		    (n = conf_find(sec->child[i], key, CONF_KV)))
+	/* proposals { N { key } }: two levels down, never into phase2 */
+	for (size_t i = 0; i < sec->n_child; i++) {
+		const struct conf_node *c = sec->child[i];
+		if (c->type != CONF_SECTION || strcmp(c->name, "phase2") == 0)
+			continue;
+		if ((n = conf_find(c, key, CONF_KV)))
 			return n;
+		for (size_t k = 0; k < c->n_child; k++)
+			if (c->child[k]->type == CONF_SECTION && (n = conf_find(c->child[k], key, CONF_KV)))
+				return n;
+	}
 	return NULL;
 }
 
@@ -1554,12 +1561,14 @@ static const struct {
 	  "local_addrs / remote_addrs on either side" },
 };
 
-static const char *fix_for(enum doctor_class cls, bool tunnel)
+/* The fix for a class, naming where it goes: tunnels.N or connections.NAME. Caller frees. */
+static char *fix_for(enum doctor_class cls, const struct dc_conn *c)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fixes); i++)
 		if (fixes[i].cls == cls)
-			return tunnel ? fixes[i].tunnel : fixes[i].swanctl;
-	return "";
+			return c->tsec ? xasprintf("in tunnels { %s { ... } }: %s", c->tsec->name, fixes[i].tunnel)
+				       : xasprintf("in connections { %s { ... } }: %s", c->name, fixes[i].swanctl);
+	return xstrdup("");
 }
 
 /* Tunnel file keys behind each proposal transform type, phase 1 and phase 2. */
@@ -1641,7 +1650,6 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 	struct dc_outcome ab, ba;
 	const struct dc_outcome *bad;
 	struct doctor_verdict *v;
-	bool tunnel = a->tsec != NULL;
 
 	negotiate(a, b, &ab);
 	negotiate(b, a, &ba);
@@ -1656,7 +1664,7 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 	} else if (ab.cls == DOCTOR_TS_NARROWED && ba.cls == DOCTOR_TS_NARROWED) {
 		v = verdict_new(x, false, DOCTOR_TS_NARROWED, a->name, side_names[ab.narrowed[0] ? 0 : 1]);
 		v->summary = xasprintf("the SA comes up with narrower selectors than configured: %s", ab.why);
-		v->fix = xstrdup(fix_for(v->cls, tunnel));
+		v->fix = fix_for(v->cls, a);
 		ev_outcome(x, v, &ab, 0, a, b);
 	} else if (ab.cls != DOCTOR_HEALTHY && ba.cls != DOCTOR_HEALTHY) {
 		v = verdict_new(x, false, ab.cls, a->name, side_names[0]);
@@ -1664,7 +1672,7 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 				     ? xasprintf("%s; fails whichever side initiates", ab.why)
 				     : xasprintf("when %s initiates: %s; when the peer's %s initiates: %s", a->name,
 						 ab.why, b->name, ba.why);
-		v->fix = xstrdup(fix_for(v->cls, tunnel));
+		v->fix = fix_for(v->cls, a);
 		ev_outcome(x, v, &ab, 0, a, b);
 	} else {
 		bool a_fails = ab.cls != DOCTOR_HEALTHY && ab.cls != DOCTOR_TS_NARROWED;
@@ -1679,7 +1687,7 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 					       (a_fails ? conn_initiates(a) : conn_initiates(b))
 						       ? ""
 						       : " (that side does not initiate on its own today)");
-		v->fix = xstrdup(fix_for(v->cls, tunnel));
+		v->fix = fix_for(v->cls, a);
 		if (bad == &ab)
 			ev_outcome(x, v, &ab, 0, a, b);
 		else
@@ -1754,7 +1762,7 @@ static void judge_unpaired(struct dc_ctx *x, const struct dc_conn *a, const stru
 	v->summary = xasprintf("the peer has no connection for this one: none accepts %s from our address "
 			       "and is reached at %s",
 			       a->n_laddr ? a->laddr[0] : "%any", b.data ? b.data : "%any");
-	v->fix = xstrdup(fix_for(v->cls, a->tsec != NULL));
+	v->fix = fix_for(v->cls, a);
 	ev_conn(x, v, 0, a, a->laddr_at, "local_address interface", false);
 	ev_conn(x, v, 0, a, a->raddr_at, "remote_gateway", false);
 	for (size_t i = 0; i < peer->n_conn; i++) {
