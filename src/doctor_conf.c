@@ -617,11 +617,17 @@ struct dc_conn {
 	bool encap;
 	unsigned long long dpd_delay, rekey, reauth;
 	const struct conf_node *dpd_at, *rekey_at;
-	bool have_psk;
-	char psk_hash[65];
-	const struct conf_node *psk_at;
+	const struct dconf_side *side;	/* for its secrets */
 	struct dc_child *child;
 	size_t n_child;
+};
+
+/* An ike* shared secret: its owners (normalized identities) and the hash of its value. */
+struct dc_secret {
+	char **owner;
+	size_t n_owner;
+	char hash[65];
+	const struct conf_node *at;
 };
 
 struct dc_text {
@@ -637,6 +643,8 @@ struct dconf_side {
 	size_t n_conn;
 	struct dc_text *text;
 	size_t n_text;
+	struct dc_secret *secret;
+	size_t n_secret;
 };
 
 /* ---- template inheritance (`name : path.to.section, other`) ----------------------------- */
@@ -890,57 +898,73 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 		}
 }
 
-/* ID match level of one secret owner against an identity: 3 exact, 1 %any, 0 none. */
-static int owner_match(const char *owner, const char *id)
-{
-	char *o = id_normalize(owner);
-	int m = strcmp(o, "%any") == 0 ? 1 : id_matches(o, id) ? 3 : 0;
-
-	free(o);
-	return m;
-}
-
-/* The PSK charon would pick for (me, other): the ike* secret whose owners match best. */
-static void conn_find_psk(struct dc_conn *c, const struct conf_node *root)
+/* Read the ike* secrets: owners normalized, values hashed (the value itself is not kept). */
+static void side_read_secrets(struct dconf_side *s, const struct conf_node *root)
 {
 	const struct conf_node *secrets = conf_find(root, "secrets", CONF_SECTION);
-	int best = 0;
 
-	for (size_t i = 0; secrets && i < secrets->n_child; i++) {
-		const struct conf_node *s = secrets->child[i];
-		const struct conf_node *val;
-		int me = 0, other = 0, owners = 0;
+	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DCONF_MAX_CONNS; i++) {
+		const struct conf_node *sec = secrets->child[i], *val;
+		struct dc_secret *d;
 		struct buf raw;
 
-		if (s->type != CONF_SECTION || !str_startswith(s->name, "ike"))
+		if (sec->type != CONF_SECTION || !str_startswith(sec->name, "ike"))
 			continue;
-		val = conf_find(s, "secret", CONF_KV);
+		val = conf_find(sec, "secret", CONF_KV);
 		if (!val || !val->value)
 			continue;
-		for (size_t k = 0; k < s->n_child; k++) {
-			const struct conf_node *o = s->child[k];
-			if (o->type != CONF_KV || !str_startswith(o->name, "id") || !o->value)
-				continue;
-			owners++;
-			int a = owner_match(o->value, c->lid), b = owner_match(o->value, c->rid);
-			me = a > me ? a : me;
-			other = b > other ? b : other;
-		}
-		if (owners == 0)
-			me = other = 1;
-		if (owners == 1 && (me == 0 || other == 0))
-			me = other = me > other ? me : other;	/* one owner: matches either end */
-		if (me == 0 || other == 0 || me + other <= best)
-			continue;
 		buf_init(&raw);
-		if (swanctl_secret_decode(val->value, &raw) == 0) {
-			best = me + other;
-			sha256_hex(raw.data ? raw.data : "", raw.len, c->psk_hash);
-			c->have_psk = true;
-			c->psk_at = val;
+		if (swanctl_secret_decode(val->value, &raw) != 0) {
+			buf_free_secret(&raw);
+			continue;
 		}
+		s->secret = xrealloc(s->secret, (s->n_secret + 1) * sizeof(*s->secret));
+		d = &s->secret[s->n_secret++];
+		memset(d, 0, sizeof(*d));
+		sha256_hex(raw.data ? raw.data : "", raw.len, d->hash);
 		buf_free_secret(&raw);
+		d->at = val;
+		for (size_t k = 0; k < sec->n_child; k++) {
+			const struct conf_node *o = sec->child[k];
+			if (o->type != CONF_KV || !str_startswith(o->name, "id") || !o->value ||
+			    d->n_owner >= DCONF_MAX_ADDRS)
+				continue;
+			d->owner = xrealloc(d->owner, (d->n_owner + 1) * sizeof(*d->owner));
+			d->owner[d->n_owner++] = id_normalize(o->value);
+		}
 	}
+}
+
+/* Match level of a secret's owners against an identity: 3 exact, 1 %any, 0 none. */
+static int owners_match(const struct dc_secret *d, const char *id)
+{
+	int best = 0;
+
+	for (size_t i = 0; i < d->n_owner; i++) {
+		int m = strcmp(d->owner[i], "%any") == 0 ? 1 : id_matches(d->owner[i], id) ? 3 : 0;
+		best = m > best ? m : best;
+	}
+	return best;
+}
+
+/* The PSK charon picks for identities (me, other): the secret whose owners match both best
+ * (no owners: matches anything, weakest; one owner may stand for either end). */
+static const struct dc_secret *side_find_psk(const struct dconf_side *s, const char *me, const char *other)
+{
+	const struct dc_secret *best = NULL;
+	int score = 0;
+
+	for (size_t i = 0; i < s->n_secret; i++) {
+		const struct dc_secret *d = &s->secret[i];
+		int a = d->n_owner ? owners_match(d, me) : 1, b = d->n_owner ? owners_match(d, other) : 1;
+		if (d->n_owner == 1 && (a == 0 || b == 0))
+			a = b = a > b ? a : b;
+		if (a && b && a + b > score) {
+			score = a + b;
+			best = d;
+		}
+	}
+	return best;
 }
 
 static void conn_free(struct dc_conn *c)
@@ -958,15 +982,37 @@ static void conn_free(struct dc_conn *c)
 	free(c->child);
 }
 
+/* Whether another connection inherits from conn (`x : connections.NAME`): a template, which
+ * the user does not mean as a tunnel of its own, so it is not judged. */
+static bool is_template(const struct conf_node *conns, const struct conf_node *conn)
+{
+	char *path = xasprintf("connections.%s", conn->name);
+	bool used = false;
+
+	for (size_t i = 0; i < conns->n_child && !used; i++) {
+		const struct conf_node *c = conns->child[i];
+		char *copy, *save = NULL;
+		if (c == conn || c->type != CONF_SECTION || !c->refs)
+			continue;
+		copy = xstrdup(c->refs);
+		for (char *p = strtok_r(copy, ", \t", &save); p && !used; p = strtok_r(NULL, ", \t", &save))
+			used = strcmp(p, path) == 0;
+		free(copy);
+	}
+	free(path);
+	return used;
+}
+
 struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_errors *errs)
 {
 	struct dconf_side *s = xcalloc(1, sizeof(*s));
 	const struct conf_node *conns = conf_find(tree->root, "connections", CONF_SECTION);
 
 	s->tree = tree;
+	side_read_secrets(s, tree->root);
 	for (size_t i = 0; conns && i < conns->n_child; i++) {
 		const struct conf_node *c = conns->child[i];
-		if (c->type != CONF_SECTION)
+		if (c->type != CONF_SECTION || is_template(conns, c))
 			continue;
 		if (s->n_conn >= DCONF_MAX_CONNS) {
 			tc_errors_add(errs, true, c->file, c->line, c->col,
@@ -976,7 +1022,7 @@ struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_err
 		s->conn = xrealloc(s->conn, (s->n_conn + 1) * sizeof(*s->conn));
 		memset(&s->conn[s->n_conn], 0, sizeof(s->conn[0]));
 		conn_normalize(&s->conn[s->n_conn], tree->root, c, errs);
-		conn_find_psk(&s->conn[s->n_conn], tree->root);
+		s->conn[s->n_conn].side = s;
 		s->n_conn++;
 	}
 	return s;
@@ -1066,6 +1112,9 @@ void dconf_side_free(struct dconf_side *s)
 		free(s->text[i].data);
 	}
 	free(s->text);
+	for (size_t i = 0; i < s->n_secret; i++)
+		strv_free(s->secret[i].owner, s->secret[i].n_owner);
+	free(s->secret);
 	conf_tree_free(s->tree);
 	tunnel_file_free(s->tf);
 	free(s);
@@ -1289,6 +1338,7 @@ struct dc_outcome {
 	int child_i, child_r;		/* children involved, -1 if none */
 	bool tf_diff[TF_COUNT];		/* proposal transforms that differ */
 	bool narrowed[2];		/* [0] initiator's selectors narrowed, [1] responder's */
+	const struct dc_secret *psk[2];	/* PSKs picked by initiator and responder */
 };
 
 static bool ts_list_eq(const struct dc_ts *a, size_t na, const struct dc_ts *b, size_t nb)
@@ -1443,14 +1493,22 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 				      ic->lauth, ic->rauth, rc->lauth, rc->rauth));
 		goto out;
 	}
-	if (strcmp(ic->lauth, "psk") == 0 &&
-	    (!ic->have_psk || !rc->have_psk || strcmp(ic->psk_hash, rc->psk_hash) != 0)) {
-		outcome_set(o, DOCTOR_PSK_MISMATCH,
-			    !ic->have_psk || !rc->have_psk
-				    ? xasprintf("the %s has no pre-shared key for these identities",
-						!ic->have_psk ? "initiator" : "responder")
-				    : xstrdup("the pre-shared keys differ (compared by SHA-256, never shown)"));
-		goto out;
+	if (strcmp(ic->lauth, "psk") == 0) {
+		const struct dc_secret *ip = side_find_psk(ic->side, ic->lid, rc->lid);
+		const struct dc_secret *rp = side_find_psk(rc->side, rc->lid, ic->lid);
+		o->psk[0] = ip;
+		o->psk[1] = rp;
+		if (!ip || !rp) {
+			outcome_set(o, DOCTOR_PSK_MISMATCH,
+				    xasprintf("the %s has no pre-shared key for %s - %s", !ip ? "initiator" : "responder",
+					      !ip ? ic->lid : rc->lid, !ip ? rc->lid : ic->lid));
+			goto out;
+		}
+		if (strcmp(ip->hash, rp->hash) != 0) {
+			outcome_set(o, DOCTOR_PSK_MISMATCH,
+				    xstrdup("the pre-shared keys differ (compared by SHA-256, never shown)"));
+			goto out;
+		}
 	}
 
 	/* CHILD_SA: selectors pick the responder's child, then ESP/AH proposals and PFS */
@@ -1609,7 +1667,7 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 			ev_conn(x, v, side[s], cc, cc->rauth_at, "auth", false);
 			break;
 		case DOCTOR_PSK_MISMATCH:
-			ev_conn(x, v, side[s], cc, cc->psk_at, "psk psk_file", true);
+			ev_conn(x, v, side[s], cc, o->psk[s] ? o->psk[s]->at : NULL, "psk psk_file", true);
 			break;
 		case DOCTOR_CHILD_PROPOSAL_MISMATCH:
 		case DOCTOR_PFS_MISMATCH:
