@@ -345,7 +345,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		fprintf(stderr, "tunnelctl doctor: %s loads; give --peer-config to compare it with the "
 			"other side\n", config);
 	if (rc == TC_EXIT_OK && want_live) {
-		struct dlive_opts lo = { .vici = ctx->vici, .tunnel_conf = config };
+		struct dlive_opts lo = { .vici = ctx->vici };
 		if (dlive_run(&lo, &live) > 0)
 			rc = TC_EXIT_FAIL;
 	}

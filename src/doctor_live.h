@@ -8,6 +8,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
+
+#include "util.h"
 
 #define DLIVE_VICI_TIMEOUT_MS 3000	/* per VICI command */
 #define DLIVE_MAX_PROC (4u * 1024u * 1024u)	/* largest /proc file read */
@@ -32,7 +35,6 @@ struct dlive_report {
 struct dlive_opts {
 	const char *vici;	/* VICI URI */
 	const char *proc;	/* /proc root (tests) */
-	const char *tunnel_conf;/* tunnel file for certificate checks, NULL = none */
 };
 
 /* Run every check into r. Returns the number of problems. */
@@ -46,5 +48,11 @@ void dlive_report_free(struct dlive_report *r);
 bool dlive_udp_bound(const char *text, size_t len, unsigned port);
 /* Whether /proc/modules text lists module `name`. */
 bool dlive_module_loaded(const char *text, size_t len, const char *name);
+/* Rules in `nft -j list ruleset` JSON that drop UDP 500, UDP 4500 or ESP arriving at this
+ * host (input/prerouting filter chains, first decisive rule per kind, policy drop with
+ * nothing accepting): the count, described into out. -EINVAL when not nft JSON. */
+int dlive_nft_blocks(const char *json_text, size_t len, struct buf *out);
+/* notBefore/notAfter of a DER X.509 certificate. 0 or -EBADMSG. */
+int dlive_cert_validity(const void *der, size_t len, time_t *not_before, time_t *not_after);
 
 #endif
