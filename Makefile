@@ -55,6 +55,11 @@ build/asan/test_%: tests/unit/test_%.c build/asan/libtc.a
 
 unit: $(UNITS)
 
+# test driver for the web server (tests/lab/test_web.sh, bench/web.sh); not installed
+build/webtest: tests/web/webtest.c build/libtc.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libtc.a $(PKG_LIBS)
+
 # libFuzzer targets link the module objects, built with clang
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)

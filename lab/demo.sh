@@ -61,8 +61,9 @@ if has up && has down; then
 else
 	# TEMPORARY until tunnelctl up/down are on main: swanctl as the oracle
 	vici=$(lab env a | sed -n 's/^export TUNNELCTL_VICI=//p')
-	run swanctl --terminate --ike con1 --uri "$vici" >/dev/null 2>&1 || true
-	run swanctl --initiate --child con1 --uri "$vici" --timeout 10 2>/dev/null | tail -n 4 || true
+	printf '\033[36m$ swanctl --terminate --ike con1; swanctl --initiate --child con1\033[0m\n'
+	swanctl --terminate --ike con1 --uri "$vici" >/dev/null 2>&1 || true
+	swanctl --initiate --child con1 --uri "$vici" --timeout 10 2>/dev/null | tail -n 4 || true
 fi
 
 bold "5. The result"
@@ -72,6 +73,6 @@ lab logs a | tail -n +"$((mark_a + 1))" | grep -E 'AUTHENTICATION_FAILED|authent
 echo "B's log:"
 lab logs b | grep -E 'tried [0-9]+ shared key|AUTHENTICATION_FAILED|MAC mismatch' | tail -n 3 || true
 if has doctor; then
-	bold "6. What the doctor says (both logs, both tunnel files)"
+	bold "6. What the doctor says about both logs"
 	run_lab doctor || true
 fi

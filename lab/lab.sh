@@ -705,8 +705,12 @@ cmd_logs() {
 cmd_doctor() {
 	need_lab
 	tc_has doctor || die "tunnelctl doctor is not available in this build"
-	"$TC" doctor --config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf" \
-		"$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
+	local confs=()
+	# the configs too, once the doctor compares them (SPEC §10 --config/--peer-config)
+	if "$TC" doctor --help 2>/dev/null | grep -q -- --peer-config; then
+		confs=(--config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf")
+	fi
+	"$TC" doctor "${confs[@]}" "$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
 }
 
 cmd_daemon() {
@@ -715,8 +719,9 @@ cmd_daemon() {
 	check_side "$s"
 	tc_has daemon || die "tunnelctl daemon is not available in this build"
 	d=$(side_dir "$s")
-	setsid bash -c 'exec "$@"' sh ip netns exec "$(ns_of "$s")" \
-		env $(side_env_vars "$s") "$TC" daemon </dev/null >>"$d/daemon.log" 2>&1 &
+	local -a vars
+	mapfile -t vars < <(side_env_vars "$s")
+	setsid ip netns exec "$(ns_of "$s")" env "${vars[@]}" "$TC" daemon </dev/null >>"$d/daemon.log" 2>&1 &
 	echo $! >"$d/daemon.pid"
 	say "side $s: tunnelctl daemon started (pid $!, log $d/daemon.log)"
 }

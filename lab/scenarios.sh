@@ -9,10 +9,13 @@
 #   OUTDIR/NAME/a.log  b.log    both charons' logs of this run only
 #   OUTDIR/NAME/expected        class=, tunnel=, side= (whose tunnel fails), logs= (to feed)
 # The doctor's tests use the result as their corpus (tests/data/scenarios/).
+# A and B are read through a nameref (write_conf), which shellcheck does not follow
+# shellcheck disable=SC2034
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/lab.sh
+TUNNELCTL=${TUNNELCTL_BIN:-tunnelctl}
 LAB_ROOT=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}
 
 SCENARIOS=(healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch pfs_mismatch
@@ -29,12 +32,12 @@ reset_params() {
 	declare -gA A=([version]=ikev2 [local]=192.0.2.1 [remote]=192.0.2.2 [local_id]=myaddress
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=start [p2local]=10.1.0.0/24
-		[p2remote]=10.2.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]=
+		[p2remote]=10.2.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
 		[tries]=3 [timeout]=1.0)
 	declare -gA B=([version]=ikev2 [local]=192.0.2.2 [remote]=192.0.2.1 [local_id]=myaddress
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=none [p2local]=10.2.0.0/24
-		[p2remote]=10.1.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]=
+		[p2remote]=10.1.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
 		[tries]=3 [timeout]=1.0)
 }
 
@@ -78,6 +81,8 @@ write_conf() {
 		[ -n "${p[p2hash]}" ] && echo "                hash = ${p[p2hash]}"
 		echo "                pfs_group = ${p[pfs]}"
 		[ -n "${p[p2life]}" ] && echo "                lifetime = ${p[p2life]}"
+		[ -n "${p[p2rekey]}" ] && echo "                rekey_time = ${p[p2rekey]}"
+		[ -n "${p[p2rand]}" ] && echo "                rand_time = ${p[p2rand]}"
 		echo "            }"
 		echo "        }"
 		echo "    }"
@@ -144,9 +149,13 @@ sc_child_proposal_mismatch() {
 	steps() { up; wait_log a 20 'NO_PROPOSAL_CHOSEN'; }
 }
 # The first CHILD_SA is created inside IKE_AUTH without a key exchange, so PFS differences
-# only show at the first rekey: short phase 2 lifetimes bring it within seconds.
+# only show at the first rekey: a short phase 2 rekey time brings it within seconds.
 sc_pfs_mismatch() {
-	setup() { B[pfs]=0; A[p2life]=20s; B[p2life]=20s; }
+	setup() {
+		B[pfs]=0
+		A[p2life]=60s; A[p2rekey]=5s; A[p2rand]=1s
+		B[p2life]=60s; B[p2rekey]=5s; B[p2rand]=1s
+	}
 	steps() {
 		up
 		wait_log a 15 "$ESTABLISHED"
@@ -259,10 +268,29 @@ sc_unsupported_algorithm() {
 	}
 	CLASS_SIDE=b
 }
-# A file tunnelctl accepts but charon refuses to load.
+# tunnelctl check refuses everything charon would refuse (as far as we found), so this one
+# is an administrator's own swanctl.conf for side a (tunnelctl's output with a DH group
+# typo) loaded with swanctl; the evidence is swanctl's console output, a.swanctl.log.
 sc_config_error() {
-	setup() { A[dh]=32; A[pfs]=32; }
-	steps() { up || true; wait_log a 10 'invalid|failed|discarded'; }
+	setup() { :; }
+	steps() {
+		up --no-apply
+		lab apply b
+		local dir=$WORK/a-swanctl
+		mkdir -p "$dir/conf.d"
+		"$TUNNELCTL" -c "$WORK/a.conf" compile --show-secrets |
+			sed 's/^\([[:space:]]*proposals = .*\)modp2048/\1modp2084/' >"$dir/conf.d/tunnelctl.conf"
+		echo 'include conf.d/*.conf' >"$dir/swanctl.conf"
+		swanctl --load-all --noprompt --file "$dir/swanctl.conf" \
+			--uri "unix://$LAB_ROOT/$LABNAME/a/run/charon.vici" 2>&1 |
+			grep -v "^plugin '\|^opening directory" >"$WORK/a.swanctl.log" || true
+		cat "$WORK/a.swanctl.log"
+		grep -q 'invalid value for: proposals' "$WORK/a.swanctl.log"
+		cp "$dir/conf.d/tunnelctl.conf" "$WORK/a.swanctl.conf"
+		# the secret stays out of the corpus
+		sed -i 's/^\([[:space:]]*secret = \).*/\1<hidden>/' "$WORK/a.swanctl.conf"
+	}
+	LOGS=a.swanctl.log
 }
 
 # run SCENARIO OUTDIR
@@ -293,6 +321,7 @@ run_scenario() {
 	if [ "$rc" -eq 0 ]; then
 		mkdir -p "$out"
 		cp "$WORK/a.conf" "$WORK/b.conf" "$out/"
+		cp "$WORK"/a.swanctl.* "$out/" 2>/dev/null || true
 		cp "$(log_of a)" "$out/a.log" 2>/dev/null || : >"$out/a.log"
 		cp "$(log_of b)" "$out/b.log" 2>/dev/null || : >"$out/b.log"
 		printf 'class=%s\ntunnel=con1\nside=%s\nlogs=%s\n' "$SC" "$CLASS_SIDE" "$LOGS" >"$out/expected"
@@ -319,15 +348,23 @@ main() {
 		echo "usage: lab/scenarios.sh [--list] NAME|all OUTDIR" >&2
 		return 2
 	fi
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM
-	local names=("$1") failed=() n
+	local names=("$1") failed=() n rc
 	[ "$1" = all ] && names=("${SCENARIOS[@]}")
 	mkdir -p "$2"
 	for n in "${names[@]}"; do
-		run_scenario "$n" "$2" || failed+=("$n")
+		# a subshell per scenario: errexit stays on inside (it would be off under `||`),
+		# and its EXIT trap removes that scenario's lab whatever happens
+		set +e
+		(
+			trap cleanup EXIT
+			trap 'exit 130' INT TERM
+			run_scenario "$n" "$2"
+		)
+		rc=$?
+		set -e
+		[ "$rc" -eq 130 ] && exit 130
+		[ "$rc" -eq 0 ] || failed+=("$n")
 	done
-	LABNAME=
 	echo "scenarios: $((${#names[@]} - ${#failed[@]})) produced, ${#failed[@]} failed${failed[*]:+: ${failed[*]}}"
 	[ ${#failed[@]} -eq 0 ]
 }

@@ -12,6 +12,8 @@ PACKAGES=(
 	strongswan-pki
 	# lab and tests
 	nftables iproute2 util-linux procps iputils-ping time jq
+	# web tests: HTTP client and a headless browser for the status page
+	curl chromium
 )
 
 missing=()

@@ -44,4 +44,33 @@ bool apply_is_ours(const char *name);
 
 void apply_plan_free(struct apply_plan *plan);
 
+/* ---- carrying it out (apply_run.c: files and VICI, shared by `apply` and the daemon) ---- */
+
+struct tc_ctx;
+struct tunnel_file;
+
+struct apply_opts {
+	bool dry_run;		/* plan only: write and load nothing */
+	bool no_start;		/* do not initiate start_action = start tunnels (the daemon does) */
+};
+
+/* What one run did. plan entries keep name and keys; old_conn/new_conn are NULL here. */
+struct apply_result {
+	struct apply_plan plan;
+	bool planned;		/* plan is valid (charon was reached and the config compiled) */
+	bool applied;		/* everything was carried out */
+	bool rolled_back;	/* a step failed and the previous files and connections were restored */
+	char *error;		/* the first failure, or NULL */
+	char *rollback_error;	/* a failure while rolling back, or NULL */
+	char *warning;		/* a problem that did not fail the apply (settings reload), or NULL */
+};
+
+/* SPEC §5 for tf with ctx's paths: compile, compare with charon (get-conns, get-shared), write
+ * the generated files atomically, load what changed, roll back on failure, initiate missing
+ * start_action = start tunnels, save the applied file. 0, or -1 with res->error set. The caller
+ * frees res with apply_result_free in every case. */
+int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const struct apply_opts *opts,
+	      struct apply_result *res);
+void apply_result_free(struct apply_result *res);
+
 #endif

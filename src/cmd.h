@@ -31,11 +31,14 @@ int cmd_check(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_status(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_service(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
 
 /* Shared helpers for commands (cmd.c). */
 struct tc_errors;
@@ -49,6 +52,9 @@ void cmd_print_errors(struct tc_errors *errs);
 struct tunnel_file *cmd_load_tunnels(const struct tc_ctx *ctx);
 /* charon's file log under ctx->out_dir (/var/log/charon.log for "/"); caller frees. */
 char *cmd_charon_log(const struct tc_ctx *ctx);
+struct keepalive_decision;
+/* Log a keep-alive decision: journal fields under systemd, else syslog and stderr (cmd_keepalive.c). */
+void cmd_log_decision(void *arg, const struct keepalive_decision *d);
 /* Print "tunnelctl VERB: message" to stderr. */
 void cmd_err(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

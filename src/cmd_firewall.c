@@ -49,12 +49,6 @@ static const char help[] =
 	"  tunnelctl firewall apply --dry-run -c ./tunnels.conf\n"
 	"  tunnelctl firewall show --json\n";
 
-/* A drop chain that does not accept our mark blocks the tunnels. */
-static bool blocks(const struct nft_drop_chain *d)
-{
-	return !d->accepts_mark;
-}
-
 static void print_drop(const struct nft_drop_chain *d)
 {
 	printf("warning: table %s %s chain %s (hook input, priority %ld) %s: it drops the IKE/ESP "
@@ -63,6 +57,13 @@ static void print_drop(const struct nft_drop_chain *d)
 	       d->policy_drop ? "has policy drop" : "has an unconditional drop rule");
 	if (d->iptables)
 		printf(" (iptables-nft rules, not inspected)");
+	if (d->before_us) {
+		/* our mark is set at priority NFT_PRIORITY: a chain before it has to match the traffic itself */
+		printf(";\n  it runs before our chain (priority %d), so it must accept the traffic itself:\n"
+		       "  nft insert rule %s %s %s udp dport { 500, 4500 } accept; nft insert rule %s %s %s meta l4proto { esp, ah } accept\n",
+		       NFT_PRIORITY, d->family, d->table, d->chain, d->family, d->table, d->chain);
+		return;
+	}
 	printf(";\n  let it accept our mark: nft insert rule %s %s %s ct mark and 0x%08x == 0x%08x accept\n",
 	       d->family, d->table, d->chain, NFT_CT_MARK, NFT_CT_MARK);
 	if (d->iptables)
@@ -91,7 +92,7 @@ static int do_show(bool json)
 		goto out;
 	}
 	for (size_t i = 0; i < a.n_drops; i++)
-		if (blocks(&a.drops[i]))
+		if (nft_drop_blocks(&a.drops[i]))
 			exit_code = TC_EXIT_FAIL;
 	if (json) {
 		json_t *o = json_object(), *rules = json_array(), *drops = json_array();
@@ -102,12 +103,12 @@ static int do_show(bool json)
 							       (json_int_t)a.rules[i].bytes));
 		for (size_t i = 0; i < a.n_drops; i++) {
 			const struct nft_drop_chain *d = &a.drops[i];
-			json_array_append_new(drops, json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:b}",
+			json_array_append_new(drops, json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:b, s:b}",
 							       "family", d->family, "table", d->table,
 							       "chain", d->chain, "priority",
 							       (json_int_t)d->priority, "policy_drop",
 							       d->policy_drop, "accepts_mark", d->accepts_mark,
-							       "iptables", d->iptables, "blocks", blocks(d)));
+							       "iptables", d->iptables, "before_us", d->before_us, "blocks", nft_drop_blocks(d)));
 		}
 		json_object_set_new(o, "present", json_boolean(a.have_table));
 		json_object_set_new(o, "rules", rules);
@@ -120,7 +121,7 @@ static int do_show(bool json)
 	else
 		puts("table inet tunnelctl: not present (run `tunnelctl firewall apply`)");
 	for (size_t i = 0; i < a.n_drops; i++)
-		if (blocks(&a.drops[i]))
+		if (nft_drop_blocks(&a.drops[i]))
 			print_drop(&a.drops[i]);
 out:
 	nft_analysis_free(&a);

@@ -169,6 +169,11 @@ static bool peer_is_any(const struct tunnel_phase1 *p1)
  * before resolution, and compile does not resolve. */
 static bool id_format(struct buf *out, const struct tunnel_phase1 *p1, const struct tunnel_id *id)
 {
+	bool typed = id->type != TUNNEL_ID_MYADDRESS && id->type != TUNNEL_ID_PEERADDRESS &&
+		     id->type != TUNNEL_ID_ANY;
+
+	if (typed && (!id->value || !*id->value))
+		return false;
 	switch (id->type) {
 	case TUNNEL_ID_MYADDRESS:
 		if (!p1->local_address || addr_is_any(p1->local_address))

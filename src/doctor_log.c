@@ -22,7 +22,14 @@ const char *const doctor_fmt_names[DOCTOR_FMT_COUNT] = {
 };
 
 /* Program names whose syslog lines carry charon's messages. */
-static const char *const tags[] = { "charon", "charon-systemd", "ipsec", "ipsec_starter", "charon-custom" };
+static const struct {
+	const char *name;
+	size_t len;
+} tags[] = {
+#define TAG(s) { s, sizeof(s) - 1 }
+	TAG("charon"), TAG("charon-systemd"), TAG("ipsec"), TAG("ipsec_starter"), TAG("charon-custom"),
+#undef TAG
+};
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -235,10 +242,12 @@ static const char *find_thread_token(const char *p, const char *end, struct doct
 /* A syslog program tag "NAME[pid]:" or "NAME:" at p; returns the end of the tag or NULL. */
 static const char *match_tag(const char *p, const char *end)
 {
+	if (*p != 'c' && *p != 'i')
+		return NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
-		size_t n = strlen(tags[i]);
+		size_t n = tags[i].len;
 		const char *q = p + n;
-		if ((size_t)(end - p) <= n || memcmp(p, tags[i], n) != 0)
+		if ((size_t)(end - p) <= n || memcmp(p, tags[i].name, n) != 0)
 			continue;
 		if (*q == '[') {
 			while (++q < end && is_digit(*q))
@@ -372,6 +381,20 @@ int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 	} else if ((q = parse_bsd(p, end, &out->time))) {
 		out->has_time = true;
 		p = q;
+	}
+
+	/* fast path: a filelog line has the thread token right after the time */
+	if (!rfc5424 || out->has_time) {
+		const char *t = skip_blanks(p, end);
+		if (t < end && is_digit(*t) && (q = parse_thread_group(t, end, out))) {
+			out->fmt = DOCTOR_FMT_FILELOG;
+			p = parse_sa_prefix(q, end, out);
+			if (p < end && *p == ' ')
+				p++;
+			out->msg = p;
+			out->msg_len = (size_t)(end - p);
+			return 0;
+		}
 	}
 
 	/* pfSense/OPNsense GUI copy: columns separated by tabs */

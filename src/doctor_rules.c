@@ -93,6 +93,7 @@ enum ev {
 	EV_AUTH_OK,		/* authentication of 'ID' with ... successful */
 	EV_AUTH_BAD,		/* signature / authentication verification failed */
 	EV_CERT,		/* certificate, CA or private key problems */
+	EV_CERT_VALIDITY,	/* subject certificate invalid (valid from X to Y) */
 	EV_TS_REJECT,		/* traffic selectors ... unacceptable / no matching CHILD_SA config */
 	EV_TS_SELECT,		/*  config: C, received: R => match: M */
 	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
@@ -106,7 +107,8 @@ enum ev {
 	EV_DESTROYING,		/* IKE_SA x[n] state change: ... => DESTROYING */
 	EV_CONFIG_ERR,		/* loading connection 'x' failed, ... */
 	EV_UNSUPPORTED,		/* algorithm not available in this charon */
-	EV_READY,		/* charon started or a connection was loaded */
+	EV_READY,		/* a connection was loaded */
+	EV_CHARON_START,	/* charon (re)started: its SAs and unique ids are gone */
 	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
 	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
 	EV_COUNT
@@ -120,7 +122,7 @@ static const struct pattern {
 	bool keep;
 } patterns[] = {
 	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
-	{ "* is initiating *IKE_SA", EV_RESP_START, true },
+	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
 	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
 	{ "parsed IKE_SA_INIT response 0", EV_INIT_RESP, true },
 	{ "generating IKE_SA_INIT response 0 [ SA ", EV_INIT_ANSWERED, true },
@@ -168,20 +170,22 @@ static const struct pattern {
 	{ "selected peer config '", EV_SELECTED_PEER, false },
 	{ "authentication of '*' with * successful", EV_AUTH_OK, true },
 	{ "signature validation failed", EV_AUTH_BAD, true },
-	{ "* signature verification failed", EV_AUTH_BAD, true },
 	{ "verification of * failed", EV_AUTH_BAD, true },
 	{ "no trusted * public key found for ", EV_CERT, true },
 	{ "no issuer certificate found for ", EV_CERT, true },
 	{ "no private key found for ", EV_CERT, true },
-	{ "certificate * not valid*", EV_CERT, true },
+	{ "peer certificate invalid (valid from ", EV_CERT_VALIDITY, true },
+	{ "subject certificate invalid (valid from ", EV_CERT_VALIDITY, true },
+	{ "issuer certificate invalid (valid from ", EV_CERT_VALIDITY, true },
+	{ "certificate invalid (valid from ", EV_CERT_VALIDITY, true },
 	{ "certificate was revoked", EV_CERT, true },
-	{ "* certificate has expired", EV_CERT, true },
 	{ "constraint check failed: ", EV_CERT, true },
 	{ "no end entity certificate", EV_CERT, true },
 	{ "building CRED_PRIVATE_KEY - * failed", EV_CERT, true },
 	{ "loading certificate from '*' failed", EV_CERT, true },
 	{ "traffic selectors * unacceptable", EV_TS_REJECT, true },
 	{ "no matching CHILD_SA config found", EV_TS_REJECT, true },
+	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
@@ -203,17 +207,15 @@ static const struct pattern {
 	{ "loading shared key * failed", EV_CONFIG_ERR, true },
 	{ "skipped invalid proposal string", EV_CONFIG_ERR, true },
 	{ "invalid value for: ", EV_CONFIG_ERR, true },
-	{ "* not supported, * proposal", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
 	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
 	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
-	{ "* unsupported * algorithm", EV_UNSUPPORTED, true },
-	{ "Starting IKE charon daemon", EV_READY, false },
+	{ "failed to create ESP context: unsupported ", EV_UNSUPPORTED, true },
+	{ "Starting IKE charon daemon", EV_CHARON_START, false },
 	{ "added vici connection: ", EV_READY, false },
 	{ " conn *:", EV_CONN_DUMP, false },
 	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
-	{ "* not supported, * failed", EV_UNSUPPORTED, true },
 };
 
 enum role { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
@@ -253,6 +255,8 @@ struct sa {
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
+	unsigned retransmit_port;	/* port of the last retransmit */
+	char retransmit_msgid[16];	/* message ID of the last retransmit */
 	struct slot slot[EV_COUNT];
 	/* the proposal pair nearest to a failure, for IKE and for ESP/AH */
 	struct slot ike_recv, ike_conf, esp_recv, esp_conf, ts_narrow;
@@ -296,7 +300,17 @@ struct input {
 	int64_t last_time;
 };
 
+/* Patterns by the first character of their message ('*' patterns: any address character). */
+struct pattern_index {
+	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
+	uint8_t order[ARRAY_SIZE(patterns)];
+	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
+	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
+	uint8_t star_order[ARRAY_SIZE(patterns)];
+};
+
 struct doctor {
+	struct pattern_index idx;
 	struct input *inputs;
 	size_t n_inputs;
 	struct sa sas[DOCTOR_MAX_SAS];
@@ -353,29 +367,55 @@ static void copy_until(char *dst, size_t cap, const char *s, const char *end, co
 	dst[k] = '\0';
 }
 
-static enum ev classify(const char *msg, size_t n, bool *keep)
+static void pattern_index_build(struct pattern_index *ix)
 {
+	size_t k = 0;
+
+	_Static_assert(ARRAY_SIZE(patterns) < 255, "pattern index uses bytes");
+	for (int c = 0; c < 256; c++) {
+		ix->start[c] = (uint8_t)k;
+		for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
+			if ((unsigned char)patterns[i].pat[0] == c && c != '*')
+				ix->order[k++] = (uint8_t)i;
+	}
+	ix->start[256] = (uint8_t)k;
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
+		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
+		if (patterns[i].pat[0] == '*')
+			ix->star_order[ix->n_star++] = (uint8_t)i;
+	}
+}
+
+/* A message may start with an address (IPv4, IPv6, %any): the only '*'-led patterns. */
+static bool address_start(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '%';
+}
+
+static enum ev classify(const struct pattern_index *ix, const char *msg, size_t n, bool *keep)
+{
+	unsigned char c;
+
 	if (n == 0)
 		return EV_NONE;
-	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
-		const char *p = patterns[i].pat;
-		if (*p != '*' && *p != msg[0])
+	c = (unsigned char)msg[0];
+	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
+		const struct pattern *p = &patterns[ix->order[k]];
+		size_t lit = ix->lit_len[ix->order[k]];
+		if (lit > n || memcmp(p->pat, msg, lit) != 0)
 			continue;
-		if (*p == '*') {
-			/* leading '*': the literal after it must occur somewhere */
-			const char *lit = p + 1, *star = strchr(lit, '*');
-			char buf[48];
-			size_t ln = star ? (size_t)(star - lit) : strlen(lit);
-			if (ln >= sizeof(buf))
-				ln = sizeof(buf) - 1;
-			memcpy(buf, lit, ln);
-			buf[ln] = '\0';
-			if (!find(msg, n, buf))
-				continue;
+		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
+			*keep = p->keep;
+			return p->ev;
 		}
-		if (glob_prefix(p, msg, n)) {
-			*keep = patterns[i].keep;
-			return patterns[i].ev;
+	}
+	if (!address_start(msg[0]))
+		return EV_NONE;
+	for (unsigned k = 0; k < ix->n_star; k++) {
+		const struct pattern *p = &patterns[ix->star_order[k]];
+		if (glob_prefix(p->pat, msg, n)) {
+			*keep = p->keep;
+			return p->ev;
 		}
 	}
 	return EV_NONE;
@@ -582,6 +622,9 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const 
 		break;
 	case EV_RETRANSMIT:
 		sa->n_retransmit++;
+		sa->retransmit_port = sa->send_port;
+		if ((p = find(msg, n, "message ID ")))
+			copy_until(sa->retransmit_msgid, sizeof(sa->retransmit_msgid), p + 11, end, " ,");
 		if (sa->send_port == 4500)
 			sa->retransmit_4500 = true;
 		if (sa->n_ike_up)
@@ -792,8 +835,14 @@ static void prop_str(struct buf *b, const struct prop *pr)
 
 /* Compare received and configured proposal lines: the closest pair and how it differs.
  * Returns the difference mask of that pair, or 0 when a line is missing. */
+/* Who sent the received and who holds the configured proposals, in words. */
+struct prop_sides {
+	const char *recv_who;	/* "the initiator 192.0.2.1 offers" */
+	const char *conf_who;	/* "the responder 192.0.2.2 accepts only" */
+};
+
 static unsigned props_compare(const struct slot *recv, const struct slot *conf, bool ignore_ke,
-			      struct buf *why)
+			      const struct prop_sides *sides, struct buf *why)
 {
 	struct prop r[PROP_MAX], c[PROP_MAX];
 	size_t nr, nc, bi = 0, bj = 0;
@@ -816,9 +865,9 @@ static unsigned props_compare(const struct slot *recv, const struct slot *conf, 
 		return 0;
 	if (why) {
 		bool child = !strstr(slot_msg(recv), "IKE:");
-		buf_adds(why, "the initiator offers ");
+		buf_printf(why, "%s ", sides->recv_who);
 		prop_str(why, &r[bi]);
-		buf_adds(why, ", the responder accepts only ");
+		buf_printf(why, ", %s ", sides->conf_who);
 		prop_str(why, &c[bj]);
 		buf_adds(why, "; they differ in");
 		bool first = true;
@@ -845,19 +894,19 @@ enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X
 
 static unsigned ike_diff(const struct sa *sa)
 {
-	return sa->ike_prop_failed ? props_compare(&sa->ike_recv, &sa->ike_conf, false, NULL) : 0;
+	return sa->ike_prop_failed ? props_compare(&sa->ike_recv, &sa->ike_conf, false, NULL, NULL) : 0;
 }
 
 static unsigned esp_diff(const struct sa *sa)
 {
 	return sa->esp_prop_failed ? props_compare(&sa->esp_recv, &sa->esp_conf,
-						   !sa->create_child_after_up, NULL) : 0;
+						   !sa->create_child_after_up, NULL, NULL) : 0;
 }
 
 static bool m_config(const struct sa *sa) { return SEEN(sa, EV_CONFIG_ERR); }
 static bool m_unsupported(const struct sa *sa) { return SEEN(sa, EV_UNSUPPORTED) || SEEN(sa, EV_KERNEL_ALG); }
 static bool m_kernel(const struct sa *sa) { return SEEN(sa, EV_KERNEL); }
-static bool m_cert(const struct sa *sa) { return SEEN(sa, EV_CERT); }
+static bool m_cert(const struct sa *sa) { return SEEN(sa, EV_CERT) || SEEN(sa, EV_CERT_VALIDITY); }
 static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
 static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
 static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
@@ -906,17 +955,28 @@ static bool m_unknown(const struct sa *sa)
 }
 
 /* Extra words for a summary, from the SA's own lines. */
-static void x_ike_props(const struct sa *sa, struct buf *b)
+static void x_props(const struct sa *sa, struct buf *b, bool ike)
 {
-	if (props_compare(&sa->ike_recv, &sa->ike_conf, false, b))
+	char recv_who[DOCTOR_HOST_MAX + 40], conf_who[DOCTOR_HOST_MAX + 40];
+	const char *peer = sa->remote[0] ? sa->remote : "", *me = sa->local[0] ? sa->local : "";
+	struct prop_sides sides = { recv_who, conf_who };
+
+	/* a responder received the initiator's offer; an initiator received the answer */
+	if (sa->role == ROLE_INITIATOR) {
+		snprintf(recv_who, sizeof(recv_who), "the responder%s%s chose", *peer ? " " : "", peer);
+		snprintf(conf_who, sizeof(conf_who), "the initiator%s%s offers", *me ? " " : "", me);
+	} else {
+		snprintf(recv_who, sizeof(recv_who), "the initiator%s%s offers", *peer ? " " : "", peer);
+		snprintf(conf_who, sizeof(conf_who), "the responder%s%s accepts only",
+			 *me ? " " : "", me);
+	}
+	if (ike ? props_compare(&sa->ike_recv, &sa->ike_conf, false, &sides, b)
+		: props_compare(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, &sides, b))
 		buf_adds(b, ".");
 }
 
-static void x_esp_props(const struct sa *sa, struct buf *b)
-{
-	if (props_compare(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, b))
-		buf_adds(b, ".");
-}
+static void x_ike_props(const struct sa *sa, struct buf *b) { x_props(sa, b, true); }
+static void x_esp_props(const struct sa *sa, struct buf *b) { x_props(sa, b, false); }
 
 static void x_quote(const struct sa *sa, struct buf *b, enum ev ev)
 {
@@ -939,7 +999,10 @@ static void x_ids(const struct sa *sa, struct buf *b)
 }
 
 static void x_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_PSK_MAC); }
-static void x_cert(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_CERT); }
+static void x_cert(const struct sa *sa, struct buf *b)
+{
+	x_quote(sa, b, SEEN(sa, EV_CERT_VALIDITY) ? EV_CERT_VALIDITY : EV_CERT);
+}
 static void x_kernel(const struct sa *sa, struct buf *b)
 {
 	x_quote(sa, b, SEEN(sa, EV_KERNEL_ALG) ? EV_KERNEL_ALG : EV_KERNEL);
@@ -961,11 +1024,16 @@ static void x_narrow(const struct sa *sa, struct buf *b)
 static void x_ke(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_KE_RETRY); }
 static void x_retransmit(const struct sa *sa, struct buf *b)
 {
-	if (sa->n_retransmit)
-		buf_printf(b, " %u retransmits%s", sa->n_retransmit,
-			   sa->remote[0] ? "" : ".");
-	if (sa->n_retransmit && sa->remote[0])
-		buf_printf(b, " to %s.", sa->remote);
+	if (!sa->n_retransmit)
+		return;
+	buf_printf(b, " %u retransmit%s", sa->n_retransmit, sa->n_retransmit == 1 ? "" : "s");
+	if (sa->retransmit_msgid[0])
+		buf_printf(b, " of message ID %s", sa->retransmit_msgid);
+	if (sa->remote[0])
+		buf_printf(b, " to %s", sa->remote);
+	if (sa->retransmit_port)
+		buf_printf(b, " on UDP %u", sa->retransmit_port);
+	buf_adds(b, ", no answer.");
 }
 static void x_healthy(const struct sa *sa, struct buf *b)
 {
@@ -1002,7 +1070,7 @@ static const struct rule rules[] = {
 	  "IKE negotiated, but installing the IPsec SA or policy in the kernel failed.", x_kernel,
 	  "load the kernel's XFRM/ESP modules (xfrm_user, esp4, esp6) or charon's kernel-libipsec "
 	  "plugin; not a tunnel-file key (pfSense: System > Advanced > Networking / IPsec > Advanced)" },
-	{ DOCTOR_CERT_PROBLEM, 85, m_cert, { EV_CERT, EV_N_AUTH_FAILED },
+	{ DOCTOR_CERT_PROBLEM, 85, m_cert, { EV_CERT_VALIDITY, EV_CERT, EV_N_AUTH_FAILED },
 	  "a certificate, CA or private key is missing, untrusted or expired.", x_cert,
 	  "tunnels.{N}.auth = cert: install the peer's CA and our certificate/key, check validity "
 	  "dates (pfSense: Phase 1 > My Certificate / Peer Certificate Authority)" },
@@ -1317,7 +1385,9 @@ out:
 struct doctor *doctor_new(void)
 {
 	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
-	return xcalloc(1, sizeof(struct doctor));
+	struct doctor *d = xcalloc(1, sizeof(struct doctor));
+	pattern_index_build(&d->idx);
+	return d;
 }
 
 unsigned doctor_add_input(struct doctor *d, const char *label)
@@ -1380,7 +1450,7 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 {
 	const char *end = l->msg + l->msg_len;
 
-	if (ev == EV_READY && l->has_time) {
+	if ((ev == EV_READY || ev == EV_CHARON_START) && l->has_time) {
 		in->has_ready = true;
 		in->ready_time = l->time;
 	} else if (ev == EV_CONN_DUMP) {
@@ -1412,7 +1482,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		in->has_time = true;
 		in->last_time = l->time;
 	}
-	ev = classify(l->msg, l->msg_len, &keep);
+	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
@@ -1421,7 +1491,16 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 			line_sa(d, in, input, l, ev, name);
 		return;
 	}
-	if (ev == EV_READY || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+	if (ev == EV_CHARON_START) {
+		/* a restarted charon counts unique ids from 1 again: judge what the old one had */
+		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
+			if (d->sas[i].used && d->sas[i].input == input)
+				sa_judge_and_fold(d, &d->sas[i]);
+		memset(in->thread_sa, 0, sizeof(in->thread_sa));
+		in->last_sa = 0;
+		d->last = NULL;
+	}
+	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
 		note_input(in, ev, l);
 		return;
 	}
@@ -1451,6 +1530,17 @@ static bool mirrored(const struct tunnel *a, const struct tunnel *b)
 {
 	return a->local[0] && a->remote[0] && strcmp(a->local, b->remote) == 0 &&
 	       strcmp(a->remote, b->local) == 0;
+}
+
+/* Same tunnel seen from two logs: same name, and, when both know their addresses, the
+ * other's addresses mirrored (two gateways may each have an unrelated con1). */
+static bool same_tunnel(const struct tunnel *a, const struct tunnel *b)
+{
+	if (strcmp(a->name, b->name) != 0)
+		return false;
+	if (a->input == b->input || !a->local[0] || !a->remote[0] || !b->local[0] || !b->remote[0])
+		return true;
+	return mirrored(a, b);
 }
 
 static int verdict_cmp(const void *a, const void *b)
@@ -1542,7 +1632,7 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 			continue;
 		for (size_t j = i + 1; j < d->n_tunnels; j++) {
 			struct tunnel *o = &d->tunnels[j];
-			if (!o->has_verdict || strcmp(o->name, t->name) != 0)
+			if (!o->has_verdict || !same_tunnel(t, o))
 				continue;
 			bool versions_differ = best->version && o->version && best->version != o->version;
 			if (o->weight > best->weight)
@@ -1564,7 +1654,7 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 		verdict_move(v, &best->v);
 		for (size_t j = i; j < d->n_tunnels; j++) {
 			struct tunnel *o = &d->tunnels[j];
-			if (o == best || !o->has_verdict || strcmp(o->name, t->name) != 0)
+			if (o == best || !o->has_verdict || !same_tunnel(t, o))
 				continue;
 			for (size_t k = 0; k < o->v.n_ev && v->n_ev < DOCTOR_MAX_EVIDENCE; k++) {
 				struct slot s = { .line = o->v.ev[k].line, .text = o->v.ev[k].text };

@@ -15,11 +15,14 @@ static const struct {
 	{ "compile", cmd_compile, "print the generated swanctl.conf" },
 	{ "list", cmd_list, "list configured phase 1 and phase 2 entries" },
 	{ "apply", cmd_apply, "load the tunnel file into charon, only what changed, with rollback" },
+	{ "status", cmd_status, "IKE and child SAs of the tunnels, like pfSense's status page" },
 	{ "logs", cmd_logs, "charon's log, filtered to a tunnel; -f follows live" },
 	{ "service", cmd_service, "start, stop, restart charon; its status" },
 	{ "lab", cmd_lab, "two gateways on this machine: try tunnel files, inject faults" },
 	{ "doctor", cmd_doctor, "name the root cause of failing tunnels from charon logs" },
 	{ "firewall", cmd_firewall, "show, apply or remove the nftables rules for the peers" },
+	{ "keepalive", cmd_keepalive, "one keep-alive pass: initiate watched tunnels that are down" },
+	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
 };
 
 static void usage(FILE *f)

@@ -307,6 +307,7 @@ static struct nft_drop_chain *drop_entry(struct nft_analysis *a, json_t *chain)
 	d->table = xstrdup(jstr(chain, "table"));
 	d->chain = xstrdup(jstr(chain, "name"));
 	d->priority = (long)json_integer_value(json_object_get(chain, "prio"));
+	d->before_us = d->priority <= NFT_PRIORITY;
 	return d;
 }
 
@@ -383,6 +384,11 @@ int nft_analyse(const char *json_text, size_t len, struct nft_analysis *a)
 	}
 	json_decref(root);
 	return 0;
+}
+
+bool nft_drop_blocks(const struct nft_drop_chain *d)
+{
+	return d->before_us || !d->accepts_mark;
 }
 
 void nft_analysis_free(struct nft_analysis *a)

@@ -54,7 +54,8 @@ struct nft_drop_chain {
 	char *family, *table, *chain;
 	long priority;
 	bool policy_drop;	/* policy drop (else: an unconditional drop/reject rule) */
-	bool accepts_mark;	/* it has a rule accepting our ct mark: traffic gets through */
+	bool accepts_mark;	/* it has a rule accepting our ct mark */
+	bool before_us;		/* priority <= NFT_PRIORITY: runs before our mark is set */
 	bool iptables;		/* rules use iptables-nft (xt) expressions we cannot read */
 };
 
@@ -71,6 +72,9 @@ struct nft_analysis {
  * base chains on the input hook of other ip/ip6/inet tables whose policy is drop or that
  * have an unconditional drop/reject rule. 0 or -EINVAL (not nft JSON). Pure. */
 int nft_analyse(const char *json_text, size_t len, struct nft_analysis *out);
+
+/* True when d drops our traffic: it runs before our chain or does not accept our mark. */
+bool nft_drop_blocks(const struct nft_drop_chain *d);
 
 /* Free what nft_analyse() filled; the struct itself is the caller's. */
 void nft_analysis_free(struct nft_analysis *a);

@@ -167,14 +167,17 @@ static void token_add_dh(struct buf *b, unsigned group)
 	}
 }
 
-/* Call emit once per strongSwan encryption keyword e stands for (auto key lengths expand,
- * longest first). An unknown name is passed through as written: tunnel.c rejects it. */
+/* Writes the token(s) of one strongSwan encryption keyword into b. */
 typedef void (*keyword_fn)(struct buf *b, const char *enc_kw, bool aead, const void *ctx);
 
+/* Call emit once per strongSwan encryption keyword name stands for (auto key lengths expand,
+ * longest first). An unknown name is passed through as written: tunnel.c rejects it. */
 static void enc_each_keyword(struct buf *b, const char *name, keyword_fn emit, const void *ctx)
 {
 	const struct proposal_enc *e = proposal_find_enc(name);
 
+	if (!name)
+		return;
 	if (!e) {
 		emit(b, name, false, ctx);
 		return;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +13,8 @@
 
 #define STATE_DOWN_DIR "down"			/* one empty file per connection marked down */
 #define STATE_APPLIED_FILE "applied.conf"	/* copy of the last applied tunnel file */
+#define STATE_KEEPALIVE_DIR "keepalive"		/* NAME.json: the keep-alive engine's last decision */
+#define STATE_KEEPALIVE_MAX 4096		/* such a record is a few hundred bytes */
 
 /* Connection names are conN / conN_M / descriptions: refuse anything that is not a plain file name. */
 static bool name_ok(const char *name)
@@ -69,4 +73,86 @@ int state_save_applied(const char *state_dir, const char *tunnel_file)
 	}
 	buf_free_secret(&data);
 	return rc;
+}
+
+static char *keepalive_path(const char *state_dir, const char *name)
+{
+	return xasprintf("%s/%s/%s.json", state_dir, STATE_KEEPALIVE_DIR, name);
+}
+
+int state_keepalive_save(const char *state_dir, const char *name, const struct state_keepalive *k)
+{
+	json_t *o;
+	char *dir, *path, *text;
+	int rc;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I}", "time", (json_int_t)k->time, "action", k->action,
+		      "reason", k->reason, "attempts", (json_int_t)k->attempts, "reinitiations",
+		      (json_int_t)k->reinitiations, "last_reinit", (json_int_t)k->last_reinit, "next_try",
+		      (json_int_t)k->next_try);
+	if (!o)
+		return -EINVAL;	/* a reason that is not UTF-8 */
+	text = json_dumps(o, JSON_SORT_KEYS);
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	dir = xasprintf("%s/%s", state_dir, STATE_KEEPALIVE_DIR);
+	path = keepalive_path(state_dir, name);
+	rc = mkdir_p(dir, 0700);
+	if (rc == 0)
+		rc = file_write_atomic(path, text, strlen(text), 0600);
+	free(text);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+/* Copy a string member into a fixed field, truncated. */
+static void copy_str(json_t *o, const char *key, char *out, size_t size)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	snprintf(out, size, "%s", v ? v : "");
+}
+
+static int64_t get_int(json_t *o, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+int state_keepalive_load(const char *state_dir, const char *name, struct state_keepalive *k)
+{
+	struct buf data;
+	json_t *o;
+	char *path;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if (!name_ok(name))
+		return -EINVAL;
+	buf_init(&data);
+	path = keepalive_path(state_dir, name);
+	rc = file_read_all(path, STATE_KEEPALIVE_MAX, &data);
+	free(path);
+	if (rc != 0) {
+		buf_free(&data);
+		return rc;
+	}
+	o = json_loadb(data.data, data.len, 0, NULL);
+	buf_free(&data);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -EINVAL;
+	}
+	k->time = get_int(o, "time");
+	copy_str(o, "action", k->action, sizeof(k->action));
+	copy_str(o, "reason", k->reason, sizeof(k->reason));
+	k->attempts = (unsigned)get_int(o, "attempts");
+	k->reinitiations = (uint64_t)get_int(o, "reinitiations");
+	k->last_reinit = get_int(o, "last_reinit");
+	k->next_try = get_int(o, "next_try");
+	json_decref(o);
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define TUNNELCTL_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* True when `tunnelctl down NAME` marked this connection (IKE or child name) as manually down. */
 bool state_is_down(const char *state_dir, const char *name);
@@ -11,5 +12,23 @@ bool state_is_down(const char *state_dir, const char *name);
 int state_set_down(const char *state_dir, const char *name, bool down);
 /* Keep a copy of the tunnel file that was applied (mode 0600: it may hold PSKs). 0 or -errno. */
 int state_save_applied(const char *state_dir, const char *tunnel_file);
+
+/* What the keep-alive engine last decided about one connection, for `status` and metrics. */
+#define STATE_ACTION_MAX 32
+#define STATE_REASON_MAX 256
+struct state_keepalive {
+	int64_t time;			/* unix seconds of the last decision */
+	char action[STATE_ACTION_MAX];	/* "initiate", "restart", "up", "failed", "wait", "skip", ... */
+	char reason[STATE_REASON_MAX];	/* why, in words */
+	unsigned attempts;		/* initiations since the tunnel was last healthy */
+	uint64_t reinitiations;		/* initiations and restarts since the record was created */
+	int64_t last_reinit;		/* unix seconds of the last initiation or restart, 0 if none */
+	int64_t next_try;		/* unix seconds of the next planned attempt, 0 if none */
+};
+
+/* Save the keep-alive record of a connection (atomic, keepalive/NAME.json). 0 or -errno. */
+int state_keepalive_save(const char *state_dir, const char *name, const struct state_keepalive *k);
+/* Load it into *k (zeroed first). 0, -ENOENT (no record) or -errno / -EINVAL (unreadable). */
+int state_keepalive_load(const char *state_dir, const char *name, struct state_keepalive *k);
 
 #endif

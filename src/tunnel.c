@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "naming.h"
 #include "proposal.h"
 
 const char *const tunnel_version_names[] = { "ikev2", "ikev1", "auto", NULL };
@@ -934,6 +935,22 @@ static void build_phase1(struct builder *b, const struct conf_node *n, unsigned 
 	}
 	if (p1->local_address && p1->interface)
 		err_at(b, n, false, "tunnel %u: give local_address or interface, not both", ikeid);
+	if (p1->version == TUNNEL_IKEV1) {
+		for (size_t i = 0; i < p1->n_proposals; i++) {
+			const struct proposal_enc *e = proposal_find_enc(p1->proposals[i].encryption);
+			if (e && e->aead)
+				tc_errors_add(b->errs, false, p1->proposals[i].pos.file, p1->proposals[i].pos.line,
+					      p1->proposals[i].pos.col,
+					      "tunnel %u: IKEv1 has no AEAD phase 1 encryption (%s); use e.g. aes256 with hash = sha256",
+					      ikeid, p1->proposals[i].encryption);
+		}
+	}
+	/* a VTI child carries its own reqid and interface ID, so it cannot share a merged child */
+	for (size_t i = 0; p1->n_p2 > 1 && !naming_split(p1) && i < p1->n_p2; i++)
+		if (p1->p2[i].mode == TUNNEL_MODE_VTI)
+			tc_errors_add(b->errs, false, p1->p2[i].pos.file, p1->p2[i].pos.line, p1->p2[i].pos.col,
+				      "phase 2 %u: a VTI phase 2 needs its own child; set split_connections = yes on tunnel %u",
+				      p1->p2[i].reqid, ikeid);
 	if (p1->aggressive && p1->version != TUNNEL_IKEV1)
 		err_at(b, n, false, "tunnel %u: mode = aggressive exists only with version = ikev1", ikeid);
 	if (p1->remote_id.type == TUNNEL_ID_PEERADDRESS && p1->remote_gateway &&
@@ -964,38 +981,43 @@ static int cmp_p2(const void *a, const void *b)
 
 static void build_tunnels(struct builder *b, const struct conf_node *sec, struct tunnel_file *tf)
 {
+	/* first position of each IKE ID and reqid: IDs are small, so a table indexed by ID keeps
+	 * duplicate checks linear for files with thousands of tunnels */
+	struct tunnel_pos *ike_seen = xcalloc(TUNNEL_MAX_ID + 1, sizeof(*ike_seen));
+	struct tunnel_pos *req_seen = xcalloc(TUNNEL_MAX_ID + 1, sizeof(*req_seen));
+	size_t cap = 0;
+
 	for (size_t i = 0; i < sec->n_child; i++) {
 		const struct conf_node *n = sec->child[i];
 		unsigned ikeid;
 		if (!section_id(b, n, "IKE ID", &ikeid))
 			continue;
-		struct tunnel_phase1 *dup = NULL;
-		for (size_t j = 0; j < tf->n_p1; j++)
-			if (tf->p1[j].ikeid == ikeid)
-				dup = &tf->p1[j];
-		if (dup) {
-			err_at(b, n, false, "duplicate IKE ID %u (first at %s:%u)", ikeid, dup->pos.file, dup->pos.line);
+		if (ike_seen[ikeid].file) {
+			err_at(b, n, false, "duplicate IKE ID %u (first at %s:%u)", ikeid, ike_seen[ikeid].file,
+			       ike_seen[ikeid].line);
 			continue;
 		}
-		tf->p1 = xrealloc(tf->p1, (tf->n_p1 + 1) * sizeof(*tf->p1));
+		ike_seen[ikeid] = pos_of(n);
+		if (tf->n_p1 == cap) {
+			cap = cap ? cap * 2 : 16;
+			tf->p1 = xrealloc(tf->p1, cap * sizeof(*tf->p1));
+		}
 		build_phase1(b, n, ikeid, &tf->p1[tf->n_p1++]);
 	}
 	/* reqids are unique across the file (charon's reqid space is global) */
 	for (size_t i = 0; i < tf->n_p1; i++) {
 		for (size_t j = 0; j < tf->p1[i].n_p2; j++) {
 			const struct tunnel_phase2 *p2 = &tf->p1[i].p2[j];
-			for (size_t k = 0; k <= i; k++) {
-				size_t lim = k == i ? j : tf->p1[k].n_p2;
-				for (size_t l = 0; l < lim; l++) {
-					const struct tunnel_phase2 *o = &tf->p1[k].p2[l];
-					if (o->reqid == p2->reqid)
-						tc_errors_add(b->errs, false, p2->pos.file, p2->pos.line, p2->pos.col,
-							      "duplicate reqid %u (first at %s:%u)", p2->reqid,
-							      o->pos.file, o->pos.line);
-				}
-			}
+			const struct tunnel_pos *o = &req_seen[p2->reqid];
+			if (o->file)
+				tc_errors_add(b->errs, false, p2->pos.file, p2->pos.line, p2->pos.col,
+					      "duplicate reqid %u (first at %s:%u)", p2->reqid, o->file, o->line);
+			else
+				req_seen[p2->reqid] = p2->pos;
 		}
 	}
+	free(ike_seen);
+	free(req_seen);
 	for (size_t i = 0; i < tf->n_p1; i++)
 		if (tf->p1[i].n_p2)
 			qsort(tf->p1[i].p2, tf->p1[i].n_p2, sizeof(*tf->p1[i].p2), cmp_p2);
@@ -1163,12 +1185,43 @@ static void resolve_path(const struct tunnel_file *tf, const struct tunnel_phase
 	free(dir);
 }
 
+/* local_address from `interface`: its first IPv4 address, else its first IPv6 one. */
+static void resolve_interface(const struct tunnel_file *tf, struct tunnel_phase1 *p1, struct tc_errors *errs)
+{
+	struct ifaddrs *ifa = NULL;
+	char txt[INET6_ADDRSTRLEN] = "";
+
+	if (!p1->interface || p1->local_address)
+		return;
+	if (getifaddrs(&ifa) != 0) {
+		err_pos(errs, key_pos(tf, p1, "interface"), "cannot list interfaces: %s", strerror(errno));
+		return;
+	}
+	for (int pass = 0; pass < 2 && !txt[0]; pass++) {
+		int fam = pass == 0 ? AF_INET : AF_INET6;
+		for (struct ifaddrs *i = ifa; i && !txt[0]; i = i->ifa_next) {
+			if (!i->ifa_addr || i->ifa_addr->sa_family != fam || strcmp(i->ifa_name, p1->interface) != 0)
+				continue;
+			const void *addr = fam == AF_INET ? (const void *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr
+							  : (const void *)&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
+			inet_ntop(fam, addr, txt, sizeof(txt));
+		}
+	}
+	freeifaddrs(ifa);
+	if (txt[0])
+		p1->local_address = xstrdup(txt);
+	else
+		err_pos(errs, key_pos(tf, p1, "interface"), "interface '%s' has no address on this machine",
+			p1->interface);
+}
+
 int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)
 {
 	size_t before = errs->n_errors;
 
 	for (size_t i = 0; i < tf->n_p1; i++) {
 		struct tunnel_phase1 *p1 = &tf->p1[i];
+		resolve_interface(tf, p1, errs);
 		resolve_path(tf, p1, "psk_file", &p1->psk_file);
 		resolve_path(tf, p1, "cert", &p1->cert);
 		resolve_path(tf, p1, "key", &p1->key);

@@ -260,6 +260,8 @@ static int rd_name(struct reader *r, size_t at, const char *what, char **out)
 	if (rd_left(r) < l)
 		return rd_fail(r, at, -EBADMSG, "truncated %s: name of %zu bytes, %zu left", what, l,
 			       rd_left(r));
+	if (memchr(r->p + r->pos, '\0', l))
+		return rd_fail(r, at, -EBADMSG, "%s: name contains a NUL byte", what);
 	*out = xstrndup((const char *)r->p + r->pos, l);
 	r->pos += l;
 	return 0;
@@ -467,6 +469,9 @@ int vici_packet_decode(const void *data, size_t len, size_t *used, struct vici_p
 			return rd_fail(&r, pos - 1, -EBADMSG,
 				       "truncated %s: name of %zu bytes, %zu left",
 				       vici_packet_type_names[type], l, r.len - pos);
+		if (memchr(p + pos, '\0', l))
+			return rd_fail(&r, pos - 1, -EBADMSG, "%s: name contains a NUL byte",
+				       vici_packet_type_names[type]);
 		memcpy(pkt->name, p + pos, l);
 		pkt->name[l] = '\0';
 		pos += l;

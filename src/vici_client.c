@@ -287,20 +287,19 @@ static int recv_until(struct vici_client *c, enum vici_packet_type want, const c
 	}
 }
 
-static int do_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
-		      const char *stream_event, struct vici_node ***events, size_t *n_events,
-		      int64_t deadline, struct vici_node **reply, char **err)
+/* Read the response of a command sent (cmd names it in messages; may be NULL). */
+static int finish_request(struct vici_client *c, const char *cmd, const char *stream_event,
+			  struct vici_node ***events, size_t *n_events, int64_t deadline,
+			  struct vici_node **reply, char **err)
 {
 	struct vici_packet pkt = { 0 };
 	int rc;
 
-	rc = send_packet(c, VICI_CMD_REQUEST, cmd, msg, deadline, err);
-	if (rc == 0)
-		rc = recv_until(c, VICI_CMD_RESPONSE, stream_event, events, n_events, &pkt, deadline, err);
+	rc = recv_until(c, VICI_CMD_RESPONSE, stream_event, events, n_events, &pkt, deadline, err);
 	if (rc != 0)
 		return rc;
 	if (pkt.type == VICI_CMD_UNKNOWN) {
-		set_err(err, "charon does not know the VICI command '%s' (too old a strongSwan?)", cmd);
+		set_err(err, "charon does not know the VICI command '%s' (too old a strongSwan?)", cmd ? cmd : "?");
 		vici_packet_clear(&pkt);
 		return -ENOTSUP;
 	}
@@ -310,6 +309,29 @@ static int do_request(struct vici_client *c, const char *cmd, const struct vici_
 	}
 	vici_packet_clear(&pkt);
 	return 0;
+}
+
+static int do_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
+		      const char *stream_event, struct vici_node ***events, size_t *n_events,
+		      int64_t deadline, struct vici_node **reply, char **err)
+{
+	int rc = send_packet(c, VICI_CMD_REQUEST, cmd, msg, deadline, err);
+
+	if (rc != 0)
+		return rc;
+	return finish_request(c, cmd, stream_event, events, n_events, deadline, reply, err);
+}
+
+int vici_client_send(struct vici_client *c, const char *cmd, const struct vici_msg *msg, int timeout_ms,
+		     char **err)
+{
+	return send_packet(c, VICI_CMD_REQUEST, cmd, msg, deadline_of(timeout_ms), err);
+}
+
+int vici_client_response(struct vici_client *c, int timeout_ms, struct vici_node **reply, char **err)
+{
+	*reply = NULL;
+	return finish_request(c, NULL, NULL, NULL, NULL, deadline_of(timeout_ms), reply, err);
 }
 
 int vici_client_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg,

@@ -24,6 +24,14 @@ int vici_client_connect(const char *uri, int timeout_ms, struct vici_client **ou
 int vici_client_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
 			int timeout_ms, struct vici_node **reply, char **err);
 
+/* Send a command without waiting for its response (a long initiate on a connection of its
+ * own); collect the response with vici_client_response once the fd is readable. 0 or -errno. */
+int vici_client_send(struct vici_client *c, const char *cmd, const struct vici_msg *msg, int timeout_ms,
+		     char **err);
+/* Wait for the response to the command sent with vici_client_send; events are queued.
+ * Same returns as vici_client_request. */
+int vici_client_response(struct vici_client *c, int timeout_ms, struct vici_node **reply, char **err);
+
 /* A streamed command (list-sas, list-conns, ...): register for event, send cmd, collect every
  * event of that name until the response, unregister. *events (caller frees each and the array)
  * and *n_events get the collected messages; *reply, if not NULL, the response. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_compile_loads.sh - every examples/*.conf, compiled with --show-secrets, loads into a real
+# test_compile_loads.sh - every examples/*.conf and tests/data/compile/*.conf, compiled with --show-secrets, loads into a real
 # charon (private network and mount namespace, own VICI socket), and charon then has exactly
 # the connections and children the tunnel file implies, with the proposals it implies.
 #
@@ -17,6 +17,8 @@ LOG=$WORK/charon.log
 CHARON_PID=
 
 step() { echo "== $*"; }
+# pki without the host's TPM plugin noise
+pki_q() { pki "$@" 2> >(grep -v "TPM 2.0\|plugin 'tpm'" >&2 || true); }
 die() { echo "FAIL: $*" >&2; exit 1; }
 
 cleanup() {
@@ -181,6 +183,9 @@ charon {
 		vici {
 			socket = $URI
 		}
+		tpm {
+			load = no
+		}
 	}
 	filelog {
 		tunnelctl {
@@ -206,22 +211,23 @@ for _ in $(seq 100); do
 done
 [ -S "$WORK/charon.vici" ] || die "no VICI socket after 10 s"
 
-# --- the examples, copied so certificates can be made beside them ---
+# --- the examples and test files, copied so certificates can be made beside them ---
 mkdir -p "$WORK/ex"
 cp -a examples/. "$WORK/ex/"
+cp tests/data/compile/*.conf "$WORK/ex/"	# files that cover what the examples do not
 if grep -lq '^[[:space:]]*auth[[:space:]]*=[[:space:]]*cert' "$WORK"/ex/*.conf; then
 	step "make RSA test certificates (this charon has no ECDSA plugin)"
 	mkdir -p "$WORK/ex/certs"
 	(
 		cd "$WORK/ex/certs"
 		umask 077
-		pki --gen --type rsa --size 2048 --outform pem >ca.key
-		pki --self --ca --lifetime 30 --in ca.key --type rsa \
+		pki_q --gen --type rsa --size 2048 --outform pem >ca.key
+		pki_q --self --ca --lifetime 30 --in ca.key --type rsa \
 			--dn "C=CH, O=tunnelctl, CN=tunnelctl test CA" --outform pem >ca.crt
 		for side in a b; do
-			pki --gen --type rsa --size 2048 --outform pem >gw-$side.key
-			pki --pub --in gw-$side.key --type rsa |
-				pki --issue --lifetime 30 --cacert ca.crt --cakey ca.key \
+			pki_q --gen --type rsa --size 2048 --outform pem >gw-$side.key
+			pki_q --pub --in gw-$side.key --type rsa |
+				pki_q --issue --lifetime 30 --cacert ca.crt --cakey ca.key \
 					--dn "C=CH, O=tunnelctl, CN=gw-$side.example.com" \
 					--san gw-$side.example.com --outform pem >gw-$side.crt
 		done
@@ -306,7 +312,7 @@ for conf in "$WORK"/ex/*.conf; do
 	diff -u "$WORK/want.props" "$WORK/got.props" || die "$name: proposals differ"
 
 	step "$name: secrets loaded"
-	for n in $(printf '%s\n' "${!F[@]}" | sed -n 's/^tunnels\.\([0-9]*\)\.description.*/\1/p'); do
+	for n in $(printf '%s\n' "${!F[@]}" | sed -n 's/^tunnels\.\([0-9]*\)\..*/\1/p' | sort -un); do
 		[ "$(get "tunnels.$n.enabled" yes)" = no ] && continue
 		if [ "$(get "tunnels.$n.auth" psk)" = psk ]; then
 			grep -q "loaded ike secret 'ike-$n'" "$WORK/load.out" || die "$name: ike-$n not loaded"
@@ -323,5 +329,5 @@ for conf in "$WORK"/ex/*.conf; do
 	checked=$((checked + 1))
 done
 
-[ "$checked" -ge 8 ] || die "only $checked examples checked"
-echo "ok: $checked examples load into charon with the expected names and proposals"
+[ "$checked" -ge 9 ] || die "only $checked files checked"
+echo "ok: $checked tunnel files load into charon with the expected names and proposals"

@@ -171,10 +171,17 @@ swan --initiate --child con1 --uri "$A" --timeout 10 >/dev/null || fail "no tunn
 lab "$N1" ping --count 2 >/dev/null || fail "no traffic after start-charon"
 ok "stop-charon/start-charon"
 
-step "down $N1 with impairments and a stopped charon"
+step "down $N1 with impairments, a stopped charon and a daemon"
+dpid=
+if "$ROOT/tunnelctl" daemon --help >/dev/null 2>&1; then
+	lab "$N1" daemon b
+	dpid=$(cat "$TUNNELCTL_LAB_DIR/$N1/b/daemon.pid")
+	alive "$dpid" || fail "lab daemon b: not running"
+fi
 lab "$N1" impair a drop-all
 lab "$N1" stop-charon a
 lab "$N1" down
+if [ -n "$dpid" ] && alive "$dpid"; then fail "the daemon survived down"; fi
 ip netns list | grep -q "^$TUNNELCTL_LAB_PREFIX-" && fail "namespace left"
 [ -e "$TUNNELCTL_LAB_DIR/$N1" ] && fail "directory left"
 ok "down in any state"

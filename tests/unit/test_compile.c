@@ -606,6 +606,13 @@ static void test_strongswan_fragment(void **state)
 	assert_has(b.data, "\tsyslog {\n\t\tidentifier = charon\n\t\tdaemon {\n\t\t\tike_name = yes\n"
 			   "\t\t\tdmn = 1\n");
 	buf_free(&b);
+
+	/* another log path, quoted when it needs to be */
+	buf_init(&b);
+	compile_strongswan(&b, &m.tf, "/srv/my logs/charon.log");
+	assert_has(b.data, "\t\t\tpath = \"/srv/my logs/charon.log\"\n");
+	assert_lacks(b.data, COMPILE_CHARON_LOG);
+	buf_free(&b);
 }
 
 /* Compile one tunnel file (model only: psk_file and certificate files are not read, so
@@ -671,15 +678,56 @@ static void golden_assert(char *msg)
 	fail_msg("%.200s", copy);
 }
 
-/* Every example compiles byte for byte to its reviewed golden. */
-static void test_golden_examples(void **state)
+/* With --show-secrets, no PSK of conf appears in plain anywhere, nor encoded before the
+ * secrets section. Returns a message on failure (caller frees). */
+static char *secrets_check(const char *conf)
 {
-	DIR *d = opendir(EXAMPLES_DIR);
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf = tunnel_from_tree(conf_parse_file(conf, &errs), &errs);
+	struct compile_opts o = { .show_secrets = true };
+	struct buf out, enc;
+	char *msg = NULL;
+	const char *sec;
+
+	if (!tf) {
+		tc_errors_free(&errs);
+		return xasprintf("%s: does not load", conf);
+	}
+	buf_init(&out);
+	compile_swanctl(&out, tf, &o);
+	sec = strstr(out.data, "\nsecrets {\n");
+	for (size_t i = 0; i < tf->n_p1 && !msg; i++) {
+		const char *psk = tf->p1[i].psk;
+
+		if (!psk || !tf->p1[i].enabled)
+			continue;
+		buf_init(&enc);
+		buf_adds(&enc, "secret = 0s");
+		base64_encode(&enc, (const unsigned char *)psk, strlen(psk));
+		if (strstr(out.data, psk))
+			msg = xasprintf("%s: PSK of tunnel %u in plain text", conf, tf->p1[i].ikeid);
+		else if (!sec || !strstr(sec, enc.data))
+			msg = xasprintf("%s: PSK of tunnel %u not in the secrets section", conf,
+					tf->p1[i].ikeid);
+		else if (memmem(out.data, (size_t)(sec - out.data), enc.data + 11, enc.len - 11))
+			msg = xasprintf("%s: PSK of tunnel %u before the secrets section", conf,
+					tf->p1[i].ikeid);
+		buf_free(&enc);
+	}
+	buf_free(&out);
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+	return msg;
+}
+
+/* Check every *.conf in dir against its golden in GOLDEN_DIR; returns how many. */
+static size_t golden_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
 	struct dirent *de;
 	size_t n = 0;
 	char *msg;
 
-	(void)state;
 	assert_non_null(d);
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
@@ -687,9 +735,11 @@ static void test_golden_examples(void **state)
 
 		if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
 			continue;
-		conf = xasprintf("%s/%s", EXAMPLES_DIR, de->d_name);
+		conf = xasprintf("%s/%s", dir, de->d_name);
 		golden = xasprintf("%s/%.*s.swanctl", GOLDEN_DIR, (int)(len - 5), de->d_name);
 		msg = golden_check(conf, golden, false);
+		if (!msg)
+			msg = secrets_check(conf);
 		free(conf);
 		free(golden);
 		if (msg) {
@@ -699,7 +749,16 @@ static void test_golden_examples(void **state)
 		n++;
 	}
 	closedir(d);
-	assert_true(n >= 8);
+	return n;
+}
+
+/* Every example (and every extra test file) compiles byte for byte to its reviewed golden,
+ * and keeps its PSKs in the secrets section. */
+static void test_golden_examples(void **state)
+{
+	(void)state;
+	assert_true(golden_dir(EXAMPLES_DIR) >= 8);
+	assert_true(golden_dir(GOLDEN_DIR) >= 1);
 	/* the fragment of the example that sets logging and retransmits */
 	golden_assert(golden_check(EXAMPLES_DIR "/bypass.conf", GOLDEN_DIR "/bypass.strongswan", true));
 }

@@ -405,6 +405,27 @@ static void test_interleaved(void **state)
 	doctor_free(d);
 }
 
+/* charon restarted in the middle of the log: unique id 1 of the new charon is another SA
+ * than id 1 of the old one, so the old failure does not leak into the new success. */
+static void test_restart_resets_ids(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		"Nov 29 10:00:00 09[IKE] <con1|1> initiating IKE_SA con1[1] to 192.0.2.9\n"
+		"Nov 29 10:00:01 10[IKE] <con1|1> received AUTHENTICATION_FAILED notify error\n"
+		"Nov 29 10:05:00 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)\n"
+		"Nov 29 10:05:01 09[IKE] <con1|1> initiating IKE_SA con1[1] to 192.0.2.9\n"
+		"Nov 29 10:05:02 11[IKE] <con1|1> IKE_SA con1[1] established between 192.0.2.1[192.0.2.1]...192.0.2.9[192.0.2.9]\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	assert_non_null(strstr(v[0].summary, "after 1 failed attempt"));
+	doctor_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_gave_up),
 		cmocka_unit_test(test_v6_invalid_ke),
 		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_restart_resets_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

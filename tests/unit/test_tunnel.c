@@ -118,9 +118,10 @@ static void test_values_parsed(void **state)
 				       "    remote_id = asn1dn:\"C=CH, O=x, CN=peer\"\n"
 				       "    psk = 0123456789abcdefXYZ\n"
 				       "    lifetime = 1d\n    dpd_delay = 0\n"
+				       "  }\n"
+				       "  1 {\n    remote_gateway = 192.0.2.9\n    psk = 0123456789abcdefXYZ\n"
 				       "    proposals {\n      1 {\n        encryption = aes256gcm128\n        dh_group = 31\n      }\n    }\n"
 				       "  }\n"
-				       "  1 {\n    remote_gateway = 192.0.2.9\n    psk = 0123456789abcdefXYZ\n  }\n"
 				       "}\n", &errs);
 
 	(void)state;
@@ -145,9 +146,9 @@ static void test_values_parsed(void **state)
 	assert_string_equal(tf->p1[1].remote_id.value, "C=CH, O=x, CN=peer");
 	assert_int_equal(tf->p1[1].lifetime, 86400);
 	assert_int_equal(tf->p1[1].dpd_delay, 0);
-	assert_null(tf->p1[1].proposals[0].hash);	/* AEAD */
-	assert_string_equal(tf->p1[1].proposals[0].prf, "sha256");
-	assert_int_equal(tf->p1[1].proposals[0].dh_group, 31);
+	assert_null(tf->p1[0].proposals[0].hash);	/* AEAD */
+	assert_string_equal(tf->p1[0].proposals[0].prf, "sha256");
+	assert_int_equal(tf->p1[0].proposals[0].dh_group, 31);
 	assert_non_null(tunnel_find_p1(tf, 2));
 	assert_null(tunnel_find_p1(tf, 3));
 	tunnel_file_free(tf);
@@ -228,6 +229,11 @@ static void test_cross_key_rules(void **state)
 		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n phase2 {\n 3 {\n local = 10.1.0.0/33\n remote = 10.2.0.0/24\n }\n }\n",
 		  "bad local" },
 		{ "remote_gateway = bad_host!\n psk = 0123456789abcdefXYZ\n", "bad remote_gateway" },
+		{ "version = ikev1\n remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n proposals {\n 1 {\n encryption = aes256gcm128\n }\n }\n",
+		  "IKEv1 has no AEAD" },
+		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n phase2 {\n 3 {\n mode = vti\n local = 169.254.0.1/30\n remote = 169.254.0.2/30\n }\n"
+		  " 4 {\n local = 10.1.0.0/24\n remote = 10.2.0.0/24\n }\n }\n",
+		  "VTI phase 2 needs its own child" },
 		{ "remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n propsals {\n }\n", "did you mean 'proposals'" },
 	};
 
@@ -337,6 +343,14 @@ static void test_interface_selector(void **state)
 	assert_non_null(tf);
 	assert_int_equal(tunnel_load_secrets(tf, &errs), 0);
 	assert_string_equal(tf->p1[0].p2[0].local, "127.0.0.0/8");
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+
+	/* phase 1 interface: its address becomes local_address */
+	tf = build("tunnels {\n 1 {\n interface = lo\n remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n }\n}\n", &errs);
+	assert_non_null(tf);
+	assert_int_equal(tunnel_load_secrets(tf, &errs), 0);
+	assert_string_equal(tf->p1[0].local_address, "127.0.0.1");
 	tunnel_file_free(tf);
 	tc_errors_free(&errs);
 

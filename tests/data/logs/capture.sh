@@ -93,7 +93,7 @@ EOC
 write_swanctl_conf() {
 	cat >"$1" <<EOC
 connections {
-	con1 {
+	$CONN {
 		version = $VER
 		local_addrs = $LOCAL
 		remote_addrs = $REMOTE
@@ -101,15 +101,16 @@ connections {
 		dpd_delay = ${DPD:-10s}
 		$EXTRA_CONN
 		local {
-			auth = psk
+			auth = ${AUTH:-psk}
 			id = $LID
+			${LCERT:+certs = $LCERT}
 		}
 		remote {
-			auth = psk
+			auth = ${AUTH:-psk}
 			id = $RID
 		}
 		children {
-			con1 {
+			$CHILD {
 				mode = tunnel
 				local_ts = $LTS
 				remote_ts = $RTS
@@ -120,12 +121,14 @@ connections {
 		}
 	}
 }
+$EXTRA_CONNS
 secrets {
 	ike-1 {
 		secret = "$PSK"
 		id-0 = %any
 		id-1 = $RID
 	}
+	$EXTRA_SECRETS
 }
 EOC
 }
@@ -160,39 +163,110 @@ stop_charon() { # $1 side
 	sleep 0.5
 }
 
+# certificates (RSA: this charon has no ECDSA implementation) for the pubkey scenarios:
+# $1 = ok | untrusted (b trusts another CA) | expired (a's certificate expired) | nokey
+make_certs() {
+	local c=$TMP/pki
+	mkdir -p "$c"
+	pki --gen --type rsa --size 2048 >"$c/ca.key" 2>/dev/null
+	pki --self --ca --lifetime 3650 --in "$c/ca.key" --type rsa --dn "CN=Lab CA" >"$c/ca.crt" 2>/dev/null
+	pki --gen --type rsa --size 2048 >"$c/other.key" 2>/dev/null
+	pki --self --ca --lifetime 3650 --in "$c/other.key" --type rsa --dn "CN=Other CA" >"$c/other.crt" 2>/dev/null
+	for s in a b; do
+		local v=()
+		[ "$1" = expired ] && [ $s = a ] && v=(--not-before "01.01.20 00:00:00" --not-after "01.01.21 00:00:00")
+		pki --gen --type rsa --size 2048 >"$c/$s.key" 2>/dev/null
+		pki --pub --in "$c/$s.key" --type rsa 2>/dev/null |
+			pki --issue --cacert "$c/ca.crt" --cakey "$c/ca.key" --dn "CN=gw-$s" --san "gw-$s" \
+				"${v[@]}" >"$c/$s.crt" 2>/dev/null
+		mkdir -p "$TMP/$s/swanctl/x509" "$TMP/$s/swanctl/x509ca" "$TMP/$s/swanctl/rsa"
+		cp "$c/$s.crt" "$TMP/$s/swanctl/x509/"
+		[ "$1" = nokey ] && [ $s = b ] || cp "$c/$s.key" "$TMP/$s/swanctl/rsa/"
+		if [ "$1" = untrusted ] && [ $s = b ]; then
+			cp "$c/other.crt" "$TMP/$s/swanctl/x509ca/"
+		else
+			cp "$c/ca.crt" "$TMP/$s/swanctl/x509ca/"
+		fi
+	done
+}
+
 # defaults for both sides, overridden per scenario by A_* / B_* variables
 defaults() {
 	VER=2 IKE=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 PSK=s3cret-shared-key-0123
-	EXTRA_CONN= EXTRA_CHILD= DPD=10s
+	EXTRA_CONN= EXTRA_CHILD= DPD=10s CONN=con1 CHILD=con1 AUTH=psk LCERT= EXTRA_CONNS= EXTRA_SECRETS=
 }
 
 side_a() { defaults; LOCAL=10.99.0.1 REMOTE=10.99.0.2 LID=10.99.0.1 RID=10.99.0.2
-	LTS=10.1.0.0/24 RTS=10.2.0.0/24; eval "${A_SET:-}"; write_swanctl_conf "$1"; }
+	LTS=10.1.0.0/24 RTS=10.2.0.0/24; eval "${A_SET:-}"; write_swanctl_conf "$1"; eval "${A_POST:-}"; }
 side_b() { defaults; LOCAL=10.99.0.2 REMOTE=10.99.0.1 LID=10.99.0.2 RID=10.99.0.1
-	LTS=10.2.0.0/24 RTS=10.1.0.0/24; eval "${B_SET:-}"; write_swanctl_conf "$1"; }
+	LTS=10.2.0.0/24 RTS=10.1.0.0/24; eval "${B_SET:-}"; write_swanctl_conf "$1"; eval "${B_POST:-}"; }
+
+# a second connection con2 between the same gateways (sections merge in swanctl.conf):
+# $1 file, $2 local id, $3 remote id, $4 local net, $5 remote net, $6 PSK
+add_con2() {
+	cat >>"$1" <<EOC
+connections {
+	con2 {
+		version = 2
+		local_addrs = $LOCAL
+		remote_addrs = $REMOTE
+		proposals = aes128-sha256-modp2048
+		local {
+			auth = psk
+			id = fqdn:$2
+		}
+		remote {
+			auth = psk
+			id = fqdn:$3
+		}
+		children {
+			con2 {
+				local_ts = $4
+				remote_ts = $5
+				esp_proposals = aes128-sha256
+				start_action = none
+			}
+		}
+	}
+}
+secrets {
+	ike-2 {
+		secret = "$6"
+		id-0 = fqdn:$2
+		id-1 = fqdn:$3
+	}
+}
+EOC
+}
 
 # run one scenario: $1 name; uses A_SET, B_SET, B_DOWN, B_LIBIPSEC, WAIT, AFTER, NFT_B
 run_scenario() {
 	local name=$1 dst=$OUT/$1
 	step "scenario $name"
-	rm -rf "$TMP/a" "$TMP/b"
+	rm -rf "$TMP/a" "$TMP/b" "$dst/initiate.out"
 	mkdir -p "$TMP/a" "$TMP/b" "$dst"
 	netns_up
 	write_strongswan_conf "$TMP/a" yes
 	write_strongswan_conf "$TMP/b" "${B_LIBIPSEC:-yes}"
-	side_a "$dst/a.conf"
-	side_b "$dst/b.conf"
+	mkdir -p "$TMP/a/swanctl" "$TMP/b/swanctl"
+	side_a "$TMP/a/swanctl/swanctl.conf"
+	side_b "$TMP/b/swanctl/swanctl.conf"
+	cp "$TMP/a/swanctl/swanctl.conf" "$dst/a.conf"
+	cp "$TMP/b/swanctl/swanctl.conf" "$dst/b.conf"
+	[ -n "${CERTS:-}" ] && make_certs "$CERTS"
 	start_charon a "$NA"
-	swan a "$NA" --load-all --file "$dst/a.conf" >"$dst/load.out" 2>&1 || true
+	swan a "$NA" --load-all --file "$TMP/a/swanctl/swanctl.conf" >"$dst/load.out" 2>&1 || true
 	if [ -z "${B_DOWN:-}" ]; then
 		start_charon b "$NB"
-		swan b "$NB" --load-all --file "$dst/b.conf" >/dev/null 2>&1 || true
+		swan b "$NB" --load-all --file "$TMP/b/swanctl/swanctl.conf" >/dev/null 2>&1 || true
 	fi
 	if [ -n "${NFT_B:-}" ]; then
 		ip netns exec "$NB" nft "$NFT_B"
 	fi
 	step "initiate con1 from a"
-	swan a "$NA" --initiate --child con1 --timeout 30 >"$dst/initiate.out" 2>/dev/null || true
+	for c in ${INITIATE:-con1}; do
+		swan a "$NA" --initiate --child "$c" --timeout 30 >>"$dst/initiate.out" 2>/dev/null || true
+	done
 	if [ -n "${AFTER:-}" ]; then
 		step "after: $AFTER"
 		eval "$AFTER"
@@ -208,7 +282,7 @@ run_scenario() {
 	fi
 	ip netns del "$NA"
 	ip netns del "$NB"
-	unset A_SET B_SET B_DOWN B_LIBIPSEC WAIT AFTER NFT_B
+	unset A_SET B_SET A_POST B_POST B_DOWN B_LIBIPSEC WAIT AFTER NFT_B CERTS INITIATE
 }
 
 scenario() {
@@ -263,6 +337,20 @@ scenario() {
 		B_LIBIPSEC=no run_scenario "$1" ;;
 	unsupported_algorithm)
 		A_SET='IKE=aes128-sha256-modp2048-foo99' run_scenario "$1" ;;
+	cert_healthy|cert_untrusted|cert_expired|cert_nokey)
+		local kind=${1#cert_}
+		[ "$kind" = healthy ] && kind=ok
+		A_SET='AUTH=pubkey; LID=gw-a; RID=gw-b; LCERT=a.crt' B_SET='AUTH=pubkey; LID=gw-b; RID=gw-a; LCERT=b.crt' \
+			CERTS=$kind run_scenario "$1" ;;
+	two_tunnels)
+		# con1 is fine; con2 (other identities, other networks) has a PSK mismatch
+		A_POST='add_con2 "$1" a2.example b2.example 10.1.2.0/24 10.2.2.0/24 two-shared-key-0123' \
+		B_POST='add_con2 "$1" b2.example a2.example 10.2.2.0/24 10.1.2.0/24 wrong-shared-key-999' \
+			INITIATE="con1 con2" run_scenario "$1" ;;
+	ikev1_proposal_mismatch)
+		A_SET='VER=1; IKE=aes256-sha256-modp2048' B_SET='VER=1; IKE=aes128-sha1-modp2048' run_scenario "$1" ;;
+	ikev1_ts_mismatch)
+		A_SET='VER=1' B_SET='VER=1; LTS=10.3.0.0/24' run_scenario "$1" ;;
 	*) echo "unknown scenario $1" >&2; return 1 ;;
 	esac
 }

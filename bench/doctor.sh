@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# bench/doctor.sh - the doctor on a 200 MB log built from real charon lines, against one
+# `grep -E` with the key patterns over the same file; prints both times, the ratio and the
+# doctor's peak RSS. Target (SPEC §12, issue 7): <= 2x grep, <= 64 MB.
+# Usage: bench/doctor.sh [SIZE_MB]   (run from the repository root; needs ./tunnelctl)
+set -eu
+cd "$(dirname "$0")/.."
+SIZE_MB=${1:-200}
+WORK=$(mktemp -d /tmp/doctor-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+LOG=$WORK/charon.log
+
+echo "== building a ${SIZE_MB} MB log from the recorded lab logs (both sides, every scenario)"
+# every copy gets fresh IKE SA unique ids and tunnel names, as a long-running charon would
+cat tests/data/logs/lab/*/a.log tests/data/logs/lab/*/b.log >"$WORK/template"
+awk -v limit=$((SIZE_MB * 1024 * 1024)) '
+	{ lines[n++] = $0 }
+	END {
+		while (size < limit) {
+			copy++
+			for (i = 0; i < n && size < limit; i++) {
+				l = lines[i]
+				gsub(/<con1\|/, "<con" (copy % 50 + 1) "|" copy, l)
+				gsub(/con1\[/, "con" (copy % 50 + 1) "[", l)
+				print l
+				size += length(l) + 1
+			}
+		}
+	}' "$WORK/template" >"$LOG"
+ls -l "$LOG" | awk '{ printf "   %d bytes, ", $5 }'
+wc -l <"$LOG" | awk '{ print $1 " lines" }'
+
+PATTERNS='received proposals|configured proposals|no matching proposal|NO_PROPOSAL_CHOSEN|AUTHENTICATION_FAILED|MAC mismatched|no shared key|giving up after|retransmit [0-9]+ of request|peer not responding|TS_UNACCEPTABLE|unacceptable|no IKE config found|no matching peer config|unable to install|established between|established with SPIs|DELETE for IKE_SA|INVALID_KE'
+
+cat "$LOG" >/dev/null	# warm the page cache for both
+now() { date +%s.%N; }
+
+echo "== grep -E with the key patterns"
+t0=$(now)
+grep -E -c "$PATTERNS" "$LOG" >"$WORK/grep.out"
+t1=$(now)
+echo "   $(cat "$WORK/grep.out") matching lines"
+
+echo "== tunnelctl doctor"
+/usr/bin/time -f "%M" -o "$WORK/rss" ./tunnelctl doctor --json "$LOG" >"$WORK/doctor.json" || true
+t2=$(now)
+echo "   $(grep -c '"class"' "$WORK/doctor.json") verdicts"
+
+awk -v g0="$t0" -v g1="$t1" -v d1="$t2" -v rss="$(tail -1 "$WORK/rss")" 'BEGIN {
+	g = g1 - g0; d = d1 - g1
+	printf "grep -E: %.2f s   doctor: %.2f s   ratio doctor/grep: %.2fx   doctor peak RSS: %.1f MB\n",
+	       g, d, d / g, rss / 1024
+	printf "targets: ratio <= 2.0 (%s), RSS <= 64 MB (%s)\n", d / g <= 2 ? "met" : "MISSED",
+	       rss / 1024 <= 64 ? "met" : "MISSED"
+}'

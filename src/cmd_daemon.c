@@ -1,0 +1,253 @@
+/* cmd_daemon.c - `tunnelctl daemon`: the keep-alive engine, the status cache and the web
+ * status in one poll loop with signals (signalfd). SPEC §7, §9. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "cmd.h"
+#include "keepalive.h"
+#include "status_cache.h"
+#include "tunnel.h"
+#include "util.h"
+#include "web.h"
+
+#define DAEMON_DEFAULT_LISTEN WEB_DEFAULT_LISTEN
+#define DAEMON_LISTEN_OFF "off"
+#define DAEMON_MAX_TIME_SCALE 100000	/* --time-scale: 24 h of backoff in under a second */
+
+static const char help[] =
+	"usage: tunnelctl daemon [--listen ADDR:PORT|off] [--token-file FILE]\n"
+	"\n"
+	"Keep the tunnels of the tunnel file up (docs/keepalive.md). One process, one event loop:\n"
+	"it subscribes to charon's ike-updown, child-updown, ike-rekey and child-rekey events and\n"
+	"checks every keepalive.interval; a watched tunnel (phase 2 with keepalive = yes, or a child\n"
+	"of a phase 1 with start_action = start) that is down and not manually down is initiated\n"
+	"within a second, then with a backoff of 1 s doubling to 5 min (with jitter) while it keeps\n"
+	"failing, forever. A child whose ping_host loses three echoes in a row while installed is\n"
+	"restarted. When charon goes away the daemon reconnects, and applies the tunnel file again\n"
+	"if charon came back without our connections.\n"
+	"\n"
+	"Decisions go to the journal (fields TUNNELCTL_TUNNEL, TUNNELCTL_ACTION) when run by\n"
+	"systemd, else to syslog (ident tunnelctl) and stderr; the last one per tunnel is kept in\n"
+	"STATE_DIR/keepalive/NAME.json for `status`.\n"
+	"\n"
+	"Signals: SIGHUP reads the tunnel file again and applies it (a file with errors is refused,\n"
+	"the old one stays); SIGTERM and SIGINT stop the daemon (tunnels stay up). With systemd\n"
+	"(Type=notify) it reports READY=1 once running; see contrib/tunnelctl.service.\n"
+	"\n"
+	"Web status (docs/web.md): a status page at /, the status as JSON at /api/status and\n"
+	"Prometheus metrics at /metrics, served from the daemon's own copy of charon's SAs (renewed\n"
+	"on charon's events and every 5 s), never one VICI call per request. Read-only. An address\n"
+	"other than loopback needs --token-file; requests must then carry Authorization: Bearer.\n"
+	"\n"
+	"options:\n"
+	"  --listen ADDR:PORT  serve the web status there (default " DAEMON_DEFAULT_LISTEN "; IPv6 as\n"
+	"                      [ADDR]:PORT; \"off\" serves nothing)\n"
+	"  --token-file FILE   file (mode 0600) with the token the web status requires\n"
+	"  --charon-log FILE   charon's file log, for the doctor's verdict on tunnels that are down\n"
+	"                      (default: the one tunnelctl configures, see `tunnelctl logs --help`)\n"
+	"  --time-scale N      benchmarks only: run backoff and intervals N times faster\n"
+	"  -c FILE, --vici URI, --state-dir DIR, --out-dir DIR   see `tunnelctl --help`\n"
+	"\n"
+	"exit status: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 usage error or a tunnel\n"
+	"file with errors\n"
+	"\n"
+	"examples:\n"
+	"  systemctl enable --now tunnelctl\n"
+	"  tunnelctl daemon -c /etc/tunnelctl/tunnels.conf\n"
+	"  kill -HUP $(pidof tunnelctl)     (apply an edited tunnel file)\n";
+
+/* Log something about the daemon itself through the same path as keep-alive decisions. */
+static void daemon_log(int prio, const char *action, const char *reason)
+{
+	struct keepalive_decision d = { .priority = prio, .tunnel = "daemon", .action = action, .reason = reason };
+
+	cmd_log_decision(NULL, &d);
+}
+
+/* What the loop drives besides the signals. */
+struct daemon_parts {
+	struct keepalive *ka;
+	struct status_cache *sc;
+	struct web_server *ws;	/* NULL: --listen off */
+};
+
+/* SIGHUP: read the tunnel file again; keep the old one if the new one has errors. */
+static void reload(struct daemon_parts *d, const struct tc_ctx *ctx)
+{
+	struct tunnel_file *tf = cmd_load_tunnels(ctx);
+
+	if (!tf) {
+		daemon_log(LOG_ERR, "reload-refused", "SIGHUP: the tunnel file has errors (see above); keeping the previous one");
+		return;
+	}
+	sd_notify(0, "RELOADING=1");
+	keepalive_reload(d->ka, tf);
+	status_cache_set_tunnels(d->sc, tf);	/* tf is the engine's now; the cache borrows it */
+	sd_notify(0, "READY=1");
+}
+
+/* The earlier of two poll timeouts, where a negative one means none. */
+static int timeout_min(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* The loop: keep-alive entries, the status cache's VICI connection, the web server's epoll
+ * descriptor, then the signalfd. Returns when SIGTERM/SIGINT arrives. */
+static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
+{
+	struct pollfd fds[KEEPALIVE_MAX_FDS + 3];
+
+	keepalive_dispatch(d->ka, NULL, 0);
+	status_cache_dispatch(d->sc, NULL, 0);
+	for (;;) {
+		int timeout, t;
+		size_t n = keepalive_poll_fds(d->ka, fds, KEEPALIVE_MAX_FDS, &timeout);
+		size_t n_sc = status_cache_poll_fds(d->sc, fds + n, 1, &t), n_all = n + n_sc;
+		struct signalfd_siginfo si;
+
+		timeout = timeout_min(timeout, t);
+		if (d->ws) {
+			fds[n_all++] = (struct pollfd){ .fd = web_fd(d->ws), .events = POLLIN };
+			timeout = timeout_min(timeout, web_timeout_ms(d->ws));
+		}
+		fds[n_all] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		if (poll(fds, n_all + 1, timeout) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[n_all].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				daemon_log(LOG_NOTICE, "reload", "SIGHUP: reading the tunnel file again");
+				reload(d, ctx);
+				continue;	/* the entries changed: poll again */
+			}
+			daemon_log(LOG_NOTICE, "stop", si.ssi_signo == SIGINT ? "SIGINT: stopping (tunnels stay up)"
+									     : "SIGTERM: stopping (tunnels stay up)");
+			return 0;
+		}
+		keepalive_dispatch(d->ka, fds, n);
+		status_cache_dispatch(d->sc, fds + n, n_sc);
+		if (d->ws && web_run(d->ws) < 0)
+			daemon_log(LOG_WARNING, "web", "the web server failed to process its connections");
+	}
+}
+
+int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "charon-log", required_argument, NULL, 'g' },
+		{ "time-scale", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct keepalive_config cfg = { .ctx = ctx, .log = cmd_log_decision, .time_scale = 1 };
+	const char *listen = NULL, *token_file = NULL, *log_opt = NULL;
+	char *charon_log;
+	struct daemon_parts d = { 0 };
+	struct tunnel_file *tf;
+	sigset_t set;
+	char *end, msg[512];
+	int c, sfd, rc;
+
+	if (cmd_wants_help(argc, argv, help))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l') {
+			listen = optarg;
+		} else if (c == 't') {
+			token_file = optarg;
+		} else if (c == 'g') {
+			log_opt = optarg;
+		} else if (c == 's') {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v < 1 || v > DAEMON_MAX_TIME_SCALE) {
+				cmd_err("daemon", "--time-scale wants 1 to %d, not '%s'", DAEMON_MAX_TIME_SCALE, optarg);
+				return TC_EXIT_USAGE;
+			}
+			cfg.time_scale = (unsigned)v;
+		} else {
+			return TC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cmd_err("daemon", "unexpected argument '%s'", argv[optind]);
+		return TC_EXIT_USAGE;
+	}
+	charon_log = log_opt ? xstrdup(log_opt) : cmd_charon_log(ctx);
+	if (listen && strcmp(listen, DAEMON_LISTEN_OFF) == 0) {
+		if (token_file) {
+			cmd_err("daemon", "--token-file without a web status (--listen off)");
+			free(charon_log);
+			return TC_EXIT_USAGE;
+		}
+		listen = NULL;
+	} else if (!listen) {
+		listen = DAEMON_DEFAULT_LISTEN;
+	}
+	tf = cmd_load_tunnels(ctx);
+	if (!tf) {
+		free(charon_log);
+		return TC_EXIT_USAGE;
+	}
+	d.sc = status_cache_new(ctx, tf, charon_log);
+	free(charon_log);
+	if (listen) {
+		struct web_source src = { status_cache_document, d.sc };
+		char *err = NULL;
+		int r = web_start(listen, token_file, &src, &d.ws, &err);
+
+		if (r != 0) {
+			cmd_err("daemon", "--listen: %s", err);
+			free(err);
+			status_cache_free(d.sc);
+			tunnel_file_free(tf);
+			return r == -EINVAL || r == -EPERM ? TC_EXIT_USAGE : TC_EXIT_FAIL;
+		}
+	}
+
+	/* signals arrive through a descriptor in the loop: no code runs in a handler */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		cmd_err("daemon", "cannot set up signal handling: %s", strerror(errno));
+		web_stop(d.ws);
+		status_cache_free(d.sc);
+		tunnel_file_free(tf);
+		return TC_EXIT_FAIL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	openlog("tunnelctl", LOG_PID, LOG_DAEMON);
+	d.ka = keepalive_new(&cfg, tf);
+	snprintf(msg, sizeof(msg), "started (pid %d) for %s, charon at %s, web status %s%s", (int)getpid(),
+		 ctx->conf, ctx->vici, listen ? "on " : "off", listen ? listen : "");
+	daemon_log(LOG_NOTICE, "start", msg);
+	sd_notify(0, "READY=1");
+	rc = run(&d, ctx, sfd);
+	sd_notify(0, "STOPPING=1");
+	web_stop(d.ws);
+	status_cache_free(d.sc);	/* before the engine: it borrows the engine's tunnel file */
+	keepalive_free(d.ka);
+	close(sfd);
+	if (rc != 0) {
+		snprintf(msg, sizeof(msg), "event loop failed: %s", strerror(-rc));
+		daemon_log(LOG_ERR, "stop", msg);
+	}
+	closelog();
+	return rc == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+}

@@ -1,0 +1,417 @@
+/* cmd_status.c - `tunnelctl status [NAME] [--json] [--watch]`: IKE and child SAs, pfSense's
+ * status page in a terminal. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "naming.h"
+#include "status.h"
+#include "table.h"
+#include "tunnel.h"
+#include "vici_client.h"
+
+#define STATUS_CONNECT_TIMEOUT_MS 5000
+#define STATUS_SETTLE_MS 100	/* --watch: events this close together cause one redraw */
+
+static const char help[] =
+	"usage: tunnelctl status [NAME] [--json] [--watch]\n"
+	"\n"
+	"Show the tunnels as charon has them, like pfSense's IPsec status page: one row per IKE SA\n"
+	"(name #unique id, description, state, local and remote identity @ host:port, NAT-T, role,\n"
+	"IKE version, established for, rekey and reauthentication in, algorithms) and under it one\n"
+	"row per child SA (name #unique id, state, local and remote selectors, age, rekey and expiry\n"
+	"in, algorithms, SPIs in/out, bytes in/out, packets in/out). Enabled entries of the tunnel\n"
+	"file that have no SA are shown as 'disconnected'; entries stopped with `tunnelctl down`\n"
+	"say '(manual down)'. Without a tunnel file, only charon's conN SAs are shown.\n"
+	"\n"
+	"NAME limits the output to one tunnel: conN (the IKE SA and its children), conN_M (one\n"
+	"child of a split phase 1), the phase 1 description, or N.\n"
+	"\n"
+	"options:\n"
+	"  --json     machine output: {\"ike_sas\": [{name, uniqueid, ikeid, description, state,\n"
+	"             version, role, local_host, local_port, local_id, remote_host, remote_port,\n"
+	"             remote_id, nat, algorithms, established, rekey_in, reauth_in, manual_down,\n"
+	"             children: [{name, uniqueid, reqid, description, state, mode, protocol,\n"
+	"             local_ts, remote_ts, spi_in, spi_out, algorithms, bytes_in, bytes_out,\n"
+	"             packets_in, packets_out, installed, rekey_in, expire_in}]}]}; times in seconds\n"
+	"  --watch    stay and redraw whenever charon reports a change (IKE or child SA up, down or\n"
+	"             rekeyed), until Ctrl-C; with --json, one document per change\n"
+	"\n"
+	"exit status: 0 shown (with NAME: the tunnel is established), 1 charon cannot be asked or\n"
+	"NAME is not established, 2 usage error, bad tunnel file or unknown NAME\n"
+	"\n"
+	"examples:\n"
+	"  tunnelctl status\n"
+	"  tunnelctl status con1 --json\n"
+	"  tunnelctl status HQ --watch\n";
+
+static const char *const watch_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
+
+static volatile sig_atomic_t status_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	status_stop = 1;
+}
+
+/* "45s", "5m03s", "2h03m", "3d04h". */
+static void fmt_duration(json_t *v, char *out, size_t len)
+{
+	long long s;
+
+	if (!json_is_integer(v)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	s = json_integer_value(v);
+	if (s < 60)
+		snprintf(out, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* "id @ host[port]" for an IKE SA endpoint; the host alone when there is no SA. */
+static char *endpoint(json_t *e, const char *side)
+{
+	char k_id[16], k_host[16], k_port[16];
+	const char *id, *host;
+	json_t *port;
+
+	snprintf(k_id, sizeof(k_id), "%s_id", side);
+	snprintf(k_host, sizeof(k_host), "%s_host", side);
+	snprintf(k_port, sizeof(k_port), "%s_port", side);
+	id = str(e, k_id);
+	host = str(e, k_host);
+	port = json_object_get(e, k_port);
+	if (!host)
+		return xstrdup("-");
+	if (!id)
+		return xstrdup(host);
+	if (json_is_integer(port))
+		return xasprintf("%s @ %s[%lld]", id, host, (long long)json_integer_value(port));
+	return xasprintf("%s @ %s", id, host);
+}
+
+static char *joined(json_t *a)
+{
+	struct buf b;
+	size_t i;
+	json_t *v;
+
+	buf_init(&b);
+	json_array_foreach(a, i, v)
+		buf_printf(&b, "%s%s", i ? "," : "", json_string_value(v));
+	if (!b.len)
+		buf_adds(&b, "-");
+	return buf_steal(&b);
+}
+
+/* "in/out" of two counters or strings; NULL when neither is there. */
+static char *pair(json_t *o, const char *in, const char *out)
+{
+	json_t *a = json_object_get(o, in), *b = json_object_get(o, out);
+
+	if (!a && !b)
+		return NULL;
+	if (json_is_integer(a) || json_is_integer(b))
+		return xasprintf("%lld/%lld", (long long)json_integer_value(a),
+				 (long long)json_integer_value(b));
+	return xasprintf("%s/%s", json_string_value(a) ? json_string_value(a) : "-",
+			 json_string_value(b) ? json_string_value(b) : "-");
+}
+
+static char *name_with_id(json_t *o, const char *indent)
+{
+	json_t *id = json_object_get(o, "uniqueid");
+
+	if (json_is_integer(id))
+		return xasprintf("%s%s #%lld", indent, str(o, "name"), (long long)json_integer_value(id));
+	return xasprintf("%s%s", indent, str(o, "name"));
+}
+
+static char *state_text(json_t *o)
+{
+	const char *s = str(o, "state") ? str(o, "state") : "-";
+
+	return json_is_true(json_object_get(o, "manual_down")) ? xasprintf("%s (manual down)", s)
+							       : xstrdup(s);
+}
+
+static const char *version_text(json_t *e)
+{
+	switch (json_integer_value(json_object_get(e, "version"))) {
+	case 1: return "IKEv1";
+	case 2: return "IKEv2";
+	default: return "auto";
+	}
+}
+
+static void child_row(struct table *t, json_t *c)
+{
+	char age[32], rekey[32], expire[32];
+	char *name = name_with_id(c, "  "), *state = state_text(c);
+	char *local = joined(json_object_get(c, "local_ts")), *remote = joined(json_object_get(c, "remote_ts"));
+	char *spi = pair(c, "spi_in", "spi_out"), *bytes = pair(c, "bytes_in", "bytes_out");
+	char *packets = pair(c, "packets_in", "packets_out");
+
+	fmt_duration(json_object_get(c, "installed"), age, sizeof(age));
+	fmt_duration(json_object_get(c, "rekey_in"), rekey, sizeof(rekey));
+	fmt_duration(json_object_get(c, "expire_in"), expire, sizeof(expire));
+	table_add_row(t, (const char *[]){ name, str(c, "description"), state, local, remote, NULL,
+					    NULL, str(c, "protocol"), age, rekey, expire,
+					    str(c, "algorithms"), spi, bytes, packets });
+	free(name);
+	free(state);
+	free(local);
+	free(remote);
+	free(spi);
+	free(bytes);
+	free(packets);
+}
+
+static void ike_rows(struct table *t, json_t *e)
+{
+	char age[32], rekey[32], reauth[32];
+	char *name = name_with_id(e, ""), *state = state_text(e);
+	char *local = endpoint(e, "local"), *remote = endpoint(e, "remote");
+	json_t *nat = json_object_get(e, "nat"), *c;
+	const char *role = str(e, "role");
+	size_t i;
+
+	fmt_duration(json_object_get(e, "established"), age, sizeof(age));
+	fmt_duration(json_object_get(e, "rekey_in"), rekey, sizeof(rekey));
+	fmt_duration(json_object_get(e, "reauth_in"), reauth, sizeof(reauth));
+	table_add_row(t, (const char *[]){ name, str(e, "description"), state, local, remote,
+					    nat ? (json_is_true(nat) ? "yes" : "no") : NULL, role,
+					    version_text(e), age, rekey, reauth, str(e, "algorithms"),
+					    NULL, NULL, NULL });
+	json_array_foreach(json_object_get(e, "children"), i, c)
+		child_row(t, c);
+	free(name);
+	free(state);
+	free(local);
+	free(remote);
+}
+
+static void print_table(json_t *doc, FILE *f)
+{
+	struct table t;
+	json_t *e;
+	size_t i;
+
+	table_init(&t, (const char *[]){ "NAME", "DESCRIPTION", "STATE", "LOCAL", "REMOTE", "NAT-T",
+					  "ROLE", "PROTO", "AGE", "REKEY", "REAUTH/EXPIRE", "ALGORITHMS",
+					  "SPI IN/OUT", "BYTES IN/OUT", "PACKETS IN/OUT", NULL });
+	json_array_foreach(json_object_get(doc, "ike_sas"), i, e)
+		ike_rows(&t, e);
+	if (t.n_rows)
+		table_print(&t, f);
+	else
+		fputs("no tunnels configured and no IKE SA of ours in charon\n", f);
+	table_free(&t);
+}
+
+/* With NAME: established IKE SA and every shown child installed. */
+static bool all_up(json_t *doc)
+{
+	json_t *e, *c;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(doc, "ike_sas"), i, e) {
+		if (!str_eq(str(e, "state"), "ESTABLISHED"))
+			return false;
+		json_array_foreach(json_object_get(e, "children"), k, c)
+			if (!str_eq(str(c, "state"), "INSTALLED"))
+				return false;
+	}
+	return json_array_size(json_object_get(doc, "ike_sas")) > 0;
+}
+
+static void show(json_t *doc, bool json, bool watch, const char *why)
+{
+	if (json) {
+		json_write(stdout, json_incref(doc));
+	} else {
+		if (watch) {
+			char stamp[32];
+			time_t now = time(NULL);
+
+			if (isatty(STDOUT_FILENO))
+				fputs("\033[H\033[2J", stdout);
+			strftime(stamp, sizeof(stamp), "%F %T", localtime(&now));
+			printf("tunnelctl status  %s  %s  (Ctrl-C to stop)\n\n", stamp, why);
+		}
+		print_table(doc, stdout);
+	}
+	fflush(stdout);
+}
+
+/* Resolve NAME into the filter; 0, or -1 after saying why. */
+static int resolve(const struct tunnel_file *tf, const char *name, struct naming_target *t,
+		   struct status_filter *f)
+{
+	unsigned ikeid, reqid;
+	int rc = tf ? naming_resolve(tf, name, t) : -ENOENT;
+
+	if (rc == 0) {
+		f->ike = t->ike;
+		f->child = t->p2 ? t->child : NULL;
+		return 0;
+	}
+	if (rc == -EINVAL) {
+		cmd_err("status", "'%s' is the description of more than one phase 1; use conN", name);
+		return -1;
+	}
+	if (!tf && naming_parse(name, &ikeid, &reqid)) {
+		/* no tunnel file: the name itself says which IKE SA and child */
+		memset(t, 0, sizeof(*t));
+		snprintf(t->ike, sizeof(t->ike), "con%u", ikeid);
+		snprintf(t->child, sizeof(t->child), "%s", reqid ? name : "");
+		f->ike = t->ike;
+		f->child = reqid ? t->child : NULL;
+		return 0;
+	}
+	cmd_err("status", "no tunnel '%s' (use conN, conN_M, a phase 1 description or N)", name);
+	return -1;
+}
+
+/* --watch: redraw on each burst of updown/rekey events until Ctrl-C or charon goes away. */
+static int watch(struct vici_client *vc, const struct tc_ctx *ctx, const struct tunnel_file *tf,
+		 const struct status_filter *f, bool json)
+{
+	struct vici_client *ev = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char *err = NULL, why[160] = "now";
+	int rc;
+
+	rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &ev, &err);
+	for (size_t i = 0; rc == 0 && i < ARRAY_SIZE(watch_events); i++)
+		rc = vici_client_register(ev, watch_events[i], STATUS_CONNECT_TIMEOUT_MS, &err);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (rc == 0 && !status_stop) {
+		json_t *doc = status_collect(vc, tf, ctx->state_dir, f, &err);
+		char *name = NULL;
+		struct vici_node *msg = NULL;
+		int64_t settle;
+
+		if (!doc) {
+			rc = -EIO;
+			break;
+		}
+		show(doc, json, true, why);
+		json_decref(doc);
+		rc = vici_client_wait_event(ev, -1, &name, &msg, &err);
+		if (rc != 0)
+			break;
+		snprintf(why, sizeof(why), "after %s%s%s", name,
+			 msg && msg->n_child ? " " : "",
+			 msg && msg->n_child ? msg->child[msg->n_child - 1]->name : "");
+		free(name);
+		vici_node_free(msg);
+		/* take the rest of a burst (an SA and its children change together) before redrawing */
+		settle = now_ms() + STATUS_SETTLE_MS;
+		while (rc == 0 && !status_stop) {
+			int left = (int)(settle - now_ms());
+			rc = vici_client_wait_event(ev, left > 0 ? left : 0, &name, &msg, &err);
+			free(name);
+			vici_node_free(msg);
+		}
+		if (rc == -ETIMEDOUT)
+			rc = 0;
+	}
+	if (rc == -EINTR || status_stop)
+		rc = 0;
+	if (rc != 0)
+		cmd_err("status", "%s", err ? err : strerror(-rc));
+	free(err);
+	vici_client_close(ev);
+	return rc == 0 ? TC_EXIT_OK : TC_EXIT_FAIL;
+}
+
+int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct status_filter f = { 0 };
+	struct naming_target target;
+	struct tunnel_file *tf = NULL;
+	struct vici_client *vc = NULL;
+	bool json = false, watch_mode = false;
+	char *err = NULL;
+	json_t *doc;
+	int c, rc;
+
+	if (cmd_wants_help(argc, argv, help))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'w')
+			watch_mode = true;
+		else
+			return TC_EXIT_USAGE;
+	}
+	if (argc - optind > 1) {
+		cmd_err("status", "unexpected argument '%s'", argv[optind + 1]);
+		return TC_EXIT_USAGE;
+	}
+	/* the tunnel file names the configured entries; without one, charon's SAs alone */
+	if (access(ctx->conf, F_OK) == 0) {
+		tf = cmd_load_tunnels(ctx);
+		if (!tf)
+			return TC_EXIT_USAGE;
+	} else {
+		fprintf(stderr, "tunnelctl status: no tunnel file at %s: showing charon's SAs only\n",
+			ctx->conf);
+	}
+	if (optind < argc && resolve(tf, argv[optind], &target, &f) != 0) {
+		tunnel_file_free(tf);
+		return TC_EXIT_USAGE;
+	}
+	rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &vc, &err);
+	if (rc != 0) {
+		cmd_err("status", "%s", err);
+		free(err);
+		tunnel_file_free(tf);
+		return TC_EXIT_FAIL;
+	}
+	if (watch_mode) {
+		rc = watch(vc, ctx, tf, &f, json);
+	} else {
+		doc = status_collect(vc, tf, ctx->state_dir, &f, &err);
+		if (doc) {
+			show(doc, json, false, NULL);
+			rc = f.ike && !all_up(doc) ? TC_EXIT_FAIL : TC_EXIT_OK;
+			json_decref(doc);
+		} else {
+			cmd_err("status", "%s", err);
+			rc = TC_EXIT_FAIL;
+		}
+	}
+	free(err);
+	vici_client_close(vc);
+	tunnel_file_free(tf);
+	return rc;
+}

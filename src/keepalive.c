@@ -1,0 +1,1040 @@
+/* keepalive.c - the keep-alive engine (SPEC §7): watch charon's SAs over VICI events and a
+ * periodic check, re-initiate with backoff, restart children whose ping host is dead, follow
+ * charon across restarts. No threads and no sleeps: everything waits in the caller's poll(). */
+#include "keepalive.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "cmd.h"
+#include "naming.h"
+#include "state.h"
+#include "tunnel.h"
+#include "vici.h"
+#include "vici_client.h"
+
+#define KA_VICI_TIMEOUT_MS 10000	/* list-sas, registrations, get-conns on the local socket */
+#define KA_EVENT_READ_MS 1000		/* rest of an event once its first bytes arrived */
+#define KA_OP_TIMEOUT_MS 600000		/* an initiation charon has not answered: give it up */
+#define KA_TERMINATE_MS 5000		/* restart: how long charon may wait for the DELETE answer */
+#define KA_CONNECT_MIN_MS 500		/* reconnect to charon: first retry */
+#define KA_CONNECT_MAX_MS 5000		/* reconnect backoff cap (a local socket: cheap to try) */
+#define KA_STABLE_MS 10000		/* up this long without ping losses = healthy, backoff reset */
+#define KA_PING_TIMEOUT_MS 2000		/* an echo without reply by then is lost */
+#define KA_PING_RETRY_MS 2000		/* after a loss, probe again this soon (not ping_interval) */
+#define KA_ONCE_PING_GAP_MS 1000	/* once mode: probes one second apart */
+#define KA_PING_PAYLOAD 16
+#define KA_REASON_MAX 200
+
+enum ka_sa { KA_SA_UNKNOWN, KA_SA_DOWN, KA_SA_CONNECTING, KA_SA_UP };
+
+enum ka_op { KA_OP_NONE, KA_OP_TERMINATE, KA_OP_INITIATE };
+
+/* Decisions that repeat at every check while nothing changes are logged once. */
+enum ka_quiet { KA_QUIET_NONE, KA_QUIET_SKIP, KA_QUIET_WAIT };
+
+/* One child name charon knows (conN or conN_M) that we keep up or ping. */
+struct ka_target {
+	char ike[NAMING_MAX], child[NAMING_MAX];
+	bool watch;		/* keepalive = yes, or start_action = start */
+	bool pinged;		/* has at least one ping host: attempts reset on replies only */
+	enum ka_sa sa;
+	struct vici_client *op;	/* the initiation (or restart) in flight, on its own connection */
+	enum ka_op op_kind;
+	bool op_restart;
+	int64_t op_deadline;
+	int64_t next_try;	/* backoff: no initiation before this (0: none planned) */
+	int64_t last_try;	/* when the last initiation started */
+	bool restart_due;	/* dead: restart once next_try is reached */
+	int64_t up_since;
+	unsigned attempts;
+	enum ka_quiet quiet;	/* the repeated decision last logged */
+	struct state_keepalive rec;
+};
+
+/* One ping host of a phase 2. */
+struct ka_ping {
+	size_t target;
+	char host[INET6_ADDRSTRLEN];
+	char *local;		/* the phase 2 local selector(s), to find our source address */
+	int family;
+	struct sockaddr_storage dst, src;
+	socklen_t dst_len, src_len;
+	int fd;			/* raw ICMP socket bound to src, -1 until we have src */
+	unsigned losses;
+	uint16_t seq;
+	bool waiting;
+	int64_t deadline;	/* reply expected by then */
+	int64_t next_send;
+	bool done;		/* once mode: this host's round is over */
+	bool warned;		/* "no local address" logged */
+};
+
+/* What a poll entry belongs to. */
+enum ka_fd_kind { KA_FD_EVENTS, KA_FD_OP, KA_FD_PING };
+
+struct keepalive {
+	struct keepalive_config cfg;
+	struct tunnel_file *tf;
+	struct vici_client *vc;		/* events and list-sas */
+	bool lost;			/* we had charon and lost it: say so when it is back */
+	bool tried;			/* a connection was attempted */
+	bool unreach_logged;		/* "charon unreachable" said once per outage */
+	int64_t next_connect, connect_backoff;
+	bool check_now;
+	char check_reason[KA_REASON_MAX];
+	int64_t next_check;
+	bool checked;			/* once mode: the one check ran */
+	struct ka_target *t;
+	size_t n_t;
+	struct ka_ping *p;
+	size_t n_p;
+	uint16_t echo_id;
+	uint16_t seq;
+	uint64_t rng;
+	struct keepalive_stats stats;
+	struct {
+		enum ka_fd_kind kind;
+		size_t idx;
+		int fd;
+	} map[KEEPALIVE_MAX_FDS];
+	size_t n_map;
+};
+
+/* ---- decisions: log callback and state record ---- */
+
+static void decide(struct keepalive *ka, struct ka_target *t, int prio, const char *action, int64_t retry_ms,
+		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void decide(struct keepalive *ka, struct ka_target *t, int prio, const char *action, int64_t retry_ms,
+		   const char *fmt, ...)
+{
+	struct keepalive_decision d = { .priority = prio, .action = action, .retry_ms = retry_ms };
+	char reason[STATE_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	d.reason = reason;
+	d.tunnel = t ? t->child : "charon";
+	d.attempts = t ? t->attempts : 0;
+	if (ka->cfg.log)
+		ka->cfg.log(ka->cfg.log_arg, &d);
+	if (!t)
+		return;
+	t->rec.time = time(NULL);
+	snprintf(t->rec.action, sizeof(t->rec.action), "%s", action);
+	snprintf(t->rec.reason, sizeof(t->rec.reason), "%s", reason);
+	t->rec.attempts = t->attempts;
+	t->rec.next_try = retry_ms > 0 ? t->rec.time + (retry_ms + 999) / 1000 : 0;
+	state_keepalive_save(ka->cfg.ctx->state_dir, t->child, &t->rec);	/* best effort: status only */
+}
+
+/* ---- time ---- */
+
+static uint64_t rng_next(struct keepalive *ka)
+{
+	ka->rng ^= ka->rng << 13;
+	ka->rng ^= ka->rng >> 7;
+	ka->rng ^= ka->rng << 17;
+	return ka->rng;
+}
+
+/* Delay before the next attempt after `attempts` failed ones: 1 s doubling to 5 min, ±10 %. */
+static int64_t backoff_ms(struct keepalive *ka, unsigned attempts)
+{
+	int64_t d = KEEPALIVE_BACKOFF_MIN_MS;
+	int64_t jitter;
+
+	for (unsigned i = 1; i < attempts && d < KEEPALIVE_BACKOFF_MAX_MS; i++)
+		d *= 2;
+	if (d > KEEPALIVE_BACKOFF_MAX_MS)
+		d = KEEPALIVE_BACKOFF_MAX_MS;
+	d /= ka->cfg.time_scale ? ka->cfg.time_scale : 1;
+	jitter = d / 10;
+	if (jitter > 0)
+		d += (int64_t)(rng_next(ka) % (uint64_t)(2 * jitter + 1)) - jitter;
+	return d;
+}
+
+static int64_t interval_ms(const struct keepalive *ka, unsigned long long seconds)
+{
+	return (int64_t)seconds * 1000 / (ka->cfg.time_scale ? ka->cfg.time_scale : 1);
+}
+
+/* ---- targets from the tunnel file ---- */
+
+static bool manually_down(const struct keepalive *ka, const struct ka_target *t)
+{
+	return state_is_down(ka->cfg.ctx->state_dir, t->ike) || state_is_down(ka->cfg.ctx->state_dir, t->child);
+}
+
+static struct ka_target *target_get(struct keepalive *ka, const char *ike, const char *child)
+{
+	for (size_t i = 0; i < ka->n_t; i++)
+		if (strcmp(ka->t[i].child, child) == 0 && strcmp(ka->t[i].ike, ike) == 0)
+			return &ka->t[i];
+	ka->t = xrealloc(ka->t, (ka->n_t + 1) * sizeof(*ka->t));
+	struct ka_target *t = &ka->t[ka->n_t++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->ike, sizeof(t->ike), "%s", ike);
+	snprintf(t->child, sizeof(t->child), "%s", child);
+	state_keepalive_load(ka->cfg.ctx->state_dir, child, &t->rec);	/* keeps the counters going */
+	return t;
+}
+
+static void ping_close(struct ka_ping *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	free(p->local);
+	p->local = NULL;
+}
+
+static void ping_add(struct keepalive *ka, size_t target, const struct tunnel_phase2 *p2)
+{
+	struct ka_ping *p;
+	struct sockaddr_in *s4;
+	struct sockaddr_in6 *s6;
+
+	ka->p = xrealloc(ka->p, (ka->n_p + 1) * sizeof(*ka->p));
+	p = &ka->p[ka->n_p];
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->target = target;
+	snprintf(p->host, sizeof(p->host), "%s", p2->ping_host);
+	s4 = (struct sockaddr_in *)&p->dst;
+	s6 = (struct sockaddr_in6 *)&p->dst;
+	if (inet_pton(AF_INET, p2->ping_host, &s4->sin_addr) == 1) {
+		s4->sin_family = p->family = AF_INET;
+		p->dst_len = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, p2->ping_host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = p->family = AF_INET6;
+		p->dst_len = sizeof(*s6);
+	} else {
+		return;	/* tunnel.c accepts addresses only: nothing to ping */
+	}
+	p->local = xstrdup(p2->local ? p2->local : "");
+	ka->n_p++;
+}
+
+/* Targets and pings for the enabled entries of tf; state of targets already known is kept. */
+static void targets_build(struct keepalive *ka)
+{
+	struct ka_target *old = ka->t;
+	size_t n_old = ka->n_t;
+
+	for (size_t i = 0; i < ka->n_p; i++)
+		ping_close(&ka->p[i]);
+	free(ka->p);
+	ka->p = NULL;
+	ka->n_p = 0;
+	ka->t = NULL;
+	ka->n_t = 0;
+	for (size_t i = 0; i < ka->tf->n_p1; i++) {
+		const struct tunnel_phase1 *p1 = &ka->tf->p1[i];
+		char ike[NAMING_MAX], child[NAMING_MAX];
+		if (!p1->enabled)
+			continue;
+		naming_ike(p1, ike);
+		for (size_t j = 0; j < p1->n_p2; j++) {
+			const struct tunnel_phase2 *p2 = &p1->p2[j];
+			bool watch = p2->keepalive || p1->start_action == TUNNEL_ACTION_START;
+			if (!p2->enabled || (!watch && !p2->ping_host))
+				continue;
+			naming_child(p1, p2, child);
+			struct ka_target *t = target_get(ka, ike, child);
+			t->watch |= watch;
+			if (p2->ping_host) {
+				t->pinged = true;
+				ping_add(ka, (size_t)(t - ka->t), p2);
+			}
+		}
+	}
+	/* carry over what we know of tunnels that stay; end the initiations of those that went */
+	for (size_t k = 0; k < n_old; k++) {
+		struct ka_target *o = &old[k], *t = NULL;
+		for (size_t i = 0; i < ka->n_t && !t; i++)
+			if (strcmp(ka->t[i].child, o->child) == 0 && strcmp(ka->t[i].ike, o->ike) == 0)
+				t = &ka->t[i];
+		if (!t) {
+			vici_client_close(o->op);
+			continue;
+		}
+		bool watch = t->watch, pinged = t->pinged;
+		*t = *o;
+		t->watch = watch;
+		t->pinged = pinged;
+	}
+	free(old);
+}
+
+/* ---- charon connection ---- */
+
+static void op_end(struct ka_target *t)
+{
+	vici_client_close(t->op);
+	t->op = NULL;
+	t->op_kind = KA_OP_NONE;
+}
+
+static void charon_lost(struct keepalive *ka, const char *why)
+{
+	if (!ka->lost)
+		decide(ka, NULL, LOG_WARNING, "charon-lost", 0, "lost the VICI connection (%s); reconnecting", why);
+	vici_client_close(ka->vc);
+	ka->vc = NULL;
+	ka->lost = true;
+	ka->stats.charon = false;
+	for (size_t i = 0; i < ka->n_t; i++) {
+		op_end(&ka->t[i]);
+		ka->t[i].sa = KA_SA_UNKNOWN;
+	}
+	ka->unreach_logged = true;	/* said above */
+	ka->connect_backoff = KA_CONNECT_MIN_MS;
+	ka->next_connect = now_ms() + ka->connect_backoff;
+}
+
+/* True when charon has none of our connections loaded: it (re)started empty. */
+static bool charon_empty(struct keepalive *ka)
+{
+	struct vici_node *reply = NULL, *conns;
+	char *err = NULL;
+	bool empty = true;
+
+	if (vici_client_request(ka->vc, "get-conns", NULL, KA_VICI_TIMEOUT_MS, &reply, &err) != 0) {
+		free(err);
+		return false;	/* cannot tell: do not apply behind the user's back */
+	}
+	conns = vici_child(reply, "conns");
+	for (size_t i = 0; conns && i < conns->n_child; i++) {
+		const char *name = vici_list_str(conns, i);
+		if (name && apply_is_ours(name))
+			empty = false;
+	}
+	vici_node_free(reply);
+	return empty;
+}
+
+/* Apply the tunnel file; log the outcome. */
+static int reapply(struct keepalive *ka, const char *why)
+{
+	struct apply_opts ao = { .no_start = true };
+	struct apply_result res;
+	int rc = apply_run(ka->cfg.ctx, ka->tf, &ao, &res);
+
+	if (rc == 0)
+		decide(ka, NULL, LOG_NOTICE, "reapply", 0, "%s: applied %s (%zu connection change%s)", why,
+		       ka->cfg.ctx->conf, res.plan.n, res.plan.n == 1 ? "" : "s");
+	else
+		decide(ka, NULL, LOG_ERR, "reapply-failed", 0, "%s: applying %s failed: %s%s", why, ka->cfg.ctx->conf,
+		       res.error ? res.error : "unknown error", res.rolled_back ? " (rolled back)" : "");
+	apply_result_free(&res);
+	return rc == 0 ? 0 : -1;
+}
+
+static void try_connect(struct keepalive *ka)
+{
+	static const char *const events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
+	char *err = NULL;
+	int rc = vici_client_connect(ka->cfg.ctx->vici, KA_VICI_TIMEOUT_MS, &ka->vc, &err);
+
+	ka->tried = true;
+	for (size_t i = 0; rc == 0 && !ka->cfg.once && i < sizeof(events) / sizeof(events[0]); i++)
+		rc = vici_client_register(ka->vc, events[i], KA_VICI_TIMEOUT_MS, &err);
+	if (rc != 0) {
+		if (!ka->unreach_logged)
+			decide(ka, NULL, LOG_WARNING, "charon-unreachable", 0, "%s%s", err ? err : strerror(-rc),
+			       ka->cfg.once ? "" : "; retrying");
+		ka->unreach_logged = true;
+		free(err);
+		vici_client_close(ka->vc);
+		ka->vc = NULL;
+		ka->connect_backoff = ka->connect_backoff ? ka->connect_backoff * 2 : KA_CONNECT_MIN_MS;
+		if (ka->connect_backoff > KA_CONNECT_MAX_MS)
+			ka->connect_backoff = KA_CONNECT_MAX_MS;
+		ka->next_connect = now_ms() + ka->connect_backoff;
+		return;
+	}
+	if (ka->lost)
+		decide(ka, NULL, LOG_NOTICE, "charon-back", 0, "connected to charon again");
+	ka->lost = false;
+	ka->unreach_logged = false;
+	ka->stats.charon = true;
+	ka->connect_backoff = 0;
+	if (charon_empty(ka) && ka->tf->n_p1)
+		reapply(ka, "charon has none of our connections loaded (it started empty)");
+	ka->check_now = true;
+	snprintf(ka->check_reason, sizeof(ka->check_reason), "%s", ka->checked ? "charon is back" : "start");
+}
+
+/* ---- the check: list-sas, then decide per target ---- */
+
+static enum ka_sa child_state(const char *state)
+{
+	if (str_eq(state, "INSTALLED") || str_eq(state, "REKEYING") || str_eq(state, "REKEYED") ||
+	    str_eq(state, "UPDATING"))
+		return KA_SA_UP;
+	if (str_eq(state, "CREATED") || str_eq(state, "ROUTED") || str_eq(state, "INSTALLING"))
+		return KA_SA_CONNECTING;
+	return KA_SA_DOWN;	/* DELETING, DELETED, DESTROYING, RETRYING, FAILED */
+}
+
+/* The state of target t in one list-sa event (one IKE SA). */
+static enum ka_sa ike_sa_state(const struct vici_node *ike, const struct ka_target *t)
+{
+	const char *state = vici_find_str(ike, "state", "");
+	const struct vici_node *children = vici_child(ike, "child-sas");
+	enum ka_sa best = KA_SA_DOWN;
+
+	if (str_eq(state, "CONNECTING") || str_eq(state, "CREATED"))
+		return KA_SA_CONNECTING;	/* we or the peer are bringing it up: wait */
+	if (!str_eq(state, "ESTABLISHED") && !str_eq(state, "REKEYING") && !str_eq(state, "PASSIVE"))
+		return KA_SA_DOWN;
+	for (size_t i = 0; children && i < children->n_child; i++) {
+		const struct vici_node *c = children->child[i];
+		if (!str_eq(vici_find_str(c, "name", ""), t->child))
+			continue;
+		enum ka_sa s = child_state(vici_find_str(c, "state", ""));
+		if (s > best)
+			best = s;
+	}
+	return best;
+}
+
+static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, const char *why);
+
+/* Decide for one watched target after a check. */
+static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now)
+{
+	/* up long enough (and, with a ping host, answering) = healthy: the backoff starts over */
+	if (t->up_since && now - t->up_since >= KA_STABLE_MS && !t->pinged)
+		t->attempts = 0;
+	if (t->sa == KA_SA_UP) {
+		if (!t->up_since)
+			t->up_since = now;
+		t->quiet = KA_QUIET_NONE;
+		return;
+	}
+	t->up_since = 0;
+	if (!t->watch || t->op)
+		return;
+	if (manually_down(ka, t)) {
+		if (t->quiet != KA_QUIET_SKIP)
+			decide(ka, t, LOG_INFO, "skip", 0, "down, and manually down (`tunnelctl down`): left alone until `tunnelctl up`");
+		t->quiet = KA_QUIET_SKIP;
+		ka->stats.skipped++;
+		return;
+	}
+	if (t->sa == KA_SA_CONNECTING) {
+		if (t->quiet != KA_QUIET_WAIT)
+			decide(ka, t, LOG_INFO, "wait", 0, "an IKE or child SA is being negotiated (CONNECTING): not starting another");
+		t->quiet = KA_QUIET_WAIT;
+		return;
+	}
+	t->quiet = KA_QUIET_NONE;
+	/* down again soon after our last attempt (a flapping peer): that attempt counts as failed */
+	if (!ka->cfg.once && t->attempts && !t->next_try)
+		t->next_try = t->last_try + backoff_ms(ka, t->attempts);
+	if (!ka->cfg.once && t->next_try && now < t->next_try)
+		return;	/* backing off; the timer brings us back */
+	initiate(ka, t, false, ka->check_reason);
+}
+
+static void check(struct keepalive *ka)
+{
+	struct vici_node **events = NULL;
+	size_t n_events = 0;
+	char *err = NULL;
+	int64_t now;
+	int rc;
+
+	rc = vici_client_stream(ka->vc, "list-sas", NULL, "list-sa", KA_VICI_TIMEOUT_MS, &events, &n_events, &err);
+	if (rc != 0) {
+		charon_lost(ka, err ? err : strerror(-rc));
+		free(err);
+		return;
+	}
+	now = now_ms();
+	ka->stats.skipped = 0;
+	for (size_t i = 0; i < ka->n_t; i++) {
+		struct ka_target *t = &ka->t[i];
+		enum ka_sa s = KA_SA_DOWN;
+		for (size_t e = 0; e < n_events; e++) {
+			for (size_t k = 0; k < events[e]->n_child; k++) {
+				const struct vici_node *ike = events[e]->child[k];
+				if (strcmp(ike->name, t->ike) != 0)
+					continue;
+				enum ka_sa is = ike_sa_state(ike, t);
+				if (is > s)
+					s = is;
+			}
+		}
+		t->sa = s;
+	}
+	for (size_t e = 0; e < n_events; e++)
+		vici_node_free(events[e]);
+	free(events);
+	for (size_t i = 0; i < ka->n_t; i++)
+		target_decide(ka, &ka->t[i], now);
+	ka->check_now = false;
+	ka->checked = true;
+	snprintf(ka->check_reason, sizeof(ka->check_reason), "periodic check (every %llus)",
+		 ka->tf->global.keepalive_interval);
+	ka->next_check = now + interval_ms(ka, ka->tf->global.keepalive_interval);
+}
+
+/* ---- initiations, each on its own VICI connection ---- */
+
+static int op_send(struct ka_target *t, const char *cmd, char **err)
+{
+	struct vici_msg m;
+	int rc;
+
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "ike", t->ike);
+	vici_msg_add_str(&m, "child", t->child);
+	if (strcmp(cmd, "terminate") == 0)
+		vici_msg_add_strf(&m, "timeout", "%d", KA_TERMINATE_MS);
+	else
+		vici_msg_add_str(&m, "timeout", "0");	/* answer when it is up or has failed */
+	vici_msg_add_str(&m, "loglevel", "-1");
+	rc = vici_client_send(t->op, cmd, &m, KA_VICI_TIMEOUT_MS, err);
+	vici_msg_free(&m);
+	return rc;
+}
+
+/* The attempt failed: plan the next one. */
+static void attempt_failed(struct keepalive *ka, struct ka_target *t, const char *what, const char *why)
+{
+	int64_t delay = backoff_ms(ka, t->attempts);
+
+	op_end(t);
+	ka->stats.failed++;
+	if (ka->cfg.once) {
+		decide(ka, t, LOG_WARNING, "failed", 0, "%s failed: %s", what, why);
+		return;
+	}
+	t->next_try = now_ms() + delay;
+	decide(ka, t, LOG_WARNING, "failed", delay, "%s failed: %s; next attempt in %.1fs (attempt %u)", what, why,
+	       (double)delay / 1000, t->attempts + 1);
+}
+
+static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, const char *why)
+{
+	char *err = NULL;
+	int rc;
+
+	t->attempts++;
+	t->rec.reinitiations++;
+	t->rec.last_reinit = time(NULL);
+	t->last_try = now_ms();
+	t->next_try = 0;
+	t->restart_due = false;
+	ka->stats.initiated++;
+	decide(ka, t, LOG_NOTICE, restart ? "restart" : "initiate", 0, "%s (attempt %u)", why, t->attempts);
+	rc = vici_client_connect(ka->cfg.ctx->vici, KA_VICI_TIMEOUT_MS, &t->op, &err);
+	if (rc == 0) {
+		t->op_kind = restart ? KA_OP_TERMINATE : KA_OP_INITIATE;
+		t->op_restart = restart;
+		t->op_deadline = now_ms() + KA_OP_TIMEOUT_MS;
+		rc = op_send(t, restart ? "terminate" : "initiate", &err);
+	}
+	if (rc != 0)
+		attempt_failed(ka, t, restart ? "restart" : "initiation", err ? err : strerror(-rc));
+	free(err);
+}
+
+/* charon answered an initiation (or the terminate of a restart). */
+static void op_answer(struct keepalive *ka, struct ka_target *t)
+{
+	struct vici_node *reply = NULL;
+	char *err = NULL;
+	const char *what = t->op_restart ? "restart" : "initiation";
+	int rc = vici_client_response(t->op, KA_EVENT_READ_MS, &reply, &err);
+
+	if (rc != 0) {
+		attempt_failed(ka, t, what, err ? err : strerror(-rc));
+	} else if (t->op_kind == KA_OP_TERMINATE) {
+		/* the old child is gone (or was already): bring up a new one on the same connection */
+		t->op_kind = KA_OP_INITIATE;
+		rc = op_send(t, "initiate", &err);
+		if (rc != 0)
+			attempt_failed(ka, t, what, err ? err : strerror(-rc));
+	} else if (str_eq(vici_find_str(reply, "success", "no"), "yes")) {
+		op_end(t);
+		t->sa = KA_SA_UP;
+		t->up_since = now_ms();
+		for (size_t i = 0; i < ka->n_p; i++)
+			if (ka->p[i].target == (size_t)(t - ka->t))
+				ka->p[i].losses = 0;
+		decide(ka, t, LOG_NOTICE, "up", 0, "%s succeeded: child SA installed (attempt %u)", what, t->attempts);
+	} else {
+		attempt_failed(ka, t, what, vici_find_str(reply, "errmsg", "charon gave no reason"));
+	}
+	free(err);
+	vici_node_free(reply);
+}
+
+/* ---- events ---- */
+
+/* An updown or rekey event: note what happened and check now. */
+static void on_event(struct keepalive *ka, const char *name, const struct vici_node *msg)
+{
+	bool up = str_eq(vici_find_str(msg, "up", "no"), "yes");
+	const char *sa = "";
+
+	for (size_t i = 0; i < msg->n_child; i++)
+		if (msg->child[i]->type == VICI_NODE_SECTION)
+			sa = msg->child[i]->name;
+	if (strstr(name, "updown") && !up) {
+		snprintf(ka->check_reason, sizeof(ka->check_reason), "%s event: %s went down", name, sa);
+		ka->check_now = true;
+	} else if (!ka->check_now) {
+		/* up and rekey events: refresh our view (no initiation can result for a tunnel that is up) */
+		snprintf(ka->check_reason, sizeof(ka->check_reason), "%s event for %s", name, sa);
+		ka->check_now = true;
+	}
+}
+
+static void read_events(struct keepalive *ka)
+{
+	do {
+		char *name = NULL, *err = NULL;
+		struct vici_node *msg = NULL;
+		int rc = vici_client_wait_event(ka->vc, KA_EVENT_READ_MS, &name, &msg, &err);
+		if (rc == -ETIMEDOUT || rc == -EINTR)
+			return;
+		if (rc != 0) {
+			charon_lost(ka, err ? err : strerror(-rc));
+			free(err);
+			return;
+		}
+		on_event(ka, name, msg);
+		free(name);
+		vici_node_free(msg);
+	} while (vici_client_pending(ka->vc));
+}
+
+/* ---- ping hosts ---- */
+
+/* Does addr (family fam) fall inside the CIDR or address text net? */
+static bool in_net(int fam, const void *addr, const char *net)
+{
+	unsigned char want[16];
+	const unsigned char *a = addr;
+	char tmp[INET6_ADDRSTRLEN + 4];
+	const char *slash = strchr(net, '/');
+	size_t len = slash ? (size_t)(slash - net) : strlen(net);
+	unsigned plen, max = fam == AF_INET ? 32 : 128;
+
+	if (len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, net, len);
+	tmp[len] = '\0';
+	if (inet_pton(fam, tmp, want) != 1)
+		return false;
+	plen = slash ? (unsigned)strtoul(slash + 1, NULL, 10) : max;
+	if (plen > max)
+		return false;
+	for (unsigned i = 0; i < plen; i++) {
+		unsigned bit = 0x80u >> (i % 8);
+		if ((a[i / 8] & bit) != (want[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+/* The first address of this machine inside the phase 2 local selectors (pfSense's choice). */
+static bool find_source(struct ka_ping *p)
+{
+	struct ifaddrs *ifs, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifs) != 0)
+		return false;
+	for (i = ifs; i && !found; i = i->ifa_next) {
+		const void *a;
+		if (!i->ifa_addr || i->ifa_addr->sa_family != p->family)
+			continue;
+		a = p->family == AF_INET ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+					 : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		char *nets = xstrdup(p->local), *save = NULL;
+		for (char *n = strtok_r(nets, ", ", &save); n && !found; n = strtok_r(NULL, ", ", &save)) {
+			if (in_net(p->family, a, n)) {
+				p->src_len = p->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+				memcpy(&p->src, i->ifa_addr, p->src_len);
+				found = true;
+			}
+		}
+		free(nets);
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/* Open the raw ICMP socket bound to the source address. 0 or -errno. */
+static int ping_open(struct ka_ping *p)
+{
+	int proto = p->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	int fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&p->src, p->src_len) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	p->fd = fd;
+	return 0;
+}
+
+static uint16_t icmp_checksum(const unsigned char *data, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(data[len - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void ping_send(struct keepalive *ka, struct ka_ping *p, int64_t now)
+{
+	unsigned char pkt[8 + KA_PING_PAYLOAD] = { 0 };
+	uint16_t ck;
+
+	p->seq = ++ka->seq;
+	pkt[0] = p->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	pkt[4] = (unsigned char)(ka->echo_id >> 8);
+	pkt[5] = (unsigned char)(ka->echo_id & 0xff);
+	pkt[6] = (unsigned char)(p->seq >> 8);
+	pkt[7] = (unsigned char)(p->seq & 0xff);
+	memcpy(pkt + 8, "tunnelctl ping  ", KA_PING_PAYLOAD);
+	if (p->family == AF_INET) {	/* the kernel sums ICMPv6 itself */
+		ck = icmp_checksum(pkt, sizeof(pkt));
+		pkt[2] = (unsigned char)(ck >> 8);
+		pkt[3] = (unsigned char)(ck & 0xff);
+	}
+	/* a send error (no route yet) counts as a loss when the deadline passes */
+	if (sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->dst, p->dst_len) < 0 && errno == EBADF)
+		return;
+	p->waiting = true;
+	p->deadline = now + KA_PING_TIMEOUT_MS;
+}
+
+/* Read every datagram waiting on a ping socket; a matching echo reply clears the losses. */
+static void ping_read(struct keepalive *ka, struct ka_ping *p)
+{
+	unsigned char buf[1500];
+	struct sockaddr_storage from;
+
+	for (;;) {
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(p->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		const unsigned char *icmp = buf;
+		size_t len;
+		if (n < 0)
+			return;
+		len = (size_t)n;
+		if (p->family == AF_INET) {	/* IPv4 raw sockets deliver the IP header too */
+			size_t hl = (size_t)(buf[0] & 0x0f) * 4;
+			if (len < hl + 8)
+				continue;
+			icmp += hl;
+			len -= hl;
+			if (((struct sockaddr_in *)&from)->sin_addr.s_addr != ((struct sockaddr_in *)&p->dst)->sin_addr.s_addr)
+				continue;
+		} else if (len < 8 || memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr,
+					     &((struct sockaddr_in6 *)&p->dst)->sin6_addr, sizeof(struct in6_addr)) != 0) {
+			continue;
+		}
+		if (icmp[0] != (p->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
+			continue;
+		if ((uint16_t)(icmp[4] << 8 | icmp[5]) != ka->echo_id || (uint16_t)(icmp[6] << 8 | icmp[7]) != p->seq ||
+		    !p->waiting)
+			continue;
+		struct ka_target *t = &ka->t[p->target];
+		p->waiting = false;
+		p->losses = 0;
+		t->attempts = 0;	/* a reply through the tunnel: healthy */
+		p->next_send = now_ms() + (ka->cfg.once ? 0 : interval_ms(ka, ka->tf->global.ping_interval));
+		p->done = ka->cfg.once;
+	}
+}
+
+/* A ping host stopped answering: restart the child now, or when the backoff allows. */
+static void dead(struct keepalive *ka, struct ka_target *t, const struct ka_ping *p, int64_t now)
+{
+	char src[INET6_ADDRSTRLEN] = "?";
+	const void *a = p->family == AF_INET ? (const void *)&((const struct sockaddr_in *)&p->src)->sin_addr
+					     : (const void *)&((const struct sockaddr_in6 *)&p->src)->sin6_addr;
+
+	inet_ntop(p->family, a, src, sizeof(src));
+	if (t->op || t->restart_due)
+		return;
+	if (manually_down(ka, t)) {
+		decide(ka, t, LOG_INFO, "skip", 0, "ping host %s lost %d echoes from %s, but the tunnel is manually down",
+		       p->host, KEEPALIVE_PING_LOSSES, src);
+		return;
+	}
+	int64_t due = t->attempts && !ka->cfg.once ? t->last_try + backoff_ms(ka, t->attempts) : now;
+	decide(ka, t, LOG_WARNING, "dead", due > now ? due - now : 0,
+	       "up but dead: ping host %s lost %d echoes in a row from %s while the child SA is installed%s",
+	       p->host, KEEPALIVE_PING_LOSSES, src, due > now ? "; restart after the backoff" : "");
+	if (due > now) {
+		t->restart_due = true;
+		t->next_try = due;
+		return;
+	}
+	char why[KA_REASON_MAX];
+	snprintf(why, sizeof(why), "up but dead (ping host %s does not answer): terminate and initiate the child", p->host);
+	initiate(ka, t, true, why);
+}
+
+/* Ping timers: lost replies, and probes that are due. */
+static void ping_timers(struct keepalive *ka, int64_t now)
+{
+	for (size_t i = 0; i < ka->n_p; i++) {
+		struct ka_ping *p = &ka->p[i];
+		struct ka_target *t = &ka->t[p->target];
+		if (p->done)
+			continue;
+		if (p->waiting && now >= p->deadline) {
+			p->waiting = false;
+			p->losses++;
+			p->next_send = now + (ka->cfg.once ? KA_ONCE_PING_GAP_MS : KA_PING_RETRY_MS);
+			if (p->losses >= KEEPALIVE_PING_LOSSES) {
+				p->losses = 0;
+				p->done = ka->cfg.once;
+				p->next_send = now + interval_ms(ka, ka->tf->global.ping_interval);
+				dead(ka, t, p, now);
+			}
+		}
+		if (p->waiting || now < p->next_send || !ka->checked)
+			continue;
+		/* only an installed child can be up but dead */
+		if (t->sa != KA_SA_UP || t->op) {
+			p->losses = 0;
+			p->done = ka->cfg.once;
+			p->next_send = now + (ka->cfg.once ? 0 : interval_ms(ka, ka->tf->global.ping_interval));
+			continue;
+		}
+		if (p->fd < 0) {
+			int rc = find_source(p) ? ping_open(p) : -EADDRNOTAVAIL;
+			if (rc != 0) {
+				if (!p->warned)
+					decide(ka, t, LOG_WARNING, "ping-disabled", 0, "cannot ping %s: %s", p->host,
+					       rc == -EADDRNOTAVAIL ? "no address of this machine is inside the phase 2 local network"
+								    : strerror(-rc));
+				p->warned = true;
+				p->done = ka->cfg.once;
+				p->next_send = now + interval_ms(ka, ka->tf->global.ping_interval);
+				continue;
+			}
+		}
+		ping_send(ka, p, now);
+	}
+}
+
+/* ---- the public loop interface ---- */
+
+struct keepalive *keepalive_new(const struct keepalive_config *cfg, struct tunnel_file *tf)
+{
+	struct keepalive *ka = xcalloc(1, sizeof(*ka));
+
+	ka->cfg = *cfg;
+	if (!ka->cfg.time_scale)
+		ka->cfg.time_scale = 1;
+	ka->tf = tf;
+	ka->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
+	ka->echo_id = (uint16_t)(getpid() & 0xffff);
+	snprintf(ka->check_reason, sizeof(ka->check_reason), "start");
+	targets_build(ka);
+	ka->stats.watched = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		ka->stats.watched += ka->t[i].watch;
+	return ka;
+}
+
+void keepalive_free(struct keepalive *ka)
+{
+	if (!ka)
+		return;
+	for (size_t i = 0; i < ka->n_t; i++)
+		op_end(&ka->t[i]);
+	for (size_t i = 0; i < ka->n_p; i++)
+		ping_close(&ka->p[i]);
+	free(ka->t);
+	free(ka->p);
+	vici_client_close(ka->vc);
+	tunnel_file_free(ka->tf);
+	free(ka);
+}
+
+int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
+{
+	int rc = 0;
+
+	tunnel_file_free(ka->tf);
+	ka->tf = tf;
+	targets_build(ka);
+	ka->stats.watched = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		ka->stats.watched += ka->t[i].watch;
+	if (ka->vc)
+		rc = reapply(ka, "reload (SIGHUP)");
+	ka->check_now = true;
+	snprintf(ka->check_reason, sizeof(ka->check_reason), "tunnel file reloaded");
+	return rc;
+}
+
+static void map_add(struct keepalive *ka, struct pollfd *fds, size_t max, enum ka_fd_kind kind, size_t idx, int fd)
+{
+	if (ka->n_map >= max || ka->n_map >= KEEPALIVE_MAX_FDS)
+		return;	/* more than that waits for the next round */
+	fds[ka->n_map] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ka->map[ka->n_map].kind = kind;
+	ka->map[ka->n_map].idx = idx;
+	ka->map[ka->n_map].fd = fd;
+	ka->n_map++;
+}
+
+static void timer_min(int64_t *next, int64_t t)
+{
+	if (t > 0 && (*next < 0 || t < *next))
+		*next = t;
+}
+
+size_t keepalive_poll_fds(struct keepalive *ka, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	int64_t now = now_ms(), next = -1;
+
+	ka->n_map = 0;
+	if (ka->vc)
+		map_add(ka, fds, max, KA_FD_EVENTS, 0, vici_client_fd(ka->vc));
+	for (size_t i = 0; i < ka->n_t; i++) {
+		struct ka_target *t = &ka->t[i];
+		if (t->op) {
+			map_add(ka, fds, max, KA_FD_OP, i, vici_client_fd(t->op));
+			timer_min(&next, t->op_deadline);
+		}
+		if (!ka->cfg.once && t->next_try && !t->op)
+			timer_min(&next, t->next_try);
+	}
+	for (size_t i = 0; i < ka->n_p; i++) {
+		struct ka_ping *p = &ka->p[i];
+		if (p->fd >= 0)
+			map_add(ka, fds, max, KA_FD_PING, i, p->fd);
+		if (p->done)
+			continue;
+		timer_min(&next, p->waiting ? p->deadline : (p->next_send ? p->next_send : now));
+	}
+	if (!ka->vc)
+		timer_min(&next, ka->next_connect ? ka->next_connect : now);
+	else if (!ka->cfg.once)
+		timer_min(&next, ka->next_check);
+	if (ka->check_now || (ka->vc && vici_client_pending(ka->vc)))
+		next = now;
+	*timeout_ms = next < 0 ? -1 : next <= now ? 0 : (int)(next - now);
+	return ka->n_map;
+}
+
+void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n)
+{
+	int64_t now;
+
+	for (size_t i = 0; i < n && i < ka->n_map; i++) {
+		if (!fds[i].revents || fds[i].fd != ka->map[i].fd)
+			continue;
+		switch (ka->map[i].kind) {
+		case KA_FD_EVENTS:
+			if (ka->vc && vici_client_fd(ka->vc) == fds[i].fd)
+				read_events(ka);
+			break;
+		case KA_FD_OP:
+			if (ka->t[ka->map[i].idx].op && vici_client_fd(ka->t[ka->map[i].idx].op) == fds[i].fd)
+				op_answer(ka, &ka->t[ka->map[i].idx]);
+			break;
+		case KA_FD_PING:
+			if (ka->p[ka->map[i].idx].fd == fds[i].fd)
+				ping_read(ka, &ka->p[ka->map[i].idx]);
+			break;
+		}
+	}
+	ka->n_map = 0;
+	if (ka->vc && vici_client_pending(ka->vc))
+		read_events(ka);
+
+	/* timers */
+	now = now_ms();
+	if (!ka->vc && now >= ka->next_connect && (!ka->cfg.once || !ka->tried))
+		try_connect(ka);
+	if (!ka->vc)
+		return;
+	for (size_t i = 0; i < ka->n_t; i++) {
+		struct ka_target *t = &ka->t[i];
+		if (t->op && now >= t->op_deadline)
+			attempt_failed(ka, t, t->op_restart ? "restart" : "initiation", "charon did not answer in time");
+		if (!ka->cfg.once && !t->op && t->next_try && now >= t->next_try) {
+			if (t->restart_due) {
+				char why[KA_REASON_MAX];
+				snprintf(why, sizeof(why), "up but dead, backoff over: terminate and initiate the child");
+				initiate(ka, t, true, why);
+			} else if (!ka->check_now) {
+				ka->check_now = true;	/* look again before initiating: the peer may have */
+				snprintf(ka->check_reason, sizeof(ka->check_reason), "backoff over, still down");
+			}
+		}
+	}
+	if (ka->check_now || (!ka->cfg.once && now >= ka->next_check) || (ka->cfg.once && !ka->checked))
+		check(ka);
+	if (ka->vc)
+		ping_timers(ka, now_ms());
+}
+
+bool keepalive_done(const struct keepalive *ka)
+{
+	if (!ka->cfg.once)
+		return false;
+	if (!ka->vc)
+		return ka->tried;	/* charon unreachable: nothing more to do */
+	if (!ka->checked)
+		return false;
+	for (size_t i = 0; i < ka->n_t; i++)
+		if (ka->t[i].op)
+			return false;
+	for (size_t i = 0; i < ka->n_p; i++)
+		if (!ka->p[i].done)
+			return false;
+	return true;
+}
+
+void keepalive_get_stats(const struct keepalive *ka, struct keepalive_stats *out)
+{
+	*out = ka->stats;
+	out->up = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		out->up += ka->t[i].watch && ka->t[i].sa == KA_SA_UP;
+}

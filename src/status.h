@@ -1,0 +1,32 @@
+/* status.h - what `tunnelctl status` shows: charon's IKE and child SAs (one list-sas) joined
+ * with the tunnel file, configured entries without an SA as "disconnected", manual-down marks.
+ * The entries are built by status_cache_build_sas, the one mapping from list-sa to JSON that
+ * the daemon's web status uses too. */
+#ifndef TUNNELCTL_STATUS_H
+#define TUNNELCTL_STATUS_H
+
+#include <jansson.h>
+
+#include "tunnel.h"
+#include "vici_client.h"
+
+#define STATUS_VICI_TIMEOUT_MS 10000	/* one list-sas, even with thousands of SAs */
+
+/* What to show: everything (ike NULL), one IKE connection, or one child of it. */
+struct status_filter {
+	const char *ike;	/* conN, or NULL for all */
+	const char *child;	/* conN_M to keep only that child row, or NULL */
+};
+
+/* Ask charon (list-sas, filtered to f->ike) and build {"ike_sas": [...]} for tf (NULL: no
+ * tunnel file, only our SAs). Entries and child rows marked down by `tunnelctl down` get
+ * "manual_down": true (state_dir may be NULL). Returns a new reference, or NULL with *err set
+ * (caller frees) when charon cannot be asked. */
+json_t *status_collect(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
+		       const struct status_filter *f, char **err);
+
+/* Pure: the same document from list-sa event messages already collected. */
+json_t *status_build(struct vici_node *const *events, size_t n, const struct tunnel_file *tf,
+		     const char *state_dir, const struct status_filter *f);
+
+#endif

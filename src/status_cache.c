@@ -1,0 +1,597 @@
+/* status_cache.c - the daemon's status document, rebuilt from list-sas on VICI events and on
+ * a timer, never per request (docs/web.md describes the document). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "doctor_tail.h"
+#include "naming.h"
+#include "state.h"
+#include "status_cache.h"
+#include "vici_client.h"
+
+static const char *const cache_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
+
+/* What the events told us about one name (conN or conN_M). */
+struct name_counters {
+	char name[NAMING_MAX];
+	uint64_t rekeys;
+	int64_t last_change;	/* unix seconds of the last updown, 0 if none seen */
+};
+
+struct status_cache {
+	const struct tc_ctx *ctx;
+	const struct tunnel_file *tf;
+	struct vici_client *vc;
+	json_t *doc;
+	uint64_t generation;
+	uint64_t vici_calls;
+	bool reachable;
+	time_t started;
+	int64_t next_refresh;	/* monotonic ms */
+	int64_t next_connect;
+	struct name_counters *names;
+	size_t n_names, cap_names;
+	char *charon_log;		/* NULL: no doctor */
+	struct doctor_tail tail;	/* where the log was read up to */
+	json_t *verdicts;		/* IKE SA name -> the doctor's last verdict for it */
+	char *diag_down;		/* the down names the last diagnosis was for */
+	int64_t next_diag;
+};
+
+/* ---- the pure part: list-sas -> "ike_sas" ---- */
+
+static json_t *num_or_null(const struct vici_node *sec, const char *key)
+{
+	uint64_t v;
+
+	if (vici_get_u64(sec, key, &v) != 0)
+		return json_null();
+	return json_integer((json_int_t)v);
+}
+
+/* "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048", as swanctl shows it. */
+static json_t *algorithms(const struct vici_node *sa)
+{
+	static const char *const keys[] = { "integ-alg", "prf-alg", "dh-group" };
+	struct buf b;
+	json_t *s;
+
+	buf_init(&b);
+	if (vici_child(sa, "encr-alg")) {
+		buf_adds(&b, vici_find_str(sa, "encr-alg", ""));
+		if (vici_child(sa, "encr-keysize"))
+			buf_printf(&b, "-%s", vici_find_str(sa, "encr-keysize", ""));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (vici_child(sa, keys[i]))
+			buf_printf(&b, "%s%s", b.len ? "/" : "", vici_find_str(sa, keys[i], ""));
+	s = b.len ? json_string(b.data) : json_null();
+	buf_free(&b);
+	return s;
+}
+
+static json_t *ts_list(const struct vici_node *sec, const char *key)
+{
+	const struct vici_node *l = vici_child(sec, key);
+	json_t *a = json_array();
+
+	for (size_t i = 0; l && i < l->n_child; i++)
+		if (vici_list_str(l, i))
+			json_array_append_new(a, json_string(vici_list_str(l, i)));
+	return a;
+}
+
+static void set_str(json_t *o, const char *key, const struct vici_node *sec, const char *vkey)
+{
+	const char *v = vici_find_str(sec, vkey, NULL);
+
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+}
+
+static void set_num(json_t *o, const char *key, const struct vici_node *sec, const char *vkey)
+{
+	json_t *v = num_or_null(sec, vkey);
+
+	if (json_is_null(v))
+		json_decref(v);
+	else
+		json_object_set_new(o, key, v);
+}
+
+/* One child SA row from list-sa's child-sas section. */
+static json_t *child_from_sa(const struct vici_node *c)
+{
+	json_t *o = json_object();
+	json_t *alg = algorithms(c);
+
+	set_str(o, "name", c, "name");
+	set_num(o, "uniqueid", c, "uniqueid");
+	set_num(o, "reqid", c, "reqid");
+	set_str(o, "state", c, "state");
+	set_str(o, "mode", c, "mode");
+	set_str(o, "protocol", c, "protocol");
+	json_object_set_new(o, "local_ts", ts_list(c, "local-ts"));
+	json_object_set_new(o, "remote_ts", ts_list(c, "remote-ts"));
+	set_str(o, "spi_in", c, "spi-in");
+	set_str(o, "spi_out", c, "spi-out");
+	json_object_set_new(o, "algorithms", alg);
+	set_num(o, "bytes_in", c, "bytes-in");
+	set_num(o, "bytes_out", c, "bytes-out");
+	set_num(o, "packets_in", c, "packets-in");
+	set_num(o, "packets_out", c, "packets-out");
+	set_num(o, "installed", c, "install-time");
+	set_num(o, "rekey_in", c, "rekey-time");
+	set_num(o, "expire_in", c, "life-time");
+	return o;
+}
+
+/* One IKE SA entry from a list-sa section (named conN). */
+static json_t *ike_from_sa(const struct vici_node *sa)
+{
+	json_t *o = json_object(), *children = json_array();
+	const struct vici_node *cs = vici_child(sa, "child-sas");
+	const char *nat = vici_find_str(sa, "nat-any", vici_find_str(sa, "nat-remote", "no"));
+
+	json_object_set_new(o, "name", json_string(sa->name));
+	set_num(o, "uniqueid", sa, "uniqueid");
+	set_str(o, "state", sa, "state");
+	set_num(o, "version", sa, "version");
+	json_object_set_new(o, "role", json_string(str_eq(vici_find_str(sa, "initiator", "no"), "yes")
+						    ? "initiator" : "responder"));
+	set_str(o, "local_host", sa, "local-host");
+	set_num(o, "local_port", sa, "local-port");
+	set_str(o, "local_id", sa, "local-id");
+	set_str(o, "remote_host", sa, "remote-host");
+	set_num(o, "remote_port", sa, "remote-port");
+	set_str(o, "remote_id", sa, "remote-id");
+	json_object_set_new(o, "nat", json_boolean(str_eq(nat, "yes")));
+	json_object_set_new(o, "algorithms", algorithms(sa));
+	set_num(o, "established", sa, "established");
+	set_num(o, "rekey_in", sa, "rekey-time");
+	set_num(o, "reauth_in", sa, "reauth-time");
+	for (size_t i = 0; cs && i < cs->n_child; i++)
+		if (cs->child[i]->type == VICI_NODE_SECTION)
+			json_array_append_new(children, child_from_sa(cs->child[i]));
+	json_object_set_new(o, "children", children);
+	return o;
+}
+
+/* Configured children of p1 as rows: one per phase 2 when split, else one merged conN. */
+static void configured_children(const struct tunnel_phase1 *p1, json_t *out)
+{
+	char name[NAMING_MAX];
+
+	for (size_t i = 0; i < p1->n_p2; i++) {
+		const struct tunnel_phase2 *p2 = &p1->p2[i];
+		json_t *row = NULL;
+		size_t k;
+		json_t *r;
+
+		if (!p2->enabled)
+			continue;
+		naming_child(p1, p2, name);
+		json_array_foreach(out, k, r)
+			if (str_eq(json_string_value(json_object_get(r, "name")), name))
+				row = r;
+		if (!row) {
+			row = json_pack("{s:s, s:s, s:[], s:[]}", "name", name, "state", "disconnected",
+					"local_ts", "remote_ts");
+			json_array_append_new(out, row);
+		}
+		json_array_append_new(json_object_get(row, "local_ts"), json_string(p2->local));
+		json_array_append_new(json_object_get(row, "remote_ts"), json_string(p2->remote));
+		if (p2->description) {
+			const char *d = json_string_value(json_object_get(row, "description"));
+			char *joined = d ? xasprintf("%s, %s", d, p2->description) : xstrdup(p2->description);
+
+			json_object_set_new(row, "description", json_string(joined));
+			free(joined);
+		}
+		if (!json_object_get(row, "reqid"))
+			json_object_set_new(row, "reqid", json_integer(p2->reqid));
+	}
+}
+
+/* Add what the tunnel file says to an entry: description, and configured children the SA
+ * lacks (as disconnected rows) or describes (their descriptions). */
+static void merge_configured(json_t *entry, const struct tunnel_phase1 *p1)
+{
+	json_t *conf = json_array(), *children = json_object_get(entry, "children"), *c, *sa_c;
+	size_t i, j;
+
+	json_object_set_new(entry, "ikeid", json_integer(p1->ikeid));
+	if (p1->description)
+		json_object_set_new(entry, "description", json_string(p1->description));
+	configured_children(p1, conf);
+	json_array_foreach(conf, i, c) {
+		const char *name = json_string_value(json_object_get(c, "name"));
+		bool found = false;
+
+		json_array_foreach(children, j, sa_c) {
+			if (!str_eq(json_string_value(json_object_get(sa_c, "name")), name))
+				continue;
+			found = true;
+			if (json_object_get(c, "description") && !json_object_get(sa_c, "description"))
+				json_object_set(sa_c, "description", json_object_get(c, "description"));
+		}
+		if (!found)
+			json_array_append(children, c);
+	}
+	json_decref(conf);
+}
+
+json_t *status_cache_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n)
+{
+	json_t *sas = json_array();
+	char ike[NAMING_MAX];
+	size_t e, k, i;
+
+	/* configured phase 1 entries in file order, each with its SAs or a disconnected row */
+	for (i = 0; tf && i < tf->n_p1; i++) {
+		const struct tunnel_phase1 *p1 = &tf->p1[i];
+		bool any = false;
+
+		if (!p1->enabled)
+			continue;
+		naming_ike(p1, ike);
+		for (e = 0; e < n; e++)
+			for (k = 0; k < events[e]->n_child; k++) {
+				const struct vici_node *sa = events[e]->child[k];
+				json_t *entry;
+
+				if (sa->type != VICI_NODE_SECTION || strcmp(sa->name, ike) != 0)
+					continue;
+				entry = ike_from_sa(sa);
+				merge_configured(entry, p1);
+				json_array_append_new(sas, entry);
+				any = true;
+			}
+		if (!any) {
+			json_t *entry = json_pack("{s:s, s:s, s:i, s:[]}", "name", ike, "state", "disconnected",
+						  "version", p1->version == TUNNEL_IKEV1 ? 1 : p1->version == TUNNEL_IKEV2 ? 2 : 0,
+						  "children");
+
+			if (p1->local_address)
+				json_object_set_new(entry, "local_host", json_string(p1->local_address));
+			json_object_set_new(entry, "remote_host", json_string(p1->remote_gateway));
+			merge_configured(entry, p1);
+			json_array_append_new(sas, entry);
+		}
+	}
+	/* SAs of ours that the tunnel file no longer has (removed, not yet applied) */
+	for (e = 0; e < n; e++)
+		for (k = 0; k < events[e]->n_child; k++) {
+			const struct vici_node *sa = events[e]->child[k];
+			unsigned id, reqid;
+
+			if (sa->type != VICI_NODE_SECTION || !naming_parse(sa->name, &id, &reqid) || reqid ||
+			    (tf && tunnel_find_p1(tf, id) && tunnel_find_p1(tf, id)->enabled))
+				continue;
+			json_array_append_new(sas, ike_from_sa(sa));
+		}
+	return sas;
+}
+
+/* ---- event counters ---- */
+
+static struct name_counters *counters_get(struct status_cache *sc, const char *name)
+{
+	struct name_counters *c;
+
+	for (size_t i = 0; i < sc->n_names; i++)
+		if (strcmp(sc->names[i].name, name) == 0)
+			return &sc->names[i];
+	if (sc->n_names >= STATUS_CACHE_MAX_NAMES || strlen(name) >= NAMING_MAX)
+		return NULL;
+	if (sc->n_names == sc->cap_names) {
+		sc->cap_names = sc->cap_names ? sc->cap_names * 2 : 32;
+		sc->names = xrealloc(sc->names, sc->cap_names * sizeof(*sc->names));
+	}
+	c = &sc->names[sc->n_names++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+/* An updown or rekey event: count it per IKE SA name and per child name in it. */
+static void counters_event(struct status_cache *sc, const char *event, const struct vici_node *msg)
+{
+	bool rekey = strstr(event, "rekey") != NULL, child = str_startswith(event, "child");
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < msg->n_child; i++) {
+		const struct vici_node *sa = msg->child[i], *cs;
+		struct name_counters *c;
+
+		if (sa->type != VICI_NODE_SECTION)
+			continue;
+		if (!child) {
+			c = counters_get(sc, sa->name);
+			if (c && rekey)
+				c->rekeys++;
+			else if (c)
+				c->last_change = now;
+			continue;
+		}
+		/* child events carry the IKE SA with the child in child-sas (rekey: child-sas in the new SA) */
+		cs = vici_child(sa, "child-sas");
+		for (size_t j = 0; cs && j < cs->n_child; j++) {
+			const char *name = vici_find_str(cs->child[j], "name", NULL);
+
+			c = name ? counters_get(sc, name) : NULL;
+			if (c && rekey)
+				c->rekeys++;
+			else if (c)
+				c->last_change = now;
+		}
+	}
+}
+
+/* The keep-alive record and event counters of one entry (IKE SA or child row). */
+static void add_keepalive(struct status_cache *sc, json_t *entry, bool child)
+{
+	const char *name = json_string_value(json_object_get(entry, "name"));
+	struct state_keepalive rec;
+	struct name_counters *c;
+	json_t *ka = json_object();
+
+	if (!name)
+		name = "";
+	c = counters_get(sc, name);
+	if (c) {
+		json_object_set_new(ka, "rekeys", json_integer((json_int_t)c->rekeys));
+		if (c->last_change)
+			json_object_set_new(ka, "last_change", json_integer(c->last_change));
+	}
+	/* the keep-alive engine records per child name */
+	if (child && state_keepalive_load(sc->ctx->state_dir, name, &rec) == 0) {
+		json_object_set_new(ka, "reinitiations", json_integer((json_int_t)rec.reinitiations));
+		if (rec.last_reinit)
+			json_object_set_new(ka, "last_reinitiation", json_integer(rec.last_reinit));
+		if (rec.time)
+			json_object_set_new(ka, "last_decision", json_integer(rec.time));
+		json_object_set_new(ka, "last_action", json_string(rec.action));
+		json_object_set_new(ka, "last_reason", json_string(rec.reason));
+		json_object_set_new(ka, "attempts", json_integer(rec.attempts));
+		if (rec.next_try)
+			json_object_set_new(ka, "next_try", json_integer(rec.next_try));
+	}
+	json_object_set_new(entry, "keepalive", ka);
+}
+
+/* ---- the doctor's verdicts for tunnels that are down ---- */
+
+static bool entry_up(const json_t *sa)
+{
+	const char *state = json_string_value(json_object_get(sa, "state"));
+	const json_t *c;
+	size_t i;
+
+	if (!str_eq(state, "ESTABLISHED"))
+		return false;
+	json_array_foreach(json_object_get(sa, "children"), i, c)
+		if (!str_eq(json_string_value(json_object_get(c, "state")), "INSTALLED"))
+			return false;
+	return true;
+}
+
+/* The doctor over the recent log, its verdicts kept per IKE SA name. */
+static void diagnose(struct status_cache *sc)
+{
+	const struct doctor_verdict *v;
+	struct doctor *d = doctor_new();
+	size_t n, i, k;
+
+	json_object_clear(sc->verdicts);
+	if (doctor_tail_read(d, sc->charon_log, DOCTOR_TAIL_MAX, &sc->tail) != 0) {
+		doctor_free(d);
+		return;
+	}
+	n = doctor_finish(d, &v);
+	for (i = 0; i < n; i++) {
+		json_t *ev = json_array(), *o;
+
+		if (v[i].cls == DOCTOR_HEALTHY || !v[i].tunnel || json_object_get(sc->verdicts, v[i].tunnel))
+			continue;	/* most important first: keep the first per tunnel */
+		for (k = 0; k < v[i].n_ev; k++)
+			json_array_append_new(ev, json_pack("{s:s, s:I, s:s}", "file",
+							    doctor_input_label(d, v[i].ev[k].input), "line",
+							    (json_int_t)v[i].ev[k].line, "text", v[i].ev[k].text));
+		o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "class", doctor_class_names[v[i].cls], "tunnel",
+			      v[i].tunnel, "side", v[i].side ? v[i].side : "unknown", "summary",
+			      v[i].summary ? v[i].summary : "", "evidence", ev, "fix", v[i].fix ? v[i].fix : "");
+		if (o)
+			json_object_set_new(sc->verdicts, v[i].tunnel, o);
+	}
+	doctor_free(d);
+}
+
+/* Run the doctor when the set of down tunnels changed, and again every STATUS_CACHE_DIAG_MS
+ * while some stay down; attach each down entry's verdict. */
+static void add_verdicts(struct status_cache *sc, json_t *sas)
+{
+	struct buf down;
+	json_t *sa, *v;
+	size_t i;
+
+	if (!sc->charon_log)
+		return;
+	buf_init(&down);
+	json_array_foreach(sas, i, sa)
+		if (!entry_up(sa))
+			buf_printf(&down, "%s ", json_string_value(json_object_get(sa, "name")));
+	if (!down.len) {
+		json_object_clear(sc->verdicts);
+	} else if (!str_eq(down.data, sc->diag_down) || now_ms() >= sc->next_diag) {
+		diagnose(sc);
+		sc->next_diag = now_ms() + STATUS_CACHE_DIAG_MS;
+	}
+	free(sc->diag_down);
+	sc->diag_down = buf_steal(&down);
+	json_array_foreach(sas, i, sa) {
+		v = json_object_get(sc->verdicts, json_string_value(json_object_get(sa, "name")));
+		if (v && !entry_up(sa))
+			json_object_set(sa, "verdict", v);
+	}
+}
+
+/* ---- the VICI side ---- */
+
+static void disconnect(struct status_cache *sc)
+{
+	vici_client_close(sc->vc);
+	sc->vc = NULL;
+	sc->reachable = false;
+	sc->next_connect = now_ms() + STATUS_CACHE_RECONNECT_MS;
+}
+
+static void try_connect(struct status_cache *sc)
+{
+	char *err = NULL;
+
+	if (vici_client_connect(sc->ctx->vici, STATUS_CACHE_VICI_TIMEOUT_MS, &sc->vc, &err) != 0) {
+		free(err);
+		disconnect(sc);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cache_events); i++) {
+		sc->vici_calls++;
+		if (vici_client_register(sc->vc, cache_events[i], STATUS_CACHE_VICI_TIMEOUT_MS, &err) != 0) {
+			free(err);
+			disconnect(sc);
+			return;
+		}
+	}
+	sc->reachable = true;
+}
+
+/* Rebuild the document: one list-sas (if charon is there), then the daemon's fields. */
+static void refresh(struct status_cache *sc)
+{
+	struct vici_node **events = NULL;
+	size_t n = 0, i, j;
+	char *err = NULL;
+	json_t *doc, *sas, *sa, *c;
+
+	if (!sc->vc && now_ms() >= sc->next_connect)
+		try_connect(sc);
+	if (sc->vc) {
+		sc->vici_calls++;
+		if (vici_client_stream(sc->vc, "list-sas", NULL, "list-sa", STATUS_CACHE_VICI_TIMEOUT_MS,
+				       &events, &n, &err) != 0) {
+			free(err);
+			disconnect(sc);
+		}
+	}
+	sas = status_cache_build_sas(sc->tf, events, n);
+	for (i = 0; i < n; i++)
+		vici_node_free(events[i]);
+	free(events);
+	json_array_foreach(sas, i, sa) {
+		add_keepalive(sc, sa, false);
+		json_array_foreach(json_object_get(sa, "children"), j, c)
+			add_keepalive(sc, c, true);
+	}
+	add_verdicts(sc, sas);
+	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I}, s:o}", "generated", (json_int_t)time(NULL),
+			"charon", "reachable", sc->reachable,
+			"daemon", "version", TUNNELCTL_VERSION, "started", (json_int_t)sc->started,
+			"ike_sas", sas);
+	json_decref(sc->doc);
+	sc->doc = doc;
+	sc->generation++;
+	sc->next_refresh = now_ms() + STATUS_CACHE_REFRESH_MS;
+}
+
+/* Read the events that arrived; any of them makes the document stale. */
+static void read_events(struct status_cache *sc)
+{
+	do {
+		char *name = NULL, *err = NULL;
+		struct vici_node *msg = NULL;
+		int rc = vici_client_wait_event(sc->vc, 0, &name, &msg, &err);
+
+		if (rc == -ETIMEDOUT || rc == -EINTR)
+			break;
+		if (rc != 0) {
+			free(err);
+			disconnect(sc);
+			break;
+		}
+		counters_event(sc, name, msg);
+		free(name);
+		vici_node_free(msg);
+	} while (vici_client_pending(sc->vc));
+	/* let a burst of events settle into one list-sas */
+	if (sc->next_refresh > now_ms() + STATUS_CACHE_SETTLE_MS)
+		sc->next_refresh = now_ms() + STATUS_CACHE_SETTLE_MS;
+}
+
+struct status_cache *status_cache_new(const struct tc_ctx *ctx, const struct tunnel_file *tf,
+				      const char *charon_log)
+{
+	struct status_cache *sc = xcalloc(1, sizeof(*sc));
+
+	sc->charon_log = charon_log ? xstrdup(charon_log) : NULL;
+	sc->verdicts = json_object();
+	sc->ctx = ctx;
+	sc->tf = tf;
+	sc->started = time(NULL);
+	return sc;
+}
+
+void status_cache_set_tunnels(struct status_cache *sc, const struct tunnel_file *tf)
+{
+	sc->tf = tf;
+	sc->next_refresh = 0;
+}
+
+void status_cache_free(struct status_cache *sc)
+{
+	if (!sc)
+		return;
+	vici_client_close(sc->vc);
+	json_decref(sc->doc);
+	json_decref(sc->verdicts);
+	free(sc->names);
+	free(sc->charon_log);
+	free(sc->diag_down);
+	free(sc);
+}
+
+size_t status_cache_poll_fds(struct status_cache *sc, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	int64_t now = now_ms(), next = sc->next_refresh;
+
+	*timeout_ms = next <= now ? 0 : (int)(next - now > INT32_MAX ? INT32_MAX : next - now);
+	if (sc->vc && vici_client_pending(sc->vc))
+		*timeout_ms = 0;
+	if (!sc->vc || max < 1)
+		return 0;
+	fds[0] = (struct pollfd){ .fd = vici_client_fd(sc->vc), .events = POLLIN };
+	return 1;
+}
+
+void status_cache_dispatch(struct status_cache *sc, const struct pollfd *fds, size_t n)
+{
+	if (sc->vc && ((n && fds[0].revents) || vici_client_pending(sc->vc)))
+		read_events(sc);
+	if (!sc->doc || now_ms() >= sc->next_refresh)
+		refresh(sc);
+}
+
+json_t *status_cache_document(void *arg, uint64_t *generation)
+{
+	struct status_cache *sc = arg;
+
+	*generation = sc->generation;
+	return sc->doc ? json_incref(sc->doc) : NULL;
+}
+
+uint64_t status_cache_vici_calls(const struct status_cache *sc)
+{
+	return sc->vici_calls;
+}

@@ -1,0 +1,410 @@
+/* web.c - the daemon's HTTP server: libmicrohttpd in epoll mode, driven by the owner's loop.
+ *
+ * No thread: MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD gives one epoll descriptor
+ * (web_fd) the owner polls; web_run() calls MHD_run(), which never blocks. Responses for
+ * /api/status are built once per status generation and shared by every request (MHD
+ * responses are reference counted); /metrics once per generation and second (SA ages move).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "web.h"
+
+#define WEB_AUTH_USER "tunnelctl"	/* user name for HTTP Basic (browsers) */
+
+struct web_server {
+	struct MHD_Daemon *mhd;
+	struct web_source src;
+	bool auth;			/* a token is required */
+	char bearer_hash[65];		/* sha256 of "Bearer TOKEN" */
+	char basic_hash[65];		/* sha256 of "Basic base64(tunnelctl:TOKEN)" */
+	struct MHD_Response *page;	/* built once */
+	struct MHD_Response *api;	/* for api_gen */
+	uint64_t api_gen;
+	struct MHD_Response *metrics;	/* for metrics_gen at metrics_time */
+	uint64_t metrics_gen;
+	time_t metrics_time;
+};
+
+/* ---- listen address ---- */
+
+static bool addr_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+	}
+	return false;
+}
+
+/* Parse into a socket address; 0 or -EINVAL. */
+static int listen_to_sockaddr(const char *listen, struct sockaddr_storage *ss, bool *loopback)
+{
+	char addr[64];
+	unsigned port;
+	int r = web_parse_listen(listen, addr, &port, loopback);
+
+	if (r)
+		return r;
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(addr, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
+			return -EINVAL;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
+			return -EINVAL;
+	}
+	*loopback = addr_is_loopback(ss);
+	return 0;
+}
+
+int web_parse_listen(const char *listen, char addr[64], unsigned *port, bool *loopback)
+{
+	const char *colon, *a = listen, *a_end;
+	char *end;
+	unsigned long p;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (!listen || !*listen)
+		return -EINVAL;
+	if (*listen == '[') {
+		a = listen + 1;
+		a_end = strchr(a, ']');
+		if (!a_end || a_end[1] != ':')
+			return -EINVAL;
+		colon = a_end + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon || memchr(listen, ':', (size_t)(colon - listen)))
+			return -EINVAL;	/* bare IPv6 needs brackets */
+		a_end = colon;
+	}
+	if (a_end == a || (size_t)(a_end - a) >= 64 || !colon[1])
+		return -EINVAL;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end || p > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	memcpy(addr, a, (size_t)(a_end - a));
+	addr[a_end - a] = '\0';
+	if (*listen == '[' ? inet_pton(AF_INET6, addr, &a6) != 1 : inet_pton(AF_INET, addr, &a4) != 1)
+		return -EINVAL;
+	*port = (unsigned)p;
+	*loopback = *listen == '[' ? IN6_IS_ADDR_LOOPBACK(&a6) : (ntohl(a4.s_addr) >> 24) == 127;
+	return 0;
+}
+
+/* ---- token ---- */
+
+/* Read the token file (regular, not readable by group or others, bounded), and keep only
+ * the hashes of the two accepted Authorization values. 0 or -errno with *err. */
+static int token_load(struct web_server *ws, const char *path, char **err)
+{
+	struct buf tok, hdr;
+	struct stat st;
+	int fd, r = 0;
+	size_t i;
+
+	buf_init(&tok);
+	buf_init(&hdr);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		r = -EPERM;
+		*err = xasprintf("%s: token file must be a regular file with mode 0600", path);
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	r = file_read_all(path, WEB_MAX_TOKEN, &tok);
+	if (r) {
+		*err = xasprintf("%s: %s", path, strerror(-r));
+		goto out;
+	}
+	while (tok.len && (tok.data[tok.len - 1] == '\n' || tok.data[tok.len - 1] == '\r' ||
+			   tok.data[tok.len - 1] == ' ' || tok.data[tok.len - 1] == '\t'))
+		tok.data[--tok.len] = '\0';
+	for (i = 0; i < tok.len; i++)
+		if (tok.data[i] <= ' ' || tok.data[i] > '~')
+			break;
+	if (tok.len < WEB_MIN_TOKEN || i < tok.len) {
+		r = -EINVAL;
+		*err = xasprintf("%s: token must be one line of at least %d printable characters without spaces",
+				 path, WEB_MIN_TOKEN);
+		goto out;
+	}
+	buf_printf(&hdr, "Bearer %s", tok.data);
+	sha256_hex(hdr.data, hdr.len, ws->bearer_hash);
+	hdr.len = 0;
+	{
+		struct buf cred;
+
+		buf_init(&cred);
+		buf_printf(&cred, "%s:%s", WEB_AUTH_USER, tok.data);
+		buf_adds(&hdr, "Basic ");
+		base64_encode(&hdr, (const unsigned char *)cred.data, cred.len);
+		buf_free_secret(&cred);
+	}
+	sha256_hex(hdr.data, hdr.len, ws->basic_hash);
+	ws->auth = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free_secret(&tok);
+	buf_free_secret(&hdr);
+	return r;
+}
+
+/* Equality of two 64-character hex digests in time independent of where they differ. */
+static bool digest_eq(const char *a, const char *b)
+{
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < 64; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* Hashing first makes the compare independent of the token's length too. */
+static bool request_authorized(const struct web_server *ws, struct MHD_Connection *conn)
+{
+	const char *h;
+	char got[65];
+	bool bearer, basic;
+
+	if (!ws->auth)
+		return true;
+	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h)
+		return false;
+	sha256_hex(h, strlen(h), got);
+	bearer = digest_eq(got, ws->bearer_hash);
+	basic = digest_eq(got, ws->basic_hash);
+	return bearer | basic;
+}
+
+/* ---- responses ---- */
+
+static void add_common_headers(struct MHD_Response *resp, const char *type)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+/* A response that owns a copy of text. */
+static struct MHD_Response *response_text(const char *text, size_t len, const char *type)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+
+	if (resp)
+		add_common_headers(resp, type);
+	return resp;
+}
+
+static enum MHD_Result queue_text(struct MHD_Connection *conn, unsigned status, const char *text,
+				  const char *extra_name, const char *extra_value)
+{
+	struct MHD_Response *resp = response_text(text, strlen(text), "text/plain; charset=utf-8");
+	enum MHD_Result r;
+
+	if (!resp)
+		return MHD_NO;
+	if (extra_name)
+		MHD_add_response_header(resp, extra_name, extra_value);
+	r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static void response_replace(struct MHD_Response **slot, struct MHD_Response *resp)
+{
+	if (*slot)
+		MHD_destroy_response(*slot);
+	*slot = resp;
+}
+
+/* The cached response for path ("api" or "metrics"), rebuilt when the document changed.
+ * NULL when there is no document yet. */
+static struct MHD_Response *response_for(struct web_server *ws, bool metrics)
+{
+	uint64_t gen = 0;
+	time_t now = time(NULL);
+	json_t *doc;
+	char *text;
+	struct buf b;
+
+	doc = ws->src.status(ws->src.arg, &gen);
+	if (!doc)
+		return NULL;
+	if (!metrics && ws->api && ws->api_gen == gen)
+		goto out;
+	if (metrics && ws->metrics && ws->metrics_gen == gen && ws->metrics_time == now)
+		goto out;
+	if (!metrics) {
+		text = json_dumps(doc, JSON_COMPACT);
+		if (text) {
+			response_replace(&ws->api, response_text(text, strlen(text), "application/json"));
+			ws->api_gen = gen;
+			free(text);
+		}
+	} else {
+		buf_init(&b);
+		web_render_metrics(doc, now, &b);
+		response_replace(&ws->metrics, response_text(b.data, b.len, "text/plain; version=0.0.4; charset=utf-8"));
+		ws->metrics_gen = gen;
+		ws->metrics_time = now;
+		buf_free(&b);
+	}
+out:
+	json_decref(doc);
+	return metrics ? ws->metrics : ws->api;
+}
+
+static enum MHD_Result web_handle(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct web_server *ws = cls;
+	struct MHD_Response *resp;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return queue_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: read-only\n",
+				  MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (!request_authorized(ws, conn))
+		return queue_text(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				  "Basic realm=\"tunnelctl\", charset=\"UTF-8\"");
+	if (strcmp(url, "/") == 0)
+		resp = ws->page;
+	else if (strcmp(url, "/api/status") == 0)
+		resp = response_for(ws, false);
+	else if (strcmp(url, "/metrics") == 0)
+		resp = response_for(ws, true);
+	else
+		return queue_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL, NULL);
+	if (!resp)
+		return queue_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no status yet\n", NULL, NULL);
+	return MHD_queue_response(conn, MHD_HTTP_OK, resp);
+}
+
+/* ---- lifecycle ---- */
+
+int web_start(const char *listen, const char *token_file, const struct web_source *src,
+	      struct web_server **out, char **err)
+{
+	struct web_server *ws;
+	struct sockaddr_storage ss;
+	bool loopback;
+	unsigned flags = MHD_USE_EPOLL;
+	int r;
+
+	*out = NULL;
+	*err = NULL;
+	if (!listen)
+		listen = WEB_DEFAULT_LISTEN;
+	if (listen_to_sockaddr(listen, &ss, &loopback)) {
+		*err = xasprintf("bad listen address '%s' (want ADDR:PORT or [ADDR]:PORT, numeric)", listen);
+		return -EINVAL;
+	}
+	if (!loopback && !token_file) {
+		*err = xasprintf("listening on %s (not loopback) needs a token file", listen);
+		return -EPERM;
+	}
+	ws = xcalloc(1, sizeof(*ws));
+	ws->src = *src;
+	if (token_file) {
+		r = token_load(ws, token_file, err);
+		if (r) {
+			free(ws);
+			return r;
+		}
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	ws->mhd = MHD_start_daemon(flags, 0, NULL, NULL, web_handle, ws,
+				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_MAX_CONNECTIONS,
+				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_CONNECTION_TIMEOUT,
+				   MHD_OPTION_END);
+	if (!ws->mhd) {
+		r = errno ? -errno : -EIO;
+		*err = xasprintf("cannot listen on %s: %s", listen, strerror(-r));
+		web_stop(ws);
+		return r;
+	}
+	ws->page = response_text(web_page_html, strlen(web_page_html), "text/html; charset=utf-8");
+	MHD_add_response_header(ws->page, "Content-Security-Policy",
+				"default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+				"connect-src 'self'; img-src data:; frame-ancestors 'none'");
+	*out = ws;
+	return 0;
+}
+
+int web_fd(const struct web_server *ws)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(ws->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return i ? i->epoll_fd : -1;
+}
+
+/* The bound port (useful after listening on port 0). */
+unsigned web_port(const struct web_server *ws)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(ws->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+	return i ? i->port : 0;
+}
+
+int web_timeout_ms(const struct web_server *ws)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (MHD_get_timeout(ws->mhd, &t) != MHD_YES)
+		return -1;
+	return t > INT32_MAX ? INT32_MAX : (int)t;
+}
+
+int web_run(struct web_server *ws)
+{
+	return MHD_run(ws->mhd) == MHD_YES ? 0 : -EIO;
+}
+
+void web_stop(struct web_server *ws)
+{
+	if (!ws)
+		return;
+	if (ws->mhd)
+		MHD_stop_daemon(ws->mhd);
+	response_replace(&ws->page, NULL);
+	response_replace(&ws->api, NULL);
+	response_replace(&ws->metrics, NULL);
+	secret_wipe(ws, sizeof(*ws));
+	free(ws);
+}
