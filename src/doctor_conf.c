@@ -1446,8 +1446,21 @@ static void outcome_set(struct dc_outcome *o, enum doctor_class cls, char *why)
 	o->why = why;
 }
 
+/* The identity c sends to peer: its own, or when it has none and no literal local address
+ * (local_addrs = %any), the address the peer reaches it at. Caller frees. */
+static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer)
+{
+	const char *ip = first_ip(peer->raddr, peer->n_raddr);
+
+	if (strcmp(c->lid, "%any") == 0 && ip)
+		return id_normalize(ip);
+	return xstrdup(c->lid);
+}
+
 static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
 {
+	char *ilid = sent_id(ic, rc), *rlid = sent_id(rc, ic);
+
 	int version = ic->version ? ic->version : 2;
 	struct buf a, b;
 
@@ -1476,14 +1489,14 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 	}
 
 	/* IKE_AUTH: identities, auth method, pre-shared key */
-	if (!id_matches(rc->rid, ic->lid)) {
+	if (!id_matches(rc->rid, ilid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
-			    xasprintf("the initiator sends identity %s, the responder expects %s", ic->lid, rc->rid));
+			    xasprintf("the initiator sends identity %s, the responder expects %s", ilid, rc->rid));
 		goto out;
 	}
-	if (!id_matches(ic->rid, rc->lid)) {
+	if (!id_matches(ic->rid, rlid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
-			    xasprintf("the responder sends identity %s, the initiator expects %s", rc->lid, ic->rid));
+			    xasprintf("the responder sends identity %s, the initiator expects %s", rlid, ic->rid));
 		goto out;
 	}
 	if (strcmp(ic->lauth, rc->rauth) != 0 || strcmp(rc->lauth, ic->rauth) != 0) {
@@ -1494,14 +1507,14 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 		goto out;
 	}
 	if (strcmp(ic->lauth, "psk") == 0) {
-		const struct dc_secret *ip = side_find_psk(ic->side, ic->lid, rc->lid);
-		const struct dc_secret *rp = side_find_psk(rc->side, rc->lid, ic->lid);
+		const struct dc_secret *ip = side_find_psk(ic->side, ilid, rlid);
+		const struct dc_secret *rp = side_find_psk(rc->side, rlid, ilid);
 		o->psk[0] = ip;
 		o->psk[1] = rp;
 		if (!ip || !rp) {
 			outcome_set(o, DOCTOR_PSK_MISMATCH,
 				    xasprintf("the %s has no pre-shared key for %s - %s", !ip ? "initiator" : "responder",
-					      !ip ? ic->lid : rc->lid, !ip ? rc->lid : ic->lid));
+					      !ip ? ilid : rlid, !ip ? rlid : ilid));
 			goto out;
 		}
 		if (strcmp(ip->hash, rp->hash) != 0) {
@@ -1584,6 +1597,8 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 	if (ic->n_child == 0)
 		outcome_set(o, DOCTOR_HEALTHY, xstrdup("the IKE SA comes up; the connection has no child"));
 out:
+	free(ilid);
+	free(rlid);
 	buf_free(&a);
 	buf_free(&b);
 }
@@ -1796,6 +1811,16 @@ static void warn_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc
 			ev_child(x, w, 0, a, ca, ca->close_at, "close_action");
 			ev_child(x, w, 1, b, cb, cb->close_at, "close_action");
 		}
+	}
+	if (a->dpd_delay == 0 && b->dpd_delay == 0) {
+		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
+		w->summary = xstrdup("DPD is off on both sides: when one side loses its SAs (reboot, expiry) "
+				     "the other keeps sending into a dead tunnel until its own rekey");
+		w->fix = xstrdup(tunnel ? "dpd_delay (pfSense: Phase 1 > Dead Peer Detection), or a phase 2 "
+					  "ping_host / keepalive = yes"
+					: "dpd_delay on at least one side");
+		ev_conn(x, w, 0, a, a->dpd_at, "dpd_delay", false);
+		ev_conn(x, w, 1, b, b->dpd_at, "dpd_delay", false);
 	}
 	if (!conn_initiates(a) && !conn_initiates(b)) {
 		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);

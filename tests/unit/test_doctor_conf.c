@@ -372,7 +372,7 @@ static void test_action_warnings(void **state)
 	struct dconf_result r = { 0 };
 	struct dconf_side *sa, *sb;
 	struct doctor *d;
-	bool close = false, nobody = false;
+	bool close = false, nobody = false, dpd = false;
 
 	(void)state;
 	compare_text(PAIR_A("2", "aes256-sha256-modp2048", "aes256-sha256", "    close_action = start\n"),
@@ -382,10 +382,44 @@ static void test_action_warnings(void **state)
 	for (size_t i = 0; i < r.n_warn; i++) {
 		close |= strstr(r.warn[i].summary, "close action on both sides") != NULL;
 		nobody |= strstr(r.warn[i].summary, "responder-only") != NULL;
+		dpd |= strstr(r.warn[i].summary, "DPD is off on both sides") != NULL;
 	}
 	assert_true(close);
 	assert_true(nobody);
+	assert_true(dpd);
 	compare_free(&r, d, sa, sb);
+}
+
+/* local_addrs = %any and no local.id: the identity sent is the address the peer uses for it,
+ * so a peer expecting that address is satisfied; a peer expecting an FQDN is not. */
+static void test_unresolved_local_id(void **state)
+{
+	static const char any_local[] =
+		"connections {\n gw {\n  version = 2\n  remote_addrs = 192.0.2.2\n"
+		"  proposals = aes256-sha256-modp2048\n  local {\n   auth = psk\n  }\n  remote {\n   auth = psk\n  }\n"
+		"  children {\n   net {\n    local_ts = 10.1.0.0/24\n    remote_ts = 10.2.0.0/24\n"
+		"    esp_proposals = aes256-sha256\n    start_action = start\n   }\n  }\n }\n}\n"
+		"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n";
+#define B_EXPECTS(id)                                                                         \
+	"connections {\n peer {\n  version = 2\n  local_addrs = 192.0.2.2\n  remote_addrs = 192.0.2.1\n" \
+	"  proposals = aes256-sha256-modp2048\n  local {\n   auth = psk\n  }\n  remote {\n   auth = psk\n" \
+	"   id = " id "\n  }\n  children {\n   net {\n    local_ts = 10.2.0.0/24\n"                \
+	"    remote_ts = 10.1.0.0/24\n    esp_proposals = aes256-sha256\n   }\n  }\n }\n}\n"     \
+	"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n"
+	struct dconf_result r = { 0 };
+	struct dconf_side *sa, *sb;
+	struct doctor *d;
+
+	(void)state;
+	compare_text(any_local, B_EXPECTS("192.0.2.1"), &r, &d, &sa, &sb);
+	assert_int_equal(r.v[0].cls, DOCTOR_HEALTHY);
+	compare_free(&r, d, sa, sb);
+	compare_text(any_local, B_EXPECTS("gw.example.org"), &r, &d, &sa, &sb);
+	assert_int_equal(r.v[0].cls, DOCTOR_ID_MISMATCH);
+	assert_non_null(strstr(r.v[0].summary, "sends identity ip:192.0.2.1"));
+	assert_non_null(strstr(r.v[0].summary, "expects fqdn:gw.example.org"));
+	compare_free(&r, d, sa, sb);
+#undef B_EXPECTS
 }
 
 /* PSKs: compared by hash; different keys are named, the secret never appears anywhere. */
@@ -464,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_dh_vs_proposal),
 		cmocka_unit_test(test_action_warnings),
 		cmocka_unit_test(test_psk_hidden),
+		cmocka_unit_test(test_unresolved_local_id),
 		cmocka_unit_test(test_tunnel_vs_swanctl),
 		cmocka_unit_test(test_limit_conns),
 	};
