@@ -115,11 +115,14 @@ static json_t *json_verdicts(const struct doctor *d, const struct doctor_verdict
 							    jstr(doctor_input_label(d, v[i].ev[k].input)),
 							    "line", (json_int_t)v[i].ev[k].line,
 							    "text", jstr(v[i].ev[k].text)));
-		o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "tunnel", jstr(v[i].tunnel), "side", v[i].side,
-			      "summary", jstr(v[i].summary), "evidence", ev,
-			      "fix", v[i].fix[0] ? jstr(v[i].fix) : json_null());
+		o = json_object();
 		if (with_class)
 			json_object_set_new(o, "class", json_string(doctor_class_names[v[i].cls]));
+		json_object_set_new(o, "tunnel", jstr(v[i].tunnel));
+		json_object_set_new(o, "side", json_string(v[i].side));
+		json_object_set_new(o, "summary", jstr(v[i].summary));
+		json_object_set_new(o, "evidence", ev);
+		json_object_set_new(o, "fix", v[i].fix[0] ? jstr(v[i].fix) : json_null());
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -406,8 +406,9 @@ static void check_sysctl(const struct dlive_opts *o, struct dlive_report *r)
 	if (fwd < 0)
 		add(r, "forwarding", DLIVE_SKIPPED, xstrdup("cannot read net.ipv4.ip_forward"), "");
 	else if (fwd == 0)
-		add(r, "forwarding", DLIVE_PROBLEM,
-		    xstrdup("net.ipv4.ip_forward = 0: LAN traffic is not routed into the tunnel"),
+		add(r, "forwarding", DLIVE_WARN,
+		    xstrdup("net.ipv4.ip_forward = 0: only this host's own addresses can use the tunnels, "
+			    "hosts behind it cannot"),
 		    "sysctl -w net.ipv4.ip_forward=1 (and set it in /etc/sysctl.d/ to keep it)");
 	else
 		add(r, "forwarding", DLIVE_OK, xstrdup("net.ipv4.ip_forward = 1"), "");
@@ -565,7 +566,9 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 	for (size_t i = 0; i < n; i++)
 		vici_node_free(ev[i]);
 	free(ev);
-	if (st == DLIVE_OK)
+	if (certs == 0)
+		add(r, "certificates", DLIVE_OK, xstrdup("no X.509 certificate loaded (PSK only)"), "");
+	else if (st == DLIVE_OK)
 		add(r, "certificates", DLIVE_OK, xasprintf("%zu X.509 certificate%s loaded, all valid now", certs,
 							   certs == 1 ? "" : "s"), "");
 	else
