@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/lab/test_doctor_live.sh - doctor --live against a real charon in a lab namespace: each
-# fault created here (UDP 500 dropped by an nftables table of this test's own, charon stopped)
+# fault created here (UDP 500 dropped by an nftables table of this test's own, charon stopped,
+# kernel-libipsec not loaded)
 # is reported as a problem with its fix, and reported ok once undone. Also doctor --config/
 # --peer-config on the lab's own files agree with the live tunnel. Root only.
 set -euo pipefail
@@ -62,6 +63,35 @@ lab start-charon a >/dev/null
 out=$(live_json)
 assert_eq "$(status_of charon <<<"$out")" ok "charon ok after restart"
 assert_eq "$(status_of udp500 <<<"$out")" ok "UDP 500 bound after restart"
+
+step "fault: side a's charon restarted with a strongswan.conf that does not load kernel-libipsec"
+extra=$TUNNELCTL_LAB_DIR/$LAB/a/run/lab-extra.conf
+[ -f "$extra" ] || die "no lab-extra.conf at $extra"
+cat >"$extra" <<'SS'
+charon {
+	plugins {
+		kernel-libipsec {
+			load = no
+		}
+	}
+}
+SS
+lab stop-charon a >/dev/null
+lab start-charon a >/dev/null
+out=$(live_json)
+if [ -e /sys/module/esp4 ]; then
+	echo "skip: this kernel has esp4, ESP stays available without kernel-libipsec"
+else
+	assert_eq "$(status_of esp <<<"$out")" problem "no ESP without kernel-libipsec"
+	assert_contains "$(on a "$TC" doctor --live || true)" "kernel-libipsec" "the fix names the plugin"
+fi
+
+step "fixed: kernel-libipsec loaded again"
+: >"$extra"
+lab stop-charon a >/dev/null
+lab start-charon a >/dev/null
+out=$(live_json)
+assert_eq "$(status_of esp <<<"$out")" ok "ESP ok with kernel-libipsec back"
 
 step "lab doctor: both configs compared, healthy, and the logs agree"
 set +e; rep=$(lab doctor); rc=$?; set -e
