@@ -1717,6 +1717,46 @@ static bool conn_initiates(const struct dc_conn *c)
 	return false;
 }
 
+/* Whether c can start the IKE SA: a remote address that is one host (an IP or a name), not
+ * %any, a subnet or a range. */
+static bool conn_can_initiate(const struct dc_conn *c)
+{
+	for (size_t i = 0; i < c->n_raddr; i++) {
+		struct dc_range r;
+		const char *a = c->raddr[i];
+		if (strcmp(a, "%any") == 0 || strcmp(a, "%any6") == 0)
+			continue;
+		if (!strchr(a, '/') && !strchr(a, '-'))
+			return true;
+		if (parse_range(a, &r) && memcmp(r.lo, r.hi, sizeof(r.lo)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Only one side can initiate (the other's remote_addrs is %any or a subnet): one direction. */
+static void judge_one_way(struct dc_ctx *x, const struct dc_conn *a, const struct dc_conn *b)
+{
+	bool a_can = conn_can_initiate(a);
+	const struct dc_conn *ini = a_can ? a : b, *res = a_can ? b : a;
+	struct dc_outcome o;
+	struct doctor_verdict *v;
+
+	negotiate(ini, res, &o);
+	v = verdict_new(x, false, o.cls, a->name, side_names[0]);
+	v->summary = xasprintf("only %s can initiate (%s remote_addrs accepts any peer): %s",
+			       a_can ? "this side" : "the peer", a_can ? "the peer's" : "this side's",
+			       o.cls == DOCTOR_HEALTHY ? "it establishes" : o.why);
+	v->fix = fix_for(v->cls, a);
+	if (o.cls == DOCTOR_HEALTHY) {
+		ev_conn(x, v, 0, a, a->raddr_at, "remote_gateway", false);
+		ev_conn(x, v, 1, b, b->raddr_at, "remote_gateway", false);
+	} else {
+		ev_outcome(x, v, &o, a_can ? 0 : 1, ini, res);
+	}
+	free(o.why);
+}
+
 /* Verdict for the pair: both directions negotiated, the asymmetry named. */
 static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc_conn *b)
 {
@@ -1724,6 +1764,10 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 	const struct dc_outcome *bad;
 	struct doctor_verdict *v;
 
+	if (conn_can_initiate(a) != conn_can_initiate(b)) {
+		judge_one_way(x, a, b);
+		return;
+	}
 	negotiate(a, b, &ab);
 	negotiate(b, a, &ba);
 	bad = ab.cls != DOCTOR_HEALTHY ? &ab : &ba;

@@ -334,6 +334,37 @@ static void test_asymmetric_version(void **state)
 	compare_free(&r, d, sa, sb);
 }
 
+/* A responder for any peer (remote_addrs = %any) cannot initiate: only the peer's direction
+ * is negotiated, and a fault in it is still found. */
+static void test_responder_any(void **state)
+{
+	static const char any[] =
+		"connections {\n gw {\n  version = 2\n  local_addrs = 192.0.2.1\n  remote_addrs = %any\n"
+		"  proposals = aes256-sha256-modp2048\n  local {\n   auth = psk\n  }\n  remote {\n   auth = psk\n  }\n"
+		"  children {\n   net {\n    local_ts = 10.1.0.0/24\n    remote_ts = 10.2.0.0/24\n"
+		"    esp_proposals = aes256-sha256\n   }\n  }\n }\n}\n"
+		"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n";
+	struct dconf_result r = { 0 };
+	struct dconf_side *sa, *sb;
+	struct doctor *d;
+
+	(void)state;
+	compare_text(any, PAIR_B("2", "aes256-sha256-modp2048", "aes256-sha256", "    start_action = start\n"),
+		     &r, &d, &sa, &sb);
+	assert_int_equal(r.v[0].cls, DOCTOR_HEALTHY);
+	assert_non_null(strstr(r.v[0].summary, "only the peer can initiate"));
+	compare_free(&r, d, sa, sb);
+	compare_text(any, PAIR_B("2", "aes256-sha256-modp2048", "aes128-sha256", "    start_action = start\n"),
+		     &r, &d, &sa, &sb);
+	assert_int_equal(r.v[0].cls, DOCTOR_CHILD_PROPOSAL_MISMATCH);
+	assert_non_null(strstr(r.v[0].summary, "only the peer can initiate"));
+	assert_int_equal(r.v[0].n_ev, 2);
+	assert_string_equal(r.v[0].ev[0].text, "esp_proposals = aes128-sha256");
+	assert_string_equal(doctor_input_label(d, r.v[0].ev[0].input), "b.swanctl");
+	assert_string_equal(r.v[0].ev[1].text, "esp_proposals = aes256-sha256");
+	compare_free(&r, d, sa, sb);
+}
+
 /* DH-only difference vs a real proposal mismatch, the differing transform named. */
 static void test_dh_vs_proposal(void **state)
 {
@@ -495,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_templates_pfs),
 		cmocka_unit_test(test_include_healthy_warnings),
 		cmocka_unit_test(test_asymmetric_version),
+		cmocka_unit_test(test_responder_any),
 		cmocka_unit_test(test_dh_vs_proposal),
 		cmocka_unit_test(test_action_warnings),
 		cmocka_unit_test(test_psk_hidden),
