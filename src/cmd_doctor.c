@@ -34,12 +34,12 @@ static const char help[] =
 	"             most important first\n"
 	"  -c, --config FILE   this side's config: a tunnel file or a swanctl.conf (includes and\n"
 	"                      `conn : template` inheritance followed)\n"
-	"  --peer-config FILE  the other side's config (default for this side: the tunnel file,\n"
-	"                      TUNNELCTL_CONF); both are compared key by\n"
-	"                      key and negotiated in both directions as charon would (IKE version,\n"
-	"                      proposals per transform, DH/PFS, IDs, PSK by hash, selectors), plus\n"
-	"                      warnings (lifetimes, close actions, nobody initiating). With logs\n"
-	"                      too, each config verdict says whether the logs agree.\n"
+	"  --peer-config FILE  the other side's config (this side's default: the tunnel file,\n"
+	"                      TUNNELCTL_CONF). Both are compared key by key and negotiated in\n"
+	"                      both directions as charon would (IKE version, proposals per\n"
+	"                      transform, DH/PFS, IDs, PSK by hash, selectors), plus warnings\n"
+	"                      (lifetimes, close actions, DPD, nobody initiating). With logs too,\n"
+	"                      each config verdict says whether the logs agree.\n"
 	"  --live     check the running system: charon and VICI, loaded connections and SAs, UDP\n"
 	"             500/4500 bound, nftables drops, kernel ESP or kernel-libipsec, forwarding,\n"
 	"             rp_filter, clock, certificate dates (uses --vici / TUNNELCTL_VICI)\n"
@@ -50,8 +50,9 @@ static const char help[] =
 	"  gave_up half_open kernel_failure unsupported_algorithm config_error unknown\n"
 	"  (docs/doctor.md explains each one)\n"
 	"\n"
-	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found,\n"
-	"2 usage or input error (missing, unreadable or directory LOG)\n"
+	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found\n"
+	"(a failing verdict, or a live check with a problem; warnings do not count), 2 usage or\n"
+	"input error (missing, unreadable or directory LOG or config, a pfSense config.xml)\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl doctor /var/log/charon.log\n"
@@ -303,10 +304,17 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_OK;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = true; break;
-		case 'p': peer_config = optarg; break;
-		case 'l': want_live = true; break;
-		default: return TC_EXIT_USAGE;
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			peer_config = optarg;
+			break;
+		case 'l':
+			want_live = true;
+			break;
+		default:
+			return TC_EXIT_USAGE;
 		}
 	}
 	/* --config is a global option (main.c); --peer-config alone compares the default tunnel file */
