@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -15,7 +17,8 @@
 #include "util.h"
 
 static const char help[] =
-	"usage: tunnelctl doctor [--json] [--config FILE [--peer-config FILE]] [--live] [LOG...|-]\n"
+	"usage: tunnelctl doctor [--json] [--journal[=DIR]] [--since TIME]\n"
+	"                        [-c FILE] [--peer-config FILE] [--live] [LOG...|-]\n"
 	"\n"
 	"Read charon logs and name the root cause of each failing tunnel: the class, which\n"
 	"side offers what, the log lines that prove it (FILE:LINE) and the tunnel-file key to\n"
@@ -29,20 +32,27 @@ static const char help[] =
 	"whatever their size. With no LOG, standard input is read unless it is a terminal.\n"
 	"\n"
 	"options:\n"
-	"  --json     machine output: {\"verdicts\":[{\"class\",\"tunnel\",\"side\",\"summary\",\n"
-	"             \"evidence\":[{\"file\",\"line\",\"text\"}],\"fix\"}],\"warnings\":[...]},\n"
-	"             most important first\n"
-	"  -c, --config FILE   this side's config: a tunnel file or a swanctl.conf (includes and\n"
-	"                      `conn : template` inheritance followed)\n"
-	"  --peer-config FILE  the other side's config (this side's default: the tunnel file,\n"
-	"                      TUNNELCTL_CONF). Both are compared key by key and negotiated in\n"
-	"                      both directions as charon would (IKE version, proposals per\n"
-	"                      transform, DH/PFS, IDs, PSK by hash, selectors), plus warnings\n"
-	"                      (lifetimes, close actions, DPD, nobody initiating). With logs too,\n"
-	"                      each config verdict says whether the logs agree.\n"
-	"  --live     check the running system: charon and VICI, loaded connections and SAs, UDP\n"
-	"             500/4500 bound, nftables drops, kernel ESP or kernel-libipsec, forwarding,\n"
-	"             rp_filter, clock, certificate dates (uses --vici / TUNNELCTL_VICI)\n"
+	"  --json            machine output: {\"verdicts\":[{\"class\",\"tunnel\",\"side\",\n"
+	"                    \"summary\",\"evidence\":[{\"file\",\"line\",\"text\"}],\"fix\"}]},\n"
+	"                    most important first; with configs also \"warnings\", with --live\n"
+	"                    \"live\":[{\"check\",\"status\",\"detail\",\"fix\"}]\n"
+	"  --journal[=DIR]   also read charon's entries from the systemd journal (or from the\n"
+	"                    journal files in DIR); evidence is journal:N, the Nth charon entry\n"
+	"  --since TIME      journal entries from TIME on: YYYY-MM-DD[ HH:MM[:SS]] (local time)\n"
+	"                    or an age like 30m, 2h, 1d\n"
+	"  -c, --config FILE this side's config: a tunnel file or a swanctl.conf (includes and\n"
+	"                    `conn : template` inheritance followed)\n"
+	"  --peer-config FILE\n"
+	"                    the other side's config (this side's default: the tunnel file,\n"
+	"                    TUNNELCTL_CONF). Both are compared key by key and negotiated in\n"
+	"                    both directions as charon would (IKE version, proposals per\n"
+	"                    transform, DH/PFS, IDs, PSK by hash, selectors), plus warnings\n"
+	"                    (lifetimes, close actions, DPD, nobody initiating). With logs too,\n"
+	"                    each config verdict says whether the logs agree.\n"
+	"  --live            check the running system: charon and VICI, loaded connections and\n"
+	"                    SAs, UDP 500/4500 bound, nftables drops, kernel ESP or\n"
+	"                    kernel-libipsec, forwarding, rp_filter, clock, certificate dates\n"
+	"                    (uses --vici / TUNNELCTL_VICI). docs/doctor-configs.md has both.\n"
 	"\n"
 	"classes: healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch\n"
 	"  pfs_mismatch ts_mismatch ts_narrowed psk_mismatch id_mismatch auth_failed cert_problem\n"
@@ -57,9 +67,42 @@ static const char help[] =
 	"examples:\n"
 	"  tunnelctl doctor /var/log/charon.log\n"
 	"  tunnelctl doctor a.log b.log            # both sides of a tunnel\n"
-	"  tunnelctl doctor --config tunnels.conf --peer-config peer-swanctl.conf a.log\n"
-	"  tunnelctl doctor --live\n"
-	"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n";
+	"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n"
+	"  tunnelctl doctor --journal --since 1h\n"
+	"  tunnelctl doctor -c tunnels.conf --peer-config peer-swanctl.conf a.log\n"
+	"  tunnelctl doctor --live\n";
+
+/* --since: an absolute local time or an age (30m, 2h, 1d); microseconds since the epoch. */
+static int parse_since(const char *s, uint64_t *usec)
+{
+	static const char *const fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+					    "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	char *end;
+	unsigned long long n = strtoull(s[0] == '-' ? s + 1 : s, &end, 10);
+	struct tm tm;
+
+	if (end != s && *end && !end[1] && strchr("smhd", *end)) {
+		unsigned long long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 86400;
+		time_t now = time(NULL);
+		if (n * unit > (unsigned long long)now)
+			return -ERANGE;
+		*usec = (uint64_t)(now - (time_t)(n * unit)) * 1000000u;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (end && !*end) {
+			tm.tm_isdst = -1;
+			time_t t = mktime(&tm);
+			if (t < 0)
+				return -ERANGE;
+			*usec = (uint64_t)t * 1000000u;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 /* Valid UTF-8 copy of s: invalid bytes become '?'. Caller frees. */
 static char *utf8_clean(const char *s)
@@ -169,8 +212,8 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	for (size_t i = 0; i < n; i++) {
 		bool ok = v[i].cls == DOCTOR_HEALTHY;
 		bad += !ok;
-		printf("%s%s%s: %s%s%s (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
-		       doctor_class_names[v[i].cls], off,
+		printf("%s%s%s: %s%s%s [%s] (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
+		       doctor_class_words[v[i].cls], off, doctor_class_names[v[i].cls],
 		       strcmp(v[i].side, "both") == 0 ? "both sides" : v[i].side);
 		printf("  %s\n", v[i].summary);
 		print_evidence(d, &v[i]);
@@ -196,8 +239,7 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	if (n == 0 && any_input)
 		printf("no IKE activity found in the logs\n");
 	else if (n)
-		printf("%zu tunnel verdict%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s",
-		       n - bad);
+		printf("%zu tunnel%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s", n - bad);
 }
 
 /* Classes a config comparison can name; a log verdict outside them is not a disagreement. */
@@ -282,12 +324,17 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "journal", optional_argument, NULL, 'J' },
+		{ "since", required_argument, NULL, 's' },
 		{ "peer-config", required_argument, NULL, 'p' },
 		{ "live", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool journal = false;
+	const char *journal_dir = NULL;
+	uint64_t since = 0;
 	static char *stdin_only[] = { "-", NULL };
-	const struct doctor_verdict *v;
+	const struct doctor_verdict *v = NULL;
 	struct doctor_verdict *all = NULL;
 	struct dconf_result cr = { 0 };
 	struct dconf_side *mine = NULL, *theirs = NULL;
@@ -307,6 +354,17 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		case 'j':
 			json = true;
 			break;
+		case 'J':
+			journal = true;
+			journal_dir = optarg;
+			break;
+		case 's':
+			if (parse_since(optarg, &since) < 0) {
+				cmd_err("doctor", "--since: cannot read '%s' (YYYY-MM-DD[ HH:MM[:SS]] or 2h)",
+					optarg);
+				return TC_EXIT_USAGE;
+			}
+			break;
 		case 'p':
 			peer_config = optarg;
 			break;
@@ -320,9 +378,13 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	/* --config is a global option (main.c); --peer-config alone compares the default tunnel file */
 	if (ctx->conf_given || peer_config)
 		config = ctx->conf;
+	if (since && !journal) {
+		cmd_err("doctor", "--since applies to --journal only");
+		return TC_EXIT_USAGE;
+	}
 	logs = argv + optind;
 	n_logs = argc - optind;
-	if (n_logs == 0 && !config && !want_live) {
+	if (n_logs == 0 && !journal && !config && !want_live) {
 		if (isatty(STDIN_FILENO)) {
 			cmd_err("doctor", "no LOG given and standard input is a terminal (see --help)");
 			return TC_EXIT_USAGE;
@@ -332,6 +394,14 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 
 	d = doctor_new();
+	if (journal) {
+		int err = doctor_read_journal(d, journal_dir, since);
+		if (err) {
+			cmd_err("doctor", "journal%s%s: %s", journal_dir ? " " : "",
+				journal_dir ? journal_dir : "", strerror(-err));
+			rc = TC_EXIT_USAGE;
+		}
+	}
 	for (int i = 0; i < n_logs; i++) {
 		bool newest_first;
 		int err = doctor_read_path(d, logs[i], &newest_first);
@@ -366,7 +436,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 			print_json(d, all, n_all, cr.warn, cr.n_warn, want_live ? &live : NULL);
 		else
 			print_human(d, all, n_all, cr.warn, cr.n_warn, want_live ? &live : NULL,
-				    isatty(STDOUT_FILENO) && !getenv("NO_COLOR"), n_logs > 0);
+				    isatty(STDOUT_FILENO) && !getenv("NO_COLOR"), n_logs > 0 || journal);
 		for (size_t i = 0; i < n_all; i++)
 			if (all[i].cls != DOCTOR_HEALTHY)
 				rc = TC_EXIT_FAIL;

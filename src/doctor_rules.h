@@ -12,7 +12,7 @@
 #define DOCTOR_MAX_EVIDENCE 8
 #define DOCTOR_MAX_EVIDENCE_TEXT 512
 /* IKE SAs tracked at once; beyond this the oldest is judged and folded into its tunnel. */
-#define DOCTOR_MAX_SAS 256
+#define DOCTOR_MAX_SAS 4096
 /* Tunnels reported; more distinct names than this share one "(other tunnels)" entry. */
 #define DOCTOR_MAX_TUNNELS 1024
 
@@ -45,6 +45,8 @@ enum doctor_class {
 };
 
 extern const char *const doctor_class_names[DOCTOR_CLASS_COUNT];
+/* The class in words, for the human report ("DH group mismatch"). */
+extern const char *const doctor_class_words[DOCTOR_CLASS_COUNT];
 
 /* One evidence line: input index (see doctor_add_input), 1-based line number, the line. */
 struct doctor_evidence {
