@@ -272,7 +272,7 @@ static struct doctor_verdict *merge_verdicts(const struct doctor_verdict *lv, si
 		for (size_t k = 0; k < nl && !l; k++)
 			if (strcmp(lv[k].tunnel, c->tunnel) == 0)
 				l = &lv[k];
-		if (!l || c->cls == DOCTOR_CONFIG_ERROR)
+		if (!l)
 			continue;
 		if (l->cls == c->cls)
 			own[i] = xasprintf("%s. The logs agree.", c->summary);

@@ -251,9 +251,27 @@ static void prop_finish(struct dc_prop *p, bool ike)
 		prop_remove(p, TF_INTEG);
 }
 
-/* Parse a comma-separated proposal list ("default" expands to charon's defaults). */
-static size_t props_parse(const char *list, bool ike, const struct conf_node *at,
-			  struct dc_prop **out, struct tc_errors *errs)
+/* Why charon would refuse a finished proposal, or NULL (its own checks, as it loads it). */
+static const char *prop_invalid(const struct dc_prop *p, bool ike, bool ah)
+{
+	if (!ah && p->n[TF_ENC] == 0)
+		return "an encryption algorithm is mandatory";
+	if (ah && p->n[TF_INTEG] == 0)
+		return "an integrity algorithm is mandatory in AH proposals";
+	if (!ike)
+		return NULL;
+	if (p->n[TF_PRF] == 0)
+		return "a PRF algorithm is mandatory in IKE proposals";
+	if (p->n[TF_DH] == 0)
+		return "a DH group is mandatory in IKE proposals";
+	if (p->n[TF_INTEG] == 0 && !p->alg[TF_ENC][0].aead)
+		return "an integrity algorithm is mandatory with classic (non-AEAD) encryption";
+	return NULL;
+}
+
+/* Parse a comma-separated proposal list ("default" expands to charon's defaults). A token
+ * charon would refuse sets *bad (first one only; caller frees). */
+static size_t props_parse(const char *list, bool ike, bool ah, struct dc_prop **out, char **bad)
 {
 	struct dc_prop *v = NULL;
 	size_t n = 0;
@@ -265,7 +283,7 @@ static size_t props_parse(const char *list, bool ike, const struct conf_node *at
 
 		if (strcasecmp(tok, "default") == 0) {
 			struct dc_prop *d = NULL;
-			size_t nd = props_parse(ike ? ike_default : esp_default, ike, NULL, &d, errs);
+			size_t nd = props_parse(ike ? ike_default : esp_default, ike, false, &d, NULL);
 			for (size_t i = 0; i < nd && n < DCONF_MAX_PROPOSALS; i++) {
 				v = xrealloc(v, (n + 1) * sizeof(*v));
 				v[n++] = d[i];
@@ -274,6 +292,7 @@ static size_t props_parse(const char *list, bool ike, const struct conf_node *at
 			props_free(d, nd);
 			continue;
 		}
+		char *whole = xstrdup(tok);
 		for (char *w = strtok_r(tok, "-", &wsave); w; w = strtok_r(NULL, "-", &wsave)) {
 			struct dc_alg a;
 			enum dc_tf tf;
@@ -281,14 +300,17 @@ static size_t props_parse(const char *list, bool ike, const struct conf_node *at
 			if (l && w[l - 1] == '!')
 				w[l - 1] = '\0';
 			if (!parse_alg(w, &a, &tf)) {
-				if (at)
-					tc_errors_add(errs, true, at->file, at->vline, at->vcol,
-						      "algorithm '%s' not recognised by the doctor; ignored", w);
+				if (bad && !*bad)
+					*bad = xasprintf("algorithm '%s' in '%s' is not one charon knows", w, whole);
 				continue;
 			}
 			prop_add(&p, tf, &a);
 		}
 		prop_finish(&p, ike);
+		const char *why = prop_invalid(&p, ike, ah);
+		if (why && bad && !*bad)
+			*bad = xasprintf("'%s': %s", whole, why);
+		free(whole);
 		if (n >= DCONF_MAX_PROPOSALS) {
 			for (int t = 0; t < TF_COUNT; t++)
 				free(p.alg[t]);
@@ -596,6 +618,7 @@ struct dc_child {
 	const struct conf_node *start_at, *close_at;
 	unsigned long long life, rekey;
 	const struct conf_node *life_at;
+	char *bad;			/* why charon would refuse the proposals, or NULL */
 };
 
 struct dc_conn {
@@ -620,6 +643,8 @@ struct dc_conn {
 	const struct dconf_side *side;	/* for its secrets */
 	struct dc_child *child;
 	size_t n_child;
+	char *bad;			/* why charon would refuse to load it, or NULL */
+	const struct conf_node *bad_at;
 };
 
 /* An ike* shared secret: its owners (normalized identities) and the hash of its value. */
@@ -820,7 +845,7 @@ static void child_normalize(struct dc_child *ch, const struct conf_node *root,
 	if (!n)
 		n = view_kv(&v, "esp_proposals");
 	ch->esp_at = n;
-	ch->n_esp = props_parse(n && n->value ? n->value : "default", false, n, &ch->esp, errs);
+	ch->n_esp = props_parse(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
 	ch->start_at = view_kv(&v, "start_action");
 	ch->start_action = view_get(&v, "start_action", "none");
 	ch->close_at = view_kv(&v, "close_action");
@@ -875,7 +900,9 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 
 	n = view_kv(&v, "proposals");
 	c->ike_at = n;
-	c->n_ike = props_parse(n && n->value ? n->value : "default", true, n, &c->ike, errs);
+	c->n_ike = props_parse(n && n->value ? n->value : "default", true, false, &c->ike, &c->bad);
+	if (c->bad)
+		c->bad_at = n;
 	c->encap = strcasecmp(view_get(&v, "encap", "no"), "yes") == 0;
 	c->dpd_delay = view_duration(&v, "dpd_delay", 0, &c->dpd_at);
 	c->rekey = view_duration(&v, "rekey_time", 14400, &c->rekey_at);
@@ -894,7 +921,12 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 				continue;
 			c->child = xrealloc(c->child, (c->n_child + 1) * sizeof(*c->child));
 			memset(&c->child[c->n_child], 0, sizeof(c->child[0]));
-			child_normalize(&c->child[c->n_child++], root, ch, errs);
+			child_normalize(&c->child[c->n_child], root, ch, errs);
+			if (!c->bad && c->child[c->n_child].bad) {
+				c->bad = xasprintf("child %s: %s", ch->name, c->child[c->n_child].bad);
+				c->bad_at = c->child[c->n_child].esp_at;
+			}
+			c->n_child++;
 		}
 }
 
@@ -978,8 +1010,10 @@ static void conn_free(struct dc_conn *c)
 		free(c->child[i].lts);
 		free(c->child[i].rts);
 		props_free(c->child[i].esp, c->child[i].n_esp);
+		free(c->child[i].bad);
 	}
 	free(c->child);
+	free(c->bad);
 }
 
 /* Whether another connection inherits from conn (`x : connections.NAME`): a template, which
@@ -1877,6 +1911,19 @@ static void warn_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc
 	}
 }
 
+/* A connection charon would refuse to load (side 0 local, 1 peer): config_error. */
+static void judge_unloadable(struct dc_ctx *x, const struct dc_conn *a, int side, const struct dc_conn *c)
+{
+	struct doctor_verdict *v = verdict_new(x, false, DOCTOR_CONFIG_ERROR, a->name, side_names[side]);
+
+	v->summary = xasprintf("charon refuses to load %s%s: %s", side ? "the peer's " : "", c->name, c->bad);
+	v->fix = c->tsec ? xasprintf("in tunnels { %s { ... } }: the algorithm names (tunnelctl check lists "
+				     "the valid ones)", c->tsec->name)
+			 : xasprintf("in connections { %s { ... } }: the proposal keywords (strongSwan's "
+				     "IKEv2 cipher suites)", c->name);
+	ev_conn(x, v, side, c, c->bad_at, "encryption hash prf dh_group pfs_group", false);
+}
+
 /* No peer connection pairs with a: say why, citing the peer's closest candidates. */
 static void judge_unpaired(struct dc_ctx *x, const struct dc_conn *a, const struct dconf_side *peer)
 {
@@ -1918,6 +1965,10 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 		const struct dc_conn *a = &local->conn[i];
 		int best = 0;
 		size_t bi = 0;
+		if (a->bad) {
+			judge_unloadable(&x, a, 0, a);
+			continue;
+		}
 		for (size_t k = 0; k < peer->n_conn; k++) {
 			int s = pair_score(a, &peer->conn[k]) - (used[k] ? 1 : 0);
 			if (s > best) {
@@ -1930,6 +1981,10 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 			continue;
 		}
 		used[bi] = true;
+		if (peer->conn[bi].bad) {
+			judge_unloadable(&x, a, 1, &peer->conn[bi]);
+			continue;
+		}
 		judge_pair(&x, a, &peer->conn[bi]);
 		warn_pair(&x, a, &peer->conn[bi]);
 	}
