@@ -1328,7 +1328,8 @@ static struct doctor_verdict *verdict_new(struct dc_ctx *x, bool warning, enum d
 /* ---- pairing --------------------------------------------------------------------------- */
 
 /* How well address list `want` (one side's remote_addrs) accepts the addresses `have` (the
- * other side's local_addrs): 3 an exact or contained address, 1 %any, 0 no. */
+ * other side's local_addrs): 3 an exact or contained address, 2 a host name (not resolved:
+ * the doctor does no DNS), 1 %any, 0 no. */
 static int addrs_match(char *const *want, size_t nw, char *const *have, size_t nh)
 {
 	int best = 0;
@@ -1340,12 +1341,13 @@ static int addrs_match(char *const *want, size_t nw, char *const *have, size_t n
 			best = best > 1 ? best : 1;
 			continue;
 		}
+		bool name = !parse_range(want[i], &w);
 		for (size_t k = 0; k < nh; k++) {
 			if (strcasecmp(want[i], have[k]) == 0 ||
-			    (parse_range(want[i], &w) && parse_range(have[k], &h) && range_contains(&w, &h)))
+			    (!name && parse_range(have[k], &h) && range_contains(&w, &h)))
 				best = 3;
-			else if (strcmp(have[k], "%any") == 0)
-				best = best > 1 ? best : 1;
+			else if (name || strcmp(have[k], "%any") == 0)
+				best = best > 2 ? best : name ? 2 : 1;
 		}
 	}
 	return best;

@@ -340,6 +340,26 @@ static void test_asymmetric_version(void **state)
 	compare_free(&r, d, sa, sb);
 }
 
+/* A peer named by host name pairs (the doctor does no DNS), and IDs still decide. */
+static void test_fqdn_peer(void **state)
+{
+	static const char by_name[] =
+		"connections {\n gw {\n  version = 2\n  local_addrs = 192.0.2.1\n  remote_addrs = vpn.example.net\n"
+		"  proposals = aes256-sha256-modp2048\n  local {\n   auth = psk\n  }\n  remote {\n   auth = psk\n"
+		"   id = 192.0.2.2\n  }\n  children {\n   net {\n    local_ts = 10.1.0.0/24\n    remote_ts = 10.2.0.0/24\n"
+		"    esp_proposals = aes256-sha256\n    start_action = start\n   }\n  }\n }\n}\n"
+		"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n";
+	struct dconf_result r = { 0 };
+	struct dconf_side *sa, *sb;
+	struct doctor *d;
+
+	(void)state;
+	compare_text(by_name, PAIR_B("2", "aes256-sha256-modp2048", "aes256-sha256", ""), &r, &d, &sa, &sb);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].cls, DOCTOR_HEALTHY);
+	compare_free(&r, d, sa, sb);
+}
+
 /* A responder for any peer (remote_addrs = %any) cannot initiate: only the peer's direction
  * is negotiated, and a fault in it is still found. */
 static void test_responder_any(void **state)
@@ -546,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_include_healthy_warnings),
 		cmocka_unit_test(test_asymmetric_version),
 		cmocka_unit_test(test_responder_any),
+		cmocka_unit_test(test_fqdn_peer),
 		cmocka_unit_test(test_dh_vs_proposal),
 		cmocka_unit_test(test_action_warnings),
 		cmocka_unit_test(test_psk_hidden),
