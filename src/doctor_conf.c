@@ -49,6 +49,14 @@ static const struct {
 	{ "blowfish192", TF_ENC, "BLOWFISH_CBC", 192, false },
 	{ "blowfish256", TF_ENC, "BLOWFISH_CBC", 256, false },
 	{ "chacha20poly1305", TF_ENC, "CHACHA20_POLY1305", 256, true },
+	{ "twofish", TF_ENC, "TWOFISH_CBC", 128, false },
+	{ "twofish128", TF_ENC, "TWOFISH_CBC", 128, false },
+	{ "twofish192", TF_ENC, "TWOFISH_CBC", 192, false },
+	{ "twofish256", TF_ENC, "TWOFISH_CBC", 256, false },
+	{ "serpent", TF_ENC, "SERPENT_CBC", 128, false },
+	{ "serpent128", TF_ENC, "SERPENT_CBC", 128, false },
+	{ "serpent192", TF_ENC, "SERPENT_CBC", 192, false },
+	{ "serpent256", TF_ENC, "SERPENT_CBC", 256, false },
 	{ "md5", TF_INTEG, "HMAC_MD5_96", 0, false },
 	{ "md5_128", TF_INTEG, "HMAC_MD5_128", 0, false },
 	{ "sha", TF_INTEG, "HMAC_SHA1_96", 0, false },
@@ -97,6 +105,14 @@ static const struct {
 	{ "x25519", TF_DH, "CURVE_25519", 0, false },
 	{ "curve448", TF_DH, "CURVE_448", 0, false },
 	{ "x448", TF_DH, "CURVE_448", 0, false },
+	{ "ntru112", TF_DH, "NTRU_112", 0, false },
+	{ "ntru128", TF_DH, "NTRU_128", 0, false },
+	{ "ntru192", TF_DH, "NTRU_192", 0, false },
+	{ "ntru256", TF_DH, "NTRU_256", 0, false },
+	{ "newhope128", TF_DH, "NEWHOPE_128", 0, false },
+	{ "mlkem512", TF_DH, "ML_KEM_512", 0, false },
+	{ "mlkem768", TF_DH, "ML_KEM_768", 0, false },
+	{ "mlkem1024", TF_DH, "ML_KEM_1024", 0, false },
 	{ "none", TF_DH, "NONE", 0, false },
 	{ "modpnone", TF_DH, "NONE", 0, false },
 	{ "esn", TF_ESN, "EXT_SEQ", 0, false },
@@ -299,6 +315,9 @@ static size_t props_parse(const char *list, bool ike, bool ah, struct dc_prop **
 			size_t l = strlen(w);
 			if (l && w[l - 1] == '!')
 				w[l - 1] = '\0';
+			/* strongSwan 6 additional key exchanges (ke1_mlkem768): known, not compared */
+			if (w[0] == 'k' && w[1] == 'e' && w[2] >= '1' && w[2] <= '7' && w[3] == '_')
+				continue;
 			if (!parse_alg(w, &a, &tf)) {
 				if (bad && !*bad)
 					*bad = xasprintf("algorithm '%s' in '%s' is not one charon knows", w, whole);
