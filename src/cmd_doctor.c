@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "compile.h"
 #include "doctor_conf_read.h"
 #include "doctor_live.h"
 #include "doctor_read.h"
@@ -52,7 +53,9 @@ static const char help[] =
 	"  --live            check the running system: charon and VICI, loaded connections and\n"
 	"                    SAs, UDP 500/4500 bound, nftables drops, kernel ESP or\n"
 	"                    kernel-libipsec, forwarding, rp_filter, clock, certificate dates\n"
-	"                    (uses --vici / TUNNELCTL_VICI). docs/doctor-configs.md has both.\n"
+	"                    (uses --vici / TUNNELCTL_VICI). Without LOG or --journal, charon's\n"
+	"                    file log (" COMPILE_CHARON_LOG ") is judged too, if readable.\n"
+	"                    docs/doctor-configs.md explains the configs and live checks.\n"
 	"\n"
 	"classes: healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch\n"
 	"  pfs_mismatch ts_mismatch ts_narrowed psk_mismatch id_mismatch auth_failed cert_problem\n"
@@ -344,7 +347,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	bool json = false, want_live = false;
 	int c, rc = TC_EXIT_OK;
 	size_t n = 0, n_all = 0;
-	char **logs, **owned = NULL;
+	char **logs, **owned = NULL, *charon_log = NULL, *live_logs[2] = { NULL, NULL };
 	int n_logs;
 
 	if (cmd_wants_help(argc, argv, help))
@@ -384,6 +387,15 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 	logs = argv + optind;
 	n_logs = argc - optind;
+	/* --live alone also judges charon's recent log: the file tunnelctl configures */
+	if (want_live && n_logs == 0 && !journal) {
+		charon_log = cmd_charon_log(ctx);
+		if (access(charon_log, R_OK) == 0) {
+			live_logs[0] = charon_log;
+			logs = live_logs;
+			n_logs = 1;
+		}
+	}
 	if (n_logs == 0 && !journal && !config && !want_live) {
 		if (isatty(STDIN_FILENO)) {
 			cmd_err("doctor", "no LOG given and standard input is a terminal (see --help)");
@@ -450,5 +462,6 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	dconf_side_free(theirs);
 	dlive_report_free(&live);
 	doctor_free(d);
+	free(charon_log);
 	return rc;
 }

@@ -26,7 +26,9 @@ assert_eq "$(status_of udp500 <<<"$out")" ok "UDP 500 bound"
 assert_eq "$(status_of udp4500 <<<"$out")" ok "UDP 4500 bound"
 assert_eq "$(status_of firewall <<<"$out")" ok "no drop rule"
 assert_eq "$(status_of esp <<<"$out")" ok "ESP via kernel-libipsec"
-assert_contains "$(on a "$TC" doctor --live || true)" "IKE SA established" "live lists the established SA"
+human=$(on a "$TC" doctor --live || true)
+assert_contains "$human" "IKE SA established" "live lists the established SA"
+assert_contains "$human" "con1: " "live also judges charon's own log (a verdict for con1)"
 
 step "fault: an nftables table of this test drops UDP 500 in side a's namespace"
 on a nft -f - <<NFT
@@ -97,5 +99,6 @@ step "lab doctor: both configs compared, healthy, and the logs agree"
 set +e; rep=$(lab doctor); rc=$?; set -e
 echo "$rep"
 assert_contains "$rep" "the configs agree" "configs compared"
+assert_contains "$rep" "The logs agree." "the config verdict says the logs agree"
 assert_not_contains "$rep" "config_error" "both lab configs load"
 echo "all doctor --live checks passed"
