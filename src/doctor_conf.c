@@ -561,6 +561,8 @@ static void range_print(struct buf *b, const struct dc_range *r)
 
 static void ts_print(struct buf *b, const struct dc_ts *v, size_t n)
 {
+	if (n == 0)
+		buf_adds(b, "nothing usable");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_adds(b, ",");
@@ -1590,7 +1592,6 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 		o->child_i = (int)i;
 		if (k < 0) {
 			const struct dc_child *c0 = rc->n_child ? &rc->child[0] : NULL;
-			buf_adds(&a, "");
 			ts_print(&a, ich->lts, ich->n_lts);
 			buf_adds(&a, " === ");
 			ts_print(&a, ich->rts, ich->n_rts);
