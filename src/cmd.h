@@ -10,6 +10,7 @@ struct tc_ctx {
 	const char *vici;	/* VICI URI (--vici, TUNNELCTL_VICI) */
 	const char *out_dir;	/* root for generated files (--out-dir, TUNNELCTL_OUT_DIR) */
 	const char *state_dir;	/* state (--state-dir, TUNNELCTL_STATE_DIR) */
+	bool conf_given;	/* -c/--config was on the command line (not env or default) */
 };
 
 #define TC_DEFAULT_CONF "/etc/tunnelctl/tunnels.conf"

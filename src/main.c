@@ -88,8 +88,10 @@ static int take_global_options(int argc, char **argv, struct tc_ctx *ctx, int *b
 				break;
 			}
 		}
-		if (k < n)
+		if (k < n) {
 			*(const char **)((char *)ctx + opts[k].field) = val;
+			ctx->conf_given |= opts[k].field == offsetof(struct tc_ctx, conf);
+		}
 		else
 			argv[out++] = argv[i];
 	}
