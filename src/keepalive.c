@@ -63,6 +63,7 @@ struct ka_target {
 	int64_t up_since;
 	unsigned attempts;
 	enum ka_quiet quiet;	/* the repeated decision last logged */
+	char down_why[KA_REASON_MAX];	/* what the check that first found it down was about */
 	struct state_keepalive rec;
 };
 
@@ -82,6 +83,7 @@ struct ka_ping {
 	int64_t next_send;
 	bool done;		/* once mode: this host's round is over */
 	bool warned;		/* "no local address" logged */
+	bool send_failed;	/* the last echo could not even be sent */
 };
 
 /* What a poll entry belongs to. */
@@ -94,6 +96,9 @@ struct keepalive {
 	bool lost;			/* we had charon and lost it: say so when it is back */
 	bool tried;			/* a connection was attempted */
 	bool unreach_logged;		/* "charon unreachable" said once per outage */
+	bool reapply_pending;		/* SIGHUP while charon was away: apply once it is back */
+	int64_t applied_ns;		/* STATE_DIR/applied.conf's mtime when we last looked */
+	unsigned tunnels_gen;		/* bumped whenever tf is replaced */
 	int64_t next_connect, connect_backoff;
 	bool check_now;
 	char check_reason[KA_REASON_MAX];
@@ -339,6 +344,8 @@ static int reapply(struct keepalive *ka, const char *why)
 	struct apply_result res;
 	int rc = apply_run(ka->cfg.ctx, ka->tf, &ao, &res);
 
+	state_applied_mtime(ka->cfg.ctx->state_dir, &ka->applied_ns);	/* our own write: not news */
+
 	if (rc == 0)
 		decide(ka, NULL, LOG_NOTICE, "reapply", 0, "%s: applied %s (%zu connection change%s)", why,
 		       ka->cfg.ctx->conf, res.plan.n, res.plan.n == 1 ? "" : "s");
@@ -374,12 +381,22 @@ static void try_connect(struct keepalive *ka)
 	}
 	if (ka->lost)
 		decide(ka, NULL, LOG_NOTICE, "charon-back", 0, "connected to charon again");
+	/* a charon restart is not the tunnels' failure: their backoff starts over */
+	for (size_t i = 0; ka->lost && i < ka->n_t; i++) {
+		ka->t[i].attempts = 0;
+		ka->t[i].next_try = 0;
+		ka->t[i].restart_due = false;
+		ka->t[i].up_since = 0;
+	}
 	ka->lost = false;
 	ka->unreach_logged = false;
 	ka->stats.charon = true;
 	ka->connect_backoff = 0;
-	if (charon_empty(ka) && ka->tf->n_p1)
+	if (ka->reapply_pending)
+		reapply(ka, "reload requested while charon was away");
+	else if (charon_empty(ka) && ka->tf->n_p1)
 		reapply(ka, "charon has none of our connections loaded (it started empty)");
+	ka->reapply_pending = false;
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "%s", ka->checked ? "charon is back" : "start");
 }
@@ -391,9 +408,9 @@ static enum ka_sa child_state(const char *state)
 	if (str_eq(state, "INSTALLED") || str_eq(state, "REKEYING") || str_eq(state, "REKEYED") ||
 	    str_eq(state, "UPDATING"))
 		return KA_SA_UP;
-	if (str_eq(state, "CREATED") || str_eq(state, "ROUTED") || str_eq(state, "INSTALLING"))
+	if (str_eq(state, "CREATED") || str_eq(state, "INSTALLING"))
 		return KA_SA_CONNECTING;
-	return KA_SA_DOWN;	/* DELETING, DELETED, DESTROYING, RETRYING, FAILED */
+	return KA_SA_DOWN;	/* ROUTED (a trap is no SA), DELETING, DELETED, DESTROYING, RETRYING, FAILED */
 }
 
 /* The state of target t in one list-sa event (one IKE SA). */
@@ -430,9 +447,12 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 		if (!t->up_since)
 			t->up_since = now;
 		t->quiet = KA_QUIET_NONE;
+		t->down_why[0] = '\0';
 		return;
 	}
 	t->up_since = 0;
+	if (!t->down_why[0])
+		snprintf(t->down_why, sizeof(t->down_why), "%s", ka->check_reason);
 	if (!t->watch || t->op)
 		return;
 	if (manually_down(ka, t)) {
@@ -454,7 +474,48 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 		t->next_try = t->last_try + backoff_ms(ka, t->attempts);
 	if (!ka->cfg.once && t->next_try && now < t->next_try)
 		return;	/* backing off; the timer brings us back */
-	initiate(ka, t, false, ka->check_reason);
+	if (strcmp(t->down_why, ka->check_reason) != 0) {
+		char why[2 * KA_REASON_MAX + 16];
+		snprintf(why, sizeof(why), "%s; down since: %s", ka->check_reason, t->down_why);
+		initiate(ka, t, false, why);
+	} else {
+		initiate(ka, t, false, ka->check_reason);
+	}
+}
+
+static void count_watched(struct keepalive *ka)
+{
+	ka->stats.watched = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		ka->stats.watched += ka->t[i].watch;
+}
+
+/* `tunnelctl apply` ran (the applied copy changed): watch what it applied, without a SIGHUP. */
+static void follow_apply(struct keepalive *ka)
+{
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf;
+	int64_t ns;
+
+	if (state_applied_mtime(ka->cfg.ctx->state_dir, &ns) != 0 || ns == ka->applied_ns)
+		return;
+	ka->applied_ns = ns;
+	tf = tunnel_load(ka->cfg.ctx->conf, &errs);
+	if (!tf || errs.n_errors) {
+		decide(ka, NULL, LOG_WARNING, "follow-failed", 0, "the tunnel file was applied, but %s does not load now (%s); still watching the previous one",
+		       ka->cfg.ctx->conf, errs.n ? errs.v[0].msg : "unreadable");
+		tunnel_file_free(tf);
+		tc_errors_free(&errs);
+		return;
+	}
+	tc_errors_free(&errs);
+	tunnel_file_free(ka->tf);
+	ka->tf = tf;
+	ka->tunnels_gen++;
+	targets_build(ka);
+	count_watched(ka);
+	decide(ka, NULL, LOG_NOTICE, "follow", 0, "`tunnelctl apply` ran: watching %s again (%u tunnel%s watched)",
+	       ka->cfg.ctx->conf, ka->stats.watched, ka->stats.watched == 1 ? "" : "s");
 }
 
 static void check(struct keepalive *ka)
@@ -465,6 +526,8 @@ static void check(struct keepalive *ka)
 	int64_t now;
 	int rc;
 
+	if (!ka->cfg.once)
+		follow_apply(ka);
 	rc = vici_client_stream(ka->vc, "list-sas", NULL, "list-sa", KA_VICI_TIMEOUT_MS, &events, &n_events, &err);
 	if (rc != 0) {
 		charon_lost(ka, err ? err : strerror(-rc));
@@ -737,9 +800,8 @@ static void ping_send(struct keepalive *ka, struct ka_ping *p, int64_t now)
 		pkt[2] = (unsigned char)(ck >> 8);
 		pkt[3] = (unsigned char)(ck & 0xff);
 	}
-	/* a send error (no route yet) counts as a loss when the deadline passes */
-	if (sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->dst, p->dst_len) < 0 && errno == EBADF)
-		return;
+	/* a send error (no route yet, SA being replaced) is a lost echo: the deadline counts it */
+	p->send_failed = sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->dst, p->dst_len) < 0;
 	p->waiting = true;
 	p->deadline = now + KA_PING_TIMEOUT_MS;
 }
@@ -801,8 +863,9 @@ static void dead(struct keepalive *ka, struct ka_target *t, const struct ka_ping
 	}
 	int64_t due = t->attempts && !ka->cfg.once ? t->last_try + backoff_ms(ka, t->attempts) : now;
 	decide(ka, t, LOG_WARNING, "dead", due > now ? due - now : 0,
-	       "up but dead: ping host %s lost %d echoes in a row from %s while the child SA is installed%s",
-	       p->host, KEEPALIVE_PING_LOSSES, src, due > now ? "; restart after the backoff" : "");
+	       "up but dead: ping host %s lost %d echoes in a row from %s while the child SA is installed%s%s",
+	       p->host, KEEPALIVE_PING_LOSSES, src, p->send_failed ? " (the last could not even be sent)" : "",
+	       due > now ? "; restart after the backoff" : "");
 	if (due > now) {
 		t->restart_due = true;
 		t->next_try = due;
@@ -871,10 +934,9 @@ struct keepalive *keepalive_new(const struct keepalive_config *cfg, struct tunne
 	ka->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
 	ka->echo_id = (uint16_t)(getpid() & 0xffff);
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "start");
+	state_applied_mtime(cfg->ctx->state_dir, &ka->applied_ns);
 	targets_build(ka);
-	ka->stats.watched = 0;
-	for (size_t i = 0; i < ka->n_t; i++)
-		ka->stats.watched += ka->t[i].watch;
+	count_watched(ka);
 	return ka;
 }
 
@@ -899,12 +961,13 @@ int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
 
 	tunnel_file_free(ka->tf);
 	ka->tf = tf;
+	ka->tunnels_gen++;
 	targets_build(ka);
-	ka->stats.watched = 0;
-	for (size_t i = 0; i < ka->n_t; i++)
-		ka->stats.watched += ka->t[i].watch;
+	count_watched(ka);
 	if (ka->vc)
 		rc = reapply(ka, "reload (SIGHUP)");
+	else
+		ka->reapply_pending = true;
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "tunnel file reloaded");
 	return rc;
@@ -1012,6 +1075,12 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 		check(ka);
 	if (ka->vc)
 		ping_timers(ka, now_ms());
+}
+
+const struct tunnel_file *keepalive_tunnels(const struct keepalive *ka, unsigned *generation)
+{
+	*generation = ka->tunnels_gen;
+	return ka->tf;
 }
 
 bool keepalive_done(const struct keepalive *ka)

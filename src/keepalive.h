@@ -57,6 +57,11 @@ void keepalive_free(struct keepalive *ka);
  * Counters of tunnels that stay are kept. 0, or -1 when the apply failed (logged). */
 int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf);
 
+/* The tunnel file the engine watches now, and a generation that changes whenever the engine
+ * replaced it (SIGHUP reload, or a `tunnelctl apply` it noticed): borrowers such as the status
+ * cache must take the new pointer before anything else runs. */
+const struct tunnel_file *keepalive_tunnels(const struct keepalive *ka, unsigned *generation);
+
 /* Fill up to max poll entries with what the engine waits on; returns how many. *timeout_ms
  * gets the milliseconds until its next timer (0: work is waiting, call dispatch at once). */
 size_t keepalive_poll_fds(struct keepalive *ka, struct pollfd *fds, size_t max, int *timeout_ms);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -72,6 +73,18 @@ int state_save_applied(const char *state_dir, const char *tunnel_file)
 		free(path);
 	}
 	buf_free_secret(&data);
+	return rc;
+}
+
+int state_applied_mtime(const char *state_dir, int64_t *ns)
+{
+	char *path = xasprintf("%s/%s", state_dir, STATE_APPLIED_FILE);
+	struct stat st;
+	int rc = stat(path, &st) == 0 ? 0 : -errno;
+
+	free(path);
+	if (rc == 0)
+		*ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	return rc;
 }
 
