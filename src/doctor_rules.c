@@ -21,8 +21,12 @@
 #define DOCTOR_NAME_MAX 64
 #define DOCTOR_HOST_MAX 64
 #define DOCTOR_ID_MAX 128
-/* Log time after a give-up with no new attempt before we call the tunnel abandoned. */
-#define DOCTOR_GAVE_UP_SECS 300
+/* Log time after a give-up with no new attempt before we call the tunnel abandoned: longer
+ * than tunnelctl daemon's longest backoff (5 min), so a retrying tunnel is not called so. */
+#define DOCTOR_GAVE_UP_SECS 600
+/* Log time after a peer's DELETE without a new SA before we call the tunnel left down:
+ * close_action and tunnelctl daemon re-initiate within a second. */
+#define DOCTOR_REINIT_GRACE_SECS 2
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
 /* Buckets of the (input, unique id) -> SA index; a power of two, about twice the SAs. */
@@ -296,6 +300,8 @@ struct sa {
 	bool traffic_known;	/* a CHILD_SA close told its byte counts */
 	bool has_up_time;
 	int64_t up_time;	/* log time it was established */
+	bool has_delete_time;
+	int64_t delete_time;	/* log time the peer deleted it */
 	uint64_t last_recv, last_retransmit;	/* feed order of the latest of each */
 	unsigned long long bytes_in, bytes_out;
 	int64_t give_up_time;
@@ -327,7 +333,9 @@ struct tunnel {
 	bool has_verdict;
 	unsigned failures;	/* failed attempts judged */
 	int64_t give_up_time;	/* log time the latest attempt gave up, INT64_MIN if not */
-	bool gave_up_after_up;	/* the latest attempt gave up after the tunnel had been up */
+	unsigned attempts_since_up;	/* attempts that never came up since the last one that did */
+	bool peer_deleted;	/* its latest SA was up and the peer deleted it */
+	int64_t delete_time;
 };
 
 /* A configured peer address and its connection name, from charon's config dump. */
@@ -824,6 +832,12 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 	case EV_DESTROYING:
 		sa->ended = true;
 		break;
+	case EV_PEER_DELETE:
+		if (has_now) {
+			sa->delete_time = now;
+			sa->has_delete_time = true;
+		}
+		break;
 	case EV_CHILD_CLOSE:
 		/* "SPIs c1_i (120 bytes) c2_o (0 bytes)": the counters of the closed CHILD_SA */
 		if ((p = find(msg, n, "_i ("))) {
@@ -1157,7 +1171,7 @@ static const struct rule rules[] = {
 	  x_narrow,
 	  "make tunnels.{N}.phase2.M.local / remote equal to the peer's remote / local (pfSense: "
 	  "Phase 2 > Local Network / Remote Network)" },
-	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP },
+	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP, EV_PEER_DELETE },
 	  "established.", x_healthy, "" },
 	{ DOCTOR_UNKNOWN, 5, m_unknown, { EV_INITIATING, EV_N_OTHER, EV_N_NO_PROP, EV_CHILD_FAILED, EV_GIVE_UP, EV_DESTROYING },
 	  "a failure was logged, but its cause is not one the doctor knows.", NULL,
@@ -1345,7 +1359,9 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
 	/* remember when it gave up: finish decides whether anything retried */
 	t->give_up_time = sa->gave_up && sa->has_give_up_time ? sa->give_up_time : INT64_MIN;
-	t->gave_up_after_up = sa->gave_up && !sa->n_ike_up && t->was_up;
+	t->attempts_since_up = sa->n_ike_up ? 0 : t->attempts_since_up + 1;
+	t->peer_deleted = sa->n_ike_up && sa->has_delete_time;
+	t->delete_time = sa->delete_time;
 	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
 		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
 		       (r->cls == DOCTOR_HEALTHY || r->cls == DOCTOR_DPD_TIMEOUT);
@@ -1631,7 +1647,9 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 		if (i != t->input && d->inputs[i].has_ready &&
 		    d->inputs[i].ready_time >= t->give_up_time)
 			peer_back = true;
-	if (!long_silence && !t->gave_up_after_up && !peer_back)
+	/* repeated attempts mean something retries (charon's keyingtries, tunnelctl daemon): only
+	 * a long silence after the last one says it stopped */
+	if (!long_silence && (t->attempts_since_up > 1 || !peer_back))
 		return;
 	struct buf b;
 	buf_init(&b);
@@ -1645,6 +1663,27 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 			      "Keep Alive); then fix the cause above", t->v.tunnel);
 	t->v.cls = DOCTOR_GAVE_UP;
 	t->weight = 75;
+}
+
+/* A healthy tunnel whose SA the peer deleted, with the log going on and no new SA: it is
+ * down and nothing brings it back. */
+static void apply_peer_delete(struct doctor *d, struct tunnel *t)
+{
+	const struct input *in = &d->inputs[t->input];
+
+	if (!t->has_verdict || t->v.cls != DOCTOR_HEALTHY || !t->peer_deleted || !in->has_time ||
+	    in->last_time - t->delete_time < DOCTOR_REINIT_GRACE_SECS)
+		return;
+	free(t->v.summary);
+	t->v.summary = xasprintf("the tunnel came up, then the peer closed it (DELETE received) and "
+				 "nothing brought it back up in the %lld s the log goes on: it is down.",
+				 (long long)(in->last_time - t->delete_time));
+	free(t->v.fix);
+	t->v.fix = fix_expand("tunnels.{N}.phase2.M.keepalive = yes (or tunnels.{N}.start_action = "
+			      "start) so `tunnelctl daemon` re-initiates it (pfSense: Phase 2 > Keep "
+			      "Alive); find out why the peer closed it (its log)", t->v.tunnel);
+	t->v.cls = DOCTOR_GAVE_UP;
+	t->weight = 74;
 }
 
 static int sa_seq_cmp(const void *a, const void *b)
@@ -1665,8 +1704,10 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 	for (size_t i = 0; i < n_open; i++)
 		sa_judge_and_fold(d, open[i]);
 	free(open);
-	for (size_t i = 0; i < d->n_tunnels; i++)
+	for (size_t i = 0; i < d->n_tunnels; i++) {
 		apply_gave_up(d, &d->tunnels[i]);
+		apply_peer_delete(d, &d->tunnels[i]);
+	}
 
 	/* unnamed tunnels (responder never picked a config) join the mirrored named one */
 	for (size_t i = 0; i < d->n_tunnels; i++) {

@@ -616,6 +616,40 @@ static void test_peer_restart_dpd_off(void **state)
 	}
 }
 
+/* A peer that stays away while something keeps retrying (tunnelctl daemon's backoff) is
+ * peer_unreachable, not gave_up: the log may end between two retries. Only a silence longer
+ * than the longest backoff after the last attempt says nothing retries any more. */
+static void test_retrying_is_not_gave_up(void **state)
+{
+	struct buf b;
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	buf_init(&b);
+	buf_adds(&b, "Nov 29 10:00:00 09[IKE] <con3|1> initiating IKE_SA con3[1] to 192.0.2.9\n"
+		     "Nov 29 10:00:01 10[IKE] <con3|1> IKE_SA con3[1] established between 192.0.2.1[192.0.2.1]...192.0.2.9[192.0.2.9]\n");
+	for (unsigned i = 2; i <= 4; i++)
+		buf_printf(&b, "Nov 29 10:%02u:00 09[IKE] <con3|%u> initiating IKE_SA con3[%u] to 192.0.2.9\n"
+			       "Nov 29 10:%02u:01 09[IKE] <con3|%u> retransmit 1 of request with message ID 0\n"
+			       "Nov 29 10:%02u:09 09[IKE] <con3|%u> giving up after 1 retransmits\n",
+			   i, i, i, i, i, i, i);
+	buf_adds(&b, "Nov 29 10:04:40 05[CFG] vici client 9 connected\n");
+	struct doctor *d = run_text(b.data, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "peer_unreachable");
+	doctor_free(d);
+
+	/* the same, then twenty minutes without another attempt */
+	buf_adds(&b, "Nov 29 10:25:00 05[CFG] vici client 10 connected\n");
+	d = run_text(b.data, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "gave_up");
+	assert_non_null(strstr(v[0].summary, "peer_unreachable"));
+	doctor_free(d);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_summaries_name_both_sides),
 		cmocka_unit_test(test_undecided),
 		cmocka_unit_test(test_peer_restart_dpd_off),
+		cmocka_unit_test(test_retrying_is_not_gave_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
