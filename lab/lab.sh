@@ -34,7 +34,7 @@ usage: tunnelctl lab [--name N] COMMAND [ARGS]
   apply a|b [FILE]                              (re-)apply a side's tunnel file (FILE replaces it)
   ping [NAME] [--count N]                       LAN A -> LAN B through the tunnel; reports loss
   impair a|b drop-udp 500|4500|esp|all | drop-esp | drop-all | clear
-  stop-charon a|b / start-charon a|b [--no-apply]
+  stop-charon a|b [--kill] / start-charon a|b [--no-apply]
   logs a|b [-f]                                 the side's charon log
   doctor                                        tunnelctl doctor on both logs and configs
   daemon a|b                                    start tunnelctl daemon for a side
@@ -52,8 +52,6 @@ die() { echo "tunnelctl lab: $*" >&2; exit 1; }
 usage_die() { echo "tunnelctl lab: $*" >&2; echo "run 'tunnelctl lab --help' for usage" >&2; exit 2; }
 say() { echo "lab: $*"; }
 
-# swanctl is the oracle for what tunnelctl cannot do yet (status); its plugin noise is dropped.
-swanctl_q() { swanctl "$@" 2> >(grep -v "^plugin '" >&2 || true); }
 
 # --- names and paths ----------------------------------------------------------------------
 
@@ -81,6 +79,13 @@ need_lab() {
 	[ -f "$LAB_DIR/lab.env" ] || die "no lab '$LAB_NAME' (run 'tunnelctl lab up A.conf B.conf --name $LAB_NAME')"
 }
 
+# A side's tunnel file: the user's own file, by absolute path (so its includes and relative
+# cert/key/psk_file paths mean what they mean outside the lab).
+side_conf() { cat "$(side_dir "$1")/conf.path"; }
+
+# Make FILE the side's tunnel file.
+set_side_conf() { realpath -e "$2" >"$(side_dir "$1")/conf.path"; }
+
 # The four variables every tunnelctl call of a side gets (charon sees run/ as its /run).
 side_env_vars() {
 	local d
@@ -88,22 +93,24 @@ side_env_vars() {
 	echo "TUNNELCTL_VICI=unix://$d/run/charon.vici"
 	echo "TUNNELCTL_OUT_DIR=$d/run/out"
 	echo "TUNNELCTL_STATE_DIR=$d/state"
-	echo "TUNNELCTL_CONF=$d/tunnels.conf"
+	echo "TUNNELCTL_CONF=$(side_conf "$1")"
 }
 
-# Run a command inside a side's namespace with its TUNNELCTL_* variables.
+# Run a command inside a side's namespace with its TUNNELCTL_* variables, and with this
+# lab's tunnelctl first in PATH, so `lab exec a -- tunnelctl status` runs the same binary.
 side_exec() {
 	local s=$1
 	shift
 	local -a vars
 	mapfile -t vars < <(side_env_vars "$s")
-	ip netns exec "$(ns_of "$s")" env "${vars[@]}" TUNNELCTL_BIN="$TC" "$@"
+	if [[ $TC == /* ]]; then
+		mkdir -p "$LAB_DIR/bin"
+		ln -sfn "$TC" "$LAB_DIR/bin/tunnelctl"
+	fi
+	ip netns exec "$(ns_of "$s")" env "${vars[@]}" TUNNELCTL_BIN="$TC" PATH="$LAB_DIR/bin:$PATH" "$@"
 }
 
 side_vici() { echo "unix://$(side_dir "$1")/run/charon.vici"; }
-
-# Does this tunnelctl have COMMAND yet? (Parts of tunnelctl land over time.)
-tc_has() { "$TC" "$1" --help >/dev/null 2>&1; }
 
 find_tunnelctl() {
 	if [ -n "${TUNNELCTL_BIN:-}" ]; then
@@ -157,7 +164,7 @@ first_host() {
 read_side_file() {
 	local s=$1 d
 	d=$(side_dir "$s")
-	"$TC" -c "$d/tunnels.conf" list --json >"$d/list.json"
+	"$TC" -c "$(side_conf "$s")" list --json >"$d/list.json"
 	jq -r '.[] | select(.enabled) | .local // empty' "$d/list.json" | sort -u >"$d/wan.addrs"
 	jq -r '.[] | select(.enabled) | .peer // empty' "$d/list.json" | sort -u >"$d/wan.peers"
 	: >"$d/lan.addrs"
@@ -315,7 +322,7 @@ EOF
 write_strongswan_fragment() {
 	local d
 	d=$(side_dir "$1")
-	if "$TC" -c "$d/tunnels.conf" --out-dir "$d/run/out" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
+	if "$TC" -c "$(side_conf "$1")" --out-dir "$d/run/out" compile --strongswan >"$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" 2>/dev/null; then
 		mv "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp" "$d/run/out/etc/strongswan.d/tunnelctl.conf"
 	else
 		rm -f "$d/run/out/etc/strongswan.d/tunnelctl.conf.tmp"
@@ -382,10 +389,16 @@ start_charon() {
 	die "side $s: charon did not start (see $d/charon.out, $d/run/charon.log)"
 }
 
+# stop_charon SIDE [--kill]: SIGTERM lets charon send DELETE for its SAs (a gateway shut
+# down); --kill is a crash: the peer is not told and keeps its SAs until DPD notices.
 stop_charon() {
 	local s=$1 pid
 	pid=$(charon_pid "$s")
-	if pid_alive "$pid"; then
+	if pid_alive "$pid" && [ "${2:-}" = --kill ]; then
+		kill -KILL "$pid"
+		while pid_alive "$pid"; do sleep 0.05; done
+		say "side $s: charon killed"
+	elif pid_alive "$pid"; then
 		kill_wait "$pid"
 		say "side $s: charon stopped"
 	else
@@ -436,7 +449,7 @@ cmd_up() {
 	local i=0
 	for s in a b; do
 		mkdir -p "$(side_dir "$s")/run" "$(side_dir "$s")/state"
-		install -m 0600 "${files[$i]}" "$(side_dir "$s")/tunnels.conf"
+		set_side_conf "$s" "${files[$i]}"
 		i=$((i + 1))
 		read_side_file "$s"
 	done
@@ -452,15 +465,21 @@ cmd_up() {
 	done
 	start_charon a
 	start_charon b
+	# The gateways stand; an apply that fails is an outcome to look at, not a broken lab.
+	UP_DONE=1
 	if [ "$no_apply" = 1 ]; then
-		UP_DONE=1
 		say "lab '$LAB_NAME' is up (tunnel files not applied)"
 		return 0
 	fi
 	# the responder first, so A's start action finds B ready
-	apply_side b
-	apply_side a
-	UP_DONE=1
+	local failed=""
+	apply_side b || failed+=" b"
+	apply_side a || failed+=" a"
+	if [ -n "$failed" ]; then
+		echo "tunnelctl lab: apply failed (side${failed}); the lab stays up for a look:" \
+			"'tunnelctl lab --name $LAB_NAME logs${failed% *}', then '... down'" >&2
+		exit 1
+	fi
 	wait_tunnels "$wait_s"
 }
 
@@ -476,7 +495,7 @@ wait_tunnels() {
 	done
 	local name
 	for name in $names; do
-		if sas_up a | grep -qxF "$name"; then
+		if grep -qxF "$name" <<<"$(sas_up a)"; then
 			say "tunnel $name: up"
 		else
 			say "tunnel $name: down (see 'tunnelctl lab logs a')"
@@ -487,14 +506,8 @@ wait_tunnels() {
 
 # Names of the installed child SAs of a side, one per line.
 sas_up() {
-	local s=$1
-	if tc_has status; then
-		side_exec "$s" "$TC" status --json 2>/dev/null |
-			jq -r '.. | objects | select(.state? == "INSTALLED") | .name // empty' 2>/dev/null || true
-	else
-		swanctl_q --list-sas --raw --uri "$(side_vici "$s")" 2>/dev/null |
-			grep -o 'child-sas {[^}]*' | sed -n 's/.*name=\([^ ]*\) .*state=INSTALLED.*/\1/p' || true
-	fi
+	side_exec "$1" "$TC" status --json 2>/dev/null |
+		jq -r '.ike_sas[]?.children[]? | select(.state == "INSTALLED") | .name' 2>/dev/null || true
 }
 
 cmd_down() {
@@ -564,10 +577,8 @@ cmd_status() {
 		echo "=== side $s ($(ns_of "$s"), $(paste -sd' ' "$(side_dir "$s")/wan.addrs")) ==="
 		if ! pid_alive "$(charon_pid "$s")"; then
 			echo "charon not running"
-		elif tc_has status; then
-			side_exec "$s" "$TC" status || true
 		else
-			swanctl_q --list-sas --uri "$(side_vici "$s")" || true
+			side_exec "$s" "$TC" status || true
 		fi
 	done
 }
@@ -595,7 +606,7 @@ cmd_apply() {
 	check_side "$s"
 	if [ -n "${2:-}" ]; then
 		validate_file "$2"
-		install -m 0600 "$2" "$(side_dir "$s")/tunnels.conf"
+		set_side_conf "$s" "$2"
 	fi
 	apply_side "$s"
 }
@@ -704,11 +715,10 @@ cmd_logs() {
 
 cmd_doctor() {
 	need_lab
-	tc_has doctor || die "tunnelctl doctor is not available in this build"
 	local confs=()
 	# the configs too, once the doctor compares them (SPEC §10 --config/--peer-config)
-	if "$TC" doctor --help 2>/dev/null | grep -q -- --peer-config; then
-		confs=(--config "$(side_dir a)/tunnels.conf" --peer-config "$(side_dir b)/tunnels.conf")
+	if grep -q -- --peer-config <<<"$("$TC" doctor --help 2>/dev/null)"; then
+		confs=(--config "$(side_conf a)" --peer-config "$(side_conf b)")
 	fi
 	"$TC" doctor "${confs[@]}" "$@" "$(side_dir a)/run/charon.log" "$(side_dir b)/run/charon.log"
 }
@@ -717,7 +727,6 @@ cmd_daemon() {
 	need_lab
 	local s=${1:-} d
 	check_side "$s"
-	tc_has daemon || die "tunnelctl daemon is not available in this build"
 	d=$(side_dir "$s")
 	local -a vars
 	mapfile -t vars < <(side_env_vars "$s")
@@ -767,7 +776,7 @@ main() {
 	apply) cmd_apply "$@" ;;
 	ping) cmd_ping "$@" ;;
 	impair) cmd_impair "$@" ;;
-	stop-charon) need_lab; check_side "${1:-}"; stop_charon "$1" ;;
+	stop-charon) need_lab; check_side "${1:-}"; stop_charon "$1" "${2:-}" ;;
 	start-charon)
 		need_lab
 		check_side "${1:-}"

@@ -15,13 +15,22 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/lab.sh
-TUNNELCTL=${TUNNELCTL_BIN:-tunnelctl}
+# the same tunnelctl as the lab: TUNNELCTL_BIN, the source tree's, or the one in PATH
+if [ -z "${TUNNELCTL_BIN:-}" ]; then
+	if [ -x "$HERE/../tunnelctl" ]; then
+		TUNNELCTL_BIN=$(cd "$HERE/.." && pwd)/tunnelctl
+	else
+		TUNNELCTL_BIN=$(command -v tunnelctl || echo tunnelctl)
+	fi
+fi
+export TUNNELCTL_BIN
+TUNNELCTL=$TUNNELCTL_BIN
 LAB_ROOT=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}
 
 SCENARIOS=(healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch pfs_mismatch
-	ts_mismatch ts_narrowed psk_mismatch id_mismatch no_ike_config peer_unreachable
-	nat_t_blocked version_mismatch dpd_timeout gave_up half_open unsupported_algorithm
-	config_error)
+	ts_mismatch ts_narrowed psk_mismatch auth_failed id_mismatch cert_problem no_ike_config
+	peer_unreachable nat_t_blocked version_mismatch dpd_timeout gave_up half_open
+	kernel_failure unsupported_algorithm config_error)
 
 say() { echo "scenario ${SC:-}: $*"; }
 
@@ -33,12 +42,12 @@ reset_params() {
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=start [p2local]=10.1.0.0/24
 		[p2remote]=10.2.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
-		[tries]=3 [timeout]=1.0)
+		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="")
 	declare -gA B=([version]=ikev2 [local]=192.0.2.2 [remote]=192.0.2.1 [local_id]=myaddress
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=none [p2local]=10.2.0.0/24
 		[p2remote]=10.1.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
-		[tries]=3 [timeout]=1.0)
+		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="")
 }
 
 # write_conf A|B FILE: the tunnel file of one side.
@@ -61,8 +70,14 @@ write_conf() {
 		echo "        remote_gateway = ${p[remote]}"
 		echo "        local_id = ${p[local_id]}"
 		echo "        remote_id = ${p[remote_id]}"
-		echo "        auth = psk"
-		echo "        psk = \"${p[psk]}\""
+		echo "        auth = ${p[auth]}"
+		if [ "${p[auth]}" = cert ]; then
+			echo "        cert = ${p[cert]}"
+			echo "        key = ${p[key]}"
+			echo "        ca = ${p[ca]}"
+		else
+			echo "        psk = \"${p[psk]}\""
+		fi
 		echo "        proposals {"
 		echo "            1 {"
 		echo "                encryption = ${p[enc]}"
@@ -75,6 +90,7 @@ write_conf() {
 		echo "        start_action = ${p[start]}"
 		echo "        phase2 {"
 		echo "            1 {"
+		[ -n "${p[mode]}" ] && echo "                mode = ${p[mode]}"
 		echo "                local = ${p[p2local]}"
 		echo "                remote = ${p[p2remote]}"
 		echo "                encryption = ${p[p2enc]}"
@@ -115,7 +131,7 @@ wait_log() {
 no_log_after() {
 	local side=$1 secs=$2 re=$3 from=$4
 	sleep "$secs"
-	if tail -n +"$((from + 1))" "$(log_of "$side")" | grep -Eq -- "$re"; then
+	if grep -Eq -- "$re" <(tail -n +"$((from + 1))" "$(log_of "$side")"); then
 		say "side $side: unexpected /$re/"
 		return 1
 	fi
@@ -127,7 +143,8 @@ up() { lab up "$WORK/a.conf" "$WORK/b.conf" --wait 0 "$@"; }
 
 ESTABLISHED='CHILD_SA con1\{[0-9]+\} established'
 
-# Each scenario: adjust A/B, then run_lab with the steps; set CLASS_SIDE / LOGS if not a / a+b.
+# Each scenario: setup adjusts A and B, steps drive the lab until the outcome is in the log;
+# CLASS_SIDE and LOGS are set where they are not "a" and "a.log+b.log".
 sc_healthy() {
 	setup() { :; }
 	steps() {
@@ -175,6 +192,31 @@ sc_ts_narrowed() {
 sc_psk_mismatch() {
 	setup() { B[psk]=another-secret-0123456789; }
 	steps() { up; wait_log a 20 'AUTHENTICATION_FAILED'; }
+}
+# The same failure seen only from the initiator: AUTHENTICATION_FAILED and nothing that
+# says why (verdict from a.log alone).
+sc_auth_failed() {
+	setup() { B[psk]=another-secret-0123456789; }
+	steps() { up; wait_log a 20 'AUTHENTICATION_FAILED'; }
+	LOGS=a.log
+}
+# Certificates: A's is issued by a CA that B does not trust (each CA is made fresh with pki).
+sc_cert_problem() {
+	setup() {
+		local ca
+		for ca in ca1 ca2; do
+			mkdir -p "$WORK/$ca"
+			bash "$HERE/../examples/certs/make-certs.sh" "$WORK/$ca" >/dev/null 2>&1
+		done
+		A[auth]=cert; A[cert]=$WORK/ca1/gw-a.crt; A[key]=$WORK/ca1/gw-a.key; A[ca]=$WORK/ca2/ca.crt
+		B[auth]=cert; B[cert]=$WORK/ca2/gw-b.crt; B[key]=$WORK/ca2/gw-b.key; B[ca]=$WORK/ca2/ca.crt
+		A[local_id]='asn1dn:"C=CH, O=tunnelctl, CN=gw-a.example.com"'
+		A[remote_id]='asn1dn:"C=CH, O=tunnelctl, CN=gw-b.example.com"'
+		B[local_id]=${A[remote_id]}
+		B[remote_id]=${A[local_id]}
+	}
+	steps() { up; wait_log a 20 'AUTHENTICATION_FAILED'; wait_log b 5 'no trusted'; }
+	CLASS_SIDE=b
 }
 # B expects A to call itself gw-x.lab.example; A says gw-a.lab.example.
 sc_id_mismatch() {
@@ -265,6 +307,20 @@ sc_unsupported_algorithm() {
 	steps() {
 		up
 		wait_log a 20 'NO_PROPOSAL_CHOSEN|no acceptable|not supported|unsupported'
+	}
+	CLASS_SIDE=b
+}
+# Transport mode: kernel-libipsec implements tunnel mode only, so installing the SAs fails
+# ("IPsec SA: unsupported mode", "unable to install ... SAD in kernel") on both sides.
+sc_kernel_failure() {
+	setup() {
+		A[mode]=transport; A[p2local]=${A[local]}; A[p2remote]=${A[remote]}
+		B[mode]=transport; B[p2local]=${B[local]}; B[p2remote]=${B[remote]}
+	}
+	steps() {
+		up
+		wait_log b 20 'unable to install .*in kernel'
+		wait_log a 10 'failed to establish CHILD_SA|NO_PROPOSAL_CHOSEN'
 	}
 	CLASS_SIDE=b
 }

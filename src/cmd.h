@@ -10,6 +10,7 @@ struct tc_ctx {
 	const char *vici;	/* VICI URI (--vici, TUNNELCTL_VICI) */
 	const char *out_dir;	/* root for generated files (--out-dir, TUNNELCTL_OUT_DIR) */
 	const char *state_dir;	/* state (--state-dir, TUNNELCTL_STATE_DIR) */
+	bool conf_given;	/* -c/--config was on the command line (not env or default) */
 };
 
 #define TC_DEFAULT_CONF "/etc/tunnelctl/tunnels.conf"
@@ -31,11 +32,15 @@ int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_status(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_up(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_down(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_service(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_import(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
 

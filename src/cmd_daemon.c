@@ -169,6 +169,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	struct tunnel_file *tf;
 	sigset_t set;
 	char *end, msg[512];
+	bool web_required;
 	int c, sfd, rc;
 
 	if (cmd_wants_help(argc, argv, help))
@@ -196,6 +197,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_USAGE;
 	}
 	charon_log = log_opt ? xstrdup(log_opt) : cmd_charon_log(ctx);
+	web_required = listen || token_file;	/* asked for: failing to serve is fatal */
 	if (listen && strcmp(listen, DAEMON_LISTEN_OFF) == 0) {
 		if (token_file) {
 			cmd_err("daemon", "--token-file without a web status (--listen off)");
@@ -218,7 +220,12 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		char *err = NULL;
 		int r = web_start(listen, token_file, &src, &d.ws, &err);
 
-		if (r != 0) {
+		if (r != 0 && !web_required) {
+			/* the default address is taken (another daemon?): keep tunnels up all the same */
+			cmd_err("daemon", "web status off: %s (use --listen to choose another address)", err);
+			free(err);
+			listen = NULL;
+		} else if (r != 0) {
 			cmd_err("daemon", "--listen: %s", err);
 			free(err);
 			status_cache_free(d.sc);

@@ -322,9 +322,9 @@ static int watch(struct vici_client *vc, const struct tc_ctx *ctx, const struct 
 		rc = vici_client_wait_event(ev, -1, &name, &msg, &err);
 		if (rc != 0)
 			break;
-		snprintf(why, sizeof(why), "after %s%s%s", name,
-			 msg && msg->n_child ? " " : "",
-			 msg && msg->n_child ? msg->child[msg->n_child - 1]->name : "");
+		snprintf(why, sizeof(why), "after %s %s%s", name,
+			 msg && msg->n_child ? msg->child[msg->n_child - 1]->name : "?",
+			 !strstr(name, "updown") ? "" : vici_find(msg, "up") ? " up" : " down");
 		free(name);
 		vici_node_free(msg);
 		/* take the rest of a burst (an SA and its children change together) before redrawing */

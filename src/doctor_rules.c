@@ -11,19 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doctor_props.h"
 #include "doctor_rules.h"
 #include "naming.h"
-#include "proposal.h"
 #include "util.h"
 
 /* Charon thread numbers we map to IKE SAs (lines without <name|id>). */
 #define DOCTOR_MAX_THREADS 1000
 #define DOCTOR_NAME_MAX 64
 #define DOCTOR_HOST_MAX 64
+#define DOCTOR_ID_MAX 128
 /* Log time after a give-up with no new attempt before we call the tunnel abandoned. */
 #define DOCTOR_GAVE_UP_SECS 300
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
+/* Buckets of the (input, unique id) -> SA index; a power of two, about twice the SAs. */
+#define DOCTOR_SA_HASH 8192
 /* Lines within which a responder's unnamed first lines belong to the same new SA. */
 #define DOCTOR_SYNTH_NEAR 12
 
@@ -50,6 +53,32 @@ const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
 	[DOCTOR_REKEY_FAILURE] = "rekey_failure",
 	[DOCTOR_TS_NARROWED] = "ts_narrowed",
 	[DOCTOR_UNKNOWN] = "unknown",
+	[DOCTOR_HEALTHY] = "healthy",
+};
+
+const char *const doctor_class_words[DOCTOR_CLASS_COUNT] = {
+	[DOCTOR_CONFIG_ERROR] = "configuration not loaded",
+	[DOCTOR_KERNEL_FAILURE] = "kernel refused the SA or policy",
+	[DOCTOR_UNSUPPORTED_ALGORITHM] = "algorithm not available",
+	[DOCTOR_VERSION_MISMATCH] = "IKE version mismatch",
+	[DOCTOR_NO_IKE_CONFIG] = "no connection for this peer",
+	[DOCTOR_IKE_PROPOSAL_MISMATCH] = "IKE proposal mismatch",
+	[DOCTOR_DH_GROUP_MISMATCH] = "DH group mismatch",
+	[DOCTOR_CERT_PROBLEM] = "certificate problem",
+	[DOCTOR_PSK_MISMATCH] = "pre-shared key mismatch",
+	[DOCTOR_ID_MISMATCH] = "identity mismatch",
+	[DOCTOR_AUTH_FAILED] = "authentication failed",
+	[DOCTOR_CHILD_PROPOSAL_MISMATCH] = "phase 2 proposal mismatch",
+	[DOCTOR_TS_MISMATCH] = "traffic selector mismatch",
+	[DOCTOR_PFS_MISMATCH] = "PFS mismatch (fails at rekey)",
+	[DOCTOR_PEER_UNREACHABLE] = "peer unreachable",
+	[DOCTOR_NAT_T_BLOCKED] = "UDP 4500 blocked",
+	[DOCTOR_HALF_OPEN] = "half-open: IKE_AUTH never arrived",
+	[DOCTOR_GAVE_UP] = "gave up, nothing retries",
+	[DOCTOR_DPD_TIMEOUT] = "dead peer (DPD timeout)",
+	[DOCTOR_REKEY_FAILURE] = "rekey failure",
+	[DOCTOR_TS_NARROWED] = "traffic selectors narrowed",
+	[DOCTOR_UNKNOWN] = "failure, cause unknown",
 	[DOCTOR_HEALTHY] = "healthy",
 };
 
@@ -98,9 +127,11 @@ enum ev {
 	EV_TS_SELECT,		/*  config: C, received: R => match: M */
 	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
 	EV_CREATE_CHILD,	/* generating/parsed CREATE_CHILD_SA request */
+	EV_CHILD_CLOSE,		/* closing CHILD_SA x{n} with SPIs a_i (N bytes) b_o (M bytes) */
 	EV_KERNEL,		/* unable to install / add SAD entry / policy */
 	EV_KERNEL_ALG,		/* algorithm X not supported by kernel */
 	EV_DPD,			/* sending DPD request */
+	EV_DPD_TIMEOUT,		/* DPD check timed out, enforcing DPD action (IKEv1) */
 	EV_PEER_DELETE,		/* received DELETE for IKE_SA */
 	EV_DELETING,		/* deleting IKE_SA */
 	EV_REKEY_FAILED,	/* CHILD_SA / IKE_SA rekeying failed */
@@ -111,6 +142,8 @@ enum ev {
 	EV_CHARON_START,	/* charon (re)started: its SAs and unique ids are gone */
 	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
 	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
+	EV_CONN_SIDE,		/*   local: / remote: (auth round in that dump) */
+	EV_CONN_ID,		/*    id = X (identity of that round) */
 	EV_COUNT
 };
 
@@ -189,6 +222,7 @@ static const struct pattern {
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
+	{ "closing CHILD_SA * with SPIs ", EV_CHILD_CLOSE, true },
 	{ "parsed CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
 	{ "unable to install ", EV_KERNEL, true },
 	{ "unable to add SAD entry", EV_KERNEL, true },
@@ -197,6 +231,7 @@ static const struct pattern {
 	{ "received netlink error: ", EV_KERNEL, true },
 	{ "algorithm * not supported by kernel", EV_KERNEL_ALG, true },
 	{ "sending DPD request", EV_DPD, true },
+	{ "DPD check timed out", EV_DPD_TIMEOUT, true },
 	{ "received DELETE for IKE_SA ", EV_PEER_DELETE, true },
 	{ "deleting IKE_SA ", EV_DELETING, true },
 	{ "CHILD_SA rekeying failed", EV_REKEY_FAILED, true },
@@ -215,6 +250,9 @@ static const struct pattern {
 	{ "added vici connection: ", EV_READY, false },
 	{ " conn *:", EV_CONN_DUMP, false },
 	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
+	{ "  local:", EV_CONN_SIDE, false },
+	{ "  remote:", EV_CONN_SIDE, false },
+	{ "   id = ", EV_CONN_ID, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
 };
 
@@ -230,6 +268,7 @@ struct slot {
 
 /* What we know about one IKE SA of one input. */
 struct sa {
+	int32_t idx;		/* position in doctor.sas: kept across reuse */
 	bool used;
 	bool ended;
 	unsigned input;
@@ -252,9 +291,12 @@ struct sa {
 	bool last_props_ike;	/* the latest proposal lines were IKE (not ESP/AH) ones */
 	bool narrowed, ts_nomatch;
 	bool gave_up;
+	bool traffic_known;	/* a CHILD_SA close told its byte counts */
+	unsigned long long bytes_in, bytes_out;
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
+	char expected_rid[DOCTOR_ID_MAX];	/* what our connection for this peer expects */
 	unsigned retransmit_port;	/* port of the last retransmit */
 	char retransmit_msgid[16];	/* message ID of the last retransmit */
 	struct slot slot[EV_COUNT];
@@ -284,6 +326,7 @@ struct tunnel {
 struct peer_name {
 	char host[DOCTOR_HOST_MAX];
 	char name[DOCTOR_NAME_MAX];
+	char remote_id[DOCTOR_ID_MAX];	/* the identity the connection expects from the peer */
 };
 
 struct input {
@@ -291,6 +334,7 @@ struct input {
 	struct peer_name *peers;	/* at most DOCTOR_MAX_TUNNELS */
 	size_t n_peers;
 	char dump_conn[DOCTOR_NAME_MAX];	/* connection whose dump is being logged */
+	bool dump_remote;			/* inside its "remote:" round */
 	bool has_ready;
 	int64_t ready_time;	/* last charon start or connection load */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
@@ -313,13 +357,17 @@ struct doctor {
 	struct pattern_index idx;
 	struct input *inputs;
 	size_t n_inputs;
-	struct sa sas[DOCTOR_MAX_SAS];
+	struct sa *sas[DOCTOR_MAX_SAS];	/* allocated on demand, reused once judged */
+	size_t n_sas;
+	int32_t sa_head[DOCTOR_SA_HASH];	/* (input, id) -> first SA index, -1 none */
+	int32_t sa_next[DOCTOR_MAX_SAS];	/* next SA index in the same bucket */
 	struct sa *last;	/* lookup cache */
 	struct tunnel *tunnels;
 	size_t n_tunnels;
 	uint64_t seq;
 	struct doctor_verdict *out;
 	size_t n_out;
+	size_t undecided;	/* IKE SAs judged without any rule matching */
 };
 
 /* ---- small string helpers ---- */
@@ -469,6 +517,8 @@ static const char *slot_msg(const struct slot *s)
 
 static void sa_clear(struct sa *sa)
 {
+	int32_t idx = sa->idx;
+
 	for (size_t i = 0; i < EV_COUNT; i++)
 		slot_free(&sa->slot[i]);
 	slot_free(&sa->ike_recv);
@@ -477,18 +527,51 @@ static void sa_clear(struct sa *sa)
 	slot_free(&sa->esp_conf);
 	slot_free(&sa->ts_narrow);
 	memset(sa, 0, sizeof(*sa));
+	sa->idx = idx;
 }
 
 static void sa_judge_and_fold(struct doctor *d, struct sa *sa);
+
+static size_t sa_bucket(unsigned input, unsigned id)
+{
+	return ((id * 2654435761u) ^ (input * 40503u)) & (DOCTOR_SA_HASH - 1);
+}
+
+static void sa_link(struct doctor *d, struct sa *sa)
+{
+	size_t b = sa_bucket(sa->input, sa->id);
+	d->sa_next[sa->idx] = d->sa_head[b];
+	d->sa_head[b] = sa->idx;
+}
+
+static void sa_unlink(struct doctor *d, struct sa *sa)
+{
+	int32_t i = sa->idx, *p = &d->sa_head[sa_bucket(sa->input, sa->id)];
+
+	while (*p >= 0 && *p != i)
+		p = &d->sa_next[*p];
+	if (*p == i)
+		*p = d->sa_next[i];
+	if (d->last == sa)
+		d->last = NULL;
+}
 
 static struct sa *sa_find(struct doctor *d, unsigned input, unsigned id)
 {
 	if (d->last && d->last->used && d->last->input == input && d->last->id == id)
 		return d->last;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-		if (d->sas[i].used && d->sas[i].input == input && d->sas[i].id == id)
-			return d->last = &d->sas[i];
+	for (int32_t i = d->sa_head[sa_bucket(input, id)]; i >= 0; i = d->sa_next[i])
+		if (d->sas[i]->used && d->sas[i]->input == input && d->sas[i]->id == id)
+			return d->last = d->sas[i];
 	return NULL;
+}
+
+/* A responder SA tracked under a synthetic id gets its real one. */
+static void sa_rekey(struct doctor *d, struct sa *sa, unsigned id)
+{
+	sa_unlink(d, sa);
+	sa->id = id;
+	sa_link(d, sa);
 }
 
 static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
@@ -497,8 +580,8 @@ static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
 
 	if (sa)
 		return sa;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++) {
-		struct sa *s = &d->sas[i];
+	for (size_t i = 0; i < d->n_sas; i++) {
+		struct sa *s = d->sas[i];
 		if (!s->used) {
 			victim = s;
 			break;
@@ -508,12 +591,17 @@ static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
 		    (s->ended == victim->ended && s->touched < victim->touched))
 			victim = s;
 	}
+	if ((!victim || victim->used) && d->n_sas < DOCTOR_MAX_SAS) {
+		victim = d->sas[d->n_sas] = xcalloc(1, sizeof(struct sa));
+		victim->idx = (int32_t)d->n_sas++;
+	}
 	if (victim->used)
 		sa_judge_and_fold(d, victim);
 	victim->used = true;
 	victim->input = input;
 	victim->id = id;
 	victim->seq = d->seq;
+	sa_link(d, victim);
 	return d->last = victim;
 }
 
@@ -560,6 +648,16 @@ static void note_hosts(struct sa *sa, const char *msg, size_t n, const char *aft
 	copy_until(sa->remote, sizeof(sa->remote), dots + 3, end, "[ ,");
 }
 
+/* The decimal number at p (bounded by end), 0 if none. */
+static unsigned long long digits_at(const char *p, const char *end)
+{
+	unsigned long long v = 0;
+
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (unsigned long long)(*p - '0');
+	return v;
+}
+
 static unsigned port_after(const char *p, const char *end)
 {
 	const char *b = memchr(p, '[', (size_t)(end - p));
@@ -572,8 +670,8 @@ static unsigned port_after(const char *p, const char *end)
 }
 
 /* What one event tells about its SA. */
-static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const struct doctor_line *l,
-		    int64_t now, bool has_now)
+static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_t now,
+		    bool has_now)
 {
 	const char *end = msg + n, *p;
 
@@ -697,192 +795,18 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const 
 	case EV_DESTROYING:
 		sa->ended = true;
 		break;
+	case EV_CHILD_CLOSE:
+		/* "SPIs c1_i (120 bytes) c2_o (0 bytes)": the counters of the closed CHILD_SA */
+		if ((p = find(msg, n, "_i ("))) {
+			sa->bytes_in += digits_at(p + 4, end);
+			sa->traffic_known = true;
+		}
+		if ((p = find(msg, n, "_o (")))
+			sa->bytes_out += digits_at(p + 4, end);
+		break;
 	default:
 		break;
 	}
-	(void)l;
-}
-
-/* ---- proposals, transform by transform ---- */
-
-enum xf { XF_ENC, XF_INTEG, XF_PRF, XF_KE, XF_ESN, XF_COUNT };
-static const char *const xf_names[XF_COUNT] = { "encryption", "integrity", "PRF", "DH group",
-						"ESN" };
-
-#define PROP_MAX 16
-#define PROP_TOK_MAX 24
-
-struct prop {
-	const char *tok[PROP_TOK_MAX];
-	size_t len[PROP_TOK_MAX];
-	enum xf type[PROP_TOK_MAX];
-	size_t n;
-};
-
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t m = strlen(p);
-	return n >= m && memcmp(s, p, m) == 0;
-}
-
-static enum xf xf_type(const char *t, size_t n)
-{
-	static const char *const ke[] = { "MODP_", "ECP_", "CURVE_", "NTRU_", "NEWHOPE", "ML_KEM",
-					  "KE1_", "KE2_", "KE3_", "KE4_", "KE5_", "KE6_", "KE7_",
-					  "X25519", "X448", "FRODO", "KYBER", "BIKE", "HQC" };
-	if (starts(t, n, "PRF_"))
-		return XF_PRF;
-	for (size_t i = 0; i < ARRAY_SIZE(ke); i++)
-		if (starts(t, n, ke[i]))
-			return XF_KE;
-	if (starts(t, n, "NO_EXT_SEQ") || starts(t, n, "EXT_SEQ"))
-		return XF_ESN;
-	if (starts(t, n, "HMAC_") || memmem(t, n, "XCBC", 4) || memmem(t, n, "CMAC", 4) ||
-	    (starts(t, n, "AES_GMAC") && n > 8))
-		return XF_INTEG;
-	return XF_ENC;
-}
-
-/* Parse "IKE:A/B/C, IKE:D/E" (after "proposals: ") into props; returns the count. */
-static size_t props_parse(const char *msg, struct prop *out, size_t max)
-{
-	const char *p = strstr(msg, "proposals: ");
-	size_t n = 0;
-
-	if (!p)
-		return 0;
-	p += 11;
-	while (*p && n < max) {
-		struct prop *pr = &out[n];
-		const char *colon = strchr(p, ':'), *comma = strstr(p, ", ");
-		const char *pend = comma ? comma : p + strlen(p);
-		memset(pr, 0, sizeof(*pr));
-		if (colon && colon < pend)
-			p = colon + 1;
-		while (p < pend && pr->n < PROP_TOK_MAX) {
-			const char *slash = memchr(p, '/', (size_t)(pend - p));
-			const char *tend = slash ? slash : pend;
-			if (tend > p) {
-				pr->tok[pr->n] = p;
-				pr->len[pr->n] = (size_t)(tend - p);
-				pr->type[pr->n] = xf_type(p, (size_t)(tend - p));
-				pr->n++;
-			}
-			p = slash ? slash + 1 : pend;
-		}
-		n++;
-		if (!comma)
-			break;
-		p = comma + 2;
-	}
-	return n;
-}
-
-static bool prop_has(const struct prop *pr, enum xf t, const char *tok, size_t len)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		if (pr->type[i] == t && pr->len[i] == len && memcmp(pr->tok[i], tok, len) == 0)
-			return true;
-	return false;
-}
-
-static bool prop_any(const struct prop *pr, enum xf t)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		if (pr->type[i] == t)
-			return true;
-	return false;
-}
-
-/* Transform types (bit per enum xf) in which r and c have nothing in common. With
- * ignore_ke, a proposal without KE (a CHILD_SA in IKE_AUTH: no PFS there) matches any. */
-static unsigned prop_diff(const struct prop *r, const struct prop *c, bool ignore_ke)
-{
-	unsigned mask = 0;
-
-	for (int t = 0; t < XF_COUNT; t++) {
-		bool rr = prop_any(r, (enum xf)t), cc = prop_any(c, (enum xf)t), common = false;
-		if (!rr && !cc)
-			continue;
-		if (t == XF_KE && ignore_ke && (!rr || !cc))
-			continue;
-		for (size_t i = 0; i < r->n && !common; i++)
-			common = r->type[i] == (enum xf)t && prop_has(c, (enum xf)t, r->tok[i], r->len[i]);
-		if (!common)
-			mask |= 1u << t;
-	}
-	return mask;
-}
-
-static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t, bool child)
-{
-	bool any = false;
-	for (size_t i = 0; i < pr->n; i++) {
-		if (pr->type[i] != t)
-			continue;
-		buf_printf(b, "%s%.*s", any ? "/" : "", (int)pr->len[i], pr->tok[i]);
-		any = true;
-	}
-	if (!any)
-		buf_adds(b, t == XF_KE && child ? "none (no PFS)" : "none");
-}
-
-static void prop_str(struct buf *b, const struct prop *pr)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		buf_printf(b, "%s%.*s", i ? "/" : "", (int)pr->len[i], pr->tok[i]);
-}
-
-/* Compare received and configured proposal lines: the closest pair and how it differs.
- * Returns the difference mask of that pair, or 0 when a line is missing. */
-/* Who sent the received and who holds the configured proposals, in words. */
-struct prop_sides {
-	const char *recv_who;	/* "the initiator 192.0.2.1 offers" */
-	const char *conf_who;	/* "the responder 192.0.2.2 accepts only" */
-};
-
-static unsigned props_compare(const struct slot *recv, const struct slot *conf, bool ignore_ke,
-			      const struct prop_sides *sides, struct buf *why)
-{
-	struct prop r[PROP_MAX], c[PROP_MAX];
-	size_t nr, nc, bi = 0, bj = 0;
-	unsigned best = ~0u;
-
-	if (!recv->line || !conf->line)
-		return 0;
-	nr = props_parse(slot_msg(recv), r, PROP_MAX);
-	nc = props_parse(slot_msg(conf), c, PROP_MAX);
-	for (size_t i = 0; i < nr; i++)
-		for (size_t j = 0; j < nc; j++) {
-			unsigned m = prop_diff(&r[i], &c[j], ignore_ke);
-			if ((unsigned)__builtin_popcount(m) < (unsigned)__builtin_popcount(best)) {
-				best = m;
-				bi = i;
-				bj = j;
-			}
-		}
-	if (best == ~0u || best == 0)
-		return 0;
-	if (why) {
-		bool child = !strstr(slot_msg(recv), "IKE:");
-		buf_printf(why, "%s ", sides->recv_who);
-		prop_str(why, &r[bi]);
-		buf_printf(why, ", %s ", sides->conf_who);
-		prop_str(why, &c[bj]);
-		buf_adds(why, "; they differ in");
-		bool first = true;
-		for (int t = 0; t < XF_COUNT; t++) {
-			if (!(best & (1u << t)))
-				continue;
-			buf_printf(why, "%s %s (", first ? "" : ",", xf_names[t]);
-			prop_type_str(why, &r[bi], (enum xf)t, child);
-			buf_adds(why, " vs ");
-			prop_type_str(why, &c[bj], (enum xf)t, child);
-			buf_adds(why, ")");
-			first = false;
-		}
-	}
-	return best;
 }
 
 /* ---- rules: match, class, evidence, fix ---- */
@@ -892,15 +816,26 @@ enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X
 
 #define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
 
-static unsigned ike_diff(const struct sa *sa)
+/* How the proposal pair nearest to the failure differs (DOCTOR_XF_BIT per transform). */
+static unsigned props_diff(const struct slot *recv, const struct slot *conf, bool ignore_ke,
+			   const char *recv_who, const char *conf_who, struct buf *why)
 {
-	return sa->ike_prop_failed ? props_compare(&sa->ike_recv, &sa->ike_conf, false, NULL, NULL) : 0;
+	if (!recv->line || !conf->line)
+		return 0;
+	return doctor_props_compare(slot_msg(recv), slot_msg(conf), ignore_ke, recv_who, conf_who,
+				    why);
 }
 
+static unsigned ike_diff(const struct sa *sa)
+{
+	return sa->ike_prop_failed ? props_diff(&sa->ike_recv, &sa->ike_conf, false, "", "", NULL) : 0;
+}
+
+/* A CHILD_SA in IKE_AUTH has no key exchange: its DH group counts only in CREATE_CHILD_SA. */
 static unsigned esp_diff(const struct sa *sa)
 {
-	return sa->esp_prop_failed ? props_compare(&sa->esp_recv, &sa->esp_conf,
-						   !sa->create_child_after_up, NULL, NULL) : 0;
+	return sa->esp_prop_failed ? props_diff(&sa->esp_recv, &sa->esp_conf,
+						!sa->create_child_after_up, "", "", NULL) : 0;
 }
 
 static bool m_config(const struct sa *sa) { return SEEN(sa, EV_CONFIG_ERR); }
@@ -911,14 +846,14 @@ static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
 static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
 static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
 static bool m_no_ike_cfg(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG); }
-static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == 1u << XF_KE; }
+static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_ike_compare(const struct sa *sa) { return sa->ike_prop_failed; }
 static bool m_ke_loop(const struct sa *sa) { return sa->n_ke_retry >= 2 && !sa->n_ike_up; }
 static bool m_ike_notify(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP);
 }
-static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == 1u << XF_KE; }
+static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_pfs_rekey(const struct sa *sa)
 {
 	return sa->child_failed_after_up && sa->create_child_after_up &&
@@ -928,7 +863,10 @@ static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
 static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
 static bool m_ts(const struct sa *sa) { return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch; }
 static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
-static bool m_dpd(const struct sa *sa) { return sa->n_ike_up && sa->gave_up && sa->retransmit_after_up; }
+static bool m_dpd(const struct sa *sa)
+{
+	return sa->n_ike_up && ((sa->gave_up && sa->retransmit_after_up) || SEEN(sa, EV_DPD_TIMEOUT));
+}
 static bool m_nat_t(const struct sa *sa)
 {
 	return sa->role == ROLE_INITIATOR && SEEN(sa, EV_INIT_RESP) && !sa->n_ike_up &&
@@ -959,7 +897,6 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 {
 	char recv_who[DOCTOR_HOST_MAX + 40], conf_who[DOCTOR_HOST_MAX + 40];
 	const char *peer = sa->remote[0] ? sa->remote : "", *me = sa->local[0] ? sa->local : "";
-	struct prop_sides sides = { recv_who, conf_who };
 
 	/* a responder received the initiator's offer; an initiator received the answer */
 	if (sa->role == ROLE_INITIATOR) {
@@ -970,8 +907,9 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 		snprintf(conf_who, sizeof(conf_who), "the responder%s%s accepts only",
 			 *me ? " " : "", me);
 	}
-	if (ike ? props_compare(&sa->ike_recv, &sa->ike_conf, false, &sides, b)
-		: props_compare(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, &sides, b))
+	if (ike ? props_diff(&sa->ike_recv, &sa->ike_conf, false, recv_who, conf_who, b)
+		: props_diff(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, recv_who,
+			     conf_who, b))
 		buf_adds(b, ".");
 }
 
@@ -994,8 +932,11 @@ static void x_ids(const struct sa *sa, struct buf *b)
 	if (!l1 || !r1 || l1 > p)
 		return;
 	buf_printf(b, " The peer sent its identity as '%.*s' and asked for ours as '%.*s'; no "
-		      "connection here expects that pair.",
+		      "connection here expects that pair",
 		   (int)strcspn(r1 + 1, "]"), r1 + 1, (int)strcspn(l1 + 1, "]"), l1 + 1);
+	if (sa->expected_rid[0])
+		buf_printf(b, " (%s expects the peer as '%s')", sa->name, sa->expected_rid);
+	buf_adds(b, ".");
 }
 
 static void x_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_PSK_MAC); }
@@ -1045,6 +986,11 @@ static void x_healthy(const struct sa *sa, struct buf *b)
 			    "group first to save one round trip).");
 	if (SEEN(sa, EV_PEER_DELETE))
 		buf_adds(b, " Later the peer closed it (DELETE received), which is not a failure.");
+	if (sa->traffic_known && !sa->bytes_in && !sa->bytes_out)
+		buf_adds(b, " No traffic went through it (0 bytes both ways when its CHILD_SA closed).");
+	else if (sa->traffic_known)
+		buf_printf(b, " Traffic: %llu bytes in, %llu bytes out by the time its CHILD_SA closed.",
+			   sa->bytes_in, sa->bytes_out);
 }
 
 struct rule {
@@ -1112,7 +1058,7 @@ static const struct rule rules[] = {
 	  "the phase 2 proposals differ only in the PFS group: ", x_esp_props,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
 	  "key group)" },
-	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED },
+	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED, EV_REKEY_FAILED },
 	  "the CHILD_SA came up (no PFS in IKE_AUTH) but its rekey/recreate with a PFS group was "
 	  "refused: one side uses PFS, the other not or another group.", NULL,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
@@ -1134,7 +1080,7 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
-	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
 	  "until charon gave up).", x_retransmit,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
@@ -1170,43 +1116,6 @@ static const struct rule rules[] = {
 	  "read the evidence lines; raise logging (`tunnelctl logging set ike=2 cfg=2 knl=2`) and "
 	  "run the doctor on both sides' logs" },
 };
-
-/* pfSense DH group number of a charon transform name ("ECP_256" -> 19), 0 if unknown. */
-static unsigned dh_group_number(const char *t, size_t n)
-{
-	char kw[32];
-	size_t k = 0;
-
-	for (size_t i = 0; i < n && k + 1 < sizeof(kw); i++)
-		if (t[i] != '_')
-			kw[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
-	kw[k] = '\0';
-	for (unsigned g = 1; g <= 32; g++) {
-		const char *s = proposal_dh_keyword(g);
-		if (s && strcmp(s, kw) == 0)
-			return g;
-	}
-	return 0;
-}
-
-/* Name the responder's DH groups as pfSense numbers, for the DH fix. */
-static void dh_fix_hint(const struct slot *conf, struct buf *b)
-{
-	struct prop c[PROP_MAX];
-	size_t nc = props_parse(slot_msg(conf), c, PROP_MAX);
-	bool any = false;
-
-	for (size_t j = 0; j < nc; j++)
-		for (size_t i = 0; i < c[j].n; i++) {
-			unsigned g;
-			if (c[j].type[i] != XF_KE || !(g = dh_group_number(c[j].tok[i], c[j].len[i])))
-				continue;
-			buf_printf(b, "%s%u", any ? ", " : " (the responder accepts DH group ", g);
-			any = true;
-		}
-	if (any)
-		buf_adds(b, ")");
-}
 
 /* ---- verdicts ---- */
 
@@ -1317,13 +1226,21 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 			break;
 		}
 	}
-	if (!r)
+	if (!r) {
+		if (sa->id && (sa->role != ROLE_UNKNOWN || sa->name[0]))
+			d->undecided++;
 		goto out;
+	}
 
 	const struct input *in = &d->inputs[sa->input];
-	for (size_t i = 0; !sa->name[0] && sa->remote[0] && i < in->n_peers; i++)
-		if (strcmp(in->peers[i].host, sa->remote) == 0)
+	for (size_t i = 0; sa->remote[0] && i < in->n_peers; i++) {
+		if (strcmp(in->peers[i].host, sa->remote) != 0)
+			continue;
+		if (!sa->name[0])
 			snprintf(sa->name, sizeof(sa->name), "%s", in->peers[i].name);
+		if (strcmp(in->peers[i].name, sa->name) == 0)
+			snprintf(sa->expected_rid, sizeof(sa->expected_rid), "%s", in->peers[i].remote_id);
+	}
 	if (sa->name[0]) {
 		snprintf(tname, sizeof(tname), "%s", sa->name);
 	} else if (sa->remote[0]) {
@@ -1365,8 +1282,13 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->v.summary = buf_steal(&b);
 	buf_init(&b);
 	buf_adds(&b, r->fix);
-	if (r->cls == DOCTOR_DH_GROUP_MISMATCH)
-		dh_fix_hint(&sa->ike_conf, &b);
+	if (r->cls == DOCTOR_DH_GROUP_MISMATCH && sa->ike_conf.line) {
+		struct buf g;
+		buf_init(&g);
+		if (doctor_props_dh_groups(slot_msg(&sa->ike_conf), &g))
+			buf_printf(&b, " (the responder accepts DH group %s)", g.data);
+		buf_free(&g);
+	}
 	char *fix = buf_steal(&b);
 	t->v.fix = fix_expand(fix, tname);
 	free(fix);
@@ -1377,6 +1299,7 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->give_up_time = sa->gave_up && sa->has_give_up_time ? sa->give_up_time : INT64_MIN;
 	t->gave_up_after_up = sa->gave_up && !sa->n_ike_up && t->was_up;
 out:
+	sa_unlink(d, sa);
 	sa_clear(sa);
 }
 
@@ -1387,6 +1310,7 @@ struct doctor *doctor_new(void)
 	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
 	struct doctor *d = xcalloc(1, sizeof(struct doctor));
 	pattern_index_build(&d->idx);
+	memset(d->sa_head, 0xff, sizeof(d->sa_head));
 	return d;
 }
 
@@ -1421,7 +1345,7 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 		unsigned prev = thread_ok ? in->thread_sa[l->thread] : 0;
 		struct sa *syn = prev >= DOCTOR_SYNTH_ID ? sa_find(d, input, prev) : NULL;
 		if (syn && !sa_find(d, input, id))
-			syn->id = id;
+			sa_rekey(d, syn, id);
 	}
 	/* without ike_name a responder's first lines name no SA: start a synthetic one at the
 	 * first of them, unless this thread started one a moment ago */
@@ -1455,10 +1379,20 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 		in->ready_time = l->time;
 	} else if (ev == EV_CONN_DUMP) {
 		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
+		in->dump_remote = false;
+	} else if (ev == EV_CONN_SIDE) {
+		in->dump_remote = l->msg[2] == 'r';
+	} else if (ev == EV_CONN_ID && in->dump_remote) {
+		/* the remote identity of the connection being dumped: its peer entries get it */
+		for (size_t i = 0; i < in->n_peers; i++)
+			if (strcmp(in->peers[i].name, in->dump_conn) == 0)
+				copy_until(in->peers[i].remote_id, sizeof(in->peers[i].remote_id),
+					   l->msg + 8, end, "");
 	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
 		struct peer_name *p;
 		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
 		p = &in->peers[in->n_peers];
+		memset(p, 0, sizeof(*p));
 		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
 		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
 		if (p->host[0] && p->host[0] != '%')
@@ -1493,14 +1427,15 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (ev == EV_CHARON_START) {
 		/* a restarted charon counts unique ids from 1 again: judge what the old one had */
-		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-			if (d->sas[i].used && d->sas[i].input == input)
-				sa_judge_and_fold(d, &d->sas[i]);
+		for (size_t i = 0; i < d->n_sas; i++)
+			if (d->sas[i]->used && d->sas[i]->input == input)
+				sa_judge_and_fold(d, d->sas[i]);
 		memset(in->thread_sa, 0, sizeof(in->thread_sa));
 		in->last_sa = 0;
 		d->last = NULL;
 	}
-	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
+	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE ||
+	    ev == EV_CONN_SIDE || ev == EV_CONN_ID) {
 		note_input(in, ev, l);
 		return;
 	}
@@ -1521,7 +1456,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	if (keep)
 		slot_set(&sa->slot[ev], lineno, raw, raw_len, l->msg);
 	sa->seen |= 1ull << ev;
-	sa_note(sa, ev, l->msg, l->msg_len, l, l->time, l->has_time);
+	sa_note(sa, ev, l->msg, l->msg_len, l->time, l->has_time);
 }
 
 /* ---- finishing: merge both sides, order, gave_up ---- */
@@ -1589,18 +1524,24 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 	t->weight = 75;
 }
 
+static int sa_seq_cmp(const void *a, const void *b)
+{
+	const struct sa *x = *(struct sa *const *)a, *y = *(struct sa *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 {
 	/* judge the SAs still open, oldest first, so the latest attempt stays the verdict */
-	for (;;) {
-		struct sa *oldest = NULL;
-		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-			if (d->sas[i].used && (!oldest || d->sas[i].seq < oldest->seq))
-				oldest = &d->sas[i];
-		if (!oldest)
-			break;
-		sa_judge_and_fold(d, oldest);
-	}
+	struct sa **open = xmalloc((d->n_sas ? d->n_sas : 1) * sizeof(*open));
+	size_t n_open = 0;
+	for (size_t i = 0; i < d->n_sas; i++)
+		if (d->sas[i]->used)
+			open[n_open++] = d->sas[i];
+	qsort(open, n_open, sizeof(*open), sa_seq_cmp);
+	for (size_t i = 0; i < n_open; i++)
+		sa_judge_and_fold(d, open[i]);
+	free(open);
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		apply_gave_up(d, &d->tunnels[i]);
 
@@ -1673,13 +1614,19 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 	return d->n_out;
 }
 
+size_t doctor_undecided(const struct doctor *d)
+{
+	return d->undecided;
+}
+
 void doctor_free(struct doctor *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-		if (d->sas[i].used)
-			sa_clear(&d->sas[i]);
+	for (size_t i = 0; i < d->n_sas; i++) {
+		sa_clear(d->sas[i]);
+		free(d->sas[i]);
+	}
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		verdict_clear(&d->tunnels[i].v);
 	for (size_t i = 0; i < d->n_out; i++)

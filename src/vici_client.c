@@ -210,7 +210,29 @@ static int recv_packet(struct vici_client *c, struct vici_packet *pkt, int64_t d
 	struct buf b;
 	int rc;
 
+	/* the caller's deadline bounds the wait for a packet to begin; once its first byte is
+	 * here the rest is read on a deadline of its own, so a short wait (e.g. 0 ms) never
+	 * leaves half a packet consumed and the stream out of step */
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int pr = poll(&p, 1, remaining(deadline));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			rc = -errno;
+			set_err(err, "waiting for charon at %s: %s", c->path, strerror(errno));
+			return rc;
+		}
+		if (pr == 0) {
+			set_err(err, "timed out waiting for charon at %s", c->path);
+			return -ETIMEDOUT;
+		}
+		break;
+	}
+	deadline = now_ms() + VICI_CLIENT_PACKET_MS;
 	rc = read_all(c, (char *)hdr, sizeof(hdr), deadline, err);
+	if (rc == -ETIMEDOUT)
+		rc = -EPROTO;	/* a packet cut off mid-way: the connection is unusable */
 	if (rc != 0)
 		return rc;
 	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
@@ -222,6 +244,8 @@ static int recv_packet(struct vici_client *c, struct vici_packet *pkt, int64_t d
 	buf_add(&b, hdr, sizeof(hdr));
 	buf_reserve(&b, len);
 	rc = read_all(c, b.data + b.len, len, deadline, err);
+	if (rc == -ETIMEDOUT)
+		rc = -EPROTO;
 	if (rc == 0) {
 		b.len += len;
 		rc = vici_packet_decode(b.data, b.len, &used, pkt, &verr);

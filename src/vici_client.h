@@ -12,6 +12,7 @@
 #include "vici.h"
 
 #define VICI_CLIENT_MAX_QUEUE 4096	/* events queued while a command runs; more is an error */
+#define VICI_CLIENT_PACKET_MS 5000	/* a packet that started arriving must be complete by then */
 
 struct vici_client;
 

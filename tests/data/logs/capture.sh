@@ -297,6 +297,10 @@ scenario() {
 	unsupported_dh)
 		# this charon has no ECP implementation (no openssl plugin): the group is refused
 		A_SET='IKE=aes128-sha256-modp2048-ecp256' B_SET='IKE=aes128-sha256-ecp256' run_scenario "$1" ;;
+	pfs_rekey)
+		# a real rekey (REKEY_SA) well before the CHILD_SA's hard lifetime
+		A_SET='ESP=aes128-sha256-modp2048; EXTRA_CHILD=$'"'"'rekey_time = 5s\n\t\t\t\tlife_time = 60s\n\t\t\t\trand_time = 0s'"'"'' \
+			B_SET='ESP=aes128-sha256' WAIT=10 run_scenario "$1" ;;
 	pfs_mismatch_reverse)
 		A_SET='ESP=aes128-sha256; EXTRA_CHILD="rekey_time = 6s"' B_SET='ESP=aes128-sha256-modp2048' \
 			WAIT=12 run_scenario "$1" ;;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench/status.sh - `tunnelctl status --json` against `swanctl --list-sas` on the same charon,
+# with N loaded connections and as many established SAs as the lab reaches (reported).
+# Usage: bench/status.sh [N]   (default 1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000}
+RUNS=5
+LAB=bst$$
+WORK=$(mktemp -d /tmp/tc-bench-status.XXXXXX)
+export TUNNELCTL_BIN=$PWD/tunnelctl
+lab() { bash lab/lab.sh --name "$LAB" "$@"; }
+cleanup() { lab down >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT INT TERM
+[ -x ./tunnelctl ] || { echo "build ./tunnelctl first (make)" >&2; exit 1; }
+
+# gen SIDE: N phase 1 entries between the two lab gateways, told apart by their IDs;
+# A initiates, B answers.
+gen() {
+	awk -v n="$N" -v side="$1" 'BEGIN {
+		me = side == "a" ? "192.0.2.1" : "192.0.2.2"; peer = side == "a" ? "192.0.2.2" : "192.0.2.1"
+		other = side == "a" ? "b" : "a"
+		print "global {\n    unique_ids = no\n}\ntunnels {"
+		for (i = 1; i <= n; i++) {
+			x = int(i / 256); y = i % 256
+			printf "    %d {\n        local_address = %s\n        remote_gateway = %s\n", i, me, peer
+			printf "        local_id = fqdn:%s%d.lab\n        remote_id = fqdn:%s%d.lab\n", side, i, other, i
+			printf "        psk = \"bench-status-secret-0123456789\"\n        dpd_delay = 0\n"
+			printf "        start_action = %s\n", side == "a" ? "start" : "none"
+			printf "        phase2 {\n            %d {\n", i
+			if (side == "a") printf "                local = 10.%d.%d.0/24\n                remote = 10.%d.%d.0/24\n", 100 + x, y, 200 + x, y
+			else printf "                local = 10.%d.%d.0/24\n                remote = 10.%d.%d.0/24\n", 200 + x, y, 100 + x, y
+			print "            }\n        }\n    }"
+		}
+		print "}"
+	}'
+}
+gen a >"$WORK/a.conf"
+gen b >"$WORK/b.conf"
+lab up "$WORK/a.conf" "$WORK/b.conf" --wait 1 >/dev/null 2>&1 || true
+# let the initiations settle: stop when the SA count no longer grows
+prev=-1
+for i in $(seq 120); do
+	n=$(lab exec a -- sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' | grep -c ESTABLISHED || true)
+	[ "$n" -ge "$N" ] && break
+	[ "$n" = "$prev" ] && [ "$i" -gt 20 ] && break
+	prev=$n
+	sleep 1
+done
+best() { # best of RUNS wall times in ms for a command run in side a
+	local b=999999 s e t
+	for _ in $(seq $RUNS); do
+		s=$(date +%s%N)
+		lab exec a -- sh -c "$1" >/dev/null 2>&1
+		e=$(date +%s%N)
+		t=$(( (e - s) / 1000000 ))
+		[ "$t" -lt "$b" ] && b=$t
+	done
+	echo "$b"
+}
+base=$(best 'true')
+tc=$(best '"$TUNNELCTL_BIN" status --json')
+sw=$(best 'swanctl --list-sas --uri "$TUNNELCTL_VICI"')
+echo "status with $N loaded connections, $n established IKE SAs (best of $RUNS, lab exec overhead ${base} ms subtracted):"
+printf "  tunnelctl status --json:  %6d ms\n" $((tc - base))
+printf "  swanctl --list-sas:       %6d ms\n" $((sw - base))
+awk -v a=$((tc - base)) -v b=$((sw - base)) 'BEGIN { printf "  ratio tunnelctl/swanctl:  %.2f (target <= 1)\n", (b > 0 ? a / b : 0) }'

@@ -1,0 +1,432 @@
+/* cmd_updown.c - `tunnelctl up NAME` / `tunnelctl down NAME`: initiate or terminate a tunnel,
+ * stream the attempt's log lines from charon, end with a one-line result. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "naming.h"
+#include "state.h"
+#include "tunnel.h"
+#include "vici_client.h"
+
+#define UPDOWN_TIMEOUT_S 30		/* default --timeout: charon's retransmits give up sooner */
+#define UPDOWN_MAX_TIMEOUT_S 3600
+#define UPDOWN_VICI_TIMEOUT_MS 5000	/* connect, register, list-sas */
+#define UPDOWN_SLACK_MS 5000		/* charon answers a timed-out initiate a little late */
+
+static const char help_up[] =
+	"usage: tunnelctl up NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n"
+	"\n"
+	"Bring a tunnel up now and show charon's log lines of this attempt as they come, then one\n"
+	"line with the result. Clears the manual-down mark `tunnelctl down` set, so the keep-alive\n"
+	"looks after the tunnel again.\n"
+	"\n"
+	"NAME is conN, conN_M, a phase 1 description or N. conN initiates the tunnel: its merged\n"
+	"child conN (IKEv2), or each enabled child conN_M of a split or IKEv1 phase 1; conN_M\n"
+	"initiates that child (and its IKE SA if needed); `all` every enabled phase 1.\n"
+	"\n"
+	"options:\n"
+	"  --ike          only the IKE SA conN, no child\n"
+	"  --child        only the child (conN of a merged phase 1, or conN_M)\n"
+	"  --timeout SEC  give up waiting after SEC seconds (default 30)\n"
+	"  -q, --quiet    no log lines, only the result\n"
+	"\n"
+	"exit status: 0 the tunnel is established, 1 it is not (or charon cannot be asked),\n"
+	"2 usage error, bad tunnel file or unknown NAME\n"
+	"\n"
+	"examples:\n"
+	"  tunnelctl up con1\n"
+	"  tunnelctl up HQ --timeout 60\n"
+	"  tunnelctl up con2_5 --quiet\n";
+
+static const char help_down[] =
+	"usage: tunnelctl down NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n"
+	"\n"
+	"Take a tunnel down now (charon sends DELETE to the peer) and mark it as manually down in\n"
+	"the state directory, so the keep-alive and the daemon leave it down until `tunnelctl up`.\n"
+	"Shows charon's log lines of the termination and ends with one line.\n"
+	"\n"
+	"NAME is conN, conN_M, a phase 1 description or N. conN terminates the IKE SA and with it\n"
+	"every child; conN_M only that child; `all` every phase 1.\n"
+	"\n"
+	"options:\n"
+	"  --ike          the IKE SA conN (the default for conN)\n"
+	"  --child        only the child: conN of a merged phase 1 (the IKE SA stays), or conN_M\n"
+	"  --timeout SEC  give up waiting after SEC seconds (default 30)\n"
+	"  -q, --quiet    no log lines, only the result\n"
+	"\n"
+	"exit status: 0 the SA is gone, 1 it is not (or charon cannot be asked), 2 usage error,\n"
+	"bad tunnel file or unknown NAME\n"
+	"\n"
+	"examples:\n"
+	"  tunnelctl down con1\n"
+	"  tunnelctl down con2_5\n"
+	"  tunnelctl down all\n";
+
+enum updown_scope { SCOPE_DEFAULT, SCOPE_IKE, SCOPE_CHILD };
+
+/* One VICI initiate/terminate: the IKE name, and the child name or "" for the IKE SA alone. */
+struct updown_job {
+	char ike[NAMING_MAX];
+	char child[NAMING_MAX];
+};
+
+struct updown {
+	const char *verb;
+	bool up, quiet;
+	int timeout_ms;
+	const struct tc_ctx *ctx;
+	struct vici_client *cmd;	/* initiate/terminate, list-sas */
+	struct vici_client *log;	/* registered for "log" */
+};
+
+/* Print a log event when it belongs to the IKE SA of this attempt. */
+static void log_line(const struct updown *u, const char *ike, const struct vici_node *msg)
+{
+	if (u->quiet || !str_eq(vici_find_str(msg, "ikesa-name", NULL), ike))
+		return;
+	printf("[%s] %s\n", vici_find_str(msg, "group", "???"), vici_find_str(msg, "msg", ""));
+	fflush(stdout);
+}
+
+/* Take the log events that are already here (timeout 0) or come within timeout_ms. */
+static int drain_log(struct updown *u, const char *ike, int timeout_ms, char **err)
+{
+	for (;;) {
+		char *name = NULL;
+		struct vici_node *msg = NULL;
+		int rc = vici_client_wait_event(u->log, timeout_ms, &name, &msg, err);
+
+		if (rc == -ETIMEDOUT)
+			return 0;
+		if (rc != 0)
+			return rc;
+		log_line(u, ike, msg);
+		free(name);
+		vici_node_free(msg);
+		timeout_ms = 0;
+	}
+}
+
+/* Send the command and wait for its response, printing log lines meanwhile. */
+static int run_command(struct updown *u, const struct updown_job *j, struct vici_node **reply,
+		       char **err)
+{
+	struct vici_msg m;
+	int64_t deadline = now_ms() + u->timeout_ms + UPDOWN_SLACK_MS;
+	int rc;
+
+	vici_msg_init(&m);
+	if (j->child[0])
+		vici_msg_add_str(&m, "child", j->child);
+	/* terminate takes one of ike or child; initiate finds the child under ike */
+	if (u->up || !j->child[0])
+		vici_msg_add_str(&m, "ike", j->ike);
+	vici_msg_add_strf(&m, "timeout", "%d", u->timeout_ms);
+	rc = vici_client_send(u->cmd, u->up ? "initiate" : "terminate", &m, UPDOWN_VICI_TIMEOUT_MS, err);
+	vici_msg_free(&m);
+	while (rc == 0) {
+		struct pollfd p[2] = {
+			{ .fd = vici_client_fd(u->cmd), .events = POLLIN },
+			{ .fd = vici_client_fd(u->log), .events = POLLIN },
+		};
+		int64_t left = deadline - now_ms();
+
+		if ((rc = drain_log(u, j->ike, 0, err)) != 0)
+			break;
+		if (left <= 0) {
+			*err = xasprintf("no answer from charon within %d s", u->timeout_ms / 1000);
+			return -ETIMEDOUT;
+		}
+		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+			return -errno;
+		if (p[1].revents && (rc = drain_log(u, j->ike, 0, err)) != 0)
+			break;
+		if (p[0].revents) {
+			rc = vici_client_response(u->cmd, (int)left, reply, err);
+			break;
+		}
+	}
+	/* log lines of the last steps may trail the response by a moment */
+	if (rc == 0)
+		drain_log(u, j->ike, 0, err);
+	return rc;
+}
+
+/* The IKE SA (and child) as charon has it now: fills what for the result line. True when it
+ * is what the verb wanted: up and installed, or gone. */
+static bool check_result(struct updown *u, const struct updown_job *j, char *what, size_t len)
+{
+	struct vici_node **ev = NULL, *sa = NULL, *child = NULL, *children;
+	struct vici_msg m;
+	size_t n = 0;
+	char *err = NULL;
+	bool ok;
+
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "ike", j->ike);
+	if (vici_client_stream(u->cmd, "list-sas", &m, "list-sa", UPDOWN_VICI_TIMEOUT_MS, &ev, &n, &err) != 0) {
+		snprintf(what, len, "cannot list SAs: %s", err);
+		free(err);
+		vici_msg_free(&m);
+		return false;
+	}
+	vici_msg_free(&m);
+	/* prefer an established SA when the old one is still being deleted */
+	for (size_t i = 0; i < n; i++) {
+		struct vici_node *s = vici_child(ev[i], j->ike);
+		if (s && (!sa || str_eq(vici_find_str(s, "state", ""), "ESTABLISHED")))
+			sa = s;
+	}
+	children = vici_find(sa, "child-sas");
+	for (size_t i = 0; children && j->child[0] && i < children->n_child; i++) {
+		struct vici_node *c = children->child[i];
+		if (str_eq(vici_find_str(c, "name", ""), j->child) &&
+		    (!child || str_eq(vici_find_str(c, "state", ""), "INSTALLED")))
+			child = c;
+	}
+	if (u->up) {
+		ok = sa && str_eq(vici_find_str(sa, "state", ""), "ESTABLISHED") &&
+		     (!j->child[0] || (child && str_eq(vici_find_str(child, "state", ""), "INSTALLED")));
+		if (ok && child)
+			snprintf(what, len, "IKE SA #%s %s...%s, child %s #%s installed",
+				 vici_find_str(sa, "uniqueid", "?"), vici_find_str(sa, "local-host", "?"),
+				 vici_find_str(sa, "remote-host", "?"), j->child,
+				 vici_find_str(child, "uniqueid", "?"));
+		else if (ok)
+			snprintf(what, len, "IKE SA #%s %s...%s established", vici_find_str(sa, "uniqueid", "?"),
+				 vici_find_str(sa, "local-host", "?"), vici_find_str(sa, "remote-host", "?"));
+		else
+			snprintf(what, len, "IKE SA %s, child %s", sa ? vici_find_str(sa, "state", "?") : "absent",
+				 child ? vici_find_str(child, "state", "?") : "absent");
+	} else {
+		ok = j->child[0] ? !child || !str_eq(vici_find_str(child, "state", ""), "INSTALLED")
+				 : !sa || !str_eq(vici_find_str(sa, "state", ""), "ESTABLISHED");
+		snprintf(what, len, "%s", ok ? "gone" : "still there");
+	}
+	for (size_t i = 0; i < n; i++)
+		vici_node_free(ev[i]);
+	free(ev);
+	return ok;
+}
+
+/* Run one job and print its result line; true when it did what the verb says. */
+static bool run_job(struct updown *u, const struct updown_job *j)
+{
+	const char *label = j->child[0] ? j->child : j->ike;
+	struct vici_node *reply = NULL;
+	char *err = NULL, what[256];
+	const char *errmsg;
+	bool ok;
+	int rc;
+
+	if (!u->quiet)
+		printf("%s %s %s\n", u->up ? "initiating" : "terminating", j->child[0] ? "child" : "IKE SA", label);
+	rc = run_command(u, j, &reply, &err);
+	if (rc != 0) {
+		printf("%s: %s failed: %s\n", label, u->verb, err ? err : strerror(-rc));
+		free(err);
+		return false;
+	}
+	errmsg = vici_find_str(reply, "errmsg", NULL);
+	ok = check_result(u, j, what, sizeof(what));
+	if (u->up && ok)
+		printf("%s: up: %s\n", label, what);
+	else if (u->up)
+		printf("%s: not up (%s): %s; `tunnelctl doctor --live` or `tunnelctl logs %s` tell why\n",
+		       label, what, errmsg ? errmsg : "charon gave no reason", j->ike);
+	else if (ok)
+		printf("%s: down%s\n", label, errmsg && strstr(errmsg, "no matching") ? " (it was not up)" : "");
+	else
+		printf("%s: still up: %s\n", label, errmsg ? errmsg : "charon did not terminate it");
+	fflush(stdout);
+	free(err);
+	vici_node_free(reply);
+	return ok;
+}
+
+/* The jobs for one phase 1 / phase 2 target, as NAME and the scope options ask. */
+static int jobs_for(const struct naming_target *t, enum updown_scope scope, bool up,
+		    struct updown_job **jobs, size_t *n, const char *name)
+{
+	const struct tunnel_phase1 *p1 = t->p1;
+
+	if (scope == SCOPE_IKE && t->p2) {
+		cmd_err(up ? "up" : "down", "--ike takes conN, not the child %s", t->child);
+		return -1;
+	}
+	if (scope == SCOPE_CHILD && !t->p2 && naming_split(p1)) {
+		cmd_err(up ? "up" : "down", "%s has one child per phase 2 (conN_M): name one", name);
+		return -1;
+	}
+	*jobs = xrealloc(*jobs, (*n + p1->n_p2 + 1) * sizeof(**jobs));
+	if (t->p2 || (scope == SCOPE_CHILD && t->child[0]) ||
+	    (up && scope == SCOPE_DEFAULT && !naming_split(p1) && t->child[0])) {
+		/* one child: conN_M, or the merged conN */
+		snprintf((*jobs)[*n].ike, NAMING_MAX, "%s", t->ike);
+		snprintf((*jobs)[*n].child, NAMING_MAX, "%s", t->child);
+		(*n)++;
+	} else if (up && scope == SCOPE_DEFAULT && naming_split(p1) && p1->n_p2) {
+		/* a split phase 1: each enabled child brings the IKE SA up with it */
+		for (size_t i = 0; i < p1->n_p2; i++) {
+			if (!p1->p2[i].enabled)
+				continue;
+			snprintf((*jobs)[*n].ike, NAMING_MAX, "%s", t->ike);
+			naming_child(p1, &p1->p2[i], (*jobs)[*n].child);
+			(*n)++;
+		}
+	} else {
+		snprintf((*jobs)[*n].ike, NAMING_MAX, "%s", t->ike);
+		(*jobs)[*n].child[0] = '\0';
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Manual-down marks: down sets the name's mark; up clears it and those of the IKE connection
+ * and, for conN, of its children, so no older mark keeps the keep-alive away. */
+static int update_marks(const struct updown *u, const struct naming_target *t)
+{
+	const char *dir = u->ctx->state_dir;
+	char name[NAMING_MAX];
+	int rc;
+
+	if (!u->up)
+		return state_set_down(dir, t->p2 ? t->child : t->ike, true);
+	rc = state_set_down(dir, t->ike, false);
+	if (t->p2)
+		return rc ? rc : state_set_down(dir, t->child, false);
+	for (size_t i = 0; rc == 0 && i < t->p1->n_p2; i++) {
+		naming_child(t->p1, &t->p1->p2[i], name);
+		rc = state_set_down(dir, name, false);
+	}
+	return rc;
+}
+
+static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
+{
+	static const struct option opts[] = {
+		{ "ike", no_argument, NULL, 'i' },
+		{ "child", no_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct updown u = { .verb = up ? "up" : "down", .up = up, .ctx = ctx,
+			    .timeout_ms = UPDOWN_TIMEOUT_S * 1000 };
+	enum updown_scope scope = SCOPE_DEFAULT;
+	struct naming_target *targets = NULL;
+	struct updown_job *jobs = NULL;
+	size_t n_targets = 0, n_jobs = 0, n_ok = 0;
+	struct tunnel_file *tf;
+	char *err = NULL, *end;
+	int c, rc = TC_EXIT_USAGE;
+	long v;
+
+	if (cmd_wants_help(argc, argv, up ? help_up : help_down))
+		return TC_EXIT_OK;
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+		if (c == 'i' || c == 'c') {
+			if (scope != SCOPE_DEFAULT) {
+				cmd_err(u.verb, "--ike and --child exclude each other");
+				return TC_EXIT_USAGE;
+			}
+			scope = c == 'i' ? SCOPE_IKE : SCOPE_CHILD;
+		} else if (c == 't') {
+			v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > UPDOWN_MAX_TIMEOUT_S) {
+				cmd_err(u.verb, "bad --timeout '%s': seconds, 1..%d", optarg, UPDOWN_MAX_TIMEOUT_S);
+				return TC_EXIT_USAGE;
+			}
+			u.timeout_ms = (int)v * 1000;
+		} else if (c == 'q') {
+			u.quiet = true;
+		} else {
+			return TC_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cmd_err(u.verb, "give one NAME (conN, conN_M, a description, N) or 'all'; see --help");
+		return TC_EXIT_USAGE;
+	}
+	tf = cmd_load_tunnels(ctx);
+	if (!tf)
+		return TC_EXIT_USAGE;
+
+	/* what NAME means: one target, or every (enabled, for up) phase 1 */
+	targets = xcalloc(tf->n_p1 + 1, sizeof(*targets));
+	if (strcmp(argv[optind], "all") == 0) {
+		for (size_t i = 0; i < tf->n_p1; i++) {
+			char ike[NAMING_MAX];
+			if (up && !tf->p1[i].enabled)
+				continue;
+			naming_ike(&tf->p1[i], ike);
+			if (naming_resolve(tf, ike, &targets[n_targets]) == 0)
+				n_targets++;
+		}
+	} else {
+		int r = naming_resolve(tf, argv[optind], &targets[0]);
+		if (r == -EINVAL) {
+			cmd_err(u.verb, "'%s' is the description of more than one phase 1; use conN", argv[optind]);
+			goto out;
+		}
+		if (r != 0) {
+			cmd_err(u.verb, "no tunnel '%s' in %s (use conN, conN_M, a phase 1 description or N)",
+				argv[optind], ctx->conf);
+			goto out;
+		}
+		if (up && (!targets[0].p1->enabled || (targets[0].p2 && !targets[0].p2->enabled))) {
+			cmd_err(u.verb, "'%s' is disabled in %s", argv[optind], ctx->conf);
+			goto out;
+		}
+		n_targets = 1;
+	}
+	for (size_t i = 0; i < n_targets; i++)
+		if (jobs_for(&targets[i], scope, up, &jobs, &n_jobs, argv[optind]) != 0)
+			goto out;
+
+	/* mark first: a keep-alive running meanwhile must not bring a downed tunnel back */
+	for (size_t i = 0; i < n_targets; i++) {
+		int r = update_marks(&u, &targets[i]);
+		if (r != 0) {
+			cmd_err(u.verb, "cannot update the manual-down mark in %s: %s", ctx->state_dir, strerror(-r));
+			rc = TC_EXIT_FAIL;
+			goto out;
+		}
+	}
+	rc = TC_EXIT_FAIL;
+	if (vici_client_connect(ctx->vici, UPDOWN_VICI_TIMEOUT_MS, &u.cmd, &err) != 0 ||
+	    vici_client_connect(ctx->vici, UPDOWN_VICI_TIMEOUT_MS, &u.log, &err) != 0 ||
+	    vici_client_register(u.log, "log", UPDOWN_VICI_TIMEOUT_MS, &err) != 0) {
+		cmd_err(u.verb, "%s", err);
+		goto out;
+	}
+	for (size_t i = 0; i < n_jobs; i++)
+		n_ok += run_job(&u, &jobs[i]);
+	if (!up && n_ok == n_jobs && !u.quiet)
+		printf("marked manually down: the keep-alive leaves %s alone until `tunnelctl up %s`\n",
+		       argv[optind], argv[optind]);
+	rc = n_ok == n_jobs ? TC_EXIT_OK : TC_EXIT_FAIL;
+out:
+	free(err);
+	free(jobs);
+	free(targets);
+	vici_client_close(u.cmd);
+	vici_client_close(u.log);
+	tunnel_file_free(tf);
+	return rc;
+}
+
+int cmd_up(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	return updown_main(argc, argv, ctx, true);
+}
+
+int cmd_down(int argc, char **argv, const struct tc_ctx *ctx)
+{
+	return updown_main(argc, argv, ctx, false);
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tests/lab/test_scenarios.sh - the scenario generator produces what the doctor's corpus needs:
+# both files, both logs of the run and the expected verdict, for a success and a failure.
+# Root only; two quick scenarios (the full set takes minutes: lab/scenarios.sh all DIR).
+# shellcheck source=tests/lab/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+export TUNNELCTL_LAB_DIR=/run/tunnelctl-lab-sc-$$
+export TUNNELCTL_LAB_PREFIX=tls$$
+OUT=$(mktemp -d)
+
+cleanup() {
+	set +e
+	"$ROOT/lab/lab.sh" down --all >/dev/null 2>&1
+	rm -rf "$OUT" "$TUNNELCTL_LAB_DIR"
+}
+trap cleanup EXIT
+
+step "the list names the classes the corpus needs"
+list=$(lab/scenarios.sh --list)
+for c in healthy psk_mismatch nat_t_blocked half_open config_error; do
+	grep -qx "$c" <<<"$list" || die "no scenario $c"
+done
+
+step "healthy and psk_mismatch"
+lab/scenarios.sh healthy "$OUT"
+lab/scenarios.sh psk_mismatch "$OUT"
+for c in healthy psk_mismatch; do
+	for f in a.conf b.conf a.log b.log expected; do
+		[ -s "$OUT/$c/$f" ] || die "$c/$f missing or empty"
+	done
+	grep -qx "class=$c" "$OUT/$c/expected" || die "$c/expected has no class=$c"
+	grep -qx "tunnel=con1" "$OUT/$c/expected" || die "$c/expected has no tunnel"
+	# only this run: one charon start per log
+	[ "$(grep -c 'Starting IKE charon daemon' "$OUT/$c/a.log")" -eq 1 ] || die "$c/a.log is not one run"
+	"$TUNNELCTL_BIN" check -c "$OUT/$c/a.conf" >/dev/null || die "$c/a.conf does not check"
+done
+grep -q 'CHILD_SA con1{[0-9]*} established' "$OUT/healthy/a.log" || die "healthy: no CHILD_SA in a.log"
+grep -q 'AUTHENTICATION_FAILED' "$OUT/psk_mismatch/a.log" || die "psk_mismatch: no AUTHENTICATION_FAILED in a.log"
+grep -q 'MAC mismatched' "$OUT/psk_mismatch/b.log" || die "psk_mismatch: b.log does not show the MAC mismatch"
+grep -q "^$TUNNELCTL_LAB_PREFIX-" <<<"$(ip netns list)" && die "a scenario left its namespaces"
+
+step "an unknown scenario is a usage error"
+set +e
+lab/scenarios.sh no_such_class "$OUT" >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || die "unknown scenario accepted"
+echo "test_scenarios: ok"

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# up/down against real charons: by conN and conN_M for an IKEv2 merged and an IKEv1 split
+# phase 1, the attempt's log lines, the one-line result and exit codes, manual-down marks,
+# --ike/--child, `all`, a failing up, unknown names, and a stopped charon.
+source "$(dirname "$0")/lib.sh"
+lab_begin
+
+gen() { # gen SIDE LOCAL_WAN PEER_WAN LOCAL_PREFIX PEER_PREFIX
+	local peer
+	peer=$([ "$1" = a ] && echo b || echo a)
+	cat <<CONF
+global {
+    retransmit {
+        tries = 2
+        timeout = 1.0
+    }
+}
+tunnels {
+    1 {
+        description = HQ
+        local_address = $2
+        remote_gateway = $3
+        local_id = fqdn:$1-1.lab
+        remote_id = fqdn:$peer-1.lab
+        psk = "updown-first-secret-0123456789"
+        start_action = none
+        phase2 {
+            1 {
+                local = $4.0.0/24
+                remote = $5.0.0/24
+            }
+            2 {
+                local = $4.1.0/24
+                remote = $5.1.0/24
+            }
+        }
+    }
+    2 {
+        description = Branch
+        version = ikev1
+        local_address = $2
+        remote_gateway = $3
+        local_id = fqdn:$1-2.lab
+        remote_id = fqdn:$peer-2.lab
+        psk = "updown-second-secret-012345678"
+        start_action = none
+        phase2 {
+            3 {
+                local = $4.3.0/24
+                remote = $5.3.0/24
+            }
+            4 {
+                local = $4.4.0/24
+                remote = $5.4.0/24
+            }
+        }
+    }
+}
+CONF
+}
+gen a 192.0.2.1 192.0.2.2 10.1 10.2 >"$TMP/a.conf"
+gen b 192.0.2.2 192.0.2.1 10.2 10.1 >"$TMP/b.conf"
+sas() { on a sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null'; }
+marked() { on a sh -c 'ls "$TUNNELCTL_STATE_DIR/down" 2>/dev/null | sort | tr "\n" " "'; }
+run() { set +e; out=$(on a "$TC" "$@" 2>&1); rc=$?; set -e; echo "$out"; }
+
+step "lab up, nothing started"
+lab up "$TMP/a.conf" "$TMP/b.conf" >/dev/null
+[ -z "$(sas | grep ESTABLISHED)" ] || die "nothing should be up before 'up'"
+
+step "up con1 (IKEv2 merged): log lines of the attempt, one result line, exit 0"
+run up con1
+assert_eq "$rc" 0 "up con1 exits 0"
+assert_contains "$out" "[IKE] initiating IKE_SA con1[" "the attempt's log lines are streamed"
+assert_contains "$out" "con1: up: IKE SA #" "one-line result"
+assert_not_contains "$out" "con2" "no lines of other tunnels"
+assert_contains "$(sas)" "con1: #" "swanctl sees con1"
+assert_contains "$(sas | grep '^  con1:')" "INSTALLED" "the merged child con1 is installed"
+
+step "up con2_3 (IKEv1 split): that child only"
+run up con2_3 --quiet
+assert_eq "$rc" 0 "up con2_3 exits 0"
+assert_eq "$out" "$(echo "$out" | grep '^con2_3: up: ')" "--quiet prints only the result"
+assert_contains "$(sas)" "con2_3: #" "con2_3 is up"
+assert_not_contains "$(sas)" "con2_4: #" "con2_4 is not"
+
+step "up Branch (description = con2): every child of the split phase 1"
+run up Branch
+assert_eq "$rc" 0 "up Branch exits 0"
+assert_contains "$out" "con2_4: up: " "con2_4 comes up"
+assert_contains "$(sas)" "con2_4: #" "swanctl sees con2_4"
+
+step "down con2_4: only that child, marked manually down"
+run down con2_4
+assert_eq "$rc" 0 "down con2_4 exits 0"
+assert_contains "$out" "con2_4: down" "result line"
+assert_not_contains "$(sas)" "con2_4: #" "con2_4 is gone"
+assert_contains "$(sas)" "con2_3: #" "con2_3 stays"
+assert_eq "$(marked)" "con2_4 " "manual-down mark for con2_4"
+assert_contains "$(on a "$TC" status con2_4)" "manual down" "status shows the mark"
+
+step "down con1 --child keeps the IKE SA; down con1 takes it"
+run down con1 --child
+assert_eq "$rc" 0 "down con1 --child exits 0"
+assert_contains "$(sas)" "con1: #" "con1's IKE SA stays"
+assert_not_contains "$(sas | grep '^  con1:' || true)" "INSTALLED" "the child con1 is gone"
+run down con1
+assert_eq "$rc" 0 "down con1 exits 0"
+assert_not_contains "$(sas)" "con1: #" "con1's IKE SA is gone"
+assert_eq "$(marked)" "con1 con2_4 " "marks for con1 and con2_4"
+run down con1
+assert_eq "$rc" 0 "down of a tunnel that is down is fine"
+
+step "up con2 clears its children's marks; up con1 clears con1's"
+run up con2 --quiet
+assert_eq "$rc" 0 "up con2 exits 0"
+assert_eq "$(marked)" "con1 " "only con1 stays marked"
+run up 1 --quiet
+assert_eq "$rc" 0 "up 1 exits 0"
+assert_eq "$(marked)" "" "no marks left"
+
+step "usage errors: unknown name, --ike with a child, --child on a split phase 1"
+run up con9
+assert_eq "$rc" 2 "unknown name exits 2"
+assert_contains "$out" "no tunnel 'con9'" "it says which name"
+run up con2_3 --ike
+assert_eq "$rc" 2 "--ike with conN_M exits 2"
+run down con2 --child
+assert_eq "$rc" 2 "--child on a split conN exits 2"
+
+step "down all, then up with the peer gone: failure in one line, exit 1"
+run down all
+assert_eq "$rc" 0 "down all exits 0"
+[ -z "$(sas | grep ESTABLISHED)" ] || die "down all left SAs"
+lab stop-charon b >/dev/null
+run up con1 --timeout 3
+assert_eq "$rc" 1 "up without a peer exits 1"
+assert_contains "$out" "con1: not up" "the result says it is not up"
+assert_contains "$out" "retransmit" "charon's retransmits are shown"
+
+step "no secret in any output"
+assert_not_contains "$out$(on a "$TC" up con2 --timeout 2 2>&1 || true)" "secret-0123" "no PSK in up/down output"
+
+step "charon not running: clear error, exit 1"
+lab stop-charon a >/dev/null
+run up con1
+assert_eq "$rc" 1 "up exits 1 without charon"
+assert_contains "$out" "charon is not running" "the error says so"
+echo "all up/down checks passed"
