@@ -231,30 +231,17 @@ out:
 
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false, dry_run = false;
+	const struct cmd_flag flags[] = { { "json", &json }, { "dry-run", &dry_run }, { NULL, NULL } };
 	const char *verb;
 	int c;
 
 	if (cmd_wants_help(argc, argv, help))
 		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 'n')
-			dry_run = true;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (optind + 1 != argc) {
-		cmd_err("firewall", "expected one of show, apply, remove (see --help)");
-		return TC_EXIT_USAGE;
-	}
-	verb = argv[optind];
+	c = cmd_parse_args("firewall", argc, argv, help, flags, 1, 1, "one of show, apply, remove");
+	if (c < 0)
+		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+	verb = argv[c];
 	if (dry_run && strcmp(verb, "apply") != 0) {
 		cmd_err("firewall", "--dry-run goes with apply");
 		return TC_EXIT_USAGE;
