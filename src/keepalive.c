@@ -98,6 +98,8 @@ enum ka_fd_kind { KA_FD_EVENTS, KA_FD_OP, KA_FD_PING };
 
 struct keepalive {
 	struct keepalive_config cfg;
+	struct tc_ctx ctx;		/* cfg.ctx, with conf = the file being watched */
+	char *conf;			/* owned: the file followed after a `tunnelctl apply`, or NULL */
 	struct tunnel_file *tf;
 	struct vici_client *vc;		/* events and list-sas */
 	bool lost;			/* we had charon and lost it: say so when it is back */
@@ -346,15 +348,15 @@ static int reapply(struct keepalive *ka, const char *why)
 {
 	struct apply_opts ao = { .no_start = true };
 	struct apply_result res;
-	int rc = apply_run(ka->cfg.ctx, ka->tf, &ao, &res);
+	int rc = apply_run(&ka->ctx, ka->tf, &ao, &res);
 
 	state_applied_mtime(ka->cfg.ctx->state_dir, &ka->applied_ns);	/* our own write: not news */
 
 	if (rc == 0)
 		decide(ka, NULL, LOG_NOTICE, "reapply", 0, "%s: applied %s (%zu connection change%s)", why,
-		       ka->cfg.ctx->conf, res.plan.n, res.plan.n == 1 ? "" : "s");
+		       ka->ctx.conf, res.plan.n, res.plan.n == 1 ? "" : "s");
 	else
-		decide(ka, NULL, LOG_ERR, "reapply-failed", 0, "%s: applying %s failed: %s%s", why, ka->cfg.ctx->conf,
+		decide(ka, NULL, LOG_ERR, "reapply-failed", 0, "%s: applying %s failed: %s%s", why, ka->ctx.conf,
 		       res.error ? res.error : "unknown error", res.rolled_back ? " (rolled back)" : "");
 	apply_result_free(&res);
 	return rc == 0 ? 0 : -1;
@@ -515,27 +517,36 @@ static void follow_apply(struct keepalive *ka)
 {
 	struct tc_errors errs = { 0 };
 	struct tunnel_file *tf;
+	char *path;
 	int64_t ns;
 
 	if (state_applied_mtime(ka->cfg.ctx->state_dir, &ns) != 0 || ns == ka->applied_ns)
 		return;
 	ka->applied_ns = ns;
-	tf = tunnel_load(ka->cfg.ctx->conf, &errs);
+	/* apply may have been given another file (-c): follow the one it applied */
+	path = state_applied_path(ka->cfg.ctx->state_dir);
+	if (!path)
+		path = xstrdup(ka->ctx.conf);
+	tf = tunnel_load(path, &errs);
 	if (!tf || errs.n_errors) {
 		decide(ka, NULL, LOG_WARNING, "follow-failed", 0, "the tunnel file was applied, but %s does not load now (%s); still watching the previous one",
-		       ka->cfg.ctx->conf, errs.n ? errs.v[0].msg : "unreadable");
+		       path, errs.n ? errs.v[0].msg : "unreadable");
 		tunnel_file_free(tf);
 		tc_errors_free(&errs);
+		free(path);
 		return;
 	}
 	tc_errors_free(&errs);
 	tunnel_file_free(ka->tf);
 	ka->tf = tf;
+	free(ka->conf);
+	ka->conf = path;
+	ka->ctx.conf = ka->conf;
 	ka->tunnels_gen++;
 	targets_build(ka);
 	count_watched(ka);
-	decide(ka, NULL, LOG_NOTICE, "follow", 0, "`tunnelctl apply` ran: watching %s again (%u tunnel%s watched)",
-	       ka->cfg.ctx->conf, ka->stats.watched, ka->stats.watched == 1 ? "" : "s");
+	decide(ka, NULL, LOG_NOTICE, "follow", 0, "`tunnelctl apply` ran: watching %s (%u tunnel%s watched)",
+	       ka->ctx.conf, ka->stats.watched, ka->stats.watched == 1 ? "" : "s");
 }
 
 static void check(struct keepalive *ka)
@@ -1007,6 +1018,7 @@ struct keepalive *keepalive_new(const struct keepalive_config *cfg, struct tunne
 	struct keepalive *ka = xcalloc(1, sizeof(*ka));
 
 	ka->cfg = *cfg;
+	ka->ctx = *cfg->ctx;
 	if (!ka->cfg.time_scale)
 		ka->cfg.time_scale = 1;
 	ka->tf = tf;
@@ -1035,6 +1047,7 @@ void keepalive_free(struct keepalive *ka)
 	free(ka->p);
 	vici_client_close(ka->vc);
 	tunnel_file_free(ka->tf);
+	free(ka->conf);
 	free(ka);
 }
 
@@ -1044,6 +1057,9 @@ int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
 
 	tunnel_file_free(ka->tf);
 	ka->tf = tf;
+	free(ka->conf);	/* SIGHUP reads the daemon's own file (-c): watch that one again */
+	ka->conf = NULL;
+	ka->ctx.conf = ka->cfg.ctx->conf;
 	ka->tunnels_gen++;
 	targets_build(ka);
 	count_watched(ka);
