@@ -472,7 +472,8 @@ static void test_no_charon(void **st)
 	assert_int_equal(rmdir(tmpl), 0);
 }
 
-/* State records round-trip, refuse path-like names, and report missing or broken files. */
+/* State records round-trip, refuse path-like names, and report missing or broken files; the
+ * applied copy keeps the applied file's path. */
 static void test_state_records(void **st)
 {
 	char dir[] = "/tmp/tc-test-kastate.XXXXXX", path[96], cmd[96];
@@ -501,6 +502,21 @@ static void test_state_records(void **st)
 	assert_int_equal(write(fd, "{broken", 7), 7);
 	close(fd);
 	assert_int_equal(state_keepalive_load(dir, "con2", &r), -EINVAL);
+
+	/* the applied copy remembers where the applied file is, for the daemon to follow */
+	int64_t ns = 0;
+	char *applied, *real;
+	assert_null(state_applied_path(dir));
+	assert_int_equal(state_applied_mtime(dir, &ns), -ENOENT);
+	assert_int_equal(state_save_applied(dir, path), 0);
+	applied = state_applied_path(dir);
+	real = realpath(path, NULL);
+	assert_non_null(applied);
+	assert_string_equal(applied, real);
+	assert_int_equal(state_applied_mtime(dir, &ns), 0);
+	assert_true(ns > 0);
+	free(applied);
+	free(real);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 }
