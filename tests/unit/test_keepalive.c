@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,6 +34,7 @@ struct fake {
 	const char *ike_state;		/* NULL: no IKE SA at all */
 	const char *child_state;	/* NULL: the IKE SA has no child */
 	bool initiate_ok;
+	int hold_ms;			/* answer initiations this late (0: at once) */
 };
 
 struct env {
@@ -89,8 +91,28 @@ static void record(const char *path, const char *line)
 	close(fd);
 }
 
+/* Initiations the fake holds before answering (hold_ms). */
+struct held {
+	int fd[FAKE_MAX_CLIENTS * 8];
+	int64_t due[FAKE_MAX_CLIENTS * 8];
+	size_t n;
+};
+
+static void answer_initiate(int fd, bool ok)
+{
+	struct vici_msg m;
+
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "success", ok ? "yes" : "no");
+	if (!ok)
+		vici_msg_add_str(&m, "errmsg", "peer not responding");
+	send_pkt(fd, VICI_CMD_RESPONSE, NULL, &m);
+	vici_msg_free(&m);
+}
+
 /* Answer one request on fd; false when the client went away. */
-static bool fake_serve(int fd, const struct fake *f, const char *rec, const char *conn, const char *child)
+static bool fake_serve(int fd, const struct fake *f, const char *rec, const char *conn, const char *child,
+		       struct held *h)
 {
 	unsigned char hdr[4], *data;
 	struct vici_packet pkt = { 0 };
@@ -139,10 +161,14 @@ static bool fake_serve(int fd, const struct fake *f, const char *rec, const char
 			 vici_find_str(pkt.msg, "ike", "?"), vici_find_str(pkt.msg, "child", "?"),
 			 vici_find_str(pkt.msg, "timeout", "?"));
 		record(rec, line);
-		vici_msg_add_str(&m, "success", f->initiate_ok ? "yes" : "no");
-		if (!f->initiate_ok)
-			vici_msg_add_str(&m, "errmsg", "peer not responding");
-		send_pkt(fd, VICI_CMD_RESPONSE, NULL, &m);
+		if (f->hold_ms && h->n < sizeof(h->fd) / sizeof(h->fd[0])) {
+			h->fd[h->n] = fd;
+			h->due[h->n++] = now_ms() + f->hold_ms;
+			snprintf(line, sizeof(line), "inflight=%zu|", h->n);
+			record(rec, line);
+		} else {
+			answer_initiate(fd, f->initiate_ok);
+		}
 	} else {
 		vici_msg_add_str(&m, "success", "yes");
 		send_pkt(fd, VICI_CMD_RESPONSE, NULL, &m);
@@ -154,19 +180,28 @@ static bool fake_serve(int fd, const struct fake *f, const char *rec, const char
 
 static void fake_run(int lfd, const struct fake *f, const char *rec, const char *conn, const char *child)
 {
-	struct pollfd p[FAKE_MAX_CLIENTS + 1];
+	struct pollfd p[FAKE_MAX_CLIENTS * 8 + 1];
+	struct held h = { .n = 0 };
 	size_t n = 1;
 
 	p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	for (;;) {
-		if (poll(p, n, -1) < 0)
+		int timeout = h.n ? (int)(h.due[0] - now_ms()) : -1;
+		if (poll(p, n, h.n && timeout < 0 ? 0 : timeout) < 0)
 			_exit(6);
-		if (p[0].revents && n <= FAKE_MAX_CLIENTS)
+		/* answer held initiations that are due (oldest first) */
+		while (h.n && now_ms() >= h.due[0]) {
+			answer_initiate(h.fd[0], f->initiate_ok);
+			memmove(h.fd, h.fd + 1, (h.n - 1) * sizeof(h.fd[0]));
+			memmove(h.due, h.due + 1, (h.n - 1) * sizeof(h.due[0]));
+			h.n--;
+		}
+		if (p[0].revents && n < sizeof(p) / sizeof(p[0]))
 			p[n++] = (struct pollfd){ .fd = accept(lfd, NULL, NULL), .events = POLLIN };
 		for (size_t i = 1; i < n; i++) {
 			if (!p[i].revents)
 				continue;
-			if (!fake_serve(p[i].fd, f, rec, conn, child)) {
+			if (!fake_serve(p[i].fd, f, rec, conn, child, &h)) {
 				close(p[i].fd);
 				p[i--] = p[--n];
 			}
@@ -209,8 +244,10 @@ static struct env *env_start(const char *tunnels, const struct fake *f, const ch
 	assert_int_equal(listen(lfd, 8), 0);
 	e->pid = fork();
 	assert_true(e->pid >= 0);
-	if (e->pid == 0)
+	if (e->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a failed assertion must not leave it behind */
 		fake_run(lfd, f, e->record, conn, child);
+	}
 	close(lfd);
 	return e;
 }
@@ -363,6 +400,46 @@ static void test_split_child_and_failure(void **st)
 	env_stop(e);
 }
 
+/* 40 tunnels down at once: never more than KEEPALIVE_MAX_INFLIGHT initiations in flight, and
+ * every tunnel is still initiated once a slot frees. */
+static void test_inflight_cap(void **st)
+{
+	static const struct fake f = { .initiate_ok = true, .hold_ms = 1000 };
+	struct buf t;
+	struct env *e;
+	struct keepalive_stats s;
+	size_t max = 0, initiates = 0;
+	char *rec;
+
+	(void)st;
+	buf_init(&t);
+	buf_adds(&t, "tunnels {\n");
+	for (int i = 1; i <= 40; i++)
+		buf_printf(&t, " %d {\n  local_address = 192.0.2.1\n  remote_gateway = 198.51.100.%d\n"
+			   "  psk = \"unit-test-secret-0123456789\"\n  start_action = start\n"
+			   "  phase2 {\n   %d {\n    local = 10.1.%d.0/24\n    remote = 10.2.%d.0/24\n   }\n  }\n }\n",
+			   i, i, i, i, i);
+	buf_adds(&t, "}\n");
+	e = env_start(t.data, &f, "con1", "con1");
+	s = pass(e);
+	rec = recorded(e);
+	for (char *p = rec; (p = strstr(p, "inflight=")); p++) {
+		size_t v = strtoul(p + 9, NULL, 10);
+		if (v > max)
+			max = v;
+	}
+	for (char *p = rec; (p = strstr(p, "initiate ike=")); p++)
+		initiates++;
+	assert_int_equal(s.watched, 40);
+	assert_int_equal(s.initiated, 40);
+	assert_int_equal(initiates, 40);
+	assert_int_equal(max, KEEPALIVE_MAX_INFLIGHT);
+	assert_int_equal(s.failed, 0);
+	free(rec);
+	buf_free(&t);
+	env_stop(e);
+}
+
 /* No charon: one "unreachable" decision and the pass ends. */
 static void test_no_charon(void **st)
 {
@@ -395,7 +472,8 @@ static void test_no_charon(void **st)
 	assert_int_equal(rmdir(tmpl), 0);
 }
 
-/* State records round-trip, refuse path-like names, and report missing or broken files. */
+/* State records round-trip, refuse path-like names, and report missing or broken files; the
+ * applied copy keeps the applied file's path. */
 static void test_state_records(void **st)
 {
 	char dir[] = "/tmp/tc-test-kastate.XXXXXX", path[96], cmd[96];
@@ -424,6 +502,21 @@ static void test_state_records(void **st)
 	assert_int_equal(write(fd, "{broken", 7), 7);
 	close(fd);
 	assert_int_equal(state_keepalive_load(dir, "con2", &r), -EINVAL);
+
+	/* the applied copy remembers where the applied file is, for the daemon to follow */
+	int64_t ns = 0;
+	char *applied, *real;
+	assert_null(state_applied_path(dir));
+	assert_int_equal(state_applied_mtime(dir, &ns), -ENOENT);
+	assert_int_equal(state_save_applied(dir, path), 0);
+	applied = state_applied_path(dir);
+	real = realpath(path, NULL);
+	assert_non_null(applied);
+	assert_string_equal(applied, real);
+	assert_int_equal(state_applied_mtime(dir, &ns), 0);
+	assert_true(ns > 0);
+	free(applied);
+	free(real);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -436,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_waits_for_connecting),
 		cmocka_unit_test(test_skips_manually_down),
 		cmocka_unit_test(test_split_child_and_failure),
+		cmocka_unit_test(test_inflight_cap),
 		cmocka_unit_test(test_no_charon),
 		cmocka_unit_test(test_state_records),
 	};
