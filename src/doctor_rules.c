@@ -916,10 +916,20 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 static void x_ike_props(const struct sa *sa, struct buf *b) { x_props(sa, b, true); }
 static void x_esp_props(const struct sa *sa, struct buf *b) { x_props(sa, b, false); }
 
+/* Append ' charon: "MESSAGE".' for an evidence line (leading blanks of the message dropped). */
+static void quote_slot(const struct slot *sl, struct buf *b)
+{
+	const char *m = slot_msg(sl);
+
+	if (!sl->line)
+		return;
+	m += strspn(m, " \t");
+	buf_printf(b, " charon: \"%s\".", m);
+}
+
 static void x_quote(const struct sa *sa, struct buf *b, enum ev ev)
 {
-	if (sa->slot[ev].line)
-		buf_printf(b, " charon: \"%s\".", slot_msg(&sa->slot[ev]));
+	quote_slot(&sa->slot[ev], b);
 }
 
 static void x_ids(const struct sa *sa, struct buf *b)
@@ -959,8 +969,7 @@ static void x_ts(const struct sa *sa, struct buf *b)
 }
 static void x_narrow(const struct sa *sa, struct buf *b)
 {
-	if (sa->ts_narrow.line)
-		buf_printf(b, " charon:\"%s\".", slot_msg(&sa->ts_narrow));
+	quote_slot(&sa->ts_narrow, b);
 }
 static void x_ke(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_KE_RETRY); }
 static void x_retransmit(const struct sa *sa, struct buf *b)
