@@ -9,6 +9,7 @@
 
 #include "compile.h"
 #include "doctor_conf.h"
+#include "doctor_conf_xml.h"
 #include "naming.h"
 #include "swanctl.h"
 
@@ -640,6 +641,7 @@ struct dc_child {
 	unsigned long long life, rekey;
 	const struct conf_node *life_at;
 	char *bad;			/* why charon would refuse the proposals, or NULL */
+	bool local_policy;		/* mode = pass or drop: a kernel policy, never negotiated */
 };
 
 struct dc_conn {
@@ -666,6 +668,7 @@ struct dc_conn {
 	size_t n_child;
 	char *bad;			/* why charon would refuse to load it, or NULL */
 	const struct conf_node *bad_at;
+	bool local_only;		/* every child is pass/drop (LAN bypass): nothing to negotiate */
 };
 
 /* An ike* shared secret: its owners (normalized identities) and the hash of its value. */
@@ -691,6 +694,8 @@ struct dconf_side {
 	size_t n_text;
 	struct dc_secret *secret;
 	size_t n_secret;
+	struct dxml_index *xml;		/* config.xml input: where its entries are */
+	char *xml_path;
 };
 
 /* ---- template inheritance (`name : path.to.section, other`) ----------------------------- */
@@ -867,6 +872,8 @@ static void child_normalize(struct dc_child *ch, const struct conf_node *root,
 		n = view_kv(&v, "esp_proposals");
 	ch->esp_at = n;
 	ch->n_esp = props_parse(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
+	ch->local_policy = strcmp(view_get(&v, "mode", "tunnel"), "pass") == 0 ||
+			   strcmp(view_get(&v, "mode", "tunnel"), "drop") == 0;
 	ch->start_at = view_kv(&v, "start_action");
 	ch->start_action = view_get(&v, "start_action", "none");
 	ch->close_at = view_kv(&v, "close_action");
@@ -949,6 +956,9 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 			}
 			c->n_child++;
 		}
+	c->local_only = c->n_child > 0;
+	for (size_t i = 0; i < c->n_child; i++)
+		c->local_only &= c->child[i].local_policy;
 }
 
 /* Read the ike* secrets: owners normalized, values hashed (the value itself is not kept). */
@@ -1141,6 +1151,15 @@ void dconf_side_add_text(struct dconf_side *s, const char *path, const char *dat
 	s->n_text++;
 }
 
+void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml, size_t len)
+{
+	dxml_free(s->xml);
+	free(s->xml_path);
+	s->xml = dxml_build(xml, len);
+	s->xml_path = xstrdup(path);
+	dconf_side_add_text(s, path, xml, len);
+}
+
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
 {
 	const struct conf_tree *t = s->tf ? s->tf->tree : s->tree;
@@ -1172,6 +1191,8 @@ void dconf_side_free(struct dconf_side *s)
 	free(s->secret);
 	conf_tree_free(s->tree);
 	tunnel_file_free(s->tf);
+	dxml_free(s->xml);
+	free(s->xml_path);
 	free(s);
 }
 
@@ -1228,25 +1249,93 @@ static unsigned input_of(struct dc_ctx *x, const char *file)
 	return x->files[x->n_files++].input;
 }
 
+/* config.xml elements behind tunnel-file keys, in phase 1 and phase 2 entries. */
+static const struct {
+	const char *key, *p1, *p2;
+} xml_elems[] = {
+	{ "version", "iketype", NULL },		{ "local_address", "interface", NULL },
+	{ "interface", "interface", NULL },	{ "remote_gateway", "remote-gateway", NULL },
+	{ "local_id", "myid_type", NULL },	{ "remote_id", "peerid_type", NULL },
+	{ "auth", "authentication_method", NULL }, { "psk", "pre-shared-key", NULL },
+	{ "encryption", "encryption-algorithm", "encryption-algorithm-option" },
+	{ "hash", "hash-algorithm", "hash-algorithm-option" },
+	{ "prf", "prf-algorithm", NULL },	{ "dh_group", "dhgroup", NULL },
+	{ "pfs_group", NULL, "pfsgroup" },	{ "lifetime", "lifetime", "lifetime" },
+	{ "dpd_delay", "dpd_delay", NULL },	{ "nat_traversal", "nat_traversal", NULL },
+	{ "start_action", "startaction", NULL }, { "close_action", "closeaction", NULL },
+	{ "local", NULL, "localid" },		{ "remote", NULL, "remoteid" },
+	{ "mode", NULL, "mode" },		{ "protocol", NULL, "protocol" },
+};
+
+/* The config.xml line of a node of the tunnel file imported from it: the element behind the
+ * key in its phase 1 (ikeid) or phase 2 (reqid) entry, else the entry's first line. */
+static unsigned xml_line_of(const struct dconf_side *s, const struct conf_node *n)
+{
+	unsigned ikeid = 0, reqid = 0, item = 0, entry = 0, line = 0;
+
+	for (const struct conf_node *c = n; c && c->parent; c = c->parent) {
+		const char *pn = c->parent->name;
+		if (c->type != CONF_SECTION || !pn)
+			continue;
+		if (strcmp(pn, "tunnels") == 0)
+			ikeid = (unsigned)atoi(c->name);
+		else if (strcmp(pn, "phase2") == 0)
+			reqid = (unsigned)atoi(c->name);
+		else if (strcmp(pn, "proposals") == 0)
+			item = (unsigned)atoi(c->name);
+	}
+	for (size_t i = 0; n->type == CONF_KV && i < ARRAY_SIZE(xml_elems); i++) {
+		const char *e = reqid ? xml_elems[i].p2 : xml_elems[i].p1;
+		if (e && strcmp(xml_elems[i].key, n->name) == 0)
+			line = dxml_line(s->xml, ikeid, reqid, e, reqid ? 0 : item, &entry);
+	}
+	if (!line)
+		dxml_line(s->xml, ikeid, reqid, "", 0, &entry);
+	return line ? line : entry;
+}
+
+/* A config.xml line with its element's text hidden: <pre-shared-key><hidden></pre-shared-key>. */
+static char *xml_hide_value(const char *text)
+{
+	const char *gt = strchr(text, '>'), *lt = gt ? strrchr(gt, '<') : NULL;
+
+	if (!gt || !lt || lt <= gt)
+		return xstrdup("<hidden>");
+	return xasprintf("%.*s<hidden>%s", (int)(gt + 1 - text), text, lt);
+}
+
 /* Add node n of side s as evidence; secrets are never quoted. */
 static void ev_add(struct dc_ctx *x, struct doctor_verdict *v, const struct dconf_side *s,
 		   const struct conf_node *n, bool secret)
 {
+	const char *file;
+	unsigned line;
 	char *text;
 
 	if (!n || !n->file || strcmp(n->file, "(compiled)") == 0 || v->n_ev >= DOCTOR_MAX_EVIDENCE)
 		return;
-	for (size_t i = 0; i < v->n_ev; i++)
-		if (v->ev[i].line == n->line && strcmp(doctor_input_label(x->d, v->ev[i].input), n->file) == 0)
+	file = n->file;
+	line = n->line;
+	if (s->xml && strcmp(file, s->xml_path) != 0) {
+		file = s->xml_path;
+		if ((line = xml_line_of(s, n)) == 0)
 			return;
-	text = line_text(s, n->file, n->line);
-	if (secret || !text) {
-		free(text);
+	}
+	for (size_t i = 0; i < v->n_ev; i++)
+		if (v->ev[i].line == line && strcmp(doctor_input_label(x->d, v->ev[i].input), file) == 0)
+			return;
+	text = line_text(s, file, line);
+	if (secret && text && s->xml) {
+		char *hidden = xml_hide_value(text);
+		secret_free(text);
+		text = hidden;
+	} else if (secret || !text) {
+		secret_free(text);
 		text = n->type == CONF_KV ? xasprintf("%s = %s", n->name, secret ? "<hidden>" : n->value)
 					  : xasprintf("%s {", n->name);
 	}
-	v->ev[v->n_ev].input = input_of(x, n->file);
-	v->ev[v->n_ev].line = n->line;
+	v->ev[v->n_ev].input = input_of(x, file);
+	v->ev[v->n_ev].line = line;
 	v->ev[v->n_ev].text = text;
 	v->n_ev++;
 }
@@ -1987,11 +2076,15 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 		const struct dc_conn *a = &local->conn[i];
 		int best = 0;
 		size_t bi = 0;
+		if (a->local_only)
+			continue;
 		if (a->bad) {
 			judge_unloadable(&x, a, 0, a);
 			continue;
 		}
 		for (size_t k = 0; k < peer->n_conn; k++) {
+			if (peer->conn[k].local_only)
+				continue;
 			int s = pair_score(a, &peer->conn[k]) - (used[k] ? 1 : 0);
 			if (s > best) {
 				best = s;

@@ -42,6 +42,10 @@ struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *tf, struct tc_erro
  * lines; the side copies data. Lines of files never given are cited without text. */
 void dconf_side_add_text(struct dconf_side *s, const char *path, const char *data, size_t len);
 
+/* The side was imported from pfSense config.xml at path (its text xml, len bytes): evidence
+ * then cites the config.xml's own lines (the phase 1/phase 2 element behind each key). */
+void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml, size_t len);
+
 /* File names the side's evidence may cite (tree files of the input); valid until free. */
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files);
 

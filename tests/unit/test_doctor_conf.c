@@ -545,6 +545,32 @@ static void test_tunnel_vs_swanctl(void **state)
 	run_free(&x);
 }
 
+/* pfSense config.xml on both sides (imported as import-pfsense does): the LAN bypass is not
+ * a tunnel, con1 pairs, and a peer without PFS is named with the config.xml lines. */
+static void test_pfsense_xml(void **state)
+{
+	struct run x;
+	const struct doctor_verdict *v;
+
+	(void)state;
+	run_files(&x, "tests/data/pfsense/lab-a.xml", "tests/data/pfsense/lab-b.xml");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+
+	run_files(&x, "tests/data/pfsense/lab-a.xml", DATA "lab-b-nopfs.xml");
+	v = find_verdict(&x.r, "con1");
+	assert_non_null(v);
+	assert_int_equal(v->cls, DOCTOR_PFS_MISMATCH);
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	assert_int_equal(v->n_ev, 2);
+	assert_string_equal(v->ev[0].text, "<pfsgroup>19</pfsgroup>");
+	assert_string_equal(v->ev[1].text, "<pfsgroup>0</pfsgroup>");
+	assert_string_equal(doctor_input_label(x.d, v->ev[1].input), DATA "lab-b-nopfs.xml");
+	run_free(&x);
+}
+
 /* Bounded input: more connections than DCONF_MAX_CONNS are cut with a warning. */
 static void test_limit_conns(void **state)
 {
@@ -582,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_psk_hidden),
 		cmocka_unit_test(test_unresolved_local_id),
 		cmocka_unit_test(test_tunnel_vs_swanctl),
+		cmocka_unit_test(test_pfsense_xml),
 		cmocka_unit_test(test_limit_conns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
