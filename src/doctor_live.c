@@ -239,6 +239,69 @@ int dlive_nft_blocks(const char *json_text, size_t len, struct buf *out)
 	return found;
 }
 
+/* Whether a NAT rule leaves tunnel traffic alone: it matches on IPsec (rt ipsec, meta
+ * ipsec, ipsec ...) or excludes destinations (daddr !=). */
+static bool nat_rule_spares_ipsec(json_t *rule)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(rule, "expr"), i, e) {
+		json_t *m = json_object_get(e, "match"), *left = json_object_get(m, "left");
+		const char *op = json_string_value(json_object_get(m, "op"));
+		const char *field = json_string_value(json_object_get(json_object_get(left, "payload"), "field"));
+		const char *key = json_string_value(json_object_get(json_object_get(left, "meta"), "key"));
+		if (!m)
+			continue;
+		if (json_object_get(left, "rt") || json_object_get(left, "ipsec") || str_eq(key, "ipsec") ||
+		    str_eq(key, "secpath"))
+			return true;
+		if (op && strcmp(op, "!=") == 0 && field && strcmp(field, "daddr") == 0)
+			return true;
+	}
+	return false;
+}
+
+int dlive_nft_nat(const char *json_text, size_t len, struct buf *out)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(json_text, len, 0, &jerr), *items, *it, *ch;
+	int found = 0;
+	size_t i, k;
+
+	if (!root)
+		return -EINVAL;
+	items = json_object_get(root, "nftables");
+	json_array_foreach(items, i, ch) {
+		json_t *c = json_object_get(ch, "chain");
+		const char *fam = json_string_value(json_object_get(c, "family"));
+		const char *tab = json_string_value(json_object_get(c, "table"));
+		const char *name = json_string_value(json_object_get(c, "name"));
+		if (!c || !str_eq(json_string_value(json_object_get(c, "type")), "nat") ||
+		    !str_eq(json_string_value(json_object_get(c, "hook")), "postrouting"))
+			continue;
+		json_array_foreach(items, k, it) {
+			json_t *rule = json_object_get(it, "rule"), *e;
+			size_t j;
+			bool rewrites = false;
+			if (!rule || !str_eq(json_string_value(json_object_get(rule, "family")), fam) ||
+			    !str_eq(json_string_value(json_object_get(rule, "table")), tab) ||
+			    !str_eq(json_string_value(json_object_get(rule, "chain")), name))
+				continue;
+			json_array_foreach(json_object_get(rule, "expr"), j, e) {
+				rewrites |= json_object_get(e, "masquerade") != NULL || json_object_get(e, "snat") != NULL;
+			}
+			if (!rewrites || nat_rule_spares_ipsec(rule))
+				continue;
+			found++;
+			buf_printf(out, "%s%s %s %s: rule handle %lld rewrites source addresses", out->len ? "; " : "",
+				   fam, tab, name, (long long)json_integer_value(json_object_get(rule, "handle")));
+		}
+	}
+	json_decref(root);
+	return found;
+}
+
 /* ---- DER: a certificate's validity dates ------------------------------------------------ */
 
 struct der {
@@ -380,6 +443,18 @@ static void check_nft(struct dlive_report *r)
 		    "docs/firewall.md), or delete the dropping rule");
 	} else {
 		add(r, "firewall", DLIVE_OK, xstrdup("no nftables rule drops UDP 500/4500 or ESP on input"), "");
+	}
+	if (out.len) {
+		buf_free(&what);
+		buf_init(&what);
+		n = dlive_nft_nat(out.data, out.len, &what);
+		if (n > 0)
+			add(r, "nat", DLIVE_WARN, buf_steal(&what),
+			    "exclude tunnel traffic from source NAT: add `rt ipsec missing` (or `ip daddr != "
+			    "REMOTE_NET`) to the masquerade/snat rule, or LAN traffic leaves with the WAN address "
+			    "and no longer matches the phase 2 selectors");
+		else if (n == 0)
+			add(r, "nat", DLIVE_OK, xstrdup("no source NAT rule that would rewrite tunnel traffic"), "");
 	}
 	buf_free(&out);
 	buf_free(&err);

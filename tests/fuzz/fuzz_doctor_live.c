@@ -14,6 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&out);
 	dlive_nft_blocks((const char *)data, size, &out);
 	buf_free(&out);
+	buf_init(&out);
+	dlive_nft_nat((const char *)data, size, &out);
+	buf_free(&out);
 	dlive_cert_validity(data, size, &nb, &na);
 	dlive_udp_bound((const char *)data, size, 500);
 	dlive_module_loaded((const char *)data, size, "esp4");

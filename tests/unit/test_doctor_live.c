@@ -75,6 +75,28 @@ static void test_nft_blocks(void **state)
 	buf_free(&j);
 }
 
+/* Masquerade on eth0 rewrites tunnel traffic; the eth1 rule excludes the remote network and
+ * the eth2 snat matches `rt ipsec missing`: both spare it. */
+static void test_nft_nat(void **state)
+{
+	struct buf j, out;
+
+	(void)state;
+	buf_init(&j);
+	buf_init(&out);
+	assert_int_equal(file_read_all(DATA "nat.json", 1 << 20, &j), 0);
+	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 1);
+	assert_non_null(strstr(out.data, "ip nat post: rule handle 2 rewrites"));
+	buf_free(&out);
+	buf_free(&j);
+	buf_init(&out);
+	buf_init(&j);
+	assert_int_equal(file_read_all(DATA "ruleset.json", 1 << 20, &j), 0);
+	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 0);
+	buf_free(&out);
+	buf_free(&j);
+}
+
 static void test_cert_validity(void **state)
 {
 	struct buf der;
@@ -100,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_udp_bound),
 		cmocka_unit_test(test_module_loaded),
 		cmocka_unit_test(test_nft_blocks),
+		cmocka_unit_test(test_nft_nat),
 		cmocka_unit_test(test_cert_validity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
