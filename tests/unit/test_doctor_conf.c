@@ -17,6 +17,7 @@
 
 #include "doctor_conf.h"
 #include "doctor_conf_read.h"
+#include "doctor_read.h"
 #include "util.h"
 
 #define SCENARIOS "tests/data/scenarios/"
@@ -234,6 +235,90 @@ static void test_lab_scenarios(void **state)
 	print_message("%u scenarios named from configs, %u with faults outside the configs, %u not loadable\n",
 		      compared, network, unloadable);
 	assert_true(compared >= 10);
+}
+
+/* The log verdict of `tunnel` from the scenario's logs (expected's logs=, '+'-separated). */
+static enum doctor_class log_class(const char *sdir, const char *logs, const char *tunnel)
+{
+	struct doctor *d = doctor_new();
+	const struct doctor_verdict *v;
+	enum doctor_class cls = DOCTOR_CLASS_COUNT;
+	char *copy = xstrdup(logs), *save = NULL;
+	size_t n;
+
+	for (char *l = strtok_r(copy, "+", &save); l; l = strtok_r(NULL, "+", &save)) {
+		char *path = xasprintf("%s/%s", sdir, l);
+		bool nf;
+		assert_int_equal(doctor_read_path(d, path, &nf), 0);
+		free(path);
+	}
+	n = doctor_finish(d, &v);
+	for (size_t i = 0; i < n && cls == DOCTOR_CLASS_COUNT; i++)
+		if (strcmp(v[i].tunnel, tunnel) == 0)
+			cls = v[i].cls;
+	free(copy);
+	doctor_free(d);
+	return cls;
+}
+
+/* Logs and configs of every scenario whose fault is in the configs name the same class (the
+ * configs may name the cause of a log's auth_failed). */
+static void test_scenarios_logs_agree(void **state)
+{
+	DIR *dir = opendir(SCENARIOS);
+	struct dirent *de;
+	unsigned agreed = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	while ((de = readdir(dir))) {
+		char *sdir, *a, *b, *cls, *tunnel, *logs;
+		struct tc_errors errs = { 0 };
+		struct dconf_side *sa = NULL, *sb = NULL;
+
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		sdir = xasprintf(SCENARIOS "%s", de->d_name);
+		cls = expected_get(sdir, "class");
+		tunnel = expected_get(sdir, "tunnel");
+		logs = expected_get(sdir, "logs");
+		a = xasprintf("%s/a.swanctl.conf", sdir);
+		if (access(a, R_OK) != 0) {
+			free(a);
+			a = xasprintf("%s/a.conf", sdir);
+		}
+		b = xasprintf("%s/b.conf", sdir);
+		if (cls && tunnel && logs && is_config_class(cls) && dconf_read_path(a, &sa, &errs) == 0 &&
+		    dconf_read_path(b, &sb, &errs) == 0) {
+			struct doctor *d = doctor_new();
+			struct dconf_result r = { 0 };
+			const struct doctor_verdict *v;
+			enum doctor_class lc = log_class(sdir, logs, tunnel);
+			dconf_compare(sa, sb, d, &r);
+			v = find_verdict(&r, tunnel);
+			assert_non_null(v);
+			assert_true(lc < DOCTOR_CLASS_COUNT);
+			if (!class_matches(doctor_class_names[lc], doctor_class_names[v->cls]))
+				print_message("scenario %s: logs say %s, configs %s\n", de->d_name,
+					      doctor_class_names[lc], doctor_class_names[v->cls]);
+			assert_true(class_matches(doctor_class_names[lc], doctor_class_names[v->cls]));
+			agreed++;
+			dconf_result_free(&r);
+			doctor_free(d);
+		}
+		dconf_side_free(sa);
+		dconf_side_free(sb);
+		tc_errors_free(&errs);
+		free(cls);
+		free(tunnel);
+		free(logs);
+		free(a);
+		free(b);
+		free(sdir);
+	}
+	closedir(dir);
+	print_message("%u scenarios: logs and configs agree\n", agreed);
+	assert_true(agreed >= 10);
 }
 
 /* swanctl.conf with templates (`site-b : connections.base`) and secrets by owner: site-b pairs
@@ -598,6 +683,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lab_scenarios),
+		cmocka_unit_test(test_scenarios_logs_agree),
 		cmocka_unit_test(test_templates_pfs),
 		cmocka_unit_test(test_include_healthy_warnings),
 		cmocka_unit_test(test_asymmetric_version),
