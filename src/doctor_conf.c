@@ -1853,12 +1853,16 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 
 static const char *const side_names[2] = { "local", "peer" };
 
-/* Whether a connection initiates on its own (a child with start_action start or trap). */
+/* Whether a connection initiates on its own: a child with start_action start or trap, or
+ * (tunnel file) a phase 2 with keepalive = yes, which tunnelctl's daemon brings up. */
 static bool conn_initiates(const struct dc_conn *c)
 {
-	for (size_t i = 0; i < c->n_child; i++)
-		if (strcmp(c->child[i].start_action, "start") == 0 || strcmp(c->child[i].start_action, "trap") == 0)
+	for (size_t i = 0; i < c->n_child; i++) {
+		const char *ka = c->child[i].tsec ? conf_get(c->child[i].tsec, "keepalive") : NULL;
+		if (strcmp(c->child[i].start_action, "start") == 0 || strcmp(c->child[i].start_action, "trap") == 0 ||
+		    str_eq(ka, "yes"))
 			return true;
+	}
 	return false;
 }
 
@@ -2013,8 +2017,8 @@ static void warn_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc
 	}
 	if (!conn_initiates(a) && !conn_initiates(b)) {
 		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
-		w->summary = xstrdup("both sides are responder-only (no start or trap start action): nobody "
-				     "initiates, the tunnel only comes up by hand or by keep-alive");
+		w->summary = xstrdup("both sides are responder-only (no start or trap start action, no "
+				     "keepalive): nobody initiates, the tunnel only comes up by hand");
 		w->fix = xstrdup(tunnel ? "start_action = start (pfSense: Phase 1 > Child SA Start Action) on one side"
 					: "start_action = start (or trap) on one side");
 		ev_conn(x, w, 0, a, a->n_child ? a->child[0].start_at : NULL, "start_action", false);
