@@ -20,6 +20,6 @@ step "global.firewall = off, apply again: the table is gone"
 # a copy: the lab's TUNNELCTL_CONF is the example file itself
 sed 's/^global {/global {\n\tfirewall = off/' "$ROOT/examples/lab-a.conf" >"$TMP/off.conf"
 on a "$TC" apply -c "$TMP/off.conf" >/dev/null
-out=$(on a "$TC" firewall show --json)
+out=$(on a "$TC" firewall show --json -c "$TMP/off.conf")
 assert_contains "$out" '"present": false' "table removed by apply with firewall = off"
 echo "all firewall-apply checks passed"
