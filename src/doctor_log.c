@@ -121,10 +121,10 @@ static const char *parse_bsd(const char *p, const char *end, int64_t *t)
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	int mo, d, secs;
 
-	if (end - p < 15 || p[3] != ' ')
+	if (end - p < 15 || p[3] != ' ' || !is_upper(p[0]))
 		return NULL;
 	for (mo = 0; mo < 12; mo++)
-		if (memcmp(p, months + 3 * mo, 3) == 0)
+		if (p[0] == months[3 * mo] && p[1] == months[3 * mo + 1] && p[2] == months[3 * mo + 2])
 			break;
 	if (mo == 12)
 		return NULL;

@@ -154,6 +154,9 @@ static const struct pattern {
 	enum ev ev;
 	bool keep;
 } patterns[] = {
+	/* the most frequent lines first: the first matching row of a first letter wins */
+	{ "sending packet: from ", EV_SEND, false },
+	{ "received packet: from ", EV_RECV, false },
 	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
 	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
 	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
@@ -167,8 +170,6 @@ static const struct pattern {
 	{ "IKE_SA *[*] established between ", EV_IKE_UP, true },
 	{ "CHILD_SA *{*} established with SPIs", EV_CHILD_UP, true },
 	{ "outbound CHILD_SA *{*} established", EV_CHILD_UP, true },
-	{ "sending packet: from ", EV_SEND, false },
-	{ "received packet: from ", EV_RECV, false },
 	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
 	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
 	{ "giving up after * retransmits", EV_GIVE_UP, true },
@@ -263,6 +264,7 @@ static const char *const role_names[] = { "unknown", "initiator", "responder" };
 struct slot {
 	unsigned long line;	/* 0: empty */
 	char *text;		/* raw line, cut at DOCTOR_MAX_EVIDENCE_TEXT */
+	size_t cap;		/* bytes allocated for text: reused by the next line */
 	size_t msg_off;		/* where the message starts in text */
 };
 
@@ -292,6 +294,9 @@ struct sa {
 	bool narrowed, ts_nomatch;
 	bool gave_up;
 	bool traffic_known;	/* a CHILD_SA close told its byte counts */
+	bool has_up_time;
+	int64_t up_time;	/* log time it was established */
+	uint64_t last_recv, last_retransmit;	/* feed order of the latest of each */
 	unsigned long long bytes_in, bytes_out;
 	int64_t give_up_time;
 	bool has_give_up_time;
@@ -313,6 +318,9 @@ struct tunnel {
 	int version;
 	bool unnamed;
 	bool was_up;		/* some SA of it was established */
+	bool up_at_end;		/* its latest SA was up, no DPD seen, not deleted by the peer */
+	bool has_up_time;
+	int64_t up_time;	/* when its latest SA was established */
 	uint64_t latest_seq;
 	int weight;
 	struct doctor_verdict v;
@@ -337,9 +345,13 @@ struct input {
 	bool dump_remote;			/* inside its "remote:" round */
 	bool has_ready;
 	int64_t ready_time;	/* last charon start or connection load */
+	bool has_start;
+	int64_t start_time;	/* last charon start */
+	struct slot start_line;	/* its "Starting IKE charon daemon" line */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
 	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
+	bool ike_name;		/* lines carry <name|id>: those without are outside any SA */
 	bool has_time;
 	int64_t last_time;
 };
@@ -349,6 +361,8 @@ struct pattern_index {
 	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
 	uint8_t order[ARRAY_SIZE(patterns)];
 	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
+	uint64_t head[ARRAY_SIZE(patterns)];	/* its first (up to) 8 bytes, for a quick reject */
+	uint64_t head_mask[ARRAY_SIZE(patterns)];
 	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
 	uint8_t star_order[ARRAY_SIZE(patterns)];
 };
@@ -429,6 +443,9 @@ static void pattern_index_build(struct pattern_index *ix)
 	ix->start[256] = (uint8_t)k;
 	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
 		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
+		size_t h = ix->lit_len[i] < 8 ? ix->lit_len[i] : 8;
+		memcpy(&ix->head[i], patterns[i].pat, h);
+		memset(&ix->head_mask[i], 0xff, h);
 		if (patterns[i].pat[0] == '*')
 			ix->star_order[ix->n_star++] = (uint8_t)i;
 	}
@@ -447,10 +464,14 @@ static enum ev classify(const struct pattern_index *ix, const char *msg, size_t 
 	if (n == 0)
 		return EV_NONE;
 	c = (unsigned char)msg[0];
+	uint64_t m8 = 0;
+	memcpy(&m8, msg, n < 8 ? n : 8);
 	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
-		const struct pattern *p = &patterns[ix->order[k]];
-		size_t lit = ix->lit_len[ix->order[k]];
-		if (lit > n || memcmp(p->pat, msg, lit) != 0)
+		unsigned i = ix->order[k];
+		const struct pattern *p = &patterns[i];
+		size_t lit = ix->lit_len[i];
+		if ((m8 & ix->head_mask[i]) != ix->head[i] || lit > n ||
+		    (lit > 8 && memcmp(p->pat + 8, msg + 8, lit - 8) != 0))
 			continue;
 		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
 			*keep = p->keep;
@@ -486,8 +507,11 @@ static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t
 		n--;
 	if (n > DOCTOR_MAX_EVIDENCE_TEXT)
 		n = DOCTOR_MAX_EVIDENCE_TEXT;
-	free(s->text);
-	s->text = xmalloc(n + 1);
+	if (!s->text || s->cap < n + 1) {
+		free(s->text);
+		s->cap = n + 1 < 160 ? 160 : n + 1;
+		s->text = xmalloc(s->cap);
+	}
 	/* keep the text printable: NULs and control bytes become '?' */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)raw[i];
@@ -505,6 +529,7 @@ static void slot_copy(struct slot *dst, const struct slot *src)
 		return;
 	dst->line = src->line;
 	dst->text = xstrdup(src->text);
+	dst->cap = strlen(dst->text) + 1;
 	dst->msg_off = src->msg_off;
 }
 
@@ -704,6 +729,10 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 		break;
 	case EV_IKE_UP:
 		sa->n_ike_up++;
+		if (has_now && !sa->has_up_time) {
+			sa->up_time = now;
+			sa->has_up_time = true;
+		}
 		note_hosts(sa, msg, n, "between ");
 		break;
 	case EV_CHILD_UP:
@@ -866,6 +895,11 @@ static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || S
 static bool m_dpd(const struct sa *sa)
 {
 	return sa->n_ike_up && ((sa->gave_up && sa->retransmit_after_up) || SEEN(sa, EV_DPD_TIMEOUT));
+}
+static bool m_dpd_pending(const struct sa *sa)
+{
+	return sa->n_ike_up && sa->retransmit_after_up && !sa->gave_up &&
+	       sa->last_retransmit > sa->last_recv;
 }
 static bool m_nat_t(const struct sa *sa)
 {
@@ -1094,6 +1128,11 @@ static const struct rule rules[] = {
 	  "until charon gave up).", x_retransmit,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
 	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
+	{ DOCTOR_DPD_TIMEOUT, 55, m_dpd_pending, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT },
+	  "the IKE SA was up, then the peer stopped answering: its requests are still unanswered "
+	  "when the log ends (charon gives up after its retransmit limit).", x_retransmit,
+	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
+	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
 	{ DOCTOR_NAT_T_BLOCKED, 70, m_nat_t, { EV_INIT_RESP, EV_RETRANSMIT, EV_GIVE_UP },
 	  "IKE_SA_INIT was answered on UDP 500, then IKE_AUTH on UDP 4500 got no answer: port "
 	  "4500 or IP fragments are dropped on the path.", x_retransmit,
@@ -1307,6 +1346,11 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	/* remember when it gave up: finish decides whether anything retried */
 	t->give_up_time = sa->gave_up && sa->has_give_up_time ? sa->give_up_time : INT64_MIN;
 	t->gave_up_after_up = sa->gave_up && !sa->n_ike_up && t->was_up;
+	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
+		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
+		       (r->cls == DOCTOR_HEALTHY || r->cls == DOCTOR_DPD_TIMEOUT);
+	t->has_up_time = sa->has_up_time;
+	t->up_time = sa->up_time;
 out:
 	sa_unlink(d, sa);
 	sa_clear(sa);
@@ -1348,6 +1392,10 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 	name[0] = '\0';
 	if (l->name)
 		snprintf(name, DOCTOR_NAME_MAX, "%.*s", (int)l->name_len, l->name);
+	if (l->sa_id)
+		in->ike_name = true;
+	else if (in->ike_name)
+		return 0;
 	if (!id && find_sa_ref(l->msg, l->msg_len, name, &ref)) {
 		id = ref;
 		/* a responder SA we tracked under a synthetic id gets its real one */
@@ -1379,13 +1427,20 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 }
 
 /* Events about charon itself: started, loaded a connection, its config dump. */
-static void note_input(struct input *in, enum ev ev, const struct doctor_line *l)
+static void note_input(struct input *in, enum ev ev, const struct doctor_line *l,
+		       unsigned long lineno, const char *raw, size_t raw_len)
 {
 	const char *end = l->msg + l->msg_len;
 
 	if ((ev == EV_READY || ev == EV_CHARON_START) && l->has_time) {
 		in->has_ready = true;
 		in->ready_time = l->time;
+		if (ev == EV_CHARON_START) {
+			in->n_peers = 0;	/* a new charon loads its configuration again */
+			in->has_start = true;
+			in->start_time = l->time;
+			slot_set(&in->start_line, lineno, raw, raw_len, l->msg);
+		}
 	} else if (ev == EV_CONN_DUMP) {
 		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
 		in->dump_remote = false;
@@ -1397,15 +1452,26 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 			if (strcmp(in->peers[i].name, in->dump_conn) == 0)
 				copy_until(in->peers[i].remote_id, sizeof(in->peers[i].remote_id),
 					   l->msg + 8, end, "");
-	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
-		struct peer_name *p;
-		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
-		p = &in->peers[in->n_peers];
-		memset(p, 0, sizeof(*p));
-		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
-		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
-		if (p->host[0] && p->host[0] != '%')
+	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0]) {
+		char host[DOCTOR_HOST_MAX];
+		size_t i;
+		copy_until(host, sizeof(host), l->msg + 17, end, ", ");
+		if (!host[0] || host[0] == '%')
+			return;
+		/* a reloaded connection replaces its entry */
+		for (i = 0; i < in->n_peers; i++)
+			if (strcmp(in->peers[i].name, in->dump_conn) == 0 &&
+			    strcmp(in->peers[i].host, host) == 0)
+				break;
+		if (i == in->n_peers) {
+			if (in->n_peers >= DOCTOR_MAX_TUNNELS)
+				return;
+			in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
 			in->n_peers++;
+		}
+		memset(&in->peers[i], 0, sizeof(in->peers[i]));
+		snprintf(in->peers[i].host, sizeof(in->peers[i].host), "%s", host);
+		snprintf(in->peers[i].name, sizeof(in->peers[i].name), "%s", in->dump_conn);
 	}
 }
 
@@ -1428,10 +1494,13 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
-		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
-			in->thread_sa[l->thread] = l->sa_id;
-		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
+		if (l->sa_id) {
+			in->ike_name = true;
+			if (l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
+				in->thread_sa[l->thread] = l->sa_id;
+		} else if (!in->ike_name && find(l->msg, l->msg_len, "IKE_SA ")) {
 			line_sa(d, in, input, l, ev, name);
+		}
 		return;
 	}
 	if (ev == EV_CHARON_START) {
@@ -1445,7 +1514,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE ||
 	    ev == EV_CONN_SIDE || ev == EV_CONN_ID) {
-		note_input(in, ev, l);
+		note_input(in, ev, l, lineno, raw, raw_len);
 		return;
 	}
 	unsigned id = line_sa(d, in, input, l, ev, name);
@@ -1466,6 +1535,10 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		slot_set(&sa->slot[ev], lineno, raw, raw_len, l->msg);
 	sa->seen |= 1ull << ev;
 	sa_note(sa, ev, l->msg, l->msg_len, l->time, l->has_time);
+	if (ev == EV_RECV)
+		sa->last_recv = d->seq;
+	else if (ev == EV_RETRANSMIT)
+		sa->last_retransmit = d->seq;
 }
 
 /* ---- finishing: merge both sides, order, gave_up ---- */
@@ -1501,6 +1574,47 @@ static void verdict_move(struct doctor_verdict *dst, struct doctor_verdict *src)
 	verdict_clear(dst);
 	*dst = *src;
 	memset(src, 0, sizeof(*src));
+}
+
+/* Our SA stayed up without DPD while the peer's charon restarted after it came up (and so
+ * lost it): traffic goes into a dead SA, and nothing here notices. */
+static void apply_peer_restart(struct doctor *d, struct tunnel *t)
+{
+	int64_t when = 0;
+	const struct tunnel *peer = NULL;
+
+	if (!t->has_verdict || !t->up_at_end || !t->has_up_time)
+		return;
+	for (size_t j = 0; j < d->n_tunnels; j++) {
+		const struct tunnel *o = &d->tunnels[j];
+		const struct input *oin = &d->inputs[o->input];
+		if (o == t || o->input == t->input || !same_tunnel(t, o) || !oin->has_start ||
+		    oin->start_time <= t->up_time)
+			continue;
+		/* the peer did not bring the tunnel up again after its restart */
+		if (o->has_up_time && o->up_time >= oin->start_time)
+			continue;
+		peer = o;
+		when = oin->start_time;
+	}
+	if (!peer)
+		return;
+	verdict_add_evidence(&t->v, peer->input, &d->inputs[peer->input].start_line);
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "the SA is still up on this side, but the peer's charon restarted after it "
+		       "came up (%02d:%02d:%02d in the peer's log) and lost it; without DPD this side does "
+		       "not notice and keeps sending into a dead SA.",
+		   (int)(when / 3600 % 24), (int)(when / 60 % 60), (int)(when % 60));
+	free(t->v.summary);
+	t->v.summary = buf_steal(&b);
+	free(t->v.fix);
+	t->v.fix = fix_expand("turn DPD on: tunnels.{N}.dpd_delay (pfSense: Phase 1 > Dead Peer "
+			      "Detection), or a ping host / tunnels.{N}.phase2.M.keepalive = yes",
+			      t->v.tunnel);
+	t->v.cls = DOCTOR_DPD_TIMEOUT;
+	t->weight = 72;
 }
 
 /* A tunnel whose latest attempt gave up and nothing retried becomes gave_up. */
@@ -1574,6 +1688,9 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 		}
 	}
 
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		apply_peer_restart(d, &d->tunnels[i]);
+
 	/* one verdict per tunnel name: the heaviest side wins, the other adds evidence */
 	d->out = xcalloc(d->n_tunnels ? d->n_tunnels : 1, sizeof(*d->out));
 	for (size_t i = 0; i < d->n_tunnels; i++) {
@@ -1643,6 +1760,7 @@ void doctor_free(struct doctor *d)
 	for (size_t i = 0; i < d->n_inputs; i++) {
 		free(d->inputs[i].label);
 		free(d->inputs[i].peers);
+		slot_free(&d->inputs[i].start_line);
 	}
 	free(d->inputs);
 	free(d->tunnels);

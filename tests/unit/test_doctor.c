@@ -573,6 +573,49 @@ static void test_undecided(void **state)
 	doctor_free(d);
 }
 
+/* DPD off: our SA stays up while the peer's charon restarts and loses it. Both logs show it;
+ * a peer restart before our SA came up is harmless. */
+static void test_peer_restart_dpd_off(void **state)
+{
+	static const char a[] =
+		"Nov 29 10:00:00 09[IKE] <con1|1> initiating IKE_SA con1[1] to 192.0.2.2\n"
+		"Nov 29 10:00:01 10[IKE] <con1|1> IKE_SA con1[1] established between 192.0.2.1[192.0.2.1]...192.0.2.2[192.0.2.2]\n"
+		"Nov 29 10:20:00 05[CFG] vici client 9 connected\n";
+	static const char b_late[] =
+		"Nov 29 10:00:01 11[IKE] <con1|1> IKE_SA con1[1] established between 192.0.2.2[192.0.2.2]...192.0.2.1[192.0.2.1]\n"
+		"Nov 29 10:05:00 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)\n";
+	static const char b_early[] =
+		"Nov 29 09:59:00 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)\n"
+		"Nov 29 10:00:01 11[IKE] <con1|1> IKE_SA con1[1] established between 192.0.2.2[192.0.2.2]...192.0.2.1[192.0.2.1]\n";
+	char *files[2] = { temp_with(a, sizeof(a) - 1), temp_with(b_late, sizeof(b_late) - 1) };
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run(files, 2, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dpd_timeout");
+	assert_non_null(strstr(v[0].summary, "restarted"));
+	bool start_line = false;
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		start_line |= strstr(v[0].ev[k].text, "Starting IKE charon daemon") != NULL;
+	assert_true(start_line);
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
+	unlink(files[1]);
+	free(files[1]);
+
+	files[1] = temp_with(b_early, sizeof(b_early) - 1);
+	d = run(files, 2, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	doctor_free(d);
+	for (int i = 0; i < 2; i++) {
+		unlink(files[i]);
+		free(files[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_more_sas_than_tracked),
 		cmocka_unit_test(test_summaries_name_both_sides),
 		cmocka_unit_test(test_undecided),
+		cmocka_unit_test(test_peer_restart_dpd_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -330,6 +330,11 @@ scenario() {
 	dpd_timeout)
 		A_SET='DPD=2s' AFTER='kill -9 $(pgrep -P $(cat $TMP/b/pid)) $(cat $TMP/b/pid) 2>/dev/null; sleep 2' \
 			WAIT=14 run_scenario "$1" ;;
+	dpd_off_peer_restart)
+		# DPD off on a; b's charon dies and comes back without the SA: a never notices
+		A_SET='DPD=0s' AFTER='kill -9 $(pgrep -P $(cat $TMP/b/pid)) $(cat $TMP/b/pid) 2>/dev/null; sleep 1;
+			start_charon b "$NB"; swan b "$NB" --load-all --file "$TMP/b/swanctl/swanctl.conf" >/dev/null 2>&1 || true' \
+			WAIT=3 run_scenario "$1" ;;
 	peer_delete)
 		AFTER='sleep 1; swan b "$NB" --terminate --ike con1 --timeout 5 >/dev/null 2>&1 || true' \
 			WAIT=2 run_scenario "$1" ;;
