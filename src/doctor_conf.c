@@ -12,6 +12,7 @@
 #include "doctor_conf_xml.h"
 #include "naming.h"
 #include "swanctl.h"
+#include "x509.h"
 
 /* ---- algorithms ------------------------------------------------------------------------ */
 
@@ -657,6 +658,7 @@ struct dc_conn {
 	const struct conf_node *lid_at, *rid_at;
 	const char *lauth, *rauth;
 	const struct conf_node *lauth_at, *rauth_at;
+	const struct conf_node *lcert_at, *rca_at;	/* local.certs, remote.cacerts */
 	struct dc_prop *ike;
 	size_t n_ike;
 	const struct conf_node *ike_at;
@@ -679,6 +681,14 @@ struct dc_secret {
 	const struct conf_node *at;
 };
 
+/* A certificate file named by certs/cacerts: what identifies it and its issuer. */
+struct dc_cred {
+	char *key, *path;		/* "certs" or "cacerts", the file as written */
+	bool loaded;
+	struct buf der;
+	struct x509_info info;		/* points into der */
+};
+
 struct dc_text {
 	char *path;
 	char *data;
@@ -696,6 +706,8 @@ struct dconf_side {
 	size_t n_secret;
 	struct dxml_index *xml;		/* config.xml input: where its entries are */
 	char *xml_path;
+	struct dc_cred *cred;		/* certificate files the connections name */
+	size_t n_cred;
 };
 
 /* ---- template inheritance (`name : path.to.section, other`) ----------------------------- */
@@ -921,6 +933,8 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 	c->lid = id_normalize(s ? s : first_ip(c->laddr, c->n_laddr));
 	c->rid_at = view_kv(&remote, "id");
 	c->rid = id_normalize(view_get(&remote, "id", NULL));
+	c->lcert_at = view_kv(&local, "certs");
+	c->rca_at = view_kv(&remote, "cacerts");
 	c->lauth_at = view_kv(&local, "auth");
 	c->lauth = auth_class(view_get(&local, "auth", NULL));
 	c->rauth_at = view_kv(&remote, "auth");
@@ -1047,6 +1061,29 @@ static void conn_free(struct dc_conn *c)
 	free(c->bad);
 }
 
+/* Remember the files of a certs/cacerts key (once each) for the reader to load. */
+static void side_want_creds(struct dconf_side *s, const char *key, const struct conf_node *kv)
+{
+	char **v;
+	size_t n = kv && kv->value ? split_list(kv->value, &v, DCONF_MAX_ADDRS) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < s->n_cred && !dup; k++)
+			dup = strcmp(s->cred[k].key, key) == 0 && strcmp(s->cred[k].path, v[i]) == 0;
+		if (dup || s->n_cred >= DCONF_MAX_CONNS)
+			continue;
+		s->cred = xrealloc(s->cred, (s->n_cred + 1) * sizeof(*s->cred));
+		memset(&s->cred[s->n_cred], 0, sizeof(s->cred[0]));
+		s->cred[s->n_cred].key = xstrdup(key);
+		s->cred[s->n_cred].path = xstrdup(v[i]);
+		buf_init(&s->cred[s->n_cred].der);
+		s->n_cred++;
+	}
+	if (n)
+		strv_free(v, n);
+}
+
 /* Whether another connection inherits from conn (`x : connections.NAME`): a template, which
  * the user does not mean as a tunnel of its own, so it is not judged. */
 static bool is_template(const struct conf_node *conns, const struct conf_node *conn)
@@ -1088,6 +1125,8 @@ struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_err
 		memset(&s->conn[s->n_conn], 0, sizeof(s->conn[0]));
 		conn_normalize(&s->conn[s->n_conn], tree->root, c, errs);
 		s->conn[s->n_conn].side = s;
+		side_want_creds(s, "certs", s->conn[s->n_conn].lcert_at);
+		side_want_creds(s, "cacerts", s->conn[s->n_conn].rca_at);
 		s->n_conn++;
 	}
 	return s;
@@ -1160,6 +1199,27 @@ void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml,
 	dconf_side_add_text(s, path, xml, len);
 }
 
+size_t dconf_side_cred_count(const struct dconf_side *s)
+{
+	return s->n_cred;
+}
+
+void dconf_side_cred_name(const struct dconf_side *s, size_t i, const char **key, const char **path)
+{
+	*key = s->cred[i].key;
+	*path = s->cred[i].path;
+}
+
+int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t len)
+{
+	struct dc_cred *c = &s->cred[i];
+
+	buf_free(&c->der);
+	buf_init(&c->der);
+	c->loaded = x509_to_der(data, len, &c->der) == 0 && x509_parse(c->der.data, c->der.len, &c->info) == 0;
+	return c->loaded ? 0 : -EBADMSG;
+}
+
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
 {
 	const struct conf_tree *t = s->tf ? s->tf->tree : s->tree;
@@ -1193,6 +1253,12 @@ void dconf_side_free(struct dconf_side *s)
 	tunnel_file_free(s->tf);
 	dxml_free(s->xml);
 	free(s->xml_path);
+	for (size_t i = 0; i < s->n_cred; i++) {
+		free(s->cred[i].key);
+		free(s->cred[i].path);
+		buf_free(&s->cred[i].der);
+	}
+	free(s->cred);
 	free(s);
 }
 
@@ -1485,6 +1551,7 @@ struct dc_outcome {
 	bool tf_diff[TF_COUNT];		/* proposal transforms that differ */
 	bool narrowed[2];		/* [0] initiator's selectors narrowed, [1] responder's */
 	const struct dc_secret *psk[2];	/* PSKs picked by initiator and responder */
+	int cert_dir;			/* cert_problem: 0 the responder distrusts, 1 the initiator */
 };
 
 static bool ts_list_eq(const struct dc_ts *a, size_t na, const struct dc_ts *b, size_t nb)
@@ -1592,6 +1659,64 @@ static void outcome_set(struct dc_outcome *o, enum doctor_class cls, char *why)
 	o->why = why;
 }
 
+/* The loaded certificate of side s named by key/path, or NULL. */
+static const struct dc_cred *cred_find(const struct dconf_side *s, const char *key, const char *path)
+{
+	for (size_t i = 0; i < s->n_cred; i++)
+		if (s->cred[i].loaded && strcmp(s->cred[i].key, key) == 0 && strcmp(s->cred[i].path, path) == 0)
+			return &s->cred[i];
+	return NULL;
+}
+
+/* Whether ca issued cert: key identifiers when both have them, else the names. */
+static bool cred_issued(const struct dc_cred *ca, const struct dc_cred *cert)
+{
+	const struct x509_info *c = &cert->info, *a = &ca->info;
+
+	if (c->aki && a->ski)
+		return c->aki_len == a->ski_len && memcmp(c->aki, a->ski, c->aki_len) == 0;
+	return c->issuer_len == a->subject_len && memcmp(c->issuer, a->subject, c->issuer_len) == 0;
+}
+
+/* Whether verifier (its remote.cacerts) trusts sender's certificate (local.certs). Unknown
+ * (a file not loaded, no cacerts: charon would try every CA it has) counts as trusted. On
+ * false, *why says so in words (caller frees). */
+static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *verifier, char **why)
+{
+	const struct dc_cred *cert;
+	char **cas;
+	size_t n;
+	bool ok = false, known = true;
+	struct buf issuer;
+
+	if (!sender->lcert_at || !sender->lcert_at->value || !verifier->rca_at || !verifier->rca_at->value)
+		return true;
+	n = split_list(sender->lcert_at->value, &cas, 1);
+	cert = n ? cred_find(sender->side, "certs", cas[0]) : NULL;
+	strv_free(cas, n);
+	if (!cert)
+		return true;
+	n = split_list(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
+	for (size_t i = 0; i < n && !ok; i++) {
+		const struct dc_cred *ca = cred_find(verifier->side, "cacerts", cas[i]);
+		if (!ca)
+			known = false;
+		else
+			ok = cred_issued(ca, cert);
+	}
+	strv_free(cas, n);
+	if (ok || !known)
+		return true;
+	buf_init(&issuer);
+	x509_dn_text(cert->info.issuer, cert->info.issuer_len, &issuer);
+	*why = xasprintf("does not trust the certificate it receives: issued by \"%s\"%s, and none of "
+			 "its CA certificates (%s) is that issuer's key",
+			 issuer.data ? issuer.data : "?", cert->info.aki ? " (key identifier checked)" : "",
+			 verifier->rca_at->value);
+	buf_free(&issuer);
+	return false;
+}
+
 /* The identity c sends to peer: its own, or when it has none and no literal local address
  * (local_addrs = %any), the address the peer reaches it at. Caller frees. */
 static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer)
@@ -1651,6 +1776,21 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 				      "the responder uses %s and expects %s",
 				      ic->lauth, ic->rauth, rc->lauth, rc->rauth));
 		goto out;
+	}
+	if (strcmp(ic->lauth, "pubkey") == 0 && strcmp(rc->lauth, "pubkey") == 0) {
+		char *why = NULL;
+		if (!cert_trusted(ic, rc, &why)) {
+			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the responder %s", why));
+			free(why);
+			o->cert_dir = 0;
+			goto out;
+		}
+		if (!cert_trusted(rc, ic, &why)) {
+			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the initiator %s", why));
+			free(why);
+			o->cert_dir = 1;
+			goto out;
+		}
 	}
 	if (strcmp(ic->lauth, "psk") == 0) {
 		const struct dc_secret *ip = side_find_psk(ic->side, ilid, rlid);
@@ -1763,6 +1903,10 @@ static const struct {
 	{ DOCTOR_ID_MISMATCH, "local_id / remote_id (pfSense: Phase 1 > My identifier / Peer identifier)",
 	  "local.id / remote.id" },
 	{ DOCTOR_AUTH_FAILED, "auth (pfSense: Phase 1 > Authentication Method)", "local.auth / remote.auth" },
+	{ DOCTOR_CERT_PROBLEM,
+	  "cert / ca: the peer's ca must be the CA that issued this side's cert (pfSense: Phase 1 > "
+	  "My Certificate / Peer Certificate Authority)",
+	  "local.certs / remote.cacerts: the verifier's CA must have issued the sender's certificate" },
 	{ DOCTOR_PSK_MISMATCH, "psk or psk_file (pfSense: Phase 1 > Pre-Shared Key)",
 	  "secrets { ike-N { secret } } and its id-N owners" },
 	{ DOCTOR_CHILD_PROPOSAL_MISMATCH,
@@ -1828,6 +1972,13 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 			break;
 		case DOCTOR_PSK_MISMATCH:
 			ev_conn(x, v, side[s], cc, o->psk[s] ? o->psk[s]->at : NULL, "psk psk_file", true);
+			break;
+		case DOCTOR_CERT_PROBLEM:
+			/* the sender's certificate, the verifier's CAs */
+			if (s == o->cert_dir)
+				ev_conn(x, v, side[s], cc, cc->lcert_at, "cert", false);
+			else
+				ev_conn(x, v, side[s], cc, cc->rca_at, "ca", false);
 			break;
 		case DOCTOR_CHILD_PROPOSAL_MISMATCH:
 		case DOCTOR_PFS_MISMATCH:

@@ -46,6 +46,13 @@ void dconf_side_add_text(struct dconf_side *s, const char *path, const char *dat
  * then cites the config.xml's own lines (the phase 1/phase 2 element behind each key). */
 void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml, size_t len);
 
+/* Certificate files the side's connections name (local.certs, remote.cacerts; a tunnel
+ * file's cert and ca): how many, the i-th one's key ("certs"/"cacerts") and path as written,
+ * and giving its contents (PEM or DER; 0 or -EBADMSG). Unloaded files make trust unknown. */
+size_t dconf_side_cred_count(const struct dconf_side *s);
+void dconf_side_cred_name(const struct dconf_side *s, size_t i, const char **key, const char **path);
+int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t len);
+
 /* File names the side's evidence may cite (tree files of the input); valid until free. */
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files);
 

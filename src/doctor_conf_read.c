@@ -6,6 +6,7 @@
 
 #include "doctor_conf_read.h"
 #include "pfsense.h"
+#include "swanctl.h"
 #include "tunnel.h"
 
 /* True when the text starts like XML (a pfSense config.xml). */
@@ -72,6 +73,31 @@ static int read_xml(const char *path, const struct buf *xml, struct dconf_side *
 	return 0;
 }
 
+/* Load the certificate files the side names: a swanctl.conf's relative names from its
+ * directory's x509/ and x509ca/ (swanctl's rule), a tunnel file's paths as resolved by the
+ * tunnel loader. Files that cannot be read leave trust unknown. */
+static void side_load_creds(struct dconf_side *s, const char *conf_path, bool swanctl)
+{
+	char *dir = xstrdup(conf_path), *slash = strrchr(dir, '/');
+
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	for (size_t i = 0; i < dconf_side_cred_count(s); i++) {
+		const char *key, *path;
+		struct buf b;
+		int rc;
+		dconf_side_cred_name(s, i, &key, &path);
+		buf_init(&b);
+		rc = swanctl ? swanctl_read_cred_file(dir, key, path, &b) : file_read_all(path, TC_MAX_FILE_SIZE, &b);
+		if (rc == 0)
+			dconf_side_cred_set(s, i, b.data, b.len);
+		buf_free(&b);
+	}
+	free(dir);
+}
+
 int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs)
 {
 	struct conf_tree *tree;
@@ -104,6 +130,7 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 	if (conf_find(tree->root, "connections", CONF_SECTION) ||
 	    conf_find(tree->root, "secrets", CONF_SECTION)) {
 		*out = dconf_side_from_swanctl(tree, errs);
+		side_load_creds(*out, path, true);
 	} else {
 		struct tunnel_file *tf = tunnel_from_tree(tree, errs);
 		if (!tf)
@@ -113,6 +140,7 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 			return -EINVAL;
 		}
 		*out = dconf_side_from_tunnel(tf, errs);
+		side_load_creds(*out, path, false);
 	}
 	side_load_texts(*out);
 	return 0;

@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 #include "util.h"
 
@@ -56,7 +55,6 @@ int dlive_nft_blocks(const char *json_text, size_t len, struct buf *out);
  * traffic (no rt/meta ipsec match, no daddr != exclusion): the count, described into out.
  * -EINVAL when not nft JSON. */
 int dlive_nft_nat(const char *json_text, size_t len, struct buf *out);
-/* notBefore/notAfter of a DER X.509 certificate. 0 or -EBADMSG. */
-int dlive_cert_validity(const void *der, size_t len, time_t *not_before, time_t *not_after);
+
 
 #endif

@@ -656,6 +656,28 @@ static void test_pfsense_xml(void **state)
 	run_free(&x);
 }
 
+/* Certificates: b trusts only CA 2, a's certificate comes from CA 1 with the same name; the
+ * key identifiers tell them apart. Trusting both CAs is healthy. */
+static void test_cert_trust(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "cert/a/swanctl.conf", DATA "cert/b/swanctl.conf");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_CERT_PROBLEM);
+	assert_non_null(strstr(x.r.v[0].summary, "the responder does not trust"));
+	assert_non_null(strstr(x.r.v[0].summary, "CN=tunnelctl test CA"));
+	assert_int_equal(x.r.v[0].n_ev, 2);
+	assert_string_equal(x.r.v[0].ev[0].text, "certs = gw-a.crt");
+	assert_string_equal(x.r.v[0].ev[1].text, "cacerts = ca2.crt");
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+	run_files(&x, DATA "cert/a/swanctl.conf", DATA "cert/b/swanctl-both.conf");
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+}
+
 /* Bounded input: more connections than DCONF_MAX_CONNS are cut with a warning. */
 static void test_limit_conns(void **state)
 {
@@ -695,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_unresolved_local_id),
 		cmocka_unit_test(test_tunnel_vs_swanctl),
 		cmocka_unit_test(test_pfsense_xml),
+		cmocka_unit_test(test_cert_trust),
 		cmocka_unit_test(test_limit_conns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /* test_doctor_live.c - the pure parts of doctor --live on recorded inputs: /proc/net/udp and
  * udp6 of a namespace with sockets on 500 (IPv4) and 4500 (IPv6), an nftables ruleset listed
- * as JSON with accepting, dropping and policy-drop chains, a DER certificate's dates. */
+ * as JSON with accepting, dropping and policy-drop chains, and one with source NAT rules. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -97,25 +97,6 @@ static void test_nft_nat(void **state)
 	buf_free(&j);
 }
 
-static void test_cert_validity(void **state)
-{
-	struct buf der;
-	time_t nb = 0, na = 0;
-
-	(void)state;
-	buf_init(&der);
-	assert_int_equal(file_read_all(DATA "cert.der", 1 << 20, &der), 0);
-	assert_int_equal(dlive_cert_validity(der.data, der.len, &nb, &na), 0);
-	/* openssl x509 -dates: Nov 29 15:31:57 2026 GMT, Dec 29 15:31:57 2026 GMT */
-	assert_int_equal((long long)nb, 1795966317LL);
-	assert_int_equal((long long)na, 1798558317LL);
-	/* every truncation fails cleanly */
-	for (size_t l = 0; l < der.len; l += 7)
-		if (l < 200)
-			assert_int_equal(dlive_cert_validity(der.data, l, &nb, &na), -EBADMSG);
-	buf_free(&der);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,7 +104,6 @@ int main(void)
 		cmocka_unit_test(test_module_loaded),
 		cmocka_unit_test(test_nft_blocks),
 		cmocka_unit_test(test_nft_nat),
-		cmocka_unit_test(test_cert_validity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
