@@ -678,6 +678,55 @@ static void test_cert_trust(void **state)
 	run_free(&x);
 }
 
+/* The same with tunnel files (cert/key/ca keys), written to a temporary directory with a
+ * dummy key of mode 0600: evidence points at the tunnel files' cert and ca lines. */
+static void test_cert_trust_tunnel(void **state)
+{
+	static const char *const fmt =
+		"tunnels {\n    1 {\n        local_address = %s\n        remote_gateway = %s\n"
+		"        auth = cert\n        local_id = asn1dn:\"C=CH, O=tunnelctl, CN=%s\"\n"
+		"        remote_id = asn1dn:\"C=CH, O=tunnelctl, CN=%s\"\n"
+		"        cert = %s/%s\n        key = key.pem\n        ca = %s/%s\n"
+		"        start_action = %s\n"
+		"        phase2 {\n            1 {\n                local = %s\n                remote = %s\n"
+		"            }\n        }\n    }\n}\n";
+	char dir[] = "/tmp/tc-doctor-cert-XXXXXX", cwd[4096], *a, *b, *key, *text;
+	struct run x;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	key = xasprintf("%s/key.pem", dir);
+	assert_int_equal(file_write_atomic(key, "dummy\n", 6, 0600), 0);
+	a = xasprintf("%s/a.conf", dir);
+	b = xasprintf("%s/b.conf", dir);
+	text = xasprintf(fmt, "192.0.2.1", "192.0.2.2", "gw-a.example.com", "gw-b.example.com", cwd,
+			 DATA "cert/a/x509/gw-a.crt", cwd, DATA "cert/a/x509ca/ca2.crt", "start", "10.1.0.0/24",
+			 "10.2.0.0/24");
+	assert_int_equal(file_write_atomic(a, text, strlen(text), 0600), 0);
+	free(text);
+	text = xasprintf(fmt, "192.0.2.2", "192.0.2.1", "gw-b.example.com", "gw-a.example.com", cwd,
+			 DATA "cert/b/x509/gw-b.crt", cwd, DATA "cert/b/x509ca/ca2.crt", "none", "10.2.0.0/24",
+			 "10.1.0.0/24");
+	assert_int_equal(file_write_atomic(b, text, strlen(text), 0600), 0);
+	free(text);
+	run_files(&x, a, b);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_CERT_PROBLEM);
+	assert_int_equal(x.r.v[0].n_ev, 2);
+	assert_true(str_startswith(x.r.v[0].ev[0].text, "cert = "));
+	assert_true(str_startswith(x.r.v[0].ev[1].text, "ca = "));
+	assert_non_null(strstr(x.r.v[0].fix, "Peer Certificate Authority"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+	unlink(a);
+	unlink(b);
+	unlink(key);
+	rmdir(dir);
+	free(a);
+	free(b);
+	free(key);
+}
+
 /* Bounded input: more connections than DCONF_MAX_CONNS are cut with a warning. */
 static void test_limit_conns(void **state)
 {
@@ -718,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_vs_swanctl),
 		cmocka_unit_test(test_pfsense_xml),
 		cmocka_unit_test(test_cert_trust),
+		cmocka_unit_test(test_cert_trust_tunnel),
 		cmocka_unit_test(test_limit_conns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
