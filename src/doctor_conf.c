@@ -980,7 +980,7 @@ static void side_read_secrets(struct dconf_side *s, const struct conf_node *root
 {
 	const struct conf_node *secrets = conf_find(root, "secrets", CONF_SECTION);
 
-	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DCONF_MAX_CONNS; i++) {
+	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DCONF_MAX_SECRETS; i++) {
 		const struct conf_node *sec = secrets->child[i], *val;
 		struct dc_secret *d;
 		struct buf raw;
@@ -1071,7 +1071,7 @@ static void side_want_creds(struct dconf_side *s, const char *key, const struct 
 		bool dup = false;
 		for (size_t k = 0; k < s->n_cred && !dup; k++)
 			dup = strcmp(s->cred[k].key, key) == 0 && strcmp(s->cred[k].path, v[i]) == 0;
-		if (dup || s->n_cred >= DCONF_MAX_CONNS)
+		if (dup || s->n_cred >= DCONF_MAX_CREDS)
 			continue;
 		s->cred = xrealloc(s->cred, (s->n_cred + 1) * sizeof(*s->cred));
 		memset(&s->cred[s->n_cred], 0, sizeof(s->cred[0]));

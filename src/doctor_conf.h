@@ -19,6 +19,8 @@
 
 /* Limits on what one side may hold (untrusted input). */
 #define DCONF_MAX_CONNS 512		/* connections per side */
+#define DCONF_MAX_SECRETS 512		/* ike* secrets per side */
+#define DCONF_MAX_CREDS 512		/* certificate files named per side */
 #define DCONF_MAX_CHILDREN 64		/* children per connection */
 #define DCONF_MAX_PROPOSALS 32		/* proposals in one list */
 #define DCONF_MAX_ALGS 32		/* algorithms of one transform type in one proposal */
