@@ -41,8 +41,9 @@ static const char help[] =
 	"                    journal files in DIR); evidence is journal:N, the Nth charon entry\n"
 	"  --since TIME      journal entries from TIME on: YYYY-MM-DD[ HH:MM[:SS]] (local time)\n"
 	"                    or an age like 30m, 2h, 1d\n"
-	"  -c, --config FILE this side's config: a tunnel file or a swanctl.conf (includes and\n"
-	"                    `conn : template` inheritance followed)\n"
+	"  -c, --config FILE this side's config: a tunnel file, a swanctl.conf (includes and\n"
+	"                    `conn : template` inheritance followed) or a pfSense config.xml\n"
+	"                    (its evidence lines are the config.xml's own)\n"
 	"  --peer-config FILE\n"
 	"                    the other side's config (this side's default: the tunnel file,\n"
 	"                    TUNNELCTL_CONF). Both are compared key by key and negotiated in\n"
@@ -65,7 +66,7 @@ static const char help[] =
 	"\n"
 	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found\n"
 	"(a failing verdict, or a live check with a problem; warnings do not count), 2 usage or\n"
-	"input error (missing, unreadable or directory LOG or config, a pfSense config.xml)\n"
+	"input error (missing, unreadable or directory LOG or config)\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl doctor /var/log/charon.log\n"
@@ -283,6 +284,10 @@ static struct doctor_verdict *merge_verdicts(const struct doctor_verdict *lv, si
 			continue;
 		if (l->cls == c->cls)
 			own[i] = xasprintf("%s. The logs agree.", c->summary);
+		else if (l->cls == DOCTOR_AUTH_FAILED &&
+			 (c->cls == DOCTOR_PSK_MISMATCH || c->cls == DOCTOR_ID_MISMATCH))
+			own[i] = xasprintf("%s. The logs agree: they show the authentication failure, the "
+					   "configs its cause.", c->summary);
 		else if (!conf_can_show(l->cls) && c->cls == DOCTOR_HEALTHY)
 			own[i] = xasprintf("%s. The logs say %s, which configs cannot show: see that verdict.",
 					   c->summary, doctor_class_names[l->cls]);
@@ -312,10 +317,6 @@ static int read_config(const char *path, const char *side_name, struct doctor *d
 
 	if (err == -EINVAL) {
 		dconf_add_load_errors(r, d, path, side_name, &errs);
-	} else if (err == -ENOTSUP) {
-		cmd_err("doctor", "%s: a pfSense config.xml is not read yet; give its tunnel file or "
-			"swanctl.conf", path);
-		rc = TC_EXIT_USAGE;
 	} else if (err) {
 		cmd_err("doctor", "%s: %s", path, strerror(-err));
 		rc = TC_EXIT_USAGE;

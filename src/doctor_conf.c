@@ -9,8 +9,10 @@
 
 #include "compile.h"
 #include "doctor_conf.h"
+#include "doctor_conf_xml.h"
 #include "naming.h"
 #include "swanctl.h"
+#include "x509.h"
 
 /* ---- algorithms ------------------------------------------------------------------------ */
 
@@ -640,6 +642,7 @@ struct dc_child {
 	unsigned long long life, rekey;
 	const struct conf_node *life_at;
 	char *bad;			/* why charon would refuse the proposals, or NULL */
+	bool local_policy;		/* mode = pass or drop: a kernel policy, never negotiated */
 };
 
 struct dc_conn {
@@ -655,6 +658,7 @@ struct dc_conn {
 	const struct conf_node *lid_at, *rid_at;
 	const char *lauth, *rauth;
 	const struct conf_node *lauth_at, *rauth_at;
+	const struct conf_node *lcert_at, *rca_at;	/* local.certs, remote.cacerts */
 	struct dc_prop *ike;
 	size_t n_ike;
 	const struct conf_node *ike_at;
@@ -666,6 +670,7 @@ struct dc_conn {
 	size_t n_child;
 	char *bad;			/* why charon would refuse to load it, or NULL */
 	const struct conf_node *bad_at;
+	bool local_only;		/* every child is pass/drop (LAN bypass): nothing to negotiate */
 };
 
 /* An ike* shared secret: its owners (normalized identities) and the hash of its value. */
@@ -674,6 +679,14 @@ struct dc_secret {
 	size_t n_owner;
 	char hash[65];
 	const struct conf_node *at;
+};
+
+/* A certificate file named by certs/cacerts: what identifies it and its issuer. */
+struct dc_cred {
+	char *key, *path;		/* "certs" or "cacerts", the file as written */
+	bool loaded;
+	struct buf der;
+	struct x509_info info;		/* points into der */
 };
 
 struct dc_text {
@@ -691,6 +704,10 @@ struct dconf_side {
 	size_t n_text;
 	struct dc_secret *secret;
 	size_t n_secret;
+	struct dxml_index *xml;		/* config.xml input: where its entries are */
+	char *xml_path;
+	struct dc_cred *cred;		/* certificate files the connections name */
+	size_t n_cred;
 };
 
 /* ---- template inheritance (`name : path.to.section, other`) ----------------------------- */
@@ -867,6 +884,8 @@ static void child_normalize(struct dc_child *ch, const struct conf_node *root,
 		n = view_kv(&v, "esp_proposals");
 	ch->esp_at = n;
 	ch->n_esp = props_parse(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
+	ch->local_policy = strcmp(view_get(&v, "mode", "tunnel"), "pass") == 0 ||
+			   strcmp(view_get(&v, "mode", "tunnel"), "drop") == 0;
 	ch->start_at = view_kv(&v, "start_action");
 	ch->start_action = view_get(&v, "start_action", "none");
 	ch->close_at = view_kv(&v, "close_action");
@@ -914,6 +933,8 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 	c->lid = id_normalize(s ? s : first_ip(c->laddr, c->n_laddr));
 	c->rid_at = view_kv(&remote, "id");
 	c->rid = id_normalize(view_get(&remote, "id", NULL));
+	c->lcert_at = view_kv(&local, "certs");
+	c->rca_at = view_kv(&remote, "cacerts");
 	c->lauth_at = view_kv(&local, "auth");
 	c->lauth = auth_class(view_get(&local, "auth", NULL));
 	c->rauth_at = view_kv(&remote, "auth");
@@ -949,6 +970,9 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 			}
 			c->n_child++;
 		}
+	c->local_only = c->n_child > 0;
+	for (size_t i = 0; i < c->n_child; i++)
+		c->local_only &= c->child[i].local_policy;
 }
 
 /* Read the ike* secrets: owners normalized, values hashed (the value itself is not kept). */
@@ -956,7 +980,7 @@ static void side_read_secrets(struct dconf_side *s, const struct conf_node *root
 {
 	const struct conf_node *secrets = conf_find(root, "secrets", CONF_SECTION);
 
-	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DCONF_MAX_CONNS; i++) {
+	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DCONF_MAX_SECRETS; i++) {
 		const struct conf_node *sec = secrets->child[i], *val;
 		struct dc_secret *d;
 		struct buf raw;
@@ -1037,6 +1061,29 @@ static void conn_free(struct dc_conn *c)
 	free(c->bad);
 }
 
+/* Remember the files of a certs/cacerts key (once each) for the reader to load. */
+static void side_want_creds(struct dconf_side *s, const char *key, const struct conf_node *kv)
+{
+	char **v;
+	size_t n = kv && kv->value ? split_list(kv->value, &v, DCONF_MAX_ADDRS) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < s->n_cred && !dup; k++)
+			dup = strcmp(s->cred[k].key, key) == 0 && strcmp(s->cred[k].path, v[i]) == 0;
+		if (dup || s->n_cred >= DCONF_MAX_CREDS)
+			continue;
+		s->cred = xrealloc(s->cred, (s->n_cred + 1) * sizeof(*s->cred));
+		memset(&s->cred[s->n_cred], 0, sizeof(s->cred[0]));
+		s->cred[s->n_cred].key = xstrdup(key);
+		s->cred[s->n_cred].path = xstrdup(v[i]);
+		buf_init(&s->cred[s->n_cred].der);
+		s->n_cred++;
+	}
+	if (n)
+		strv_free(v, n);
+}
+
 /* Whether another connection inherits from conn (`x : connections.NAME`): a template, which
  * the user does not mean as a tunnel of its own, so it is not judged. */
 static bool is_template(const struct conf_node *conns, const struct conf_node *conn)
@@ -1078,6 +1125,8 @@ struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_err
 		memset(&s->conn[s->n_conn], 0, sizeof(s->conn[0]));
 		conn_normalize(&s->conn[s->n_conn], tree->root, c, errs);
 		s->conn[s->n_conn].side = s;
+		side_want_creds(s, "certs", s->conn[s->n_conn].lcert_at);
+		side_want_creds(s, "cacerts", s->conn[s->n_conn].rca_at);
 		s->n_conn++;
 	}
 	return s;
@@ -1141,6 +1190,36 @@ void dconf_side_add_text(struct dconf_side *s, const char *path, const char *dat
 	s->n_text++;
 }
 
+void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml, size_t len)
+{
+	dxml_free(s->xml);
+	free(s->xml_path);
+	s->xml = dxml_build(xml, len);
+	s->xml_path = xstrdup(path);
+	dconf_side_add_text(s, path, xml, len);
+}
+
+size_t dconf_side_cred_count(const struct dconf_side *s)
+{
+	return s->n_cred;
+}
+
+void dconf_side_cred_name(const struct dconf_side *s, size_t i, const char **key, const char **path)
+{
+	*key = s->cred[i].key;
+	*path = s->cred[i].path;
+}
+
+int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t len)
+{
+	struct dc_cred *c = &s->cred[i];
+
+	buf_free(&c->der);
+	buf_init(&c->der);
+	c->loaded = x509_to_der(data, len, &c->der) == 0 && x509_parse(c->der.data, c->der.len, &c->info) == 0;
+	return c->loaded ? 0 : -EBADMSG;
+}
+
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
 {
 	const struct conf_tree *t = s->tf ? s->tf->tree : s->tree;
@@ -1172,6 +1251,14 @@ void dconf_side_free(struct dconf_side *s)
 	free(s->secret);
 	conf_tree_free(s->tree);
 	tunnel_file_free(s->tf);
+	dxml_free(s->xml);
+	free(s->xml_path);
+	for (size_t i = 0; i < s->n_cred; i++) {
+		free(s->cred[i].key);
+		free(s->cred[i].path);
+		buf_free(&s->cred[i].der);
+	}
+	free(s->cred);
 	free(s);
 }
 
@@ -1228,25 +1315,93 @@ static unsigned input_of(struct dc_ctx *x, const char *file)
 	return x->files[x->n_files++].input;
 }
 
+/* config.xml elements behind tunnel-file keys, in phase 1 and phase 2 entries. */
+static const struct {
+	const char *key, *p1, *p2;
+} xml_elems[] = {
+	{ "version", "iketype", NULL },		{ "local_address", "interface", NULL },
+	{ "interface", "interface", NULL },	{ "remote_gateway", "remote-gateway", NULL },
+	{ "local_id", "myid_type", NULL },	{ "remote_id", "peerid_type", NULL },
+	{ "auth", "authentication_method", NULL }, { "psk", "pre-shared-key", NULL },
+	{ "encryption", "encryption-algorithm", "encryption-algorithm-option" },
+	{ "hash", "hash-algorithm", "hash-algorithm-option" },
+	{ "prf", "prf-algorithm", NULL },	{ "dh_group", "dhgroup", NULL },
+	{ "pfs_group", NULL, "pfsgroup" },	{ "lifetime", "lifetime", "lifetime" },
+	{ "dpd_delay", "dpd_delay", NULL },	{ "nat_traversal", "nat_traversal", NULL },
+	{ "start_action", "startaction", NULL }, { "close_action", "closeaction", NULL },
+	{ "local", NULL, "localid" },		{ "remote", NULL, "remoteid" },
+	{ "mode", NULL, "mode" },		{ "protocol", NULL, "protocol" },
+};
+
+/* The config.xml line of a node of the tunnel file imported from it: the element behind the
+ * key in its phase 1 (ikeid) or phase 2 (reqid) entry, else the entry's first line. */
+static unsigned xml_line_of(const struct dconf_side *s, const struct conf_node *n)
+{
+	unsigned ikeid = 0, reqid = 0, item = 0, entry = 0, line = 0;
+
+	for (const struct conf_node *c = n; c && c->parent; c = c->parent) {
+		const char *pn = c->parent->name;
+		if (c->type != CONF_SECTION || !pn)
+			continue;
+		if (strcmp(pn, "tunnels") == 0)
+			ikeid = (unsigned)atoi(c->name);
+		else if (strcmp(pn, "phase2") == 0)
+			reqid = (unsigned)atoi(c->name);
+		else if (strcmp(pn, "proposals") == 0)
+			item = (unsigned)atoi(c->name);
+	}
+	for (size_t i = 0; n->type == CONF_KV && i < ARRAY_SIZE(xml_elems); i++) {
+		const char *e = reqid ? xml_elems[i].p2 : xml_elems[i].p1;
+		if (e && strcmp(xml_elems[i].key, n->name) == 0)
+			line = dxml_line(s->xml, ikeid, reqid, e, reqid ? 0 : item, &entry);
+	}
+	if (!line)
+		dxml_line(s->xml, ikeid, reqid, "", 0, &entry);
+	return line ? line : entry;
+}
+
+/* A config.xml line with its element's text hidden: <pre-shared-key><hidden></pre-shared-key>. */
+static char *xml_hide_value(const char *text)
+{
+	const char *gt = strchr(text, '>'), *lt = gt ? strrchr(gt, '<') : NULL;
+
+	if (!gt || !lt || lt <= gt)
+		return xstrdup("<hidden>");
+	return xasprintf("%.*s<hidden>%s", (int)(gt + 1 - text), text, lt);
+}
+
 /* Add node n of side s as evidence; secrets are never quoted. */
 static void ev_add(struct dc_ctx *x, struct doctor_verdict *v, const struct dconf_side *s,
 		   const struct conf_node *n, bool secret)
 {
+	const char *file;
+	unsigned line;
 	char *text;
 
 	if (!n || !n->file || strcmp(n->file, "(compiled)") == 0 || v->n_ev >= DOCTOR_MAX_EVIDENCE)
 		return;
-	for (size_t i = 0; i < v->n_ev; i++)
-		if (v->ev[i].line == n->line && strcmp(doctor_input_label(x->d, v->ev[i].input), n->file) == 0)
+	file = n->file;
+	line = n->line;
+	if (s->xml && strcmp(file, s->xml_path) != 0) {
+		file = s->xml_path;
+		if ((line = xml_line_of(s, n)) == 0)
 			return;
-	text = line_text(s, n->file, n->line);
-	if (secret || !text) {
-		free(text);
+	}
+	for (size_t i = 0; i < v->n_ev; i++)
+		if (v->ev[i].line == line && strcmp(doctor_input_label(x->d, v->ev[i].input), file) == 0)
+			return;
+	text = line_text(s, file, line);
+	if (secret && text && s->xml) {
+		char *hidden = xml_hide_value(text);
+		secret_free(text);
+		text = hidden;
+	} else if (secret || !text) {
+		secret_free(text);
 		text = n->type == CONF_KV ? xasprintf("%s = %s", n->name, secret ? "<hidden>" : n->value)
 					  : xasprintf("%s {", n->name);
 	}
-	v->ev[v->n_ev].input = input_of(x, n->file);
-	v->ev[v->n_ev].line = n->line;
+	v->ev[v->n_ev].input = input_of(x, file);
+	v->ev[v->n_ev].line = line;
 	v->ev[v->n_ev].text = text;
 	v->n_ev++;
 }
@@ -1396,6 +1551,7 @@ struct dc_outcome {
 	bool tf_diff[TF_COUNT];		/* proposal transforms that differ */
 	bool narrowed[2];		/* [0] initiator's selectors narrowed, [1] responder's */
 	const struct dc_secret *psk[2];	/* PSKs picked by initiator and responder */
+	int cert_dir;			/* cert_problem: 0 the responder distrusts, 1 the initiator */
 };
 
 static bool ts_list_eq(const struct dc_ts *a, size_t na, const struct dc_ts *b, size_t nb)
@@ -1503,6 +1659,64 @@ static void outcome_set(struct dc_outcome *o, enum doctor_class cls, char *why)
 	o->why = why;
 }
 
+/* The loaded certificate of side s named by key/path, or NULL. */
+static const struct dc_cred *cred_find(const struct dconf_side *s, const char *key, const char *path)
+{
+	for (size_t i = 0; i < s->n_cred; i++)
+		if (s->cred[i].loaded && strcmp(s->cred[i].key, key) == 0 && strcmp(s->cred[i].path, path) == 0)
+			return &s->cred[i];
+	return NULL;
+}
+
+/* Whether ca issued cert: key identifiers when both have them, else the names. */
+static bool cred_issued(const struct dc_cred *ca, const struct dc_cred *cert)
+{
+	const struct x509_info *c = &cert->info, *a = &ca->info;
+
+	if (c->aki && a->ski)
+		return c->aki_len == a->ski_len && memcmp(c->aki, a->ski, c->aki_len) == 0;
+	return c->issuer_len == a->subject_len && memcmp(c->issuer, a->subject, c->issuer_len) == 0;
+}
+
+/* Whether verifier (its remote.cacerts) trusts sender's certificate (local.certs). Unknown
+ * (a file not loaded, no cacerts: charon would try every CA it has) counts as trusted. On
+ * false, *why says so in words (caller frees). */
+static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *verifier, char **why)
+{
+	const struct dc_cred *cert;
+	char **cas;
+	size_t n;
+	bool ok = false, known = true;
+	struct buf issuer;
+
+	if (!sender->lcert_at || !sender->lcert_at->value || !verifier->rca_at || !verifier->rca_at->value)
+		return true;
+	n = split_list(sender->lcert_at->value, &cas, 1);
+	cert = n ? cred_find(sender->side, "certs", cas[0]) : NULL;
+	strv_free(cas, n);
+	if (!cert)
+		return true;
+	n = split_list(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
+	for (size_t i = 0; i < n && !ok; i++) {
+		const struct dc_cred *ca = cred_find(verifier->side, "cacerts", cas[i]);
+		if (!ca)
+			known = false;
+		else
+			ok = cred_issued(ca, cert);
+	}
+	strv_free(cas, n);
+	if (ok || !known)
+		return true;
+	buf_init(&issuer);
+	x509_dn_text(cert->info.issuer, cert->info.issuer_len, &issuer);
+	*why = xasprintf("does not trust the certificate it receives: issued by \"%s\"%s, and none of "
+			 "its CA certificates (%s) is that issuer's key",
+			 issuer.data ? issuer.data : "?", cert->info.aki ? " (key identifier checked)" : "",
+			 verifier->rca_at->value);
+	buf_free(&issuer);
+	return false;
+}
+
 /* The identity c sends to peer: its own, or when it has none and no literal local address
  * (local_addrs = %any), the address the peer reaches it at. Caller frees. */
 static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer)
@@ -1562,6 +1776,21 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 				      "the responder uses %s and expects %s",
 				      ic->lauth, ic->rauth, rc->lauth, rc->rauth));
 		goto out;
+	}
+	if (strcmp(ic->lauth, "pubkey") == 0 && strcmp(rc->lauth, "pubkey") == 0) {
+		char *why = NULL;
+		if (!cert_trusted(ic, rc, &why)) {
+			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the responder %s", why));
+			free(why);
+			o->cert_dir = 0;
+			goto out;
+		}
+		if (!cert_trusted(rc, ic, &why)) {
+			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the initiator %s", why));
+			free(why);
+			o->cert_dir = 1;
+			goto out;
+		}
 	}
 	if (strcmp(ic->lauth, "psk") == 0) {
 		const struct dc_secret *ip = side_find_psk(ic->side, ilid, rlid);
@@ -1674,6 +1903,10 @@ static const struct {
 	{ DOCTOR_ID_MISMATCH, "local_id / remote_id (pfSense: Phase 1 > My identifier / Peer identifier)",
 	  "local.id / remote.id" },
 	{ DOCTOR_AUTH_FAILED, "auth (pfSense: Phase 1 > Authentication Method)", "local.auth / remote.auth" },
+	{ DOCTOR_CERT_PROBLEM,
+	  "cert / ca: the peer's ca must be the CA that issued this side's cert (pfSense: Phase 1 > "
+	  "My Certificate / Peer Certificate Authority)",
+	  "local.certs / remote.cacerts: the verifier's CA must have issued the sender's certificate" },
 	{ DOCTOR_PSK_MISMATCH, "psk or psk_file (pfSense: Phase 1 > Pre-Shared Key)",
 	  "secrets { ike-N { secret } } and its id-N owners" },
 	{ DOCTOR_CHILD_PROPOSAL_MISMATCH,
@@ -1740,6 +1973,13 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 		case DOCTOR_PSK_MISMATCH:
 			ev_conn(x, v, side[s], cc, o->psk[s] ? o->psk[s]->at : NULL, "psk psk_file", true);
 			break;
+		case DOCTOR_CERT_PROBLEM:
+			/* the sender's certificate, the verifier's CAs */
+			if (s == o->cert_dir)
+				ev_conn(x, v, side[s], cc, cc->lcert_at, "cert", false);
+			else
+				ev_conn(x, v, side[s], cc, cc->rca_at, "ca", false);
+			break;
 		case DOCTOR_CHILD_PROPOSAL_MISMATCH:
 		case DOCTOR_PFS_MISMATCH:
 			for (int t = 0; t < TF_COUNT; t++)
@@ -1764,12 +2004,16 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 
 static const char *const side_names[2] = { "local", "peer" };
 
-/* Whether a connection initiates on its own (a child with start_action start or trap). */
+/* Whether a connection initiates on its own: a child with start_action start or trap, or
+ * (tunnel file) a phase 2 with keepalive = yes, which tunnelctl's daemon brings up. */
 static bool conn_initiates(const struct dc_conn *c)
 {
-	for (size_t i = 0; i < c->n_child; i++)
-		if (strcmp(c->child[i].start_action, "start") == 0 || strcmp(c->child[i].start_action, "trap") == 0)
+	for (size_t i = 0; i < c->n_child; i++) {
+		const char *ka = c->child[i].tsec ? conf_get(c->child[i].tsec, "keepalive") : NULL;
+		if (strcmp(c->child[i].start_action, "start") == 0 || strcmp(c->child[i].start_action, "trap") == 0 ||
+		    str_eq(ka, "yes"))
 			return true;
+	}
 	return false;
 }
 
@@ -1924,8 +2168,8 @@ static void warn_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc
 	}
 	if (!conn_initiates(a) && !conn_initiates(b)) {
 		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
-		w->summary = xstrdup("both sides are responder-only (no start or trap start action): nobody "
-				     "initiates, the tunnel only comes up by hand or by keep-alive");
+		w->summary = xstrdup("both sides are responder-only (no start or trap start action, no "
+				     "keepalive): nobody initiates, the tunnel only comes up by hand");
 		w->fix = xstrdup(tunnel ? "start_action = start (pfSense: Phase 1 > Child SA Start Action) on one side"
 					: "start_action = start (or trap) on one side");
 		ev_conn(x, w, 0, a, a->n_child ? a->child[0].start_at : NULL, "start_action", false);
@@ -1987,11 +2231,15 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 		const struct dc_conn *a = &local->conn[i];
 		int best = 0;
 		size_t bi = 0;
+		if (a->local_only)
+			continue;
 		if (a->bad) {
 			judge_unloadable(&x, a, 0, a);
 			continue;
 		}
 		for (size_t k = 0; k < peer->n_conn; k++) {
+			if (peer->conn[k].local_only)
+				continue;
 			int s = pair_score(a, &peer->conn[k]) - (used[k] ? 1 : 0);
 			if (s > best) {
 				best = s;

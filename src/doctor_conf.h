@@ -19,6 +19,8 @@
 
 /* Limits on what one side may hold (untrusted input). */
 #define DCONF_MAX_CONNS 512		/* connections per side */
+#define DCONF_MAX_SECRETS 512		/* ike* secrets per side */
+#define DCONF_MAX_CREDS 512		/* certificate files named per side */
 #define DCONF_MAX_CHILDREN 64		/* children per connection */
 #define DCONF_MAX_PROPOSALS 32		/* proposals in one list */
 #define DCONF_MAX_ALGS 32		/* algorithms of one transform type in one proposal */
@@ -41,6 +43,17 @@ struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *tf, struct tc_erro
 /* Give the side the text of file `path` (a file its nodes name) so evidence can quote real
  * lines; the side copies data. Lines of files never given are cited without text. */
 void dconf_side_add_text(struct dconf_side *s, const char *path, const char *data, size_t len);
+
+/* The side was imported from pfSense config.xml at path (its text xml, len bytes): evidence
+ * then cites the config.xml's own lines (the phase 1/phase 2 element behind each key). */
+void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml, size_t len);
+
+/* Certificate files the side's connections name (local.certs, remote.cacerts; a tunnel
+ * file's cert and ca): how many, the i-th one's key ("certs"/"cacerts") and path as written,
+ * and giving its contents (PEM or DER; 0 or -EBADMSG). Unloaded files make trust unknown. */
+size_t dconf_side_cred_count(const struct dconf_side *s);
+void dconf_side_cred_name(const struct dconf_side *s, size_t i, const char **key, const char **path);
+int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t len);
 
 /* File names the side's evidence may cite (tree files of the input); valid until free. */
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files);

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include "doctor_conf_read.h"
+#include "pfsense.h"
+#include "swanctl.h"
 #include "tunnel.h"
 
 /* True when the text starts like XML (a pfSense config.xml). */
@@ -34,6 +36,68 @@ static void side_load_texts(struct dconf_side *s)
 	}
 }
 
+/* A pfSense config.xml: imported to a tunnel file in memory (as import-pfsense does), read as
+ * one, its evidence mapped back to the config.xml's lines. */
+static int read_xml(const char *path, const struct buf *xml, struct dconf_side **out, struct tc_errors *errs)
+{
+	struct pfsense_stats st;
+	struct tunnel_file *tf;
+	struct conf_tree *tree;
+	char *label = xasprintf("%s (imported)", path);
+	struct buf text;
+	int rc;
+
+	buf_init(&text);
+	rc = pfsense_import(xml->data, xml->len, path, &text, &st, errs);
+	if (rc) {
+		buf_free_secret(&text);
+		free(label);
+		return -EINVAL;
+	}
+	tree = conf_parse(label, text.data, text.len, NULL, errs);
+	buf_free_secret(&text);
+	free(label);
+	if (errs->n_errors) {
+		conf_tree_free(tree);
+		return -EINVAL;
+	}
+	tf = tunnel_from_tree(tree, errs);
+	if (!tf)
+		return -EINVAL;
+	if (tunnel_load_secrets(tf, errs) != 0 || errs->n_errors) {
+		tunnel_file_free(tf);
+		return -EINVAL;
+	}
+	*out = dconf_side_from_tunnel(tf, errs);
+	dconf_side_set_xml(*out, path, xml->data, xml->len);
+	return 0;
+}
+
+/* Load the certificate files the side names: a swanctl.conf's relative names from its
+ * directory's x509/ and x509ca/ (swanctl's rule), a tunnel file's paths as resolved by the
+ * tunnel loader. Files that cannot be read leave trust unknown. */
+static void side_load_creds(struct dconf_side *s, const char *conf_path, bool swanctl)
+{
+	char *dir = xstrdup(conf_path), *slash = strrchr(dir, '/');
+
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	for (size_t i = 0; i < dconf_side_cred_count(s); i++) {
+		const char *key, *path;
+		struct buf b;
+		int rc;
+		dconf_side_cred_name(s, i, &key, &path);
+		buf_init(&b);
+		rc = swanctl ? swanctl_read_cred_file(dir, key, path, &b) : file_read_all(path, TC_MAX_FILE_SIZE, &b);
+		if (rc == 0)
+			dconf_side_cred_set(s, i, b.data, b.len);
+		buf_free(&b);
+	}
+	free(dir);
+}
+
 int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs)
 {
 	struct conf_tree *tree;
@@ -47,11 +111,15 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	buf_init(&b);
-	rc = file_read_all(path, TC_MAX_FILE_SIZE, &b);
+	rc = file_read_all(path, PFSENSE_MAX_XML, &b);
 	if (rc == 0 && looks_xml(&b))
-		rc = -ENOTSUP;
+		rc = read_xml(path, &b, out, errs);
+	else if (rc == 0 && b.len > TC_MAX_FILE_SIZE)
+		rc = -EFBIG;
+	else if (rc == 0)
+		rc = 1;		/* settings syntax: parsed below */
 	buf_free_secret(&b);
-	if (rc)
+	if (rc <= 0)
 		return rc;
 
 	tree = conf_parse_file(path, errs);
@@ -62,6 +130,7 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 	if (conf_find(tree->root, "connections", CONF_SECTION) ||
 	    conf_find(tree->root, "secrets", CONF_SECTION)) {
 		*out = dconf_side_from_swanctl(tree, errs);
+		side_load_creds(*out, path, true);
 	} else {
 		struct tunnel_file *tf = tunnel_from_tree(tree, errs);
 		if (!tf)
@@ -71,6 +140,7 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 			return -EINVAL;
 		}
 		*out = dconf_side_from_tunnel(tf, errs);
+		side_load_creds(*out, path, false);
 	}
 	side_load_texts(*out);
 	return 0;
@@ -128,7 +198,7 @@ void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char 
 		if (!text)
 			continue;
 		/* never quote a secret the user mistyped */
-		if (strstr(text, "psk") || strstr(text, "secret")) {
+		if (strstr(text, "psk") || strstr(text, "secret") || strstr(text, "pre-shared-key")) {
 			free(text);
 			text = xstrdup("(line holds a secret: <hidden>)");
 		}

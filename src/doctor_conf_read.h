@@ -1,13 +1,14 @@
-/* doctor_conf_read.h - read a config for the doctor: a tunnel file or a swanctl.conf (with
- * includes), detected by content, into a normalized side (doctor_conf.h). */
+/* doctor_conf_read.h - read a config for the doctor: a tunnel file, a swanctl.conf (with
+ * includes) or a pfSense config.xml (imported as import-pfsense does), detected by content,
+ * into a normalized side (doctor_conf.h). */
 #ifndef TUNNELCTL_DOCTOR_CONF_READ_H
 #define TUNNELCTL_DOCTOR_CONF_READ_H
 
 #include "doctor_conf.h"
 
 /* Read path into *out (caller frees with dconf_side_free). Returns 0; -ENOENT/-EACCES/
- * -EISDIR/-EFBIG when the file cannot be read (nothing in errs); -ENOTSUP for a pfSense
- * config.xml (not read yet); -EINVAL when the file has errors (errs says where, FILE:LINE:COL).
+ * -EISDIR/-EFBIG when the file cannot be read (nothing in errs); -EINVAL when the file has
+ * errors (errs says where, FILE:LINE:COL; for config.xml the XML line or the imported text).
  * Warnings (algorithms or selectors the doctor does not understand) go to errs too. */
 int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs);
 

@@ -12,6 +12,7 @@
 #include "nft.h"
 #include "util.h"
 #include "vici_client.h"
+#include "x509.h"
 
 const char *const dlive_status_names[] = { "ok", "warning", "problem", "skipped" };
 
@@ -239,88 +240,67 @@ int dlive_nft_blocks(const char *json_text, size_t len, struct buf *out)
 	return found;
 }
 
-/* ---- DER: a certificate's validity dates ------------------------------------------------ */
-
-struct der {
-	const unsigned char *p;
-	size_t len;
-};
-
-/* Read one TLV; its contents go to *in. 0 or -EBADMSG. */
-static int der_next(struct der *d, unsigned char *tag, struct der *in)
+/* Whether a NAT rule leaves tunnel traffic alone: it matches on IPsec (rt ipsec, meta
+ * ipsec, ipsec ...) or excludes destinations (daddr !=). */
+static bool nat_rule_spares_ipsec(json_t *rule)
 {
-	size_t l;
+	json_t *e;
+	size_t i;
 
-	if (d->len < 2)
-		return -EBADMSG;
-	*tag = d->p[0];
-	l = d->p[1];
-	d->p += 2;
-	d->len -= 2;
-	if (l & 0x80) {
-		unsigned n = l & 0x7f;
-		if (n == 0 || n > 4 || d->len < n)
-			return -EBADMSG;
-		l = 0;
-		for (unsigned i = 0; i < n; i++)
-			l = l << 8 | d->p[i];
-		d->p += n;
-		d->len -= n;
+	json_array_foreach(json_object_get(rule, "expr"), i, e) {
+		json_t *m = json_object_get(e, "match"), *left = json_object_get(m, "left");
+		const char *op = json_string_value(json_object_get(m, "op"));
+		const char *field = json_string_value(json_object_get(json_object_get(left, "payload"), "field"));
+		const char *key = json_string_value(json_object_get(json_object_get(left, "meta"), "key"));
+		if (!m)
+			continue;
+		if (json_object_get(left, "rt") || json_object_get(left, "ipsec") || str_eq(key, "ipsec") ||
+		    str_eq(key, "secpath"))
+			return true;
+		if (op && strcmp(op, "!=") == 0 && field && strcmp(field, "daddr") == 0)
+			return true;
 	}
-	if (l > d->len)
-		return -EBADMSG;
-	in->p = d->p;
-	in->len = l;
-	d->p += l;
-	d->len -= l;
-	return 0;
+	return false;
 }
 
-static int der_time(unsigned char tag, const struct der *t, time_t *out)
+int dlive_nft_nat(const char *json_text, size_t len, struct buf *out)
 {
-	char s[16];
-	struct tm tm = { 0 };
-	size_t yl = tag == 0x17 ? 2 : 4;
+	json_error_t jerr;
+	json_t *root = json_loadb(json_text, len, 0, &jerr), *items, *it, *ch;
+	int found = 0;
+	size_t i, k;
 
-	if ((tag != 0x17 && tag != 0x18) || t->len < yl + 10 || t->len >= sizeof(s))
-		return -EBADMSG;
-	memcpy(s, t->p, t->len);
-	s[t->len] = '\0';
-	for (size_t i = 0; i < yl + 10; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return -EBADMSG;
-#define D2(i) ((s[i] - '0') * 10 + (s[(i) + 1] - '0'))
-	tm.tm_year = yl == 2 ? (D2(0) < 50 ? 100 + D2(0) : D2(0)) : D2(0) * 100 + D2(2) - 1900;
-	tm.tm_mon = D2(yl) - 1;
-	tm.tm_mday = D2(yl + 2);
-	tm.tm_hour = D2(yl + 4);
-	tm.tm_min = D2(yl + 6);
-	tm.tm_sec = D2(yl + 8);
-#undef D2
-	*out = timegm(&tm);
-	return 0;
-}
-
-int dlive_cert_validity(const void *der, size_t len, time_t *not_before, time_t *not_after)
-{
-	struct der d = { der, len }, cert, tbs, x, val, t;
-	unsigned char tag;
-
-	if (der_next(&d, &tag, &cert) || tag != 0x30 || der_next(&cert, &tag, &tbs) || tag != 0x30)
-		return -EBADMSG;
-	if (der_next(&tbs, &tag, &x))
-		return -EBADMSG;
-	if (tag == 0xa0 && der_next(&tbs, &tag, &x))	/* version, then serial */
-		return -EBADMSG;
-	if (der_next(&tbs, &tag, &x) || der_next(&tbs, &tag, &x))	/* signature, issuer */
-		return -EBADMSG;
-	if (der_next(&tbs, &tag, &val) || tag != 0x30)
-		return -EBADMSG;
-	if (der_next(&val, &tag, &t) || der_time(tag, &t, not_before))
-		return -EBADMSG;
-	if (der_next(&val, &tag, &t) || der_time(tag, &t, not_after))
-		return -EBADMSG;
-	return 0;
+	if (!root)
+		return -EINVAL;
+	items = json_object_get(root, "nftables");
+	json_array_foreach(items, i, ch) {
+		json_t *c = json_object_get(ch, "chain");
+		const char *fam = json_string_value(json_object_get(c, "family"));
+		const char *tab = json_string_value(json_object_get(c, "table"));
+		const char *name = json_string_value(json_object_get(c, "name"));
+		if (!c || !str_eq(json_string_value(json_object_get(c, "type")), "nat") ||
+		    !str_eq(json_string_value(json_object_get(c, "hook")), "postrouting"))
+			continue;
+		json_array_foreach(items, k, it) {
+			json_t *rule = json_object_get(it, "rule"), *e;
+			size_t j;
+			bool rewrites = false;
+			if (!rule || !str_eq(json_string_value(json_object_get(rule, "family")), fam) ||
+			    !str_eq(json_string_value(json_object_get(rule, "table")), tab) ||
+			    !str_eq(json_string_value(json_object_get(rule, "chain")), name))
+				continue;
+			json_array_foreach(json_object_get(rule, "expr"), j, e) {
+				rewrites |= json_object_get(e, "masquerade") != NULL || json_object_get(e, "snat") != NULL;
+			}
+			if (!rewrites || nat_rule_spares_ipsec(rule))
+				continue;
+			found++;
+			buf_printf(out, "%s%s %s %s: rule handle %lld rewrites source addresses", out->len ? "; " : "",
+				   fam, tab, name, (long long)json_integer_value(json_object_get(rule, "handle")));
+		}
+	}
+	json_decref(root);
+	return found;
 }
 
 /* ---- checks ---------------------------------------------------------------------------- */
@@ -380,6 +360,18 @@ static void check_nft(struct dlive_report *r)
 		    "docs/firewall.md), or delete the dropping rule");
 	} else {
 		add(r, "firewall", DLIVE_OK, xstrdup("no nftables rule drops UDP 500/4500 or ESP on input"), "");
+	}
+	if (out.len) {
+		buf_free(&what);
+		buf_init(&what);
+		n = dlive_nft_nat(out.data, out.len, &what);
+		if (n > 0)
+			add(r, "nat", DLIVE_WARN, buf_steal(&what),
+			    "exclude tunnel traffic from source NAT: add `rt ipsec missing` (or `ip daddr != "
+			    "REMOTE_NET`) to the masquerade/snat rule, or LAN traffic leaves with the WAN address "
+			    "and no longer matches the phase 2 selectors");
+		else if (n == 0)
+			add(r, "nat", DLIVE_OK, xstrdup("no source NAT rule that would rewrite tunnel traffic"), "");
 	}
 	buf_free(&out);
 	buf_free(&err);
@@ -547,12 +539,15 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 	buf_init(&bad);
 	for (size_t i = 0; i < n; i++) {
 		const struct vici_node *data = vici_child(ev[i], "data");
+		struct x509_info xi;
 		time_t nb, na;
 		if (!data || data->type != VICI_NODE_KV || !str_eq(vici_find_str(ev[i], "type", NULL), "X509"))
 			continue;
 		certs++;
-		if (dlive_cert_validity(data->value, data->len, &nb, &na) != 0)
+		if (x509_parse(data->value, data->len, &xi) != 0)
 			continue;
+		nb = xi.not_before;
+		na = xi.not_after;
 		if (now < nb || now > na) {
 			st = DLIVE_PROBLEM;
 			buf_printf(&bad, "%scertificate %zu %s", bad.len ? "; " : "", certs,

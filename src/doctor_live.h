@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 #include "util.h"
 
@@ -52,7 +51,10 @@ bool dlive_module_loaded(const char *text, size_t len, const char *name);
  * host (input/prerouting filter chains, first decisive rule per kind, policy drop with
  * nothing accepting): the count, described into out. -EINVAL when not nft JSON. */
 int dlive_nft_blocks(const char *json_text, size_t len, struct buf *out);
-/* notBefore/notAfter of a DER X.509 certificate. 0 or -EBADMSG. */
-int dlive_cert_validity(const void *der, size_t len, time_t *not_before, time_t *not_after);
+/* Source NAT rules (masquerade/snat in postrouting nat chains) that do not spare IPsec
+ * traffic (no rt/meta ipsec match, no daddr != exclusion): the count, described into out.
+ * -EINVAL when not nft JSON. */
+int dlive_nft_nat(const char *json_text, size_t len, struct buf *out);
+
 
 #endif

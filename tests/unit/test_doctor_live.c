@@ -1,6 +1,6 @@
 /* test_doctor_live.c - the pure parts of doctor --live on recorded inputs: /proc/net/udp and
  * udp6 of a namespace with sockets on 500 (IPv4) and 4500 (IPv6), an nftables ruleset listed
- * as JSON with accepting, dropping and policy-drop chains, a DER certificate's dates. */
+ * as JSON with accepting, dropping and policy-drop chains, and one with source NAT rules. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -75,23 +75,26 @@ static void test_nft_blocks(void **state)
 	buf_free(&j);
 }
 
-static void test_cert_validity(void **state)
+/* Masquerade on eth0 rewrites tunnel traffic; the eth1 rule excludes the remote network and
+ * the eth2 snat matches `rt ipsec missing`: both spare it. */
+static void test_nft_nat(void **state)
 {
-	struct buf der;
-	time_t nb = 0, na = 0;
+	struct buf j, out;
 
 	(void)state;
-	buf_init(&der);
-	assert_int_equal(file_read_all(DATA "cert.der", 1 << 20, &der), 0);
-	assert_int_equal(dlive_cert_validity(der.data, der.len, &nb, &na), 0);
-	/* openssl x509 -dates: Nov 29 15:31:57 2026 GMT, Dec 29 15:31:57 2026 GMT */
-	assert_int_equal((long long)nb, 1795966317LL);
-	assert_int_equal((long long)na, 1798558317LL);
-	/* every truncation fails cleanly */
-	for (size_t l = 0; l < der.len; l += 7)
-		if (l < 200)
-			assert_int_equal(dlive_cert_validity(der.data, l, &nb, &na), -EBADMSG);
-	buf_free(&der);
+	buf_init(&j);
+	buf_init(&out);
+	assert_int_equal(file_read_all(DATA "nat.json", 1 << 20, &j), 0);
+	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 1);
+	assert_non_null(strstr(out.data, "ip nat post: rule handle 2 rewrites"));
+	buf_free(&out);
+	buf_free(&j);
+	buf_init(&out);
+	buf_init(&j);
+	assert_int_equal(file_read_all(DATA "ruleset.json", 1 << 20, &j), 0);
+	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 0);
+	buf_free(&out);
+	buf_free(&j);
 }
 
 int main(void)
@@ -100,7 +103,7 @@ int main(void)
 		cmocka_unit_test(test_udp_bound),
 		cmocka_unit_test(test_module_loaded),
 		cmocka_unit_test(test_nft_blocks),
-		cmocka_unit_test(test_cert_validity),
+		cmocka_unit_test(test_nft_nat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
