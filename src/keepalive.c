@@ -547,6 +547,7 @@ static void follow_apply(struct keepalive *ka)
 	count_watched(ka);
 	decide(ka, NULL, LOG_NOTICE, "follow", 0, "`tunnelctl apply` ran: watching %s (%u tunnel%s watched)",
 	       ka->ctx.conf, ka->stats.watched, ka->stats.watched == 1 ? "" : "s");
+	snprintf(ka->check_reason, sizeof(ka->check_reason), "`tunnelctl apply` ran");
 }
 
 static void check(struct keepalive *ka)
