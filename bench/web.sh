@@ -7,7 +7,8 @@
 # third one down). Load: curl processes reusing one keep-alive connection each.
 # VICI calls per request: web.c links no VICI symbol (checked with nm below), and the
 # driver has no charon at all; every request reads the source's cached document, which
-# the driver counts (status() calls = requests).
+# the driver counts (status() calls = requests). Then, as root, the real daemon against the
+# lab: its own counter (tunnelctl_daemon_vici_requests_total) before and after the load.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -79,3 +80,21 @@ served=$(sed -n 's/.*served \([0-9]*\) times.*/\1/p' "$TMP/server.log")
 total=$((2 * (CLIENTS * REQUESTS + 1)))
 echo "  status document reads: $served for $total requests (each from the cache); VICI calls: 0"
 [ "$served" = "$total" ] || { echo "bench/web: expected one cached read per request" >&2; exit 1; }
+
+# ---- the real daemon against a real charon (root only) ----
+[ "$(id -u)" -eq 0 ] || { echo "bench/web: not root, daemon part skipped"; exit 0; }
+make -C "$ROOT" -s tunnelctl
+LAB=bw$$
+lab() { bash "$ROOT/lab/lab.sh" --name "$LAB" "$@"; }
+on_a() { lab exec a -- "$@"; }
+trap 'lab down >/dev/null 2>&1; cleanup' EXIT INT TERM
+lab up "$ROOT/examples/lab-a.conf" "$ROOT/examples/lab-b.conf" >/dev/null
+lab daemon a >/dev/null
+for _ in $(seq 50); do on_a curl -sf -o /dev/null http://127.0.0.1:8714/metrics && break; sleep 0.2; done
+calls() { on_a curl -s http://127.0.0.1:8714/metrics | sed -n 's/^tunnelctl_daemon_vici_requests_total //p'; }
+before=$(calls)
+start=$(date +%s.%N)
+on_a sh -c "for i in \$(seq $CLIENTS); do curl -s 'http://127.0.0.1:8714/api/status?n=[1-$REQUESTS]' >/dev/null & done; wait"
+end=$(date +%s.%N)
+after=$(calls)
+python3 -c "n=$CLIENTS*$REQUESTS; t=$end-$start; print('bench/web: daemon in the lab: %d requests in %.2f s (%.0f/s); VICI commands by the daemon meanwhile: %d (its timer: 1 list-sas per 5 s), per request: %.4f' % (n, t, n/t, $after-$before, ($after-$before)/n))"

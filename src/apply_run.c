@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "compile.h"
 #include "naming.h"
+#include "nft.h"
 #include "state.h"
 #include "swanctl.h"
 #include "tunnel.h"
@@ -384,6 +385,24 @@ static void reload_settings(struct apply_ctx *a)
 	vici_node_free(reply);
 }
 
+/* SPEC §8: our nftables table follows the tunnel file (removed with global.firewall = off).
+ * Connections are loaded by now, so a refused ruleset is a warning, not a rollback. */
+static void sync_firewall(struct apply_ctx *a)
+{
+	struct tc_errors notes = { 0 };
+	struct buf text, err;
+
+	buf_init(&text);
+	buf_init(&err);
+	nft_build_ruleset(&text, a->tf, &notes);
+	if (nft_run(text.data, &err) != 0 && !a->res->warning)
+		a->res->warning = xasprintf("firewall rules not applied (%s); see `tunnelctl firewall apply`",
+					    err.len ? err.data : "libnftables failed");
+	tc_errors_free(&notes);
+	buf_free(&text);
+	buf_free(&err);
+}
+
 /* Names of the IKE SAs charon has now (any state). */
 static void ike_sa_names(struct apply_ctx *a, char ***names, size_t *n)
 {
@@ -529,6 +548,7 @@ int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const stru
 	if (!a.fragment.had_old || a.fragment.old.len != a.fragment.new.len ||
 	    memcmp(a.fragment.old.data, a.fragment.new.data, a.fragment.new.len) != 0)
 		reload_settings(&a);
+	sync_firewall(&a);
 	if (!opts->no_start)
 		start_missing(&a);
 	state_save_applied(ctx->state_dir, ctx->conf);

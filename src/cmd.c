@@ -1,4 +1,5 @@
 /* cmd.c - helpers shared by the cmd_*.c files: help, error printing, loading the tunnel file. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,4 +70,32 @@ char *cmd_charon_log(const struct tc_ctx *ctx)
 	if (strcmp(ctx->out_dir, "/") == 0)
 		return xstrdup(COMPILE_CHARON_LOG);
 	return xasprintf("%s%s", ctx->out_dir, COMPILE_CHARON_LOG);
+}
+
+int cmd_parse_args(const char *verb, int argc, char **argv, const char *help, const struct cmd_flag *flags,
+		   int min_operands, int max_operands, const char *hint)
+{
+	struct option opts[CMD_MAX_FLAGS + 1];
+	size_t n = 0;
+	int c, operands;
+
+	if (cmd_wants_help(argc, argv, help))
+		return CMD_PARSE_HELP;
+	for (; flags && flags[n].name && n < CMD_MAX_FLAGS; n++)
+		opts[n] = (struct option){ flags[n].name, no_argument, NULL, 256 + (int)n };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c < 256 || c >= 256 + (int)n)
+			return CMD_PARSE_USAGE;	/* getopt said which option */
+		*flags[c - 256].set = true;
+	}
+	operands = argc - optind;
+	if (operands < min_operands || operands > max_operands) {
+		if (operands > max_operands && max_operands == 0)
+			cmd_err(verb, "unexpected argument '%s'%s", argv[optind], hint ? hint : "");
+		else
+			cmd_err(verb, "expected %s (see --help)", hint ? hint : "other arguments");
+		return CMD_PARSE_USAGE;
+	}
+	return optind;
 }

@@ -10,6 +10,7 @@ struct tc_ctx {
 	const char *vici;	/* VICI URI (--vici, TUNNELCTL_VICI) */
 	const char *out_dir;	/* root for generated files (--out-dir, TUNNELCTL_OUT_DIR) */
 	const char *state_dir;	/* state (--state-dir, TUNNELCTL_STATE_DIR) */
+	bool conf_given;	/* -c/--config was on the command line (not env or default) */
 };
 
 #define TC_DEFAULT_CONF "/etc/tunnelctl/tunnels.conf"
@@ -38,6 +39,8 @@ int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_import(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
 
@@ -51,6 +54,22 @@ bool cmd_wants_help(int argc, char **argv, const char *help);
 void cmd_print_errors(struct tc_errors *errs);
 /* Load the tunnel file named by ctx; on errors print them and return NULL. */
 struct tunnel_file *cmd_load_tunnels(const struct tc_ctx *ctx);
+/* A boolean option --name of a command. */
+struct cmd_flag {
+	const char *name;	/* NULL ends a table */
+	bool *set;		/* set to true when the option is given */
+};
+
+#define CMD_PARSE_HELP (-1)	/* --help was printed: exit 0 */
+#define CMD_PARSE_USAGE (-2)	/* bad option or operand count, already said: exit 2 */
+#define CMD_MAX_FLAGS 16
+
+/* Parse --help, the boolean options in flags and between min and max operands (hint says
+ * what they are, for the message). Returns the index of the first operand in argv, or
+ * CMD_PARSE_HELP / CMD_PARSE_USAGE. */
+int cmd_parse_args(const char *verb, int argc, char **argv, const char *help, const struct cmd_flag *flags,
+		   int min_operands, int max_operands, const char *hint);
+
 /* charon's file log under ctx->out_dir (/var/log/charon.log for "/"); caller frees. */
 char *cmd_charon_log(const struct tc_ctx *ctx);
 struct keepalive_decision;

@@ -82,31 +82,16 @@ static void plan_print(const struct apply_plan *plan)
 
 int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct apply_opts ao = { 0 };
 	struct apply_result res;
 	struct tunnel_file *tf;
 	bool json = false;
 	int c, rc;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'n')
-			ao.dry_run = true;
-		else if (c == 'j')
-			json = true;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cmd_err("apply", "unexpected argument '%s' (the file is given with -c)", argv[optind]);
-		return TC_EXIT_USAGE;
-	}
+	const struct cmd_flag flags[] = { { "dry-run", &ao.dry_run }, { "json", &json }, { NULL, NULL } };
+	c = cmd_parse_args("apply", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
+	if (c < 0)
+		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
 	tf = cmd_load_tunnels(ctx);
 	if (!tf)
 		return TC_EXIT_USAGE;

@@ -54,31 +54,15 @@ static size_t count_p2(const struct tunnel_file *tf)
 
 int cmd_check(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tc_errors errs = { 0 };
 	struct tunnel_file *tf;
 	bool json = false, strict = false;
+	const struct cmd_flag flags[] = { { "json", &json }, { "strict", &strict }, { NULL, NULL } };
 	size_t n_warn;
-	int c, rc;
+	int rc = cmd_parse_args("check", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 's')
-			strict = true;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cmd_err("check", "unexpected argument '%s' (the file is given with -c)", argv[optind]);
-		return TC_EXIT_USAGE;
-	}
+	if (rc < 0)
+		return rc == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
 
 	tf = tunnel_load(ctx->conf, &errs);
 	if (tf && !errs.n_errors)

@@ -30,31 +30,16 @@ static const char help[] =
 
 int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "show-secrets", no_argument, NULL, 's' },
-		{ "strongswan", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct compile_opts co = { .show_secrets = false };
 	bool fragment = false;
+	const struct cmd_flag flags[] = { { "show-secrets", &co.show_secrets }, { "strongswan", &fragment }, { NULL, NULL } };
 	struct tunnel_file *tf;
 	struct buf out;
 	int c, rc = TC_EXIT_OK;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			co.show_secrets = true;
-		else if (c == 'f')
-			fragment = true;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cmd_err("compile", "unexpected argument '%s' (the file is given with -c)", argv[optind]);
-		return TC_EXIT_USAGE;
-	}
+	c = cmd_parse_args("compile", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
+	if (c < 0)
+		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
 	tf = cmd_load_tunnels(ctx);
 	if (!tf)
 		return TC_EXIT_USAGE;

@@ -111,7 +111,9 @@ static int timeout_min(int a, int b)
 static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 {
 	struct pollfd fds[KEEPALIVE_MAX_FDS + 3];
+	unsigned gen, seen;
 
+	keepalive_tunnels(d->ka, &seen);
 	keepalive_dispatch(d->ka, NULL, 0);
 	status_cache_dispatch(d->sc, NULL, 0);
 	for (;;) {
@@ -139,6 +141,12 @@ static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 			return 0;
 		}
 		keepalive_dispatch(d->ka, fds, n);
+		/* the engine may have followed a `tunnelctl apply`: the cache borrows its tunnel file */
+		const struct tunnel_file *tf = keepalive_tunnels(d->ka, &gen);
+		if (gen != seen) {
+			status_cache_set_tunnels(d->sc, tf);
+			seen = gen;
+		}
 		status_cache_dispatch(d->sc, fds + n, n_sc);
 		if (d->ws && web_run(d->ws) < 0)
 			daemon_log(LOG_WARNING, "web", "the web server failed to process its connections");
@@ -161,6 +169,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	struct tunnel_file *tf;
 	sigset_t set;
 	char *end, msg[512];
+	bool web_required;
 	int c, sfd, rc;
 
 	if (cmd_wants_help(argc, argv, help))
@@ -188,6 +197,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_USAGE;
 	}
 	charon_log = log_opt ? xstrdup(log_opt) : cmd_charon_log(ctx);
+	web_required = listen || token_file;	/* asked for: failing to serve is fatal */
 	if (listen && strcmp(listen, DAEMON_LISTEN_OFF) == 0) {
 		if (token_file) {
 			cmd_err("daemon", "--token-file without a web status (--listen off)");
@@ -210,7 +220,12 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		char *err = NULL;
 		int r = web_start(listen, token_file, &src, &d.ws, &err);
 
-		if (r != 0) {
+		if (r != 0 && !web_required) {
+			/* the default address is taken (another daemon?): keep tunnels up all the same */
+			cmd_err("daemon", "web status off: %s (use --listen to choose another address)", err);
+			free(err);
+			listen = NULL;
+		} else if (r != 0) {
 			cmd_err("daemon", "--listen: %s", err);
 			free(err);
 			status_cache_free(d.sc);

@@ -2,18 +2,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "compile.h"
+#include "doctor_conf_read.h"
+#include "doctor_live.h"
 #include "doctor_read.h"
 #include "doctor_rules.h"
 #include "json.h"
 #include "util.h"
 
 static const char help[] =
-	"usage: tunnelctl doctor [--json] [LOG...|-]\n"
+	"usage: tunnelctl doctor [--json] [--journal[=DIR]] [--since TIME]\n"
+	"                        [-c FILE] [--peer-config FILE] [--live] [LOG...|-]\n"
 	"\n"
 	"Read charon logs and name the root cause of each failing tunnel: the class, which\n"
 	"side offers what, the log lines that prove it (FILE:LINE) and the tunnel-file key to\n"
@@ -27,8 +33,30 @@ static const char help[] =
 	"whatever their size. With no LOG, standard input is read unless it is a terminal.\n"
 	"\n"
 	"options:\n"
-	"  --json     machine output: {\"verdicts\":[{\"class\",\"tunnel\",\"side\",\"summary\",\n"
-	"             \"evidence\":[{\"file\",\"line\",\"text\"}],\"fix\"}]}, most important first\n"
+	"  --json            machine output: {\"verdicts\":[{\"class\",\"tunnel\",\"side\",\n"
+	"                    \"summary\",\"evidence\":[{\"file\",\"line\",\"text\"}],\"fix\"}]},\n"
+	"                    most important first; with configs also \"warnings\", with --live\n"
+	"                    \"live\":[{\"check\",\"status\",\"detail\",\"fix\"}]\n"
+	"  --journal[=DIR]   also read charon's entries from the systemd journal (or from the\n"
+	"                    journal files in DIR); evidence is journal:N, the Nth charon entry\n"
+	"  --since TIME      journal entries from TIME on: YYYY-MM-DD[ HH:MM[:SS]] (local time)\n"
+	"                    or an age like 30m, 2h, 1d\n"
+	"  -c, --config FILE this side's config: a tunnel file, a swanctl.conf (includes and\n"
+	"                    `conn : template` inheritance followed) or a pfSense config.xml\n"
+	"                    (its evidence lines are the config.xml's own)\n"
+	"  --peer-config FILE\n"
+	"                    the other side's config (this side's default: the tunnel file,\n"
+	"                    TUNNELCTL_CONF). Both are compared key by key and negotiated in\n"
+	"                    both directions as charon would (IKE version, proposals per\n"
+	"                    transform, DH/PFS, IDs, PSK by hash, selectors), plus warnings\n"
+	"                    (lifetimes, close actions, DPD, nobody initiating). With logs too,\n"
+	"                    each config verdict says whether the logs agree.\n"
+	"  --live            check the running system: charon and VICI, loaded connections and\n"
+	"                    SAs, UDP 500/4500 bound, nftables drops, kernel ESP or\n"
+	"                    kernel-libipsec, forwarding, rp_filter, clock, certificate dates\n"
+	"                    (uses --vici / TUNNELCTL_VICI). Without LOG or --journal, charon's\n"
+	"                    file log (" COMPILE_CHARON_LOG ") is judged too, if readable.\n"
+	"                    docs/doctor-configs.md explains the configs and live checks.\n"
 	"\n"
 	"classes: healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch\n"
 	"  pfs_mismatch ts_mismatch ts_narrowed psk_mismatch id_mismatch auth_failed cert_problem\n"
@@ -36,13 +64,49 @@ static const char help[] =
 	"  gave_up half_open kernel_failure unsupported_algorithm config_error unknown\n"
 	"  (docs/doctor.md explains each one)\n"
 	"\n"
-	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found,\n"
-	"2 usage or input error (missing, unreadable or directory LOG)\n"
+	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found\n"
+	"(a failing verdict, or a live check with a problem; warnings do not count), 2 usage or\n"
+	"input error (missing, unreadable or directory LOG or config)\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl doctor /var/log/charon.log\n"
 	"  tunnelctl doctor a.log b.log            # both sides of a tunnel\n"
-	"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n";
+	"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n"
+	"  tunnelctl doctor --journal --since 1h\n"
+	"  tunnelctl doctor -c tunnels.conf --peer-config peer-swanctl.conf a.log\n"
+	"  tunnelctl doctor --live\n";
+
+/* --since: an absolute local time or an age (30m, 2h, 1d); microseconds since the epoch. */
+static int parse_since(const char *s, uint64_t *usec)
+{
+	static const char *const fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+					    "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	char *end;
+	unsigned long long n = strtoull(s[0] == '-' ? s + 1 : s, &end, 10);
+	struct tm tm;
+
+	if (end != s && *end && !end[1] && strchr("smhd", *end)) {
+		unsigned long long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 86400;
+		time_t now = time(NULL);
+		if (n * unit > (unsigned long long)now)
+			return -ERANGE;
+		*usec = (uint64_t)(now - (time_t)(n * unit)) * 1000000u;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (end && !*end) {
+			tm.tm_isdst = -1;
+			time_t t = mktime(&tm);
+			if (t < 0)
+				return -ERANGE;
+			*usec = (uint64_t)t * 1000000u;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 /* Valid UTF-8 copy of s: invalid bytes become '?'. Caller frees. */
 static char *utf8_clean(const char *s)
@@ -87,79 +151,257 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
-static void print_json(const struct doctor *d, const struct doctor_verdict *v, size_t n)
+static json_t *json_verdicts(const struct doctor *d, const struct doctor_verdict *v, size_t n,
+			     bool with_class)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *ev = json_array();
+		json_t *ev = json_array(), *o;
 		for (size_t k = 0; k < v[i].n_ev; k++)
 			json_array_append_new(ev, json_pack("{s:o, s:I, s:o}", "file",
 							    jstr(doctor_input_label(d, v[i].ev[k].input)),
 							    "line", (json_int_t)v[i].ev[k].line,
 							    "text", jstr(v[i].ev[k].text)));
-		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:o}",
-						   "class", doctor_class_names[v[i].cls],
-						   "tunnel", jstr(v[i].tunnel), "side", v[i].side,
-						   "summary", jstr(v[i].summary), "evidence", ev,
-						   "fix", v[i].fix[0] ? jstr(v[i].fix) : json_null()));
+		o = json_object();
+		if (with_class)
+			json_object_set_new(o, "class", json_string(doctor_class_names[v[i].cls]));
+		json_object_set_new(o, "tunnel", jstr(v[i].tunnel));
+		json_object_set_new(o, "side", json_string(v[i].side));
+		json_object_set_new(o, "summary", jstr(v[i].summary));
+		json_object_set_new(o, "evidence", ev);
+		json_object_set_new(o, "fix", v[i].fix[0] ? jstr(v[i].fix) : json_null());
+		json_array_append_new(a, o);
 	}
-	json_write(stdout, json_pack("{s:o}", "verdicts", a));
+	return a;
+}
+
+static void print_json(const struct doctor *d, const struct doctor_verdict *v, size_t n,
+		       const struct doctor_verdict *w, size_t nw, const struct dlive_report *live)
+{
+	json_t *top = json_pack("{s:o}", "verdicts", json_verdicts(d, v, n, true));
+
+	if (nw)
+		json_object_set_new(top, "warnings", json_verdicts(d, w, nw, false));
+	if (live) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < live->n; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o}", "check", live->c[i].name,
+							   "status", dlive_status_names[live->c[i].status],
+							   "detail", jstr(live->c[i].detail),
+							   "fix", live->c[i].fix[0] ? jstr(live->c[i].fix)
+										  : json_null()));
+		json_object_set_new(top, "live", a);
+	}
+	json_write(stdout, top);
+}
+
+static void print_evidence(const struct doctor *d, const struct doctor_verdict *v)
+{
+	for (size_t k = 0; k < v->n_ev; k++)
+		printf("    %s:%lu: %s\n", doctor_input_label(d, v->ev[k].input), v->ev[k].line, v->ev[k].text);
+	if (v->fix[0])
+		printf("  fix: %s\n", v->fix);
 }
 
 static void print_human(const struct doctor *d, const struct doctor_verdict *v, size_t n,
-			bool colour)
+			const struct doctor_verdict *w, size_t nw, const struct dlive_report *live,
+			bool colour, bool any_input)
 {
 	const char *red = colour ? "\033[1;31m" : "", *green = colour ? "\033[1;32m" : "";
+	const char *yellow = colour ? "\033[1;33m" : "";
 	const char *bold = colour ? "\033[1m" : "", *off = colour ? "\033[0m" : "";
 	size_t bad = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		bool ok = v[i].cls == DOCTOR_HEALTHY;
 		bad += !ok;
-		printf("%s%s%s: %s%s%s (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
-		       doctor_class_names[v[i].cls], off,
+		printf("%s%s%s: %s%s%s [%s] (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
+		       doctor_class_words[v[i].cls], off, doctor_class_names[v[i].cls],
 		       strcmp(v[i].side, "both") == 0 ? "both sides" : v[i].side);
 		printf("  %s\n", v[i].summary);
-		for (size_t k = 0; k < v[i].n_ev; k++)
-			printf("    %s:%lu: %s\n", doctor_input_label(d, v[i].ev[k].input),
-			       v[i].ev[k].line, v[i].ev[k].text);
-		if (v[i].fix[0])
-			printf("  fix: %s\n", v[i].fix);
+		print_evidence(d, &v[i]);
 		printf("\n");
 	}
-	if (n == 0)
+	for (size_t i = 0; i < nw; i++) {
+		printf("%s%s%s: %swarning%s\n  %s\n", bold, w[i].tunnel, off, yellow, off, w[i].summary);
+		print_evidence(d, &w[i]);
+		printf("\n");
+	}
+	if (live) {
+		for (size_t i = 0; i < live->n; i++) {
+			const struct dlive_check *c = &live->c[i];
+			const char *col = c->status == DLIVE_OK ? green : c->status == DLIVE_PROBLEM ? red
+								  : yellow;
+			printf("live %-12s %s%-7s%s %s\n", c->name, col, dlive_status_names[c->status], off,
+			       c->detail);
+			if (c->fix[0])
+				printf("  fix: %s\n", c->fix);
+		}
+		printf("\n");
+	}
+	if (n == 0 && doctor_undecided(d))
+		printf("no tunnel outcome in the logs: %zu IKE SA%s started without establishment or "
+		       "failure (was the log cut short?)\n", doctor_undecided(d),
+		       doctor_undecided(d) == 1 ? "" : "s");
+	else if (n == 0 && any_input)
 		printf("no IKE activity found in the logs\n");
-	else
+	else if (n)
 		printf("%zu tunnel%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s", n - bad);
+}
+
+/* Classes a config comparison can name; a log verdict outside them is not a disagreement. */
+static bool conf_can_show(enum doctor_class c)
+{
+	static const enum doctor_class v[] = {
+		DOCTOR_VERSION_MISMATCH, DOCTOR_NO_IKE_CONFIG, DOCTOR_IKE_PROPOSAL_MISMATCH,
+		DOCTOR_DH_GROUP_MISMATCH, DOCTOR_PSK_MISMATCH, DOCTOR_ID_MISMATCH, DOCTOR_AUTH_FAILED,
+		DOCTOR_CHILD_PROPOSAL_MISMATCH, DOCTOR_TS_MISMATCH, DOCTOR_PFS_MISMATCH,
+		DOCTOR_TS_NARROWED, DOCTOR_HEALTHY,
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		if (v[i] == c)
+			return true;
+	return false;
+}
+
+/* Log verdicts then config verdicts, each config verdict saying whether the logs agree;
+ * sorted most important first (stable). Summaries in *owned are the caller's to free. */
+static struct doctor_verdict *merge_verdicts(const struct doctor_verdict *lv, size_t nl,
+					     const struct dconf_result *cr, size_t *n, char ***owned)
+{
+	struct doctor_verdict *all = xcalloc(nl + cr->n + 1, sizeof(*all));
+	char **own = xcalloc(cr->n + 1, sizeof(*own));
+
+	memcpy(all, lv, nl * sizeof(*lv));
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct doctor_verdict *c = &cr->v[i], *l = NULL;
+		all[nl + i] = *c;
+		for (size_t k = 0; k < nl && !l; k++)
+			if (strcmp(lv[k].tunnel, c->tunnel) == 0)
+				l = &lv[k];
+		if (!l)
+			continue;
+		if (l->cls == c->cls)
+			own[i] = xasprintf("%s. The logs agree.", c->summary);
+		else if (l->cls == DOCTOR_AUTH_FAILED &&
+			 (c->cls == DOCTOR_PSK_MISMATCH || c->cls == DOCTOR_ID_MISMATCH))
+			own[i] = xasprintf("%s. The logs agree: they show the authentication failure, the "
+					   "configs its cause.", c->summary);
+		else if (!conf_can_show(l->cls) && c->cls == DOCTOR_HEALTHY)
+			own[i] = xasprintf("%s. The logs say %s, which configs cannot show: see that verdict.",
+					   c->summary, doctor_class_names[l->cls]);
+		else
+			own[i] = xasprintf("%s. The logs disagree: they say %s.", c->summary,
+					   doctor_class_names[l->cls]);
+		all[nl + i].summary = own[i];
+	}
+	*n = nl + cr->n;
+	for (size_t i = 1; i < *n; i++)
+		for (size_t k = i; k > 0 && all[k - 1].cls > all[k].cls; k--) {
+			struct doctor_verdict t = all[k];
+			all[k] = all[k - 1];
+			all[k - 1] = t;
+		}
+	*owned = own;
+	return all;
+}
+
+/* Read one config into *side; a config with errors becomes a config_error verdict. 0 or the
+ * exit code of an input error. */
+static int read_config(const char *path, const char *side_name, struct doctor *d,
+		       struct dconf_result *r, struct dconf_side **side, bool json)
+{
+	struct tc_errors errs = { 0 };
+	int err = dconf_read_path(path, side, &errs), rc = TC_EXIT_OK;
+
+	if (err == -EINVAL) {
+		dconf_add_load_errors(r, d, path, side_name, &errs);
+	} else if (err) {
+		cmd_err("doctor", "%s: %s", path, strerror(-err));
+		rc = TC_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < errs.n && !json && err == 0; i++)
+		fprintf(stderr, "tunnelctl doctor: %s:%u:%u: warning: %s\n", errs.v[i].file,
+			errs.v[i].line, errs.v[i].col, errs.v[i].msg);
+	tc_errors_free(&errs);
+	return rc;
 }
 
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "journal", optional_argument, NULL, 'J' },
+		{ "since", required_argument, NULL, 's' },
+		{ "peer-config", required_argument, NULL, 'p' },
+		{ "live", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char *stdin_only[] = { "-", NULL };
-	const struct doctor_verdict *v;
+	bool journal = false;
+	const char *journal_dir = NULL;
+	uint64_t since = 0;
+	char dash[] = "-", *stdin_only[] = { dash, NULL };
+	const struct doctor_verdict *v = NULL;
+	struct doctor_verdict *all = NULL;
+	struct dconf_result cr = { 0 };
+	struct dconf_side *mine = NULL, *theirs = NULL;
+	struct dlive_report live = { .n = 0 };
+	const char *config = NULL, *peer_config = NULL;
 	struct doctor *d;
-	bool json = false;
+	bool json = false, want_live = false;
 	int c, rc = TC_EXIT_OK;
-	size_t n;
-	char **logs;
+	size_t n = 0, n_all = 0;
+	char **logs, **owned = NULL, *charon_log = NULL, *live_logs[2] = { NULL, NULL };
 	int n_logs;
 
-	(void)ctx;
 	if (cmd_wants_help(argc, argv, help))
 		return TC_EXIT_OK;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'J':
+			journal = true;
+			journal_dir = optarg;
+			break;
+		case 's':
+			if (parse_since(optarg, &since) < 0) {
+				cmd_err("doctor", "--since: cannot read '%s' (YYYY-MM-DD[ HH:MM[:SS]] or 2h)",
+					optarg);
+				return TC_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			peer_config = optarg;
+			break;
+		case 'l':
+			want_live = true;
+			break;
+		default:
 			return TC_EXIT_USAGE;
-		json = true;
+		}
+	}
+	/* --config is a global option (main.c); --peer-config alone compares the default tunnel file */
+	if (ctx->conf_given || peer_config)
+		config = ctx->conf;
+	if (since && !journal) {
+		cmd_err("doctor", "--since applies to --journal only");
+		return TC_EXIT_USAGE;
 	}
 	logs = argv + optind;
 	n_logs = argc - optind;
-	if (n_logs == 0) {
+	/* --live alone also judges charon's recent log: the file tunnelctl configures */
+	if (want_live && n_logs == 0 && !journal) {
+		charon_log = cmd_charon_log(ctx);
+		if (access(charon_log, R_OK) == 0) {
+			live_logs[0] = charon_log;
+			logs = live_logs;
+			n_logs = 1;
+		}
+	}
+	if (n_logs == 0 && !journal && !config && !want_live) {
 		if (isatty(STDIN_FILENO)) {
 			cmd_err("doctor", "no LOG given and standard input is a terminal (see --help)");
 			return TC_EXIT_USAGE;
@@ -169,6 +411,14 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 
 	d = doctor_new();
+	if (journal) {
+		int err = doctor_read_journal(d, journal_dir, since);
+		if (err) {
+			cmd_err("doctor", "journal%s%s: %s", journal_dir ? " " : "",
+				journal_dir ? journal_dir : "", strerror(-err));
+			rc = TC_EXIT_USAGE;
+		}
+	}
 	for (int i = 0; i < n_logs; i++) {
 		bool newest_first;
 		int err = doctor_read_path(d, logs[i], &newest_first);
@@ -180,16 +430,43 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 				logs[i]);
 		}
 	}
-	if (rc == TC_EXIT_OK) {
+	if (rc == TC_EXIT_OK)
 		n = doctor_finish(d, &v);
+	/* configs: read both, compare when both load */
+	if (rc == TC_EXIT_OK && config)
+		rc = read_config(config, "local", d, &cr, &mine, json);
+	if (rc == TC_EXIT_OK && peer_config)
+		rc = read_config(peer_config, "peer", d, &cr, &theirs, json);
+	if (rc == TC_EXIT_OK && mine && theirs)
+		dconf_compare(mine, theirs, d, &cr);
+	else if (rc == TC_EXIT_OK && mine && !peer_config && !json)
+		fprintf(stderr, "tunnelctl doctor: %s loads; give --peer-config to compare it with the "
+			"other side\n", config);
+	if (rc == TC_EXIT_OK && want_live) {
+		struct dlive_opts lo = { .vici = ctx->vici };
+		if (dlive_run(&lo, &live) > 0)
+			rc = TC_EXIT_FAIL;
+	}
+	if (rc == TC_EXIT_OK || rc == TC_EXIT_FAIL) {
+		all = merge_verdicts(v, n, &cr, &n_all, &owned);
 		if (json)
-			print_json(d, v, n);
+			print_json(d, all, n_all, cr.warn, cr.n_warn, want_live ? &live : NULL);
 		else
-			print_human(d, v, n, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-		for (size_t i = 0; i < n; i++)
-			if (v[i].cls != DOCTOR_HEALTHY)
+			print_human(d, all, n_all, cr.warn, cr.n_warn, want_live ? &live : NULL,
+				    isatty(STDOUT_FILENO) && !getenv("NO_COLOR"), n_logs > 0 || journal);
+		for (size_t i = 0; i < n_all; i++)
+			if (all[i].cls != DOCTOR_HEALTHY)
 				rc = TC_EXIT_FAIL;
 	}
+	for (size_t i = 0; owned && i < cr.n; i++)
+		free(owned[i]);
+	free(owned);
+	free(all);
+	dconf_result_free(&cr);
+	dconf_side_free(mine);
+	dconf_side_free(theirs);
+	dlive_report_free(&live);
 	doctor_free(d);
+	free(charon_log);
 	return rc;
 }

@@ -26,9 +26,9 @@ static const char help[] =
 	"`show` lists every other input chain that would drop the traffic.\n"
 	"\n"
 	"commands:\n"
-	"  show     print our table with its counters, then warn about other tables' input\n"
-	"           chains that drop (policy drop or an unconditional drop) and do not accept\n"
-	"           our mark\n"
+	"  show     print our table with its counters, then warn when it does not match the\n"
+	"           tunnel file (if one can be read), and about other tables' input chains\n"
+	"           that drop (policy drop or an unconditional drop) and do not accept our mark\n"
 	"  apply    replace the table atomically with the rules for the tunnel file; with\n"
 	"           global.firewall = off, remove it. Peers given as host names get no rules\n"
 	"           (a warning says so); 0.0.0.0 peers get the UDP ports from any source\n"
@@ -37,12 +37,14 @@ static const char help[] =
 	"options:\n"
 	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
 	"  --dry-run          apply: print the nftables transaction instead of running it\n"
-	"  --json             machine output: show: {present, rules: [{name, match, packets,\n"
-	"                     bytes}], drops: [{family, table, chain, priority, policy_drop,\n"
-	"                     accepts_mark, iptables}]}; apply/remove: {action, rules}\n"
+	"  --json             machine output: show: {present, in_sync, rules: [{name, match,\n"
+	"                     packets, bytes}], drops: [{family, table, chain, priority,\n"
+	"                     policy_drop, accepts_mark, iptables, before_us, blocks}]};\n"
+	"                     apply/remove: {action, rules}\n"
 	"\n"
 	"exit status: 0 ok; 1 nftables refused the change, or show found a chain that drops\n"
-	"our traffic; 2 usage error or errors in the tunnel file\n"
+	"our traffic or a table out of step with the tunnel file; 2 usage error or errors in\n"
+	"the tunnel file\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl firewall apply\n"
@@ -71,11 +73,46 @@ static void print_drop(const struct nft_drop_chain *d)
 		       str_eq(d->family, "ip6") ? "ip6tables" : "iptables", d->chain, NFT_CT_MARK, NFT_CT_MARK);
 }
 
-static int do_show(bool json)
+/* Compare the table with what the tunnel file asks for: the same rules' names in the same
+ * order (apply writes them in file order). 1 in sync, 0 not, -1 no readable tunnel file. */
+static int table_in_sync(const struct tc_ctx *ctx, const struct nft_analysis *a)
+{
+	static const char tag[] = " accept comment \"";
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf = tunnel_load(ctx->conf, &errs);
+	struct buf want;
+	const char *p;
+	size_t i = 0;
+	int rc = 1;
+
+	tc_errors_free(&errs);
+	if (!tf)
+		return -1;
+	buf_init(&want);
+	nft_build_ruleset(&want, tf, &errs);
+	tc_errors_free(&errs);
+	if (tf->global.firewall != TUNNEL_FIREWALL_OFF && !a->have_table && strstr(want.data, tag))
+		rc = 0;
+	if (tf->global.firewall == TUNNEL_FIREWALL_OFF && a->have_table)
+		rc = 0;
+	for (p = want.data; rc == 1 && (p = strstr(p, tag)); p += sizeof(tag) - 1, i++) {
+		const char *name = p + sizeof(tag) - 1;
+		size_t n = strcspn(name, "\"");
+		if (i >= a->n_rules || strlen(a->rules[i].name) != n || strncmp(a->rules[i].name, name, n) != 0)
+			rc = 0;
+	}
+	if (rc == 1 && tf->global.firewall != TUNNEL_FIREWALL_OFF && i != a->n_rules)
+		rc = 0;
+	buf_free(&want);
+	tunnel_file_free(tf);
+	return rc;
+}
+
+static int do_show(const struct tc_ctx *ctx, bool json)
 {
 	struct buf text, js, err;
 	struct nft_analysis a;
-	int rc, exit_code = TC_EXIT_OK;
+	int rc, exit_code = TC_EXIT_OK, sync;
 
 	buf_init(&text);
 	buf_init(&js);
@@ -94,6 +131,9 @@ static int do_show(bool json)
 	for (size_t i = 0; i < a.n_drops; i++)
 		if (nft_drop_blocks(&a.drops[i]))
 			exit_code = TC_EXIT_FAIL;
+	sync = table_in_sync(ctx, &a);
+	if (sync == 0)
+		exit_code = TC_EXIT_FAIL;
 	if (json) {
 		json_t *o = json_object(), *rules = json_array(), *drops = json_array();
 		for (size_t i = 0; i < a.n_rules; i++)
@@ -111,6 +151,7 @@ static int do_show(bool json)
 							       "iptables", d->iptables, "before_us", d->before_us, "blocks", nft_drop_blocks(d)));
 		}
 		json_object_set_new(o, "present", json_boolean(a.have_table));
+		json_object_set_new(o, "in_sync", sync < 0 ? json_null() : json_boolean(sync));
 		json_object_set_new(o, "rules", rules);
 		json_object_set_new(o, "drops", drops);
 		json_write(stdout, o);
@@ -120,6 +161,8 @@ static int do_show(bool json)
 		fputs(text.data, stdout);
 	else
 		puts("table inet tunnelctl: not present (run `tunnelctl firewall apply`)");
+	if (sync == 0)
+		printf("warning: the table does not match %s; run `tunnelctl firewall apply`\n", ctx->conf);
 	for (size_t i = 0; i < a.n_drops; i++)
 		if (nft_drop_blocks(&a.drops[i]))
 			print_drop(&a.drops[i]);
@@ -188,36 +231,23 @@ out:
 
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false, dry_run = false;
+	const struct cmd_flag flags[] = { { "json", &json }, { "dry-run", &dry_run }, { NULL, NULL } };
 	const char *verb;
 	int c;
 
 	if (cmd_wants_help(argc, argv, help))
 		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 'n')
-			dry_run = true;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (optind + 1 != argc) {
-		cmd_err("firewall", "expected one of show, apply, remove (see --help)");
-		return TC_EXIT_USAGE;
-	}
-	verb = argv[optind];
+	c = cmd_parse_args("firewall", argc, argv, help, flags, 1, 1, "one of show, apply, remove");
+	if (c < 0)
+		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+	verb = argv[c];
 	if (dry_run && strcmp(verb, "apply") != 0) {
 		cmd_err("firewall", "--dry-run goes with apply");
 		return TC_EXIT_USAGE;
 	}
 	if (strcmp(verb, "show") == 0)
-		return do_show(json);
+		return do_show(ctx, json);
 	if (strcmp(verb, "apply") == 0 || strcmp(verb, "remove") == 0)
 		return do_change(verb, ctx, dry_run, json);
 	cmd_err("firewall", "unknown subcommand '%s' (show, apply, remove)", verb);

@@ -76,25 +76,13 @@ static void p1_rows(struct table *t, const struct tunnel_phase1 *p1)
 
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tunnel_file *tf;
 	bool json = false;
-	int c;
+	const struct cmd_flag flags[] = { { "json", &json }, { NULL, NULL } };
+	int c = cmd_parse_args("list", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
-			return TC_EXIT_USAGE;
-		json = true;
-	}
-	if (optind != argc) {
-		cmd_err("list", "unexpected argument '%s'", argv[optind]);
-		return TC_EXIT_USAGE;
-	}
+	if (c < 0)
+		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
 	tf = cmd_load_tunnels(ctx);
 	if (!tf)
 		return TC_EXIT_USAGE;

@@ -449,27 +449,14 @@ static int do_status(const struct tc_ctx *ctx, bool json)
 
 int cmd_service(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false;
+	const struct cmd_flag flags[] = { { "json", &json }, { NULL, NULL } };
+	int first = cmd_parse_args("service", argc, argv, help, flags, 1, 1, "one of start, stop, restart, status");
 	const char *verb;
-	int c;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (optind + 1 != argc) {
-		cmd_err("service", "expected one of start, stop, restart, status (see --help)");
-		return TC_EXIT_USAGE;
-	}
-	verb = argv[optind];
+	if (first < 0)
+		return first == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+	verb = argv[first];
 	if (strcmp(verb, "start") == 0)
 		return do_start(ctx);
 	if (strcmp(verb, "stop") == 0)

@@ -121,10 +121,10 @@ static const char *parse_bsd(const char *p, const char *end, int64_t *t)
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	int mo, d, secs;
 
-	if (end - p < 15 || p[3] != ' ')
+	if (end - p < 15 || p[3] != ' ' || !is_upper(p[0]))
 		return NULL;
 	for (mo = 0; mo < 12; mo++)
-		if (memcmp(p, months + 3 * mo, 3) == 0)
+		if (p[0] == months[3 * mo] && p[1] == months[3 * mo + 1] && p[2] == months[3 * mo + 2])
 			break;
 	if (mo == 12)
 		return NULL;
@@ -322,6 +322,19 @@ static void parse_body(const char *p, const char *end, struct doctor_line *out)
 	out->msg_len = (size_t)(end - p);
 }
 
+/* A filelog line after its "NN[GRP]" token at q: the SA prefix and the message. */
+static int filelog_rest(const char *q, const char *end, struct doctor_line *out)
+{
+	const char *p = parse_sa_prefix(q, end, out);
+
+	if (p < end && *p == ' ')
+		p++;
+	out->fmt = DOCTOR_FMT_FILELOG;
+	out->msg = p;
+	out->msg_len = (size_t)(end - p);
+	return 0;
+}
+
 /* Journal export "KEY=value": true for field lines; MESSAGE= gives the body. */
 static bool journal_field(const char *p, const char *end, const char **value, bool *is_message)
 {
@@ -384,18 +397,9 @@ int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 	}
 
 	/* fast path: a filelog line has the thread token right after the time */
-	if (!rfc5424 || out->has_time) {
-		const char *t = skip_blanks(p, end);
-		if (t < end && is_digit(*t) && (q = parse_thread_group(t, end, out))) {
-			out->fmt = DOCTOR_FMT_FILELOG;
-			p = parse_sa_prefix(q, end, out);
-			if (p < end && *p == ' ')
-				p++;
-			out->msg = p;
-			out->msg_len = (size_t)(end - p);
-			return 0;
-		}
-	}
+	q = skip_blanks(p, end);
+	if (q < end && is_digit(*q) && (q = parse_thread_group(q, end, out)))
+		return filelog_rest(q, end, out);
 
 	/* pfSense/OPNsense GUI copy: columns separated by tabs */
 	if (out->has_time && p < end && *p == '\t') {
@@ -412,8 +416,6 @@ int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 	if ((tag = find_tag(p, end, &tok)) && (!(q = find_thread_token(p, end, out, &tok)) ||
 					       tag <= q)) {
 		out->fmt = rfc5424 ? DOCTOR_FMT_SYSLOG5424 : DOCTOR_FMT_SYSLOG;
-		if (out->has_time && !rfc5424)
-			out->fmt = DOCTOR_FMT_SYSLOG;
 		out->thread = -1;
 		out->level = -1;
 		out->group[0] = '\0';
@@ -422,15 +424,8 @@ int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 	}
 
 	/* filelog: optional (possibly custom) timestamp, then "NN[GRP]" */
-	if ((q = find_thread_token(p, end, out, &tok))) {
-		out->fmt = DOCTOR_FMT_FILELOG;
-		p = parse_sa_prefix(q, end, out);
-		if (p < end && *p == ' ')
-			p++;
-		out->msg = p;
-		out->msg_len = (size_t)(end - p);
-		return 0;
-	}
+	if ((q = find_thread_token(p, end, out, &tok)))
+		return filelog_rest(q, end, out);
 
 	/* swanctl --initiate: "[GRP] msg"; anything else is plain text (ipsec up output) */
 	p = skip_blanks(p, end);

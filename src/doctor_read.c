@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <systemd/sd-journal.h>
+
 #include "doctor_log.h"
 #include "doctor_read.h"
 #include "util.h"
@@ -269,4 +271,96 @@ out:
 	free(r.blk);
 	free(r.carry);
 	return err;
+}
+
+/* A numeric journal field of the current entry, or -1. */
+static long journal_number(sd_journal *j, const char *field)
+{
+	const void *data;
+	size_t len, flen = strlen(field);
+	long v = 0;
+
+	if (sd_journal_get_data(j, field, &data, &len) < 0 || len <= flen + 1)
+		return -1;
+	for (const char *p = (const char *)data + flen + 1, *e = (const char *)data + len; p < e; p++) {
+		if (*p < '0' || *p > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+/* charon-systemd logs the thread, group and IKE SA as journal fields, not in MESSAGE: take
+ * them from there (name is the buffer l->name will point into). */
+static void journal_fields(sd_journal *j, struct doctor_line *l, char *name, size_t cap)
+{
+	const void *data;
+	size_t len;
+	long v;
+
+	if ((v = journal_number(j, "THREAD")) >= 0)
+		l->thread = (int)v;
+	if ((v = journal_number(j, "LEVEL")) >= 0)
+		l->level = (int)v;
+	if ((v = journal_number(j, "IKE_SA_UNIQUE_ID")) > 0)
+		l->sa_id = (unsigned)v;
+	if (sd_journal_get_data(j, "GROUP", &data, &len) >= 0 && len == 9)
+		memcpy(l->group, (const char *)data + 6, 3);
+	if (sd_journal_get_data(j, "IKE_SA_NAME", &data, &len) >= 0 && len > 12 && len - 12 < cap) {
+		memcpy(name, (const char *)data + 12, len - 12);
+		l->name = name;
+		l->name_len = len - 12;
+	}
+}
+
+int doctor_read_journal(struct doctor *d, const char *dir, uint64_t since_usec)
+{
+	static const char *const ids[] = DOCTOR_JOURNAL_IDS;
+	sd_journal *j = NULL;
+	unsigned input;
+	unsigned long no = 0;
+	int r;
+
+	r = dir ? sd_journal_open_directory(&j, dir, 0) : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		char match[64];
+		snprintf(match, sizeof(match), "SYSLOG_IDENTIFIER=%s", ids[i]);
+		if ((r = sd_journal_add_match(j, match, 0)) < 0 ||
+		    (r = sd_journal_add_disjunction(j)) < 0)
+			goto out;
+	}
+	r = since_usec ? sd_journal_seek_realtime_usec(j, since_usec) : sd_journal_seek_head(j);
+	if (r < 0)
+		goto out;
+	input = doctor_add_input(d, dir ? dir : "journal");
+	while ((r = sd_journal_next(j)) > 0) {
+		const void *data;
+		size_t len;
+		uint64_t usec;
+		struct doctor_line l;
+		char name[DOCTOR_JOURNAL_NAME_MAX];
+
+		no++;
+		if (sd_journal_get_data(j, "MESSAGE", &data, &len) < 0 || len < 8)
+			continue;
+		/* the value after "MESSAGE=", bounded like a file's line */
+		const char *msg = (const char *)data + 8;
+		len -= 8;
+		if (len > DOCTOR_MAX_LINE)
+			len = DOCTOR_MAX_LINE;
+		if (doctor_log_parse(msg, len, &l) < 0)
+			continue;
+		if (l.thread < 0)
+			journal_fields(j, &l, name, sizeof(name));
+		if (sd_journal_get_realtime_usec(j, &usec) >= 0) {
+			l.has_time = true;
+			l.time = (int64_t)(usec / 1000000);
+		}
+		doctor_feed(d, input, no, &l, msg, len);
+	}
+out:
+	sd_journal_close(j);
+	return r < 0 ? r : 0;
 }

@@ -11,19 +11,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doctor_props.h"
 #include "doctor_rules.h"
 #include "naming.h"
-#include "proposal.h"
 #include "util.h"
 
 /* Charon thread numbers we map to IKE SAs (lines without <name|id>). */
 #define DOCTOR_MAX_THREADS 1000
 #define DOCTOR_NAME_MAX 64
 #define DOCTOR_HOST_MAX 64
-/* Log time after a give-up with no new attempt before we call the tunnel abandoned. */
-#define DOCTOR_GAVE_UP_SECS 300
+#define DOCTOR_ID_MAX 128
+/* Log time after a give-up with no new attempt before we call the tunnel abandoned: longer
+ * than tunnelctl daemon's longest backoff (5 min), so a retrying tunnel is not called so. */
+#define DOCTOR_GAVE_UP_SECS 600
+/* Log time after a peer's DELETE without a new SA before we call the tunnel left down:
+ * close_action and tunnelctl daemon re-initiate within a second. */
+#define DOCTOR_REINIT_GRACE_SECS 2
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
+/* Buckets of the (input, unique id) -> SA index; a power of two, about twice the SAs. */
+#define DOCTOR_SA_HASH 8192
 /* Lines within which a responder's unnamed first lines belong to the same new SA. */
 #define DOCTOR_SYNTH_NEAR 12
 
@@ -50,6 +57,32 @@ const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
 	[DOCTOR_REKEY_FAILURE] = "rekey_failure",
 	[DOCTOR_TS_NARROWED] = "ts_narrowed",
 	[DOCTOR_UNKNOWN] = "unknown",
+	[DOCTOR_HEALTHY] = "healthy",
+};
+
+const char *const doctor_class_words[DOCTOR_CLASS_COUNT] = {
+	[DOCTOR_CONFIG_ERROR] = "configuration not loaded",
+	[DOCTOR_KERNEL_FAILURE] = "kernel refused the SA or policy",
+	[DOCTOR_UNSUPPORTED_ALGORITHM] = "algorithm not available",
+	[DOCTOR_VERSION_MISMATCH] = "IKE version mismatch",
+	[DOCTOR_NO_IKE_CONFIG] = "no connection for this peer",
+	[DOCTOR_IKE_PROPOSAL_MISMATCH] = "IKE proposal mismatch",
+	[DOCTOR_DH_GROUP_MISMATCH] = "DH group mismatch",
+	[DOCTOR_CERT_PROBLEM] = "certificate problem",
+	[DOCTOR_PSK_MISMATCH] = "pre-shared key mismatch",
+	[DOCTOR_ID_MISMATCH] = "identity mismatch",
+	[DOCTOR_AUTH_FAILED] = "authentication failed",
+	[DOCTOR_CHILD_PROPOSAL_MISMATCH] = "phase 2 proposal mismatch",
+	[DOCTOR_TS_MISMATCH] = "traffic selector mismatch",
+	[DOCTOR_PFS_MISMATCH] = "PFS mismatch (fails at rekey)",
+	[DOCTOR_PEER_UNREACHABLE] = "peer unreachable",
+	[DOCTOR_NAT_T_BLOCKED] = "UDP 4500 blocked",
+	[DOCTOR_HALF_OPEN] = "half-open: IKE_AUTH never arrived",
+	[DOCTOR_GAVE_UP] = "gave up, nothing retries",
+	[DOCTOR_DPD_TIMEOUT] = "dead peer (DPD timeout)",
+	[DOCTOR_REKEY_FAILURE] = "rekey failure",
+	[DOCTOR_TS_NARROWED] = "traffic selectors narrowed",
+	[DOCTOR_UNKNOWN] = "failure, cause unknown",
 	[DOCTOR_HEALTHY] = "healthy",
 };
 
@@ -98,9 +131,11 @@ enum ev {
 	EV_TS_SELECT,		/*  config: C, received: R => match: M */
 	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
 	EV_CREATE_CHILD,	/* generating/parsed CREATE_CHILD_SA request */
+	EV_CHILD_CLOSE,		/* closing CHILD_SA x{n} with SPIs a_i (N bytes) b_o (M bytes) */
 	EV_KERNEL,		/* unable to install / add SAD entry / policy */
 	EV_KERNEL_ALG,		/* algorithm X not supported by kernel */
 	EV_DPD,			/* sending DPD request */
+	EV_DPD_TIMEOUT,		/* DPD check timed out, enforcing DPD action (IKEv1) */
 	EV_PEER_DELETE,		/* received DELETE for IKE_SA */
 	EV_DELETING,		/* deleting IKE_SA */
 	EV_REKEY_FAILED,	/* CHILD_SA / IKE_SA rekeying failed */
@@ -111,6 +146,8 @@ enum ev {
 	EV_CHARON_START,	/* charon (re)started: its SAs and unique ids are gone */
 	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
 	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
+	EV_CONN_SIDE,		/*   local: / remote: (auth round in that dump) */
+	EV_CONN_ID,		/*    id = X (identity of that round) */
 	EV_COUNT
 };
 
@@ -121,6 +158,9 @@ static const struct pattern {
 	enum ev ev;
 	bool keep;
 } patterns[] = {
+	/* the most frequent lines first: the first matching row of a first letter wins */
+	{ "sending packet: from ", EV_SEND, false },
+	{ "received packet: from ", EV_RECV, false },
 	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
 	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
 	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
@@ -134,8 +174,6 @@ static const struct pattern {
 	{ "IKE_SA *[*] established between ", EV_IKE_UP, true },
 	{ "CHILD_SA *{*} established with SPIs", EV_CHILD_UP, true },
 	{ "outbound CHILD_SA *{*} established", EV_CHILD_UP, true },
-	{ "sending packet: from ", EV_SEND, false },
-	{ "received packet: from ", EV_RECV, false },
 	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
 	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
 	{ "giving up after * retransmits", EV_GIVE_UP, true },
@@ -189,6 +227,7 @@ static const struct pattern {
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
+	{ "closing CHILD_SA * with SPIs ", EV_CHILD_CLOSE, true },
 	{ "parsed CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
 	{ "unable to install ", EV_KERNEL, true },
 	{ "unable to add SAD entry", EV_KERNEL, true },
@@ -197,6 +236,7 @@ static const struct pattern {
 	{ "received netlink error: ", EV_KERNEL, true },
 	{ "algorithm * not supported by kernel", EV_KERNEL_ALG, true },
 	{ "sending DPD request", EV_DPD, true },
+	{ "DPD check timed out", EV_DPD_TIMEOUT, true },
 	{ "received DELETE for IKE_SA ", EV_PEER_DELETE, true },
 	{ "deleting IKE_SA ", EV_DELETING, true },
 	{ "CHILD_SA rekeying failed", EV_REKEY_FAILED, true },
@@ -215,6 +255,9 @@ static const struct pattern {
 	{ "added vici connection: ", EV_READY, false },
 	{ " conn *:", EV_CONN_DUMP, false },
 	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
+	{ "  local:", EV_CONN_SIDE, false },
+	{ "  remote:", EV_CONN_SIDE, false },
+	{ "   id = ", EV_CONN_ID, false },
 	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
 };
 
@@ -225,11 +268,13 @@ static const char *const role_names[] = { "unknown", "initiator", "responder" };
 struct slot {
 	unsigned long line;	/* 0: empty */
 	char *text;		/* raw line, cut at DOCTOR_MAX_EVIDENCE_TEXT */
+	size_t cap;		/* bytes allocated for text: reused by the next line */
 	size_t msg_off;		/* where the message starts in text */
 };
 
 /* What we know about one IKE SA of one input. */
 struct sa {
+	int32_t idx;		/* position in doctor.sas: kept across reuse */
 	bool used;
 	bool ended;
 	unsigned input;
@@ -252,9 +297,17 @@ struct sa {
 	bool last_props_ike;	/* the latest proposal lines were IKE (not ESP/AH) ones */
 	bool narrowed, ts_nomatch;
 	bool gave_up;
+	bool traffic_known;	/* a CHILD_SA close told its byte counts */
+	bool has_up_time;
+	int64_t up_time;	/* log time it was established */
+	bool has_delete_time;
+	int64_t delete_time;	/* log time the peer deleted it */
+	uint64_t last_recv, last_retransmit;	/* feed order of the latest of each */
+	unsigned long long bytes_in, bytes_out;
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
+	char expected_rid[DOCTOR_ID_MAX];	/* what our connection for this peer expects */
 	unsigned retransmit_port;	/* port of the last retransmit */
 	char retransmit_msgid[16];	/* message ID of the last retransmit */
 	struct slot slot[EV_COUNT];
@@ -271,19 +324,25 @@ struct tunnel {
 	int version;
 	bool unnamed;
 	bool was_up;		/* some SA of it was established */
+	bool up_at_end;		/* its latest SA was up, no DPD seen, not deleted by the peer */
+	bool has_up_time;
+	int64_t up_time;	/* when its latest SA was established */
 	uint64_t latest_seq;
 	int weight;
 	struct doctor_verdict v;
 	bool has_verdict;
 	unsigned failures;	/* failed attempts judged */
 	int64_t give_up_time;	/* log time the latest attempt gave up, INT64_MIN if not */
-	bool gave_up_after_up;	/* the latest attempt gave up after the tunnel had been up */
+	unsigned attempts_since_up;	/* attempts that never came up since the last one that did */
+	bool peer_deleted;	/* its latest SA was up and the peer deleted it */
+	int64_t delete_time;
 };
 
 /* A configured peer address and its connection name, from charon's config dump. */
 struct peer_name {
 	char host[DOCTOR_HOST_MAX];
 	char name[DOCTOR_NAME_MAX];
+	char remote_id[DOCTOR_ID_MAX];	/* the identity the connection expects from the peer */
 };
 
 struct input {
@@ -291,11 +350,16 @@ struct input {
 	struct peer_name *peers;	/* at most DOCTOR_MAX_TUNNELS */
 	size_t n_peers;
 	char dump_conn[DOCTOR_NAME_MAX];	/* connection whose dump is being logged */
+	bool dump_remote;			/* inside its "remote:" round */
 	bool has_ready;
 	int64_t ready_time;	/* last charon start or connection load */
+	bool has_start;
+	int64_t start_time;	/* last charon start */
+	struct slot start_line;	/* its "Starting IKE charon daemon" line */
 	unsigned thread_sa[DOCTOR_MAX_THREADS];	/* last SA id seen per thread, 0 none */
 	unsigned next_synth;
 	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
+	bool ike_name;		/* lines carry <name|id>: those without are outside any SA */
 	bool has_time;
 	int64_t last_time;
 };
@@ -305,6 +369,8 @@ struct pattern_index {
 	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
 	uint8_t order[ARRAY_SIZE(patterns)];
 	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
+	uint64_t head[ARRAY_SIZE(patterns)];	/* its first (up to) 8 bytes, for a quick reject */
+	uint64_t head_mask[ARRAY_SIZE(patterns)];
 	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
 	uint8_t star_order[ARRAY_SIZE(patterns)];
 };
@@ -313,13 +379,17 @@ struct doctor {
 	struct pattern_index idx;
 	struct input *inputs;
 	size_t n_inputs;
-	struct sa sas[DOCTOR_MAX_SAS];
+	struct sa *sas[DOCTOR_MAX_SAS];	/* allocated on demand, reused once judged */
+	size_t n_sas;
+	int32_t sa_head[DOCTOR_SA_HASH];	/* (input, id) -> first SA index, -1 none */
+	int32_t sa_next[DOCTOR_MAX_SAS];	/* next SA index in the same bucket */
 	struct sa *last;	/* lookup cache */
 	struct tunnel *tunnels;
 	size_t n_tunnels;
 	uint64_t seq;
 	struct doctor_verdict *out;
 	size_t n_out;
+	size_t undecided;	/* IKE SAs judged without any rule matching */
 };
 
 /* ---- small string helpers ---- */
@@ -381,6 +451,9 @@ static void pattern_index_build(struct pattern_index *ix)
 	ix->start[256] = (uint8_t)k;
 	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
 		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
+		size_t h = ix->lit_len[i] < 8 ? ix->lit_len[i] : 8;
+		memcpy(&ix->head[i], patterns[i].pat, h);
+		memset(&ix->head_mask[i], 0xff, h);
 		if (patterns[i].pat[0] == '*')
 			ix->star_order[ix->n_star++] = (uint8_t)i;
 	}
@@ -399,10 +472,14 @@ static enum ev classify(const struct pattern_index *ix, const char *msg, size_t 
 	if (n == 0)
 		return EV_NONE;
 	c = (unsigned char)msg[0];
+	uint64_t m8 = 0;
+	memcpy(&m8, msg, n < 8 ? n : 8);
 	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
-		const struct pattern *p = &patterns[ix->order[k]];
-		size_t lit = ix->lit_len[ix->order[k]];
-		if (lit > n || memcmp(p->pat, msg, lit) != 0)
+		unsigned i = ix->order[k];
+		const struct pattern *p = &patterns[i];
+		size_t lit = ix->lit_len[i];
+		if ((m8 & ix->head_mask[i]) != ix->head[i] || lit > n ||
+		    (lit > 8 && memcmp(p->pat + 8, msg + 8, lit - 8) != 0))
 			continue;
 		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
 			*keep = p->keep;
@@ -438,8 +515,11 @@ static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t
 		n--;
 	if (n > DOCTOR_MAX_EVIDENCE_TEXT)
 		n = DOCTOR_MAX_EVIDENCE_TEXT;
-	free(s->text);
-	s->text = xmalloc(n + 1);
+	if (!s->text || s->cap < n + 1) {
+		free(s->text);
+		s->cap = n + 1 < 160 ? 160 : n + 1;
+		s->text = xmalloc(s->cap);
+	}
 	/* keep the text printable: NULs and control bytes become '?' */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)raw[i];
@@ -457,6 +537,7 @@ static void slot_copy(struct slot *dst, const struct slot *src)
 		return;
 	dst->line = src->line;
 	dst->text = xstrdup(src->text);
+	dst->cap = strlen(dst->text) + 1;
 	dst->msg_off = src->msg_off;
 }
 
@@ -469,6 +550,8 @@ static const char *slot_msg(const struct slot *s)
 
 static void sa_clear(struct sa *sa)
 {
+	int32_t idx = sa->idx;
+
 	for (size_t i = 0; i < EV_COUNT; i++)
 		slot_free(&sa->slot[i]);
 	slot_free(&sa->ike_recv);
@@ -477,18 +560,51 @@ static void sa_clear(struct sa *sa)
 	slot_free(&sa->esp_conf);
 	slot_free(&sa->ts_narrow);
 	memset(sa, 0, sizeof(*sa));
+	sa->idx = idx;
 }
 
 static void sa_judge_and_fold(struct doctor *d, struct sa *sa);
+
+static size_t sa_bucket(unsigned input, unsigned id)
+{
+	return ((id * 2654435761u) ^ (input * 40503u)) & (DOCTOR_SA_HASH - 1);
+}
+
+static void sa_link(struct doctor *d, struct sa *sa)
+{
+	size_t b = sa_bucket(sa->input, sa->id);
+	d->sa_next[sa->idx] = d->sa_head[b];
+	d->sa_head[b] = sa->idx;
+}
+
+static void sa_unlink(struct doctor *d, struct sa *sa)
+{
+	int32_t i = sa->idx, *p = &d->sa_head[sa_bucket(sa->input, sa->id)];
+
+	while (*p >= 0 && *p != i)
+		p = &d->sa_next[*p];
+	if (*p == i)
+		*p = d->sa_next[i];
+	if (d->last == sa)
+		d->last = NULL;
+}
 
 static struct sa *sa_find(struct doctor *d, unsigned input, unsigned id)
 {
 	if (d->last && d->last->used && d->last->input == input && d->last->id == id)
 		return d->last;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-		if (d->sas[i].used && d->sas[i].input == input && d->sas[i].id == id)
-			return d->last = &d->sas[i];
+	for (int32_t i = d->sa_head[sa_bucket(input, id)]; i >= 0; i = d->sa_next[i])
+		if (d->sas[i]->used && d->sas[i]->input == input && d->sas[i]->id == id)
+			return d->last = d->sas[i];
 	return NULL;
+}
+
+/* A responder SA tracked under a synthetic id gets its real one. */
+static void sa_rekey(struct doctor *d, struct sa *sa, unsigned id)
+{
+	sa_unlink(d, sa);
+	sa->id = id;
+	sa_link(d, sa);
 }
 
 static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
@@ -497,8 +613,8 @@ static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
 
 	if (sa)
 		return sa;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++) {
-		struct sa *s = &d->sas[i];
+	for (size_t i = 0; i < d->n_sas; i++) {
+		struct sa *s = d->sas[i];
 		if (!s->used) {
 			victim = s;
 			break;
@@ -508,12 +624,17 @@ static struct sa *sa_get(struct doctor *d, unsigned input, unsigned id)
 		    (s->ended == victim->ended && s->touched < victim->touched))
 			victim = s;
 	}
+	if ((!victim || victim->used) && d->n_sas < DOCTOR_MAX_SAS) {
+		victim = d->sas[d->n_sas] = xcalloc(1, sizeof(struct sa));
+		victim->idx = (int32_t)d->n_sas++;
+	}
 	if (victim->used)
 		sa_judge_and_fold(d, victim);
 	victim->used = true;
 	victim->input = input;
 	victim->id = id;
 	victim->seq = d->seq;
+	sa_link(d, victim);
 	return d->last = victim;
 }
 
@@ -560,6 +681,16 @@ static void note_hosts(struct sa *sa, const char *msg, size_t n, const char *aft
 	copy_until(sa->remote, sizeof(sa->remote), dots + 3, end, "[ ,");
 }
 
+/* The decimal number at p (bounded by end), 0 if none. */
+static unsigned long long digits_at(const char *p, const char *end)
+{
+	unsigned long long v = 0;
+
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (unsigned long long)(*p - '0');
+	return v;
+}
+
 static unsigned port_after(const char *p, const char *end)
 {
 	const char *b = memchr(p, '[', (size_t)(end - p));
@@ -572,8 +703,8 @@ static unsigned port_after(const char *p, const char *end)
 }
 
 /* What one event tells about its SA. */
-static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const struct doctor_line *l,
-		    int64_t now, bool has_now)
+static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_t now,
+		    bool has_now)
 {
 	const char *end = msg + n, *p;
 
@@ -606,6 +737,10 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const 
 		break;
 	case EV_IKE_UP:
 		sa->n_ike_up++;
+		if (has_now && !sa->has_up_time) {
+			sa->up_time = now;
+			sa->has_up_time = true;
+		}
 		note_hosts(sa, msg, n, "between ");
 		break;
 	case EV_CHILD_UP:
@@ -697,192 +832,24 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, const 
 	case EV_DESTROYING:
 		sa->ended = true;
 		break;
+	case EV_PEER_DELETE:
+		if (has_now) {
+			sa->delete_time = now;
+			sa->has_delete_time = true;
+		}
+		break;
+	case EV_CHILD_CLOSE:
+		/* "SPIs c1_i (120 bytes) c2_o (0 bytes)": the counters of the closed CHILD_SA */
+		if ((p = find(msg, n, "_i ("))) {
+			sa->bytes_in += digits_at(p + 4, end);
+			sa->traffic_known = true;
+		}
+		if ((p = find(msg, n, "_o (")))
+			sa->bytes_out += digits_at(p + 4, end);
+		break;
 	default:
 		break;
 	}
-	(void)l;
-}
-
-/* ---- proposals, transform by transform ---- */
-
-enum xf { XF_ENC, XF_INTEG, XF_PRF, XF_KE, XF_ESN, XF_COUNT };
-static const char *const xf_names[XF_COUNT] = { "encryption", "integrity", "PRF", "DH group",
-						"ESN" };
-
-#define PROP_MAX 16
-#define PROP_TOK_MAX 24
-
-struct prop {
-	const char *tok[PROP_TOK_MAX];
-	size_t len[PROP_TOK_MAX];
-	enum xf type[PROP_TOK_MAX];
-	size_t n;
-};
-
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t m = strlen(p);
-	return n >= m && memcmp(s, p, m) == 0;
-}
-
-static enum xf xf_type(const char *t, size_t n)
-{
-	static const char *const ke[] = { "MODP_", "ECP_", "CURVE_", "NTRU_", "NEWHOPE", "ML_KEM",
-					  "KE1_", "KE2_", "KE3_", "KE4_", "KE5_", "KE6_", "KE7_",
-					  "X25519", "X448", "FRODO", "KYBER", "BIKE", "HQC" };
-	if (starts(t, n, "PRF_"))
-		return XF_PRF;
-	for (size_t i = 0; i < ARRAY_SIZE(ke); i++)
-		if (starts(t, n, ke[i]))
-			return XF_KE;
-	if (starts(t, n, "NO_EXT_SEQ") || starts(t, n, "EXT_SEQ"))
-		return XF_ESN;
-	if (starts(t, n, "HMAC_") || memmem(t, n, "XCBC", 4) || memmem(t, n, "CMAC", 4) ||
-	    (starts(t, n, "AES_GMAC") && n > 8))
-		return XF_INTEG;
-	return XF_ENC;
-}
-
-/* Parse "IKE:A/B/C, IKE:D/E" (after "proposals: ") into props; returns the count. */
-static size_t props_parse(const char *msg, struct prop *out, size_t max)
-{
-	const char *p = strstr(msg, "proposals: ");
-	size_t n = 0;
-
-	if (!p)
-		return 0;
-	p += 11;
-	while (*p && n < max) {
-		struct prop *pr = &out[n];
-		const char *colon = strchr(p, ':'), *comma = strstr(p, ", ");
-		const char *pend = comma ? comma : p + strlen(p);
-		memset(pr, 0, sizeof(*pr));
-		if (colon && colon < pend)
-			p = colon + 1;
-		while (p < pend && pr->n < PROP_TOK_MAX) {
-			const char *slash = memchr(p, '/', (size_t)(pend - p));
-			const char *tend = slash ? slash : pend;
-			if (tend > p) {
-				pr->tok[pr->n] = p;
-				pr->len[pr->n] = (size_t)(tend - p);
-				pr->type[pr->n] = xf_type(p, (size_t)(tend - p));
-				pr->n++;
-			}
-			p = slash ? slash + 1 : pend;
-		}
-		n++;
-		if (!comma)
-			break;
-		p = comma + 2;
-	}
-	return n;
-}
-
-static bool prop_has(const struct prop *pr, enum xf t, const char *tok, size_t len)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		if (pr->type[i] == t && pr->len[i] == len && memcmp(pr->tok[i], tok, len) == 0)
-			return true;
-	return false;
-}
-
-static bool prop_any(const struct prop *pr, enum xf t)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		if (pr->type[i] == t)
-			return true;
-	return false;
-}
-
-/* Transform types (bit per enum xf) in which r and c have nothing in common. With
- * ignore_ke, a proposal without KE (a CHILD_SA in IKE_AUTH: no PFS there) matches any. */
-static unsigned prop_diff(const struct prop *r, const struct prop *c, bool ignore_ke)
-{
-	unsigned mask = 0;
-
-	for (int t = 0; t < XF_COUNT; t++) {
-		bool rr = prop_any(r, (enum xf)t), cc = prop_any(c, (enum xf)t), common = false;
-		if (!rr && !cc)
-			continue;
-		if (t == XF_KE && ignore_ke && (!rr || !cc))
-			continue;
-		for (size_t i = 0; i < r->n && !common; i++)
-			common = r->type[i] == (enum xf)t && prop_has(c, (enum xf)t, r->tok[i], r->len[i]);
-		if (!common)
-			mask |= 1u << t;
-	}
-	return mask;
-}
-
-static void prop_type_str(struct buf *b, const struct prop *pr, enum xf t, bool child)
-{
-	bool any = false;
-	for (size_t i = 0; i < pr->n; i++) {
-		if (pr->type[i] != t)
-			continue;
-		buf_printf(b, "%s%.*s", any ? "/" : "", (int)pr->len[i], pr->tok[i]);
-		any = true;
-	}
-	if (!any)
-		buf_adds(b, t == XF_KE && child ? "none (no PFS)" : "none");
-}
-
-static void prop_str(struct buf *b, const struct prop *pr)
-{
-	for (size_t i = 0; i < pr->n; i++)
-		buf_printf(b, "%s%.*s", i ? "/" : "", (int)pr->len[i], pr->tok[i]);
-}
-
-/* Compare received and configured proposal lines: the closest pair and how it differs.
- * Returns the difference mask of that pair, or 0 when a line is missing. */
-/* Who sent the received and who holds the configured proposals, in words. */
-struct prop_sides {
-	const char *recv_who;	/* "the initiator 192.0.2.1 offers" */
-	const char *conf_who;	/* "the responder 192.0.2.2 accepts only" */
-};
-
-static unsigned props_compare(const struct slot *recv, const struct slot *conf, bool ignore_ke,
-			      const struct prop_sides *sides, struct buf *why)
-{
-	struct prop r[PROP_MAX], c[PROP_MAX];
-	size_t nr, nc, bi = 0, bj = 0;
-	unsigned best = ~0u;
-
-	if (!recv->line || !conf->line)
-		return 0;
-	nr = props_parse(slot_msg(recv), r, PROP_MAX);
-	nc = props_parse(slot_msg(conf), c, PROP_MAX);
-	for (size_t i = 0; i < nr; i++)
-		for (size_t j = 0; j < nc; j++) {
-			unsigned m = prop_diff(&r[i], &c[j], ignore_ke);
-			if ((unsigned)__builtin_popcount(m) < (unsigned)__builtin_popcount(best)) {
-				best = m;
-				bi = i;
-				bj = j;
-			}
-		}
-	if (best == ~0u || best == 0)
-		return 0;
-	if (why) {
-		bool child = !strstr(slot_msg(recv), "IKE:");
-		buf_printf(why, "%s ", sides->recv_who);
-		prop_str(why, &r[bi]);
-		buf_printf(why, ", %s ", sides->conf_who);
-		prop_str(why, &c[bj]);
-		buf_adds(why, "; they differ in");
-		bool first = true;
-		for (int t = 0; t < XF_COUNT; t++) {
-			if (!(best & (1u << t)))
-				continue;
-			buf_printf(why, "%s %s (", first ? "" : ",", xf_names[t]);
-			prop_type_str(why, &r[bi], (enum xf)t, child);
-			buf_adds(why, " vs ");
-			prop_type_str(why, &c[bj], (enum xf)t, child);
-			buf_adds(why, ")");
-			first = false;
-		}
-	}
-	return best;
 }
 
 /* ---- rules: match, class, evidence, fix ---- */
@@ -892,15 +859,26 @@ enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X
 
 #define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
 
-static unsigned ike_diff(const struct sa *sa)
+/* How the proposal pair nearest to the failure differs (DOCTOR_XF_BIT per transform). */
+static unsigned props_diff(const struct slot *recv, const struct slot *conf, bool ignore_ke,
+			   const char *recv_who, const char *conf_who, struct buf *why)
 {
-	return sa->ike_prop_failed ? props_compare(&sa->ike_recv, &sa->ike_conf, false, NULL, NULL) : 0;
+	if (!recv->line || !conf->line)
+		return 0;
+	return doctor_props_compare(slot_msg(recv), slot_msg(conf), ignore_ke, recv_who, conf_who,
+				    why);
 }
 
+static unsigned ike_diff(const struct sa *sa)
+{
+	return sa->ike_prop_failed ? props_diff(&sa->ike_recv, &sa->ike_conf, false, "", "", NULL) : 0;
+}
+
+/* A CHILD_SA in IKE_AUTH has no key exchange: its DH group counts only in CREATE_CHILD_SA. */
 static unsigned esp_diff(const struct sa *sa)
 {
-	return sa->esp_prop_failed ? props_compare(&sa->esp_recv, &sa->esp_conf,
-						   !sa->create_child_after_up, NULL, NULL) : 0;
+	return sa->esp_prop_failed ? props_diff(&sa->esp_recv, &sa->esp_conf,
+						!sa->create_child_after_up, "", "", NULL) : 0;
 }
 
 static bool m_config(const struct sa *sa) { return SEEN(sa, EV_CONFIG_ERR); }
@@ -911,14 +889,14 @@ static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
 static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
 static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
 static bool m_no_ike_cfg(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG); }
-static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == 1u << XF_KE; }
+static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_ike_compare(const struct sa *sa) { return sa->ike_prop_failed; }
 static bool m_ke_loop(const struct sa *sa) { return sa->n_ke_retry >= 2 && !sa->n_ike_up; }
 static bool m_ike_notify(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP);
 }
-static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == 1u << XF_KE; }
+static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_pfs_rekey(const struct sa *sa)
 {
 	return sa->child_failed_after_up && sa->create_child_after_up &&
@@ -928,7 +906,15 @@ static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
 static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
 static bool m_ts(const struct sa *sa) { return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch; }
 static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
-static bool m_dpd(const struct sa *sa) { return sa->n_ike_up && sa->gave_up && sa->retransmit_after_up; }
+static bool m_dpd(const struct sa *sa)
+{
+	return sa->n_ike_up && ((sa->gave_up && sa->retransmit_after_up) || SEEN(sa, EV_DPD_TIMEOUT));
+}
+static bool m_dpd_pending(const struct sa *sa)
+{
+	return sa->n_ike_up && sa->retransmit_after_up && !sa->gave_up &&
+	       sa->last_retransmit > sa->last_recv;
+}
 static bool m_nat_t(const struct sa *sa)
 {
 	return sa->role == ROLE_INITIATOR && SEEN(sa, EV_INIT_RESP) && !sa->n_ike_up &&
@@ -959,7 +945,6 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 {
 	char recv_who[DOCTOR_HOST_MAX + 40], conf_who[DOCTOR_HOST_MAX + 40];
 	const char *peer = sa->remote[0] ? sa->remote : "", *me = sa->local[0] ? sa->local : "";
-	struct prop_sides sides = { recv_who, conf_who };
 
 	/* a responder received the initiator's offer; an initiator received the answer */
 	if (sa->role == ROLE_INITIATOR) {
@@ -970,18 +955,29 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 		snprintf(conf_who, sizeof(conf_who), "the responder%s%s accepts only",
 			 *me ? " " : "", me);
 	}
-	if (ike ? props_compare(&sa->ike_recv, &sa->ike_conf, false, &sides, b)
-		: props_compare(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, &sides, b))
+	if (ike ? props_diff(&sa->ike_recv, &sa->ike_conf, false, recv_who, conf_who, b)
+		: props_diff(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, recv_who,
+			     conf_who, b))
 		buf_adds(b, ".");
 }
 
 static void x_ike_props(const struct sa *sa, struct buf *b) { x_props(sa, b, true); }
 static void x_esp_props(const struct sa *sa, struct buf *b) { x_props(sa, b, false); }
 
+/* Append ' charon: "MESSAGE".' for an evidence line (leading blanks of the message dropped). */
+static void quote_slot(const struct slot *sl, struct buf *b)
+{
+	const char *m = slot_msg(sl);
+
+	if (!sl->line)
+		return;
+	m += strspn(m, " \t");
+	buf_printf(b, " charon: \"%s\".", m);
+}
+
 static void x_quote(const struct sa *sa, struct buf *b, enum ev ev)
 {
-	if (sa->slot[ev].line)
-		buf_printf(b, " charon: \"%s\".", slot_msg(&sa->slot[ev]));
+	quote_slot(&sa->slot[ev], b);
 }
 
 static void x_ids(const struct sa *sa, struct buf *b)
@@ -994,8 +990,11 @@ static void x_ids(const struct sa *sa, struct buf *b)
 	if (!l1 || !r1 || l1 > p)
 		return;
 	buf_printf(b, " The peer sent its identity as '%.*s' and asked for ours as '%.*s'; no "
-		      "connection here expects that pair.",
+		      "connection here expects that pair",
 		   (int)strcspn(r1 + 1, "]"), r1 + 1, (int)strcspn(l1 + 1, "]"), l1 + 1);
+	if (sa->expected_rid[0])
+		buf_printf(b, " (%s expects the peer as '%s')", sa->name, sa->expected_rid);
+	buf_adds(b, ".");
 }
 
 static void x_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_PSK_MAC); }
@@ -1018,8 +1017,7 @@ static void x_ts(const struct sa *sa, struct buf *b)
 }
 static void x_narrow(const struct sa *sa, struct buf *b)
 {
-	if (sa->ts_narrow.line)
-		buf_printf(b, " charon:\"%s\".", slot_msg(&sa->ts_narrow));
+	quote_slot(&sa->ts_narrow, b);
 }
 static void x_ke(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_KE_RETRY); }
 static void x_retransmit(const struct sa *sa, struct buf *b)
@@ -1045,6 +1043,11 @@ static void x_healthy(const struct sa *sa, struct buf *b)
 			    "group first to save one round trip).");
 	if (SEEN(sa, EV_PEER_DELETE))
 		buf_adds(b, " Later the peer closed it (DELETE received), which is not a failure.");
+	if (sa->traffic_known && !sa->bytes_in && !sa->bytes_out)
+		buf_adds(b, " No traffic went through it (0 bytes both ways when its CHILD_SA closed).");
+	else if (sa->traffic_known)
+		buf_printf(b, " Traffic: %llu bytes in, %llu bytes out by the time its CHILD_SA closed.",
+			   sa->bytes_in, sa->bytes_out);
 }
 
 struct rule {
@@ -1112,7 +1115,7 @@ static const struct rule rules[] = {
 	  "the phase 2 proposals differ only in the PFS group: ", x_esp_props,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
 	  "key group)" },
-	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED },
+	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED, EV_REKEY_FAILED },
 	  "the CHILD_SA came up (no PFS in IKE_AUTH) but its rekey/recreate with a PFS group was "
 	  "refused: one side uses PFS, the other not or another group.", NULL,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
@@ -1134,9 +1137,14 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
-	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
 	  "until charon gave up).", x_retransmit,
+	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
+	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
+	{ DOCTOR_DPD_TIMEOUT, 55, m_dpd_pending, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT },
+	  "the IKE SA was up, then the peer stopped answering: its requests are still unanswered "
+	  "when the log ends (charon gives up after its retransmit limit).", x_retransmit,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
 	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
 	{ DOCTOR_NAT_T_BLOCKED, 70, m_nat_t, { EV_INIT_RESP, EV_RETRANSMIT, EV_GIVE_UP },
@@ -1163,50 +1171,13 @@ static const struct rule rules[] = {
 	  x_narrow,
 	  "make tunnels.{N}.phase2.M.local / remote equal to the peer's remote / local (pfSense: "
 	  "Phase 2 > Local Network / Remote Network)" },
-	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP },
+	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP, EV_PEER_DELETE },
 	  "established.", x_healthy, "" },
 	{ DOCTOR_UNKNOWN, 5, m_unknown, { EV_INITIATING, EV_N_OTHER, EV_N_NO_PROP, EV_CHILD_FAILED, EV_GIVE_UP, EV_DESTROYING },
 	  "a failure was logged, but its cause is not one the doctor knows.", NULL,
 	  "read the evidence lines; raise logging (`tunnelctl logging set ike=2 cfg=2 knl=2`) and "
 	  "run the doctor on both sides' logs" },
 };
-
-/* pfSense DH group number of a charon transform name ("ECP_256" -> 19), 0 if unknown. */
-static unsigned dh_group_number(const char *t, size_t n)
-{
-	char kw[32];
-	size_t k = 0;
-
-	for (size_t i = 0; i < n && k + 1 < sizeof(kw); i++)
-		if (t[i] != '_')
-			kw[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
-	kw[k] = '\0';
-	for (unsigned g = 1; g <= 32; g++) {
-		const char *s = proposal_dh_keyword(g);
-		if (s && strcmp(s, kw) == 0)
-			return g;
-	}
-	return 0;
-}
-
-/* Name the responder's DH groups as pfSense numbers, for the DH fix. */
-static void dh_fix_hint(const struct slot *conf, struct buf *b)
-{
-	struct prop c[PROP_MAX];
-	size_t nc = props_parse(slot_msg(conf), c, PROP_MAX);
-	bool any = false;
-
-	for (size_t j = 0; j < nc; j++)
-		for (size_t i = 0; i < c[j].n; i++) {
-			unsigned g;
-			if (c[j].type[i] != XF_KE || !(g = dh_group_number(c[j].tok[i], c[j].len[i])))
-				continue;
-			buf_printf(b, "%s%u", any ? ", " : " (the responder accepts DH group ", g);
-			any = true;
-		}
-	if (any)
-		buf_adds(b, ")");
-}
 
 /* ---- verdicts ---- */
 
@@ -1317,13 +1288,21 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 			break;
 		}
 	}
-	if (!r)
+	if (!r) {
+		if (sa->id && (sa->role != ROLE_UNKNOWN || sa->name[0]))
+			d->undecided++;
 		goto out;
+	}
 
 	const struct input *in = &d->inputs[sa->input];
-	for (size_t i = 0; !sa->name[0] && sa->remote[0] && i < in->n_peers; i++)
-		if (strcmp(in->peers[i].host, sa->remote) == 0)
+	for (size_t i = 0; sa->remote[0] && i < in->n_peers; i++) {
+		if (strcmp(in->peers[i].host, sa->remote) != 0)
+			continue;
+		if (!sa->name[0])
 			snprintf(sa->name, sizeof(sa->name), "%s", in->peers[i].name);
+		if (strcmp(in->peers[i].name, sa->name) == 0)
+			snprintf(sa->expected_rid, sizeof(sa->expected_rid), "%s", in->peers[i].remote_id);
+	}
 	if (sa->name[0]) {
 		snprintf(tname, sizeof(tname), "%s", sa->name);
 	} else if (sa->remote[0]) {
@@ -1365,8 +1344,13 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->v.summary = buf_steal(&b);
 	buf_init(&b);
 	buf_adds(&b, r->fix);
-	if (r->cls == DOCTOR_DH_GROUP_MISMATCH)
-		dh_fix_hint(&sa->ike_conf, &b);
+	if (r->cls == DOCTOR_DH_GROUP_MISMATCH && sa->ike_conf.line) {
+		struct buf g;
+		buf_init(&g);
+		if (doctor_props_dh_groups(slot_msg(&sa->ike_conf), &g))
+			buf_printf(&b, " (the responder accepts DH group %s)", g.data);
+		buf_free(&g);
+	}
 	char *fix = buf_steal(&b);
 	t->v.fix = fix_expand(fix, tname);
 	free(fix);
@@ -1375,8 +1359,16 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
 	/* remember when it gave up: finish decides whether anything retried */
 	t->give_up_time = sa->gave_up && sa->has_give_up_time ? sa->give_up_time : INT64_MIN;
-	t->gave_up_after_up = sa->gave_up && !sa->n_ike_up && t->was_up;
+	t->attempts_since_up = sa->n_ike_up ? 0 : t->attempts_since_up + 1;
+	t->peer_deleted = sa->n_ike_up && sa->has_delete_time;
+	t->delete_time = sa->delete_time;
+	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
+		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
+		       (r->cls == DOCTOR_HEALTHY || r->cls == DOCTOR_DPD_TIMEOUT);
+	t->has_up_time = sa->has_up_time;
+	t->up_time = sa->up_time;
 out:
+	sa_unlink(d, sa);
 	sa_clear(sa);
 }
 
@@ -1387,6 +1379,7 @@ struct doctor *doctor_new(void)
 	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
 	struct doctor *d = xcalloc(1, sizeof(struct doctor));
 	pattern_index_build(&d->idx);
+	memset(d->sa_head, 0xff, sizeof(d->sa_head));
 	return d;
 }
 
@@ -1415,13 +1408,17 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 	name[0] = '\0';
 	if (l->name)
 		snprintf(name, DOCTOR_NAME_MAX, "%.*s", (int)l->name_len, l->name);
+	if (l->sa_id)
+		in->ike_name = true;
+	else if (in->ike_name)
+		return 0;
 	if (!id && find_sa_ref(l->msg, l->msg_len, name, &ref)) {
 		id = ref;
 		/* a responder SA we tracked under a synthetic id gets its real one */
 		unsigned prev = thread_ok ? in->thread_sa[l->thread] : 0;
 		struct sa *syn = prev >= DOCTOR_SYNTH_ID ? sa_find(d, input, prev) : NULL;
 		if (syn && !sa_find(d, input, id))
-			syn->id = id;
+			sa_rekey(d, syn, id);
 	}
 	/* without ike_name a responder's first lines name no SA: start a synthetic one at the
 	 * first of them, unless this thread started one a moment ago */
@@ -1446,23 +1443,51 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 }
 
 /* Events about charon itself: started, loaded a connection, its config dump. */
-static void note_input(struct input *in, enum ev ev, const struct doctor_line *l)
+static void note_input(struct input *in, enum ev ev, const struct doctor_line *l,
+		       unsigned long lineno, const char *raw, size_t raw_len)
 {
 	const char *end = l->msg + l->msg_len;
 
 	if ((ev == EV_READY || ev == EV_CHARON_START) && l->has_time) {
 		in->has_ready = true;
 		in->ready_time = l->time;
+		if (ev == EV_CHARON_START) {
+			in->n_peers = 0;	/* a new charon loads its configuration again */
+			in->has_start = true;
+			in->start_time = l->time;
+			slot_set(&in->start_line, lineno, raw, raw_len, l->msg);
+		}
 	} else if (ev == EV_CONN_DUMP) {
 		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
-	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0] && in->n_peers < DOCTOR_MAX_TUNNELS) {
-		struct peer_name *p;
-		in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
-		p = &in->peers[in->n_peers];
-		copy_until(p->host, sizeof(p->host), l->msg + 17, end, ", ");
-		snprintf(p->name, sizeof(p->name), "%s", in->dump_conn);
-		if (p->host[0] && p->host[0] != '%')
+		in->dump_remote = false;
+	} else if (ev == EV_CONN_SIDE) {
+		in->dump_remote = l->msg[2] == 'r';
+	} else if (ev == EV_CONN_ID && in->dump_remote) {
+		/* the remote identity of the connection being dumped: its peer entries get it */
+		for (size_t i = 0; i < in->n_peers; i++)
+			if (strcmp(in->peers[i].name, in->dump_conn) == 0)
+				copy_until(in->peers[i].remote_id, sizeof(in->peers[i].remote_id),
+					   l->msg + 8, end, "");
+	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0]) {
+		char host[DOCTOR_HOST_MAX];
+		size_t i;
+		copy_until(host, sizeof(host), l->msg + 17, end, ", ");
+		if (!host[0] || host[0] == '%')
+			return;
+		/* a reloaded connection replaces its entry */
+		for (i = 0; i < in->n_peers; i++)
+			if (strcmp(in->peers[i].name, in->dump_conn) == 0 &&
+			    strcmp(in->peers[i].host, host) == 0)
+				break;
+		if (i == in->n_peers) {
+			if (in->n_peers >= DOCTOR_MAX_TUNNELS)
+				return;
+			in->peers = xrealloc(in->peers, (in->n_peers + 1) * sizeof(*in->peers));
 			in->n_peers++;
+		}
+		memset(&in->peers[i], 0, sizeof(in->peers[i]));
+		snprintf(in->peers[i].host, sizeof(in->peers[i].host), "%s", host);
+		snprintf(in->peers[i].name, sizeof(in->peers[i].name), "%s", in->dump_conn);
 	}
 }
 
@@ -1485,23 +1510,27 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
 	if (ev == EV_NONE) {
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
-		if (l->sa_id && l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
-			in->thread_sa[l->thread] = l->sa_id;
-		else if (!l->sa_id && find(l->msg, l->msg_len, "IKE_SA "))
+		if (l->sa_id) {
+			in->ike_name = true;
+			if (l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
+				in->thread_sa[l->thread] = l->sa_id;
+		} else if (!in->ike_name && find(l->msg, l->msg_len, "IKE_SA ")) {
 			line_sa(d, in, input, l, ev, name);
+		}
 		return;
 	}
 	if (ev == EV_CHARON_START) {
 		/* a restarted charon counts unique ids from 1 again: judge what the old one had */
-		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-			if (d->sas[i].used && d->sas[i].input == input)
-				sa_judge_and_fold(d, &d->sas[i]);
+		for (size_t i = 0; i < d->n_sas; i++)
+			if (d->sas[i]->used && d->sas[i]->input == input)
+				sa_judge_and_fold(d, d->sas[i]);
 		memset(in->thread_sa, 0, sizeof(in->thread_sa));
 		in->last_sa = 0;
 		d->last = NULL;
 	}
-	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE) {
-		note_input(in, ev, l);
+	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE ||
+	    ev == EV_CONN_SIDE || ev == EV_CONN_ID) {
+		note_input(in, ev, l, lineno, raw, raw_len);
 		return;
 	}
 	unsigned id = line_sa(d, in, input, l, ev, name);
@@ -1521,7 +1550,11 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	if (keep)
 		slot_set(&sa->slot[ev], lineno, raw, raw_len, l->msg);
 	sa->seen |= 1ull << ev;
-	sa_note(sa, ev, l->msg, l->msg_len, l, l->time, l->has_time);
+	sa_note(sa, ev, l->msg, l->msg_len, l->time, l->has_time);
+	if (ev == EV_RECV)
+		sa->last_recv = d->seq;
+	else if (ev == EV_RETRANSMIT)
+		sa->last_retransmit = d->seq;
 }
 
 /* ---- finishing: merge both sides, order, gave_up ---- */
@@ -1559,6 +1592,47 @@ static void verdict_move(struct doctor_verdict *dst, struct doctor_verdict *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* Our SA stayed up without DPD while the peer's charon restarted after it came up (and so
+ * lost it): traffic goes into a dead SA, and nothing here notices. */
+static void apply_peer_restart(struct doctor *d, struct tunnel *t)
+{
+	int64_t when = 0;
+	const struct tunnel *peer = NULL;
+
+	if (!t->has_verdict || !t->up_at_end || !t->has_up_time)
+		return;
+	for (size_t j = 0; j < d->n_tunnels; j++) {
+		const struct tunnel *o = &d->tunnels[j];
+		const struct input *oin = &d->inputs[o->input];
+		if (o == t || o->input == t->input || !same_tunnel(t, o) || !oin->has_start ||
+		    oin->start_time <= t->up_time)
+			continue;
+		/* the peer did not bring the tunnel up again after its restart */
+		if (o->has_up_time && o->up_time >= oin->start_time)
+			continue;
+		peer = o;
+		when = oin->start_time;
+	}
+	if (!peer)
+		return;
+	verdict_add_evidence(&t->v, peer->input, &d->inputs[peer->input].start_line);
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "the SA is still up on this side, but the peer's charon restarted after it "
+		       "came up (%02d:%02d:%02d in the peer's log) and lost it; without DPD this side does "
+		       "not notice and keeps sending into a dead SA.",
+		   (int)(when / 3600 % 24), (int)(when / 60 % 60), (int)(when % 60));
+	free(t->v.summary);
+	t->v.summary = buf_steal(&b);
+	free(t->v.fix);
+	t->v.fix = fix_expand("turn DPD on: tunnels.{N}.dpd_delay (pfSense: Phase 1 > Dead Peer "
+			      "Detection), or a ping host / tunnels.{N}.phase2.M.keepalive = yes",
+			      t->v.tunnel);
+	t->v.cls = DOCTOR_DPD_TIMEOUT;
+	t->weight = 72;
+}
+
 /* A tunnel whose latest attempt gave up and nothing retried becomes gave_up. */
 static void apply_gave_up(struct doctor *d, struct tunnel *t)
 {
@@ -1573,7 +1647,9 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 		if (i != t->input && d->inputs[i].has_ready &&
 		    d->inputs[i].ready_time >= t->give_up_time)
 			peer_back = true;
-	if (!long_silence && !t->gave_up_after_up && !peer_back)
+	/* repeated attempts mean something retries (charon's keyingtries, tunnelctl daemon): only
+	 * a long silence after the last one says it stopped */
+	if (!long_silence && (t->attempts_since_up > 1 || !peer_back))
 		return;
 	struct buf b;
 	buf_init(&b);
@@ -1589,20 +1665,49 @@ static void apply_gave_up(struct doctor *d, struct tunnel *t)
 	t->weight = 75;
 }
 
+/* A healthy tunnel whose SA the peer deleted, with the log going on and no new SA: it is
+ * down and nothing brings it back. */
+static void apply_peer_delete(struct doctor *d, struct tunnel *t)
+{
+	const struct input *in = &d->inputs[t->input];
+
+	if (!t->has_verdict || t->v.cls != DOCTOR_HEALTHY || !t->peer_deleted || !in->has_time ||
+	    in->last_time - t->delete_time < DOCTOR_REINIT_GRACE_SECS)
+		return;
+	free(t->v.summary);
+	t->v.summary = xasprintf("the tunnel came up, then the peer closed it (DELETE received) and "
+				 "nothing brought it back up in the %lld s the log goes on: it is down.",
+				 (long long)(in->last_time - t->delete_time));
+	free(t->v.fix);
+	t->v.fix = fix_expand("tunnels.{N}.phase2.M.keepalive = yes (or tunnels.{N}.start_action = "
+			      "start) so `tunnelctl daemon` re-initiates it (pfSense: Phase 2 > Keep "
+			      "Alive); find out why the peer closed it (its log)", t->v.tunnel);
+	t->v.cls = DOCTOR_GAVE_UP;
+	t->weight = 74;
+}
+
+static int sa_seq_cmp(const void *a, const void *b)
+{
+	const struct sa *x = *(struct sa *const *)a, *y = *(struct sa *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 {
 	/* judge the SAs still open, oldest first, so the latest attempt stays the verdict */
-	for (;;) {
-		struct sa *oldest = NULL;
-		for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-			if (d->sas[i].used && (!oldest || d->sas[i].seq < oldest->seq))
-				oldest = &d->sas[i];
-		if (!oldest)
-			break;
-		sa_judge_and_fold(d, oldest);
-	}
-	for (size_t i = 0; i < d->n_tunnels; i++)
+	struct sa **open = xmalloc((d->n_sas ? d->n_sas : 1) * sizeof(*open));
+	size_t n_open = 0;
+	for (size_t i = 0; i < d->n_sas; i++)
+		if (d->sas[i]->used)
+			open[n_open++] = d->sas[i];
+	qsort(open, n_open, sizeof(*open), sa_seq_cmp);
+	for (size_t i = 0; i < n_open; i++)
+		sa_judge_and_fold(d, open[i]);
+	free(open);
+	for (size_t i = 0; i < d->n_tunnels; i++) {
 		apply_gave_up(d, &d->tunnels[i]);
+		apply_peer_delete(d, &d->tunnels[i]);
+	}
 
 	/* unnamed tunnels (responder never picked a config) join the mirrored named one */
 	for (size_t i = 0; i < d->n_tunnels; i++) {
@@ -1623,6 +1728,9 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 			break;
 		}
 	}
+
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		apply_peer_restart(d, &d->tunnels[i]);
 
 	/* one verdict per tunnel name: the heaviest side wins, the other adds evidence */
 	d->out = xcalloc(d->n_tunnels ? d->n_tunnels : 1, sizeof(*d->out));
@@ -1673,13 +1781,19 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 	return d->n_out;
 }
 
+size_t doctor_undecided(const struct doctor *d)
+{
+	return d->undecided;
+}
+
 void doctor_free(struct doctor *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < DOCTOR_MAX_SAS; i++)
-		if (d->sas[i].used)
-			sa_clear(&d->sas[i]);
+	for (size_t i = 0; i < d->n_sas; i++) {
+		sa_clear(d->sas[i]);
+		free(d->sas[i]);
+	}
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		verdict_clear(&d->tunnels[i].v);
 	for (size_t i = 0; i < d->n_out; i++)
@@ -1687,6 +1801,7 @@ void doctor_free(struct doctor *d)
 	for (size_t i = 0; i < d->n_inputs; i++) {
 		free(d->inputs[i].label);
 		free(d->inputs[i].peers);
+		slot_free(&d->inputs[i].start_line);
 	}
 	free(d->inputs);
 	free(d->tunnels);

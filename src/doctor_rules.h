@@ -12,7 +12,7 @@
 #define DOCTOR_MAX_EVIDENCE 8
 #define DOCTOR_MAX_EVIDENCE_TEXT 512
 /* IKE SAs tracked at once; beyond this the oldest is judged and folded into its tunnel. */
-#define DOCTOR_MAX_SAS 256
+#define DOCTOR_MAX_SAS 4096
 /* Tunnels reported; more distinct names than this share one "(other tunnels)" entry. */
 #define DOCTOR_MAX_TUNNELS 1024
 
@@ -45,6 +45,8 @@ enum doctor_class {
 };
 
 extern const char *const doctor_class_names[DOCTOR_CLASS_COUNT];
+/* The class in words, for the human report ("DH group mismatch"). */
+extern const char *const doctor_class_words[DOCTOR_CLASS_COUNT];
 
 /* One evidence line: input index (see doctor_add_input), 1-based line number, the line. */
 struct doctor_evidence {
@@ -77,6 +79,9 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 /* Judge everything fed so far; *out points at the verdicts (most important first), valid
  * until doctor_free. Returns the count. Call once, after the last doctor_feed. */
 size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out);
+/* IKE SAs seen without any outcome (no establishment, no failure): attempts the logs cut
+ * short. Valid after doctor_finish. */
+size_t doctor_undecided(const struct doctor *d);
 /* Label of an input as given to doctor_add_input. */
 const char *doctor_input_label(const struct doctor *d, unsigned input);
 /* Free an analysis and its verdicts; NULL is fine. */

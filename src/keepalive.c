@@ -38,7 +38,12 @@
 #define KA_PING_RETRY_MS 2000		/* after a loss, probe again this soon (not ping_interval) */
 #define KA_ONCE_PING_GAP_MS 1000	/* once mode: probes one second apart */
 #define KA_PING_PAYLOAD 16
+#define KA_ICMP_FILTER 1		/* linux/icmp.h's ICMP_FILTER (that header clashes with glibc's) */
 #define KA_REASON_MAX 200
+#define KA_SLOT_WAIT_MS 250		/* all initiation slots busy: look again this soon */
+
+/* every initiation in flight, the event connection and the two ICMP sockets get a poll entry */
+_Static_assert(KEEPALIVE_MAX_INFLIGHT + 3 <= KEEPALIVE_MAX_FDS, "poll entries for every initiation");
 
 enum ka_sa { KA_SA_UNKNOWN, KA_SA_DOWN, KA_SA_CONNECTING, KA_SA_UP };
 
@@ -60,9 +65,12 @@ struct ka_target {
 	int64_t next_try;	/* backoff: no initiation before this (0: none planned) */
 	int64_t last_try;	/* when the last initiation started */
 	bool restart_due;	/* dead: restart once next_try is reached */
+	bool slot_wait;		/* next_try is only a wait for a free initiation slot */
+	bool tried;		/* once mode: initiated in this pass (one attempt per pass) */
 	int64_t up_since;
 	unsigned attempts;
 	enum ka_quiet quiet;	/* the repeated decision last logged */
+	char down_why[KA_REASON_MAX];	/* what the check that first found it down was about */
 	struct state_keepalive rec;
 };
 
@@ -74,7 +82,7 @@ struct ka_ping {
 	int family;
 	struct sockaddr_storage dst, src;
 	socklen_t dst_len, src_len;
-	int fd;			/* raw ICMP socket bound to src, -1 until we have src */
+	bool have_src;		/* src found on this machine */
 	unsigned losses;
 	uint16_t seq;
 	bool waiting;
@@ -82,6 +90,7 @@ struct ka_ping {
 	int64_t next_send;
 	bool done;		/* once mode: this host's round is over */
 	bool warned;		/* "no local address" logged */
+	bool send_failed;	/* the last echo could not even be sent */
 };
 
 /* What a poll entry belongs to. */
@@ -89,11 +98,16 @@ enum ka_fd_kind { KA_FD_EVENTS, KA_FD_OP, KA_FD_PING };
 
 struct keepalive {
 	struct keepalive_config cfg;
+	struct tc_ctx ctx;		/* cfg.ctx, with conf = the file being watched */
+	char *conf;			/* owned: the file followed after a `tunnelctl apply`, or NULL */
 	struct tunnel_file *tf;
 	struct vici_client *vc;		/* events and list-sas */
 	bool lost;			/* we had charon and lost it: say so when it is back */
 	bool tried;			/* a connection was attempted */
 	bool unreach_logged;		/* "charon unreachable" said once per outage */
+	bool reapply_pending;		/* SIGHUP while charon was away: apply once it is back */
+	int64_t applied_ns;		/* STATE_DIR/applied.conf's mtime when we last looked */
+	unsigned tunnels_gen;		/* bumped whenever tf is replaced */
 	int64_t next_connect, connect_backoff;
 	bool check_now;
 	char check_reason[KA_REASON_MAX];
@@ -103,6 +117,7 @@ struct keepalive {
 	size_t n_t;
 	struct ka_ping *p;
 	size_t n_p;
+	int icmp[2];			/* raw ICMP sockets, [0] IPv4, [1] IPv6; -1 until needed */
 	uint16_t echo_id;
 	uint16_t seq;
 	uint64_t rng;
@@ -200,9 +215,6 @@ static struct ka_target *target_get(struct keepalive *ka, const char *ike, const
 
 static void ping_close(struct ka_ping *p)
 {
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
 	free(p->local);
 	p->local = NULL;
 }
@@ -216,7 +228,6 @@ static void ping_add(struct keepalive *ka, size_t target, const struct tunnel_ph
 	ka->p = xrealloc(ka->p, (ka->n_p + 1) * sizeof(*ka->p));
 	p = &ka->p[ka->n_p];
 	memset(p, 0, sizeof(*p));
-	p->fd = -1;
 	p->target = target;
 	snprintf(p->host, sizeof(p->host), "%s", p2->ping_host);
 	s4 = (struct sockaddr_in *)&p->dst;
@@ -337,13 +348,15 @@ static int reapply(struct keepalive *ka, const char *why)
 {
 	struct apply_opts ao = { .no_start = true };
 	struct apply_result res;
-	int rc = apply_run(ka->cfg.ctx, ka->tf, &ao, &res);
+	int rc = apply_run(&ka->ctx, ka->tf, &ao, &res);
+
+	state_applied_mtime(ka->cfg.ctx->state_dir, &ka->applied_ns);	/* our own write: not news */
 
 	if (rc == 0)
 		decide(ka, NULL, LOG_NOTICE, "reapply", 0, "%s: applied %s (%zu connection change%s)", why,
-		       ka->cfg.ctx->conf, res.plan.n, res.plan.n == 1 ? "" : "s");
+		       ka->ctx.conf, res.plan.n, res.plan.n == 1 ? "" : "s");
 	else
-		decide(ka, NULL, LOG_ERR, "reapply-failed", 0, "%s: applying %s failed: %s%s", why, ka->cfg.ctx->conf,
+		decide(ka, NULL, LOG_ERR, "reapply-failed", 0, "%s: applying %s failed: %s%s", why, ka->ctx.conf,
 		       res.error ? res.error : "unknown error", res.rolled_back ? " (rolled back)" : "");
 	apply_result_free(&res);
 	return rc == 0 ? 0 : -1;
@@ -374,12 +387,22 @@ static void try_connect(struct keepalive *ka)
 	}
 	if (ka->lost)
 		decide(ka, NULL, LOG_NOTICE, "charon-back", 0, "connected to charon again");
+	/* a charon restart is not the tunnels' failure: their backoff starts over */
+	for (size_t i = 0; ka->lost && i < ka->n_t; i++) {
+		ka->t[i].attempts = 0;
+		ka->t[i].next_try = 0;
+		ka->t[i].restart_due = false;
+		ka->t[i].up_since = 0;
+	}
 	ka->lost = false;
 	ka->unreach_logged = false;
 	ka->stats.charon = true;
 	ka->connect_backoff = 0;
-	if (charon_empty(ka) && ka->tf->n_p1)
+	if (ka->reapply_pending)
+		reapply(ka, "reload requested while charon was away");
+	else if (charon_empty(ka) && ka->tf->n_p1)
 		reapply(ka, "charon has none of our connections loaded (it started empty)");
+	ka->reapply_pending = false;
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "%s", ka->checked ? "charon is back" : "start");
 }
@@ -391,9 +414,9 @@ static enum ka_sa child_state(const char *state)
 	if (str_eq(state, "INSTALLED") || str_eq(state, "REKEYING") || str_eq(state, "REKEYED") ||
 	    str_eq(state, "UPDATING"))
 		return KA_SA_UP;
-	if (str_eq(state, "CREATED") || str_eq(state, "ROUTED") || str_eq(state, "INSTALLING"))
+	if (str_eq(state, "CREATED") || str_eq(state, "INSTALLING"))
 		return KA_SA_CONNECTING;
-	return KA_SA_DOWN;	/* DELETING, DELETED, DESTROYING, RETRYING, FAILED */
+	return KA_SA_DOWN;	/* ROUTED (a trap is no SA), DELETING, DELETED, DESTROYING, RETRYING, FAILED */
 }
 
 /* The state of target t in one list-sa event (one IKE SA). */
@@ -420,6 +443,19 @@ static enum ka_sa ike_sa_state(const struct vici_node *ike, const struct ka_targ
 
 static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, const char *why);
 
+/* A free initiation slot? If not, t is looked at again in KA_SLOT_WAIT_MS. */
+static bool slot_free(const struct keepalive *ka, struct ka_target *t, int64_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ka->n_t; i++)
+		n += ka->t[i].op != NULL;
+	if (n < KEEPALIVE_MAX_INFLIGHT)
+		return true;
+	t->next_try = now + KA_SLOT_WAIT_MS;
+	return false;
+}
+
 /* Decide for one watched target after a check. */
 static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now)
 {
@@ -430,10 +466,13 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 		if (!t->up_since)
 			t->up_since = now;
 		t->quiet = KA_QUIET_NONE;
+		t->down_why[0] = '\0';
 		return;
 	}
 	t->up_since = 0;
-	if (!t->watch || t->op)
+	if (!t->down_why[0])
+		snprintf(t->down_why, sizeof(t->down_why), "%s", ka->check_reason);
+	if (!t->watch || t->op || (ka->cfg.once && t->tried))
 		return;
 	if (manually_down(ka, t)) {
 		if (t->quiet != KA_QUIET_SKIP)
@@ -452,9 +491,62 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 	/* down again soon after our last attempt (a flapping peer): that attempt counts as failed */
 	if (!ka->cfg.once && t->attempts && !t->next_try)
 		t->next_try = t->last_try + backoff_ms(ka, t->attempts);
-	if (!ka->cfg.once && t->next_try && now < t->next_try)
-		return;	/* backing off; the timer brings us back */
-	initiate(ka, t, false, ka->check_reason);
+	if (t->next_try && now < t->next_try && (!ka->cfg.once || t->slot_wait))
+		return;	/* backing off (or waiting for a slot); the timer brings us back */
+	t->slot_wait = !slot_free(ka, t, now);
+	if (t->slot_wait)
+		return;
+	if (strcmp(t->down_why, ka->check_reason) != 0) {
+		char why[2 * KA_REASON_MAX + 16];
+		snprintf(why, sizeof(why), "%s; down since: %s", ka->check_reason, t->down_why);
+		initiate(ka, t, false, why);
+	} else {
+		initiate(ka, t, false, ka->check_reason);
+	}
+}
+
+static void count_watched(struct keepalive *ka)
+{
+	ka->stats.watched = 0;
+	for (size_t i = 0; i < ka->n_t; i++)
+		ka->stats.watched += ka->t[i].watch;
+}
+
+/* `tunnelctl apply` ran (the applied copy changed): watch what it applied, without a SIGHUP. */
+static void follow_apply(struct keepalive *ka)
+{
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf;
+	char *path;
+	int64_t ns;
+
+	if (state_applied_mtime(ka->cfg.ctx->state_dir, &ns) != 0 || ns == ka->applied_ns)
+		return;
+	ka->applied_ns = ns;
+	/* apply may have been given another file (-c): follow the one it applied */
+	path = state_applied_path(ka->cfg.ctx->state_dir);
+	if (!path)
+		path = xstrdup(ka->ctx.conf);
+	tf = tunnel_load(path, &errs);
+	if (!tf || errs.n_errors) {
+		decide(ka, NULL, LOG_WARNING, "follow-failed", 0, "the tunnel file was applied, but %s does not load now (%s); still watching the previous one",
+		       path, errs.n ? errs.v[0].msg : "unreadable");
+		tunnel_file_free(tf);
+		tc_errors_free(&errs);
+		free(path);
+		return;
+	}
+	tc_errors_free(&errs);
+	tunnel_file_free(ka->tf);
+	ka->tf = tf;
+	free(ka->conf);
+	ka->conf = path;
+	ka->ctx.conf = ka->conf;
+	ka->tunnels_gen++;
+	targets_build(ka);
+	count_watched(ka);
+	decide(ka, NULL, LOG_NOTICE, "follow", 0, "`tunnelctl apply` ran: watching %s (%u tunnel%s watched)",
+	       ka->ctx.conf, ka->stats.watched, ka->stats.watched == 1 ? "" : "s");
 }
 
 static void check(struct keepalive *ka)
@@ -465,6 +557,8 @@ static void check(struct keepalive *ka)
 	int64_t now;
 	int rc;
 
+	if (!ka->cfg.once)
+		follow_apply(ka);
 	rc = vici_client_stream(ka->vc, "list-sas", NULL, "list-sa", KA_VICI_TIMEOUT_MS, &events, &n_events, &err);
 	if (rc != 0) {
 		charon_lost(ka, err ? err : strerror(-rc));
@@ -542,6 +636,7 @@ static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, co
 	int rc;
 
 	t->attempts++;
+	t->tried = true;
 	t->rec.reinitiations++;
 	t->rec.last_reinit = time(NULL);
 	t->last_try = now_ms();
@@ -689,21 +784,33 @@ static bool find_source(struct ka_ping *p)
 	return found;
 }
 
-/* Open the raw ICMP socket bound to the source address. 0 or -errno. */
-static int ping_open(struct ka_ping *p)
+/* The raw ICMP socket of a family, opened on first use, passing only echo replies. 0 or -errno. */
+static int icmp_socket(struct keepalive *ka, int family, int *fd)
 {
-	int proto = p->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	int fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	int *sock = &ka->icmp[family == AF_INET ? 0 : 1];
 	int rc;
 
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&p->src, p->src_len) != 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
+	if (*sock < 0) {
+		int s = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+		if (s < 0)
+			return -errno;
+		if (family == AF_INET) {
+			uint32_t blocked = ~(1u << ICMP_ECHOREPLY);	/* a bit per ICMP type */
+			rc = setsockopt(s, SOL_RAW, KA_ICMP_FILTER, &blocked, sizeof(blocked));
+		} else {
+			struct icmp6_filter f;
+			ICMP6_FILTER_SETBLOCKALL(&f);
+			ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+			rc = setsockopt(s, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+		}
+		if (rc != 0) {
+			rc = -errno;
+			close(s);
+			return rc;
+		}
+		*sock = s;
 	}
-	p->fd = fd;
+	*fd = *sock;
 	return 0;
 }
 
@@ -720,7 +827,7 @@ static uint16_t icmp_checksum(const unsigned char *data, size_t len)
 	return (uint16_t)~sum;
 }
 
-static void ping_send(struct keepalive *ka, struct ka_ping *p, int64_t now)
+static void ping_send(struct keepalive *ka, struct ka_ping *p, int fd, int64_t now)
 {
 	unsigned char pkt[8 + KA_PING_PAYLOAD] = { 0 };
 	uint16_t ck;
@@ -737,48 +844,88 @@ static void ping_send(struct keepalive *ka, struct ka_ping *p, int64_t now)
 		pkt[2] = (unsigned char)(ck >> 8);
 		pkt[3] = (unsigned char)(ck & 0xff);
 	}
-	/* a send error (no route yet) counts as a loss when the deadline passes */
-	if (sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->dst, p->dst_len) < 0 && errno == EBADF)
-		return;
+	/* one socket for all pings: the source address of each echo goes in a PKTINFO message */
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl = { 0 };
+	struct iovec iov = { .iov_base = pkt, .iov_len = sizeof(pkt) };
+	struct msghdr mh = { .msg_name = &p->dst, .msg_namelen = p->dst_len, .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.buf };
+	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
+	if (p->family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst = ((struct sockaddr_in *)&p->src)->sin_addr };
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { .ipi6_addr = ((struct sockaddr_in6 *)&p->src)->sin6_addr };
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+	/* a send error (no route yet, SA being replaced) is a lost echo: the deadline counts it */
+	p->send_failed = sendmsg(fd, &mh, 0) < 0;
 	p->waiting = true;
 	p->deadline = now + KA_PING_TIMEOUT_MS;
 }
 
-/* Read every datagram waiting on a ping socket; a matching echo reply clears the losses. */
-static void ping_read(struct keepalive *ka, struct ka_ping *p)
+/* The echo we are waiting for that this reply answers, or NULL. */
+static struct ka_ping *ping_match(struct keepalive *ka, int family, const struct sockaddr_storage *from,
+				  const unsigned char *icmp)
+{
+	uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]), seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+
+	if (id != ka->echo_id)
+		return NULL;
+	for (size_t i = 0; i < ka->n_p; i++) {
+		struct ka_ping *p = &ka->p[i];
+		if (!p->waiting || p->seq != seq || p->family != family)
+			continue;
+		if (family == AF_INET ? ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+					 ((struct sockaddr_in *)&p->dst)->sin_addr.s_addr
+				      : memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+					       &((struct sockaddr_in6 *)&p->dst)->sin6_addr, sizeof(struct in6_addr)) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* Read every datagram waiting on an ICMP socket; a matching echo reply clears the losses. */
+static void ping_read(struct keepalive *ka, int family, int fd)
 {
 	unsigned char buf[1500];
 	struct sockaddr_storage from;
 
 	for (;;) {
 		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(p->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 		const unsigned char *icmp = buf;
 		size_t len;
+		struct ka_ping *p;
 		if (n < 0)
 			return;
 		len = (size_t)n;
-		if (p->family == AF_INET) {	/* IPv4 raw sockets deliver the IP header too */
+		if (family == AF_INET) {	/* IPv4 raw sockets deliver the IP header too */
 			size_t hl = (size_t)(buf[0] & 0x0f) * 4;
 			if (len < hl + 8)
 				continue;
 			icmp += hl;
-			len -= hl;
-			if (((struct sockaddr_in *)&from)->sin_addr.s_addr != ((struct sockaddr_in *)&p->dst)->sin_addr.s_addr)
-				continue;
-		} else if (len < 8 || memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr,
-					     &((struct sockaddr_in6 *)&p->dst)->sin6_addr, sizeof(struct in6_addr)) != 0) {
+		} else if (len < 8) {
 			continue;
 		}
-		if (icmp[0] != (p->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
+		if (icmp[0] != (family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
 			continue;
-		if ((uint16_t)(icmp[4] << 8 | icmp[5]) != ka->echo_id || (uint16_t)(icmp[6] << 8 | icmp[7]) != p->seq ||
-		    !p->waiting)
-			continue;
-		struct ka_target *t = &ka->t[p->target];
+		p = ping_match(ka, family, &from, icmp);
+		if (!p)
+			continue;	/* someone else's echo, or one we gave up on */
 		p->waiting = false;
 		p->losses = 0;
-		t->attempts = 0;	/* a reply through the tunnel: healthy */
+		ka->t[p->target].attempts = 0;	/* a reply through the tunnel: healthy */
 		p->next_send = now_ms() + (ka->cfg.once ? 0 : interval_ms(ka, ka->tf->global.ping_interval));
 		p->done = ka->cfg.once;
 	}
@@ -801,8 +948,9 @@ static void dead(struct keepalive *ka, struct ka_target *t, const struct ka_ping
 	}
 	int64_t due = t->attempts && !ka->cfg.once ? t->last_try + backoff_ms(ka, t->attempts) : now;
 	decide(ka, t, LOG_WARNING, "dead", due > now ? due - now : 0,
-	       "up but dead: ping host %s lost %d echoes in a row from %s while the child SA is installed%s",
-	       p->host, KEEPALIVE_PING_LOSSES, src, due > now ? "; restart after the backoff" : "");
+	       "up but dead: ping host %s lost %d echoes in a row from %s while the child SA is installed%s%s",
+	       p->host, KEEPALIVE_PING_LOSSES, src, p->send_failed ? " (the last could not even be sent)" : "",
+	       due > now ? "; restart after the backoff" : "");
 	if (due > now) {
 		t->restart_due = true;
 		t->next_try = due;
@@ -810,6 +958,10 @@ static void dead(struct keepalive *ka, struct ka_target *t, const struct ka_ping
 	}
 	char why[KA_REASON_MAX];
 	snprintf(why, sizeof(why), "up but dead (ping host %s does not answer): terminate and initiate the child", p->host);
+	if (!slot_free(ka, t, now)) {
+		t->restart_due = true;
+		return;
+	}
 	initiate(ka, t, true, why);
 }
 
@@ -841,20 +993,21 @@ static void ping_timers(struct keepalive *ka, int64_t now)
 			p->next_send = now + (ka->cfg.once ? 0 : interval_ms(ka, ka->tf->global.ping_interval));
 			continue;
 		}
-		if (p->fd < 0) {
-			int rc = find_source(p) ? ping_open(p) : -EADDRNOTAVAIL;
-			if (rc != 0) {
-				if (!p->warned)
-					decide(ka, t, LOG_WARNING, "ping-disabled", 0, "cannot ping %s: %s", p->host,
-					       rc == -EADDRNOTAVAIL ? "no address of this machine is inside the phase 2 local network"
-								    : strerror(-rc));
-				p->warned = true;
-				p->done = ka->cfg.once;
-				p->next_send = now + interval_ms(ka, ka->tf->global.ping_interval);
-				continue;
-			}
+		int fd = -1, rc;
+		if (!p->have_src)
+			p->have_src = find_source(p);	/* the address may appear later: look again */
+		rc = p->have_src ? icmp_socket(ka, p->family, &fd) : -EADDRNOTAVAIL;
+		if (rc != 0) {
+			if (!p->warned)
+				decide(ka, t, LOG_WARNING, "ping-disabled", 0, "cannot ping %s: %s", p->host,
+				       rc == -EADDRNOTAVAIL ? "no address of this machine is inside the phase 2 local network"
+							    : strerror(-rc));
+			p->warned = true;
+			p->done = ka->cfg.once;
+			p->next_send = now + interval_ms(ka, ka->tf->global.ping_interval);
+			continue;
 		}
-		ping_send(ka, p, now);
+		ping_send(ka, p, fd, now);
 	}
 }
 
@@ -865,16 +1018,17 @@ struct keepalive *keepalive_new(const struct keepalive_config *cfg, struct tunne
 	struct keepalive *ka = xcalloc(1, sizeof(*ka));
 
 	ka->cfg = *cfg;
+	ka->ctx = *cfg->ctx;
 	if (!ka->cfg.time_scale)
 		ka->cfg.time_scale = 1;
 	ka->tf = tf;
 	ka->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
 	ka->echo_id = (uint16_t)(getpid() & 0xffff);
+	ka->icmp[0] = ka->icmp[1] = -1;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "start");
+	state_applied_mtime(cfg->ctx->state_dir, &ka->applied_ns);
 	targets_build(ka);
-	ka->stats.watched = 0;
-	for (size_t i = 0; i < ka->n_t; i++)
-		ka->stats.watched += ka->t[i].watch;
+	count_watched(ka);
 	return ka;
 }
 
@@ -886,10 +1040,14 @@ void keepalive_free(struct keepalive *ka)
 		op_end(&ka->t[i]);
 	for (size_t i = 0; i < ka->n_p; i++)
 		ping_close(&ka->p[i]);
+	for (size_t i = 0; i < 2; i++)
+		if (ka->icmp[i] >= 0)
+			close(ka->icmp[i]);
 	free(ka->t);
 	free(ka->p);
 	vici_client_close(ka->vc);
 	tunnel_file_free(ka->tf);
+	free(ka->conf);
 	free(ka);
 }
 
@@ -899,12 +1057,16 @@ int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf)
 
 	tunnel_file_free(ka->tf);
 	ka->tf = tf;
+	free(ka->conf);	/* SIGHUP reads the daemon's own file (-c): watch that one again */
+	ka->conf = NULL;
+	ka->ctx.conf = ka->cfg.ctx->conf;
+	ka->tunnels_gen++;
 	targets_build(ka);
-	ka->stats.watched = 0;
-	for (size_t i = 0; i < ka->n_t; i++)
-		ka->stats.watched += ka->t[i].watch;
+	count_watched(ka);
 	if (ka->vc)
 		rc = reapply(ka, "reload (SIGHUP)");
+	else
+		ka->reapply_pending = true;
 	ka->check_now = true;
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "tunnel file reloaded");
 	return rc;
@@ -940,13 +1102,14 @@ size_t keepalive_poll_fds(struct keepalive *ka, struct pollfd *fds, size_t max, 
 			map_add(ka, fds, max, KA_FD_OP, i, vici_client_fd(t->op));
 			timer_min(&next, t->op_deadline);
 		}
-		if (!ka->cfg.once && t->next_try && !t->op)
+		if ((!ka->cfg.once || t->slot_wait || t->restart_due) && t->next_try && !t->op)
 			timer_min(&next, t->next_try);
 	}
+	for (size_t i = 0; i < 2; i++)
+		if (ka->icmp[i] >= 0)
+			map_add(ka, fds, max, KA_FD_PING, i, ka->icmp[i]);
 	for (size_t i = 0; i < ka->n_p; i++) {
 		struct ka_ping *p = &ka->p[i];
-		if (p->fd >= 0)
-			map_add(ka, fds, max, KA_FD_PING, i, p->fd);
 		if (p->done)
 			continue;
 		timer_min(&next, p->waiting ? p->deadline : (p->next_send ? p->next_send : now));
@@ -978,8 +1141,8 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 				op_answer(ka, &ka->t[ka->map[i].idx]);
 			break;
 		case KA_FD_PING:
-			if (ka->p[ka->map[i].idx].fd == fds[i].fd)
-				ping_read(ka, &ka->p[ka->map[i].idx]);
+			if (ka->icmp[ka->map[i].idx] == fds[i].fd)
+				ping_read(ka, ka->map[i].idx == 0 ? AF_INET : AF_INET6, fds[i].fd);
 			break;
 		}
 	}
@@ -997,12 +1160,12 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 		struct ka_target *t = &ka->t[i];
 		if (t->op && now >= t->op_deadline)
 			attempt_failed(ka, t, t->op_restart ? "restart" : "initiation", "charon did not answer in time");
-		if (!ka->cfg.once && !t->op && t->next_try && now >= t->next_try) {
-			if (t->restart_due) {
+		if ((!ka->cfg.once || t->slot_wait || t->restart_due) && !t->op && t->next_try && now >= t->next_try) {
+			if (t->restart_due && slot_free(ka, t, now)) {
 				char why[KA_REASON_MAX];
 				snprintf(why, sizeof(why), "up but dead, backoff over: terminate and initiate the child");
 				initiate(ka, t, true, why);
-			} else if (!ka->check_now) {
+			} else if (!t->restart_due && !ka->check_now) {
 				ka->check_now = true;	/* look again before initiating: the peer may have */
 				snprintf(ka->check_reason, sizeof(ka->check_reason), "backoff over, still down");
 			}
@@ -1014,6 +1177,12 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 		ping_timers(ka, now_ms());
 }
 
+const struct tunnel_file *keepalive_tunnels(const struct keepalive *ka, unsigned *generation)
+{
+	*generation = ka->tunnels_gen;
+	return ka->tf;
+}
+
 bool keepalive_done(const struct keepalive *ka)
 {
 	if (!ka->cfg.once)
@@ -1023,7 +1192,7 @@ bool keepalive_done(const struct keepalive *ka)
 	if (!ka->checked)
 		return false;
 	for (size_t i = 0; i < ka->n_t; i++)
-		if (ka->t[i].op)
+		if (ka->t[i].op || ka->t[i].slot_wait || (ka->t[i].restart_due && ka->t[i].next_try))
 			return false;
 	for (size_t i = 0; i < ka->n_p; i++)
 		if (!ka->p[i].done)

@@ -21,6 +21,7 @@
 #define KEEPALIVE_BACKOFF_MAX_MS 300000		/* backoff doubles up to 5 minutes, forever */
 #define KEEPALIVE_PING_LOSSES 3			/* lost echoes in a row = up but dead */
 #define KEEPALIVE_MAX_FDS 64			/* poll entries the engine may ask for */
+#define KEEPALIVE_MAX_INFLIGHT 32		/* initiations at once; more wait for a free slot */
 
 struct tc_ctx;
 struct tunnel_file;
@@ -56,6 +57,11 @@ void keepalive_free(struct keepalive *ka);
 /* Replace the tunnel file (SIGHUP): apply it to charon and watch the new set. Takes tf over.
  * Counters of tunnels that stay are kept. 0, or -1 when the apply failed (logged). */
 int keepalive_reload(struct keepalive *ka, struct tunnel_file *tf);
+
+/* The tunnel file the engine watches now, and a generation that changes whenever the engine
+ * replaced it (SIGHUP reload, or a `tunnelctl apply` it noticed): borrowers such as the status
+ * cache must take the new pointer before anything else runs. */
+const struct tunnel_file *keepalive_tunnels(const struct keepalive *ka, unsigned *generation);
 
 /* Fill up to max poll entries with what the engine waits on; returns how many. *timeout_ms
  * gets the milliseconds until its next timer (0: work is waiting, call dispatch at once). */

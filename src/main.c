@@ -23,6 +23,8 @@ static const struct {
 	{ "lab", cmd_lab, "two gateways on this machine: try tunnel files, inject faults" },
 	{ "doctor", cmd_doctor, "name the root cause of failing tunnels from charon logs" },
 	{ "firewall", cmd_firewall, "show, apply or remove the nftables rules for the peers" },
+	{ "logging", cmd_logging, "show or set charon's log levels per category, at runtime" },
+	{ "import-pfsense", cmd_import, "convert a pfSense config.xml's IPsec section to a tunnel file" },
 	{ "keepalive", cmd_keepalive, "one keep-alive pass: initiate watched tunnels that are down" },
 	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
 };
@@ -86,8 +88,10 @@ static int take_global_options(int argc, char **argv, struct tc_ctx *ctx, int *b
 				break;
 			}
 		}
-		if (k < n)
+		if (k < n) {
 			*(const char **)((char *)ctx + opts[k].field) = val;
+			ctx->conf_given |= opts[k].field == offsetof(struct tc_ctx, conf);
+		}
 		else
 			argv[out++] = argv[i];
 	}

@@ -182,6 +182,19 @@ static const char *jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+static const char *jstr_or(json_t *o, const char *key)
+{
+	const char *v = jstr(o, key);
+
+	return v ? v : "?";
+}
+
+/* A copy of a string member, "?" when it is missing (hand-made or future JSON). */
+static char *jdup(json_t *o, const char *key)
+{
+	return xstrdup(jstr_or(o, key));
+}
+
 /* True when v (any JSON value) contains {"ct": {"key": "mark"}} and the integer mark. */
 static bool mentions(json_t *v, bool *ct_mark, bool *value)
 {
@@ -240,9 +253,9 @@ static void describe_match(struct buf *b, json_t *m)
 	json_t *set = json_object_get(right, "set");
 
 	if (pl)
-		buf_printf(b, "%s %s ", jstr(pl, "protocol"), jstr(pl, "field"));
+		buf_printf(b, "%s %s ", jstr_or(pl, "protocol"), jstr_or(pl, "field"));
 	else if (meta)
-		buf_printf(b, "meta %s ", jstr(meta, "key"));
+		buf_printf(b, "meta %s ", jstr_or(meta, "key"));
 	else
 		return;
 	if (set) {
@@ -272,7 +285,7 @@ static void add_our_rule(struct nft_analysis *a, json_t *rule)
 	a->rules = xrealloc(a->rules, (a->n_rules + 1) * sizeof(*a->rules));
 	r = &a->rules[a->n_rules++];
 	memset(r, 0, sizeof(*r));
-	r->name = xstrdup(jstr(rule, "comment") ? jstr(rule, "comment") : "");
+	r->name = jdup(rule, "comment");
 	buf_init(&t);
 	json_array_foreach(exprs, i, x) {
 		json_t *c = json_object_get(x, "counter");
@@ -303,9 +316,9 @@ static struct nft_drop_chain *drop_entry(struct nft_analysis *a, json_t *chain)
 	a->drops = xrealloc(a->drops, (a->n_drops + 1) * sizeof(*a->drops));
 	d = &a->drops[a->n_drops++];
 	memset(d, 0, sizeof(*d));
-	d->family = xstrdup(jstr(chain, "family"));
-	d->table = xstrdup(jstr(chain, "table"));
-	d->chain = xstrdup(jstr(chain, "name"));
+	d->family = jdup(chain, "family");
+	d->table = jdup(chain, "table");
+	d->chain = jdup(chain, "name");
 	d->priority = (long)json_integer_value(json_object_get(chain, "prio"));
 	d->before_us = d->priority <= NFT_PRIORITY;
 	return d;

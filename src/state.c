@@ -4,15 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
 
 #define STATE_DOWN_DIR "down"			/* one empty file per connection marked down */
 #define STATE_APPLIED_FILE "applied.conf"	/* copy of the last applied tunnel file */
+#define STATE_APPLIED_PATH "applied.path"	/* where that file was: its absolute path */
 #define STATE_KEEPALIVE_DIR "keepalive"		/* NAME.json: the keep-alive engine's last decision */
 #define STATE_KEEPALIVE_MAX 4096		/* such a record is a few hundred bytes */
 
@@ -67,11 +70,47 @@ int state_save_applied(const char *state_dir, const char *tunnel_file)
 	if (rc == 0)
 		rc = mkdir_p(state_dir, 0700);
 	if (rc == 0) {
+		/* the path first: whoever sees the copy change finds the file it came from */
+		char *abs = realpath(tunnel_file, NULL);
+		path = xasprintf("%s/%s", state_dir, STATE_APPLIED_PATH);
+		rc = abs ? file_write_atomic(path, abs, strlen(abs), 0600) : -errno;
+		free(path);
+		free(abs);
+	}
+	if (rc == 0) {
 		path = xasprintf("%s/%s", state_dir, STATE_APPLIED_FILE);
 		rc = file_write_atomic(path, data.data, data.len, 0600);
 		free(path);
 	}
 	buf_free_secret(&data);
+	return rc;
+}
+
+char *state_applied_path(const char *state_dir)
+{
+	char *path = xasprintf("%s/%s", state_dir, STATE_APPLIED_PATH);
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	rc = file_read_all(path, PATH_MAX, &b);
+	free(path);
+	if (rc != 0 || !b.len || memchr(b.data, '\0', b.len)) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+int state_applied_mtime(const char *state_dir, int64_t *ns)
+{
+	char *path = xasprintf("%s/%s", state_dir, STATE_APPLIED_FILE);
+	struct stat st;
+	int rc = stat(path, &st) == 0 ? 0 : -errno;
+
+	free(path);
+	if (rc == 0)
+		*ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	return rc;
 }
 

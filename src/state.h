@@ -12,6 +12,10 @@ bool state_is_down(const char *state_dir, const char *name);
 int state_set_down(const char *state_dir, const char *name, bool down);
 /* Keep a copy of the tunnel file that was applied (mode 0600: it may hold PSKs). 0 or -errno. */
 int state_save_applied(const char *state_dir, const char *tunnel_file);
+/* The absolute path of the tunnel file last applied (caller frees), or NULL if unknown. */
+char *state_applied_path(const char *state_dir);
+/* When that copy was last written (nanoseconds since the epoch), to notice another apply. 0 or -errno. */
+int state_applied_mtime(const char *state_dir, int64_t *ns);
 
 /* What the keep-alive engine last decided about one connection, for `status` and metrics. */
 #define STATE_ACTION_MAX 32

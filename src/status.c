@@ -4,9 +4,244 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "naming.h"
 #include "state.h"
-#include "status_cache.h"
 #include "util.h"
+
+/* ---- list-sas -> "ike_sas": the one mapping, for status and the daemon's web status ---- */
+
+static json_t *num_or_null(const struct vici_node *sec, const char *key)
+{
+	uint64_t v;
+
+	if (vici_get_u64(sec, key, &v) != 0)
+		return json_null();
+	return json_integer((json_int_t)v);
+}
+
+/* "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048", as swanctl shows it. */
+static json_t *algorithms(const struct vici_node *sa)
+{
+	static const char *const keys[] = { "integ-alg", "prf-alg", "dh-group" };
+	struct buf b;
+	json_t *s;
+
+	buf_init(&b);
+	if (vici_child(sa, "encr-alg")) {
+		buf_adds(&b, vici_find_str(sa, "encr-alg", ""));
+		if (vici_child(sa, "encr-keysize"))
+			buf_printf(&b, "-%s", vici_find_str(sa, "encr-keysize", ""));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (vici_child(sa, keys[i]))
+			buf_printf(&b, "%s%s", b.len ? "/" : "", vici_find_str(sa, keys[i], ""));
+	s = b.len ? json_string(b.data) : json_null();
+	buf_free(&b);
+	return s;
+}
+
+static json_t *ts_list(const struct vici_node *sec, const char *key)
+{
+	const struct vici_node *l = vici_child(sec, key);
+	json_t *a = json_array();
+
+	for (size_t i = 0; l && i < l->n_child; i++)
+		if (vici_list_str(l, i))
+			json_array_append_new(a, json_string(vici_list_str(l, i)));
+	return a;
+}
+
+static void set_str(json_t *o, const char *key, const struct vici_node *sec, const char *vkey)
+{
+	const char *v = vici_find_str(sec, vkey, NULL);
+
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+}
+
+static void set_num(json_t *o, const char *key, const struct vici_node *sec, const char *vkey)
+{
+	json_t *v = num_or_null(sec, vkey);
+
+	if (json_is_null(v))
+		json_decref(v);
+	else
+		json_object_set_new(o, key, v);
+}
+
+/* One child SA row from list-sa's child-sas section. */
+static json_t *child_from_sa(const struct vici_node *c)
+{
+	json_t *o = json_object();
+	json_t *alg = algorithms(c);
+
+	set_str(o, "name", c, "name");
+	set_num(o, "uniqueid", c, "uniqueid");
+	set_num(o, "reqid", c, "reqid");
+	set_str(o, "state", c, "state");
+	set_str(o, "mode", c, "mode");
+	set_str(o, "protocol", c, "protocol");
+	json_object_set_new(o, "local_ts", ts_list(c, "local-ts"));
+	json_object_set_new(o, "remote_ts", ts_list(c, "remote-ts"));
+	set_str(o, "spi_in", c, "spi-in");
+	set_str(o, "spi_out", c, "spi-out");
+	json_object_set_new(o, "algorithms", alg);
+	set_num(o, "bytes_in", c, "bytes-in");
+	set_num(o, "bytes_out", c, "bytes-out");
+	set_num(o, "packets_in", c, "packets-in");
+	set_num(o, "packets_out", c, "packets-out");
+	set_num(o, "installed", c, "install-time");
+	set_num(o, "rekey_in", c, "rekey-time");
+	set_num(o, "expire_in", c, "life-time");
+	return o;
+}
+
+/* One IKE SA entry from a list-sa section (named conN). */
+static json_t *ike_from_sa(const struct vici_node *sa)
+{
+	json_t *o = json_object(), *children = json_array();
+	const struct vici_node *cs = vici_child(sa, "child-sas");
+	const char *nat = vici_find_str(sa, "nat-any", vici_find_str(sa, "nat-remote", "no"));
+
+	json_object_set_new(o, "name", json_string(sa->name));
+	set_num(o, "uniqueid", sa, "uniqueid");
+	set_str(o, "state", sa, "state");
+	set_num(o, "version", sa, "version");
+	json_object_set_new(o, "role", json_string(str_eq(vici_find_str(sa, "initiator", "no"), "yes")
+						    ? "initiator" : "responder"));
+	set_str(o, "local_host", sa, "local-host");
+	set_num(o, "local_port", sa, "local-port");
+	set_str(o, "local_id", sa, "local-id");
+	set_str(o, "remote_host", sa, "remote-host");
+	set_num(o, "remote_port", sa, "remote-port");
+	set_str(o, "remote_id", sa, "remote-id");
+	json_object_set_new(o, "nat", json_boolean(str_eq(nat, "yes")));
+	json_object_set_new(o, "algorithms", algorithms(sa));
+	set_num(o, "established", sa, "established");
+	set_num(o, "rekey_in", sa, "rekey-time");
+	set_num(o, "reauth_in", sa, "reauth-time");
+	for (size_t i = 0; cs && i < cs->n_child; i++)
+		if (cs->child[i]->type == VICI_NODE_SECTION)
+			json_array_append_new(children, child_from_sa(cs->child[i]));
+	json_object_set_new(o, "children", children);
+	return o;
+}
+
+/* Configured children of p1 as rows: one per phase 2 when split, else one merged conN. */
+static void configured_children(const struct tunnel_phase1 *p1, json_t *out)
+{
+	char name[NAMING_MAX];
+
+	for (size_t i = 0; i < p1->n_p2; i++) {
+		const struct tunnel_phase2 *p2 = &p1->p2[i];
+		json_t *row = NULL;
+		size_t k;
+		json_t *r;
+
+		if (!p2->enabled)
+			continue;
+		naming_child(p1, p2, name);
+		json_array_foreach(out, k, r)
+			if (str_eq(json_string_value(json_object_get(r, "name")), name))
+				row = r;
+		if (!row) {
+			row = json_pack("{s:s, s:s, s:[], s:[]}", "name", name, "state", "disconnected",
+					"local_ts", "remote_ts");
+			json_array_append_new(out, row);
+		}
+		json_array_append_new(json_object_get(row, "local_ts"), json_string(p2->local));
+		json_array_append_new(json_object_get(row, "remote_ts"), json_string(p2->remote));
+		if (p2->description) {
+			const char *d = json_string_value(json_object_get(row, "description"));
+			char *joined = d ? xasprintf("%s, %s", d, p2->description) : xstrdup(p2->description);
+
+			json_object_set_new(row, "description", json_string(joined));
+			free(joined);
+		}
+		if (!json_object_get(row, "reqid"))
+			json_object_set_new(row, "reqid", json_integer(p2->reqid));
+	}
+}
+
+/* Add what the tunnel file says to an entry: description, and configured children the SA
+ * lacks (as disconnected rows) or describes (their descriptions). */
+static void merge_configured(json_t *entry, const struct tunnel_phase1 *p1)
+{
+	json_t *conf = json_array(), *children = json_object_get(entry, "children"), *c, *sa_c;
+	size_t i, j;
+
+	json_object_set_new(entry, "ikeid", json_integer(p1->ikeid));
+	if (p1->description)
+		json_object_set_new(entry, "description", json_string(p1->description));
+	configured_children(p1, conf);
+	json_array_foreach(conf, i, c) {
+		const char *name = json_string_value(json_object_get(c, "name"));
+		bool found = false;
+
+		json_array_foreach(children, j, sa_c) {
+			if (!str_eq(json_string_value(json_object_get(sa_c, "name")), name))
+				continue;
+			found = true;
+			if (json_object_get(c, "description") && !json_object_get(sa_c, "description"))
+				json_object_set(sa_c, "description", json_object_get(c, "description"));
+		}
+		if (!found)
+			json_array_append(children, c);
+	}
+	json_decref(conf);
+}
+
+json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n)
+{
+	json_t *sas = json_array();
+	char ike[NAMING_MAX];
+	size_t e, k, i;
+
+	/* configured phase 1 entries in file order, each with its SAs or a disconnected row */
+	for (i = 0; tf && i < tf->n_p1; i++) {
+		const struct tunnel_phase1 *p1 = &tf->p1[i];
+		bool any = false;
+
+		if (!p1->enabled)
+			continue;
+		naming_ike(p1, ike);
+		for (e = 0; e < n; e++)
+			for (k = 0; k < events[e]->n_child; k++) {
+				const struct vici_node *sa = events[e]->child[k];
+				json_t *entry;
+
+				if (sa->type != VICI_NODE_SECTION || strcmp(sa->name, ike) != 0)
+					continue;
+				entry = ike_from_sa(sa);
+				merge_configured(entry, p1);
+				json_array_append_new(sas, entry);
+				any = true;
+			}
+		if (!any) {
+			json_t *entry = json_pack("{s:s, s:s, s:i, s:[]}", "name", ike, "state", "disconnected",
+						  "version", p1->version == TUNNEL_IKEV1 ? 1 : p1->version == TUNNEL_IKEV2 ? 2 : 0,
+						  "children");
+
+			if (p1->local_address)
+				json_object_set_new(entry, "local_host", json_string(p1->local_address));
+			json_object_set_new(entry, "remote_host", json_string(p1->remote_gateway));
+			merge_configured(entry, p1);
+			json_array_append_new(sas, entry);
+		}
+	}
+	/* SAs of ours that the tunnel file no longer has (removed, not yet applied) */
+	for (e = 0; e < n; e++)
+		for (k = 0; k < events[e]->n_child; k++) {
+			const struct vici_node *sa = events[e]->child[k];
+			unsigned id, reqid;
+
+			if (sa->type != VICI_NODE_SECTION || !naming_parse(sa->name, &id, &reqid) || reqid ||
+			    (tf && tunnel_find_p1(tf, id) && tunnel_find_p1(tf, id)->enabled))
+				continue;
+			json_array_append_new(sas, ike_from_sa(sa));
+		}
+	return sas;
+}
 
 /* Drop entries (and child rows) the filter does not ask for. */
 static void apply_filter(json_t *sas, const struct status_filter *f)
@@ -42,7 +277,7 @@ static void mark_down(json_t *o, const char *state_dir)
 json_t *status_build(struct vici_node *const *events, size_t n, const struct tunnel_file *tf,
 		     const char *state_dir, const struct status_filter *f)
 {
-	json_t *sas = status_cache_build_sas(tf, events, n), *e, *c;
+	json_t *sas = status_build_sas(tf, events, n), *e, *c;
 	size_t i, k;
 
 	apply_filter(sas, f);

@@ -1,7 +1,7 @@
 /* status.h - what `tunnelctl status` shows: charon's IKE and child SAs (one list-sas) joined
  * with the tunnel file, configured entries without an SA as "disconnected", manual-down marks.
- * The entries are built by status_cache_build_sas, the one mapping from list-sa to JSON that
- * the daemon's web status uses too. */
+ * status_build_sas is the one mapping from list-sa to JSON; the daemon's web status serves the
+ * same document (status_cache.c). */
 #ifndef TUNNELCTL_STATUS_H
 #define TUNNELCTL_STATUS_H
 
@@ -24,6 +24,11 @@ struct status_filter {
  * (caller frees) when charon cannot be asked. */
 json_t *status_collect(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
 		       const struct status_filter *f, char **err);
+
+/* Pure: the "ike_sas" array for tf from list-sa event messages: one entry per IKE SA of ours
+ * (conN) in tunnel-file order, configured phase 1 entries without an SA as "disconnected",
+ * configured children missing from an SA as "disconnected" rows. New reference. */
+json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n);
 
 /* Pure: the same document from list-sa event messages already collected. */
 json_t *status_build(struct vici_node *const *events, size_t n, const struct tunnel_file *tf,

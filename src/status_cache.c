@@ -8,6 +8,7 @@
 #include "doctor_tail.h"
 #include "naming.h"
 #include "state.h"
+#include "status.h"
 #include "status_cache.h"
 #include "vici_client.h"
 
@@ -39,278 +40,6 @@ struct status_cache {
 	char *diag_down;		/* the down names the last diagnosis was for */
 	int64_t next_diag;
 };
-
-/* ---- the pure part: list-sas -> "ike_sas" ---- */
-
-static json_t *num_or_null(const struct vici_node *sec, const char *key)
-{
-	uint64_t v;
-
-	if (vici_get_u64(sec, key, &v) != 0)
-		return json_null();
-	return json_integer((json_int_t)v);
-}
-
-/* "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048", as swanctl shows it. */
-static json_t *algorithms(const struct vici_node *sa)
-{
-	static const char *const keys[] = { "integ-alg", "prf-alg", "dh-group" };
-	struct buf b;
-	json_t *s;
-
-	buf_init(&b);
-	if (vici_child(sa, "encr-alg")) {
-		buf_adds(&b, vici_find_str(sa, "encr-alg", ""));
-		if (vici_child(sa, "encr-keysize"))
-			buf_printf(&b, "-%s", vici_find_str(sa, "encr-keysize", ""));
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (vici_child(sa, keys[i]))
-			buf_printf(&b, "%s%s", b.len ? "/" : "", vici_find_str(sa, keys[i], ""));
-	s = b.len ? json_string(b.data) : json_null();
-	buf_free(&b);
-	return s;
-}
-
-static json_t *ts_list(const struct vici_node *sec, const char *key)
-{
-	const struct vici_node *l = vici_child(sec, key);
-	json_t *a = json_array();
-
-	for (size_t i = 0; l && i < l->n_child; i++)
-		if (vici_list_str(l, i))
-			json_array_append_new(a, json_string(vici_list_str(l, i)));
-	return a;
-}
-
-static void set_str(json_t *o, const char *key, const struct vici_node *sec, const char *vkey)
-{
-	const char *v = vici_find_str(sec, vkey, NULL);
-
-	if (v)
-		json_object_set_new(o, key, json_string(v));
-}
-
-static void set_num(json_t *o, const char *key, const struct vici_node *sec, const char *vkey)
-{
-	json_t *v = num_or_null(sec, vkey);
-
-	if (json_is_null(v))
-		json_decref(v);
-	else
-		json_object_set_new(o, key, v);
-}
-
-/* One child SA row from list-sa's child-sas section. */
-static json_t *child_from_sa(const struct vici_node *c)
-{
-	json_t *o = json_object();
-	json_t *alg = algorithms(c);
-
-	set_str(o, "name", c, "name");
-	set_num(o, "uniqueid", c, "uniqueid");
-	set_num(o, "reqid", c, "reqid");
-	set_str(o, "state", c, "state");
-	set_str(o, "mode", c, "mode");
-	set_str(o, "protocol", c, "protocol");
-	json_object_set_new(o, "local_ts", ts_list(c, "local-ts"));
-	json_object_set_new(o, "remote_ts", ts_list(c, "remote-ts"));
-	set_str(o, "spi_in", c, "spi-in");
-	set_str(o, "spi_out", c, "spi-out");
-	json_object_set_new(o, "algorithms", alg);
-	set_num(o, "bytes_in", c, "bytes-in");
-	set_num(o, "bytes_out", c, "bytes-out");
-	set_num(o, "packets_in", c, "packets-in");
-	set_num(o, "packets_out", c, "packets-out");
-	set_num(o, "installed", c, "install-time");
-	set_num(o, "rekey_in", c, "rekey-time");
-	set_num(o, "expire_in", c, "life-time");
-	return o;
-}
-
-/* One IKE SA entry from a list-sa section (named conN). */
-static json_t *ike_from_sa(const struct vici_node *sa)
-{
-	json_t *o = json_object(), *children = json_array();
-	const struct vici_node *cs = vici_child(sa, "child-sas");
-	const char *nat = vici_find_str(sa, "nat-any", vici_find_str(sa, "nat-remote", "no"));
-
-	json_object_set_new(o, "name", json_string(sa->name));
-	set_num(o, "uniqueid", sa, "uniqueid");
-	set_str(o, "state", sa, "state");
-	set_num(o, "version", sa, "version");
-	json_object_set_new(o, "role", json_string(str_eq(vici_find_str(sa, "initiator", "no"), "yes")
-						    ? "initiator" : "responder"));
-	set_str(o, "local_host", sa, "local-host");
-	set_num(o, "local_port", sa, "local-port");
-	set_str(o, "local_id", sa, "local-id");
-	set_str(o, "remote_host", sa, "remote-host");
-	set_num(o, "remote_port", sa, "remote-port");
-	set_str(o, "remote_id", sa, "remote-id");
-	json_object_set_new(o, "nat", json_boolean(str_eq(nat, "yes")));
-	json_object_set_new(o, "algorithms", algorithms(sa));
-	set_num(o, "established", sa, "established");
-	set_num(o, "rekey_in", sa, "rekey-time");
-	set_num(o, "reauth_in", sa, "reauth-time");
-	for (size_t i = 0; cs && i < cs->n_child; i++)
-		if (cs->child[i]->type == VICI_NODE_SECTION)
-			json_array_append_new(children, child_from_sa(cs->child[i]));
-	json_object_set_new(o, "children", children);
-	return o;
-}
-
-/* Configured children of p1 as rows: one per phase 2 when split, else one merged conN. */
-static void configured_children(const struct tunnel_phase1 *p1, json_t *out)
-{
-	char name[NAMING_MAX];
-
-	for (size_t i = 0; i < p1->n_p2; i++) {
-		const struct tunnel_phase2 *p2 = &p1->p2[i];
-		json_t *row = NULL;
-		size_t k;
-		json_t *r;
-
-		if (!p2->enabled)
-			continue;
-		naming_child(p1, p2, name);
-		json_array_foreach(out, k, r)
-			if (str_eq(json_string_value(json_object_get(r, "name")), name))
-				row = r;
-		if (!row) {
-			row = json_pack("{s:s, s:s, s:[], s:[]}", "name", name, "state", "disconnected",
-					"local_ts", "remote_ts");
-			json_array_append_new(out, row);
-		}
-		json_array_append_new(json_object_get(row, "local_ts"), json_string(p2->local));
-		json_array_append_new(json_object_get(row, "remote_ts"), json_string(p2->remote));
-		if (p2->description) {
-			const char *d = json_string_value(json_object_get(row, "description"));
-			char *joined = d ? xasprintf("%s, %s", d, p2->description) : xstrdup(p2->description);
-
-			json_object_set_new(row, "description", json_string(joined));
-			free(joined);
-		}
-		if (!json_object_get(row, "reqid"))
-			json_object_set_new(row, "reqid", json_integer(p2->reqid));
-	}
-}
-
-/* Add what the tunnel file says to an entry: description, and configured children the SA
- * lacks (as disconnected rows) or describes (their descriptions). */
-static void merge_configured(json_t *entry, const struct tunnel_phase1 *p1)
-{
-	json_t *conf = json_array(), *children = json_object_get(entry, "children"), *c, *sa_c;
-	size_t i, j;
-
-	json_object_set_new(entry, "ikeid", json_integer(p1->ikeid));
-	if (p1->description)
-		json_object_set_new(entry, "description", json_string(p1->description));
-	configured_children(p1, conf);
-	json_array_foreach(conf, i, c) {
-		const char *name = json_string_value(json_object_get(c, "name"));
-		bool found = false;
-
-		json_array_foreach(children, j, sa_c) {
-			if (!str_eq(json_string_value(json_object_get(sa_c, "name")), name))
-				continue;
-			found = true;
-			if (json_object_get(c, "description") && !json_object_get(sa_c, "description"))
-				json_object_set(sa_c, "description", json_object_get(c, "description"));
-		}
-		if (!found)
-			json_array_append(children, c);
-	}
-	json_decref(conf);
-}
-
-/* An IKE SA section of the list-sa events, and its position there (ties keep wire order). */
-struct sa_ref {
-	const struct vici_node *sa;
-	size_t pos;
-};
-
-static int sa_ref_cmp(const void *a, const void *b)
-{
-	const struct sa_ref *x = a, *y = b;
-	int c = strcmp(x->sa->name, y->sa->name);
-
-	return c ? c : x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-/* Index of the first ref named name in the sorted refs (n_refs when none). */
-static size_t sa_ref_first(const struct sa_ref *refs, size_t n_refs, const char *name)
-{
-	size_t lo = 0, hi = n_refs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(refs[mid].sa->name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-json_t *status_cache_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n)
-{
-	json_t *sas = json_array();
-	struct sa_ref *refs = NULL;
-	size_t n_refs = 0, e, k, i;
-	char ike[NAMING_MAX];
-
-	/* the IKE SAs sorted by name: each phase 1 finds its own in O(log n), not by a full scan */
-	for (e = 0; e < n; e++)
-		for (k = 0; k < events[e]->n_child; k++)
-			if (events[e]->child[k]->type == VICI_NODE_SECTION) {
-				refs = xrealloc(refs, (n_refs + 1) * sizeof(*refs));
-				refs[n_refs].sa = events[e]->child[k];
-				refs[n_refs].pos = n_refs;
-				n_refs++;
-			}
-	qsort(refs, n_refs, sizeof(*refs), sa_ref_cmp);
-
-	/* configured phase 1 entries in file order, each with its SAs or a disconnected row */
-	for (i = 0; tf && i < tf->n_p1; i++) {
-		const struct tunnel_phase1 *p1 = &tf->p1[i];
-		bool any = false;
-
-		if (!p1->enabled)
-			continue;
-		naming_ike(p1, ike);
-		for (k = sa_ref_first(refs, n_refs, ike); k < n_refs && strcmp(refs[k].sa->name, ike) == 0; k++) {
-			json_t *entry = ike_from_sa(refs[k].sa);
-
-			merge_configured(entry, p1);
-			json_array_append_new(sas, entry);
-			any = true;
-		}
-		if (!any) {
-			json_t *entry = json_pack("{s:s, s:s, s:i, s:[]}", "name", ike, "state", "disconnected",
-						  "version", p1->version == TUNNEL_IKEV1 ? 1 : p1->version == TUNNEL_IKEV2 ? 2 : 0,
-						  "children");
-
-			if (p1->local_address)
-				json_object_set_new(entry, "local_host", json_string(p1->local_address));
-			json_object_set_new(entry, "remote_host", json_string(p1->remote_gateway));
-			merge_configured(entry, p1);
-			json_array_append_new(sas, entry);
-		}
-	}
-	free(refs);
-	/* SAs of ours that the tunnel file no longer has (removed, not yet applied) */
-	for (e = 0; e < n; e++)
-		for (k = 0; k < events[e]->n_child; k++) {
-			const struct vici_node *sa = events[e]->child[k];
-			unsigned id, reqid;
-
-			if (sa->type != VICI_NODE_SECTION || !naming_parse(sa->name, &id, &reqid) || reqid ||
-			    (tf && tunnel_find_p1(tf, id) && tunnel_find_p1(tf, id)->enabled))
-				continue;
-			json_array_append_new(sas, ike_from_sa(sa));
-		}
-	return sas;
-}
 
 /* ---- event counters ---- */
 
@@ -523,7 +252,10 @@ static void refresh(struct status_cache *sc)
 			disconnect(sc);
 		}
 	}
-	sas = status_cache_build_sas(sc->tf, events, n);
+	/* the document `status --json` prints (manual-down marks included), plus the daemon's fields */
+	doc = status_build(events, n, sc->tf, sc->ctx->state_dir, NULL);
+	sas = json_incref(json_object_get(doc, "ike_sas"));
+	json_decref(doc);
 	for (i = 0; i < n; i++)
 		vici_node_free(events[i]);
 	free(events);
@@ -533,10 +265,10 @@ static void refresh(struct status_cache *sc)
 			add_keepalive(sc, c, true);
 	}
 	add_verdicts(sc, sas);
-	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I}, s:o}", "generated", (json_int_t)time(NULL),
+	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I, s:I}, s:o}", "generated", (json_int_t)time(NULL),
 			"charon", "reachable", sc->reachable,
 			"daemon", "version", TUNNELCTL_VERSION, "started", (json_int_t)sc->started,
-			"ike_sas", sas);
+			"vici_requests", (json_int_t)sc->vici_calls, "ike_sas", sas);
 	json_decref(sc->doc);
 	sc->doc = doc;
 	sc->generation++;

@@ -49,9 +49,4 @@ json_t *status_cache_document(void *sc, uint64_t *generation);
 /* VICI commands sent so far (list-sas and event registrations), for tests and the benchmark. */
 uint64_t status_cache_vici_calls(const struct status_cache *sc);
 
-/* Pure: the document's "ike_sas" array for tf from the list-sa event messages: one entry per
- * IKE SA of ours (conN), configured phase 1 entries without an SA as "disconnected", and
- * configured children missing from an SA as "disconnected" rows. */
-json_t *status_cache_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n);
-
 #endif

@@ -154,6 +154,17 @@ static int blob_decode(const char *s, struct buf *out)
 	return 0;
 }
 
+int swanctl_secret_decode(const char *s, struct buf *out)
+{
+	int rc = blob_decode(s, out);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		buf_adds(out, s);
+	return 0;
+}
+
 static void err_at(struct tc_errors *errs, const struct conf_node *n, const char *fmt,
 		   const char *a, const char *b)
 {

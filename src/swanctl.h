@@ -46,6 +46,10 @@ int swanctl_conn_msg(const struct conf_node *conn, const struct swanctl_io *io,
 int swanctl_shared_msg(const struct conf_node *secret, struct vici_msg *out,
 		       struct tc_errors *errs);
 
+/* Decode a secret value as swanctl does: 0x<hex>, 0s<base64>, else the raw bytes, into out.
+ * 0 or -EINVAL (malformed blob). */
+int swanctl_secret_decode(const char *s, struct buf *out);
+
 /* A swanctl_read_fn with swanctl's convention: arg is the swanctl directory (e.g.
  * "/etc/swanctl"); a relative path is looked up in its x509/, x509ca/ or pubkey/ directory. */
 int swanctl_read_cred_file(void *arg, const char *key, const char *path, struct buf *out);

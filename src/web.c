@@ -247,8 +247,8 @@ static void response_replace(struct MHD_Response **slot, struct MHD_Response *re
 	*slot = resp;
 }
 
-/* The cached response for path ("api" or "metrics"), rebuilt when the document changed.
- * NULL when there is no document yet. */
+/* The cached response for /metrics (metrics) or /api/status, rebuilt when the document
+ * changed (and for /metrics each second: ages move). NULL when there is no document yet. */
 static struct MHD_Response *response_for(struct web_server *ws, bool metrics)
 {
 	uint64_t gen = 0;

@@ -179,8 +179,10 @@ static void mrows_collect(const json_t *status, long long age, struct mrows *ike
 
 		if (!name || ike->n >= WEB_MAX_TUNNELS)
 			continue;
-		r = mrows_add(ike, name, NULL, sa, age);
-		r->remote_host = json_str(sa, "remote_host");
+		struct mrow *t = mrows_add(ike, name, NULL, sa, age);
+		long long reinit = -1;
+
+		t->remote_host = json_str(sa, "remote_host");
 		json_array_foreach(json_object_get(sa, "children"), j, c) {
 			const char *cname = json_str(c, "name");
 
@@ -191,7 +193,11 @@ static void mrows_collect(const json_t *status, long long age, struct mrows *ike
 			r->bytes_out = json_num(c, "bytes_out");
 			r->packets_in = json_num(c, "packets_in");
 			r->packets_out = json_num(c, "packets_out");
+			reinit = sum_ll(reinit, r->reinitiations);
 		}
+		/* the keep-alive counts per child; a tunnel's re-initiations are its children's */
+		if (t->reinitiations < 0)
+			t->reinitiations = reinit;
 	}
 	mrows_fold(ike);
 	mrows_fold(child);
@@ -297,6 +303,10 @@ void web_render_metrics(const json_t *status, time_t now, struct buf *out)
 		buf_printf(out, "# HELP tunnelctl_daemon_start_timestamp_seconds Unix time the daemon started.\n"
 				"# TYPE tunnelctl_daemon_start_timestamp_seconds gauge\n"
 				"tunnelctl_daemon_start_timestamp_seconds %lld\n", json_num(daemon, "started"));
+	if (json_num(daemon, "vici_requests") >= 0)
+		buf_printf(out, "# HELP tunnelctl_daemon_vici_requests_total VICI commands the status cache sent to charon.\n"
+				"# TYPE tunnelctl_daemon_vici_requests_total counter\n"
+				"tunnelctl_daemon_vici_requests_total %lld\n", json_num(daemon, "vici_requests"));
 	if (generated >= 0)
 		buf_printf(out, "# HELP tunnelctl_status_timestamp_seconds Unix time the status was collected.\n"
 				"# TYPE tunnelctl_status_timestamp_seconds gauge\n"

@@ -23,6 +23,9 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 1" INT TERM
 gw() { ip netns exec "$GW" "$@"; }
+# has TEXT NEEDLE: a fixed-string match on captured output (a pipe into grep -q can make the
+# writer die of SIGPIPE, which pipefail turns into a false failure)
+has() { case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac; }
 peer() { ip netns exec "$PEER" "$@"; }
 
 step "namespaces $GW and $PEER, veth 192.0.2.1 <-> 192.0.2.7 (peer) + 192.0.2.8 (other)"
@@ -136,11 +139,12 @@ if grep -q other001 "$DIR/got"; then fail "packets from a non-peer address were 
 cat "$DIR/got"
 
 step "firewall show: counters, no blocking chain"
-gw "$TC" firewall show --json >"$DIR/show.json"
+gw "$TC" firewall show --json -c "$DIR/tunnels.conf" >"$DIR/show.json"
 python3 - "$DIR/show.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["present"], s
+assert s["in_sync"] is True, s
 rules = s["rules"]
 assert [r["name"] for r in rules] == ["con1", "con1"], rules
 udp = [r for r in rules if "udp dport 500,4500" in r["match"]][0]
@@ -154,7 +158,7 @@ print("counters ok:", udp["packets"], esp["packets"])
 PY
 gw "$TC" firewall show >"$DIR/show.txt"
 grep -q 'comment "con1"' "$DIR/show.txt" || fail "show does not print the rules"
-gw nft list table inet tunnelctl | grep -q 'priority filter - 10' || fail "chain priority not -10"
+has "$(gw nft list table inet tunnelctl)" 'priority filter - 10' || fail "chain priority not -10"
 
 step "firewall show warns about a drop chain that ignores our mark"
 gw nft add table ip strict
@@ -166,17 +170,19 @@ gw nft delete table ip strict
 
 step "apply again is an atomic replacement (same rules, counters reset)"
 gw "$TC" firewall apply -c "$DIR/tunnels.conf" >/dev/null 2>&1
-[ "$(gw nft list table inet tunnelctl | grep -c 'comment "con1"')" -eq 2 ] || fail "rules duplicated"
+[ "$(gw nft list table inet tunnelctl | grep -c 'comment "con1"' || true)" -eq 2 ] || fail "rules duplicated"
 
 step "global.firewall = off removes the table, other tables stay"
-gw "$TC" firewall apply -c "$DIR/off.conf" 2>/dev/null | grep -q 'removed' || fail "off did not remove"
-gw nft list tables | grep -q tunnelctl && fail "table left after firewall = off"
-gw nft list tables | grep -q 'inet adminfw' || fail "another table was touched"
+has "$(gw "$TC" firewall apply -c "$DIR/off.conf" 2>/dev/null)" 'removed' || fail "off did not remove"
+has "$(gw nft list tables)" tunnelctl && fail "table left after firewall = off"
+has "$(gw nft list tables)" 'inet adminfw' || fail "another table was touched"
 
 step "firewall remove leaves nothing, twice"
 gw "$TC" firewall apply -c "$DIR/tunnels.conf" >/dev/null 2>&1
 gw "$TC" firewall remove
 gw "$TC" firewall remove
-if gw nft list ruleset | grep -q tunnelctl; then fail "tunnelctl left something in the ruleset"; fi
-gw nft list ruleset | grep -q 'ct mark & 0x00100000 == 0x00100000 accept' || fail "admin table changed"
+if has "$(gw nft list ruleset)" tunnelctl; then fail "tunnelctl left something in the ruleset"; fi
+if gw "$TC" firewall show -c "$DIR/tunnels.conf" >"$DIR/show3.txt"; then fail "show exit 0 with the table missing"; fi
+grep -q 'does not match' "$DIR/show3.txt" || fail "show does not say the table is out of step"
+has "$(gw nft list ruleset)" 'ct mark & 0x00100000 == 0x00100000 accept' || fail "admin table changed"
 echo "PASS"

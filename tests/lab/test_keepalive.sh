@@ -122,6 +122,11 @@ wait_for 10 "con1 re-established with a new child SA (was #$uid)" child_changed 
 [ "$(log_since "$n" "con1: initiate: child-updown event")" -ge 1 ] || { tail "$DLOG"; die "no initiate decision naming the child-updown event"; }
 echo "ok: the daemon log names the event it reacted to"
 
+step "the ping host answers through a healthy tunnel: no dead verdict"
+sleep 8	# four ping intervals
+if log_has "con1: dead:"; then tail "$DLOG"; die "ping host declared dead while the tunnel works"; fi
+echo "ok: echoes are answered (no dead verdict in 8 s)"
+
 step "ESP dropped on B, IKE answering: the ping host detects the dead tunnel and the child is restarted"
 n=$(log_lines)
 lab impair b drop-esp >/dev/null

@@ -426,6 +426,230 @@ static void test_restart_resets_ids(void **state)
 	doctor_free(d);
 }
 
+/* IKEv1 DPD: charon says so itself when the peer stops answering; a peer's DELETE instead
+ * is no failure. */
+static void test_dpd_v1_and_delete(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		"Nov 29 10:00:00 09[IKE] <con5|4> initiating Main Mode IKE_SA con5[4] to 203.0.113.5\n"
+		"Nov 29 10:00:01 11[IKE] <con5|4> IKE_SA con5[4] established between 192.0.2.1[192.0.2.1]...203.0.113.5[203.0.113.5]\n"
+		"Nov 29 10:05:00 12[IKE] <con5|4> sending DPD request\n"
+		"Nov 29 10:05:30 13[JOB] <con5|4> DPD check timed out, enforcing DPD action\n"
+		"Nov 29 10:05:30 13[IKE] <con5|4> deleting IKE_SA con5[4] between 192.0.2.1[192.0.2.1]...203.0.113.5[203.0.113.5]\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dpd_timeout");
+	assert_non_null(strstr(v[0].fix, "tunnels.5.dpd_delay"));
+	doctor_free(d);
+
+	d = run_text(
+		"Nov 29 10:00:00 09[IKE] <con5|4> initiating IKE_SA con5[4] to 203.0.113.5\n"
+		"Nov 29 10:00:01 11[IKE] <con5|4> IKE_SA con5[4] established between 192.0.2.1[192.0.2.1]...203.0.113.5[203.0.113.5]\n"
+		"Nov 29 10:04:59 12[IKE] <con5|4> closing CHILD_SA con5{7} with SPIs c1a2b3c4_i (1200 bytes) c5d6e7f8_o (800 bytes) and TS 10.1.0.0/24 === 10.5.0.0/24\n"
+		"Nov 29 10:05:00 12[IKE] <con5|4> received DELETE for IKE_SA con5[4]\n"
+		"Nov 29 10:05:00 12[IKE] <con5|4> deleting IKE_SA con5[4] between 192.0.2.1[192.0.2.1]...203.0.113.5[203.0.113.5]\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	assert_non_null(strstr(v[0].summary, "peer closed it"));
+	assert_non_null(strstr(v[0].summary, "1200 bytes in, 800 bytes out"));
+	doctor_free(d);
+}
+
+/* Standard input that is a pipe is spooled, so a newest-first stream is still reversed. */
+static void test_stdin_pipe_newest_first(void **state)
+{
+	static const char rev[] =
+		"Nov 29 10:00:09 10[IKE] <con1|1> establishing IKE_SA failed, peer not responding\n"
+		"Nov 29 10:00:09 10[IKE] <con1|1> giving up after 2 retransmits\n"
+		"Nov 29 10:00:04 10[IKE] <con1|1> retransmit 2 of request with message ID 0\n"
+		"Nov 29 10:00:01 10[IKE] <con1|1> retransmit 1 of request with message ID 0\n"
+		"Nov 29 10:00:00 09[IKE] <con1|1> initiating IKE_SA con1[1] to 192.0.2.9\n";
+	const struct doctor_verdict *v;
+	int fds[2], saved = dup(STDIN_FILENO);
+	size_t n;
+	bool nf;
+	(void)state;
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], rev, sizeof(rev) - 1), (ssize_t)(sizeof(rev) - 1));
+	close(fds[1]);
+	assert_true(dup2(fds[0], STDIN_FILENO) >= 0);
+	close(fds[0]);
+	struct doctor *d = doctor_new();
+	assert_int_equal(doctor_read_path(d, "-", &nf), 0);
+	assert_true(dup2(saved, STDIN_FILENO) >= 0);
+	close(saved);
+	assert_true(nf);
+	n = doctor_finish(d, &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "peer_unreachable");
+	assert_string_equal(doctor_input_label(d, v[0].ev[0].input), "(stdin)");
+	/* line numbers are the stream's own: "initiating" is its 5th line, the give-up its 1st */
+	bool seen_init = false;
+	for (size_t k = 0; k < v[0].n_ev; k++) {
+		if (strstr(v[0].ev[k].text, "initiating IKE_SA")) {
+			assert_int_equal(v[0].ev[k].line, 5);
+			seen_init = true;
+		}
+		if (strstr(v[0].ev[k].text, "peer not responding"))
+			assert_int_equal(v[0].ev[k].line, 1);
+	}
+	assert_true(seen_init);
+	doctor_free(d);
+}
+
+/* More IKE SAs open at once than DOCTOR_MAX_SAS: the oldest are judged early and their later
+ * lines start fresh records; the verdicts stay right and nothing leaks. */
+static void test_more_sas_than_tracked(void **state)
+{
+	const unsigned n_sa = DOCTOR_MAX_SAS + DOCTOR_MAX_SAS / 2;
+	const struct doctor_verdict *v;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	buf_init(&b);
+	for (unsigned i = 1; i <= n_sa; i++)
+		buf_printf(&b, "Nov 29 10:00:00 09[IKE] <con%u|%u> initiating IKE_SA con%u[%u] to 192.0.2.%u\n",
+			   i % 3 + 1, i, i % 3 + 1, i, i % 3 + 1);
+	for (unsigned i = 1; i <= n_sa; i++)
+		buf_printf(&b, "Nov 29 10:00:01 10[IKE] <con%u|%u> IKE_SA con%u[%u] established between "
+			       "192.0.2.100[192.0.2.100]...192.0.2.%u[192.0.2.%u]\n",
+			   i % 3 + 1, i, i % 3 + 1, i, i % 3 + 1, i % 3 + 1);
+	/* the last SA of con2 fails late */
+	buf_printf(&b, "Nov 29 10:00:02 11[IKE] <con2|%u> received AUTHENTICATION_FAILED notify error\n",
+		   n_sa - (n_sa % 3 == 1 ? 0 : n_sa % 3 == 2 ? 1 : 2));
+	struct doctor *d = run_text(b.data, &v, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(doctor_class_names[v[0].cls], "auth_failed");
+	assert_string_equal(v[0].tunnel, "con2");
+	assert_string_equal(doctor_class_names[v[1].cls], "healthy");
+	assert_string_equal(doctor_class_names[v[2].cls], "healthy");
+	doctor_free(d);
+	buf_free(&b);
+}
+
+/* The summaries say who offers what: the identities of an ID mismatch (from the log and the
+ * responder's config dump), the transforms of a proposal mismatch. */
+static void test_summaries_name_both_sides(void **state)
+{
+	char *files[1] = { LOGDIR "lab/id_mismatch/b.log" };
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run(files, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].summary, "sent its identity as 'gw-a.example.org'"));
+	assert_non_null(strstr(v[0].summary, "con1 expects the peer as 'gw-other.example.org'"));
+	assert_non_null(strstr(v[0].fix, "tunnels.1.remote_id"));
+	doctor_free(d);
+
+	files[0] = LOGDIR "lab/ike_proposal_mismatch/b.log";
+	d = run(files, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].summary, "the initiator 10.99.0.1 offers AES_CBC_256/"));
+	assert_non_null(strstr(v[0].summary, "the responder 10.99.0.2 accepts only AES_CBC_128/"));
+	assert_non_null(strstr(v[0].summary, "encryption (AES_CBC_256 vs AES_CBC_128)"));
+	doctor_free(d);
+}
+
+/* A log that ends in the middle of an attempt has no verdict, and says so. */
+static void test_undecided(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text("Nov 29 10:00:00 09[IKE] <con1|1> initiating IKE_SA con1[1] to 192.0.2.9\n",
+				    &v, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(doctor_undecided(d), 1);
+	doctor_free(d);
+}
+
+/* DPD off: our SA stays up while the peer's charon restarts and loses it. Both logs show it;
+ * a peer restart before our SA came up is harmless. */
+static void test_peer_restart_dpd_off(void **state)
+{
+	static const char a[] =
+		"Nov 29 10:00:00 09[IKE] <con1|1> initiating IKE_SA con1[1] to 192.0.2.2\n"
+		"Nov 29 10:00:01 10[IKE] <con1|1> IKE_SA con1[1] established between 192.0.2.1[192.0.2.1]...192.0.2.2[192.0.2.2]\n"
+		"Nov 29 10:20:00 05[CFG] vici client 9 connected\n";
+	static const char b_late[] =
+		"Nov 29 10:00:01 11[IKE] <con1|1> IKE_SA con1[1] established between 192.0.2.2[192.0.2.2]...192.0.2.1[192.0.2.1]\n"
+		"Nov 29 10:05:00 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)\n";
+	static const char b_early[] =
+		"Nov 29 09:59:00 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)\n"
+		"Nov 29 10:00:01 11[IKE] <con1|1> IKE_SA con1[1] established between 192.0.2.2[192.0.2.2]...192.0.2.1[192.0.2.1]\n";
+	char *files[2] = { temp_with(a, sizeof(a) - 1), temp_with(b_late, sizeof(b_late) - 1) };
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run(files, 2, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dpd_timeout");
+	assert_non_null(strstr(v[0].summary, "restarted"));
+	bool start_line = false;
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		start_line |= strstr(v[0].ev[k].text, "Starting IKE charon daemon") != NULL;
+	assert_true(start_line);
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
+	unlink(files[1]);
+	free(files[1]);
+
+	files[1] = temp_with(b_early, sizeof(b_early) - 1);
+	d = run(files, 2, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	doctor_free(d);
+	for (int i = 0; i < 2; i++) {
+		unlink(files[i]);
+		free(files[i]);
+	}
+}
+
+/* A peer that stays away while something keeps retrying (tunnelctl daemon's backoff) is
+ * peer_unreachable, not gave_up: the log may end between two retries. Only a silence longer
+ * than the longest backoff after the last attempt says nothing retries any more. */
+static void test_retrying_is_not_gave_up(void **state)
+{
+	struct buf b;
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	buf_init(&b);
+	buf_adds(&b, "Nov 29 10:00:00 09[IKE] <con3|1> initiating IKE_SA con3[1] to 192.0.2.9\n"
+		     "Nov 29 10:00:01 10[IKE] <con3|1> IKE_SA con3[1] established between 192.0.2.1[192.0.2.1]...192.0.2.9[192.0.2.9]\n");
+	for (unsigned i = 2; i <= 4; i++)
+		buf_printf(&b, "Nov 29 10:%02u:00 09[IKE] <con3|%u> initiating IKE_SA con3[%u] to 192.0.2.9\n"
+			       "Nov 29 10:%02u:01 09[IKE] <con3|%u> retransmit 1 of request with message ID 0\n"
+			       "Nov 29 10:%02u:09 09[IKE] <con3|%u> giving up after 1 retransmits\n",
+			   i, i, i, i, i, i, i);
+	buf_adds(&b, "Nov 29 10:04:40 05[CFG] vici client 9 connected\n");
+	struct doctor *d = run_text(b.data, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "peer_unreachable");
+	doctor_free(d);
+
+	/* the same, then twenty minutes without another attempt */
+	buf_adds(&b, "Nov 29 10:25:00 05[CFG] vici client 10 connected\n");
+	d = run_text(b.data, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "gave_up");
+	assert_non_null(strstr(v[0].summary, "peer_unreachable"));
+	doctor_free(d);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +662,13 @@ int main(void)
 		cmocka_unit_test(test_v6_invalid_ke),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_restart_resets_ids),
+		cmocka_unit_test(test_dpd_v1_and_delete),
+		cmocka_unit_test(test_stdin_pipe_newest_first),
+		cmocka_unit_test(test_more_sas_than_tracked),
+		cmocka_unit_test(test_summaries_name_both_sides),
+		cmocka_unit_test(test_undecided),
+		cmocka_unit_test(test_peer_restart_dpd_off),
+		cmocka_unit_test(test_retrying_is_not_gave_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

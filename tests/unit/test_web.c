@@ -164,6 +164,25 @@ static void test_metrics_fold_duplicates(void **state)
 	json_decref(doc);
 }
 
+/* The keep-alive counts per child: a tunnel's re-initiations are its children's sum. */
+static void test_metrics_tunnel_reinitiations(void **state)
+{
+	json_t *doc = json_pack("{s:I, s:[{s:s, s:s, s:[{s:s, s:s, s:{s:i}}, {s:s, s:s, s:{s:i}}]}]}",
+				"generated", (json_int_t)NOW, "ike_sas", "name", "con9", "state", "CONNECTING",
+				"children", "name", "con9_1", "state", "disconnected", "keepalive", "reinitiations", 2,
+				"name", "con9_2", "state", "disconnected", "keepalive", "reinitiations", 3);
+	char *m;
+
+	(void)state;
+	assert_non_null(doc);
+	m = render(doc, NOW);
+	assert_line(m, "tunnelctl_tunnel_reinitiations_total{tunnel=\"con9\"} 5");
+	assert_line(m, "tunnelctl_child_reinitiations_total{tunnel=\"con9\",child=\"con9_2\"} 3");
+	assert_line(m, "tunnelctl_tunnel_up{tunnel=\"con9\"} 0");
+	free(m);
+	json_decref(doc);
+}
+
 /* No document fields at all: still valid, charon reported unreachable, no tunnel series. */
 static void test_metrics_empty_document(void **state)
 {
@@ -495,6 +514,21 @@ static void test_start_refusals(void **state)
 	unlink(tok);
 	free(tok);
 
+	/* a token file beyond WEB_MAX_TOKEN */
+	{
+		char *big = xmalloc(WEB_MAX_TOKEN + 2);
+
+		memset(big, 'a', WEB_MAX_TOKEN + 1);
+		big[WEB_MAX_TOKEN + 1] = '\0';
+		tok = write_token(big, 0600);
+		assert_int_equal(web_start("0.0.0.0:0", tok, &src, &ws, &err), -EFBIG);
+		assert_null(ws);
+		free(err);
+		unlink(tok);
+		free(tok);
+		free(big);
+	}
+
 	/* an address that is not numeric */
 	assert_int_equal(web_start("localhost:8714", NULL, &src, &ws, &err), -EINVAL);
 	free(err);
@@ -513,6 +547,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics_lab_document),
 		cmocka_unit_test(test_metrics_fold_duplicates),
+		cmocka_unit_test(test_metrics_tunnel_reinitiations),
 		cmocka_unit_test(test_metrics_empty_document),
 		cmocka_unit_test(test_no_secrets),
 		cmocka_unit_test(test_page_self_contained),

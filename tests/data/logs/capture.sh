@@ -297,6 +297,10 @@ scenario() {
 	unsupported_dh)
 		# this charon has no ECP implementation (no openssl plugin): the group is refused
 		A_SET='IKE=aes128-sha256-modp2048-ecp256' B_SET='IKE=aes128-sha256-ecp256' run_scenario "$1" ;;
+	pfs_rekey)
+		# a real rekey (REKEY_SA) well before the CHILD_SA's hard lifetime
+		A_SET='ESP=aes128-sha256-modp2048; EXTRA_CHILD=$'"'"'rekey_time = 5s\n\t\t\t\tlife_time = 60s\n\t\t\t\trand_time = 0s'"'"'' \
+			B_SET='ESP=aes128-sha256' WAIT=10 run_scenario "$1" ;;
 	pfs_mismatch_reverse)
 		A_SET='ESP=aes128-sha256; EXTRA_CHILD="rekey_time = 6s"' B_SET='ESP=aes128-sha256-modp2048' \
 			WAIT=12 run_scenario "$1" ;;
@@ -326,6 +330,11 @@ scenario() {
 	dpd_timeout)
 		A_SET='DPD=2s' AFTER='kill -9 $(pgrep -P $(cat $TMP/b/pid)) $(cat $TMP/b/pid) 2>/dev/null; sleep 2' \
 			WAIT=14 run_scenario "$1" ;;
+	dpd_off_peer_restart)
+		# DPD off on a; b's charon dies and comes back without the SA: a never notices
+		A_SET='DPD=0s' AFTER='kill -9 $(pgrep -P $(cat $TMP/b/pid)) $(cat $TMP/b/pid) 2>/dev/null; sleep 1;
+			start_charon b "$NB"; swan b "$NB" --load-all --file "$TMP/b/swanctl/swanctl.conf" >/dev/null 2>&1 || true' \
+			WAIT=3 run_scenario "$1" ;;
 	peer_delete)
 		AFTER='sleep 1; swan b "$NB" --terminate --ike con1 --timeout 5 >/dev/null 2>&1 || true' \
 			WAIT=2 run_scenario "$1" ;;

@@ -1,0 +1,214 @@
+/* doctor_conf_read.c - read a tunnel file or swanctl.conf into a doctor side. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "doctor_conf_read.h"
+#include "pfsense.h"
+#include "swanctl.h"
+#include "tunnel.h"
+
+/* True when the text starts like XML (a pfSense config.xml). */
+static bool looks_xml(const struct buf *b)
+{
+	for (size_t i = 0; i < b->len; i++) {
+		char c = b->data[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		return c == '<';
+	}
+	return false;
+}
+
+/* Give the side the text of every file its tree read (for evidence lines). */
+static void side_load_texts(struct dconf_side *s)
+{
+	const char *const *files;
+	size_t n = dconf_side_files(s, &files);
+
+	for (size_t i = 0; i < n; i++) {
+		struct buf b;
+		buf_init(&b);
+		if (file_read_all(files[i], TC_MAX_FILE_SIZE, &b) == 0)
+			dconf_side_add_text(s, files[i], b.data, b.len);
+		buf_free_secret(&b);
+	}
+}
+
+/* A pfSense config.xml: imported to a tunnel file in memory (as import-pfsense does), read as
+ * one, its evidence mapped back to the config.xml's lines. */
+static int read_xml(const char *path, const struct buf *xml, struct dconf_side **out, struct tc_errors *errs)
+{
+	struct pfsense_stats st;
+	struct tunnel_file *tf;
+	struct conf_tree *tree;
+	char *label = xasprintf("%s (imported)", path);
+	struct buf text;
+	int rc;
+
+	buf_init(&text);
+	rc = pfsense_import(xml->data, xml->len, path, &text, &st, errs);
+	if (rc) {
+		buf_free_secret(&text);
+		free(label);
+		return -EINVAL;
+	}
+	tree = conf_parse(label, text.data, text.len, NULL, errs);
+	buf_free_secret(&text);
+	free(label);
+	if (errs->n_errors) {
+		conf_tree_free(tree);
+		return -EINVAL;
+	}
+	tf = tunnel_from_tree(tree, errs);
+	if (!tf)
+		return -EINVAL;
+	if (tunnel_load_secrets(tf, errs) != 0 || errs->n_errors) {
+		tunnel_file_free(tf);
+		return -EINVAL;
+	}
+	*out = dconf_side_from_tunnel(tf, errs);
+	dconf_side_set_xml(*out, path, xml->data, xml->len);
+	return 0;
+}
+
+/* Load the certificate files the side names: a swanctl.conf's relative names from its
+ * directory's x509/ and x509ca/ (swanctl's rule), a tunnel file's paths as resolved by the
+ * tunnel loader. Files that cannot be read leave trust unknown. */
+static void side_load_creds(struct dconf_side *s, const char *conf_path, bool swanctl)
+{
+	char *dir = xstrdup(conf_path), *slash = strrchr(dir, '/');
+
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	for (size_t i = 0; i < dconf_side_cred_count(s); i++) {
+		const char *key, *path;
+		struct buf b;
+		int rc;
+		dconf_side_cred_name(s, i, &key, &path);
+		buf_init(&b);
+		rc = swanctl ? swanctl_read_cred_file(dir, key, path, &b) : file_read_all(path, TC_MAX_FILE_SIZE, &b);
+		if (rc == 0)
+			dconf_side_cred_set(s, i, b.data, b.len);
+		buf_free(&b);
+	}
+	free(dir);
+}
+
+int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs)
+{
+	struct conf_tree *tree;
+	struct stat st;
+	struct buf b;
+	int rc;
+
+	*out = NULL;
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	buf_init(&b);
+	rc = file_read_all(path, PFSENSE_MAX_XML, &b);
+	if (rc == 0 && looks_xml(&b))
+		rc = read_xml(path, &b, out, errs);
+	else if (rc == 0 && b.len > TC_MAX_FILE_SIZE)
+		rc = -EFBIG;
+	else if (rc == 0)
+		rc = 1;		/* settings syntax: parsed below */
+	buf_free_secret(&b);
+	if (rc <= 0)
+		return rc;
+
+	tree = conf_parse_file(path, errs);
+	if (errs->n_errors) {
+		conf_tree_free(tree);
+		return -EINVAL;
+	}
+	if (conf_find(tree->root, "connections", CONF_SECTION) ||
+	    conf_find(tree->root, "secrets", CONF_SECTION)) {
+		*out = dconf_side_from_swanctl(tree, errs);
+		side_load_creds(*out, path, true);
+	} else {
+		struct tunnel_file *tf = tunnel_from_tree(tree, errs);
+		if (!tf)
+			return -EINVAL;
+		if (tunnel_load_secrets(tf, errs) != 0 || errs->n_errors) {
+			tunnel_file_free(tf);
+			return -EINVAL;
+		}
+		*out = dconf_side_from_tunnel(tf, errs);
+		side_load_creds(*out, path, false);
+	}
+	side_load_texts(*out);
+	return 0;
+}
+
+/* Line `line` of text, trimmed, or NULL. */
+static char *text_line(const struct buf *b, unsigned line)
+{
+	const char *p = b->data, *end = b->data + b->len, *e;
+
+	if (!p)
+		return NULL;
+	for (unsigned l = 1; l < line && p < end; l++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return NULL;
+		p = nl + 1;
+	}
+	e = memchr(p, '\n', (size_t)(end - p));
+	e = e ? e : end;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == '\r' || e[-1] == ' '))
+		e--;
+	if (e - p > DOCTOR_MAX_EVIDENCE_TEXT)
+		e = p + DOCTOR_MAX_EVIDENCE_TEXT;
+	return xstrndup(p, (size_t)(e - p));
+}
+
+void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char *path,
+			   const char *side, const struct tc_errors *errs)
+{
+	struct doctor_verdict *v;
+	const struct tc_error *first = NULL;
+
+	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+	v = &r->v[r->n++];
+	memset(v, 0, sizeof(*v));
+	v->cls = DOCTOR_CONFIG_ERROR;
+	v->tunnel = xstrdup(path);
+	v->side = side;
+	for (size_t i = 0; i < errs->n; i++) {
+		const struct tc_error *e = &errs->v[i];
+		struct buf b;
+		char *text;
+		if (e->warning)
+			continue;
+		if (!first)
+			first = e;
+		if (v->n_ev >= DOCTOR_MAX_EVIDENCE || !e->file || e->line == 0)
+			continue;
+		buf_init(&b);
+		text = file_read_all(e->file, TC_MAX_FILE_SIZE, &b) == 0 ? text_line(&b, e->line) : NULL;
+		buf_free_secret(&b);
+		if (!text)
+			continue;
+		/* never quote a secret the user mistyped */
+		if (strstr(text, "psk") || strstr(text, "secret") || strstr(text, "pre-shared-key")) {
+			free(text);
+			text = xstrdup("(line holds a secret: <hidden>)");
+		}
+		v->ev[v->n_ev].input = doctor_add_input(d, e->file);
+		v->ev[v->n_ev].line = e->line;
+		v->ev[v->n_ev].text = text;
+		v->n_ev++;
+	}
+	v->summary = first ? xasprintf("this config does not load, so it was not compared: %s:%u:%u: %s",
+				       first->file ? first->file : path, first->line, first->col, first->msg)
+			   : xstrdup("this config does not load, so it was not compared");
+	v->fix = xstrdup("correct the lines shown (tunnelctl check -c FILE lists every error)");
+}

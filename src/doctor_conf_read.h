@@ -1,0 +1,20 @@
+/* doctor_conf_read.h - read a config for the doctor: a tunnel file, a swanctl.conf (with
+ * includes) or a pfSense config.xml (imported as import-pfsense does), detected by content,
+ * into a normalized side (doctor_conf.h). */
+#ifndef TUNNELCTL_DOCTOR_CONF_READ_H
+#define TUNNELCTL_DOCTOR_CONF_READ_H
+
+#include "doctor_conf.h"
+
+/* Read path into *out (caller frees with dconf_side_free). Returns 0; -ENOENT/-EACCES/
+ * -EISDIR/-EFBIG when the file cannot be read (nothing in errs); -EINVAL when the file has
+ * errors (errs says where, FILE:LINE:COL; for config.xml the XML line or the imported text).
+ * Warnings (algorithms or selectors the doctor does not understand) go to errs too. */
+int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs);
+
+/* A config_error verdict for a config that does not load: its errors as evidence (the real
+ * lines, read from disk). Appended to r; inputs registered in d. */
+void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char *path,
+			   const char *side, const struct tc_errors *errs);
+
+#endif

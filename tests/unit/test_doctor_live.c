@@ -1,0 +1,109 @@
+/* test_doctor_live.c - the pure parts of doctor --live on recorded inputs: /proc/net/udp and
+ * udp6 of a namespace with sockets on 500 (IPv4) and 4500 (IPv6), an nftables ruleset listed
+ * as JSON with accepting, dropping and policy-drop chains, and one with source NAT rules. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "doctor_live.h"
+#include "util.h"
+
+#define DATA "tests/data/doctor_live/"
+
+static void test_udp_bound(void **state)
+{
+	struct buf v4, v6;
+
+	(void)state;
+	buf_init(&v4);
+	buf_init(&v6);
+	assert_int_equal(file_read_all(DATA "udp", 1 << 20, &v4), 0);
+	assert_int_equal(file_read_all(DATA "udp6", 1 << 20, &v6), 0);
+	assert_true(dlive_udp_bound(v4.data, v4.len, 500));
+	assert_false(dlive_udp_bound(v4.data, v4.len, 4500));
+	assert_true(dlive_udp_bound(v4.data, v4.len, 5000));
+	/* 500 must not match a socket on 5000 (0x1388) nor 0x01F40 prefixes */
+	assert_false(dlive_udp_bound(v4.data, v4.len, 50));
+	assert_true(dlive_udp_bound(v6.data, v6.len, 4500));
+	assert_false(dlive_udp_bound(v6.data, v6.len, 500));
+	assert_false(dlive_udp_bound("", 0, 500));
+	buf_free(&v4);
+	buf_free(&v6);
+}
+
+static void test_module_loaded(void **state)
+{
+	static const char mods[] = "xfrm_user 53248 1 - Live 0x0000000000000000\n"
+				   "esp4_offload 16384 0 - Live 0x0000000000000000\n";
+
+	(void)state;
+	assert_true(dlive_module_loaded(mods, strlen(mods), "xfrm_user"));
+	assert_false(dlive_module_loaded(mods, strlen(mods), "esp4"));
+	assert_true(dlive_module_loaded(mods, strlen(mods), "esp4_offload"));
+}
+
+/* inet filter accepts 500/4500/ESP before its policy drop: fine. ip block drops 4500 from a
+ * subnet and ESP in prerouting. inet strict has policy drop and accepts none of them. */
+static void test_nft_blocks(void **state)
+{
+	struct buf j, out;
+	int n;
+
+	(void)state;
+	buf_init(&j);
+	buf_init(&out);
+	assert_int_equal(file_read_all(DATA "ruleset.json", 1 << 20, &j), 0);
+	n = dlive_nft_blocks(j.data, j.len, &out);
+	assert_int_equal(n, 5);
+	assert_null(strstr(out.data, "inet filter input"));
+	assert_non_null(strstr(out.data, "ip block pre: rule handle"));
+	assert_non_null(strstr(out.data, "drops UDP 4500 (from some sources)"));
+	assert_non_null(strstr(out.data, "drops ESP"));
+	assert_null(strstr(out.data, "ip block pre: rule handle 2 drops UDP 500"));
+	assert_non_null(strstr(out.data, "inet strict input: policy drop, nothing accepts UDP 500"));
+	assert_non_null(strstr(out.data, "inet strict input: policy drop, nothing accepts ESP"));
+	buf_free(&out);
+	buf_init(&out);
+	assert_int_equal(dlive_nft_blocks("not json", 8, &out), -EINVAL);
+	assert_int_equal(dlive_nft_blocks("{\"nftables\":[]}", 15, &out), 0);
+	buf_free(&out);
+	buf_free(&j);
+}
+
+/* Masquerade on eth0 rewrites tunnel traffic; the eth1 rule excludes the remote network and
+ * the eth2 snat matches `rt ipsec missing`: both spare it. */
+static void test_nft_nat(void **state)
+{
+	struct buf j, out;
+
+	(void)state;
+	buf_init(&j);
+	buf_init(&out);
+	assert_int_equal(file_read_all(DATA "nat.json", 1 << 20, &j), 0);
+	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 1);
+	assert_non_null(strstr(out.data, "ip nat post: rule handle 2 rewrites"));
+	buf_free(&out);
+	buf_free(&j);
+	buf_init(&out);
+	buf_init(&j);
+	assert_int_equal(file_read_all(DATA "ruleset.json", 1 << 20, &j), 0);
+	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 0);
+	buf_free(&out);
+	buf_free(&j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_udp_bound),
+		cmocka_unit_test(test_module_loaded),
+		cmocka_unit_test(test_nft_blocks),
+		cmocka_unit_test(test_nft_nat),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
