@@ -224,6 +224,11 @@ static bool run_job(struct updown *u, const struct updown_job *j)
 	bool ok;
 	int rc;
 
+	/* initiating what is up already would make charon negotiate a duplicate child SA */
+	if (u->up && check_result(u, j, what, sizeof(what))) {
+		printf("%s: already up: %s\n", label, what);
+		return true;
+	}
 	if (!u->quiet)
 		printf("%s %s %s\n", u->up ? "initiating" : "terminating", j->child[0] ? "child" : "IKE SA", label);
 	rc = run_command(u, j, &reply, &err);

@@ -191,11 +191,54 @@ static void merge_configured(json_t *entry, const struct tunnel_phase1 *p1)
 	json_decref(conf);
 }
 
+/* An IKE SA section of the list-sa events, and its position there (ties keep wire order). */
+struct sa_ref {
+	const struct vici_node *sa;
+	size_t pos;
+};
+
+static int sa_ref_cmp(const void *a, const void *b)
+{
+	const struct sa_ref *x = a, *y = b;
+	int c = strcmp(x->sa->name, y->sa->name);
+
+	return c ? c : x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Index of the first ref named name in the sorted refs (n_refs when none). */
+static size_t sa_ref_first(const struct sa_ref *refs, size_t n_refs, const char *name)
+{
+	size_t lo = 0, hi = n_refs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(refs[mid].sa->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n)
 {
 	json_t *sas = json_array();
+	struct sa_ref *refs = NULL;
+	size_t n_refs = 0, e, k, i;
 	char ike[NAMING_MAX];
-	size_t e, k, i;
+
+	/* the IKE SAs sorted by name: each phase 1 finds its own by binary search, not by
+	 * scanning every SA (1,000 tunnels would be a million comparisons) */
+	for (e = 0; e < n; e++)
+		for (k = 0; k < events[e]->n_child; k++)
+			if (events[e]->child[k]->type == VICI_NODE_SECTION) {
+				refs = xrealloc(refs, (n_refs + 1) * sizeof(*refs));
+				refs[n_refs].sa = events[e]->child[k];
+				refs[n_refs].pos = n_refs;
+				n_refs++;
+			}
+	if (n_refs)
+		qsort(refs, n_refs, sizeof(*refs), sa_ref_cmp);
 
 	/* configured phase 1 entries in file order, each with its SAs or a disconnected row */
 	for (i = 0; tf && i < tf->n_p1; i++) {
@@ -205,18 +248,13 @@ json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *
 		if (!p1->enabled)
 			continue;
 		naming_ike(p1, ike);
-		for (e = 0; e < n; e++)
-			for (k = 0; k < events[e]->n_child; k++) {
-				const struct vici_node *sa = events[e]->child[k];
-				json_t *entry;
+		for (k = sa_ref_first(refs, n_refs, ike); k < n_refs && strcmp(refs[k].sa->name, ike) == 0; k++) {
+			json_t *entry = ike_from_sa(refs[k].sa);
 
-				if (sa->type != VICI_NODE_SECTION || strcmp(sa->name, ike) != 0)
-					continue;
-				entry = ike_from_sa(sa);
-				merge_configured(entry, p1);
-				json_array_append_new(sas, entry);
-				any = true;
-			}
+			merge_configured(entry, p1);
+			json_array_append_new(sas, entry);
+			any = true;
+		}
 		if (!any) {
 			json_t *entry = json_pack("{s:s, s:s, s:i, s:[]}", "name", ike, "state", "disconnected",
 						  "version", p1->version == TUNNEL_IKEV1 ? 1 : p1->version == TUNNEL_IKEV2 ? 2 : 0,
@@ -229,6 +267,7 @@ json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *
 			json_array_append_new(sas, entry);
 		}
 	}
+	free(refs);
 	/* SAs of ours that the tunnel file no longer has (removed, not yet applied) */
 	for (e = 0; e < n; e++)
 		for (k = 0; k < events[e]->n_child; k++) {

@@ -260,7 +260,8 @@ static int check_msg(const struct vici_msg *m, const struct conf_node *n, struct
 
 	if (err)
 		err_at(errs, n, "section '%s': cannot be encoded for VICI (%s)", n->name,
-		       err == -E2BIG ? "a name or value is too long" : "bad structure");
+		       err == -E2BIG ? "a name or value is too long"
+		       : err == -ELOOP ? "sections nested too deep" : "bad structure");
 	return err ? -EINVAL : 0;
 }
 

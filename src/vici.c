@@ -93,6 +93,9 @@ void vici_msg_section_start(struct vici_msg *m, const char *name)
 {
 	if (m->in_list)
 		msg_fail(m, -EINVAL);
+	/* never build what our own decoder (and so our tests) would refuse */
+	if (m->depth == VICI_MAX_DEPTH)
+		msg_fail(m, -ELOOP);
 	msg_put_named(m, VICI_SECTION_START, name);
 	m->depth++;
 }

@@ -54,8 +54,9 @@ bool vici_packet_has_message(enum vici_packet_type type);
 /* ---- building ---- */
 
 /* A message under construction. Misuse (unbalanced sections, a name longer than 255 bytes,
- * a value longer than 65535, a key/value inside a list) is remembered as the first error
- * and reported by vici_msg_error() and vici_packet_build(), so callers check once. */
+ * a value longer than 65535, a key/value inside a list, nesting deeper than VICI_MAX_DEPTH)
+ * is remembered as the first error and reported by vici_msg_error() and
+ * vici_packet_build(), so callers check once. */
 struct vici_msg {
 	struct buf b;
 	unsigned depth;		/* open sections */
@@ -77,8 +78,8 @@ void vici_msg_list_start(struct vici_msg *m, const char *name);
 void vici_msg_list_item(struct vici_msg *m, const void *value, size_t len);
 void vici_msg_list_item_str(struct vici_msg *m, const char *value);
 void vici_msg_list_end(struct vici_msg *m);
-/* 0, or the first error: -EINVAL (misuse), -E2BIG (value/name too long); -EINVAL also when
- * sections or a list are still open. */
+/* 0, or the first error: -EINVAL (misuse), -E2BIG (value/name too long), -ELOOP (sections
+ * nested deeper than VICI_MAX_DEPTH); -EINVAL also when sections or a list are still open. */
 int vici_msg_error(const struct vici_msg *m);
 
 /* Append one segment (length header, type, name if the type has one, msg if the type carries

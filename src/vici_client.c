@@ -158,25 +158,32 @@ static int write_all(struct vici_client *c, const char *data, size_t len, int64_
 static int read_all(struct vici_client *c, char *data, size_t len, int64_t deadline, char **err)
 {
 	while (len) {
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		int pr = poll(&p, 1, remaining(deadline));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr == 0) {
-			set_err(err, "timed out waiting for charon at %s", c->path);
-			return -ETIMEDOUT;
-		}
-		ssize_t r = recv(c->fd, data, len, 0);
+		/* read what is there first; poll only when nothing is (one syscall per read in a stream) */
+		ssize_t r = recv(c->fd, data, len, MSG_DONTWAIT);
 		if (r == 0) {
 			set_err(err, "charon closed the VICI connection at %s", c->path);
 			return -EPIPE;
 		}
 		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
-			int rc = -errno;
-			set_err(err, "reading from charon at %s: %s", c->path, strerror(errno));
-			return rc;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				int rc = -errno;
+				set_err(err, "reading from charon at %s: %s", c->path, strerror(errno));
+				return rc;
+			}
+			struct pollfd p = { .fd = c->fd, .events = POLLIN };
+			int pr = poll(&p, 1, remaining(deadline));
+			if (pr < 0 && errno != EINTR) {
+				int rc = -errno;
+				set_err(err, "waiting for charon at %s: %s", c->path, strerror(errno));
+				return rc;
+			}
+			if (pr == 0) {
+				set_err(err, "timed out waiting for charon at %s", c->path);
+				return -ETIMEDOUT;
+			}
+			continue;
 		}
 		data += r;
 		len -= (size_t)r;
@@ -213,24 +220,11 @@ static int recv_packet(struct vici_client *c, struct vici_packet *pkt, int64_t d
 	/* the caller's deadline bounds the wait for a packet to begin; once its first byte is
 	 * here the rest is read on a deadline of its own, so a short wait (e.g. 0 ms) never
 	 * leaves half a packet consumed and the stream out of step */
-	for (;;) {
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		int pr = poll(&p, 1, remaining(deadline));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0) {
-			rc = -errno;
-			set_err(err, "waiting for charon at %s: %s", c->path, strerror(errno));
-			return rc;
-		}
-		if (pr == 0) {
-			set_err(err, "timed out waiting for charon at %s", c->path);
-			return -ETIMEDOUT;
-		}
-		break;
-	}
+	rc = read_all(c, (char *)hdr, 1, deadline, err);
+	if (rc != 0)
+		return rc;
 	deadline = now_ms() + VICI_CLIENT_PACKET_MS;
-	rc = read_all(c, (char *)hdr, sizeof(hdr), deadline, err);
+	rc = read_all(c, (char *)hdr + 1, sizeof(hdr) - 1, deadline, err);
 	if (rc == -ETIMEDOUT)
 		rc = -EPROTO;	/* a packet cut off mid-way: the connection is unusable */
 	if (rc != 0)

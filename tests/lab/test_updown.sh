@@ -77,6 +77,12 @@ assert_not_contains "$out" "con2" "no lines of other tunnels"
 assert_contains "$(sas)" "con1: #" "swanctl sees con1"
 assert_contains "$(sas | grep '^  con1:')" "INSTALLED" "the merged child con1 is installed"
 
+step "up con1 again: already up, no duplicate child SA"
+run up con1
+assert_eq "$rc" 0 "up con1 again exits 0"
+assert_contains "$out" "con1: already up" "it says so"
+assert_eq "$(sas | grep -c '^  con1: #')" 1 "still one child SA con1"
+
 step "up con2_3 (IKEv1 split): that child only"
 run up con2_3 --quiet
 assert_eq "$rc" 0 "up con2_3 exits 0"

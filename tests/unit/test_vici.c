@@ -390,6 +390,12 @@ static void test_builder_misuse(void **state)
 	vici_msg_free(&m);
 
 	vici_msg_init(&m);
+	for (unsigned i = 0; i <= VICI_MAX_DEPTH; i++)
+		vici_msg_section_start(&m, "s");	/* one level deeper than we decode */
+	assert_int_equal(vici_msg_error(&m), -ELOOP);
+	vici_msg_free(&m);
+
+	vici_msg_init(&m);
 	vici_msg_list_item_str(&m, "orphan");	/* item outside a list */
 	assert_int_equal(vici_msg_error(&m), -EINVAL);
 	vici_msg_free(&m);
