@@ -439,9 +439,13 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		rc = read_config(peer_config, "peer", d, &cr, &theirs, json);
 	if (rc == TC_EXIT_OK && mine && theirs)
 		dconf_compare(mine, theirs, d, &cr);
-	else if (rc == TC_EXIT_OK && mine && !peer_config && !json)
-		fprintf(stderr, "tunnelctl doctor: %s loads; give --peer-config to compare it with the "
-			"other side\n", config);
+	else if (rc == TC_EXIT_OK && mine && !peer_config && cr.n == 0) {
+		dconf_check(mine, d, &cr);
+		if (cr.n == 0 && !json)
+			fprintf(stderr, "tunnelctl doctor: %s loads (%zu connection%s); give --peer-config to "
+				"compare it with the other side\n", config, dconf_side_count(mine),
+				dconf_side_count(mine) == 1 ? "" : "s");
+	}
 	if (rc == TC_EXIT_OK && want_live) {
 		struct dlive_opts lo = { .vici = ctx->vici };
 		if (dlive_run(&lo, &live) > 0)

@@ -2285,6 +2285,20 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 	out->n_warn = x.nw;
 }
 
+void dconf_check(const struct dconf_side *local, struct doctor *d, struct dconf_result *out)
+{
+	struct dc_ctx x = { .d = d, .side = { local, local } };
+
+	for (size_t i = 0; i < local->n_conn; i++)
+		if (local->conn[i].bad && !local->conn[i].local_only)
+			judge_unloadable(&x, &local->conn[i], 0, &local->conn[i]);
+	free(x.files);
+	out->v = x.v;
+	out->n = x.n;
+	out->warn = x.w;
+	out->n_warn = x.nw;
+}
+
 static void verdicts_free(struct doctor_verdict *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -79,6 +79,10 @@ struct dconf_result {
 void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer, struct doctor *d,
 		   struct dconf_result *out);
 
+/* One side alone (no peer config): the connections charon would refuse to load, as
+ * config_error verdicts into out (which must be empty). */
+void dconf_check(const struct dconf_side *local, struct doctor *d, struct dconf_result *out);
+
 /* Free what a result holds (not the struct). */
 void dconf_result_free(struct dconf_result *r);
 

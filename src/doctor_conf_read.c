@@ -175,6 +175,7 @@ void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char 
 {
 	struct doctor_verdict *v;
 	const struct tc_error *first = NULL;
+	size_t last = 0;		/* error of the previous evidence line: same file, same input */
 
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	v = &r->v[r->n++];
@@ -192,6 +193,8 @@ void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char 
 			first = e;
 		if (v->n_ev >= DOCTOR_MAX_EVIDENCE || !e->file || e->line == 0)
 			continue;
+		if (v->n_ev && e->line == v->ev[v->n_ev - 1].line && strcmp(errs->v[last].file, e->file) == 0)
+			continue;	/* several errors on one line: cite it once */
 		buf_init(&b);
 		text = file_read_all(e->file, TC_MAX_FILE_SIZE, &b) == 0 ? text_line(&b, e->line) : NULL;
 		buf_free_secret(&b);
@@ -202,7 +205,9 @@ void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char 
 			free(text);
 			text = xstrdup("(line holds a secret: <hidden>)");
 		}
-		v->ev[v->n_ev].input = doctor_add_input(d, e->file);
+		v->ev[v->n_ev].input = v->n_ev && strcmp(errs->v[last].file, e->file) == 0
+					       ? v->ev[v->n_ev - 1].input : doctor_add_input(d, e->file);
+		last = i;
 		v->ev[v->n_ev].line = e->line;
 		v->ev[v->n_ev].text = text;
 		v->n_ev++;

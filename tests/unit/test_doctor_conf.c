@@ -727,6 +727,32 @@ static void test_cert_trust_tunnel(void **state)
 	free(key);
 }
 
+/* One config alone: what charon would refuse is named; a good config gives nothing. */
+static void test_check_alone(void **state)
+{
+	struct tc_errors errs = { 0 };
+	struct dconf_side *s;
+	struct dconf_result r = { 0 };
+	struct doctor *d = doctor_new();
+
+	(void)state;
+	assert_int_equal(dconf_read_path(SCENARIOS "config_error/a.swanctl.conf", &s, &errs), 0);
+	dconf_check(s, d, &r);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].cls, DOCTOR_CONFIG_ERROR);
+	assert_non_null(strstr(r.v[0].summary, "'modp2084'"));
+	assert_evidence_real(d, r.v, r.n);
+	dconf_result_free(&r);
+	dconf_side_free(s);
+	assert_int_equal(dconf_read_path(SCENARIOS "healthy/a.conf", &s, &errs), 0);
+	dconf_check(s, d, &r);
+	assert_int_equal(r.n, 0);
+	dconf_result_free(&r);
+	dconf_side_free(s);
+	doctor_free(d);
+	tc_errors_free(&errs);
+}
+
 /* Bounded input: more connections than DCONF_MAX_CONNS are cut with a warning. */
 static void test_limit_conns(void **state)
 {
@@ -768,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_pfsense_xml),
 		cmocka_unit_test(test_cert_trust),
 		cmocka_unit_test(test_cert_trust_tunnel),
+		cmocka_unit_test(test_check_alone),
 		cmocka_unit_test(test_limit_conns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
