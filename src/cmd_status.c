@@ -29,7 +29,8 @@ static const char help[] =
 	"row per child SA (name #unique id, state, local and remote selectors, age, rekey and expiry\n"
 	"in, algorithms, SPIs in/out, bytes in/out, packets in/out). Enabled entries of the tunnel\n"
 	"file that have no SA are shown as 'disconnected'; entries stopped with `tunnelctl down`\n"
-	"say '(manual down)'. Without a tunnel file, only charon's conN SAs are shown.\n"
+	"say '(manual down)'; the keep-alive engine's work shows as '(retry in 40s, 5 re-init)'.\n"
+	"Without a tunnel file, only charon's conN SAs are shown.\n"
 	"\n"
 	"NAME limits the output to one tunnel: conN (the IKE SA and its children), conN_M (one\n"
 	"child of a split phase 1), the phase 1 description, or N.\n"
@@ -40,7 +41,9 @@ static const char help[] =
 	"             remote_id, nat, algorithms, established, rekey_in, reauth_in, manual_down,\n"
 	"             children: [{name, uniqueid, reqid, description, state, mode, protocol,\n"
 	"             local_ts, remote_ts, spi_in, spi_out, algorithms, bytes_in, bytes_out,\n"
-	"             packets_in, packets_out, installed, rekey_in, expire_in}]}]}; times in seconds\n"
+	"             packets_in, packets_out, installed, rekey_in, expire_in, manual_down,\n"
+	"             keepalive: {reinitiations, attempts, last_action, last_reason,\n"
+	"             last_decision, last_reinitiation, next_try}}]}]}; times in seconds\n"
 	"  --watch    stay and redraw whenever charon reports a change (IKE or child SA up, down or\n"
 	"             rekeyed), until Ctrl-C; with --json, one document per change\n"
 	"\n"
@@ -146,12 +149,22 @@ static char *name_with_id(json_t *o, const char *indent)
 	return xasprintf("%s%s", indent, str(o, "name"));
 }
 
+/* The state, with what tunnelctl knows beyond charon: a manual-down mark, or the keep-alive
+ * engine's retries (re-initiations so far, the next attempt when one is planned). */
 static char *state_text(json_t *o)
 {
 	const char *s = str(o, "state") ? str(o, "state") : "-";
+	json_t *ka = json_object_get(o, "keepalive");
+	json_int_t n = json_integer_value(json_object_get(ka, "reinitiations"));
+	json_int_t next = json_integer_value(json_object_get(ka, "next_try")) - (json_int_t)time(NULL);
 
-	return json_is_true(json_object_get(o, "manual_down")) ? xasprintf("%s (manual down)", s)
-							       : xstrdup(s);
+	if (json_is_true(json_object_get(o, "manual_down")))
+		return xasprintf("%s (manual down)", s);
+	if (n && next > 0)
+		return xasprintf("%s (retry in %llds, %lld re-init)", s, (long long)next, (long long)n);
+	if (n)
+		return xasprintf("%s (%lld re-init)", s, (long long)n);
+	return xstrdup(s);
 }
 
 static const char *version_text(json_t *e)

@@ -305,12 +305,29 @@ static void apply_filter(json_t *sas, const struct status_filter *f)
 	}
 }
 
-static void mark_down(json_t *o, const char *state_dir)
+/* What the state dir says about a row: the manual-down mark, and for a child the keep-alive
+ * engine's last decision (written by the daemon or `keepalive --once`). */
+static void add_state(json_t *o, const char *state_dir, bool child)
 {
 	const char *name = json_string_value(json_object_get(o, "name"));
+	struct state_keepalive rec;
 
-	if (state_dir && name && state_is_down(state_dir, name))
+	if (!state_dir || !name)
+		return;
+	if (state_is_down(state_dir, name))
 		json_object_set_new(o, "manual_down", json_true());
+	if (!child || state_keepalive_load(state_dir, name, &rec) != 0)
+		return;
+	json_t *ka = json_pack("{s:I, s:s, s:s, s:I}", "reinitiations", (json_int_t)rec.reinitiations,
+			       "last_action", rec.action, "last_reason", rec.reason, "attempts",
+			       (json_int_t)rec.attempts);
+	if (rec.time)
+		json_object_set_new(ka, "last_decision", json_integer(rec.time));
+	if (rec.last_reinit)
+		json_object_set_new(ka, "last_reinitiation", json_integer(rec.last_reinit));
+	if (rec.next_try)
+		json_object_set_new(ka, "next_try", json_integer(rec.next_try));
+	json_object_set_new(o, "keepalive", ka);
 }
 
 json_t *status_build(struct vici_node *const *events, size_t n, const struct tunnel_file *tf,
@@ -321,9 +338,9 @@ json_t *status_build(struct vici_node *const *events, size_t n, const struct tun
 
 	apply_filter(sas, f);
 	json_array_foreach(sas, i, e) {
-		mark_down(e, state_dir);
+		add_state(e, state_dir, false);
 		json_array_foreach(json_object_get(e, "children"), k, c)
-			mark_down(c, state_dir);
+			add_state(c, state_dir, true);
 	}
 	return json_pack("{s:o}", "ike_sas", sas);
 }

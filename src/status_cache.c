@@ -96,13 +96,16 @@ static void counters_event(struct status_cache *sc, const char *event, const str
 	}
 }
 
-/* The keep-alive record and event counters of one entry (IKE SA or child row). */
+/* The event counters of one entry (IKE SA or child row), beside the keep-alive record
+ * status_build already put there. */
 static void add_keepalive(struct status_cache *sc, json_t *entry, bool child)
 {
 	const char *name = json_string_value(json_object_get(entry, "name"));
-	struct state_keepalive rec;
 	struct name_counters *c;
-	json_t *ka = json_object();
+	json_t *ka = json_object_get(entry, "keepalive");
+
+	(void)child;
+	ka = ka ? json_incref(ka) : json_object();
 
 	if (!name)
 		name = "";
@@ -111,19 +114,6 @@ static void add_keepalive(struct status_cache *sc, json_t *entry, bool child)
 		json_object_set_new(ka, "rekeys", json_integer((json_int_t)c->rekeys));
 		if (c->last_change)
 			json_object_set_new(ka, "last_change", json_integer(c->last_change));
-	}
-	/* the keep-alive engine records per child name */
-	if (child && state_keepalive_load(sc->ctx->state_dir, name, &rec) == 0) {
-		json_object_set_new(ka, "reinitiations", json_integer((json_int_t)rec.reinitiations));
-		if (rec.last_reinit)
-			json_object_set_new(ka, "last_reinitiation", json_integer(rec.last_reinit));
-		if (rec.time)
-			json_object_set_new(ka, "last_decision", json_integer(rec.time));
-		json_object_set_new(ka, "last_action", json_string(rec.action));
-		json_object_set_new(ka, "last_reason", json_string(rec.reason));
-		json_object_set_new(ka, "attempts", json_integer(rec.attempts));
-		if (rec.next_try)
-			json_object_set_new(ka, "next_try", json_integer(rec.next_try));
 	}
 	json_object_set_new(entry, "keepalive", ka);
 }
