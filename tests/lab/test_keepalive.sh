@@ -121,6 +121,10 @@ on b sh -c 'swanctl --terminate --child con1 --uri "$TUNNELCTL_VICI" >/dev/null 
 wait_for 10 "con1 re-established with a new child SA (was #$uid)" child_changed "$uid"
 [ "$(log_since "$n" "con1: initiate: child-updown event")" -ge 1 ] || { tail "$DLOG"; die "no initiate decision naming the child-updown event"; }
 echo "ok: the daemon log names the event it reacted to"
+# status shows what the engine did, from its record in the state dir
+reinit=$(on a "$TC" status con1 --json | jq '[.ike_sas[].children[] | select(.name == "con1") | .keepalive.reinitiations // 0] | max')
+[ "${reinit:-0}" -ge 1 ] || die "status --json shows no re-initiation for con1 (got '$reinit')"
+echo "ok: status --json shows $reinit re-initiation(s) of con1"
 
 step "the ping host answers through a healthy tunnel: no dead verdict"
 sleep 8	# four ping intervals
