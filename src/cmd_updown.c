@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,16 @@
 #define UPDOWN_MAX_TIMEOUT_S 3600
 #define UPDOWN_VICI_TIMEOUT_MS 5000	/* connect, register, list-sas */
 #define UPDOWN_SLACK_MS 5000		/* charon answers a timed-out initiate a little late */
+#define UPDOWN_TRAIL_IDLE_MS 200	/* after the response: wait this long for each further log line */
+#define UPDOWN_TRAIL_MAX_MS 1000	/* ... and no longer than this in all */
 
 static const char help_up[] =
 	"usage: tunnelctl up NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n"
 	"\n"
 	"Bring a tunnel up now and show charon's log lines of this attempt as they come, then one\n"
 	"line with the result. Clears the manual-down mark `tunnelctl down` set, so the keep-alive\n"
-	"looks after the tunnel again.\n"
+	"looks after the tunnel again. Ctrl-C stops waiting and terminates the IKE SA of the\n"
+	"attempt unless it is established, so charon does not keep retrying it.\n"
 	"\n"
 	"NAME is conN, conN_M, a phase 1 description or N. conN initiates the tunnel: its merged\n"
 	"child conN (IKEv2), or each enabled child conN_M of a split or IKEv1 phase 1; conN_M\n"
@@ -82,25 +86,47 @@ struct updown {
 	const struct tc_ctx *ctx;
 	struct vici_client *cmd;	/* initiate/terminate, list-sas */
 	struct vici_client *log;	/* registered for "log" */
+	char ike_uid[32];		/* unique id of the IKE SA this attempt's log lines name */
 };
 
-/* Print a log event when it belongs to the IKE SA of this attempt. */
-static void log_line(const struct updown *u, const char *ike, const struct vici_node *msg)
+/* Set by Ctrl-C during up: stop waiting and end the half-open IKE SA. */
+static volatile sig_atomic_t updown_interrupted;
+
+static void on_interrupt(int sig)
 {
-	if (u->quiet || !str_eq(vici_find_str(msg, "ikesa-name", NULL), ike))
+	(void)sig;
+	updown_interrupted = 1;
+}
+
+/* Print a log event when it belongs to the IKE SA of this attempt; remember that SA's id. */
+static void log_line(struct updown *u, const char *ike, const struct vici_node *msg)
+{
+	if (!str_eq(vici_find_str(msg, "ikesa-name", NULL), ike))
+		return;
+	snprintf(u->ike_uid, sizeof(u->ike_uid), "%s", vici_find_str(msg, "ikesa-uniqueid", ""));
+	if (u->quiet)
 		return;
 	printf("[%s] %s\n", vici_find_str(msg, "group", "???"), vici_find_str(msg, "msg", ""));
 	fflush(stdout);
 }
 
-/* Take the log events that are already here (timeout 0) or come within timeout_ms. */
-static int drain_log(struct updown *u, const char *ike, int timeout_ms, char **err)
+/* Take the log events that are here already (idle_ms 0), or each one that comes within idle_ms
+ * of the previous one, for at most max_ms in all. */
+static int drain_log(struct updown *u, const char *ike, int idle_ms, int max_ms, char **err)
 {
+	int64_t end = now_ms() + max_ms;
+
 	for (;;) {
 		char *name = NULL;
 		struct vici_node *msg = NULL;
-		int rc = vici_client_wait_event(u->log, timeout_ms, &name, &msg, err);
+		int64_t left = end - now_ms();
+		int rc;
 
+		if (idle_ms == 0)
+			left = 0;	/* only what is here already */
+		else if (left <= 0)
+			return 0;
+		rc = vici_client_wait_event(u->log, left < idle_ms ? (int)left : idle_ms, &name, &msg, err);
 		if (rc == -ETIMEDOUT)
 			return 0;
 		if (rc != 0)
@@ -108,7 +134,6 @@ static int drain_log(struct updown *u, const char *ike, int timeout_ms, char **e
 		log_line(u, ike, msg);
 		free(name);
 		vici_node_free(msg);
-		timeout_ms = 0;
 	}
 }
 
@@ -136,7 +161,7 @@ static int run_command(struct updown *u, const struct updown_job *j, struct vici
 		};
 		int64_t left = deadline - now_ms();
 
-		if ((rc = drain_log(u, j->ike, 0, err)) != 0)
+		if ((rc = drain_log(u, j->ike, 0, 0, err)) != 0)
 			break;
 		if (left <= 0) {
 			*err = xasprintf("no answer from charon within %d s", u->timeout_ms / 1000);
@@ -144,16 +169,22 @@ static int run_command(struct updown *u, const struct updown_job *j, struct vici
 		}
 		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
 			return -errno;
-		if (p[1].revents && (rc = drain_log(u, j->ike, 0, err)) != 0)
+		if (updown_interrupted) {
+			*err = xstrdup("interrupted");
+			return -EINTR;
+		}
+		if (p[1].revents && (rc = drain_log(u, j->ike, 0, 0, err)) != 0)
 			break;
 		if (p[0].revents) {
 			rc = vici_client_response(u->cmd, (int)left, reply, err);
 			break;
 		}
 	}
-	/* log lines of the last steps may trail the response by a moment */
-	if (rc == 0)
-		drain_log(u, j->ike, 0, err);
+	/* charon sends log events apart from the response, so the last lines of the attempt (the
+	 * peer's AUTH_FAILED, say) can come after it: take them until charon is quiet a moment;
+	 * the response is what counts, so a failure here only loses lines */
+	if (rc == 0 && !u->quiet)
+		drain_log(u, j->ike, UPDOWN_TRAIL_IDLE_MS, UPDOWN_TRAIL_MAX_MS, err);
 	return rc;
 }
 
@@ -214,6 +245,43 @@ static bool check_result(struct updown *u, const struct updown_job *j, char *wha
 	return ok;
 }
 
+/* Ctrl-C during up: terminate the IKE SA of the attempt unless it is established, so charon
+ * does not keep retrying it behind the user's back. Prints what it did. */
+static void abort_attempt(struct updown *u, const struct updown_job *j)
+{
+	struct vici_node **ev = NULL, *reply = NULL;
+	struct vici_msg m;
+	const char *state = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	if (!u->ike_uid[0])
+		return;
+	/* the command connection still waits for initiate: ask on the log connection */
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "ike-id", u->ike_uid);
+	if (vici_client_stream(u->log, "list-sas", &m, "list-sa", UPDOWN_VICI_TIMEOUT_MS, &ev, &n, &err) == 0 && n)
+		state = vici_find_str(vici_child(ev[0], j->ike), "state", NULL);
+	if (state && !str_eq(state, "ESTABLISHED")) {
+		vici_msg_add_str(&m, "force", "yes");
+		vici_msg_add_strf(&m, "timeout", "%d", UPDOWN_VICI_TIMEOUT_MS);
+		free(err);
+		err = NULL;
+		if (vici_client_request(u->log, "terminate", &m, UPDOWN_VICI_TIMEOUT_MS + UPDOWN_SLACK_MS,
+					&reply, &err) == 0 && str_eq(vici_find_str(reply, "success", ""), "yes"))
+			printf("%s: terminated the half-open IKE SA %s[%s]\n", j->ike, j->ike, u->ike_uid);
+		else
+			printf("%s: cannot terminate the half-open IKE SA %s[%s]: %s\n", j->ike, j->ike, u->ike_uid,
+			       err ? err : vici_find_str(reply, "errmsg", "charon gave no reason"));
+	}
+	vici_msg_free(&m);
+	vici_node_free(reply);
+	for (size_t i = 0; i < n; i++)
+		vici_node_free(ev[i]);
+	free(ev);
+	free(err);
+}
+
 /* Run one job and print its result line; true when it did what the verb says. */
 static bool run_job(struct updown *u, const struct updown_job *j)
 {
@@ -231,9 +299,12 @@ static bool run_job(struct updown *u, const struct updown_job *j)
 	}
 	if (!u->quiet)
 		printf("%s %s %s\n", u->up ? "initiating" : "terminating", j->child[0] ? "child" : "IKE SA", label);
+	u->ike_uid[0] = '\0';
 	rc = run_command(u, j, &reply, &err);
 	if (rc != 0) {
 		printf("%s: %s failed: %s\n", label, u->verb, err ? err : strerror(-rc));
+		if (updown_interrupted && u->up)
+			abort_attempt(u, j);
 		free(err);
 		return false;
 	}
@@ -410,7 +481,13 @@ static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 		cmd_err(u.verb, "%s", err);
 		goto out;
 	}
-	for (size_t i = 0; i < n_jobs; i++)
+	if (up) {
+		/* a second Ctrl-C while we clean up ends the command at once */
+		struct sigaction sa = { .sa_handler = on_interrupt, .sa_flags = SA_RESETHAND };
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+	}
+	for (size_t i = 0; i < n_jobs && !updown_interrupted; i++)
 		n_ok += run_job(&u, &jobs[i]);
 	if (!up && n_ok == n_jobs && !u.quiet)
 		printf("marked manually down: the keep-alive leaves %s alone until `tunnelctl up %s`\n",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # up/down against real charons: by conN and conN_M for an IKEv2 merged and an IKEv1 split
 # phase 1, the attempt's log lines, the one-line result and exit codes, manual-down marks,
-# --ike/--child, `all`, a failing up, unknown names, and a stopped charon.
+# --ike/--child, `all`, a failing up (its AUTH_FAILED lines shown), Ctrl-C ending a half-open
+# IKE SA, unknown names, and a stopped charon.
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
@@ -138,11 +139,43 @@ step "down all, then up with the peer gone: failure in one line, exit 1"
 run down all
 assert_eq "$rc" 0 "down all exits 0"
 [ -z "$(sas | grep ESTABLISHED)" ] || die "down all left SAs"
+
+step "up con1 with B's PSK changed: the peer's AUTH_FAILED lines come before the result"
+sed 's/updown-first-secret-0123456789/updown-changed-on-b-0123456789/' "$TMP/b.conf" >"$TMP/b-psk.conf"
+lab apply b "$TMP/b-psk.conf" >/dev/null
+run up con1 --timeout 5
+assert_eq "$rc" 1 "up with a wrong PSK exits 1"
+assert_contains "$out" "[ENC] parsed IKE_AUTH response 1 [ N(AUTH_FAILED) ]" "the peer's answer is shown"
+assert_contains "$out" "[IKE] received AUTHENTICATION_FAILED notify error" "charon's reading of it is shown"
+assert_eq "$(echo "$out" | tail -n 1 | cut -d: -f1-2)" "con1: not up (IKE SA absent, child absent)" \
+	"the result line comes last"
+lab apply b "$TMP/b.conf" >/dev/null
+
 lab stop-charon b >/dev/null
 run up con1 --timeout 3
 assert_eq "$rc" 1 "up without a peer exits 1"
 assert_contains "$out" "con1: not up" "the result says it is not up"
 assert_contains "$out" "retransmit" "charon's retransmits are shown"
+
+step "Ctrl-C during up terminates the half-open IKE SA it started"
+run down con1
+assert_not_contains "$(sas)" "con1: #" "the last attempt's IKE SA is gone"
+on a sh -c 'echo $$ >"$0"; exec "$1" up con1 --timeout 60' "$TMP/up.pid" "$TC" >"$TMP/up.out" 2>&1 &
+upjob=$!
+for ((i = 0; i < 50; i++)); do
+	grep -q "retransmit 1 of request" "$TMP/up.out" && break
+	sleep 0.1
+done
+assert_contains "$(sas)" "con1: #" "the half-open IKE SA con1 is there while up waits"
+kill -INT "$(cat "$TMP/up.pid")"
+set +e
+wait "$upjob"
+rc=$?
+set -e
+out=$(cat "$TMP/up.out")
+assert_eq "$rc" 1 "an interrupted up exits 1"
+assert_contains "$out" "con1: terminated the half-open IKE SA con1[" "it says what it ended"
+assert_not_contains "$(sas)" "con1: #" "charon does not keep retrying con1"
 
 step "no secret in any output"
 assert_not_contains "$out$(on a "$TC" up con2 --timeout 2 2>&1 || true)" "secret-0123" "no PSK in up/down output"
