@@ -1,6 +1,6 @@
 /* cmd_logging.c - `tunnelctl logging show|set|reset`: charon's log levels, at runtime. */
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,36 +160,25 @@ out:
 
 int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int levels[TUNNEL_LOG_CATEGORIES];
 	struct tunnel_file *tf;
 	const char *verb;
 	bool json = false;
 	char *path;
-	int c, rc;
+	int arg, rc;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
-			return TC_EXIT_USAGE;
-		json = true;
-	}
-	if (optind >= argc) {
-		cmd_err("logging", "expected show, set or reset (see --help)");
-		return TC_EXIT_USAGE;
-	}
-	verb = argv[optind++];
+	const struct cmd_flag flags[] = { { "json", &json }, { NULL, NULL } };
+	arg = cmd_parse_args("logging", argc, argv, help, flags, 1, INT_MAX, "show, set or reset");
+	if (arg < 0)
+		return arg == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+	verb = argv[arg++];
 	if (strcmp(verb, "show") != 0 && strcmp(verb, "set") != 0 && strcmp(verb, "reset") != 0) {
 		cmd_err("logging", "unknown subcommand '%s' (show, set, reset)", verb);
 		return TC_EXIT_USAGE;
 	}
-	if (strcmp(verb, "set") == 0 ? optind == argc : optind != argc) {
+	if (strcmp(verb, "set") == 0 ? arg == argc : arg != argc) {
 		cmd_err("logging", strcmp(verb, "set") == 0 ? "set needs CATEGORY=LEVEL arguments" : "unexpected argument '%s'",
-			argv[optind]);
+			argv[arg]);
 		return TC_EXIT_USAGE;
 	}
 	tf = cmd_load_tunnels(ctx);
@@ -210,7 +199,7 @@ int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 	/* every argument is checked before anything is written */
 	rc = TC_EXIT_OK;
-	for (int i = optind; i < argc; i++) {
+	for (int i = arg; i < argc; i++) {
 		char *err = NULL;
 		if (logging_parse_assignment(argv[i], levels, &err) != 0) {
 			cmd_err("logging", "%s", err);

@@ -1,7 +1,6 @@
 /* cmd_status.c - `tunnelctl status [NAME] [--json] [--watch]`: IKE and child SAs, pfSense's
  * status page in a terminal. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,11 +361,6 @@ static int watch(struct vici_client *vc, const struct tc_ctx *ctx, const struct 
 
 int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "watch", no_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct status_filter f = { 0 };
 	struct naming_target target;
 	struct tunnel_file *tf = NULL;
@@ -374,22 +368,12 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 	bool json = false, watch_mode = false;
 	char *err = NULL;
 	json_t *doc;
-	int c, rc;
+	int arg, rc;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 'w')
-			watch_mode = true;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (argc - optind > 1) {
-		cmd_err("status", "unexpected argument '%s'", argv[optind + 1]);
-		return TC_EXIT_USAGE;
-	}
+	const struct cmd_flag flags[] = { { "json", &json }, { "watch", &watch_mode }, { NULL, NULL } };
+	arg = cmd_parse_args("status", argc, argv, help, flags, 0, 1, "at most one NAME");
+	if (arg < 0)
+		return arg == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
 	/* the tunnel file names the configured entries; without one, charon's SAs alone */
 	if (access(ctx->conf, F_OK) == 0) {
 		tf = cmd_load_tunnels(ctx);
@@ -399,7 +383,7 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 		fprintf(stderr, "tunnelctl status: no tunnel file at %s: showing charon's SAs only\n",
 			ctx->conf);
 	}
-	if (optind < argc && resolve(tf, argv[optind], &target, &f) != 0) {
+	if (arg < argc && resolve(tf, argv[arg], &target, &f) != 0) {
 		tunnel_file_free(tf);
 		return TC_EXIT_USAGE;
 	}
