@@ -304,6 +304,8 @@ struct sa {
 	int64_t delete_time;	/* log time the peer deleted it */
 	uint64_t last_recv, last_retransmit;	/* feed order of the latest of each */
 	unsigned long long bytes_in, bytes_out;
+	bool has_close_time;
+	int64_t close_time;	/* log time of the latest CHILD_SA close that told its bytes */
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
@@ -846,6 +848,10 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 		}
 		if ((p = find(msg, n, "_o (")))
 			sa->bytes_out += digits_at(p + 4, end);
+		if (has_now && sa->traffic_known) {
+			sa->close_time = now;
+			sa->has_close_time = true;
+		}
 		break;
 	default:
 		break;
@@ -1033,6 +1039,36 @@ static void x_retransmit(const struct sa *sa, struct buf *b)
 		buf_printf(b, " on UDP %u", sa->retransmit_port);
 	buf_adds(b, ", no answer.");
 }
+/* A lost SA: the retransmits, then whether heavy traffic went with the loss (SPEC §10: a
+ * CPU-bound gateway answers IKE late under load) from the byte counts of the CHILD_SAs that
+ * closed (rekeys) before it, or that the log cannot tell. */
+static void x_dpd(const struct sa *sa, struct buf *b)
+{
+	unsigned long long total = sa->bytes_in + sa->bytes_out;
+	int64_t span = sa->has_close_time && sa->has_up_time ? sa->close_time - sa->up_time : 0;
+
+	x_retransmit(sa, b);
+	if (!sa->traffic_known) {
+		buf_adds(b, " The log shows no traffic volume (no CHILD_SA was rekeyed or closed before), "
+			    "so whether load caused the loss cannot be told from it: watch the byte "
+			    "counters of `tunnelctl status` and the gateways' CPU load (top) when it happens.");
+		return;
+	}
+	buf_printf(b, " Traffic before the loss: %llu bytes in, %llu bytes out through its CHILD_SAs",
+		   sa->bytes_in, sa->bytes_out);
+	if (span > 0)
+		buf_printf(b, " (about %llu KB/s over %llds)", total / (unsigned long long)span / 1000,
+			   (long long)span);
+	if (span > 0 && total / (unsigned long long)span >= DOCTOR_HEAVY_TRAFFIC_BPS)
+		buf_adds(b, ". The loss coincides with heavy traffic: a CPU-bound gateway answers IKE "
+			    "late or not at all under load; check its CPU, and raise dpd_delay (and "
+			    "dpd_maxfail) or disable DPD rather than lose the tunnel to late replies.");
+	else if (span > 0)
+		buf_adds(b, ": light, so load is an unlikely cause; check the peer and the path.");
+	else
+		buf_adds(b, "; its rate is unknown (no time stamps): if it was heavy, check the gateways' "
+			    "CPU and raise dpd_delay or disable DPD.");
+}
 static void x_healthy(const struct sa *sa, struct buf *b)
 {
 	if (!sa->n_child_up && !SEEN(sa, EV_CHILD_FAILED))
@@ -1137,14 +1173,14 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
-	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
-	  "until charon gave up).", x_retransmit,
+	  "until charon gave up).", x_dpd,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
 	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
-	{ DOCTOR_DPD_TIMEOUT, 55, m_dpd_pending, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT },
+	{ DOCTOR_DPD_TIMEOUT, 55, m_dpd_pending, { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_RETRANSMIT },
 	  "the IKE SA was up, then the peer stopped answering: its requests are still unanswered "
-	  "when the log ends (charon gives up after its retransmit limit).", x_retransmit,
+	  "when the log ends (charon gives up after its retransmit limit).", x_dpd,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
 	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
 	{ DOCTOR_NAT_T_BLOCKED, 70, m_nat_t, { EV_INIT_RESP, EV_RETRANSMIT, EV_GIVE_UP },
