@@ -306,6 +306,10 @@ struct sa {
 	unsigned long long bytes_in, bytes_out;
 	bool has_close_time;
 	int64_t close_time;	/* log time of the latest CHILD_SA close that told its bytes */
+	bool we_delete;		/* this side deleted it ("deleting IKE_SA" without a DELETE received) */
+	bool delete_retransmitted;	/* and retransmitted that DELETE (no answer) */
+	bool has_we_delete_time;
+	int64_t we_delete_time;
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
@@ -338,6 +342,8 @@ struct tunnel {
 	unsigned attempts_since_up;	/* attempts that never came up since the last one that did */
 	bool peer_deleted;	/* its latest SA was up and the peer deleted it */
 	int64_t delete_time;
+	bool delete_lost;	/* its latest SA was up, this side deleted it, the DELETE went unanswered */
+	int64_t delete_lost_time;
 };
 
 /* A configured peer address and its connection name, from charon's config dump. */
@@ -704,6 +710,8 @@ static unsigned port_after(const char *p, const char *end)
 	return v;
 }
 
+#define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
+
 /* What one event tells about its SA. */
 static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_t now,
 		    bool has_now)
@@ -766,6 +774,8 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 			sa->retransmit_4500 = true;
 		if (sa->n_ike_up)
 			sa->retransmit_after_up = true;
+		if (sa->we_delete)
+			sa->delete_retransmitted = true;
 		break;
 	case EV_GIVE_UP:
 	case EV_NOT_RESPONDING:
@@ -834,6 +844,14 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 	case EV_DESTROYING:
 		sa->ended = true;
 		break;
+	case EV_DELETING:
+		if (!SEEN(sa, EV_PEER_DELETE) && !SEEN(sa, EV_GIVE_UP) && !SEEN(sa, EV_DPD_TIMEOUT) &&
+		    !sa->we_delete) {
+			sa->we_delete = true;
+			sa->we_delete_time = now;
+			sa->has_we_delete_time = has_now;
+		}
+		break;
 	case EV_PEER_DELETE:
 		if (has_now) {
 			sa->delete_time = now;
@@ -863,7 +881,6 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 /* Evidence codes beyond the events: the proposal pairs and the narrowing line. */
 enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X_END };
 
-#define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
 
 /* How the proposal pair nearest to the failure differs (DOCTOR_XF_BIT per transform). */
 static unsigned props_diff(const struct slot *recv, const struct slot *conf, bool ignore_ke,
@@ -1048,6 +1065,12 @@ static void x_dpd(const struct sa *sa, struct buf *b)
 	int64_t span = sa->has_close_time && sa->has_up_time ? sa->close_time - sa->up_time : 0;
 
 	x_retransmit(sa, b);
+	if (sa->delete_retransmitted) {
+		buf_adds(b, " The unanswered request was this side's DELETE (it was ending the SA, on "
+			    "expiry or by hand): the peer never confirmed it, so it may still hold the SA "
+			    "and, with DPD off, keep sending into it.");
+		return;
+	}
 	if (!sa->traffic_known) {
 		buf_adds(b, " The log shows no traffic volume (no CHILD_SA was rekeyed or closed before), "
 			    "so whether load caused the loss cannot be told from it: watch the byte "
@@ -1090,7 +1113,7 @@ struct rule {
 	enum doctor_class cls;
 	int weight;		/* how decisive; when both sides judge a tunnel the heavier wins */
 	bool (*match)(const struct sa *sa);
-	int evidence[6];	/* enum ev or X_*, in report order; ends at 0 */
+	int evidence[8];	/* enum ev or X_*, in report order; ends at 0 */
 	const char *summary;
 	void (*explain)(const struct sa *sa, struct buf *b);
 	const char *fix;	/* {N} = IKE ID (phase 1 number) */
@@ -1173,7 +1196,7 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
-	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_DELETING, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
 	  "until charon gave up).", x_dpd,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
@@ -1398,6 +1421,8 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->attempts_since_up = sa->n_ike_up ? 0 : t->attempts_since_up + 1;
 	t->peer_deleted = sa->n_ike_up && sa->has_delete_time;
 	t->delete_time = sa->delete_time;
+	t->delete_lost = sa->n_ike_up && sa->delete_retransmitted && sa->has_we_delete_time && sa->gave_up;
+	t->delete_lost_time = sa->we_delete_time;
 	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
 		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
 		       (r->cls == DOCTOR_HEALTHY || r->cls == DOCTOR_DPD_TIMEOUT);
@@ -1628,6 +1653,47 @@ static void verdict_move(struct doctor_verdict *dst, struct doctor_verdict *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* Our SA stayed up without DPD while the peer ended it and its DELETE never arrived here
+ * (expiry or by hand, the DELETE lost): a tunnel one side expired while the other kept
+ * sending. The peer's lines (deleting, unanswered retransmits) are the evidence. */
+static bool apply_peer_expired(struct doctor *d, struct tunnel *t)
+{
+	const struct tunnel *peer = NULL;
+
+	for (size_t j = 0; j < d->n_tunnels && !peer; j++) {
+		const struct tunnel *o = &d->tunnels[j];
+		if (o != t && o->input != t->input && same_tunnel(t, o) && o->has_verdict &&
+		    o->delete_lost && o->delete_lost_time >= t->up_time)
+			peer = o;
+	}
+	if (!peer)
+		return false;
+	for (size_t k = 0; k < peer->v.n_ev && t->v.n_ev < DOCTOR_MAX_EVIDENCE; k++) {
+		const struct doctor_evidence *e = &peer->v.ev[k];
+		struct slot sl = { .line = e->line, .text = e->text };
+		verdict_add_evidence(&t->v, e->input, &sl);
+	}
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+	int64_t when = peer->delete_lost_time;
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "one side expired the tunnel while the other kept sending: the peer ended the "
+		       "SA (%02d:%02d:%02d in the peer's log, on expiry or by hand) and its DELETE never "
+		       "arrived here; the SA is still up on this side and, without DPD, it does not "
+		       "notice and keeps sending into a dead SA.",
+		   (int)(when / 3600 % 24), (int)(when / 60 % 60), (int)(when % 60));
+	free(t->v.summary);
+	t->v.summary = buf_steal(&b);
+	free(t->v.fix);
+	t->v.fix = fix_expand("turn DPD on: tunnels.{N}.dpd_delay (pfSense: Phase 1 > Dead Peer "
+			      "Detection), or a ping host / tunnels.{N}.phase2.M.keepalive = yes (periodic "
+			      "traffic that notices the loss)",
+			      t->v.tunnel);
+	t->v.cls = DOCTOR_DPD_TIMEOUT;
+	t->weight = 72;
+	return true;
+}
+
 /* Our SA stayed up without DPD while the peer's charon restarted after it came up (and so
  * lost it): traffic goes into a dead SA, and nothing here notices. */
 static void apply_peer_restart(struct doctor *d, struct tunnel *t)
@@ -1636,6 +1702,8 @@ static void apply_peer_restart(struct doctor *d, struct tunnel *t)
 	const struct tunnel *peer = NULL;
 
 	if (!t->has_verdict || !t->up_at_end || !t->has_up_time)
+		return;
+	if (apply_peer_expired(d, t))
 		return;
 	for (size_t j = 0; j < d->n_tunnels; j++) {
 		const struct tunnel *o = &d->tunnels[j];

@@ -649,6 +649,36 @@ static void test_dpd_traffic(void **state)
 	doctor_free(d);
 }
 
+/* DPD off, the peer ended its SA and its DELETE was lost: this side's SA stays up and it
+ * keeps sending. Named as such (a real lab run), with DPD or keep-alive as the fix; the
+ * peer's log alone says its unanswered request was its own DELETE. */
+static void test_peer_expired_dpd_off(void **state)
+{
+	char *both[] = { LOGDIR "lab/peer_expired_dpd_off/a.log", LOGDIR "lab/peer_expired_dpd_off/b.log" };
+	const struct doctor_verdict *v;
+	bool deleting = false;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run(both, 2, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dpd_timeout");
+	assert_non_null(strstr(v[0].summary, "one side expired the tunnel while the other kept sending"));
+	assert_non_null(strstr(v[0].summary, "DELETE never arrived"));
+	assert_non_null(strstr(v[0].fix, "tunnels.1.dpd_delay"));
+	assert_non_null(strstr(v[0].fix, "keepalive"));
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		deleting |= strstr(v[0].ev[k].text, "deleting IKE_SA con1[1]") != NULL;
+	assert_true(deleting);
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
+
+	d = run(both + 1, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].summary, "this side's DELETE"));
+	doctor_free(d);
+}
+
 /* A peer that stays away while something keeps retrying (tunnelctl daemon's backoff) is
  * peer_unreachable, not gave_up: the log may end between two retries. Only a silence longer
  * than the longest backoff after the last attempt says nothing retries any more. */
@@ -702,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_undecided),
 		cmocka_unit_test(test_peer_restart_dpd_off),
 		cmocka_unit_test(test_dpd_traffic),
+		cmocka_unit_test(test_peer_expired_dpd_off),
 		cmocka_unit_test(test_retrying_is_not_gave_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
