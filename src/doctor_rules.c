@@ -1196,7 +1196,8 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
-	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_DELETING, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd,
+	  { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_DELETING, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
 	  "until charon gave up).", x_dpd,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "

@@ -1083,7 +1083,8 @@ static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt
 
 /* Read a PSK file: must be a regular file, mode 0600 or stricter (unless !strict); one line,
  * trailing newline dropped. */
-static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, bool strict, struct tc_errors *errs)
+static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, bool strict,
+			  struct tc_errors *errs)
 {
 	struct tunnel_pos pos = key_pos(tf, p1, "psk_file");
 	struct buf data;
