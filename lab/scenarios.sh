@@ -8,6 +8,7 @@
 #   OUTDIR/NAME/a.conf b.conf   the two tunnel files
 #   OUTDIR/NAME/a.log  b.log    both charons' logs of this run only
 #   OUTDIR/NAME/expected        class=, tunnel=, side= (whose tunnel fails), logs= (to feed)
+#   OUTDIR/NAME/...             public files the tunnel files name by relative path (KEEP)
 # The doctor's tests use the result as their corpus (tests/data/scenarios/).
 # A and B are read through a nameref (write_conf), which shellcheck does not follow
 # shellcheck disable=SC2034
@@ -201,6 +202,8 @@ sc_auth_failed() {
 	LOGS=a.log
 }
 # Certificates: A's is issued by a CA that B does not trust (each CA is made fresh with pki).
+# Paths are relative to the tunnel files, and the public certificates are saved beside them
+# (not the keys: the doctor compares configs without them), so the saved files compare.
 sc_cert_problem() {
 	setup() {
 		local ca
@@ -208,8 +211,9 @@ sc_cert_problem() {
 			mkdir -p "$WORK/$ca"
 			bash "$HERE/../examples/certs/make-certs.sh" "$WORK/$ca" >/dev/null 2>&1
 		done
-		A[auth]=cert; A[cert]=$WORK/ca1/gw-a.crt; A[key]=$WORK/ca1/gw-a.key; A[ca]=$WORK/ca2/ca.crt
-		B[auth]=cert; B[cert]=$WORK/ca2/gw-b.crt; B[key]=$WORK/ca2/gw-b.key; B[ca]=$WORK/ca2/ca.crt
+		A[auth]=cert; A[cert]=ca1/gw-a.crt; A[key]=ca1/gw-a.key; A[ca]=ca2/ca.crt
+		B[auth]=cert; B[cert]=ca2/gw-b.crt; B[key]=ca2/gw-b.key; B[ca]=ca2/ca.crt
+		KEEP=(ca1/ca.crt ca1/gw-a.crt ca2/ca.crt ca2/gw-b.crt)
 		A[local_id]='asn1dn:"C=CH, O=tunnelctl, CN=gw-a.example.com"'
 		A[remote_id]='asn1dn:"C=CH, O=tunnelctl, CN=gw-b.example.com"'
 		B[local_id]=${A[remote_id]}
@@ -359,6 +363,7 @@ run_scenario() {
 	WORK=$(mktemp -d)
 	CLASS_SIDE=a
 	LOGS=a.log+b.log
+	KEEP=()
 	unset TUNNELCTL_LAB_STRONGSWAN_A TUNNELCTL_LAB_STRONGSWAN_B
 	reset_params
 	"sc_$SC"
@@ -378,6 +383,12 @@ run_scenario() {
 		mkdir -p "$out"
 		cp "$WORK/a.conf" "$WORK/b.conf" "$out/"
 		cp "$WORK"/a.swanctl.* "$out/" 2>/dev/null || true
+		# files the tunnel files name by relative path (certificates), same layout
+		local f
+		for f in "${KEEP[@]}"; do
+			mkdir -p "$out/$(dirname "$f")"
+			cp "$WORK/$f" "$out/$f"
+		done
 		cp "$(log_of a)" "$out/a.log" 2>/dev/null || : >"$out/a.log"
 		cp "$(log_of b)" "$out/b.log" 2>/dev/null || : >"$out/b.log"
 		printf 'class=%s\ntunnel=con1\nside=%s\nlogs=%s\n' "$SC" "$CLASS_SIDE" "$LOGS" >"$out/expected"

@@ -671,6 +671,7 @@ struct dc_conn {
 	char *bad;			/* why charon would refuse to load it, or NULL */
 	const struct conf_node *bad_at;
 	bool local_only;		/* every child is pass/drop (LAN bypass): nothing to negotiate */
+	bool psk_unknown;		/* tunnel file psk_file that could not be read: PSK not compared */
 };
 
 /* An ike* shared secret: its owners (normalized identities) and the hash of its value. */
@@ -1146,6 +1147,8 @@ static void side_link_tunnel(struct dconf_side *s)
 			continue;
 		snprintf(num, sizeof(num), "%u", ikeid);
 		c->tsec = conf_find(tunnels, num, CONF_SECTION);
+		const struct tunnel_phase1 *p1 = tunnel_find_p1(s->tf, ikeid);
+		c->psk_unknown = p1 && p1->auth == TUNNEL_AUTH_PSK && !p1->psk && p1->psk_file;
 		for (size_t k = 0; k < c->n_child; k++) {
 			const struct conf_node *p2 = conf_find(c->tsec, "phase2", CONF_SECTION);
 			struct dc_child *ch = &c->child[k];
@@ -1797,13 +1800,14 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 		const struct dc_secret *rp = side_find_psk(rc->side, rlid, ilid);
 		o->psk[0] = ip;
 		o->psk[1] = rp;
-		if (!ip || !rp) {
+		if ((!ip && ic->psk_unknown) || (!rp && rc->psk_unknown)) {
+			/* a psk_file that cannot be read here: equality unknown (warned), not a failure */
+		} else if (!ip || !rp) {
 			outcome_set(o, DOCTOR_PSK_MISMATCH,
 				    xasprintf("the %s has no pre-shared key for %s - %s", !ip ? "initiator" : "responder",
 					      !ip ? ilid : rlid, !ip ? rlid : ilid));
 			goto out;
-		}
-		if (strcmp(ip->hash, rp->hash) != 0) {
+		} else if (strcmp(ip->hash, rp->hash) != 0) {
 			outcome_set(o, DOCTOR_PSK_MISMATCH,
 				    xstrdup("the pre-shared keys differ (compared by SHA-256, never shown)"));
 			goto out;
@@ -2165,6 +2169,17 @@ static void warn_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc
 					: "dpd_delay on at least one side");
 		ev_conn(x, w, 0, a, a->dpd_at, "dpd_delay", false);
 		ev_conn(x, w, 1, b, b->dpd_at, "dpd_delay", false);
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct dc_conn *c = k ? b : a;
+		if (!c->psk_unknown)
+			continue;
+		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
+		w->summary = xasprintf("%s psk_file cannot be read here, so whether the pre-shared keys are "
+				       "equal is unknown (the rest was compared)", k ? "the peer's" : "this side's");
+		w->fix = xstrdup("run the doctor where both psk_files are readable, or compare them by hand "
+				 "(sha256sum on each side)");
+		ev_conn(x, w, k, c, NULL, "psk_file", false);
 	}
 	if (!conn_initiates(a) && !conn_initiates(b)) {
 		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);

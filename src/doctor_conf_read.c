@@ -64,7 +64,7 @@ static int read_xml(const char *path, const struct buf *xml, struct dconf_side *
 	tf = tunnel_from_tree(tree, errs);
 	if (!tf)
 		return -EINVAL;
-	if (tunnel_load_secrets(tf, errs) != 0 || errs->n_errors) {
+	if (tunnel_resolve_for_analysis(tf, errs) != 0 || errs->n_errors) {
 		tunnel_file_free(tf);
 		return -EINVAL;
 	}
@@ -135,7 +135,7 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 		struct tunnel_file *tf = tunnel_from_tree(tree, errs);
 		if (!tf)
 			return -EINVAL;
-		if (tunnel_load_secrets(tf, errs) != 0 || errs->n_errors) {
+		if (tunnel_resolve_for_analysis(tf, errs) != 0 || errs->n_errors) {
 			tunnel_file_free(tf);
 			return -EINVAL;
 		}

@@ -304,6 +304,12 @@ struct sa {
 	int64_t delete_time;	/* log time the peer deleted it */
 	uint64_t last_recv, last_retransmit;	/* feed order of the latest of each */
 	unsigned long long bytes_in, bytes_out;
+	bool has_close_time;
+	int64_t close_time;	/* log time of the latest CHILD_SA close that told its bytes */
+	bool we_delete;		/* this side deleted it ("deleting IKE_SA" without a DELETE received) */
+	bool delete_retransmitted;	/* and retransmitted that DELETE (no answer) */
+	bool has_we_delete_time;
+	int64_t we_delete_time;
 	int64_t give_up_time;
 	bool has_give_up_time;
 	unsigned send_port;	/* last destination port we sent to */
@@ -336,6 +342,8 @@ struct tunnel {
 	unsigned attempts_since_up;	/* attempts that never came up since the last one that did */
 	bool peer_deleted;	/* its latest SA was up and the peer deleted it */
 	int64_t delete_time;
+	bool delete_lost;	/* its latest SA was up, this side deleted it, the DELETE went unanswered */
+	int64_t delete_lost_time;
 };
 
 /* A configured peer address and its connection name, from charon's config dump. */
@@ -702,6 +710,8 @@ static unsigned port_after(const char *p, const char *end)
 	return v;
 }
 
+#define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
+
 /* What one event tells about its SA. */
 static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_t now,
 		    bool has_now)
@@ -764,6 +774,8 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 			sa->retransmit_4500 = true;
 		if (sa->n_ike_up)
 			sa->retransmit_after_up = true;
+		if (sa->we_delete)
+			sa->delete_retransmitted = true;
 		break;
 	case EV_GIVE_UP:
 	case EV_NOT_RESPONDING:
@@ -832,6 +844,14 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 	case EV_DESTROYING:
 		sa->ended = true;
 		break;
+	case EV_DELETING:
+		if (!SEEN(sa, EV_PEER_DELETE) && !SEEN(sa, EV_GIVE_UP) && !SEEN(sa, EV_DPD_TIMEOUT) &&
+		    !sa->we_delete) {
+			sa->we_delete = true;
+			sa->we_delete_time = now;
+			sa->has_we_delete_time = has_now;
+		}
+		break;
 	case EV_PEER_DELETE:
 		if (has_now) {
 			sa->delete_time = now;
@@ -846,6 +866,10 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 		}
 		if ((p = find(msg, n, "_o (")))
 			sa->bytes_out += digits_at(p + 4, end);
+		if (has_now && sa->traffic_known) {
+			sa->close_time = now;
+			sa->has_close_time = true;
+		}
 		break;
 	default:
 		break;
@@ -857,7 +881,6 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 /* Evidence codes beyond the events: the proposal pairs and the narrowing line. */
 enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X_END };
 
-#define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
 
 /* How the proposal pair nearest to the failure differs (DOCTOR_XF_BIT per transform). */
 static unsigned props_diff(const struct slot *recv, const struct slot *conf, bool ignore_ke,
@@ -1033,6 +1056,42 @@ static void x_retransmit(const struct sa *sa, struct buf *b)
 		buf_printf(b, " on UDP %u", sa->retransmit_port);
 	buf_adds(b, ", no answer.");
 }
+/* A lost SA: the retransmits, then whether heavy traffic went with the loss (SPEC §10: a
+ * CPU-bound gateway answers IKE late under load) from the byte counts of the CHILD_SAs that
+ * closed (rekeys) before it, or that the log cannot tell. */
+static void x_dpd(const struct sa *sa, struct buf *b)
+{
+	unsigned long long total = sa->bytes_in + sa->bytes_out;
+	int64_t span = sa->has_close_time && sa->has_up_time ? sa->close_time - sa->up_time : 0;
+
+	x_retransmit(sa, b);
+	if (sa->delete_retransmitted) {
+		buf_adds(b, " The unanswered request was this side's DELETE (it was ending the SA, on "
+			    "expiry or by hand): the peer never confirmed it, so it may still hold the SA "
+			    "and, with DPD off, keep sending into it.");
+		return;
+	}
+	if (!sa->traffic_known) {
+		buf_adds(b, " The log shows no traffic volume (no CHILD_SA was rekeyed or closed before), "
+			    "so whether load caused the loss cannot be told from it: watch the byte "
+			    "counters of `tunnelctl status` and the gateways' CPU load (top) when it happens.");
+		return;
+	}
+	buf_printf(b, " Traffic before the loss: %llu bytes in, %llu bytes out through its CHILD_SAs",
+		   sa->bytes_in, sa->bytes_out);
+	if (span > 0)
+		buf_printf(b, " (about %llu KB/s over %llds)", total / (unsigned long long)span / 1000,
+			   (long long)span);
+	if (span > 0 && total / (unsigned long long)span >= DOCTOR_HEAVY_TRAFFIC_BPS)
+		buf_adds(b, ". The loss coincides with heavy traffic: a CPU-bound gateway answers IKE "
+			    "late or not at all under load; check its CPU, and raise dpd_delay (and "
+			    "dpd_maxfail) or disable DPD rather than lose the tunnel to late replies.");
+	else if (span > 0)
+		buf_adds(b, ": light, so load is an unlikely cause; check the peer and the path.");
+	else
+		buf_adds(b, "; its rate is unknown (no time stamps): if it was heavy, check the gateways' "
+			    "CPU and raise dpd_delay or disable DPD.");
+}
 static void x_healthy(const struct sa *sa, struct buf *b)
 {
 	if (!sa->n_child_up && !SEEN(sa, EV_CHILD_FAILED))
@@ -1054,7 +1113,7 @@ struct rule {
 	enum doctor_class cls;
 	int weight;		/* how decisive; when both sides judge a tunnel the heavier wins */
 	bool (*match)(const struct sa *sa);
-	int evidence[6];	/* enum ev or X_*, in report order; ends at 0 */
+	int evidence[8];	/* enum ev or X_*, in report order; ends at 0 */
 	const char *summary;
 	void (*explain)(const struct sa *sa, struct buf *b);
 	const char *fix;	/* {N} = IKE ID (phase 1 number) */
@@ -1137,14 +1196,15 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
-	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
+	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd,
+	  { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_DELETING, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
-	  "until charon gave up).", x_retransmit,
+	  "until charon gave up).", x_dpd,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
 	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
-	{ DOCTOR_DPD_TIMEOUT, 55, m_dpd_pending, { EV_IKE_UP, EV_DPD, EV_RETRANSMIT },
+	{ DOCTOR_DPD_TIMEOUT, 55, m_dpd_pending, { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_RETRANSMIT },
 	  "the IKE SA was up, then the peer stopped answering: its requests are still unanswered "
-	  "when the log ends (charon gives up after its retransmit limit).", x_retransmit,
+	  "when the log ends (charon gives up after its retransmit limit).", x_dpd,
 	  "check the peer and the path; tunnels.{N}.dpd_delay / dpd_maxfail (pfSense: Phase 1 > "
 	  "Dead Peer Detection), and tunnels.{N}.phase2.M.keepalive = yes to bring it back" },
 	{ DOCTOR_NAT_T_BLOCKED, 70, m_nat_t, { EV_INIT_RESP, EV_RETRANSMIT, EV_GIVE_UP },
@@ -1362,6 +1422,8 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->attempts_since_up = sa->n_ike_up ? 0 : t->attempts_since_up + 1;
 	t->peer_deleted = sa->n_ike_up && sa->has_delete_time;
 	t->delete_time = sa->delete_time;
+	t->delete_lost = sa->n_ike_up && sa->delete_retransmitted && sa->has_we_delete_time && sa->gave_up;
+	t->delete_lost_time = sa->we_delete_time;
 	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
 		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
 		       (r->cls == DOCTOR_HEALTHY || r->cls == DOCTOR_DPD_TIMEOUT);
@@ -1592,6 +1654,47 @@ static void verdict_move(struct doctor_verdict *dst, struct doctor_verdict *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* Our SA stayed up without DPD while the peer ended it and its DELETE never arrived here
+ * (expiry or by hand, the DELETE lost): a tunnel one side expired while the other kept
+ * sending. The peer's lines (deleting, unanswered retransmits) are the evidence. */
+static bool apply_peer_expired(struct doctor *d, struct tunnel *t)
+{
+	const struct tunnel *peer = NULL;
+
+	for (size_t j = 0; j < d->n_tunnels && !peer; j++) {
+		const struct tunnel *o = &d->tunnels[j];
+		if (o != t && o->input != t->input && same_tunnel(t, o) && o->has_verdict &&
+		    o->delete_lost && o->delete_lost_time >= t->up_time)
+			peer = o;
+	}
+	if (!peer)
+		return false;
+	for (size_t k = 0; k < peer->v.n_ev && t->v.n_ev < DOCTOR_MAX_EVIDENCE; k++) {
+		const struct doctor_evidence *e = &peer->v.ev[k];
+		struct slot sl = { .line = e->line, .text = e->text };
+		verdict_add_evidence(&t->v, e->input, &sl);
+	}
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+	int64_t when = peer->delete_lost_time;
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "one side expired the tunnel while the other kept sending: the peer ended the "
+		       "SA (%02d:%02d:%02d in the peer's log, on expiry or by hand) and its DELETE never "
+		       "arrived here; the SA is still up on this side and, without DPD, it does not "
+		       "notice and keeps sending into a dead SA.",
+		   (int)(when / 3600 % 24), (int)(when / 60 % 60), (int)(when % 60));
+	free(t->v.summary);
+	t->v.summary = buf_steal(&b);
+	free(t->v.fix);
+	t->v.fix = fix_expand("turn DPD on: tunnels.{N}.dpd_delay (pfSense: Phase 1 > Dead Peer "
+			      "Detection), or a ping host / tunnels.{N}.phase2.M.keepalive = yes (periodic "
+			      "traffic that notices the loss)",
+			      t->v.tunnel);
+	t->v.cls = DOCTOR_DPD_TIMEOUT;
+	t->weight = 72;
+	return true;
+}
+
 /* Our SA stayed up without DPD while the peer's charon restarted after it came up (and so
  * lost it): traffic goes into a dead SA, and nothing here notices. */
 static void apply_peer_restart(struct doctor *d, struct tunnel *t)
@@ -1600,6 +1703,8 @@ static void apply_peer_restart(struct doctor *d, struct tunnel *t)
 	const struct tunnel *peer = NULL;
 
 	if (!t->has_verdict || !t->up_at_end || !t->has_up_time)
+		return;
+	if (apply_peer_expired(d, t))
 		return;
 	for (size_t j = 0; j < d->n_tunnels; j++) {
 		const struct tunnel *o = &d->tunnels[j];

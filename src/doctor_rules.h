@@ -11,6 +11,9 @@
 /* Evidence lines kept per verdict, and the longest evidence text kept (cut beyond). */
 #define DOCTOR_MAX_EVIDENCE 8
 #define DOCTOR_MAX_EVIDENCE_TEXT 512
+/* Traffic (bytes/s through the CHILD_SAs) from which a lost SA counts as lost under heavy
+ * load: about 8 Mbit/s, a lot for the small CPU-bound boxes the hint is about. */
+#define DOCTOR_HEAVY_TRAFFIC_BPS 1000000ULL
 /* IKE SAs tracked at once; beyond this the oldest is judged and folded into its tunnel. */
 #define DOCTOR_MAX_SAS 4096
 /* Tunnels reported; more distinct names than this share one "(other tunnels)" entry. */

@@ -1081,8 +1081,10 @@ static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt
 	tc_errors_add(errs, false, p.file, p.line, p.col, "%s", msg);
 }
 
-/* Read a PSK file: must be a regular file, mode 0600 or stricter; one line, trailing newline dropped. */
-static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, struct tc_errors *errs)
+/* Read a PSK file: must be a regular file, mode 0600 or stricter (unless !strict); one line,
+ * trailing newline dropped. */
+static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, bool strict,
+			  struct tc_errors *errs)
 {
 	struct tunnel_pos pos = key_pos(tf, p1, "psk_file");
 	struct buf data;
@@ -1097,7 +1099,7 @@ static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, stru
 		err_pos(errs, pos, "psk_file %s is not a regular file", p1->psk_file);
 		return;
 	}
-	if (st.st_mode & 077) {
+	if (strict && (st.st_mode & 077)) {
 		err_pos(errs, pos, "psk_file %s has mode %04o; secret files must be 0600 (chmod 600 %s)",
 			p1->psk_file, (unsigned)(st.st_mode & 07777), p1->psk_file);
 		return;
@@ -1215,7 +1217,9 @@ static void resolve_interface(const struct tunnel_file *tf, struct tunnel_phase1
 			p1->interface);
 }
 
-int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)
+/* Resolve paths and selectors; strict: read psk_file (0600 only) and require cert/key/ca to
+ * exist (key 0600); lenient: read psk_file if it can, leave it unset otherwise, check nothing. */
+static int load_secrets(struct tunnel_file *tf, bool strict, struct tc_errors *errs)
 {
 	size_t before = errs->n_errors;
 
@@ -1226,14 +1230,19 @@ int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)
 		resolve_path(tf, p1, "cert", &p1->cert);
 		resolve_path(tf, p1, "key", &p1->key);
 		resolve_path(tf, p1, "ca", &p1->ca);
-		if (p1->psk_file && !p1->psk)
-			load_psk_file(tf, p1, errs);
+		if (p1->psk_file && !p1->psk && strict) {
+			load_psk_file(tf, p1, true, errs);
+		} else if (p1->psk_file && !p1->psk) {
+			struct tc_errors ignored = { 0 };
+			load_psk_file(tf, p1, false, &ignored);
+			tc_errors_free(&ignored);
+		}
 		const char *files[] = { p1->cert, p1->key, p1->ca };
 		const char *keys[] = { "cert", "key", "ca" };
-		for (size_t k = 0; k < ARRAY_SIZE(files); k++)
+		for (size_t k = 0; strict && k < ARRAY_SIZE(files); k++)
 			if (files[k] && access(files[k], R_OK) != 0)
 				err_pos(errs, key_pos(tf, p1, keys[k]), "%s %s: %s", keys[k], files[k], strerror(errno));
-		if (p1->key && access(p1->key, R_OK) == 0) {
+		if (strict && p1->key && access(p1->key, R_OK) == 0) {
 			struct stat st;
 			if (stat(p1->key, &st) == 0 && (st.st_mode & 077))
 				err_pos(errs, key_pos(tf, p1, "key"), "key %s has mode %04o; private keys must be 0600",
@@ -1249,6 +1258,16 @@ int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)
 		}
 	}
 	return errs->n_errors > before ? -EINVAL : 0;
+}
+
+int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs)
+{
+	return load_secrets(tf, true, errs);
+}
+
+int tunnel_resolve_for_analysis(struct tunnel_file *tf, struct tc_errors *errs)
+{
+	return load_secrets(tf, false, errs);
 }
 
 struct tunnel_file *tunnel_load(const char *path, struct tc_errors *errs)

@@ -154,6 +154,11 @@ struct tunnel_file *tunnel_from_tree(struct conf_tree *tree, struct tc_errors *e
  * and replace interface names in phase 2 selectors by their subnets. 0 or -EINVAL (errs filled). */
 int tunnel_load_secrets(struct tunnel_file *tf, struct tc_errors *errs);
 
+/* tunnel_load_secrets for reading a file without using it (the doctor): paths and selectors
+ * resolved the same way, psk_file read when readable whatever its mode and left unset (psk
+ * NULL) when not, cert/key/ca never required to exist. 0 or -EINVAL (errs filled). */
+int tunnel_resolve_for_analysis(struct tunnel_file *tf, struct tc_errors *errs);
+
 /* Parse, build and load secrets: what check/compile/apply call. NULL on any error. */
 struct tunnel_file *tunnel_load(const char *path, struct tc_errors *errs);
 

@@ -41,6 +41,21 @@ grep -q 'AUTHENTICATION_FAILED' "$OUT/psk_mismatch/a.log" || die "psk_mismatch: 
 grep -q 'MAC mismatched' "$OUT/psk_mismatch/b.log" || die "psk_mismatch: b.log does not show the MAC mismatch"
 grep -q "^$TUNNELCTL_LAB_PREFIX-" <<<"$(ip netns list)" && die "a scenario left its namespaces"
 
+step "cert_problem is self-contained: certificates beside the tunnel files, compared by the doctor"
+lab/scenarios.sh cert_problem "$OUT"
+d=$OUT/cert_problem
+for f in ca1/gw-a.crt ca2/ca.crt ca2/gw-b.crt; do
+	[ -s "$d/$f" ] || die "cert_problem/$f not saved"
+done
+grep -qx '        cert = ca1/gw-a.crt' "$d/a.conf" || die "a.conf does not name its cert by a relative path"
+ls "$d"/ca*/*.key >/dev/null 2>&1 && die "private keys were saved"
+rc=0
+"$TUNNELCTL_BIN" doctor --json --config "$d/a.conf" --peer-config "$d/b.conf" >"$OUT/cert.json" || rc=$?
+cat "$OUT/cert.json"
+[ "$rc" -eq 1 ] || die "doctor exit status $rc, want 1"
+python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verdicts"]; sys.exit(0 if v and v[0]["class"]=="cert_problem" else 1)' \
+	"$OUT/cert.json" || die "the configs are not compared as cert_problem"
+
 step "an unknown scenario is a usage error"
 set +e
 lab/scenarios.sh no_such_class "$OUT" >/dev/null 2>&1

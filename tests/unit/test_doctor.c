@@ -616,6 +616,69 @@ static void test_peer_restart_dpd_off(void **state)
 	}
 }
 
+/* A DPD timeout says whether heavy traffic went with the loss (SPEC §10): the byte counts of
+ * the CHILD_SAs closed before it (a real lab run under a flood ping) name the load, with
+ * dpd_delay as the fix; without any, the verdict says the log cannot tell and how to check. */
+static void test_dpd_traffic(void **state)
+{
+	char *heavy[] = { LOGDIR "lab/dpd_timeout_traffic/b.log" };
+	char *quiet[] = { LOGDIR "lab/dpd_timeout/a.log" };
+	const struct doctor_verdict *v;
+	bool close_line = false;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run(heavy, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dpd_timeout");
+	assert_non_null(strstr(v[0].summary, "17749836 bytes in"));
+	assert_non_null(strstr(v[0].summary, "coincides with heavy traffic"));
+	assert_non_null(strstr(v[0].summary, "raise dpd_delay"));
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		close_line |= strstr(v[0].ev[k].text, "closing CHILD_SA con1{1} with SPIs") != NULL;
+	assert_true(close_line);
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
+
+	d = run(quiet, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dpd_timeout");
+	assert_null(strstr(v[0].summary, "heavy traffic"));
+	assert_non_null(strstr(v[0].summary, "cannot be told"));
+	assert_non_null(strstr(v[0].summary, "tunnelctl status"));
+	doctor_free(d);
+}
+
+/* DPD off, the peer ended its SA and its DELETE was lost: this side's SA stays up and it
+ * keeps sending. Named as such (a real lab run), with DPD or keep-alive as the fix; the
+ * peer's log alone says its unanswered request was its own DELETE. */
+static void test_peer_expired_dpd_off(void **state)
+{
+	char *both[] = { LOGDIR "lab/peer_expired_dpd_off/a.log", LOGDIR "lab/peer_expired_dpd_off/b.log" };
+	const struct doctor_verdict *v;
+	bool deleting = false;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run(both, 2, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "dpd_timeout");
+	assert_non_null(strstr(v[0].summary, "one side expired the tunnel while the other kept sending"));
+	assert_non_null(strstr(v[0].summary, "DELETE never arrived"));
+	assert_non_null(strstr(v[0].fix, "tunnels.1.dpd_delay"));
+	assert_non_null(strstr(v[0].fix, "keepalive"));
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		deleting |= strstr(v[0].ev[k].text, "deleting IKE_SA con1[1]") != NULL;
+	assert_true(deleting);
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
+
+	d = run(both + 1, 1, &v, &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].summary, "this side's DELETE"));
+	doctor_free(d);
+}
+
 /* A peer that stays away while something keeps retrying (tunnelctl daemon's backoff) is
  * peer_unreachable, not gave_up: the log may end between two retries. Only a silence longer
  * than the longest backoff after the last attempt says nothing retries any more. */
@@ -668,6 +731,8 @@ int main(void)
 		cmocka_unit_test(test_summaries_name_both_sides),
 		cmocka_unit_test(test_undecided),
 		cmocka_unit_test(test_peer_restart_dpd_off),
+		cmocka_unit_test(test_dpd_traffic),
+		cmocka_unit_test(test_peer_expired_dpd_off),
 		cmocka_unit_test(test_retrying_is_not_gave_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

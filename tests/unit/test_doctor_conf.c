@@ -18,6 +18,7 @@
 #include "doctor_conf.h"
 #include "doctor_conf_read.h"
 #include "doctor_read.h"
+#include "tunnel.h"
 #include "util.h"
 
 #define SCENARIOS "tests/data/scenarios/"
@@ -27,7 +28,7 @@
 static const char *const config_classes[] = {
 	"ike_proposal_mismatch", "dh_group_mismatch", "child_proposal_mismatch", "pfs_mismatch",
 	"ts_mismatch", "ts_narrowed", "psk_mismatch", "id_mismatch", "version_mismatch",
-	"no_ike_config", "config_error", "auth_failed", "healthy",
+	"no_ike_config", "config_error", "auth_failed", "cert_problem", "healthy",
 };
 
 /* Whether the configs' class names the expected one or its cause: auth_failed means "cause
@@ -727,6 +728,89 @@ static void test_cert_trust_tunnel(void **state)
 	free(key);
 }
 
+/* The lab's cert_problem scenario as committed: its certificates beside the tunnel files,
+ * named by relative paths, its private keys absent. The doctor compares it for real (the
+ * untrusted issuer), while check/apply (tunnel_load) still refuse the missing key. */
+static void test_cert_problem_scenario(void **state)
+{
+	struct tc_errors errs = { 0 };
+	struct run x;
+
+	(void)state;
+	run_files(&x, SCENARIOS "cert_problem/a.conf", SCENARIOS "cert_problem/b.conf");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_CERT_PROBLEM);
+	assert_non_null(strstr(x.r.v[0].summary, "the responder does not trust"));
+	assert_int_equal(x.r.v[0].n_ev, 2);
+	assert_string_equal(x.r.v[0].ev[0].text, "cert = ca1/gw-a.crt");
+	assert_string_equal(x.r.v[0].ev[1].text, "ca = ca2/ca.crt");
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+	assert_null(tunnel_load(SCENARIOS "cert_problem/a.conf", &errs));
+	assert_true(errs.n_errors > 0);
+	assert_non_null(strstr(errs.v[0].msg, "gw-a.key"));
+	tc_errors_free(&errs);
+}
+
+/* A psk_file the doctor cannot read is "PSK equality unknown" (a warning), not config_error
+ * nor psk_mismatch; one it can read is compared whatever its mode, which check refuses. */
+static void test_psk_file_unreadable(void **state)
+{
+	static const char *const fmt =
+		"tunnels {\n    1 {\n        local_address = %s\n        remote_gateway = %s\n"
+		"        %s\n        phase2 {\n            1 {\n                local = %s\n"
+		"                remote = %s\n            }\n        }\n    }\n}\n";
+	char dir[] = "/tmp/tc-doctor-pskf-XXXXXX", *a, *b, *psk, *text;
+	struct tc_errors errs = { 0 };
+	struct run x;
+	bool warned = false;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	a = xasprintf("%s/a.conf", dir);
+	b = xasprintf("%s/b.conf", dir);
+	psk = xasprintf("%s/a.psk", dir);
+	text = xasprintf(fmt, "192.0.2.1", "192.0.2.2", "psk_file = a.psk", "10.1.0.0/24", "10.2.0.0/24");
+	assert_int_equal(file_write_atomic(a, text, strlen(text), 0600), 0);
+	free(text);
+	text = xasprintf(fmt, "192.0.2.2", "192.0.2.1", "psk = \"lab-shared-secret-0123456789\"",
+			 "10.2.0.0/24", "10.1.0.0/24");
+	assert_int_equal(file_write_atomic(b, text, strlen(text), 0600), 0);
+	free(text);
+
+	/* a.psk does not exist: compared all the same, PSK unknown */
+	run_files(&x, a, b);
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	for (size_t i = 0; i < x.r.n_warn; i++)
+		if (strstr(x.r.warn[i].summary, "psk_file cannot be read")) {
+			warned = true;
+			assert_string_equal(x.r.warn[i].ev[0].text, "psk_file = a.psk");
+		}
+	assert_true(warned);
+	assert_evidence_real(x.d, x.r.warn, x.r.n_warn);
+	run_free(&x);
+	assert_null(tunnel_load(a, &errs));
+	tc_errors_free(&errs);
+
+	/* readable but mode 0644 (as git checks it out): compared; check refuses the mode */
+	assert_int_equal(file_write_atomic(psk, "another-secret-0123456789\n", 26, 0644), 0);
+	run_files(&x, a, b);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_PSK_MISMATCH);
+	run_free(&x);
+	assert_null(tunnel_load(a, &errs));
+	assert_non_null(strstr(errs.v[0].msg, "0600"));
+	tc_errors_free(&errs);
+
+	unlink(psk);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	free(psk);
+	free(a);
+	free(b);
+}
+
 /* One config alone: what charon would refuse is named; a good config gives nothing. */
 static void test_check_alone(void **state)
 {
@@ -794,6 +878,8 @@ int main(void)
 		cmocka_unit_test(test_pfsense_xml),
 		cmocka_unit_test(test_cert_trust),
 		cmocka_unit_test(test_cert_trust_tunnel),
+		cmocka_unit_test(test_cert_problem_scenario),
+		cmocka_unit_test(test_psk_file_unreadable),
 		cmocka_unit_test(test_check_alone),
 		cmocka_unit_test(test_limit_conns),
 	};
