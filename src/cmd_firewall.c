@@ -236,8 +236,6 @@ int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx)
 	const char *verb;
 	int c;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
 	c = cmd_parse_args("firewall", argc, argv, help, flags, 1, 1, "one of show, apply, remove");
 	if (c < 0)
 		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
