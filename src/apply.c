@@ -112,14 +112,6 @@ static char *diff_keys(const struct conf_node *a, const struct conf_node *b)
 	return buf_steal(&keys);
 }
 
-static bool name_in(const char *name, char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return true;
-	return false;
-}
-
 static void plan_add(struct apply_plan *p, enum apply_kind kind, const char *name, char *keys,
 		     const struct conf_node *old_conn, const struct conf_node *new_conn)
 {
@@ -159,7 +151,7 @@ void apply_plan_build(const struct conf_node *old_root, const struct conf_node *
 		const struct conf_node *o = oc ? conf_find(oc, n->name, CONF_SECTION) : NULL;
 		if (n->type != CONF_SECTION)
 			continue;
-		if (!name_in(n->name, loaded, n_loaded)) {
+		if (!str_in_list(n->name, loaded, n_loaded)) {
 			plan_add(plan, APPLY_ADD, n->name, NULL, o, n);
 		} else if (!o) {
 			plan_add(plan, APPLY_CHANGE, n->name, xstrdup(""), NULL, n);

@@ -289,23 +289,15 @@ static int get_list(struct apply_ctx *a, const char *cmd, const char *key, char 
 	return 0;
 }
 
-static bool in_list(char *const *list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* A secret is loaded when it changed or charon lacks it (it restarted): loading all 1,000
  * unchanged PSKs of a big gateway would cost 1,000 round trips. Private keys are not listed
  * by name (get-keys gives key ids), so they are loaded whenever a connection is added. */
 static bool secret_needs_load(const struct apply_ctx *a, const char *id)
 {
-	if (in_list(a->plan.secrets_changed, a->plan.n_secrets_changed, id))
+	if (str_in_list(id, a->plan.secrets_changed, a->plan.n_secrets_changed))
 		return true;
 	if (str_startswith(id, "ike"))
-		return !in_list(a->shared, a->n_shared, id);
+		return !str_in_list(id, a->shared, a->n_shared);
 	for (size_t i = 0; i < a->plan.n; i++)
 		if (a->plan.v[i].kind == APPLY_ADD)
 			return true;
@@ -437,13 +429,10 @@ static void start_missing(struct apply_ctx *a)
 	for (size_t i = 0; i < a->tf->n_p1; i++) {
 		const struct tunnel_phase1 *p1 = &a->tf->p1[i];
 		char ike[NAMING_MAX], child[NAMING_MAX];
-		bool up = false;
 		if (!p1->enabled || p1->start_action != TUNNEL_ACTION_START)
 			continue;
 		naming_ike(p1, ike);
-		for (size_t k = 0; k < n; k++)
-			up |= strcmp(names[k], ike) == 0;
-		if (up || state_is_down(a->tc->state_dir, ike))
+		if (str_in_list(ike, names, n) || state_is_down(a->tc->state_dir, ike))
 			continue;
 		for (size_t j = 0; j < p1->n_p2; j++) {
 			if (!p1->p2[j].enabled)

@@ -421,6 +421,14 @@ void sha256_hex(const void *data, size_t len, char out[65])
 		snprintf(out + 8 * i, 9, "%08x", h[i]);
 }
 
+bool str_in_list(const char *s, char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
 bool str_eq(const char *a, const char *b)
 {
 	if (!a || !b)

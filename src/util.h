@@ -85,6 +85,8 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 /* Case-sensitive string equality that accepts NULLs (two NULLs are equal). */
 bool str_eq(const char *a, const char *b);
 bool str_startswith(const char *s, const char *prefix);
+/* True when s equals one of the n strings in list. */
+bool str_in_list(const char *s, char *const *list, size_t n);
 
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
