@@ -30,7 +30,7 @@ LAB_ROOT=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}
 
 SCENARIOS=(healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch pfs_mismatch
 	ts_mismatch ts_narrowed psk_mismatch auth_failed id_mismatch cert_problem no_ike_config
-	peer_unreachable nat_t_blocked version_mismatch dpd_timeout gave_up half_open
+	peer_unreachable nat_t_blocked version_mismatch dpd_timeout rekey_failure gave_up half_open
 	kernel_failure unsupported_algorithm config_error)
 
 say() { echo "scenario ${SC:-}: $*"; }
@@ -43,12 +43,12 @@ reset_params() {
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=start [p2local]=10.1.0.0/24
 		[p2remote]=10.2.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
-		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="")
+		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="" [life]="" [rekey]="" [rand]="")
 	declare -gA B=([version]=ikev2 [local]=192.0.2.2 [remote]=192.0.2.1 [local_id]=myaddress
 		[remote_id]=peeraddress [psk]=lab-shared-secret-0123456789 [enc]=aes256
 		[hash]=sha256 [dh]=14 [dpd]=10s [natt]=auto [start]=none [p2local]=10.2.0.0/24
 		[p2remote]=10.1.0.0/24 [p2enc]=aes256 [p2hash]=sha256 [pfs]=14 [p2life]="" [p2rekey]="" [p2rand]=""
-		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="")
+		[tries]=3 [timeout]=1.0 [auth]=psk [cert]="" [key]="" [ca]="" [mode]="" [life]="" [rekey]="" [rand]="")
 }
 
 # write_conf A|B FILE: the tunnel file of one side.
@@ -86,6 +86,9 @@ write_conf() {
 		echo "                dh_group = ${p[dh]}"
 		echo "            }"
 		echo "        }"
+		[ -n "${p[life]}" ] && echo "        lifetime = ${p[life]}"
+		[ -n "${p[rekey]}" ] && echo "        rekey_time = ${p[rekey]}"
+		[ -n "${p[rand]}" ] && echo "        rand_time = ${p[rand]}"
 		echo "        dpd_delay = ${p[dpd]}"
 		echo "        nat_traversal = ${p[natt]}"
 		echo "        start_action = ${p[start]}"
@@ -270,6 +273,19 @@ sc_dpd_timeout() {
 		wait_log a 15 "$ESTABLISHED"
 		lab impair b drop-all
 		wait_log a 40 'giving up after [0-9]+ retransmits'
+	}
+}
+# Established, then B falls silent just before A rekeys the IKE SA: the CREATE_CHILD_SA
+# rekey request goes unanswered and A gives up ("rekeying IKE_SA failed, peer not
+# responding"). Both DPD delays are longer than that, so the rekey is the first exchange
+# that finds the peer gone (and b's log has no DPD of its own racing a's rekey).
+sc_rekey_failure() {
+	setup() { A[life]=60s; A[rekey]=8s; A[rand]=1s; A[dpd]=30s; B[dpd]=60s; }
+	steps() {
+		up
+		wait_log a 15 "$ESTABLISHED"
+		lab impair b drop-all
+		wait_log a 40 'rekeying IKE_SA failed, peer not responding'
 	}
 }
 # A's one attempt finds B's charon stopped and gives up; B comes back and nothing retries.

@@ -262,6 +262,12 @@ static const struct pattern {
 };
 
 enum role { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
+
+/* What a CREATE_CHILD_SA request asked for, from its payload list: "[ SA No KE ]" rekeys the
+ * IKE SA, "[ N(REKEY_SA) SA No ... TSi TSr ]" a CHILD_SA, "[ SA No ... TSi TSr ]" is a new one. */
+enum create_kind { CREATE_NONE, CREATE_IKE_REKEY, CREATE_CHILD_REKEY, CREATE_CHILD_NEW };
+static const char *const create_kind_names[] = { "", "IKE SA rekey", "CHILD_SA rekey",
+						 "new CHILD_SA" };
 static const char *const role_names[] = { "unknown", "initiator", "responder" };
 
 /* One stored evidence line. */
@@ -316,6 +322,9 @@ struct sa {
 	char expected_rid[DOCTOR_ID_MAX];	/* what our connection for this peer expects */
 	unsigned retransmit_port;	/* port of the last retransmit */
 	char retransmit_msgid[16];	/* message ID of the last retransmit */
+	char create_msgid[16];	/* message ID of the last CREATE_CHILD_SA request we generated */
+	enum create_kind create_kind;	/* and what it asked for */
+	enum create_kind lost_kind;	/* the request charon gave up on was that CREATE_CHILD_SA */
 	struct slot slot[EV_COUNT];
 	/* the proposal pair nearest to a failure, for IKE and for ESP/AH */
 	struct slot ike_recv, ike_conf, esp_recv, esp_conf, ts_narrow;
@@ -342,6 +351,8 @@ struct tunnel {
 	unsigned attempts_since_up;	/* attempts that never came up since the last one that did */
 	bool peer_deleted;	/* its latest SA was up and the peer deleted it */
 	int64_t delete_time;
+	bool lost;		/* the verdict is an up SA lost to silence (DPD, unanswered rekey) */
+	bool reinit_noted;	/* and the failing re-establishments after it are told in it */
 	bool delete_lost;	/* its latest SA was up, this side deleted it, the DELETE went unanswered */
 	int64_t delete_lost_time;
 };
@@ -780,6 +791,9 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 	case EV_GIVE_UP:
 	case EV_NOT_RESPONDING:
 		sa->gave_up = true;
+		if (ev == EV_GIVE_UP && sa->create_kind && sa->retransmit_msgid[0] &&
+		    !strcmp(sa->retransmit_msgid, sa->create_msgid))
+			sa->lost_kind = sa->create_kind;
 		if (has_now) {
 			sa->give_up_time = now;
 			sa->has_give_up_time = true;
@@ -818,6 +832,16 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 	case EV_CREATE_CHILD:
 		if (sa->n_child_up)
 			sa->create_child_after_up = true;
+		if (glob_prefix("generating CREATE_CHILD_SA request ", msg, n)) {
+			copy_until(sa->create_msgid, sizeof(sa->create_msgid), msg + 35, end, " [");
+			sa->create_kind = find(msg, n, "N(REKEY_SA)") ? CREATE_CHILD_REKEY
+					  : find(msg, n, " TSi ") ? CREATE_CHILD_NEW
+					  : CREATE_IKE_REKEY;
+		}
+		break;
+	case EV_REKEY_FAILED:
+		if (find(msg, n, "rekeying IKE_SA failed, peer not responding"))
+			sa->lost_kind = CREATE_IKE_REKEY;
 		break;
 	case EV_KE_RETRY:
 		sa->n_ke_retry++;
@@ -929,9 +953,15 @@ static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
 static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
 static bool m_ts(const struct sa *sa) { return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch; }
 static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
+/* The request charon gave up on after establishment was a rekey or a new CHILD_SA, not DPD. */
+static bool m_rekey_lost(const struct sa *sa)
+{
+	return sa->n_ike_up && sa->gave_up && sa->lost_kind && !SEEN(sa, EV_DPD_TIMEOUT);
+}
 static bool m_dpd(const struct sa *sa)
 {
-	return sa->n_ike_up && ((sa->gave_up && sa->retransmit_after_up) || SEEN(sa, EV_DPD_TIMEOUT));
+	return sa->n_ike_up && !m_rekey_lost(sa) &&
+	       ((sa->gave_up && sa->retransmit_after_up) || SEEN(sa, EV_DPD_TIMEOUT));
 }
 static bool m_dpd_pending(const struct sa *sa)
 {
@@ -1055,6 +1085,18 @@ static void x_retransmit(const struct sa *sa, struct buf *b)
 	if (sa->retransmit_port)
 		buf_printf(b, " on UDP %u", sa->retransmit_port);
 	buf_adds(b, ", no answer.");
+}
+/* A rekey (or a new CHILD_SA) that got no answer: which one, its retransmits, and whether DPD
+ * could have found the silent peer first. */
+static void x_rekey_lost(const struct sa *sa, struct buf *b)
+{
+	buf_printf(b, " The unanswered request was the %s (CREATE_CHILD_SA):",
+		   create_kind_names[sa->lost_kind]);
+	x_retransmit(sa, b);
+	if (!SEEN(sa, EV_DPD))
+		buf_adds(b, " No DPD request ran before it (DPD off, or its delay longer than the "
+			    "quiet time), so the rekey was the first exchange to find the peer silent.");
+	buf_adds(b, " charon deleted the SA (a restart action or keep-alive re-establishes it).");
 }
 /* A lost SA: the retransmits, then whether heavy traffic went with the loss (SPEC §10: a
  * CPU-bound gateway answers IKE late under load) from the byte counts of the CHILD_SAs that
@@ -1196,6 +1238,12 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
+	{ DOCTOR_REKEY_FAILURE, 68, m_rekey_lost,
+	  { EV_IKE_UP, EV_CREATE_CHILD, EV_RETRANSMIT, EV_GIVE_UP, EV_REKEY_FAILED },
+	  "the IKE SA was up, then a rekey request got no answer and charon gave up.", x_rekey_lost,
+	  "the peer stopped answering before the rekey: check the peer and the path; "
+	  "tunnels.{N}.dpd_delay (pfSense: Phase 1 > Dead Peer Detection) finds a silent peer "
+	  "before a rekey does, and tunnels.{N}.phase2.M.keepalive = yes brings the tunnel back" },
 	{ DOCTOR_DPD_TIMEOUT, 70, m_dpd,
 	  { EV_IKE_UP, EV_CHILD_CLOSE, EV_DPD, EV_DELETING, EV_RETRANSMIT, EV_GIVE_UP, EV_DPD_TIMEOUT },
 	  "the IKE SA was up, then the peer stopped answering (DPD/liveness requests retransmitted "
@@ -1385,6 +1433,24 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 		snprintf(t->remote, sizeof(t->remote), "%s", sa->remote);
 	if (t->has_verdict && sa->seq < t->latest_seq)
 		goto out;
+	/* re-establishing a tunnel lost to a silent peer gets no answer either: the loss stays
+	 * the root cause, the attempts after it are part of the same outage */
+	if (t->has_verdict && t->lost && r->cls == DOCTOR_PEER_UNREACHABLE) {
+		if (!t->reinit_noted) {
+			char *sum = xasprintf("%s Re-establishing it since gets no answer either.",
+					      t->v.summary);
+			free(t->v.summary);
+			t->v.summary = sum;
+			t->reinit_noted = true;
+		}
+		verdict_add_evidence(&t->v, sa->input, sa_slot(sa, EV_RETRANSMIT));
+		qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+		t->latest_seq = sa->seq;
+		if (sa->gave_up && sa->has_give_up_time)
+			t->give_up_time = sa->give_up_time;
+		t->attempts_since_up++;
+		goto out;
+	}
 
 	verdict_clear(&t->v);
 	t->has_verdict = true;
@@ -1423,6 +1489,9 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->peer_deleted = sa->n_ike_up && sa->has_delete_time;
 	t->delete_time = sa->delete_time;
 	t->delete_lost = sa->n_ike_up && sa->delete_retransmitted && sa->has_we_delete_time && sa->gave_up;
+	t->lost = sa->n_ike_up && (r->cls == DOCTOR_DPD_TIMEOUT || r->cls == DOCTOR_REKEY_FAILURE) &&
+		  (sa->gave_up || SEEN(sa, EV_DPD_TIMEOUT));
+	t->reinit_noted = false;
 	t->delete_lost_time = sa->we_delete_time;
 	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
 		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
