@@ -189,14 +189,28 @@ read_side_file() {
 # Both addresses in one IPv4 /24: plain /24 on each end; otherwise host addresses plus routes.
 same_24() { [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ && ${1%.*} == "${2%.*}" ]]; }
 
+# The first of a side's WAN addresses in the family of ADDR (IPv6 has a ':'), empty if none.
+wan_addr_like() {
+	local d=$1 want=$2 a
+	while read -r a; do
+		if [[ $a == *:* && $want == *:* ]] || [[ $a != *:* && $want != *:* ]]; then
+			echo "$a"
+			return
+		fi
+	done <"$d/wan.addrs"
+}
+
 setup_wan() {
-	local s=$1 d ns a p onlink=0
+	local s=$1 d od ns a p src onlink=0
 	d=$(side_dir "$s")
+	od=$(side_dir "$([ "$s" = a ] && echo b || echo a)")
 	ns=$(ns_of "$s")
 	ip -n "$ns" link set lo up
 	ip -n "$ns" link set wan up
 	while read -r a; do
 		if [[ $a == *:* ]]; then
+			# nodad: usable at once, not "tentative" for a second (charon would send from
+			# nowhere); a /128, so the peer needs a route below
 			ip -n "$ns" addr add "$a/128" dev wan nodad
 			onlink=1
 		elif [ "$(wc -l <"$d/wan.peers")" -ge 1 ] && same_24 "$a" "$(head -1 "$d/wan.peers")"; then
@@ -206,15 +220,18 @@ setup_wan() {
 			onlink=1
 		fi
 	done <"$d/wan.addrs"
-	# peers outside our subnet: a host route on the link, from our first address
+	# Host routes on the link, from our address of the same family: to the configured peers
+	# outside our subnet, and to the other side's addresses even when no tunnel names them
+	# (a responder configured for another peer must still reach the initiator to answer it).
 	while read -r p; do
 		[[ $p =~ ^[0-9.]+$ || $p == *:* ]] || continue
-		[ "$p" = 0.0.0.0 ] && continue
-		if [ "$onlink" = 1 ] || ! same_24 "$(head -1 "$d/wan.addrs")" "$p"; then
-			ip -n "$ns" route replace "$p" dev wan src "$(head -1 "$d/wan.addrs")" 2>/dev/null ||
+		[ "$p" = 0.0.0.0 ] || [ "$p" = :: ] && continue
+		src=$(wan_addr_like "$d" "$p")
+		if [ "$onlink" = 1 ] || [ -z "$src" ] || ! same_24 "$src" "$p"; then
+			ip -n "$ns" route replace "$p" dev wan ${src:+src "$src"} 2>/dev/null ||
 				ip -n "$ns" route replace "$p" dev wan
 		fi
-	done <"$d/wan.peers"
+	done < <(sort -u "$d/wan.peers" "$od/wan.addrs")
 }
 
 # The LAN: a veth pair inside the namespace (this kernel has no dummy driver), first host

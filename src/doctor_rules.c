@@ -128,6 +128,7 @@ enum ev {
 	EV_CERT,		/* certificate, CA or private key problems */
 	EV_CERT_VALIDITY,	/* subject certificate invalid (valid from X to Y) */
 	EV_TS_REJECT,		/* traffic selectors ... unacceptable / no matching CHILD_SA config */
+	EV_TS_ROUND,		/* selecting traffic selectors for us: / for other: */
 	EV_TS_SELECT,		/*  config: C, received: R => match: M */
 	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
 	EV_CREATE_CHILD,	/* generating/parsed CREATE_CHILD_SA request */
@@ -224,6 +225,7 @@ static const struct pattern {
 	{ "traffic selectors * unacceptable", EV_TS_REJECT, true },
 	{ "no matching CHILD_SA config found", EV_TS_REJECT, true },
 	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
+	{ "selecting traffic selectors for ", EV_TS_ROUND, false },
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
@@ -301,7 +303,8 @@ struct sa {
 	bool retransmit_after_up;	/* retransmits of a request after establishment */
 	bool ike_prop_failed, esp_prop_failed;
 	bool last_props_ike;	/* the latest proposal lines were IKE (not ESP/AH) ones */
-	bool narrowed, ts_nomatch;
+	bool narrowed, ts_nomatch;	/* ts_nomatch: a selection round matched nothing */
+	bool ts_round_open, ts_round_match;	/* the current round, and whether a pair matched */
 	bool gave_up;
 	bool traffic_known;	/* a CHILD_SA close told its byte counts */
 	bool has_up_time;
@@ -723,6 +726,15 @@ static unsigned port_after(const char *p, const char *end)
 
 #define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
 
+/* End a traffic selector selection round: one without a single match is a mismatch. */
+static void ts_round_close(struct sa *sa)
+{
+	if (sa->ts_round_open && !sa->ts_round_match)
+		sa->ts_nomatch = true;
+	sa->ts_round_open = false;
+	sa->ts_round_match = false;
+}
+
 /* What one event tells about its SA. */
 static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_t now,
 		    bool has_now)
@@ -846,10 +858,19 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 	case EV_KE_RETRY:
 		sa->n_ke_retry++;
 		break;
+	case EV_TS_ROUND:
+		ts_round_close(sa);
+		sa->ts_round_open = true;
+		break;
 	case EV_TS_SELECT:
+		/* One line per (config, received) pair of a round: with several networks (two
+		 * phase 2 entries merged into one child, IPv4 and IPv6) most pairs do not match;
+		 * only a round where none matches is a mismatch. */
+		sa->ts_round_open = true;
 		if ((p = find(msg, n, "=> ")) && find(p, (size_t)(end - p), "no match"))
-			sa->ts_nomatch = true;
-		else if (p) {
+			break;
+		sa->ts_round_match = true;
+		if (p) {
 			/* " config: C, received: R => match: M": narrowed when M differs from C or R */
 			const char *c = find(msg, n, "config: "), *r = find(msg, n, "received: ");
 			const char *m = find(p, (size_t)(end - p), "match: ");
@@ -951,7 +972,11 @@ static bool m_pfs_rekey(const struct sa *sa)
 }
 static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
 static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
-static bool m_ts(const struct sa *sa) { return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch; }
+static bool m_ts(const struct sa *sa)
+{
+	return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch ||
+	       (sa->ts_round_open && !sa->ts_round_match);
+}
 static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
 /* The request charon gave up on after establishment was a rekey or a new CHILD_SA, not DPD. */
 static bool m_rekey_lost(const struct sa *sa)

@@ -713,6 +713,65 @@ static void test_retrying_is_not_gave_up(void **state)
 	buf_free(&b);
 }
 
+/* Traffic selector selection, lines from lab/merged_dual_stack/a.log (IKEv2, an IPv4 and an
+ * IPv6 phase 2 merged into one child over IPv6 gateways): charon logs every (configured,
+ * received) pair of a round, most of them "no match". A round is a mismatch only when no
+ * pair matches, and a good round does not hide a bad one. */
+static void test_ts_rounds(void **state)
+{
+#define TS_HEAD \
+	"Nov 29 17:22:02 12[IKE] <con1|1> IKE_SA con1[1] established between 2001:db8::1[2001:db8::1]...2001:db8::2[2001:db8::2]\n" \
+	"Nov 29 17:22:02 12[CFG] <con1|1> selected proposal: ESP:AES_GCM_16_128/NO_EXT_SEQ\n" \
+	"Nov 29 17:22:02 12[CFG] <con1|1> selecting traffic selectors for us:\n" \
+	"Nov 29 17:22:02 12[CFG] <con1|1>  config: 10.1.0.0/24, received: 10.1.0.0/24 => match: 10.1.0.0/24\n" \
+	"Nov 29 17:22:02 12[CFG] <con1|1>  config: 10.1.0.0/24, received: fd00:1::/64 => no match\n" \
+	"Nov 29 17:22:02 12[CFG] <con1|1>  config: fd00:1::/64, received: 10.1.0.0/24 => no match\n" \
+	"Nov 29 17:22:02 12[CFG] <con1|1>  config: fd00:1::/64, received: fd00:1::/64 => match: fd00:1::/64\n" \
+	"Nov 29 17:22:02 12[CFG] <con1|1> selecting traffic selectors for other:\n"
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		TS_HEAD
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: 10.2.0.0/24, received: 10.2.0.0/24 => match: 10.2.0.0/24\n"
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: 10.2.0.0/24, received: fd00:2::/64 => no match\n"
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: fd00:2::/64, received: 10.2.0.0/24 => no match\n"
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: fd00:2::/64, received: fd00:2::/64 => match: fd00:2::/64\n"
+		"Nov 29 17:22:02 12[IKE] <con1|1> CHILD_SA con1{1} established with SPIs b765c326_i d9748f69_o and TS 10.1.0.0/24 fd00:1::/64 === 10.2.0.0/24 fd00:2::/64\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	assert_string_equal(v[0].tunnel, "con1");
+	doctor_free(d);
+
+	/* the same, with the matching pairs of the second round left out */
+	d = run_text(
+		TS_HEAD
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: 10.2.0.0/24, received: fd00:2::/64 => no match\n"
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: fd00:2::/64, received: 10.2.0.0/24 => no match\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "ts_mismatch");
+	bool quoted = false;
+	for (size_t i = 0; i < v[0].n_ev; i++)
+		quoted |= strstr(v[0].ev[i].text, "=> no match") != NULL;
+	assert_true(quoted);
+	doctor_free(d);
+
+	/* and with a round after it (a rekey's) that matches: the failed round still counts */
+	d = run_text(
+		TS_HEAD
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: 10.2.0.0/24, received: fd00:2::/64 => no match\n"
+		"Nov 29 17:22:02 12[CFG] <con1|1> selecting traffic selectors for us:\n"
+		"Nov 29 17:22:02 12[CFG] <con1|1>  config: 10.1.0.0/24, received: 10.1.0.0/24 => match: 10.1.0.0/24\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "ts_mismatch");
+	doctor_free(d);
+#undef TS_HEAD
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_dpd_traffic),
 		cmocka_unit_test(test_peer_expired_dpd_off),
 		cmocka_unit_test(test_retrying_is_not_gave_up),
+		cmocka_unit_test(test_ts_rounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
