@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # lab/scenarios.sh - produce, in the lab, a real failure (or success) of each doctor class.
 #
-# usage: lab/scenarios.sh [--list] NAME|all OUTDIR     (also: tunnelctl lab scenario ...)
+# usage: lab/scenarios.sh [--list] [--family F] NAME|all OUTDIR   (also: tunnelctl lab scenario ...)
+#
+# --family picks the addresses: ipv4 (default: 192.0.2.x gateways, 10.x networks), ipv6
+# (2001:db8::x gateways, fd00:x::/64 networks, mode tunnel6), or mixed (IPv4 gateways,
+# IPv6 networks). The scenarios are written for ipv4; map_addr translates.
 #
 # For each scenario: write both sides' tunnel files, run them in a fresh lab of their own,
 # wait for the outcome in charon's log (deadlines, not fixed sleeps), and save
@@ -33,7 +37,22 @@ SCENARIOS=(healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismat
 	peer_unreachable nat_t_blocked version_mismatch dpd_timeout rekey_failure gave_up half_open
 	kernel_failure unsupported_algorithm config_error)
 
+FAMILY=ipv4
+
 say() { echo "scenario ${SC:-}: $*"; }
+
+# map_addr ADDR: a scenario's IPv4 address or network in the --family's terms. Gateways
+# 192.0.2.N become 2001:db8::N (ipv6); networks 10.N.0.0/24 become fd00:N::/64 and
+# 10.N.0.0/16 fd00:N::/48 (ipv6, mixed), so a /16 still holds the /24 it held.
+map_addr() {
+	local a=$1
+	if [ "$FAMILY" = ipv6 ] && [[ $a =~ ^192\.0\.2\.([0-9]+)$ ]]; then
+		a=2001:db8::${BASH_REMATCH[1]}
+	elif [ "$FAMILY" != ipv4 ] && [[ $a =~ ^10\.([0-9]+)\.0\.0/(24|16)$ ]]; then
+		a=fd00:${BASH_REMATCH[1]}::/$([ "${BASH_REMATCH[2]}" = 24 ] && echo 64 || echo 48)
+	fi
+	echo "$a"
+}
 
 # --- the two tunnel files -----------------------------------------------------------------
 
@@ -67,8 +86,8 @@ write_conf() {
 		echo "    1 {"
 		echo "        description = $SC side $side"
 		echo "        version = ${p[version]}"
-		echo "        local_address = ${p[local]}"
-		echo "        remote_gateway = ${p[remote]}"
+		echo "        local_address = $(map_addr "${p[local]}")"
+		echo "        remote_gateway = $(map_addr "${p[remote]}")"
 		echo "        local_id = ${p[local_id]}"
 		echo "        remote_id = ${p[remote_id]}"
 		echo "        auth = ${p[auth]}"
@@ -94,9 +113,14 @@ write_conf() {
 		echo "        start_action = ${p[start]}"
 		echo "        phase2 {"
 		echo "            1 {"
-		[ -n "${p[mode]}" ] && echo "                mode = ${p[mode]}"
-		echo "                local = ${p[p2local]}"
-		echo "                remote = ${p[p2remote]}"
+		local mode=${p[mode]} p2local p2remote
+		p2local=$(map_addr "${p[p2local]}")
+		p2remote=$(map_addr "${p[p2remote]}")
+		# IPv6 networks need tunnel6 (tunnelctl check, as pfSense)
+		[ -z "$mode" ] && [[ $p2local == *:*/* ]] && mode=tunnel6
+		[ -n "$mode" ] && echo "                mode = $mode"
+		echo "                local = $p2local"
+		echo "                remote = $p2remote"
 		echo "                encryption = ${p[p2enc]}"
 		[ -n "${p[p2hash]}" ] && echo "                hash = ${p[p2hash]}"
 		echo "                pfs_group = ${p[pfs]}"
@@ -427,8 +451,16 @@ main() {
 		printf '%s\n' "${SCENARIOS[@]}"
 		return 0
 	fi
+	if [ "${1:-}" = --family ]; then
+		FAMILY=${2:-}
+		shift 2 || true
+	fi
+	case "$FAMILY" in
+	ipv4 | ipv6 | mixed) ;;
+	*) echo "lab/scenarios.sh: --family ipv4|ipv6|mixed, not '$FAMILY'" >&2; return 2 ;;
+	esac
 	if [ $# -ne 2 ]; then
-		echo "usage: lab/scenarios.sh [--list] NAME|all OUTDIR" >&2
+		echo "usage: lab/scenarios.sh [--list] [--family ipv4|ipv6|mixed] NAME|all OUTDIR" >&2
 		return 2
 	fi
 	local names=("$1") failed=() n rc

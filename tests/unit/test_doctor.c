@@ -136,15 +136,13 @@ static void test_manifest(void **state)
 	assert_int_equal(failures, 0);
 }
 
-/* The lab's scenario generator (tests/data/scenarios/CLASS/expected: class=, tunnel=,
- * logs=a.log+b.log): each gets its class for its tunnel, with real evidence lines. */
-static void test_lab_scenarios(void **state)
+/* The lab's scenario generator (DIR/CLASS/expected: class=, tunnel=, logs=a.log+b.log):
+ * each gets its class for its tunnel, with real evidence lines. */
+static void lab_scenarios_in(const char *dir)
 {
-	static const char *const dir = "tests/data/scenarios/";
 	DIR *dh = opendir(dir);
 	struct dirent *de;
 	unsigned cases = 0, failures = 0;
-	(void)state;
 
 	assert_non_null(dh);
 	while ((de = readdir(dh))) {
@@ -189,9 +187,18 @@ static void test_lab_scenarios(void **state)
 		cases++;
 	}
 	closedir(dh);
-	print_message("%u lab scenarios\n", cases);
+	print_message("%s: %u lab scenarios\n", dir, cases);
 	assert_true(cases >= 10);
 	assert_int_equal(failures, 0);
+}
+
+/* tests/data/scenarios/ (IPv4) and tests/data/scenarios-ipv6/ (the same scenarios over IPv6
+ * gateways and networks: addresses like 2001:db8::1[500] in every line). */
+static void test_lab_scenarios(void **state)
+{
+	(void)state;
+	lab_scenarios_in("tests/data/scenarios/");
+	lab_scenarios_in("tests/data/scenarios-ipv6/");
 }
 
 /* Write text to a fresh temporary file; returns its path (caller frees and unlinks). */

@@ -22,6 +22,8 @@
 #include "util.h"
 
 #define SCENARIOS "tests/data/scenarios/"
+/* the same scenarios over IPv6 gateways and networks (lab/scenarios.sh --family ipv6) */
+#define SCENARIOS_V6 "tests/data/scenarios-ipv6/"
 #define DATA "tests/data/doctor_conf/"
 
 /* Classes whose cause lives in the configs (SPEC §10): configs alone must name them. */
@@ -149,13 +151,12 @@ static char *expected_get(const char *dir, const char *key)
 
 /* Every lab scenario: where the fault is in the configs, the configs alone name the class for
  * the expected tunnel; elsewhere (network faults, a crashed daemon) they show nothing wrong. */
-static void test_lab_scenarios(void **state)
+static void lab_scenarios_in(const char *top)
 {
-	DIR *dir = opendir(SCENARIOS);
+	DIR *dir = opendir(top);
 	struct dirent *de;
 	unsigned compared = 0, unloadable = 0, network = 0;
 
-	(void)state;
 	assert_non_null(dir);
 	while ((de = readdir(dir))) {
 		char *sdir, *a, *b, *cls, *tunnel;
@@ -165,7 +166,7 @@ static void test_lab_scenarios(void **state)
 
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
-		sdir = xasprintf(SCENARIOS "%s", de->d_name);
+		sdir = xasprintf("%s%s", top, de->d_name);
 		/* a side that loaded its own swanctl.conf instead of its tunnel file */
 		a = xasprintf("%s/a.swanctl.conf", sdir);
 		if (access(a, R_OK) != 0) {
@@ -233,9 +234,16 @@ static void test_lab_scenarios(void **state)
 		free(sdir);
 	}
 	closedir(dir);
-	print_message("%u scenarios named from configs, %u with faults outside the configs, %u not loadable\n",
-		      compared, network, unloadable);
+	print_message("%s: %u scenarios named from configs, %u with faults outside the configs, %u not loadable\n",
+		      top, compared, network, unloadable);
 	assert_true(compared >= 10);
+}
+
+static void test_lab_scenarios(void **state)
+{
+	(void)state;
+	lab_scenarios_in(SCENARIOS);
+	lab_scenarios_in(SCENARIOS_V6);
 }
 
 /* The log verdict of `tunnel` from the scenario's logs (expected's logs=, '+'-separated). */
@@ -264,13 +272,12 @@ static enum doctor_class log_class(const char *sdir, const char *logs, const cha
 
 /* Logs and configs of every scenario whose fault is in the configs name the same class (the
  * configs may name the cause of a log's auth_failed). */
-static void test_scenarios_logs_agree(void **state)
+static void scenarios_logs_agree_in(const char *top)
 {
-	DIR *dir = opendir(SCENARIOS);
+	DIR *dir = opendir(top);
 	struct dirent *de;
 	unsigned agreed = 0;
 
-	(void)state;
 	assert_non_null(dir);
 	while ((de = readdir(dir))) {
 		char *sdir, *a, *b, *cls, *tunnel, *logs;
@@ -279,7 +286,7 @@ static void test_scenarios_logs_agree(void **state)
 
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
-		sdir = xasprintf(SCENARIOS "%s", de->d_name);
+		sdir = xasprintf("%s%s", top, de->d_name);
 		cls = expected_get(sdir, "class");
 		tunnel = expected_get(sdir, "tunnel");
 		logs = expected_get(sdir, "logs");
@@ -318,8 +325,15 @@ static void test_scenarios_logs_agree(void **state)
 		free(sdir);
 	}
 	closedir(dir);
-	print_message("%u scenarios: logs and configs agree\n", agreed);
+	print_message("%s: %u scenarios: logs and configs agree\n", top, agreed);
 	assert_true(agreed >= 10);
+}
+
+static void test_scenarios_logs_agree(void **state)
+{
+	(void)state;
+	scenarios_logs_agree_in(SCENARIOS);
+	scenarios_logs_agree_in(SCENARIOS_V6);
 }
 
 /* swanctl.conf with templates (`site-b : connections.base`) and secrets by owner: site-b pairs
