@@ -40,7 +40,7 @@ usage: tunnelctl lab [--name N] COMMAND [ARGS]
   daemon a|b                                    start tunnelctl daemon for a side
   env a|b                                       print the side's TUNNELCTL_* variables
   list                                          the labs that exist
-  scenario NAME|all OUTDIR                      run doctor scenarios (lab/scenarios.sh)
+  scenario [--family F] NAME|all OUTDIR         run doctor scenarios (lab/scenarios.sh)
 
 Labs are named (--name N or TUNNELCTL_LAB_NAME, default "lab"); state lives in
 TUNNELCTL_LAB_DIR/N (default /run/tunnelctl-lab/N), namespaces are PREFIX-N-a and

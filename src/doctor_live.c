@@ -390,9 +390,12 @@ static int sysctl_int(const struct dlive_opts *o, const char *rel)
 	return v;
 }
 
-static void check_sysctl(const struct dlive_opts *o, struct dlive_report *r)
+/* Forwarding and rp_filter; ipv6: a loaded child has IPv6 selectors, so IPv6 forwarding
+ * matters too (net.ipv4.ip_forward says nothing about it). */
+static void check_sysctl(const struct dlive_opts *o, struct dlive_report *r, bool ipv6)
 {
 	int fwd = sysctl_int(o, "sys/net/ipv4/ip_forward");
+	int fwd6 = ipv6 ? sysctl_int(o, "sys/net/ipv6/conf/all/forwarding") : -1;
 	int rp_all = sysctl_int(o, "sys/net/ipv4/conf/all/rp_filter");
 
 	if (fwd < 0)
@@ -404,6 +407,16 @@ static void check_sysctl(const struct dlive_opts *o, struct dlive_report *r)
 		    "sysctl -w net.ipv4.ip_forward=1 (and set it in /etc/sysctl.d/ to keep it)");
 	else
 		add(r, "forwarding", DLIVE_OK, xstrdup("net.ipv4.ip_forward = 1"), "");
+	if (ipv6 && fwd6 < 0)
+		add(r, "forwarding6", DLIVE_SKIPPED, xstrdup("cannot read net.ipv6.conf.all.forwarding"), "");
+	else if (ipv6 && fwd6 == 0)
+		add(r, "forwarding6", DLIVE_WARN,
+		    xstrdup("net.ipv6.conf.all.forwarding = 0 while tunnels carry IPv6 networks: only this "
+			    "host's own IPv6 addresses can use them, hosts behind it cannot"),
+		    "sysctl -w net.ipv6.conf.all.forwarding=1 (and set it in /etc/sysctl.d/ to keep it; "
+		    "an interface that takes router advertisements then needs accept_ra = 2)");
+	else if (ipv6)
+		add(r, "forwarding6", DLIVE_OK, xstrdup("net.ipv6.conf.all.forwarding = 1"), "");
 	if (rp_all == 1)
 		add(r, "rp_filter", DLIVE_WARN,
 		    xstrdup("net.ipv4.conf.all.rp_filter = 1 (strict): decrypted packets arriving on an "
@@ -480,15 +493,36 @@ static void check_plugins(const struct dlive_opts *o, struct vici_client *c, str
 	vici_node_free(reply);
 }
 
-static void check_conns(struct vici_client *c, struct dlive_report *r)
+bool dlive_conn_has_ipv6_ts(const struct vici_node *node)
+{
+	if (!node)
+		return false;
+	if (node->type == VICI_NODE_LIST && (str_eq(node->name, "local-ts") || str_eq(node->name, "remote-ts"))) {
+		for (size_t i = 0; i < node->n_child; i++) {
+			const char *ts = vici_list_str(node, i);
+			if (ts && strchr(ts, ':'))
+				return true;
+		}
+		return false;
+	}
+	for (size_t i = 0; node->type == VICI_NODE_SECTION && i < node->n_child; i++)
+		if (dlive_conn_has_ipv6_ts(node->child[i]))
+			return true;
+	return false;
+}
+
+/* Connections and SAs; *ipv6 tells whether a loaded child has an IPv6 traffic selector. */
+static void check_conns(struct vici_client *c, struct dlive_report *r, bool *ipv6)
 {
 	struct vici_node **ev = NULL;
 	size_t n = 0, conns = 0, ike_up = 0, child_up = 0;
 	char *err = NULL;
 
 	if (vici_client_stream(c, "list-conns", NULL, "list-conn", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) == 0) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			conns += ev[i]->n_child;
+			*ipv6 |= dlive_conn_has_ipv6_ts(ev[i]);
+		}
 		for (size_t i = 0; i < n; i++)
 			vici_node_free(ev[i]);
 		free(ev);
@@ -577,6 +611,7 @@ int dlive_run(const struct dlive_opts *o, struct dlive_report *r)
 	struct vici_client *c = NULL;
 	char *err = NULL;
 	int problems = 0;
+	bool ipv6 = false;
 
 	r->n = 0;
 	/* charon over VICI first: the checks that ask it need it */
@@ -596,14 +631,14 @@ int dlive_run(const struct dlive_opts *o, struct dlive_report *r)
 			    "restart charon (tunnelctl service restart)");
 		free(err);
 		vici_node_free(reply);
-		check_conns(c, r);
+		check_conns(c, r, &ipv6);
 		check_plugins(o, c, r);
 		check_certs(c, r);
 		vici_client_close(c);
 	}
 	check_udp(o, r);
 	check_nft(r);
-	check_sysctl(o, r);
+	check_sysctl(o, r, ipv6);
 	check_clock(r);
 	for (size_t i = 0; i < r->n; i++)
 		problems += r->c[i].status == DLIVE_PROBLEM;

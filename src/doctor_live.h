@@ -47,6 +47,10 @@ void dlive_report_free(struct dlive_report *r);
 bool dlive_udp_bound(const char *text, size_t len, unsigned port);
 /* Whether /proc/modules text lists module `name`. */
 bool dlive_module_loaded(const char *text, size_t len, const char *name);
+/* Whether a VICI list-conn event (or any section in it) has a local-ts or remote-ts list
+ * with an IPv6 selector. */
+struct vici_node;
+bool dlive_conn_has_ipv6_ts(const struct vici_node *node);
 /* Rules in `nft -j list ruleset` JSON that drop UDP 500, UDP 4500 or ESP arriving at this
  * host (input/prerouting filter chains, first decisive rule per kind, policy drop with
  * nothing accepting): the count, described into out. -EINVAL when not nft JSON. */

@@ -97,6 +97,14 @@ grep -Eq 'ip6 saddr 2001:db8::2 ip6 daddr 2001:db8::1 meta l4proto \{ esp, ah \}
 	die "firewall: no ip6 rule for ESP/AH from 2001:db8::2"
 ok "firewall: UDP 500/4500 and ESP/AH from 2001:db8::2 in family ip6"
 
+step "doctor --live: IPv6 networks loaded, so IPv6 forwarding is checked"
+live6() { { on a "$TC" doctor --live --json || true; } | jq -r '.live[] | select(.check == "forwarding6") | .status'; }
+on a sysctl -qw net.ipv6.conf.all.forwarding=0
+assert_eq "$(live6)" warning "live: net.ipv6.conf.all.forwarding = 0 is a warning"
+on a sysctl -qw net.ipv6.conf.all.forwarding=1
+assert_eq "$(live6)" ok "live: net.ipv6.conf.all.forwarding = 1 is ok"
+lab ping --count 1 >/dev/null || die "no ping with IPv6 forwarding on"
+
 step "doctor on both logs of the healthy pair"
 assert_eq "$(doctor_class con1)" healthy "doctor: healthy"
 

@@ -68,6 +68,26 @@ jq -e '.verdicts[0].class == "rekey_failure" and .verdicts[0].tunnel == "con1" a
 	(.verdicts[0].evidence | map(.text) | any(test("generating CREATE_CHILD_SA request")))' \
 	"$OUT/rekey.json" >/dev/null || die "the doctor does not name the unanswered rekey"
 
+step "--family ipv6 and mixed: the same scenario over IPv6 gateways / with IPv6 networks"
+lab/scenarios.sh --family ipv6 no_ike_config "$OUT/v6"
+d=$OUT/v6/no_ike_config
+grep -qx '        local_address = 2001:db8::1' "$d/a.conf" || die "ipv6: a.conf has no IPv6 local_address"
+grep -qx '        remote_gateway = 2001:db8::99' "$d/b.conf" || die "ipv6: b.conf's other peer is not 2001:db8::99"
+grep -qx '                mode = tunnel6' "$d/a.conf" || die "ipv6: phase 2 is not tunnel6"
+grep -qx '                local = fd00:1::/64' "$d/a.conf" || die "ipv6: a's network is not fd00:1::/64"
+grep -q 'no IKE config found for 2001:db8::2...2001:db8::1' "$d/b.log" || die "ipv6: b.log has no lookup"
+grep -q 'received NO_PROPOSAL_CHOSEN' "$d/a.log" || die "ipv6: b's answer never reached a"
+lab/scenarios.sh --family mixed healthy "$OUT/mixed"
+d=$OUT/mixed/healthy
+grep -qx '        local_address = 192.0.2.1' "$d/a.conf" || die "mixed: gateways are not IPv4"
+grep -q 'CHILD_SA con1{[0-9]*} established .* TS fd00:1::/64 === fd00:2::/64' "$d/a.log" ||
+	die "mixed: no IPv6 child over IPv4"
+set +e
+lab/scenarios.sh --family ipx healthy "$OUT" >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || die "--family ipx: exit $rc, want 2"
+
 step "an unknown scenario is a usage error"
 set +e
 lab/scenarios.sh no_such_class "$OUT" >/dev/null 2>&1

@@ -12,6 +12,7 @@
 
 #include "doctor_live.h"
 #include "util.h"
+#include "vici.h"
 
 #define DATA "tests/data/doctor_live/"
 
@@ -97,6 +98,68 @@ static void test_nft_nat(void **state)
 	buf_free(&j);
 }
 
+/* A list-conn event as charon 5.9.8 sent it in the lab (swanctl --list-conns --raw), with
+ * the children's selectors given: decoded from the wire like check_conns gets it. */
+static struct vici_node *list_conn(const char *local_ts2, const char *remote_ts2)
+{
+	struct vici_msg m;
+	struct vici_node *tree = NULL;
+	struct vici_err err;
+
+	vici_msg_init(&m);
+	vici_msg_section_start(&m, "con1");
+	vici_msg_list_start(&m, "local_addrs");
+	vici_msg_list_item_str(&m, "2001:db8::1");
+	vici_msg_list_end(&m);
+	vici_msg_list_start(&m, "remote_addrs");
+	vici_msg_list_item_str(&m, "2001:db8::2");
+	vici_msg_list_end(&m);
+	vici_msg_add_str(&m, "version", "IKEv2");
+	vici_msg_section_start(&m, "local-1");
+	vici_msg_add_str(&m, "id", "2001:db8::1");
+	vici_msg_add_str(&m, "class", "pre-shared key");
+	vici_msg_section_end(&m);
+	vici_msg_section_start(&m, "children");
+	vici_msg_section_start(&m, "con1");
+	vici_msg_add_str(&m, "mode", "TUNNEL");
+	vici_msg_list_start(&m, "local-ts");
+	vici_msg_list_item_str(&m, "10.1.0.0/24");
+	if (local_ts2)
+		vici_msg_list_item_str(&m, local_ts2);
+	vici_msg_list_end(&m);
+	vici_msg_list_start(&m, "remote-ts");
+	vici_msg_list_item_str(&m, "10.2.0.0/24");
+	if (remote_ts2)
+		vici_msg_list_item_str(&m, remote_ts2);
+	vici_msg_list_end(&m);
+	vici_msg_section_end(&m);
+	vici_msg_section_end(&m);
+	vici_msg_section_end(&m);
+	assert_int_equal(vici_msg_error(&m), 0);
+	assert_int_equal(vici_msg_decode(m.b.data, m.b.len, &tree, &err), 0);
+	vici_msg_free(&m);
+	return tree;
+}
+
+/* IPv6 forwarding matters when a loaded child has an IPv6 selector, not because the
+ * gateways talk IPv6 (2001:db8:: addresses and identities here). */
+static void test_conn_has_ipv6_ts(void **state)
+{
+	struct vici_node *t;
+
+	(void)state;
+	t = list_conn("fd00:1::/64", "fd00:2::/64");
+	assert_true(dlive_conn_has_ipv6_ts(t));
+	vici_node_free(t);
+	t = list_conn(NULL, "fd00:2::/64");
+	assert_true(dlive_conn_has_ipv6_ts(t));
+	vici_node_free(t);
+	t = list_conn(NULL, NULL);
+	assert_false(dlive_conn_has_ipv6_ts(t));
+	vici_node_free(t);
+	assert_false(dlive_conn_has_ipv6_ts(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_module_loaded),
 		cmocka_unit_test(test_nft_blocks),
 		cmocka_unit_test(test_nft_nat),
+		cmocka_unit_test(test_conn_has_ipv6_ts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
