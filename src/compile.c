@@ -154,7 +154,7 @@ static bool addr_is_ip(const char *s)
 
 static bool addr_is_any(const char *s)
 {
-	return !s || str_eq(s, "0.0.0.0") || str_eq(s, "::") || str_eq(s, "%any");
+	return !s || str_eq(s, "%any") || tunnel_gateway_is_any(s);
 }
 
 /* Responder-only phase 1: remote_gateway 0.0.0.0 accepts any peer and cannot initiate. */

@@ -50,7 +50,7 @@ static void build_p1(struct buf *b, const struct tunnel_phase1 *p1, const char *
 {
 	char name[NAMING_MAX], match[512];
 	const char *peer = p1->remote_gateway, *skip = NULL;
-	bool any = peer && strcmp(peer, "0.0.0.0") == 0;
+	bool any = tunnel_gateway_is_any(peer);
 	enum nft_af paf = any ? NFT_AF_NONE : addr_family(peer);
 	enum nft_af laf = addr_family(p1->local_address);
 	const char *ip;

@@ -560,7 +560,7 @@ static int parse_value(struct builder *b, const struct conf_node *n, const struc
 		return 0;
 	case K_HOST:
 		if (!is_addr(v, &fam) && !is_fqdn(v)) {
-			err_at(b, n, true, "bad %s '%s': use an IP address, a host name, or 0.0.0.0 for any peer", n->name, v);
+			err_at(b, n, true, "bad %s '%s': use an IP address, a host name, or 0.0.0.0 (or ::) for any peer", n->name, v);
 			return -1;
 		}
 		free(*(char **)field);
@@ -928,10 +928,10 @@ static void build_phase1(struct builder *b, const struct conf_node *n, unsigned 
 		if (!has_settings && p1->n_p2)
 			err_at(b, n, false, "tunnel %u has phase 2 entries but no phase 1 settings (remote_gateway, auth, ...)", ikeid);
 		else
-			err_at(b, n, false, "tunnel %u needs remote_gateway (an IP, a host name, or 0.0.0.0 for any peer)", ikeid);
-	} else if (strcmp(p1->remote_gateway, "0.0.0.0") == 0 && p1->start_action == TUNNEL_ACTION_START) {
-		err_at(b, n, false, "tunnel %u: remote_gateway 0.0.0.0 accepts any peer, so it cannot be initiated; use start_action = none or trap, or name the peer",
-		       ikeid);
+			err_at(b, n, false, "tunnel %u needs remote_gateway (an IP, a host name, or 0.0.0.0 (or ::) for any peer)", ikeid);
+	} else if (tunnel_gateway_is_any(p1->remote_gateway) && p1->start_action == TUNNEL_ACTION_START) {
+		err_at(b, n, false, "tunnel %u: remote_gateway %s accepts any peer, so it cannot be initiated; use start_action = none or trap, or name the peer",
+		       ikeid, p1->remote_gateway);
 	}
 	if (p1->local_address && p1->interface)
 		err_at(b, n, false, "tunnel %u: give local_address or interface, not both", ikeid);
@@ -953,8 +953,7 @@ static void build_phase1(struct builder *b, const struct conf_node *n, unsigned 
 				      p1->p2[i].reqid, ikeid);
 	if (p1->aggressive && p1->version != TUNNEL_IKEV1)
 		err_at(b, n, false, "tunnel %u: mode = aggressive exists only with version = ikev1", ikeid);
-	if (p1->remote_id.type == TUNNEL_ID_PEERADDRESS && p1->remote_gateway &&
-	    strcmp(p1->remote_gateway, "0.0.0.0") == 0)
+	if (p1->remote_id.type == TUNNEL_ID_PEERADDRESS && tunnel_gateway_is_any(p1->remote_gateway))
 		err_at(b, n, false, "tunnel %u: remote_id peeraddress needs a fixed remote_gateway; set remote_id (e.g. fqdn:peer.example.com or any)",
 		       ikeid);
 	if (p1->auth == TUNNEL_AUTH_PSK) {
@@ -1338,7 +1337,7 @@ static void warn_p1(const struct tunnel_file *tf, size_t idx, struct tc_errors *
 			 p1->ikeid);
 	for (size_t j = 0; j < idx; j++) {
 		const struct tunnel_phase1 *o = &tf->p1[j];
-		if (o->remote_gateway && p1->remote_gateway && strcmp(p1->remote_gateway, "0.0.0.0") != 0 &&
+		if (o->remote_gateway && p1->remote_gateway && !tunnel_gateway_is_any(p1->remote_gateway) &&
 		    strcmp(o->remote_gateway, p1->remote_gateway) == 0)
 			warn_pos(errs, &p1->pos, "tunnel %u has the same peer %s as tunnel %u; charon may pick the wrong one",
 				 p1->ikeid, p1->remote_gateway, o->ikeid);
@@ -1380,6 +1379,18 @@ void tunnel_warnings(const struct tunnel_file *tf, struct tc_errors *errs)
 }
 
 /* ---- lookups and freeing ---- */
+
+bool tunnel_gateway_is_any(const char *gw)
+{
+	struct in6_addr a6;
+	static const struct in6_addr zero6;
+
+	if (!gw)
+		return false;
+	if (strcmp(gw, "0.0.0.0") == 0)
+		return true;
+	return inet_pton(AF_INET6, gw, &a6) == 1 && memcmp(&a6, &zero6, sizeof(a6)) == 0;
+}
 
 struct tunnel_phase1 *tunnel_find_p1(const struct tunnel_file *tf, unsigned ikeid)
 {

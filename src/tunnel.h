@@ -93,7 +93,7 @@ struct tunnel_phase1 {
 	bool aggressive;	/* IKEv1 aggressive mode (mode = aggressive) */
 	char *local_address;	/* NULL when interface is used */
 	char *interface;	/* NULL when local_address is used */
-	char *remote_gateway;	/* IP, FQDN, or "0.0.0.0" for any peer */
+	char *remote_gateway;	/* IP, FQDN, or "0.0.0.0" / "::" for any peer */
 	unsigned ike_port;	/* default 500 */
 	unsigned natt_port;	/* default 4500 */
 	struct tunnel_id local_id;
@@ -167,6 +167,9 @@ void tunnel_warnings(const struct tunnel_file *tf, struct tc_errors *errs);
 
 /* Free everything, wiping secrets; NULL is fine. */
 void tunnel_file_free(struct tunnel_file *tf);
+
+/* Whether a remote_gateway means any peer (responder only): 0.0.0.0 or :: (any spelling). */
+bool tunnel_gateway_is_any(const char *gw);
 
 /* Lookups; NULL when absent. */
 struct tunnel_phase1 *tunnel_find_p1(const struct tunnel_file *tf, unsigned ikeid);

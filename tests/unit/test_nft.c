@@ -77,6 +77,24 @@ static void test_build_rules(void **state)
 	tc_errors_free(&notes);
 }
 
+/* remote_gateway = :: is the IPv6 spelling of any peer: ports to the local address from any
+ * source (not a rule for the source address ::, which nothing sends from), no ESP rule. */
+static void test_build_any6(void **state)
+{
+	struct tc_errors notes = { 0 };
+	struct buf b;
+
+	(void)state;
+	build(DATA "any6.conf", &b, &notes);
+	assert_non_null(strstr(b.data, "\t\tip6 daddr 2001:db8::2 udp dport { 500, 4500 } counter ct mark set ct mark or 0x00100000 accept comment \"con1\"\n"));
+	assert_null(strstr(b.data, "saddr ::"));
+	assert_null(strstr(b.data, "esp, ah } counter ct mark set ct mark or 0x00100000 accept comment \"con1\""));
+	assert_non_null(strstr(b.data, "ip6 saddr 2001:db8:2::7 ip6 daddr 2001:db8::2 meta l4proto { esp, ah }"));
+	assert_int_equal(notes.n, 0);
+	buf_free(&b);
+	tc_errors_free(&notes);
+}
+
 static void test_build_off(void **state)
 {
 	struct tc_errors notes = { 0 };
@@ -166,6 +184,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_golden),
 		cmocka_unit_test(test_build_rules),
+		cmocka_unit_test(test_build_any6),
 		cmocka_unit_test(test_build_off),
 		cmocka_unit_test(test_analyse),
 		cmocka_unit_test(test_analyse_bad),

@@ -208,6 +208,10 @@ static void test_cross_key_rules(void **state)
 		{ "remote_gateway = 0.0.0.0\n remote_id = any\n psk = 0123456789abcdefXYZ\n start_action = start\n",
 		  "cannot be initiated" },
 		{ "remote_gateway = 0.0.0.0\n psk = 0123456789abcdefXYZ\n", "remote_id peeraddress needs a fixed" },
+		/* :: is the IPv6 any peer (compile gives %any for it): the same rules */
+		{ "remote_gateway = ::\n remote_id = any\n psk = 0123456789abcdefXYZ\n start_action = start\n",
+		  "remote_gateway :: accepts any peer, so it cannot be initiated" },
+		{ "remote_gateway = 0::0\n psk = 0123456789abcdefXYZ\n", "remote_id peeraddress needs a fixed" },
 		{ "remote_gateway = 192.0.2.1\n", "needs psk or psk_file" },
 		{ "remote_gateway = 192.0.2.1\n psk = a\n psk_file = /x\n", "not both" },
 		{ "remote_gateway = 192.0.2.1\n auth = cert\n cert = a.crt\n", "needs cert, key and ca" },
