@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # tests/lab/test_ipv6.sh - IPv6 end to end in the lab: IPv6 gateways with IPv6 networks
 # (examples/lab-a-v6.conf, lab-b-v6.conf) come up, carry a ping through kernel-libipsec, show
-# in status --json and the firewall with their IPv6 addresses, fail the way the doctor says
-# (PSK mismatch, UDP 500 dropped, a responder configured for another peer); an IPv4 and an
-# IPv6 phase 2 merged into one child, and IPv6 networks over IPv4 gateways; down leaves
+# in status --json and the firewall with their IPv6 addresses, get doctor --live's IPv6
+# forwarding check, fail the way the doctor says (PSK mismatch, UDP 500 dropped, a responder
+# configured for another peer); an IPv4 and an IPv6 phase 2 merged into one child; IPv6
+# networks over IPv4 gateways with an IPv6 ping host for the keep-alive; down leaves
 # nothing. Root only.
 # shellcheck source=tests/lab/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -214,7 +215,10 @@ lab down >/dev/null
 
 # --- IPv6 networks over IPv4 gateways --------------------------------------------------------
 step "IPv6 networks over IPv4 gateways (192.0.2.1 <-> 192.0.2.2)"
-sed 's/2001:db8::1$/192.0.2.1/; s/2001:db8::2$/192.0.2.2/' examples/lab-a-v6.conf >"$TMP/ma.conf"
+# A watches B's LAN address with an ICMPv6 ping host
+sed 's/2001:db8::1$/192.0.2.1/; s/2001:db8::2$/192.0.2.2/; s#^\( *\)remote = fd00:2::/64#&\n\1ping_host = fd00:2::1#' \
+	examples/lab-a-v6.conf >"$TMP/ma.conf"
+grep -q 'ping_host = fd00:2::1' "$TMP/ma.conf" || die "test setup: no ping_host in ma.conf"
 sed 's/2001:db8::1$/192.0.2.1/; s/2001:db8::2$/192.0.2.2/' examples/lab-b-v6.conf >"$TMP/mb.conf"
 lab up "$TMP/ma.conf" "$TMP/mb.conf" | tee "$TMP/up"
 assert_contains "$(cat "$TMP/up")" "wan 192.0.2.1, lan fd00:1::1/64" "up: IPv4 WAN, IPv6 LAN"
@@ -222,6 +226,14 @@ out=$(lab ping --count 2)
 assert_contains "$out" "fd00:1::1 -> fd00:2::1: 2 sent, 2 received, 0% loss" "ping IPv6 inside IPv4"
 fw=$(on a "$TC" firewall show)
 assert_contains "$fw" "ip saddr 192.0.2.2 ip daddr 192.0.2.1 udp dport { 500, 4500 }" "firewall: IPv4 peer rule"
+ka=$(on a "$TC" keepalive --once --json 2>"$TMP/ka.err")
+assert_eq "$(jq -r '"\(.watched) \(.up) \(.initiated)"' <<<"$ka")" "1 1 0" "keepalive: the IPv6 ping host answers, nothing to do"
+lab impair b drop-esp
+ka=$(on a "$TC" keepalive --once --json 2>"$TMP/ka.err" || true)
+cat "$TMP/ka.err"
+assert_contains "$(cat "$TMP/ka.err")" "ping host fd00:2::1 lost 3 echoes in a row from fd00:1::1" \
+	"keepalive: ICMPv6 echoes lost through the tunnel are noticed"
+lab impair b clear
 assert_eq "$(doctor_class con1)" healthy "doctor: healthy"
 lab down >/dev/null
 grep -q "^${TUNNELCTL_LAB_PREFIX:-tclab}-$LAB-" <<<"$(ip netns list)" && die "namespace left at the end"
