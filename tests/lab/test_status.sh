@@ -6,57 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
-gen() { # gen SIDE LOCAL_WAN PEER_WAN LOCAL_PREFIX PEER_PREFIX START
-	local peer
-	peer=$([ "$1" = a ] && echo b || echo a)
-	cat <<CONF
-tunnels {
-    1 {
-        description = HQ
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1-1.lab
-        remote_id = fqdn:$peer-1.lab
-        psk = "status-first-secret-0123456789"
-        start_action = $6
-        phase2 {
-            1 {
-                description = LAN
-                local = $4.0.0/24
-                remote = $5.0.0/24
-            }
-            2 {
-                description = DMZ
-                local = $4.1.0/24
-                remote = $5.1.0/24
-            }
-        }
-    }
-    2 {
-        description = Branch
-        version = ikev1
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1-2.lab
-        remote_id = fqdn:$peer-2.lab
-        psk = "status-second-secret-012345678"
-        start_action = $6
-        phase2 {
-            3 {
-                local = $4.3.0/24
-                remote = $5.3.0/24
-            }
-            4 {
-                local = $4.4.0/24
-                remote = $5.4.0/24
-            }
-        }
-    }
-}
-CONF
-}
-gen a 192.0.2.1 192.0.2.2 10.1 10.2 start >"$TMP/a.conf"
-gen b 192.0.2.2 192.0.2.1 10.2 10.1 none >"$TMP/b.conf"
+pair_conf a start status >"$TMP/a.conf"
+pair_conf b none status >"$TMP/b.conf"
 sw() { on "$1" sh -c 'swanctl '"$2"' --uri "$TUNNELCTL_VICI" 2>/dev/null'; }
 
 step "lab up: con1 (IKEv2, merged child) and con2 (IKEv1, children con2_3 and con2_4)"
@@ -142,9 +93,9 @@ step "--watch redraws on events; a terminated tunnel shows as disconnected"
 # exec: the pid file holds tunnelctl's own pid, so Ctrl-C (SIGINT) reaches it
 on a sh -c 'echo $$ >"$1"; exec "$2" status --watch --json' sh "$TMP/watch.pid" "$TC" >"$TMP/watch.out" 2>&1 &
 wpid=$!
-for i in $(seq 50); do grep -q '"ike_sas"' "$TMP/watch.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q '"ike_sas"' "$TMP/watch.out" 2>/dev/null && break; sleep 0.1; done
 sw a "--terminate --ike con2" >/dev/null
-for i in $(seq 100); do grep -q '"disconnected"' "$TMP/watch.out" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q '"disconnected"' "$TMP/watch.out" && break; sleep 0.1; done
 kill -INT "$(cat "$TMP/watch.pid")"
 set +e
 wait "$wpid"
