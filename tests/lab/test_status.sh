@@ -75,6 +75,21 @@ assert_contains "$out" "con1 #$(q '.ike_sas[] | select(.name=="con1") | .uniquei
 assert_contains "$out" "  con2_3 #" "child row of con2_3"
 assert_contains "$out" "$(q '.ike_sas[].children[] | select(.name=="con2_4") | .spi_in')/" "child SPIs"
 assert_contains "$out" "ESTABLISHED" "state column"
+assert_contains "$out" "PACKETS IN/OUT" "into a pipe without COLUMNS: every column"
+
+step "a narrow terminal (COLUMNS=100): details left out and named, every line fits; --wide keeps all"
+out=$(on a env COLUMNS=100 "$TC" status)
+echo "$out"
+long=$(awk 'length > 100' <<<"$out" | grep -v '^(left out' || true)
+[ -z "$long" ] || die "lines wider than 100 columns: $long"
+echo "ok: every table line fits 100 columns"
+assert_contains "$out" "(left out to fit the terminal: NAT-T ROLE" "the last line names what was left out"
+assert_not_contains "$(head -1 <<<"$out")" "SPI IN/OUT" "SPIs left out of the header"
+assert_contains "$out" "  con2_3 #" "child rows stay"
+assert_contains "$out" "ESTABLISHED" "the state stays"
+out=$(on a env COLUMNS=100 "$TC" status --wide)
+assert_contains "$out" "PACKETS IN/OUT" "--wide shows every column"
+assert_not_contains "$out" "left out" "--wide leaves nothing out"
 
 step "NAME filters: conN_M, a description, N; unknown name exits 2"
 out=$(on a "$TC" status con2_4 --json)
