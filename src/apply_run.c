@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -133,8 +134,10 @@ static void gen_file_restore(struct apply_ctx *a, struct gen_file *g)
 		fail(a, "cannot remove %s: %s", g->path, strerror(errno));
 }
 
-/* Run one VICI command whose reply says success = yes|no. 0 or -1 (a->err says why). */
-static int vici_cmd(struct apply_ctx *a, const char *cmd, const char *what, struct vici_msg *m)
+/* Run one VICI command whose reply says success = yes|no. 0 or -1 (a->err says why). With
+ * reply non-NULL, a successful reply is handed over (caller frees). */
+static int vici_cmd_reply(struct apply_ctx *a, const char *cmd, const char *what, struct vici_msg *m,
+			  struct vici_node **out)
 {
 	struct vici_node *reply = NULL;
 	char *err = NULL;
@@ -148,8 +151,17 @@ static int vici_cmd(struct apply_ctx *a, const char *cmd, const char *what, stru
 		rc = -1;
 	}
 	free(err);
+	if (rc == 0 && out) {
+		*out = reply;
+		reply = NULL;
+	}
 	vici_node_free(reply);
 	return rc;
+}
+
+static int vici_cmd(struct apply_ctx *a, const char *cmd, const char *what, struct vici_msg *m)
+{
+	return vici_cmd_reply(a, cmd, what, m, NULL);
 }
 
 /* Reads certs/cacerts files for swanctl_conn_msg: absolute paths, as compile writes them. */
@@ -210,6 +222,74 @@ static void terminate_ike(struct apply_ctx *a, const char *name)
 	vici_msg_free(&m);
 }
 
+/* True when a private key other than `except` in the new config has key id `id` (two tunnels
+ * may share one key: unloading it for one would break the other). */
+static bool keyid_in_use(const struct apply_ctx *a, const char *id, const char *except)
+{
+	const struct conf_node *secrets = conf_find(a->new_tree->root, "secrets", CONF_SECTION);
+	char other[STATE_KEYID_MAX];
+
+	for (size_t i = 0; secrets && i < secrets->n_child; i++) {
+		const char *name = secrets->child[i]->name;
+		if (secrets->child[i]->type != CONF_SECTION || !str_startswith(name, "private") ||
+		    (except && strcmp(name, except) == 0))
+			continue;
+		if (state_keyid_load(a->tc->state_dir, name, other) == 0 && strcasecmp(other, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Unload a private key by the id recorded when we loaded it, unless another tunnel uses it.
+ * Best effort: a key left in charon is unused. */
+static void unload_key_id(struct apply_ctx *a, const char *name, const char *id)
+{
+	struct vici_msg m;
+	struct vici_node *reply = NULL;
+	char *err = NULL;
+
+	if (keyid_in_use(a, id, name))
+		return;
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "id", id);
+	vici_client_request(a->vc, "unload-key", &m, APPLY_VICI_TIMEOUT_MS, &reply, &err);
+	free(err);
+	vici_node_free(reply);
+	vici_msg_free(&m);
+}
+
+/* Load a private key (private-N) and record the id charon gives it; a key that replaces
+ * another one under the same name unloads the old one. */
+static int load_private_key(struct apply_ctx *a, const struct conf_node *sec, struct vici_msg *m)
+{
+	const char *file = conf_get(sec, "file");
+	char prev[STATE_KEYID_MAX];
+	struct vici_node *reply = NULL;
+	struct buf key;
+	int rc;
+
+	buf_init(&key);
+	rc = file ? file_read_all(file, TC_MAX_FILE_SIZE, &key) : -EINVAL;
+	if (rc != 0) {
+		fail(a, "cannot read private key for %s: %s", sec->name, strerror(-rc));
+		buf_free_secret(&key);
+		return -1;
+	}
+	vici_msg_add_str(m, "type", "any");
+	vici_msg_add_kv(m, "data", key.data, key.len);
+	rc = vici_cmd_reply(a, "load-key", sec->name, m, &reply);
+	buf_free_secret(&key);
+	if (rc != 0)
+		return rc;
+	const char *id = vici_find_str(reply, "id", "");
+	if (state_keyid_load(a->tc->state_dir, sec->name, prev) == 0 && strcasecmp(prev, id) != 0)
+		unload_key_id(a, sec->name, prev);
+	if (*id)
+		state_keyid_save(a->tc->state_dir, sec->name, id);
+	vici_node_free(reply);
+	return 0;
+}
+
 /* Load one secret section (ike-N: load-shared; private-N: load-key). */
 static int load_secret(struct apply_ctx *a, const struct conf_node *sec)
 {
@@ -222,19 +302,7 @@ static int load_secret(struct apply_ctx *a, const struct conf_node *sec)
 	if (rc == 0) {
 		rc = vici_cmd(a, "load-shared", sec->name, &m);
 	} else if (rc == -ENOTSUP) {
-		const char *file = conf_get(sec, "file");
-		struct buf key;
-		buf_init(&key);
-		rc = file ? file_read_all(file, TC_MAX_FILE_SIZE, &key) : -EINVAL;
-		if (rc != 0) {
-			fail(a, "cannot read private key for %s: %s", sec->name, strerror(-rc));
-			rc = -1;
-		} else {
-			vici_msg_add_str(&m, "type", "any");
-			vici_msg_add_kv(&m, "data", key.data, key.len);
-			rc = vici_cmd(a, "load-key", sec->name, &m);
-		}
-		buf_free_secret(&key);
+		rc = load_private_key(a, sec, &m);
 	} else {
 		fail(a, "cannot build secret %s: %s", sec->name, errs.n ? errs.v[0].msg : "invalid");
 		rc = -1;
@@ -249,8 +317,14 @@ static int unload_secret(struct apply_ctx *a, const char *id)
 	struct vici_msg m;
 	int rc;
 
-	if (!str_startswith(id, "ike"))
-		return 0;	/* private keys stay until charon restarts: harmless, and unload-key wants a key id */
+	if (!str_startswith(id, "ike")) {
+		char keyid[STATE_KEYID_MAX];
+		if (state_keyid_load(a->tc->state_dir, id, keyid) == 0) {
+			unload_key_id(a, id, keyid);
+			state_keyid_remove(a->tc->state_dir, id);
+		}
+		return 0;
+	}
 	vici_msg_init(&m);
 	vici_msg_add_str(&m, "id", id);
 	rc = vici_cmd(a, "unload-shared", id, &m);
@@ -291,7 +365,8 @@ static int get_list(struct apply_ctx *a, const char *cmd, const char *key, char 
 
 /* A secret is loaded when it changed or charon lacks it (it restarted): loading all 1,000
  * unchanged PSKs of a big gateway would cost 1,000 round trips. Private keys are not listed
- * by name (get-keys gives key ids), so they are loaded whenever a connection is added. */
+ * by name (get-keys gives key ids), so they are loaded whenever a connection is added; the id
+ * charon gives each is kept in the state directory to unload it when its tunnel goes. */
 static bool secret_needs_load(const struct apply_ctx *a, const char *id)
 {
 	if (str_in_list(id, a->plan.secrets_changed, a->plan.n_secrets_changed))

@@ -327,7 +327,7 @@ struct sa {
 	char retransmit_msgid[16];	/* message ID of the last retransmit */
 	char create_msgid[16];	/* message ID of the last CREATE_CHILD_SA request we generated */
 	enum create_kind create_kind;	/* and what it asked for */
-	enum create_kind lost_kind;	/* the request charon gave up on was that CREATE_CHILD_SA */
+	enum create_kind lost_kind;	/* the request charon gave up on was that rekey */
 	struct slot slot[EV_COUNT];
 	/* the proposal pair nearest to a failure, for IKE and for ESP/AH */
 	struct slot ike_recv, ike_conf, esp_recv, esp_conf, ts_narrow;
@@ -803,8 +803,10 @@ static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_
 	case EV_GIVE_UP:
 	case EV_NOT_RESPONDING:
 		sa->gave_up = true;
-		if (ev == EV_GIVE_UP && sa->create_kind && sa->retransmit_msgid[0] &&
-		    !strcmp(sa->retransmit_msgid, sa->create_msgid))
+		/* a new CHILD_SA that went unanswered is a silent peer, not a rekey */
+		if (ev == EV_GIVE_UP && (sa->create_kind == CREATE_IKE_REKEY ||
+					 sa->create_kind == CREATE_CHILD_REKEY) &&
+		    sa->retransmit_msgid[0] && !strcmp(sa->retransmit_msgid, sa->create_msgid))
 			sa->lost_kind = sa->create_kind;
 		if (has_now) {
 			sa->give_up_time = now;

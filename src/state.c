@@ -18,6 +18,7 @@
 #define STATE_APPLIED_PATH "applied.path"	/* where that file was: its absolute path */
 #define STATE_KEEPALIVE_DIR "keepalive"		/* NAME.json: the keep-alive engine's last decision */
 #define STATE_KEEPALIVE_MAX 4096		/* such a record is a few hundred bytes */
+#define STATE_KEYS_DIR "keys"			/* NAME: the key id of a private key we loaded */
 
 /* Connection names are conN / conN_M / descriptions: refuse anything that is not a plain file name. */
 static bool name_ok(const char *name)
@@ -194,4 +195,72 @@ int state_keepalive_load(const char *state_dir, const char *name, struct state_k
 	k->next_try = get_int(o, "next_try");
 	json_decref(o);
 	return 0;
+}
+
+/* A key id is hex digits, maybe with colons (charon prints %+B as plain hex). */
+static bool keyid_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n >= STATE_KEYID_MAX)
+		return false;
+	return strspn(id, "0123456789abcdefABCDEF:") == n;
+}
+
+int state_keyid_save(const char *state_dir, const char *name, const char *keyid)
+{
+	char *dir, *path;
+	int rc;
+
+	if (!name_ok(name) || !keyid_ok(keyid))
+		return -EINVAL;
+	dir = xasprintf("%s/%s", state_dir, STATE_KEYS_DIR);
+	path = xasprintf("%s/%s", dir, name);
+	rc = mkdir_p(dir, 0700);
+	if (rc == 0)
+		rc = file_write_atomic(path, keyid, strlen(keyid), 0600);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+int state_keyid_load(const char *state_dir, const char *name, char id[STATE_KEYID_MAX])
+{
+	struct buf b;
+	char *path;
+	int rc;
+
+	id[0] = '\0';
+	if (!name_ok(name))
+		return -EINVAL;
+	path = xasprintf("%s/%s/%s", state_dir, STATE_KEYS_DIR, name);
+	buf_init(&b);
+	rc = file_read_all(path, STATE_KEYID_MAX, &b);
+	free(path);
+	if (rc == 0 && !b.data) {
+		rc = -EINVAL;
+	} else if (rc == 0) {
+		b.len = strcspn(b.data, "\n");
+		b.data[b.len] = '\0';
+		if (keyid_ok(b.data))
+			memcpy(id, b.data, b.len + 1);
+		else
+			rc = -EINVAL;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+int state_keyid_remove(const char *state_dir, const char *name)
+{
+	char *path;
+	int rc = 0;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	path = xasprintf("%s/%s/%s", state_dir, STATE_KEYS_DIR, name);
+	if (unlink(path) != 0 && errno != ENOENT)
+		rc = -errno;
+	free(path);
+	return rc;
 }

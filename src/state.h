@@ -35,4 +35,14 @@ int state_keepalive_save(const char *state_dir, const char *name, const struct s
 /* Load it into *k (zeroed first). 0, -ENOENT (no record) or -errno / -EINVAL (unreadable). */
 int state_keepalive_load(const char *state_dir, const char *name, struct state_keepalive *k);
 
+/* The key id charon gave a private key we loaded (load-key's reply), by secret name
+ * (private-N), so the key can be unloaded when its tunnel goes. */
+#define STATE_KEYID_MAX 128
+/* Record it (keys/NAME). 0 or -errno. */
+int state_keyid_save(const char *state_dir, const char *name, const char *keyid);
+/* Read it into id (size STATE_KEYID_MAX). 0, -ENOENT (none recorded) or -errno. */
+int state_keyid_load(const char *state_dir, const char *name, char id[STATE_KEYID_MAX]);
+/* Forget it. 0 or -errno (a missing record is fine). */
+int state_keyid_remove(const char *state_dir, const char *name);
+
 #endif

@@ -111,6 +111,8 @@ echo "ok: generated file is byte-identical to before"
 assert_eq "$(loaded_conns a)" "con1 con2 " "charon has exactly the previous connections"
 assert_contains "$(on a sh -c 'swanctl --list-conns --uri "$TUNNELCTL_VICI" 2>/dev/null')" "rekeying every 6480s" "con1 keeps its previous child lifetime"
 assert_eq "$(ike_uid a con2)" "$uid2" "con2's IKE SA survived the failed apply"
+on a sh -c '! test -e "$TUNNELCTL_STATE_DIR/keys/private-3"' || die "the rolled-back key's record remains"
+assert_contains "$(lab logs a)" "unloaded private key with id" "the key loaded for con3 was unloaded by the rollback"
 
 step "removal: con2 removed from the file is unloaded and its SA terminated"
 sed '/^    2 {/,/^    }$/d' "$TMP/a2.conf" >"$TMP/a4.conf"
@@ -121,6 +123,47 @@ assert_eq "$(loaded_conns a)" "con1 " "con2 is unloaded"
 assert_eq "$(ike_uid a con2)" "" "con2's IKE SA is gone"
 [ -n "$(ike_uid a con1)" ] || die "con1 must stay up"
 echo "ok: con1 stays up"
+
+step "private keys: the id charon gives each is kept; a key goes when its last tunnel goes"
+mkdir -p "$TMP/certs"
+bash "$ROOT/examples/certs/make-certs.sh" "$TMP/certs" >/dev/null 2>&1
+certp1() { # certp1 N: a certificate tunnel N; all of them use gw-a's one key
+	cat <<CONF
+    $1 {
+        local_address = 192.0.2.1
+        remote_gateway = 192.0.2.2
+        local_id = fqdn:gw-a.example.com
+        remote_id = fqdn:gw-$1.example.com
+        auth = cert
+        cert = $TMP/certs/gw-a.crt
+        key = $TMP/certs/gw-a.key
+        ca = $TMP/certs/ca.crt
+        phase2 {
+            $1 {
+                local = 10.1.$1.0/24
+                remote = 10.2.$1.0/24
+            }
+        }
+    }
+CONF
+}
+{ sed '$d' "$TMP/a4.conf"; certp1 3; certp1 4; echo "}"; } >"$TMP/a5.conf"
+{ sed '$d' "$TMP/a4.conf"; certp1 3; echo "}"; } >"$TMP/a6.conf"
+keyrec() { on a sh -c 'cat "$TUNNELCTL_STATE_DIR/keys/$1" 2>/dev/null' sh "$1" || true; }
+unloads() { lab logs a | grep -c 'unloaded private key with id' || true; }
+out=$(lab apply a "$TMP/a5.conf" 2>&1) || die "apply with two certificate tunnels failed: $out"
+id3=$(keyrec private-3)
+[ -n "$id3" ] || die "no key id recorded for private-3"
+assert_eq "$(keyrec private-4)" "$id3" "both tunnels' key has one id"
+assert_eq "$(on a sh -c 'stat -c %a "$TUNNELCTL_STATE_DIR/keys/private-3"')" 600 "the record is 0600"
+n0=$(unloads)
+out=$(lab apply a "$TMP/a6.conf" 2>&1) || die "removing con4 failed: $out"
+assert_eq "$(keyrec private-4)" "" "con4's record is gone"
+assert_eq "$(unloads)" "$n0" "the key con3 still uses stays loaded"
+out=$(lab apply a "$TMP/a4.conf" 2>&1) || die "removing con3 failed: $out"
+assert_eq "$(keyrec private-3)" "" "con3's record is gone"
+assert_contains "$(lab logs a)" "unloaded private key with id $id3" "charon unloaded the key with its id"
+assert_eq "$(loaded_conns a)" "con1 " "back to con1 alone"
 
 step "charon restarted empty: apply loads connections and secrets again, the tunnel comes back"
 lab stop-charon a
