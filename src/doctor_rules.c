@@ -227,6 +227,8 @@ static const struct pattern {
 	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
 	{ "selecting traffic selectors for ", EV_TS_ROUND, false },
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
+	/* the same without its leading blank: formats whose body is trimmed (journal fields) */
+	{ "config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
 	{ "closing CHILD_SA * with SPIs ", EV_CHILD_CLOSE, true },

@@ -776,6 +776,19 @@ static void test_ts_rounds(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(doctor_class_names[v[0].cls], "ts_mismatch");
 	doctor_free(d);
+
+	/* journal messages: the reader trims a body's leading blank (" config: " arrives as
+	 * "config: "), the pairs must still count */
+	d = run_text(
+		"MESSAGE=IKE_SA con1[1] established between 2001:db8::1[2001:db8::1]...2001:db8::2[2001:db8::2]\n"
+		"MESSAGE=selecting traffic selectors for us:\n"
+		"MESSAGE= config: 10.1.0.0/24, received: fd00:1::/64 => no match\n"
+		"MESSAGE= config: fd00:1::/64, received: fd00:1::/64 => match: fd00:1::/64\n"
+		"MESSAGE=CHILD_SA con1{1} established with SPIs b765c326_i d9748f69_o and TS 10.1.0.0/24 fd00:1::/64 === 10.2.0.0/24 fd00:2::/64\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "healthy");
+	doctor_free(d);
 #undef TS_HEAD
 }
 
