@@ -487,13 +487,14 @@ static int b64_node_decode(const xmlNode *n, struct buf *out)
  * subject, its subject as an identity (NULL when it cannot be one). */
 static const char *pem_cert_problem(const struct buf *pem, char **subject)
 {
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
 	struct buf der, id;
 	struct x509_info xi;
 	const char *why = NULL;
 
 	buf_init(&der);
 	buf_init(&id);
-	if (!memmem(pem->data, pem->len, "-----BEGIN CERTIFICATE-----", 27))
+	if (!memmem(pem->data, pem->len, begin, sizeof(begin) - 1))
 		why = "not a PEM certificate";
 	else if (x509_to_der(pem->data, pem->len, &der) || x509_parse(der.data, der.len, &xi))
 		why = "a malformed certificate";
@@ -509,21 +510,22 @@ static const char *pem_cert_problem(const struct buf *pem, char **subject)
 static const char *pem_key_problem(const struct buf *pem)
 {
 	static const char *const labels[] = { "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", NULL };
+	static const char begin[] = "-----BEGIN ", encrypted[] = "ENCRYPTED PRIVATE KEY";
 	const char *s = pem->data, *end = s + pem->len, *b, *lab, *e;
 	char tail[64];
 	struct buf body, der;
 	size_t ll, i;
 	int rc;
 
-	b = memmem(s, pem->len, "-----BEGIN ", 11);
+	b = memmem(s, pem->len, begin, sizeof(begin) - 1);
 	if (!b)
 		return "not a PEM private key";
-	lab = b + 11;
+	lab = b + sizeof(begin) - 1;
 	e = memmem(lab, (size_t)(end - lab), "-----", 5);
 	if (!e)
 		return "not a PEM private key";
 	ll = (size_t)(e - lab);
-	if (ll == 21 && memcmp(lab, "ENCRYPTED PRIVATE KEY", 21) == 0)
+	if (ll == sizeof(encrypted) - 1 && memcmp(lab, encrypted, ll) == 0)
 		return "an encrypted private key (charon needs it unencrypted)";
 	for (i = 0; labels[i]; i++)
 		if (strlen(labels[i]) == ll && memcmp(lab, labels[i], ll) == 0)
