@@ -211,11 +211,21 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	const char *red = colour ? "\033[1;31m" : "", *green = colour ? "\033[1;32m" : "";
 	const char *yellow = colour ? "\033[1;33m" : "";
 	const char *bold = colour ? "\033[1m" : "", *off = colour ? "\033[0m" : "";
-	size_t bad = 0;
+	size_t bad = 0, tunnels = 0;
 
+	/* a tunnel judged from its logs and from its configs is still one tunnel */
+	for (size_t i = 0; i < n; i++) {
+		bool first = true, ok = true;
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(v[j].tunnel, v[i].tunnel) == 0) {
+				first = first && j >= i;
+				ok = ok && v[j].cls == DOCTOR_HEALTHY;
+			}
+		tunnels += first;
+		bad += first && !ok;
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool ok = v[i].cls == DOCTOR_HEALTHY;
-		bad += !ok;
 		printf("%s%s%s: %s%s%s [%s] (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
 		       doctor_class_words[v[i].cls], off, doctor_class_names[v[i].cls],
 		       strcmp(v[i].side, "both") == 0 ? "both sides" : v[i].side);
@@ -247,7 +257,8 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	else if (n == 0 && any_input)
 		printf("no IKE activity found in the logs\n");
 	else if (n)
-		printf("%zu tunnel%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s", n - bad);
+		printf("%zu tunnel%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s",
+		       tunnels - bad);
 }
 
 /* Classes a config comparison can name; a log verdict outside them is not a disagreement. */

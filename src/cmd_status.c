@@ -1,4 +1,4 @@
-/* cmd_status.c - `tunnelctl status [NAME] [--json] [--watch]`: IKE and child SAs, pfSense's
+/* cmd_status.c - `tunnelctl status [NAME] [--json] [--watch] [--wide]`: IKE and child SAs, pfSense's
  * status page in a terminal. */
 #include <errno.h>
 #include <signal.h>
@@ -20,7 +20,7 @@
 #define STATUS_SETTLE_MS 100	/* --watch: events this close together cause one redraw */
 
 static const char help[] =
-	"usage: tunnelctl status [NAME] [--json] [--watch]\n"
+	"usage: tunnelctl status [NAME] [--json] [--watch] [--wide]\n"
 	"\n"
 	"Show the tunnels as charon has them, like pfSense's IPsec status page: one row per IKE SA\n"
 	"(name #unique id, description, state, local and remote identity @ host:port, NAT-T, role,\n"
@@ -43,6 +43,10 @@ static const char help[] =
 	"             packets_in, packets_out, installed, rekey_in, expire_in, manual_down,\n"
 	"             keepalive: {reinitiations, attempts, last_action, last_reason,\n"
 	"             last_decision, last_reinitiation, next_try}}]}]}; times in seconds\n"
+	"  --wide     every column, however wide. Otherwise, on a terminal narrower than the\n"
+	"             table (or $COLUMNS), the details go first: packets, SPIs, role, NAT-T,\n"
+	"             IKE version, algorithms, reauth/expiry, age, bytes, description; a last\n"
+	"             line names the ones left out\n"
 	"  --watch    stay and redraw whenever charon reports a change (IKE or child SA up, down or\n"
 	"             rekeyed), until Ctrl-C; with --json, one document per change\n"
 	"\n"
@@ -222,7 +226,11 @@ static void ike_rows(struct table *t, json_t *e)
 	free(remote);
 }
 
-static void print_table(json_t *doc, FILE *f)
+/* Columns left out first when a terminal is too narrow (NAME, DESCRIPTION, STATE, LOCAL,
+ * REMOTE and REKEY stay): the details `--wide` and `--json` keep. */
+static const int status_drop[] = { 14, 12, 6, 5, 7, 11, 10, 8, 13, 1, -1 };
+
+static void print_table(json_t *doc, FILE *f, bool wide)
 {
 	struct table t;
 	json_t *e;
@@ -233,9 +241,18 @@ static void print_table(json_t *doc, FILE *f)
 					  "SPI IN/OUT", "BYTES IN/OUT", "PACKETS IN/OUT", NULL });
 	json_array_foreach(json_object_get(doc, "ike_sas"), i, e)
 		ike_rows(&t, e);
-	if (t.n_rows)
+	if (t.n_rows && wide) {
 		table_print(&t, f);
-	else
+	} else if (t.n_rows) {
+		unsigned hidden = 0;
+		if (table_print_fit(&t, f, table_term_width(f), status_drop, &hidden)) {
+			fputs("(left out to fit the terminal:", f);
+			for (size_t c = 0; c < t.n_cols; c++)
+				if (hidden & (1u << c))
+					fprintf(f, " %s", t.head[c]);
+			fputs("; --wide shows every column)\n", f);
+		}
+	} else
 		fputs("no tunnels configured and no IKE SA of ours in charon\n", f);
 	table_free(&t);
 }
@@ -256,7 +273,7 @@ static bool all_up(json_t *doc)
 	return json_array_size(json_object_get(doc, "ike_sas")) > 0;
 }
 
-static void show(json_t *doc, bool json, bool watch, const char *why)
+static void show(json_t *doc, bool json, bool wide, bool watch, const char *why)
 {
 	if (json) {
 		json_write(stdout, json_incref(doc));
@@ -270,7 +287,7 @@ static void show(json_t *doc, bool json, bool watch, const char *why)
 			strftime(stamp, sizeof(stamp), "%F %T", localtime(&now));
 			printf("tunnelctl status  %s  %s  (Ctrl-C to stop)\n\n", stamp, why);
 		}
-		print_table(doc, stdout);
+		print_table(doc, stdout, wide);
 	}
 	fflush(stdout);
 }
@@ -306,7 +323,7 @@ static int resolve(const struct tunnel_file *tf, const char *name, struct naming
 
 /* --watch: redraw on each burst of updown/rekey events until Ctrl-C or charon goes away. */
 static int watch(struct vici_client *vc, const struct tc_ctx *ctx, const struct tunnel_file *tf,
-		 const struct status_filter *f, bool json)
+		 const struct status_filter *f, bool json, bool wide)
 {
 	struct vici_client *ev = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -329,7 +346,7 @@ static int watch(struct vici_client *vc, const struct tc_ctx *ctx, const struct 
 			rc = -EIO;
 			break;
 		}
-		show(doc, json, true, why);
+		show(doc, json, wide, true, why);
 		json_decref(doc);
 		rc = vici_client_wait_event(ev, -1, &name, &msg, &err);
 		if (rc != 0)
@@ -365,12 +382,13 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 	struct naming_target target;
 	struct tunnel_file *tf = NULL;
 	struct vici_client *vc = NULL;
-	bool json = false, watch_mode = false;
+	bool json = false, watch_mode = false, wide = false;
 	char *err = NULL;
 	json_t *doc;
 	int arg, rc;
 
-	const struct cmd_flag flags[] = { { "json", &json }, { "watch", &watch_mode }, { NULL, NULL } };
+	const struct cmd_flag flags[] = { { "json", &json }, { "watch", &watch_mode }, { "wide", &wide },
+					  { NULL, NULL } };
 	arg = cmd_parse_args("status", argc, argv, help, flags, 0, 1, "at most one NAME");
 	if (arg < 0)
 		return arg == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
@@ -395,11 +413,11 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_FAIL;
 	}
 	if (watch_mode) {
-		rc = watch(vc, ctx, tf, &f, json);
+		rc = watch(vc, ctx, tf, &f, json, wide);
 	} else {
 		doc = status_collect(vc, tf, ctx->state_dir, &f, &err);
 		if (doc) {
-			show(doc, json, false, NULL);
+			show(doc, json, wide, false, NULL);
 			rc = f.ike && !all_up(doc) ? TC_EXIT_FAIL : TC_EXIT_OK;
 			json_decref(doc);
 		} else {

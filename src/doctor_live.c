@@ -522,6 +522,55 @@ static void check_conns(struct vici_client *c, struct dlive_report *r)
 		    "");
 }
 
+/* The certificate subjects the loaded connections name (list-conns: local-N/remote-N "certs"
+ * and "cacerts", as charon prints DNs). Certificates stay loaded in charon after the
+ * connection that brought them is unloaded, until it restarts; only these ones matter. */
+static void conn_cert_subjects(struct vici_client *c, char ***out, size_t *n_out)
+{
+	struct vici_node **ev = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	static const char *const lists[] = { "certs", "cacerts" };
+
+	if (vici_client_stream(c, "list-conns", NULL, "list-conn", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) != 0) {
+		free(err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < ev[i]->n_child; k++) {
+			const struct vici_node *conn = ev[i]->child[k];
+			for (size_t j = 0; j < conn->n_child; j++) {
+				const struct vici_node *side = conn->child[j];
+				if (side->type != VICI_NODE_SECTION || !side->name ||
+				    (!str_startswith(side->name, "local") && !str_startswith(side->name, "remote")))
+					continue;
+				for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+					const struct vici_node *list = vici_child(side, lists[l]);
+					for (size_t m = 0; list && m < list->n_child; m++) {
+						const char *dn = vici_list_str(list, m);
+						if (!dn || str_in_list(dn, *out, *n_out))
+							continue;
+						*out = xrealloc(*out, (*n_out + 1) * sizeof(char *));
+						(*out)[(*n_out)++] = xstrdup(dn);
+					}
+				}
+			}
+		}
+	for (size_t i = 0; i < n; i++)
+		vici_node_free(ev[i]);
+	free(ev);
+}
+
+/* Whether a certificate with this subject text matters: a loaded connection names it, or the
+ * text has an attribute we print by OID (charon may name it differently: count it). */
+static bool cert_in_use(const char *dn, char *const *used, size_t n_used)
+{
+	for (const char *p = dn; (p = strchr(p, '=')); p++)
+		if (p > dn && p[-1] >= '0' && p[-1] <= '9')
+			return true;
+	return str_in_list(dn, used, n_used);
+}
+
 static void check_certs(struct vici_client *c, struct dlive_report *r)
 {
 	struct vici_node **ev = NULL;
@@ -530,6 +579,9 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 	struct buf bad;
 	time_t now = time(NULL);
 	enum dlive_status st = DLIVE_OK;
+	char **used = NULL;
+	size_t n_used = 0;
+	struct buf unused;
 
 	if (vici_client_stream(c, "list-certs", NULL, "list-cert", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) != 0) {
 		add(r, "certificates", DLIVE_SKIPPED, xasprintf("list-certs failed: %s", err ? err : "?"), "");
@@ -537,6 +589,8 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 		return;
 	}
 	buf_init(&bad);
+	buf_init(&unused);
+	conn_cert_subjects(c, &used, &n_used);
 	for (size_t i = 0; i < n; i++) {
 		const struct vici_node *data = vici_child(ev[i], "data");
 		struct x509_info xi;
@@ -548,24 +602,46 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 			continue;
 		nb = xi.not_before;
 		na = xi.not_after;
-		if (now < nb || now > na) {
-			st = DLIVE_PROBLEM;
-			buf_printf(&bad, "%scertificate %zu %s", bad.len ? "; " : "", certs,
-				   now < nb ? "is not valid yet" : "has expired");
-		} else if (na - now < DLIVE_CERT_SOON) {
-			st = st == DLIVE_PROBLEM ? st : DLIVE_WARN;
-			buf_printf(&bad, "%scertificate %zu expires in %lld days", bad.len ? "; " : "", certs,
-				   (long long)((na - now) / 86400));
+		if (now >= nb && now <= na && na - now >= DLIVE_CERT_SOON)
+			continue;
+		/* name it by its subject: an admin knows "CN=gw-a", not "certificate 3" */
+		struct buf dn;
+		buf_init(&dn);
+		if (x509_dn_text(xi.subject, xi.subject_len, &dn) != 0 || !dn.len) {
+			buf_free(&dn);
+			buf_printf(&dn, "number %zu", certs);
 		}
+		if (!cert_in_use(dn.data, used, n_used)) {
+			buf_printf(&unused, "%s\"%s\"", unused.len ? ", " : "", dn.data);
+		} else if (now < nb || now > na) {
+			st = DLIVE_PROBLEM;
+			buf_printf(&bad, "%scertificate \"%s\" %s", bad.len ? "; " : "", dn.data,
+				   now < nb ? "is not valid yet" : "has expired");
+		} else {
+			st = st == DLIVE_PROBLEM ? st : DLIVE_WARN;
+			buf_printf(&bad, "%scertificate \"%s\" expires in %lld days", bad.len ? "; " : "",
+				   dn.data, (long long)((na - now) / 86400));
+		}
+		buf_free(&dn);
 	}
 	for (size_t i = 0; i < n; i++)
 		vici_node_free(ev[i]);
 	free(ev);
+	for (size_t i = 0; i < n_used; i++)
+		free(used[i]);
+	free(used);
+	if (unused.len)
+		buf_printf(&bad, "%s%s: expired, not yet valid or expiring, but no loaded connection uses "
+			   "it (charon keeps certificates until it restarts)", bad.len ? "; " : "",
+			   unused.data);
+	buf_free(&unused);
 	if (certs == 0)
 		add(r, "certificates", DLIVE_OK, xstrdup("no X.509 certificate loaded (PSK only)"), "");
-	else if (st == DLIVE_OK)
+	else if (st == DLIVE_OK && !bad.len)
 		add(r, "certificates", DLIVE_OK, xasprintf("%zu X.509 certificate%s loaded, all valid now", certs,
 							   certs == 1 ? "" : "s"), "");
+	else if (st == DLIVE_OK)
+		add(r, "certificates", DLIVE_OK, buf_steal(&bad), "");
 	else
 		add(r, "certificates", st, buf_steal(&bad),
 		    "renew the certificate (cert/ca in the tunnel file) or fix the clock, then tunnelctl apply");

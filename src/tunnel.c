@@ -177,16 +177,12 @@ static void err_at(struct builder *b, const struct conf_node *n, bool at_value, 
 
 static void err_at(struct builder *b, const struct conf_node *n, bool at_value, const char *fmt, ...)
 {
-	char msg[512];
+	bool v = at_value && n->type == CONF_KV;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	tc_errors_vadd(b->errs, false, n->file, v ? n->vline : n->line, v ? n->vcol : n->col, fmt, ap);
 	va_end(ap);
-	if (at_value && n->type == CONF_KV)
-		tc_errors_add(b->errs, false, n->file, n->vline, n->vcol, "%s", msg);
-	else
-		tc_errors_add(b->errs, false, n->file, n->line, n->col, "%s", msg);
 }
 
 static void warn_pos(struct tc_errors *errs, const struct tunnel_pos *p, const char *fmt, ...)
@@ -194,13 +190,11 @@ static void warn_pos(struct tc_errors *errs, const struct tunnel_pos *p, const c
 
 static void warn_pos(struct tc_errors *errs, const struct tunnel_pos *p, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	tc_errors_vadd(errs, true, p->file, p->line, p->col, fmt, ap);
 	va_end(ap);
-	tc_errors_add(errs, true, p->file, p->line, p->col, "%s", msg);
 }
 
 static struct tunnel_pos pos_of(const struct conf_node *n)
@@ -1072,13 +1066,11 @@ static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt
 
 static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	tc_errors_vadd(errs, false, p.file, p.line, p.col, fmt, ap);
 	va_end(ap);
-	tc_errors_add(errs, false, p.file, p.line, p.col, "%s", msg);
 }
 
 /* Read a PSK file: must be a regular file, mode 0600 or stricter (unless !strict); one line,

@@ -151,21 +151,22 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
-void tc_errors_add(struct tc_errors *e, bool warning, const char *file, unsigned line,
-		   unsigned col, const char *fmt, ...)
+void tc_errors_vadd(struct tc_errors *e, bool warning, const char *file, unsigned line,
+		    unsigned col, const char *fmt, va_list ap)
 {
 	struct tc_error *err;
 	struct buf msg;
-	va_list ap;
 
 	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 8;
 		e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
 	}
 	buf_init(&msg);
-	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
+	if (msg.len > TC_ERROR_MSG_MAX) {
+		msg.len = TC_ERROR_MSG_MAX - 3;
+		buf_adds(&msg, "...");
+	}
 	err = &e->v[e->n++];
 	err->file = xstrdup(file ? file : "-");
 	err->line = line;
@@ -174,6 +175,16 @@ void tc_errors_add(struct tc_errors *e, bool warning, const char *file, unsigned
 	err->warning = warning;
 	if (!warning)
 		e->n_errors++;
+}
+
+void tc_errors_add(struct tc_errors *e, bool warning, const char *file, unsigned line,
+		   unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tc_errors_vadd(e, warning, file, line, col, fmt, ap);
+	va_end(ap);
 }
 
 void tc_errors_free(struct tc_errors *e)

@@ -58,8 +58,12 @@ struct tc_errors {
 	size_t n_errors;	/* entries that are not warnings */
 };
 
+#define TC_ERROR_MSG_MAX 1024	/* longer messages (a huge value quoted) are cut, ending "..." */
 void tc_errors_add(struct tc_errors *e, bool warning, const char *file, unsigned line,
 		   unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* tc_errors_add with a va_list, for callers' own printf-like wrappers. */
+void tc_errors_vadd(struct tc_errors *e, bool warning, const char *file, unsigned line,
+		    unsigned col, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 void tc_errors_free(struct tc_errors *e);
 /* Sort by file, line, col (stable), so output follows the file. */
 void tc_errors_sort(struct tc_errors *e);

@@ -1,4 +1,5 @@
 # tests/lab/lib.sh - shared helpers for lab tests: a unique lab per run, cleanup on every exit,
+# shellcheck shell=bash
 # steps echoed, assertions that say what they expected.
 # Usage: source this, then `lab_begin` (sets LAB, TC, TMP), use `lab ...`, assertions.
 set -euo pipefail
@@ -43,6 +44,67 @@ assert_not_contains() {
 assert_eq() {
 	[ "$1" = "$2" ] || die "$3: expected '$2', got '$1'"
 	echo "ok: $3"
+}
+
+# A tunnel file for side SIDE (a|b) of the usual two-tunnel lab pair: con1 (IKEv2, phase 2
+# entries 1 "LAN" and 2 "DMZ" merged into one child) and con2 (IKEv1, split children con2_3 and
+# con2_4), a on 192.0.2.1 with 10.1.x.0/24 networks, b on 192.0.2.2 with 10.2.x.0/24.
+# Usage: pair_conf SIDE START_ACTION PSK_PREFIX [RETRANSMIT_TRIES]
+pair_conf() {
+	local side=$1 start=$2 psk=$3 tries=${4:-} me peer wan pwan net pnet
+	if [ "$side" = a ]; then
+		me=a peer=b wan=192.0.2.1 pwan=192.0.2.2 net=10.1 pnet=10.2
+	else
+		me=b peer=a wan=192.0.2.2 pwan=192.0.2.1 net=10.2 pnet=10.1
+	fi
+	if [ -n "$tries" ]; then
+		printf 'global {\n    retransmit {\n        tries = %s\n        timeout = 1.0\n    }\n}\n' "$tries"
+	fi
+	cat <<CONF
+tunnels {
+    1 {
+        description = HQ
+        local_address = $wan
+        remote_gateway = $pwan
+        local_id = fqdn:$me-1.lab
+        remote_id = fqdn:$peer-1.lab
+        psk = "$psk-first-secret-0123456789"
+        start_action = $start
+        phase2 {
+            1 {
+                description = LAN
+                local = $net.0.0/24
+                remote = $pnet.0.0/24
+            }
+            2 {
+                description = DMZ
+                local = $net.1.0/24
+                remote = $pnet.1.0/24
+            }
+        }
+    }
+    2 {
+        description = Branch
+        version = ikev1
+        local_address = $wan
+        remote_gateway = $pwan
+        local_id = fqdn:$me-2.lab
+        remote_id = fqdn:$peer-2.lab
+        psk = "$psk-second-secret-012345678"
+        start_action = $start
+        phase2 {
+            3 {
+                local = $net.3.0/24
+                remote = $pnet.3.0/24
+            }
+            4 {
+                local = $net.4.0/24
+                remote = $pnet.4.0/24
+            }
+        }
+    }
+}
+CONF
 }
 
 # The unique id of IKE SA NAME on side S (empty if none), from swanctl as the test's oracle.

@@ -53,6 +53,52 @@ on a nft delete table inet "$TABLE"
 out=$(live_json)
 assert_eq "$(status_of firewall <<<"$out")" ok "firewall ok after the fix"
 
+step "fault: an expired certificate loaded on side a is named by its subject"
+mkdir -p "$TMP/old"
+(
+	cd "$TMP/old"
+	umask 077
+	pki --gen --type ecdsa --size 256 --outform pem >ca.key
+	pki --self --ca --lifetime 3650 --in ca.key --type ecdsa --dn "C=CH, O=tunnelctl, CN=old test CA" --outform pem >ca.crt
+	pki --gen --type ecdsa --size 256 --outform pem >gw.key
+	pki --pub --in gw.key --type ecdsa | pki --issue --cacert ca.crt --cakey ca.key \
+		--dn "C=CH, O=tunnelctl, CN=expired-gw.example.com" --not-before "01.01.20 00:00:00" \
+		--not-after "01.01.21 00:00:00" --outform pem >gw.crt
+) 2>/dev/null
+{
+	sed '$d' "$ROOT/examples/lab-a.conf"
+	cat <<CONF
+    9 {
+        local_address = 192.0.2.1
+        remote_gateway = 192.0.2.9
+        local_id = fqdn:expired-gw.example.com
+        remote_id = fqdn:peer9.example.com
+        auth = cert
+        cert = $TMP/old/gw.crt
+        key = $TMP/old/gw.key
+        ca = $TMP/old/ca.crt
+        start_action = none
+        phase2 {
+            9 {
+                local = 10.1.9.0/24
+                remote = 10.9.9.0/24
+            }
+        }
+    }
+}
+CONF
+} >"$TMP/a-expired.conf"
+lab apply a "$TMP/a-expired.conf" >/dev/null
+out=$(live_json)
+assert_eq "$(status_of certificates <<<"$out")" problem "an expired certificate is a problem"
+human=$(on a "$TC" doctor --live || true)
+assert_contains "$human" 'certificate "C=CH, O=tunnelctl, CN=expired-gw.example.com" has expired' "the report names the certificate by its subject"
+lab apply a "$ROOT/examples/lab-a.conf" >/dev/null
+out=$(live_json)
+assert_eq "$(status_of certificates <<<"$out")" ok "once no connection uses it, the expired certificate is no problem"
+human=$(on a "$TC" doctor --live || true)
+assert_contains "$human" "no loaded connection uses it" "the report says why (charon keeps the certificate)"
+
 step "fault: charon stopped on side a"
 lab stop-charon a >/dev/null
 out=$(live_json)
@@ -101,4 +147,5 @@ echo "$rep"
 assert_contains "$rep" "the configs agree" "configs compared"
 assert_contains "$rep" "The logs agree." "the config verdict says the logs agree"
 assert_not_contains "$rep" "config_error" "both lab configs load"
+assert_contains "$rep" "0 tunnels with a problem, 1 healthy" "con1 judged from logs and configs counts once"
 echo "all doctor --live checks passed"

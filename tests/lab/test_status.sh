@@ -6,57 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
-gen() { # gen SIDE LOCAL_WAN PEER_WAN LOCAL_PREFIX PEER_PREFIX START
-	local peer
-	peer=$([ "$1" = a ] && echo b || echo a)
-	cat <<CONF
-tunnels {
-    1 {
-        description = HQ
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1-1.lab
-        remote_id = fqdn:$peer-1.lab
-        psk = "status-first-secret-0123456789"
-        start_action = $6
-        phase2 {
-            1 {
-                description = LAN
-                local = $4.0.0/24
-                remote = $5.0.0/24
-            }
-            2 {
-                description = DMZ
-                local = $4.1.0/24
-                remote = $5.1.0/24
-            }
-        }
-    }
-    2 {
-        description = Branch
-        version = ikev1
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1-2.lab
-        remote_id = fqdn:$peer-2.lab
-        psk = "status-second-secret-012345678"
-        start_action = $6
-        phase2 {
-            3 {
-                local = $4.3.0/24
-                remote = $5.3.0/24
-            }
-            4 {
-                local = $4.4.0/24
-                remote = $5.4.0/24
-            }
-        }
-    }
-}
-CONF
-}
-gen a 192.0.2.1 192.0.2.2 10.1 10.2 start >"$TMP/a.conf"
-gen b 192.0.2.2 192.0.2.1 10.2 10.1 none >"$TMP/b.conf"
+pair_conf a start status >"$TMP/a.conf"
+pair_conf b none status >"$TMP/b.conf"
 sw() { on "$1" sh -c 'swanctl '"$2"' --uri "$TUNNELCTL_VICI" 2>/dev/null'; }
 
 step "lab up: con1 (IKEv2, merged child) and con2 (IKEv1, children con2_3 and con2_4)"
@@ -124,6 +75,21 @@ assert_contains "$out" "con1 #$(q '.ike_sas[] | select(.name=="con1") | .uniquei
 assert_contains "$out" "  con2_3 #" "child row of con2_3"
 assert_contains "$out" "$(q '.ike_sas[].children[] | select(.name=="con2_4") | .spi_in')/" "child SPIs"
 assert_contains "$out" "ESTABLISHED" "state column"
+assert_contains "$out" "PACKETS IN/OUT" "into a pipe without COLUMNS: every column"
+
+step "a narrow terminal (COLUMNS=100): details left out and named, every line fits; --wide keeps all"
+out=$(on a env COLUMNS=100 "$TC" status)
+echo "$out"
+long=$(awk 'length > 100' <<<"$out" | grep -v '^(left out' || true)
+[ -z "$long" ] || die "lines wider than 100 columns: $long"
+echo "ok: every table line fits 100 columns"
+assert_contains "$out" "(left out to fit the terminal: NAT-T ROLE" "the last line names what was left out"
+assert_not_contains "$(head -1 <<<"$out")" "SPI IN/OUT" "SPIs left out of the header"
+assert_contains "$out" "  con2_3 #" "child rows stay"
+assert_contains "$out" "ESTABLISHED" "the state stays"
+out=$(on a env COLUMNS=100 "$TC" status --wide)
+assert_contains "$out" "PACKETS IN/OUT" "--wide shows every column"
+assert_not_contains "$out" "left out" "--wide leaves nothing out"
 
 step "NAME filters: conN_M, a description, N; unknown name exits 2"
 out=$(on a "$TC" status con2_4 --json)
@@ -142,9 +108,9 @@ step "--watch redraws on events; a terminated tunnel shows as disconnected"
 # exec: the pid file holds tunnelctl's own pid, so Ctrl-C (SIGINT) reaches it
 on a sh -c 'echo $$ >"$1"; exec "$2" status --watch --json' sh "$TMP/watch.pid" "$TC" >"$TMP/watch.out" 2>&1 &
 wpid=$!
-for i in $(seq 50); do grep -q '"ike_sas"' "$TMP/watch.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q '"ike_sas"' "$TMP/watch.out" 2>/dev/null && break; sleep 0.1; done
 sw a "--terminate --ike con2" >/dev/null
-for i in $(seq 100); do grep -q '"disconnected"' "$TMP/watch.out" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q '"disconnected"' "$TMP/watch.out" && break; sleep 0.1; done
 kill -INT "$(cat "$TMP/watch.pid")"
 set +e
 wait "$wpid"

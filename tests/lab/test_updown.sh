@@ -6,61 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
-gen() { # gen SIDE LOCAL_WAN PEER_WAN LOCAL_PREFIX PEER_PREFIX
-	local peer
-	peer=$([ "$1" = a ] && echo b || echo a)
-	cat <<CONF
-global {
-    retransmit {
-        tries = 2
-        timeout = 1.0
-    }
-}
-tunnels {
-    1 {
-        description = HQ
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1-1.lab
-        remote_id = fqdn:$peer-1.lab
-        psk = "updown-first-secret-0123456789"
-        start_action = none
-        phase2 {
-            1 {
-                local = $4.0.0/24
-                remote = $5.0.0/24
-            }
-            2 {
-                local = $4.1.0/24
-                remote = $5.1.0/24
-            }
-        }
-    }
-    2 {
-        description = Branch
-        version = ikev1
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1-2.lab
-        remote_id = fqdn:$peer-2.lab
-        psk = "updown-second-secret-012345678"
-        start_action = none
-        phase2 {
-            3 {
-                local = $4.3.0/24
-                remote = $5.3.0/24
-            }
-            4 {
-                local = $4.4.0/24
-                remote = $5.4.0/24
-            }
-        }
-    }
-}
-CONF
-}
-gen a 192.0.2.1 192.0.2.2 10.1 10.2 >"$TMP/a.conf"
-gen b 192.0.2.2 192.0.2.1 10.2 10.1 >"$TMP/b.conf"
+pair_conf a none updown 2 >"$TMP/a.conf"
+pair_conf b none updown 2 >"$TMP/b.conf"
 sas() { on a sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null'; }
 marked() { on a sh -c 'ls "$TUNNELCTL_STATE_DIR/down" 2>/dev/null | sort | tr "\n" " "'; }
 run() { set +e; out=$(on a "$TC" "$@" 2>&1); rc=$?; set -e; echo "$out"; }

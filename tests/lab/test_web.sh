@@ -141,7 +141,7 @@ TOKEN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 (umask 077 && printf '%s\n' "$TOKEN" >"$TMP/token")
 on a sh -c 'echo $$ >"$1"; exec "$2" daemon --listen 192.0.2.1:'$PORT' --token-file "$3" >"$4" 2>&1' \
 	sh "$DAEMON_PID" "$TC" "$TMP/token" "$TMP/daemon2.log" &
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	get "http://192.0.2.1:$PORT/metrics" >/dev/null
 	[ "$(code)" = 401 ] && break
 	sleep 0.2
