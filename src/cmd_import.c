@@ -1,7 +1,8 @@
-/* cmd_import.c - `tunnelctl import-pfsense config.xml [-o FILE]`. */
+/* cmd_import.c - `tunnelctl import-pfsense config.xml [-o FILE] [--cert-dir DIR]`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -9,7 +10,7 @@
 #include "tunnel.h"
 
 static const char help[] =
-	"usage: tunnelctl import-pfsense CONFIG.XML [-o FILE]\n"
+	"usage: tunnelctl import-pfsense CONFIG.XML [-o FILE] [--cert-dir DIR]\n"
 	"\n"
 	"Convert the <ipsec> section of a pfSense configuration backup (Diagnostics > Backup &\n"
 	"Restore, or /cf/conf/config.xml) into a tunnel file: each phase 1 keeps its IKE ID and\n"
@@ -18,20 +19,35 @@ static const char help[] =
 	"ports, identities, pre-shared keys, proposals, lifetimes, DPD, NAT-T, MOBIKE, start and\n"
 	"close actions, split connections, phase 2 networks, protocol, algorithms, PFS, ping\n"
 	"hosts, keep-alive, unique IDs, LAN bypass and bypass rules, and log levels.\n"
-	"Mobile client entries are skipped; entries that cannot work as they are (certificate\n"
-	"authentication, EAP/XAuth, no usable algorithm) are written commented out with the\n"
-	"reason; single settings tunnelctl does not have are listed as `# not supported:`.\n"
+	"Certificate entries (authentication_method cert) are imported with --cert-dir: the\n"
+	"certificate, private key and peer CA they name (certref, caref) are taken from\n"
+	"config.xml's certificate store and written into DIR, and the entry gets auth = cert,\n"
+	"cert, key and ca with their absolute paths; a local identity \"distinguished name\"\n"
+	"left empty becomes the certificate's subject. Without --cert-dir such entries are\n"
+	"written commented out, saying so.\n"
+	"Mobile client entries are skipped; entries that cannot work as they are (EAP/XAuth,\n"
+	"no usable algorithm, a certificate or CA missing from config.xml, a certificate\n"
+	"without its private key) are written commented out with the reason; single settings\n"
+	"tunnelctl does not have are listed as `# not supported:`.\n"
 	"The output keeps the pre-shared keys: -o writes it with mode 0600.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output FILE  write the tunnel file to FILE (atomically, 0600) instead of stdout\n"
+	"  --cert-dir DIR     import certificate entries: write each certificate used as\n"
+	"                     DIR/REFID.crt (0644), its private key as DIR/REFID.key (0600,\n"
+	"                     never readable by others, even while written) and each CA as\n"
+	"                     DIR/REFID-ca.crt (0644); REFID is pfSense's refid (or a hash of\n"
+	"                     it when it is not a plain name). DIR is created (0700) if\n"
+	"                     missing; files of the same name are replaced atomically\n"
 	"\n"
-	"exit status: 0 ok (the output passes `tunnelctl check`); 1 the output could not be\n"
-	"written, or it does not pass check; 2 usage error, or CONFIG.XML is not a readable\n"
-	"pfSense configuration\n"
+	"exit status: 0 ok (the output passes `tunnelctl check`); 1 the output or a certificate\n"
+	"file could not be written, or the output does not pass check; 2 usage error, or\n"
+	"CONFIG.XML is not a readable pfSense configuration\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl import-pfsense config-fw1.xml -o /etc/tunnelctl/tunnels.conf\n"
+	"  tunnelctl import-pfsense config-fw1.xml -o /etc/tunnelctl/tunnels.conf \\\n"
+	"          --cert-dir /etc/tunnelctl/certs\n"
 	"  tunnelctl import-pfsense config.xml | less\n";
 
 /* The imported text must be a valid tunnel file: run it through the model. */
@@ -48,15 +64,50 @@ static int check_text(const char *name, const struct buf *text)
 	return rc;
 }
 
+/* DIR made absolute (created 0700 if missing), so the tunnel file's paths do not depend on
+ * where it is kept or on the current directory. NULL after saying why. Caller frees. */
+static char *cert_dir_prepare(const char *dir)
+{
+	char *abs;
+	int rc = mkdir_p(dir, 0700);
+
+	if (rc) {
+		cmd_err("import-pfsense", "cannot create %s: %s", dir, strerror(-rc));
+		return NULL;
+	}
+	abs = realpath(dir, NULL);
+	if (!abs)
+		cmd_err("import-pfsense", "%s: %s", dir, strerror(errno));
+	return abs;
+}
+
+/* Write the certificate files: keys 0600 from the first byte (file_write_atomic creates the
+ * temp file 0600), certificates 0644. 0 or -errno after saying which file. */
+static int cert_files_write(const char *dir, const struct pfsense_files *files)
+{
+	for (size_t i = 0; i < files->n; i++) {
+		const struct pfsense_file *f = &files->v[i];
+		int rc = file_write_atomic(f->path, f->pem.data, f->pem.len, f->secret ? 0600 : 0644);
+		if (rc) {
+			cmd_err("import-pfsense", "cannot write %s/%s: %s", dir, f->name, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "cert-dir", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tc_errors errs = { 0 };
 	struct pfsense_stats st;
-	const char *output = NULL;
+	struct pfsense_files files = { 0 };
+	const char *output = NULL, *cert_dir = NULL;
+	char *cert_abs = NULL;
 	struct buf xml, out;
 	int c, rc, exit_code = TC_EXIT_OK;
 
@@ -64,9 +115,12 @@ int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
 	if (cmd_wants_help(argc, argv, help))
 		return TC_EXIT_OK;
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (c != 'o')
+		if (c == 'o')
+			output = optarg;
+		else if (c == 'C')
+			cert_dir = optarg;
+		else
 			return TC_EXIT_USAGE;
-		output = optarg;
 	}
 	if (optind + 1 != argc) {
 		cmd_err("import-pfsense", "expected one config.xml (see --help)");
@@ -81,13 +135,22 @@ int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
 		exit_code = TC_EXIT_USAGE;
 		goto out;
 	}
-	if (pfsense_import(xml.data, xml.len, argv[optind], &out, &st, &errs) != 0) {
+	if (cert_dir && !(cert_abs = cert_dir_prepare(cert_dir))) {
+		exit_code = TC_EXIT_FAIL;
+		goto out;
+	}
+	if (pfsense_import_certs(xml.data, xml.len, argv[optind], cert_abs, &out, &files, &st, &errs) != 0) {
 		cmd_print_errors(&errs);
 		exit_code = TC_EXIT_USAGE;
 		goto out;
 	}
 	if (check_text(output ? output : "<import>", &out) != 0) {
 		cmd_err("import-pfsense", "internal error: the imported file does not pass check (nothing written)");
+		exit_code = TC_EXIT_FAIL;
+		goto out;
+	}
+	/* the files first: a tunnel file naming certificates that are not there would fail check */
+	if (cert_files_write(cert_dir ? cert_dir : "", &files) != 0) {
 		exit_code = TC_EXIT_FAIL;
 		goto out;
 	}
@@ -103,7 +166,12 @@ int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 	fprintf(stderr, "import-pfsense: %zu phase 1, %zu phase 2 imported; %zu skipped or commented out; %zu unsupported settings\n",
 		st.p1, st.p2, st.skipped, st.unsupported);
+	if (cert_abs)
+		fprintf(stderr, "import-pfsense: %zu certificate entries imported; %zu files written to %s\n",
+			st.certs, files.n, cert_abs);
 out:
+	pfsense_files_free(&files);
+	free(cert_abs);
 	tc_errors_free(&errs);
 	buf_free_secret(&xml);
 	buf_free_secret(&out);

@@ -795,19 +795,37 @@ static unsigned long long view_duration(const struct dc_view *v, const char *key
 	return d;
 }
 
-static size_t split_list(const char *s, char ***out, size_t max)
+static size_t split_list_by(const char *s, const char *seps, char ***out, size_t max)
 {
 	char *copy = xstrdup(s ? s : ""), *save = NULL;
 	char **v = NULL;
 	size_t n = 0;
 
-	for (char *p = strtok_r(copy, ", \t", &save); p && n < max; p = strtok_r(NULL, ", \t", &save)) {
+	for (char *p = strtok_r(copy, seps, &save); p && n < max; p = strtok_r(NULL, seps, &save)) {
+		char *e = p + strlen(p);
+		p += strspn(p, " \t");
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e == p)
+			continue;
 		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = xstrdup(p);
+		v[n++] = xstrndup(p, (size_t)(e - p));
 	}
 	free(copy);
 	*out = v;
 	return n;
+}
+
+/* Addresses, selectors, proposals: commas or blanks between items. */
+static size_t split_list(const char *s, char ***out, size_t max)
+{
+	return split_list_by(s, ", \t", out, max);
+}
+
+/* File names (certs, cacerts): commas only, as swanctl splits them; a name may have blanks. */
+static size_t split_files(const char *s, char ***out, size_t max)
+{
+	return split_list_by(s, ",", out, max);
 }
 
 static void strv_free(char **v, size_t n)
@@ -1066,7 +1084,7 @@ static void conn_free(struct dc_conn *c)
 static void side_want_creds(struct dconf_side *s, const char *key, const struct conf_node *kv)
 {
 	char **v;
-	size_t n = kv && kv->value ? split_list(kv->value, &v, DCONF_MAX_ADDRS) : 0;
+	size_t n = kv && kv->value ? split_files(kv->value, &v, DCONF_MAX_ADDRS) : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
@@ -1694,12 +1712,12 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 
 	if (!sender->lcert_at || !sender->lcert_at->value || !verifier->rca_at || !verifier->rca_at->value)
 		return true;
-	n = split_list(sender->lcert_at->value, &cas, 1);
+	n = split_files(sender->lcert_at->value, &cas, 1);
 	cert = n ? cred_find(sender->side, "certs", cas[0]) : NULL;
 	strv_free(cas, n);
 	if (!cert)
 		return true;
-	n = split_list(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
+	n = split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && !ok; i++) {
 		const struct dc_cred *ca = cred_find(verifier->side, "cacerts", cas[i]);
 		if (!ca)

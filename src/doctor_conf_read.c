@@ -36,10 +36,28 @@ static void side_load_texts(struct dconf_side *s)
 	}
 }
 
-/* A pfSense config.xml: imported to a tunnel file in memory (as import-pfsense does), read as
- * one, its evidence mapped back to the config.xml's lines. */
+/* Where an imported config.xml's certificates seem to live: a name only, never read or
+ * written; the side gets their contents from the import itself. */
+#define XML_CERT_DIR "/pfSense-Cert.Manager"
+
+/* Give an imported side the certificates its entries name, from the import's own files. */
+static void xml_load_creds(struct dconf_side *s, const struct pfsense_files *files)
+{
+	for (size_t i = 0; i < dconf_side_cred_count(s); i++) {
+		const char *key, *path;
+		dconf_side_cred_name(s, i, &key, &path);
+		for (size_t k = 0; path && k < files->n; k++)
+			if (!files->v[k].secret && strcmp(files->v[k].path, path) == 0)
+				dconf_side_cred_set(s, i, files->v[k].pem.data, files->v[k].pem.len);
+	}
+}
+
+/* A pfSense config.xml: imported to a tunnel file in memory (as import-pfsense --cert-dir
+ * does, certificate entries included), read as one, its evidence mapped back to the
+ * config.xml's lines. */
 static int read_xml(const char *path, const struct buf *xml, struct dconf_side **out, struct tc_errors *errs)
 {
+	struct pfsense_files files = { 0 };
 	struct pfsense_stats st;
 	struct tunnel_file *tf;
 	struct conf_tree *tree;
@@ -48,9 +66,10 @@ static int read_xml(const char *path, const struct buf *xml, struct dconf_side *
 	int rc;
 
 	buf_init(&text);
-	rc = pfsense_import(xml->data, xml->len, path, &text, &st, errs);
+	rc = pfsense_import_certs(xml->data, xml->len, path, XML_CERT_DIR, &text, &files, &st, errs);
 	if (rc) {
 		buf_free_secret(&text);
+		pfsense_files_free(&files);
 		free(label);
 		return -EINVAL;
 	}
@@ -59,16 +78,21 @@ static int read_xml(const char *path, const struct buf *xml, struct dconf_side *
 	free(label);
 	if (errs->n_errors) {
 		conf_tree_free(tree);
+		pfsense_files_free(&files);
 		return -EINVAL;
 	}
 	tf = tunnel_from_tree(tree, errs);
-	if (!tf)
-		return -EINVAL;
-	if (tunnel_resolve_for_analysis(tf, errs) != 0 || errs->n_errors) {
+	if (tf && (tunnel_resolve_for_analysis(tf, errs) != 0 || errs->n_errors)) {
 		tunnel_file_free(tf);
+		tf = NULL;
+	}
+	if (!tf) {
+		pfsense_files_free(&files);
 		return -EINVAL;
 	}
 	*out = dconf_side_from_tunnel(tf, errs);
+	xml_load_creds(*out, &files);
+	pfsense_files_free(&files);
 	dconf_side_set_xml(*out, path, xml->data, xml->len);
 	return 0;
 }

@@ -4,6 +4,8 @@
  * phase2: reqid, localid, remoteid, encryption-algorithm-option, ...). Each phase 1 becomes a
  * `tunnels { N { } }` section; entries the tunnel file cannot express are commented out with
  * the reason, single settings it cannot express become "not supported" comments.
+ * Certificates (<cert>/<ca> by certref/caref, base64 of PEM) are decoded here and handed to
+ * the caller as files to write; this file itself writes nothing.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -15,7 +17,9 @@
 #include <string.h>
 
 #include "pfsense.h"
+#include "swanctl.h"
 #include "tunnel.h"
+#include "x509.h"
 
 /* ---- XML access: element children and their text, never through entities ---- */
 
@@ -81,6 +85,8 @@ struct out {
 	struct buf *b;
 	int depth;
 	struct pfsense_stats *st;
+	const char *cert_dir;		/* NULL: certificate entries stay commented out */
+	struct pfsense_files *files;	/* certificate files of the entries imported so far */
 	bool used_ike[TUNNEL_MAX_ID + 1];	/* IKE IDs and reqids already written: both unique */
 	bool used_reqid[TUNNEL_MAX_ID + 1];
 };
@@ -365,6 +371,13 @@ struct p1ctx {
 	unsigned long ikeid;
 	bool fatal;		/* the entry cannot be imported: comment the block out */
 	char *why;		/* the reason */
+	bool cert_auth;		/* authentication_method cert (rsasig in old configs) */
+	char *subject;		/* the certificate's subject as an identity, or NULL */
+	char *cert_label;	/* "descr" (refid X) of the certificate and of the CA, for comments */
+	char *ca_label;
+	char *ca_parent;	/* the CA's own <caref> (an intermediate CA), or NULL */
+	struct pfsense_file pending[3];	/* certificate, key, CA: handed over if the entry stays */
+	size_t n_pending;
 };
 
 static void p1_fatal(struct p1ctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -381,6 +394,281 @@ static void p1_fatal(struct p1ctx *p, const char *fmt, ...)
 	va_end(ap);
 	p->fatal = true;
 	p->why = buf_steal(&b);
+}
+
+/* ---- certificates: <cert> and <ca> elements, referenced by certref/caref ---- */
+
+#define PFSENSE_MAX_REFID_NAME 64u	/* a refid used as a file name as it is */
+
+/* The top-level <cert> or <ca> element (kind) whose <refid> is refid, or NULL. */
+static const xmlNode *store_find(const xmlNode *root, const char *kind, const char *refid)
+{
+	if (!refid || !*refid)
+		return NULL;
+	for (const xmlNode *n = child(root, kind); n; n = next_named((xmlNode *)n, kind)) {
+		char *r = get(n, "refid");
+		bool match = str_eq(r, refid);
+		free(r);
+		if (match)
+			return n;
+	}
+	return NULL;
+}
+
+/* `"descr" (refid X)` of a store element, for comments. Caller frees. */
+static char *store_label(const xmlNode *n, const char *refid)
+{
+	char *d = get(n, "descr");
+	char *l = d && *d ? xasprintf("\"%s\" (refid %s)", d, refid) : xasprintf("refid %s", refid);
+
+	free(d);
+	return l;
+}
+
+/* A file name base from a refid: the refid itself when it is a plain name (pfSense's are 13
+ * hex digits), else "ref" + 16 hex digits of its SHA-256. Never a path: no '/', no '.'. '-'
+ * is left out so that no certificate name ends in "-ca" (the CA files' suffix). */
+static char *store_file_base(const char *refid)
+{
+	char h[65];
+	size_t n = strlen(refid);
+	bool plain = n > 0 && n <= PFSENSE_MAX_REFID_NAME;
+
+	for (const char *c = refid; plain && *c; c++)
+		plain = isalnum((unsigned char)*c) || *c == '_';
+	if (plain)
+		return xstrdup(refid);
+	sha256_hex(refid, n, h);
+	return xasprintf("ref%.16s", h);
+}
+
+/* True when element n has text other than white space (without copying it: it may be a key). */
+static bool has_text(const xmlNode *n)
+{
+	for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+			for (const char *p = (const char *)c->content; *p; p++)
+				if (!isspace((unsigned char)*p))
+					return true;
+	return false;
+}
+
+/* The base64 text of element n (whitespace ignored) decoded into out, which is reserved in
+ * advance so that a private key is never left behind by a realloc. 0, -EFBIG when the text
+ * is longer than PFSENSE_MAX_PEM_B64, -EINVAL when absent, empty or not base64. */
+static int b64_node_decode(const xmlNode *n, struct buf *out)
+{
+	struct buf t;
+	size_t total = 0;
+	int rc;
+
+	if (!n)
+		return -EINVAL;
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+			total += strlen((const char *)c->content);
+	if (total > PFSENSE_MAX_PEM_B64)
+		return -EFBIG;
+	buf_init(&t);
+	buf_reserve(&t, total + 2);
+	buf_adds(&t, "0s");	/* swanctl's inline base64 form */
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+			for (const char *p = (const char *)c->content; *p; p++)
+				if (!isspace((unsigned char)*p))
+					buf_addc(&t, *p);
+	buf_reserve(out, total / 4 * 3 + 3);
+	rc = t.len > 2 && swanctl_secret_decode(t.data, out) == 0 && out->len ? 0 : -EINVAL;
+	buf_free_secret(&t);
+	return rc;
+}
+
+/* What is wrong with a decoded <crt> (NULL: a PEM certificate x509.c can read); with
+ * subject, its subject as an identity (NULL when it cannot be one). */
+static const char *pem_cert_problem(const struct buf *pem, char **subject)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	struct buf der, id;
+	struct x509_info xi;
+	const char *why = NULL;
+
+	buf_init(&der);
+	buf_init(&id);
+	if (!memmem(pem->data, pem->len, begin, sizeof(begin) - 1))
+		why = "not a PEM certificate";
+	else if (x509_to_der(pem->data, pem->len, &der) || x509_parse(der.data, der.len, &xi))
+		why = "a malformed certificate";
+	else if (subject && x509_dn_id(xi.subject, xi.subject_len, &id) == 0)
+		*subject = buf_steal(&id);
+	buf_free(&der);
+	buf_free(&id);
+	return why;
+}
+
+/* What is wrong with a decoded <prv> (NULL: an unencrypted PEM private key charon loads:
+ * PKCS#8, PKCS#1 RSA or SEC1 EC, with a base64 body). Never quotes the key. */
+static const char *pem_key_problem(const struct buf *pem)
+{
+	static const char *const labels[] = { "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", NULL };
+	static const char begin[] = "-----BEGIN ", encrypted[] = "ENCRYPTED PRIVATE KEY";
+	const char *s = pem->data, *end = s + pem->len, *b, *lab, *e;
+	char tail[64];
+	struct buf body, der;
+	size_t ll, i;
+	int rc;
+
+	b = memmem(s, pem->len, begin, sizeof(begin) - 1);
+	if (!b)
+		return "not a PEM private key";
+	lab = b + sizeof(begin) - 1;
+	e = memmem(lab, (size_t)(end - lab), "-----", 5);
+	if (!e)
+		return "not a PEM private key";
+	ll = (size_t)(e - lab);
+	if (ll == sizeof(encrypted) - 1 && memcmp(lab, encrypted, ll) == 0)
+		return "an encrypted private key (charon needs it unencrypted)";
+	for (i = 0; labels[i]; i++)
+		if (strlen(labels[i]) == ll && memcmp(lab, labels[i], ll) == 0)
+			break;
+	if (!labels[i])
+		return "not a PEM private key of a type charon loads (RSA, EC, PKCS#8)";
+	if (memmem(e, (size_t)(end - e), "Proc-Type:", 10))
+		return "an encrypted private key (charon needs it unencrypted)";
+	snprintf(tail, sizeof(tail), "-----END %.*s-----", (int)ll, lab);
+	b = e + 5;
+	e = memmem(b, (size_t)(end - b), tail, strlen(tail));
+	if (!e)
+		return "a PEM private key without its END line";
+	/* the body must be base64 */
+	buf_init(&body);
+	buf_init(&der);
+	buf_reserve(&body, (size_t)(e - b) + 2);
+	buf_reserve(&der, (size_t)(e - b));
+	buf_adds(&body, "0s");
+	for (const char *p = b; p < e; p++)
+		if (!isspace((unsigned char)*p))
+			buf_addc(&body, *p);
+	rc = body.len > 2 && swanctl_secret_decode(body.data, &der) == 0 && der.len ? 0 : -EINVAL;
+	buf_free_secret(&body);
+	buf_free_secret(&der);
+	return rc ? "a PEM private key whose body is not base64" : NULL;
+}
+
+static void pending_add(struct out *o, struct p1ctx *p, const char *base, const char *suffix,
+			struct buf *pem, bool secret)
+{
+	struct pfsense_file *f = &p->pending[p->n_pending++];
+
+	f->name = xasprintf("%s%s", base, suffix);
+	f->path = xasprintf("%s/%s", o->cert_dir, f->name);
+	f->pem = *pem;
+	f->secret = secret;
+	buf_init(pem);
+}
+
+static void file_free(struct pfsense_file *f)
+{
+	free(f->name);
+	free(f->path);
+	if (f->secret)
+		buf_free_secret(&f->pem);
+	else
+		buf_free(&f->pem);
+}
+
+void pfsense_files_free(struct pfsense_files *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		file_free(&f->v[i]);
+	free(f->v);
+	f->v = NULL;
+	f->n = 0;
+}
+
+/* Hand an imported entry's files to the caller's list, once per name. */
+static void pending_commit(struct out *o, struct p1ctx *p)
+{
+	for (size_t i = 0; i < p->n_pending; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < o->files->n && !dup; j++)
+			dup = strcmp(o->files->v[j].name, p->pending[i].name) == 0;
+		if (dup) {
+			file_free(&p->pending[i]);
+			continue;
+		}
+		o->files->v = xrealloc(o->files->v, (o->files->n + 1) * sizeof(*o->files->v));
+		o->files->v[o->files->n++] = p->pending[i];
+	}
+	p->n_pending = 0;
+}
+
+/* Look up and decode the certificate, key and CA of a certificate entry before anything is
+ * written: the subject may be its local identity, and a missing piece makes the entry a
+ * comment with the reason (never the key's content). */
+static void p1_cert_prepare(struct out *o, struct p1ctx *p)
+{
+	char *certref = get(p->ph1, "certref"), *caref = get(p->ph1, "caref");
+	const xmlNode *cert = store_find(p->root, "cert", certref), *ca = store_find(p->root, "ca", caref);
+	struct buf crt, prv, cacrt;
+	const char *why;
+	char *base = NULL;
+	bool has_prv = has_text(child(cert, "prv"));
+
+	buf_init(&crt);
+	buf_init(&prv);
+	buf_init(&cacrt);
+	if (cert)
+		p->cert_label = store_label(cert, certref);
+	if (ca) {
+		p->ca_label = store_label(ca, caref);
+		p->ca_parent = get(ca, "caref");
+		if (p->ca_parent && !*p->ca_parent) {
+			free(p->ca_parent);
+			p->ca_parent = NULL;
+		}
+	}
+	if (!certref || !*certref) {
+		p1_fatal(p, "certificate authentication without a certificate (no certref)");
+	} else if (!cert) {
+		p1_fatal(p, "certificate refid %s is not in config.xml (no <cert> with that refid)", certref);
+	} else if (b64_node_decode(child(cert, "crt"), &crt) != 0) {
+		p1_fatal(p, "certificate %s: <crt> is missing or not base64", p->cert_label);
+	} else if ((why = pem_cert_problem(&crt, &p->subject))) {
+		p1_fatal(p, "certificate %s: <crt> is %s", p->cert_label, why);
+	} else if (!has_prv) {
+		p1_fatal(p, "certificate %s has no private key in config.xml (no <prv>: a certificate imported without its key, or a CSR)",
+			 p->cert_label);
+	} else if (!caref || !*caref) {
+		p1_fatal(p, "certificate authentication without a peer certificate authority (no caref)");
+	} else if (!ca) {
+		p1_fatal(p, "CA refid %s is not in config.xml (no <ca> with that refid)", caref);
+	} else if (b64_node_decode(child(ca, "crt"), &cacrt) != 0) {
+		p1_fatal(p, "CA %s: <crt> is missing or not base64", p->ca_label);
+	} else if ((why = pem_cert_problem(&cacrt, NULL))) {
+		p1_fatal(p, "CA %s: <crt> is %s", p->ca_label, why);
+	} else if (!o->cert_dir) {
+		p1_fatal(p, "certificate authentication: import-pfsense --cert-dir DIR writes certificate %s, its private key and CA %s into DIR and imports this entry",
+			 p->cert_label, p->ca_label);
+	} else if (b64_node_decode(child(cert, "prv"), &prv) != 0) {
+		p1_fatal(p, "certificate %s: the private key (<prv>) is too long or not base64", p->cert_label);
+	} else if ((why = pem_key_problem(&prv))) {
+		p1_fatal(p, "certificate %s: the private key (<prv>) is %s", p->cert_label, why);
+	} else {
+		base = store_file_base(certref);
+		pending_add(o, p, base, ".crt", &crt, false);
+		pending_add(o, p, base, ".key", &prv, true);
+		free(base);
+		base = store_file_base(caref);
+		pending_add(o, p, base, "-ca.crt", &cacrt, false);
+	}
+	free(base);
+	free(certref);
+	free(caref);
+	buf_free(&crt);
+	buf_free_secret(&prv);
+	buf_free(&cacrt);
 }
 
 /* Simple value copies: pfSense element -> tunnel-file key, when present and not empty. */
@@ -479,13 +767,17 @@ static void p1_auth(struct out *o, struct p1ctx *p)
 		else
 			kv(o, "psk", psk);
 		secret_free(psk);
-	} else if (strcmp(method, "cert") == 0 || strcmp(method, "rsasig") == 0) {
-		char *cert = get(p->ph1, "certref"), *ca = get(p->ph1, "caref");
+	} else if (p->cert_auth) {
 		kv(o, "auth", "cert");
-		p1_fatal(p, "certificate authentication: export certificate %s and CA %s from pfSense (System > Cert. Manager) into files, then set cert, key and ca",
-			 cert ? cert : "?", ca ? ca : "?");
-		free(cert);
-		free(ca);
+		if (p->n_pending == ARRAY_SIZE(p->pending)) {
+			comment(o, "certificate %s, CA %s: imported from config.xml", p->cert_label, p->ca_label);
+			kv(o, "cert", p->pending[0].path);
+			kv(o, "key", p->pending[1].path);
+			kv(o, "ca", p->pending[2].path);
+			if (p->ca_parent)
+				comment(o, "CA %s is an intermediate (issued by CA refid %s): only it is imported; charon trusts it as ca without the chain above it",
+					p->ca_label, p->ca_parent);
+		}
 	} else {
 		p1_fatal(p, "authentication method %s (mobile/XAuth/EAP/PKCS#11) is not supported", method);
 	}
@@ -499,7 +791,15 @@ static void p1_ids(struct out *o, struct p1ctx *p)
 
 	for (int s = 0; s < 2; s++) {
 		char *type = get(p->ph1, sides[s][0]), *data = get(p->ph1, sides[s][1]);
-		char *id = identity(type, data, s == 0);
+		char *id;
+		/* pfSense: a local asn1dn without data is the certificate's subject */
+		if (s == 0 && p->cert_auth && str_eq(type, "asn1dn") && (!data || !*data)) {
+			free(data);
+			data = p->subject ? xstrdup(p->subject) : NULL;
+			if (!data && !p->fatal)
+				p1_fatal(p, "myid_type asn1dn means the certificate's subject, which cannot be written as a strongSwan identity; set local_id by hand");
+		}
+		id = identity(type, data, s == 0);
 		if (id) {
 			if (strcmp(id, s == 0 ? "myaddress" : "peeraddress") != 0)
 				kv_raw(o, sides[s][2], id);
@@ -771,7 +1071,7 @@ static void p1_write(struct out *o, const xmlNode *ipsec, const xmlNode *root, c
 	static const char *const onoff[][2] = { { "on", "yes" }, { "off", NULL }, { NULL, NULL } };
 	struct p1ctx p = { .root = root, .ph1 = ph1 };
 	char *id = get(ph1, "ikeid"), *descr = get(ph1, "descr"), *gw, *ver, *mode, *dpd, *maxfail;
-	char *ikeport, *nattport;
+	char *ikeport, *nattport, *method;
 	unsigned long x, y;
 	size_t start = o->b->len, p2_before = o->st->p2;
 	char num[24];
@@ -818,6 +1118,11 @@ static void p1_write(struct out *o, const xmlNode *ipsec, const xmlNode *root, c
 		kvf(o, "ike_port", "%lu", x);
 	if (nattport && parse_uint(nattport, 65535, &x) && x)
 		kvf(o, "natt_port", "%lu", x);
+	method = get(ph1, "authentication_method");
+	p.cert_auth = str_eq(method, "cert") || str_eq(method, "rsasig");
+	free(method);
+	if (p.cert_auth)
+		p1_cert_prepare(o, &p);
 	p1_ids(o, &p);
 	p1_auth(o, &p);
 	p1_proposals(o, &p);
@@ -863,8 +1168,16 @@ static void p1_write(struct out *o, const xmlNode *ipsec, const xmlNode *root, c
 		o->st->p2 = p2_before;
 	} else {
 		o->st->p1++;
+		o->st->certs += p.n_pending ? 1 : 0;
+		pending_commit(o, &p);
 	}
+	for (size_t i = 0; i < p.n_pending; i++)
+		file_free(&p.pending[i]);
 	free(p.why);
+	free(p.subject);
+	free(p.cert_label);
+	free(p.ca_label);
+	free(p.ca_parent);
 	free(id);
 	free(descr);
 	free(gw);
@@ -974,7 +1287,15 @@ static void global_write(struct out *o, const xmlNode *root, const xmlNode *ipse
 int pfsense_import(const char *xml, size_t len, const char *name, struct buf *out,
 		   struct pfsense_stats *stats, struct tc_errors *errs)
 {
+	return pfsense_import_certs(xml, len, name, NULL, out, NULL, stats, errs);
+}
+
+int pfsense_import_certs(const char *xml, size_t len, const char *name, const char *cert_dir,
+			 struct buf *out, struct pfsense_files *files, struct pfsense_stats *stats,
+			 struct tc_errors *errs)
+{
 	struct pfsense_stats st = { 0 };
+	struct pfsense_files none = { 0 };
 	struct out *o = xcalloc(1, sizeof(*o));
 	const xmlNode *root, *ipsec;
 	xmlParserCtxtPtr pc;
@@ -983,6 +1304,8 @@ int pfsense_import(const char *xml, size_t len, const char *name, struct buf *ou
 
 	o->b = out;
 	o->st = &st;
+	o->cert_dir = files ? cert_dir : NULL;
+	o->files = files ? files : &none;
 	if (len > PFSENSE_MAX_XML) {
 		free(o);
 		tc_errors_add(errs, false, name, 0, 0, "larger than %u bytes", PFSENSE_MAX_XML);

@@ -175,7 +175,22 @@ static const struct {
 	{ "E", { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 }, 9 },
 };
 
-int x509_dn_text(const unsigned char *dn, size_t len, struct buf *out)
+/* A value strongSwan's DN parser gives back byte for byte: printable ASCII, not empty, no
+ * separator (','), no leading '=' or space (skipped), no trailing space (trimmed), and
+ * nothing the tunnel file's quoted asn1dn:"..." form cannot carry ('"', '\\', '#'). */
+static bool dn_value_exact(const struct der *v)
+{
+	if (!v->len || v->p[0] == ' ' || v->p[0] == '=' || v->p[v->len - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < v->len; i++)
+		if (v->p[i] < 0x20 || v->p[i] >= 0x7f || strchr(",\"\\#", v->p[i]))
+			return false;
+	return true;
+}
+
+/* Walk a DER Name into out. strict: only what parses back to the same Name (one attribute
+ * per RDN, a known name, dn_value_exact), else -ERANGE; lenient: everything, shown. */
+static int dn_walk(const unsigned char *dn, size_t len, bool strict, struct buf *out)
 {
 	struct der d = { dn, len }, name, set, atv, oid, val;
 	unsigned char tag;
@@ -186,7 +201,7 @@ int x509_dn_text(const unsigned char *dn, size_t len, struct buf *out)
 	while (name.len) {
 		if (der_next(&name, &tag, &set, NULL) || tag != 0x31)
 			return -EBADMSG;
-		while (set.len) {
+		for (unsigned n = 0; set.len; n++) {
 			const char *an = NULL;
 			if (der_next(&set, &tag, &atv, NULL) || tag != 0x30 ||
 			    der_next(&atv, &tag, &oid, NULL) || tag != 0x06 || der_next(&atv, &tag, &val, NULL))
@@ -194,6 +209,8 @@ int x509_dn_text(const unsigned char *dn, size_t len, struct buf *out)
 			for (size_t i = 0; i < ARRAY_SIZE(dn_attrs); i++)
 				if (oid.len == dn_attrs[i].len && memcmp(oid.p, dn_attrs[i].oid, oid.len) == 0)
 					an = dn_attrs[i].name;
+			if (strict && (n > 0 || !an || !dn_value_exact(&val) || out->len + val.len > X509_MAX_DN_TEXT))
+				return -ERANGE;
 			if (out->len > X509_MAX_DN_TEXT)
 				return 0;
 			buf_adds(out, first ? "" : ", ");
@@ -208,5 +225,23 @@ int x509_dn_text(const unsigned char *dn, size_t len, struct buf *out)
 				buf_addc(out, val.p[i] >= 0x20 && val.p[i] < 0x7f ? (char)val.p[i] : '?');
 		}
 	}
-	return 0;
+	return strict && first ? -ERANGE : 0;
+}
+
+int x509_dn_text(const unsigned char *dn, size_t len, struct buf *out)
+{
+	return dn_walk(dn, len, false, out);
+}
+
+int x509_dn_id(const unsigned char *dn, size_t len, struct buf *out)
+{
+	size_t start = out->len;
+	int rc = dn_walk(dn, len, true, out);
+
+	if (rc) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
+	return rc;
 }

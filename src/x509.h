@@ -30,4 +30,11 @@ int x509_to_der(const void *data, size_t len, struct buf *out);
  * attributes by OID), into out. 0 or -EBADMSG. */
 int x509_dn_text(const unsigned char *dn, size_t len, struct buf *out);
 
+/* A DER Name as an identity strongSwan parses back to the same Name ("C=CH, O=x, CN=y"),
+ * appended to out. -ERANGE when it cannot be written so (several attributes in one RDN, an
+ * attribute other than those above, a value with ',', '"', '#', '\\', edge spaces or bytes
+ * outside printable ASCII, longer than X509_MAX_DN_TEXT); -EBADMSG when malformed; out is
+ * unchanged on error. */
+int x509_dn_id(const unsigned char *dn, size_t len, struct buf *out);
+
 #endif

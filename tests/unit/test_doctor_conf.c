@@ -671,6 +671,102 @@ static void test_pfsense_xml(void **state)
 	run_free(&x);
 }
 
+/* pfSense config.xml with certificate entries: the certificates come from the XML itself
+ * (nothing is written); a peer whose CA is another one is a cert_problem. */
+static void test_pfsense_xml_certs(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, "tests/data/pfsense/cert-a.xml", "tests/data/pfsense/cert-b.xml");
+	assert_non_null(find_verdict(&x.r, "con1"));
+	assert_int_equal(find_verdict(&x.r, "con1")->cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	run_files(&x, "tests/data/pfsense/cert-a.xml", DATA "cert-b-otherca.xml");
+	const struct doctor_verdict *v = find_verdict(&x.r, "con1");
+	assert_non_null(v);
+	assert_int_equal(v->cls, DOCTOR_CERT_PROBLEM);
+	assert_non_null(strstr(v->summary, "does not trust"));
+	assert_non_null(strstr(v->summary, "6750c1a0ca001-ca.crt"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+}
+
+/* s with the first `from` replaced by `to` (caller frees); the test fails without one. */
+static char *str_replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+
+	assert_non_null(at);
+	return xasprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+}
+
+/* Copy a file (test data) to path. */
+static void copy_file(const char *from, const char *to)
+{
+	struct buf b;
+
+	buf_init(&b);
+	assert_int_equal(file_read_all(from, TC_MAX_FILE_SIZE, &b), 0);
+	assert_int_equal(file_write_atomic(to, b.data, b.len, 0644), 0);
+	buf_free(&b);
+}
+
+/* File names with blanks in certs/cacerts are one file each (swanctl splits on commas only). */
+static void test_cert_names_with_blanks(void **state)
+{
+	char dir[] = "/tmp/tc-dconf-XXXXXX";
+	struct run x;
+	char *p[8];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p[0] = xasprintf("%s/a/x509", dir);
+	p[1] = xasprintf("%s/a/x509ca", dir);
+	p[2] = xasprintf("%s/b/x509", dir);
+	p[3] = xasprintf("%s/b/x509ca", dir);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(mkdir_p(p[i], 0755), 0);
+	p[4] = xasprintf("%s/gateway a.crt", p[0]);
+	copy_file(DATA "cert/a/x509/gw-a.crt", p[4]);
+	p[5] = xasprintf("%s/ca two.crt", p[1]);
+	copy_file(DATA "cert/a/x509ca/ca2.crt", p[5]);
+	p[6] = xasprintf("%s/gateway b.crt", p[2]);
+	copy_file(DATA "cert/b/x509/gw-b.crt", p[6]);
+	p[7] = xasprintf("%s/ca two.crt", p[3]);
+	copy_file(DATA "cert/b/x509ca/ca2.crt", p[7]);
+	for (int side = 0; side < 2; side++) {
+		struct buf conf;
+		char *src = xasprintf(DATA "cert/%c/swanctl.conf", side ? 'b' : 'a');
+		char *dst = xasprintf("%s/%c/swanctl.conf", dir, side ? 'b' : 'a');
+		char *t;
+		buf_init(&conf);
+		assert_int_equal(file_read_all(src, TC_MAX_FILE_SIZE, &conf), 0);
+		t = str_replace(conf.data, side ? "certs = gw-b.crt" : "certs = gw-a.crt",
+				side ? "certs = \"gateway b.crt\"" : "certs = \"gateway a.crt\"");
+		char *t2 = str_replace(t, "cacerts = ca2.crt", "cacerts = \"ca two.crt\"");
+		assert_int_equal(file_write_atomic(dst, t2, strlen(t2), 0644), 0);
+		free(t);
+		free(t2);
+		buf_free(&conf);
+		free(src);
+		free(dst);
+	}
+	char *a = xasprintf("%s/a/swanctl.conf", dir), *b = xasprintf("%s/b/swanctl.conf", dir);
+	/* b trusts only CA 2, a's certificate is from CA 1: found through the blank names */
+	run_files(&x, a, b);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_CERT_PROBLEM);
+	assert_non_null(strstr(x.r.v[0].summary, "ca two.crt"));
+	run_free(&x);
+	free(a);
+	free(b);
+	for (int i = 0; i < 8; i++)
+		free(p[i]);
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+}
+
 /* Certificates: b trusts only CA 2, a's certificate comes from CA 1 with the same name; the
  * key identifiers tell them apart. Trusting both CAs is healthy. */
 static void test_cert_trust(void **state)
@@ -890,6 +986,8 @@ int main(void)
 		cmocka_unit_test(test_unresolved_local_id),
 		cmocka_unit_test(test_tunnel_vs_swanctl),
 		cmocka_unit_test(test_pfsense_xml),
+		cmocka_unit_test(test_pfsense_xml_certs),
+		cmocka_unit_test(test_cert_names_with_blanks),
 		cmocka_unit_test(test_cert_trust),
 		cmocka_unit_test(test_cert_trust_tunnel),
 		cmocka_unit_test(test_cert_problem_scenario),

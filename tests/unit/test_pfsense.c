@@ -1,6 +1,8 @@
 /* test_pfsense.c - import of realistic pfSense config.xml files (tests/data/pfsense/) against
  * reviewed expected tunnel files, which must pass the model's checks and compile as pfSense
- * would; hostile XML (entities, external entities, size, wrong root) changes nothing. */
+ * would; hostile XML (entities, external entities, size, wrong root) changes nothing.
+ * Certificate entries (cert-a.xml, real certificates made with pki) become files whose
+ * contents are the PEM files in tests/data/pfsense/certs/, with the right modes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,10 +10,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cmd.h"
 #include "compile.h"
 #include "pfsense.h"
 #include "tunnel.h"
@@ -176,7 +182,8 @@ static void test_vti_mobile_cert(void **state)
 	(void)state;
 	import_file("vti-mobile-cert", &text, &st);
 	assert_non_null(strstr(text.data, "# P1 ikeid 8 (Mobile IPsec): skipped: mobile client entries are not supported\n"));
-	assert_non_null(strstr(text.data, "# P1 ikeid 7: commented out: certificate authentication"));
+	/* its certificate and CA are not in the store: a comment names the missing refid */
+	assert_non_null(strstr(text.data, "# P1 ikeid 7: commented out: certificate refid 64f1a0c3d2e11 is not in config.xml"));
 	assert_non_null(strstr(text.data, "# not supported: tfc_bytes = 1280\n"));
 	assert_non_null(strstr(text.data, "# not supported: bypass rule 10.40.0.0/24 -> 192.168.99.0/24"));
 	/* internal entities are never expanded */
@@ -284,6 +291,332 @@ static void test_value_limit(void **state)
 	tc_errors_free(&errs);
 }
 
+/* ---- certificate entries ---- */
+
+static void read_fixture(const char *name, struct buf *b)
+{
+	char *path = xasprintf(DATA "%s", name);
+
+	buf_init(b);
+	assert_int_equal(file_read_all(path, 1u << 20, b), 0);
+	free(path);
+}
+
+static const struct pfsense_file *file_named(const struct pfsense_files *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].name, name) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+/* A decoded file is byte for byte the PEM file pfSense's base64 was made from. */
+static void assert_file_is(const struct pfsense_file *f, const char *fixture, bool secret)
+{
+	struct buf want;
+
+	assert_non_null(f);
+	read_fixture(fixture, &want);
+	assert_int_equal(f->pem.len, want.len);
+	assert_memory_equal(f->pem.data, want.data, want.len);
+	assert_int_equal(f->secret, secret);
+	buf_free(&want);
+}
+
+static void import_certs(const char *xml, size_t len, const char *dir, struct buf *out,
+			 struct pfsense_files *files, struct pfsense_stats *st)
+{
+	struct tc_errors errs = { 0 };
+
+	buf_init(out);
+	assert_int_equal(pfsense_import_certs(xml, len, "cert.xml", dir, out, files, st, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	tc_errors_free(&errs);
+}
+
+static void test_cert_import(void **state)
+{
+	struct pfsense_files files = { 0 };
+	struct pfsense_stats st;
+	struct tunnel_file *tf;
+	const struct tunnel_phase1 *p1;
+	struct buf xml, out;
+
+	(void)state;
+	read_fixture("cert-a.xml", &xml);
+	import_certs(xml.data, xml.len, "/etc/tunnelctl/certs", &out, &files, &st);
+
+	/* the entry: auth, the three files, the identity from the certificate's subject */
+	tf = model_of(&out);
+	p1 = tunnel_find_p1(tf, 1);
+	assert_non_null(p1);
+	assert_int_equal(p1->auth, TUNNEL_AUTH_CERT);
+	assert_string_equal(p1->cert, "/etc/tunnelctl/certs/6750c1a0ce00a.crt");
+	assert_string_equal(p1->key, "/etc/tunnelctl/certs/6750c1a0ce00a.key");
+	assert_string_equal(p1->ca, "/etc/tunnelctl/certs/6750c1a0ca001-ca.crt");
+	assert_int_equal(p1->local_id.type, TUNNEL_ID_ASN1DN);
+	assert_string_equal(p1->local_id.value, "C=CH, O=tunnelctl, CN=gw-a.example.com");
+	assert_int_equal(p1->remote_id.type, TUNNEL_ID_ASN1DN);
+	/* rsasig (old name) imported too; myaddress stays myaddress */
+	assert_int_equal(tunnel_find_p1(tf, 5)->auth, TUNNEL_AUTH_CERT);
+	assert_int_equal(tunnel_find_p1(tf, 5)->local_id.type, TUNNEL_ID_MYADDRESS);
+	/* a refid that is no file name gets a hashed one inside the directory */
+	assert_non_null(tunnel_find_p1(tf, 6));
+	assert_true(str_startswith(tunnel_find_p1(tf, 6)->cert, "/etc/tunnelctl/certs/ref"));
+	assert_null(strstr(out.data, "etc/evil.crt"));
+	/* bad references stay comments that say why */
+	assert_null(tunnel_find_p1(tf, 2));
+	assert_null(tunnel_find_p1(tf, 3));
+	assert_null(tunnel_find_p1(tf, 4));
+	assert_non_null(strstr(out.data, "# P1 ikeid 2: commented out: certificate refid 6750c1a0cfff0 is not in config.xml"));
+	assert_non_null(strstr(out.data, "# P1 ikeid 3: commented out: certificate \"imported without key\" (refid 6750c1a0ce0c5) has no private key"));
+	assert_non_null(strstr(out.data, "# P1 ikeid 4: commented out: CA refid 6750c1a0caff0 is not in config.xml"));
+	assert_int_equal(st.p1, 3);
+	assert_int_equal(st.certs, 3);
+	assert_int_equal(st.skipped, 3);
+
+	/* the files: each certificate and CA once, contents as pfSense stored them */
+	assert_int_equal(files.n, 5);
+	assert_file_is(file_named(&files, "6750c1a0ce00a.crt"), "certs/gw-a.crt", false);
+	assert_file_is(file_named(&files, "6750c1a0ce00a.key"), "certs/gw-a.key", true);
+	assert_file_is(file_named(&files, "6750c1a0ca001-ca.crt"), "certs/ca.crt", false);
+	for (size_t i = 0; i < files.n; i++) {
+		assert_null(strchr(files.v[i].name, '/'));
+		assert_true(files.v[i].name[0] != '.');
+		assert_true(str_startswith(files.v[i].path, "/etc/tunnelctl/certs/"));
+		/* the CA's own <prv> is never written */
+		assert_true(files.v[i].secret == (strstr(files.v[i].name, ".key") != NULL));
+	}
+	/* the private key never appears in the tunnel file */
+	assert_null(strstr(out.data, "PRIVATE KEY"));
+	assert_null(strstr(out.data, "MII"));
+	tunnel_file_free(tf);
+	pfsense_files_free(&files);
+	buf_free_secret(&out);
+
+	/* without a certificate directory: commented out, pointing at --cert-dir, no files */
+	import_certs(xml.data, xml.len, NULL, &out, &files, &st);
+	assert_int_equal(files.n, 0);
+	assert_int_equal(st.p1, 0);
+	assert_int_equal(st.certs, 0);
+	assert_non_null(strstr(out.data, "# P1 ikeid 1: commented out: certificate authentication: import-pfsense --cert-dir DIR writes certificate \"gw-a\""));
+	/* the identity is still the certificate's subject, so uncommenting by hand works */
+	assert_non_null(strstr(out.data, "# local_id = asn1dn:\"C=CH, O=tunnelctl, CN=gw-a.example.com\""));
+	tunnel_file_free(model_of(&out));
+	buf_free_secret(&out);
+	buf_free_secret(&xml);
+}
+
+/* config.xml with one certificate phase 1 using <cert> c1 (crt, prv base64 as given, prv
+ * left out when NULL) and <ca> a1. */
+static char *cert_xml(const char *crt_b64, const char *prv_b64, const char *ca_b64)
+{
+	return xasprintf("<pfsense><ipsec><phase1><ikeid>1</ikeid><iketype>ikev2</iketype>"
+			 "<remote-gateway>192.0.2.9</remote-gateway><myid_type>asn1dn</myid_type>"
+			 "<myid_data></myid_data><peerid_type>any</peerid_type><encryption><item>"
+			 "<encryption-algorithm><name>aes</name><keylen>256</keylen></encryption-algorithm>"
+			 "<hash-algorithm>sha256</hash-algorithm><dhgroup>14</dhgroup></item></encryption>"
+			 "<certref>c1</certref><caref>a1</caref><authentication_method>cert</authentication_method>"
+			 "</phase1></ipsec><cert><refid>c1</refid><descr>gw</descr><crt>%s</crt>%s%s%s</cert>"
+			 "<ca><refid>a1</refid><descr>ca</descr><crt>%s</crt></ca></pfsense>",
+			 crt_b64, prv_b64 ? "<prv>" : "", prv_b64 ? prv_b64 : "", prv_b64 ? "</prv>" : "", ca_b64);
+}
+
+static char *b64_of(const char *text)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, "");
+	base64_encode(&b, (const unsigned char *)text, strlen(text));
+	return buf_steal(&b);
+}
+
+static char *b64_fixture(const char *name)
+{
+	struct buf f;
+	char *r;
+
+	read_fixture(name, &f);
+	r = b64_of(f.data);
+	buf_free_secret(&f);
+	return r;
+}
+
+/* Broken certificates and keys: the entry is a comment with the reason, no file is made and
+ * nothing of the key shows in the output. */
+static void test_cert_bad(void **state)
+{
+	static const char secret[] = "S3CRETKEYMATERIALxyzS3CRETKEYMATERIAL";	/* base64 alphabet only */
+	char *crt = b64_fixture("certs/gw-b.crt"), *prv = b64_fixture("certs/gw-b.key");
+	char *ca = b64_fixture("certs/ca.crt");
+	char *enc = xasprintf("-----BEGIN ENCRYPTED PRIVATE KEY-----\n%s\n-----END ENCRYPTED PRIVATE KEY-----\n", secret);
+	char *proc = xasprintf("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n%s\n-----END RSA PRIVATE KEY-----\n", secret);
+	char *ssh = xasprintf("-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n-----END OPENSSH PRIVATE KEY-----\n", secret);
+	char *noend = xasprintf("-----BEGIN PRIVATE KEY-----\n%s\n", secret);
+	char *badbody = xasprintf("-----BEGIN PRIVATE KEY-----\n%s@@\n-----END PRIVATE KEY-----\n", secret);
+	char *badcrt = b64_of("-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n");
+	char *notcrt = b64_of("hello");
+	struct buf huge;
+	/* crt, ca: base64 (NULL: over the size limit); prv: PEM text to encode, or NULL for the
+	 * good key; prv_raw: the <prv> text as it is; no_prv: no <prv> at all */
+	const struct {
+		const char *crt, *ca, *prv, *prv_raw;
+		bool no_prv;
+		const char *why;
+	} cases[] = {
+		{ crt, ca, NULL, NULL, true, "has no private key in config.xml" },
+		{ crt, ca, enc, NULL, false, "an encrypted private key" },
+		{ crt, ca, proc, NULL, false, "an encrypted private key" },
+		{ crt, ca, ssh, NULL, false, "not a PEM private key of a type charon loads" },
+		{ crt, ca, noend, NULL, false, "without its END line" },
+		{ crt, ca, badbody, NULL, false, "body is not base64" },
+		{ crt, ca, secret, NULL, false, "is not a PEM private key" },
+		{ crt, ca, NULL, "!!not*base64!!", false, "the private key (<prv>) is too long or not base64" },
+		{ notcrt, ca, NULL, NULL, false, "<crt> is not a PEM certificate" },
+		{ badcrt, ca, NULL, NULL, false, "<crt> is a malformed certificate" },
+		{ "", ca, NULL, NULL, false, "<crt> is missing or not base64" },
+		{ crt, notcrt, NULL, NULL, false, "CA \"ca\" (refid a1): <crt> is not a PEM certificate" },
+		{ NULL, ca, NULL, NULL, false, "<crt> is missing or not base64" },
+		{ crt, NULL, NULL, NULL, false, "CA \"ca\" (refid a1): <crt> is missing or not base64" },
+	};
+	struct pfsense_files files = { 0 };
+	struct pfsense_stats st;
+	struct buf out;
+
+	(void)state;
+	buf_init(&huge);
+	for (unsigned i = 0; i <= PFSENSE_MAX_PEM_B64; i += 4)
+		buf_adds(&huge, "QUFB");
+	/* the good pieces import, so each case below fails for its own reason */
+	{
+		char *x = cert_xml(crt, prv, ca);
+		struct tunnel_file *tf;
+		import_certs(x, strlen(x), "/d", &out, &files, &st);
+		assert_int_equal(st.certs, 1);
+		assert_int_equal(files.n, 3);
+		tf = model_of(&out);
+		assert_non_null(tunnel_find_p1(tf, 1));
+		tunnel_file_free(tf);
+		pfsense_files_free(&files);
+		buf_free_secret(&out);
+		free(x);
+	}
+	/* a <prv> longer than an ordinary value (PFSENSE_MAX_VALUE) is still a key */
+	{
+		struct buf big;
+		char *b64, *x;
+		read_fixture("certs/gw-b.key", &big);
+		for (unsigned i = 0; i < PFSENSE_MAX_VALUE; i++)
+			buf_addc(&big, '\n');
+		b64 = b64_of(big.data);
+		x = cert_xml(crt, b64, ca);
+		import_certs(x, strlen(x), "/d", &out, &files, &st);
+		assert_int_equal(st.certs, 1);
+		assert_int_equal(files.n, 3);
+		assert_int_equal(file_named(&files, "c1.key")->pem.len, big.len);
+		pfsense_files_free(&files);
+		buf_free_secret(&out);
+		buf_free_secret(&big);
+		secret_free(b64);
+		free(x);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p = cases[i].prv ? b64_of(cases[i].prv) : xstrdup(cases[i].prv_raw ? cases[i].prv_raw : prv);
+		char *x = cert_xml(cases[i].crt ? cases[i].crt : huge.data, cases[i].no_prv ? NULL : p,
+				   cases[i].ca ? cases[i].ca : huge.data);
+		struct tunnel_file *tf;
+
+		import_certs(x, strlen(x), "/d", &out, &files, &st);
+		if (!strstr(out.data, cases[i].why))
+			print_message("case %zu: %s\n", i, out.data);
+		assert_non_null(strstr(out.data, cases[i].why));
+		assert_non_null(strstr(out.data, "# P1 ikeid 1: commented out: "));
+		assert_null(strstr(out.data, "S3CRET"));
+		assert_int_equal(files.n, 0);
+		assert_int_equal(st.certs, 0);
+		tf = model_of(&out);
+		assert_null(tunnel_find_p1(tf, 1));
+		tunnel_file_free(tf);
+		buf_free_secret(&out);
+		free(x);
+		secret_free(p);
+	}
+	buf_free(&huge);
+	free(crt);
+	secret_free(prv);
+	free(ca);
+	free(enc);
+	free(proc);
+	free(ssh);
+	free(noend);
+	free(badbody);
+	free(badcrt);
+	free(notcrt);
+}
+
+/* The command writes the files with their modes, and the tunnel file then passes check
+ * (which requires the files and a 0600 key). */
+static void test_cert_command(void **state)
+{
+	char tmpl[] = "/tmp/tc-pfcert-XXXXXX";
+	char *dir = mkdtemp(tmpl), *conf, *certs, *a_key, *a_crt, *ca;
+	struct tc_ctx ctx = { 0 };
+	struct tc_errors errs = { 0 };
+	struct tunnel_file *tf;
+	struct stat sb;
+	struct buf got, want;
+
+	(void)state;
+	assert_non_null(dir);
+	conf = xasprintf("%s/tunnels.conf", dir);
+	certs = xasprintf("%s/certs", dir);
+	a_key = xasprintf("%s/6750c1a0ce00a.key", certs);
+	a_crt = xasprintf("%s/6750c1a0ce00a.crt", certs);
+	ca = xasprintf("%s/6750c1a0ca001-ca.crt", certs);
+	for (int run = 0; run < 2; run++) {	/* a second import replaces the files */
+		char *argv[] = { "import-pfsense", DATA "cert-a.xml", "-o", conf, "--cert-dir", certs, NULL };
+		optind = 0;
+		assert_int_equal(cmd_import(6, argv, &ctx), TC_EXIT_OK);
+	}
+	assert_int_equal(stat(certs, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	assert_int_equal(stat(a_key, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(stat(a_crt, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0644);
+	assert_int_equal(stat(ca, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0644);
+	buf_init(&got);
+	assert_int_equal(file_read_all(a_key, 1u << 20, &got), 0);
+	read_fixture("certs/gw-a.key", &want);
+	assert_string_equal(got.data, want.data);
+	buf_free_secret(&got);
+	buf_free_secret(&want);
+
+	/* what `tunnelctl check` loads: files present, key 0600 */
+	tf = tunnel_load(conf, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		print_message("%s:%u: %s\n", errs.v[i].file, errs.v[i].line, errs.v[i].msg);
+	assert_non_null(tf);
+	assert_int_equal(errs.n_errors, 0);
+	assert_string_equal(tunnel_find_p1(tf, 1)->key, a_key);
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+
+	/* cleanup */
+	{
+		char *cmd = xasprintf("rm -rf -- '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	free(conf);
+	free(certs);
+	free(a_key);
+	free(a_crt);
+	free(ca);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +626,9 @@ int main(void)
 		cmocka_unit_test(test_vti_mobile_cert),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_value_limit),
+		cmocka_unit_test(test_cert_import),
+		cmocka_unit_test(test_cert_bad),
+		cmocka_unit_test(test_cert_command),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

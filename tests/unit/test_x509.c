@@ -74,6 +74,93 @@ static void test_pem_names_and_keys(void **state)
 	buf_free(&ca2);
 }
 
+/* DER Name: SEQUENCE of SETs of (OID, value); attribute oids 2.5.4.x. */
+static size_t name_der(unsigned char *out, const char *const *vals, const unsigned char *types, size_t n,
+		       bool one_set)
+{
+	unsigned char body[256];
+	size_t bl = 0, o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t vl = strlen(vals[i]);
+		unsigned char atv[64];
+		size_t al = 0;
+		atv[al++] = 0x30;
+		atv[al++] = (unsigned char)(5 + 2 + vl);
+		atv[al++] = 0x06, atv[al++] = 3, atv[al++] = 0x55, atv[al++] = 0x04, atv[al++] = types[i];
+		atv[al++] = 0x0c;	/* UTF8String */
+		atv[al++] = (unsigned char)vl;
+		memcpy(atv + al, vals[i], vl);
+		al += vl;
+		if (!one_set) {
+			body[bl++] = 0x31;
+			body[bl++] = (unsigned char)al;
+		}
+		memcpy(body + bl, atv, al);
+		bl += al;
+	}
+	out[o++] = 0x30;
+	out[o++] = (unsigned char)(bl + (one_set ? 2 : 0));
+	if (one_set) {
+		out[o++] = 0x31;
+		out[o++] = (unsigned char)bl;
+	}
+	memcpy(out + o, body, bl);
+	return o + bl;
+}
+
+/* A Name as an identity only when strongSwan would parse the text back to the same Name. */
+static void test_dn_id(void **state)
+{
+	static const unsigned char c_o_cn[] = { 0x06, 0x0a, 0x03 };
+	const struct {
+		const char *vals[3];
+		bool one_set;
+		const char *want;	/* NULL: -ERANGE */
+	} cases[] = {
+		{ { "CH", "tunnelctl", "gw.example.com" }, false, "C=CH, O=tunnelctl, CN=gw.example.com" },
+		{ { "CH", "Acme, Inc.", "gw" }, false, NULL },		/* the separator */
+		{ { "CH", "x", " gw" }, false, NULL },			/* leading space is dropped */
+		{ { "CH", "x", "gw " }, false, NULL },			/* trailing space is dropped */
+		{ { "CH", "x", "=gw" }, false, NULL },			/* leading '=' is skipped */
+		{ { "CH", "say \"hi\"", "gw" }, false, NULL },		/* the tunnel file's quote */
+		{ { "CH", "x", "gw\xc3\xa9" }, false, NULL },		/* not ASCII */
+		{ { "CH", "x", "" }, false, NULL },
+		{ { "CH", "tunnelctl", "gw" }, true, NULL },		/* one multi-valued RDN */
+	};
+	unsigned char der[256];
+	struct buf out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t l = name_der(der, cases[i].vals, c_o_cn, 3, cases[i].one_set);
+		buf_init(&out);
+		buf_adds(&out, "");
+		if (cases[i].want) {
+			assert_int_equal(x509_dn_id(der, l, &out), 0);
+			assert_string_equal(out.data, cases[i].want);
+		} else {
+			assert_int_equal(x509_dn_id(der, l, &out), -ERANGE);
+			assert_int_equal(out.len, 0);
+		}
+		/* the display form always works */
+		assert_int_equal(x509_dn_text(der, l, &out), 0);
+		buf_free(&out);
+	}
+	/* an attribute strongSwan has no name for (2.5.4.99) */
+	{
+		const char *v[] = { "x" };
+		const unsigned char t[] = { 99 };
+		size_t l = name_der(der, v, t, 1, false);
+		buf_init(&out);
+		assert_int_equal(x509_dn_id(der, l, &out), -ERANGE);
+		buf_free(&out);
+	}
+	buf_init(&out);
+	assert_int_equal(x509_dn_id((const unsigned char *)"\x30\x05\x31", 3, &out), -EBADMSG);
+	buf_free(&out);
+}
+
 static void test_not_a_cert(void **state)
 {
 	struct buf der;
@@ -93,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_der_dates),
 		cmocka_unit_test(test_pem_names_and_keys),
 		cmocka_unit_test(test_not_a_cert),
+		cmocka_unit_test(test_dn_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
