@@ -294,7 +294,37 @@ static void test_warnings(void **state)
 	assert_msg_at(&errs, true, 20, 0, "overlaps bypass network 10.1.0.0/24");
 	assert_msg_at(&errs, true, 20, 0, "ping_host 10.3.0.1 is outside");
 	assert_msg_at(&errs, true, 25, 0, "VTI");
-	assert_msg_at(&errs, true, 32, 0, "same peer 192.0.2.1 as tunnel 1");
+	assert_msg_at(&errs, true, 32, 0, "same peer 192.0.2.1 and the same IDs as tunnel 1");
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+}
+
+/* Several tunnels to one peer told apart by IDs: one warning per later tunnel, naming the
+ * first (not one per pair), about the proposals charon picks before it sees the IDs. */
+static void test_same_peer_warnings(void **state)
+{
+	struct tc_errors errs;
+	char text[4096];
+	size_t len = 0, same = 0;
+
+	(void)state;
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "tunnels {\n");
+	for (int i = 1; i <= 6; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"  %d {\n    remote_gateway = %s\n    local_id = fqdn:a%d.lab\n"
+					"    remote_id = fqdn:b%d.lab\n    psk = 0123456789abcdefXYZ\n  }\n",
+					i, i == 4 ? "192.0.2.9" : "192.0.2.1", i, i);
+	snprintf(text + len, sizeof(text) - len, "}\n");
+	struct tunnel_file *tf = build(text, &errs);
+	assert_non_null(tf);
+	tunnel_warnings(tf, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		if (strstr(errs.v[i].msg, "same peer")) {
+			same++;
+			assert_non_null(strstr(errs.v[i].msg, "same peer 192.0.2.1 as tunnel 1;"));
+			assert_non_null(strstr(errs.v[i].msg, "keep their phase 1 proposals the same"));
+		}
+	assert_int_equal(same, 4);	/* tunnels 2, 3, 5, 6; 4 has its own peer */
 	tunnel_file_free(tf);
 	tc_errors_free(&errs);
 }
@@ -375,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_errors_all_reported),
 		cmocka_unit_test(test_cross_key_rules),
 		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_same_peer_warnings),
 		cmocka_unit_test(test_psk_file),
 		cmocka_unit_test(test_interface_selector),
 	};
