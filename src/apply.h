@@ -63,6 +63,7 @@ struct apply_result {
 	char *error;		/* the first failure, or NULL */
 	char *rollback_error;	/* a failure while rolling back, or NULL */
 	char *warning;		/* a problem that did not fail the apply (settings reload), or NULL */
+	bool firewall_unchanged;	/* the firewall table was already what the file asks for */
 };
 
 /* SPEC §5 for tf with ctx's paths: compile, compare with charon (get-conns, get-shared), write

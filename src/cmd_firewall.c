@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "json.h"
 #include "nft.h"
+#include "state.h"
 #include "tunnel.h"
 
 static const char help[] =
@@ -214,6 +215,14 @@ static int do_change(const char *verb, const struct tc_ctx *ctx, bool dry_run, b
 		cmd_err("firewall", "nftables refused the change, nothing changed:\n%s", err.data);
 		exit_code = TC_EXIT_FAIL;
 		goto out;
+	}
+	/* what apply compares with to leave an unchanged table alone */
+	if (tf) {
+		char hash[65];
+		sha256_hex(text.data, text.len, hash);
+		state_firewall_hash_save(ctx->state_dir, hash);
+	} else {
+		state_firewall_hash_clear(ctx->state_dir);
 	}
 	if (json)
 		json_write(stdout, json_pack("{s:s, s:I}", "action", action, "rules", (json_int_t)count_rules(text.data)));

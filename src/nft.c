@@ -151,6 +151,20 @@ int nft_run(const char *text, struct buf *err)
 	return rc;
 }
 
+bool nft_table_exists(void)
+{
+	struct buf out, err;
+	bool found;
+
+	buf_init(&out);
+	buf_init(&err);
+	found = nft_list("tables", false, &out, &err) == 0 && out.data &&
+		strstr(out.data, "table " NFT_FAMILY " " NFT_TABLE "\n") != NULL;
+	buf_free(&out);
+	buf_free(&err);
+	return found;
+}
+
 int nft_list(const char *what, bool json, struct buf *out, struct buf *err)
 {
 	struct nft_ctx *nft = ctx_new(json);

@@ -37,6 +37,9 @@ void nft_build_remove(struct buf *out);
  * err (when err is not NULL). */
 int nft_run(const char *text, struct buf *err);
 
+/* True when our table exists in the kernel (a cheap `list tables`, not the rules). */
+bool nft_table_exists(void);
+
 /* List our table (what = NULL) or the whole ruleset (what = "ruleset") into out, as nft's
  * text or, with json, as its JSON. 0; -ENOENT when our table does not exist; -EIO otherwise
  * with the message in err. */

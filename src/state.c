@@ -18,6 +18,7 @@
 #define STATE_APPLIED_PATH "applied.path"	/* where that file was: its absolute path */
 #define STATE_KEEPALIVE_DIR "keepalive"		/* NAME.json: the keep-alive engine's last decision */
 #define STATE_KEEPALIVE_MAX 4096		/* such a record is a few hundred bytes */
+#define STATE_FIREWALL_HASH "firewall.sha256"	/* hash of the ruleset text last applied */
 #define STATE_KEYS_DIR "keys"			/* NAME: the key id of a private key we loaded */
 
 /* Connection names are conN / conN_M / descriptions: refuse anything that is not a plain file name. */
@@ -259,6 +260,52 @@ int state_keyid_remove(const char *state_dir, const char *name)
 	if (!name_ok(name))
 		return -EINVAL;
 	path = xasprintf("%s/%s/%s", state_dir, STATE_KEYS_DIR, name);
+	if (unlink(path) != 0 && errno != ENOENT)
+		rc = -errno;
+	free(path);
+	return rc;
+}
+
+int state_firewall_hash_save(const char *state_dir, const char *hex)
+{
+	char *path;
+	int rc;
+
+	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		return -EINVAL;
+	rc = mkdir_p(state_dir, 0700);
+	path = xasprintf("%s/%s", state_dir, STATE_FIREWALL_HASH);
+	if (rc == 0)
+		rc = file_write_atomic(path, hex, 64, 0600);
+	free(path);
+	return rc;
+}
+
+int state_firewall_hash_load(const char *state_dir, char out[65])
+{
+	char *path = xasprintf("%s/%s", state_dir, STATE_FIREWALL_HASH);
+	struct buf b;
+	int rc;
+
+	out[0] = '\0';
+	buf_init(&b);
+	rc = file_read_all(path, 128, &b);
+	free(path);
+	if (rc == 0 && (b.len < 64 || strspn(b.data, "0123456789abcdef") < 64))
+		rc = -EINVAL;
+	if (rc == 0) {
+		memcpy(out, b.data, 64);
+		out[64] = '\0';
+	}
+	buf_free(&b);
+	return rc;
+}
+
+int state_firewall_hash_clear(const char *state_dir)
+{
+	char *path = xasprintf("%s/%s", state_dir, STATE_FIREWALL_HASH);
+	int rc = 0;
+
 	if (unlink(path) != 0 && errno != ENOENT)
 		rc = -errno;
 	free(path);

@@ -45,4 +45,10 @@ int state_keyid_load(const char *state_dir, const char *name, char id[STATE_KEYI
 /* Forget it. 0 or -errno (a missing record is fine). */
 int state_keyid_remove(const char *state_dir, const char *name);
 
+/* The SHA-256 (hex) of the firewall ruleset last applied, so apply can skip an unchanged one.
+ * Save: 0 or -errno. Load into out (65 bytes): 0, -ENOENT or -errno. Clear: a missing one is fine. */
+int state_firewall_hash_save(const char *state_dir, const char *hex);
+int state_firewall_hash_load(const char *state_dir, char out[65]);
+int state_firewall_hash_clear(const char *state_dir);
+
 #endif

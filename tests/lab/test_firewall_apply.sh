@@ -16,6 +16,45 @@ python3 -c 'import json,sys; r=json.load(sys.stdin)["rules"]; u=[x for x in r if
 	die "no packets counted on the UDP rule"
 echo "ok: the UDP rule counted the peer's IKE packets"
 
+udp_packets() { python3 -c 'import json,sys; r=json.load(sys.stdin)["rules"]; print([x for x in r if "udp dport" in x["match"] and x["name"]=="con1"][0]["packets"])'; }
+step "an apply that leaves the firewall as it is does not rebuild the table (counters kept)"
+before=$(on a "$TC" firewall show --json | udp_packets)
+sed 's/dpd_delay = 10s/dpd_delay = 20s/' "$ROOT/examples/lab-a.conf" >"$TMP/dpd.conf"
+out=$(on a "$TC" apply -c "$TMP/dpd.conf")
+assert_contains "$out" "~ con1" "the connection changed"
+after=$(on a "$TC" firewall show --json -c "$TMP/dpd.conf" | udp_packets)
+[ "$after" -ge "$before" ] || die "UDP counter went from $before to $after: the table was rebuilt"
+echo "ok: counter $before -> $after, the table was left alone"
+
+step "a table deleted by hand is put back by the next apply, even with the file unchanged"
+on a nft delete table inet tunnelctl
+on a "$TC" apply -c "$TMP/dpd.conf" >/dev/null
+out=$(on a "$TC" firewall show --json -c "$TMP/dpd.conf")
+assert_contains "$out" '"present": true' "table back"
+assert_contains "$out" '"name": "con1"' "with con1's rules"
+
+step "a new peer in the file: the table is rebuilt with its rules"
+sed '$d' "$TMP/dpd.conf" >"$TMP/two.conf"
+cat >>"$TMP/two.conf" <<'CONF'
+    2 {
+        local_address = 192.0.2.1
+        remote_gateway = 198.51.100.77
+        psk = "another-peer-secret-0123456789"
+        start_action = none
+        phase2 {
+            2 {
+                local = 10.1.2.0/24
+                remote = 10.77.0.0/24
+            }
+        }
+    }
+}
+CONF
+on a "$TC" apply -c "$TMP/two.conf" >/dev/null
+out=$(on a "$TC" firewall show --json -c "$TMP/two.conf")
+assert_contains "$out" '"name": "con2"' "the new peer's rules are there"
+assert_contains "$out" "198.51.100.77" "for its address"
+
 step "global.firewall = off, apply again: the table is gone"
 # a copy: the lab's TUNNELCTL_CONF is the example file itself
 sed 's/^global {/global {\n\tfirewall = off/' "$ROOT/examples/lab-a.conf" >"$TMP/off.conf"
