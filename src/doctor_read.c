@@ -352,8 +352,13 @@ int doctor_read_journal(struct doctor *d, const char *dir, uint64_t since_usec)
 			len = DOCTOR_MAX_LINE;
 		if (doctor_log_parse(msg, len, &l) < 0)
 			continue;
-		if (l.thread < 0)
+		if (l.thread < 0) {
+			/* charon-systemd: MESSAGE is charon's message itself, indentation included
+			 * (its config dump nests by leading blanks); the rest is in fields */
+			l.msg = msg;
+			l.msg_len = len;
 			journal_fields(j, &l, name, sizeof(name));
+		}
 		if (sd_journal_get_realtime_usec(j, &usec) >= 0) {
 			l.has_time = true;
 			l.time = (int64_t)(usec / 1000000);
