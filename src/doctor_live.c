@@ -511,8 +511,43 @@ bool dlive_conn_has_ipv6_ts(const struct vici_node *node)
 	return false;
 }
 
-/* Connections and SAs; *ipv6 tells whether a loaded child has an IPv6 traffic selector. */
-static void check_conns(struct vici_client *c, struct dlive_report *r, bool *ipv6)
+/* Add the certificate subjects one list-conn event's connections name (local-N/remote-N
+ * "certs" and "cacerts", as charon prints DNs) to *out. Certificates stay loaded in charon
+ * after the connection that brought them is unloaded, until it restarts; only these matter. */
+static void conn_cert_subjects(const struct vici_node *event, char ***out, size_t *n_out)
+{
+	static const char *const lists[] = { "certs", "cacerts" };
+
+	for (size_t k = 0; k < event->n_child; k++) {
+		const struct vici_node *conn = event->child[k];
+		for (size_t j = 0; j < conn->n_child; j++) {
+			const struct vici_node *side = conn->child[j];
+			if (side->type != VICI_NODE_SECTION || !side->name ||
+			    (!str_startswith(side->name, "local") && !str_startswith(side->name, "remote")))
+				continue;
+			for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+				const struct vici_node *list = vici_child(side, lists[l]);
+				for (size_t m = 0; list && m < list->n_child; m++) {
+					const char *dn = vici_list_str(list, m);
+					if (!dn || str_in_list(dn, *out, *n_out))
+						continue;
+					*out = xrealloc(*out, (*n_out + 1) * sizeof(char *));
+					(*out)[(*n_out)++] = xstrdup(dn);
+				}
+			}
+		}
+	}
+}
+
+/* What the other checks need from the loaded connections (one list-conns for all). */
+struct conn_facts {
+	bool ipv6;		/* a loaded child has an IPv6 traffic selector */
+	char **cert_dns;	/* certificate subjects the connections name */
+	size_t n_cert_dns;
+};
+
+/* Connections and SAs, and the facts about the connections the other checks use. */
+static void check_conns(struct vici_client *c, struct dlive_report *r, struct conn_facts *facts)
 {
 	struct vici_node **ev = NULL;
 	size_t n = 0, conns = 0, ike_up = 0, child_up = 0;
@@ -521,7 +556,8 @@ static void check_conns(struct vici_client *c, struct dlive_report *r, bool *ipv
 	if (vici_client_stream(c, "list-conns", NULL, "list-conn", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			conns += ev[i]->n_child;
-			*ipv6 |= dlive_conn_has_ipv6_ts(ev[i]);
+			facts->ipv6 |= dlive_conn_has_ipv6_ts(ev[i]);
+			conn_cert_subjects(ev[i], &facts->cert_dns, &facts->n_cert_dns);
 		}
 		for (size_t i = 0; i < n; i++)
 			vici_node_free(ev[i]);
@@ -556,45 +592,6 @@ static void check_conns(struct vici_client *c, struct dlive_report *r, bool *ipv
 		    "");
 }
 
-/* The certificate subjects the loaded connections name (list-conns: local-N/remote-N "certs"
- * and "cacerts", as charon prints DNs). Certificates stay loaded in charon after the
- * connection that brought them is unloaded, until it restarts; only these ones matter. */
-static void conn_cert_subjects(struct vici_client *c, char ***out, size_t *n_out)
-{
-	struct vici_node **ev = NULL;
-	size_t n = 0;
-	char *err = NULL;
-	static const char *const lists[] = { "certs", "cacerts" };
-
-	if (vici_client_stream(c, "list-conns", NULL, "list-conn", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) != 0) {
-		free(err);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < ev[i]->n_child; k++) {
-			const struct vici_node *conn = ev[i]->child[k];
-			for (size_t j = 0; j < conn->n_child; j++) {
-				const struct vici_node *side = conn->child[j];
-				if (side->type != VICI_NODE_SECTION || !side->name ||
-				    (!str_startswith(side->name, "local") && !str_startswith(side->name, "remote")))
-					continue;
-				for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-					const struct vici_node *list = vici_child(side, lists[l]);
-					for (size_t m = 0; list && m < list->n_child; m++) {
-						const char *dn = vici_list_str(list, m);
-						if (!dn || str_in_list(dn, *out, *n_out))
-							continue;
-						*out = xrealloc(*out, (*n_out + 1) * sizeof(char *));
-						(*out)[(*n_out)++] = xstrdup(dn);
-					}
-				}
-			}
-		}
-	for (size_t i = 0; i < n; i++)
-		vici_node_free(ev[i]);
-	free(ev);
-}
-
 /* Whether a certificate with this subject text matters: a loaded connection names it, or the
  * text has an attribute we print by OID (charon may name it differently: count it). */
 static bool cert_in_use(const char *dn, char *const *used, size_t n_used)
@@ -605,7 +602,7 @@ static bool cert_in_use(const char *dn, char *const *used, size_t n_used)
 	return str_in_list(dn, used, n_used);
 }
 
-static void check_certs(struct vici_client *c, struct dlive_report *r)
+static void check_certs(struct vici_client *c, struct dlive_report *r, char *const *used, size_t n_used)
 {
 	struct vici_node **ev = NULL;
 	size_t n = 0, certs = 0;
@@ -613,8 +610,6 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 	struct buf bad;
 	time_t now = time(NULL);
 	enum dlive_status st = DLIVE_OK;
-	char **used = NULL;
-	size_t n_used = 0;
 	struct buf unused;
 
 	if (vici_client_stream(c, "list-certs", NULL, "list-cert", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) != 0) {
@@ -624,7 +619,6 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 	}
 	buf_init(&bad);
 	buf_init(&unused);
-	conn_cert_subjects(c, &used, &n_used);
 	for (size_t i = 0; i < n; i++) {
 		const struct vici_node *data = vici_child(ev[i], "data");
 		struct x509_info xi;
@@ -661,9 +655,6 @@ static void check_certs(struct vici_client *c, struct dlive_report *r)
 	for (size_t i = 0; i < n; i++)
 		vici_node_free(ev[i]);
 	free(ev);
-	for (size_t i = 0; i < n_used; i++)
-		free(used[i]);
-	free(used);
 	if (unused.len)
 		buf_printf(&bad, "%s%s: expired, not yet valid or expiring, but no loaded connection uses "
 			   "it (charon keeps certificates until it restarts)", bad.len ? "; " : "",
@@ -687,7 +678,7 @@ int dlive_run(const struct dlive_opts *o, struct dlive_report *r)
 	struct vici_client *c = NULL;
 	char *err = NULL;
 	int problems = 0;
-	bool ipv6 = false;
+	struct conn_facts facts = { 0 };
 
 	r->n = 0;
 	/* charon over VICI first: the checks that ask it need it */
@@ -707,15 +698,18 @@ int dlive_run(const struct dlive_opts *o, struct dlive_report *r)
 			    "restart charon (tunnelctl service restart)");
 		free(err);
 		vici_node_free(reply);
-		check_conns(c, r, &ipv6);
+		check_conns(c, r, &facts);
 		check_plugins(o, c, r);
-		check_certs(c, r);
+		check_certs(c, r, facts.cert_dns, facts.n_cert_dns);
 		vici_client_close(c);
 	}
 	check_udp(o, r);
 	check_nft(r);
-	check_sysctl(o, r, ipv6);
+	check_sysctl(o, r, facts.ipv6);
 	check_clock(r);
+	for (size_t i = 0; i < facts.n_cert_dns; i++)
+		free(facts.cert_dns[i]);
+	free(facts.cert_dns);
 	for (size_t i = 0; i < r->n; i++)
 		problems += r->c[i].status == DLIVE_PROBLEM;
 	return problems;
