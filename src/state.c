@@ -27,6 +27,62 @@ static bool name_ok(const char *name)
 	return *name && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
+/* Small records, one short value per file: STATE_DIR[/SUB]/NAME, 0600 (down/conN,
+ * keys/private-N, firewall.sha256). Callers check NAME with name_ok. */
+static char *record_path(const char *state_dir, const char *sub, const char *name)
+{
+	return sub ? xasprintf("%s/%s/%s", state_dir, sub, name) : xasprintf("%s/%s", state_dir, name);
+}
+
+static int record_save(const char *state_dir, const char *sub, const char *name, const char *value)
+{
+	char *dir = sub ? xasprintf("%s/%s", state_dir, sub) : xstrdup(state_dir);
+	char *path = record_path(state_dir, sub, name);
+	int rc = mkdir_p(dir, 0700);
+
+	if (rc == 0)
+		rc = file_write_atomic(path, value, strlen(value), 0600);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+/* Its first line into out (size cap), or -ENOENT / -errno / -EINVAL (empty or too long). */
+static int record_load(const char *state_dir, const char *sub, const char *name, char *out, size_t cap)
+{
+	char *path = record_path(state_dir, sub, name);
+	struct buf b;
+	int rc;
+
+	out[0] = '\0';
+	buf_init(&b);
+	rc = file_read_all(path, cap, &b);
+	free(path);
+	if (rc == 0 && !b.data)
+		rc = -EINVAL;
+	if (rc == 0) {
+		b.len = strcspn(b.data, "\n");
+		b.data[b.len] = '\0';
+		if (b.len >= cap)
+			rc = -EINVAL;
+		else
+			memcpy(out, b.data, b.len + 1);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static int record_remove(const char *state_dir, const char *sub, const char *name)
+{
+	char *path = record_path(state_dir, sub, name);
+	int rc = 0;
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		rc = -errno;
+	free(path);
+	return rc;
+}
+
 bool state_is_down(const char *state_dir, const char *name)
 {
 	char *path;
@@ -34,7 +90,7 @@ bool state_is_down(const char *state_dir, const char *name)
 
 	if (!name_ok(name))
 		return false;
-	path = xasprintf("%s/%s/%s", state_dir, STATE_DOWN_DIR, name);
+	path = record_path(state_dir, STATE_DOWN_DIR, name);
 	down = access(path, F_OK) == 0;
 	free(path);
 	return down;
@@ -42,23 +98,10 @@ bool state_is_down(const char *state_dir, const char *name)
 
 int state_set_down(const char *state_dir, const char *name, bool down)
 {
-	char *dir, *path;
-	int rc = 0;
-
 	if (!name_ok(name))
 		return -EINVAL;
-	dir = xasprintf("%s/%s", state_dir, STATE_DOWN_DIR);
-	path = xasprintf("%s/%s", dir, name);
-	if (down) {
-		rc = mkdir_p(dir, 0700);
-		if (rc == 0)
-			rc = file_write_atomic(path, "", 0, 0600);
-	} else if (unlink(path) != 0 && errno != ENOENT) {
-		rc = -errno;
-	}
-	free(dir);
-	free(path);
-	return rc;
+	return down ? record_save(state_dir, STATE_DOWN_DIR, name, "")
+		    : record_remove(state_dir, STATE_DOWN_DIR, name);
 }
 
 int state_save_applied(const char *state_dir, const char *tunnel_file)
@@ -208,106 +251,60 @@ static bool keyid_ok(const char *id)
 	return strspn(id, "0123456789abcdefABCDEF:") == n;
 }
 
+/* The SHA-256 hex form sha256_hex writes. */
+static bool hash_ok(const char *hex)
+{
+	return strlen(hex) == 64 && strspn(hex, "0123456789abcdef") == 64;
+}
+
 int state_keyid_save(const char *state_dir, const char *name, const char *keyid)
 {
-	char *dir, *path;
-	int rc;
-
 	if (!name_ok(name) || !keyid_ok(keyid))
 		return -EINVAL;
-	dir = xasprintf("%s/%s", state_dir, STATE_KEYS_DIR);
-	path = xasprintf("%s/%s", dir, name);
-	rc = mkdir_p(dir, 0700);
-	if (rc == 0)
-		rc = file_write_atomic(path, keyid, strlen(keyid), 0600);
-	free(dir);
-	free(path);
-	return rc;
+	return record_save(state_dir, STATE_KEYS_DIR, name, keyid);
 }
 
 int state_keyid_load(const char *state_dir, const char *name, char id[STATE_KEYID_MAX])
 {
-	struct buf b;
-	char *path;
 	int rc;
 
 	id[0] = '\0';
 	if (!name_ok(name))
 		return -EINVAL;
-	path = xasprintf("%s/%s/%s", state_dir, STATE_KEYS_DIR, name);
-	buf_init(&b);
-	rc = file_read_all(path, STATE_KEYID_MAX, &b);
-	free(path);
-	if (rc == 0 && !b.data) {
+	rc = record_load(state_dir, STATE_KEYS_DIR, name, id, STATE_KEYID_MAX);
+	if (rc == 0 && !keyid_ok(id)) {
+		id[0] = '\0';
 		rc = -EINVAL;
-	} else if (rc == 0) {
-		b.len = strcspn(b.data, "\n");
-		b.data[b.len] = '\0';
-		if (keyid_ok(b.data))
-			memcpy(id, b.data, b.len + 1);
-		else
-			rc = -EINVAL;
 	}
-	buf_free(&b);
 	return rc;
 }
 
 int state_keyid_remove(const char *state_dir, const char *name)
 {
-	char *path;
-	int rc = 0;
-
 	if (!name_ok(name))
 		return -EINVAL;
-	path = xasprintf("%s/%s/%s", state_dir, STATE_KEYS_DIR, name);
-	if (unlink(path) != 0 && errno != ENOENT)
-		rc = -errno;
-	free(path);
-	return rc;
+	return record_remove(state_dir, STATE_KEYS_DIR, name);
 }
 
 int state_firewall_hash_save(const char *state_dir, const char *hex)
 {
-	char *path;
-	int rc;
-
-	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+	if (!hash_ok(hex))
 		return -EINVAL;
-	rc = mkdir_p(state_dir, 0700);
-	path = xasprintf("%s/%s", state_dir, STATE_FIREWALL_HASH);
-	if (rc == 0)
-		rc = file_write_atomic(path, hex, 64, 0600);
-	free(path);
-	return rc;
+	return record_save(state_dir, NULL, STATE_FIREWALL_HASH, hex);
 }
 
 int state_firewall_hash_load(const char *state_dir, char out[65])
 {
-	char *path = xasprintf("%s/%s", state_dir, STATE_FIREWALL_HASH);
-	struct buf b;
-	int rc;
+	int rc = record_load(state_dir, NULL, STATE_FIREWALL_HASH, out, 65);
 
-	out[0] = '\0';
-	buf_init(&b);
-	rc = file_read_all(path, 128, &b);
-	free(path);
-	if (rc == 0 && (b.len < 64 || strspn(b.data, "0123456789abcdef") < 64))
+	if (rc == 0 && !hash_ok(out)) {
+		out[0] = '\0';
 		rc = -EINVAL;
-	if (rc == 0) {
-		memcpy(out, b.data, 64);
-		out[64] = '\0';
 	}
-	buf_free(&b);
 	return rc;
 }
 
 int state_firewall_hash_clear(const char *state_dir)
 {
-	char *path = xasprintf("%s/%s", state_dir, STATE_FIREWALL_HASH);
-	int rc = 0;
-
-	if (unlink(path) != 0 && errno != ENOENT)
-		rc = -errno;
-	free(path);
-	return rc;
+	return record_remove(state_dir, NULL, STATE_FIREWALL_HASH);
 }
