@@ -227,7 +227,8 @@ static const struct pattern {
 	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
 	{ "selecting traffic selectors for ", EV_TS_ROUND, false },
 	{ " config: *, received: * => ", EV_TS_SELECT, true },
-	/* the same without its leading blank: formats whose body is trimmed (journal fields) */
+	/* the same without its leading blank: a message whose body was trimmed on its way (a log
+	 * shipper; the journal reader keeps charon-systemd's blanks) */
 	{ "config: *, received: * => ", EV_TS_SELECT, true },
 	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
 	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
@@ -270,8 +271,7 @@ enum role { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
 /* What a CREATE_CHILD_SA request asked for, from its payload list: "[ SA No KE ]" rekeys the
  * IKE SA, "[ N(REKEY_SA) SA No ... TSi TSr ]" a CHILD_SA, "[ SA No ... TSi TSr ]" is a new one. */
 enum create_kind { CREATE_NONE, CREATE_IKE_REKEY, CREATE_CHILD_REKEY, CREATE_CHILD_NEW };
-static const char *const create_kind_names[] = { "", "IKE SA rekey", "CHILD_SA rekey",
-						 "new CHILD_SA" };
+static const char *const create_kind_names[] = { "", "IKE SA rekey", "CHILD_SA rekey", "" };
 static const char *const role_names[] = { "unknown", "initiator", "responder" };
 
 /* One stored evidence line. */
@@ -982,7 +982,7 @@ static bool m_ts(const struct sa *sa)
 	       (sa->ts_round_open && !sa->ts_round_match);
 }
 static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
-/* The request charon gave up on after establishment was a rekey or a new CHILD_SA, not DPD. */
+/* The request charon gave up on after establishment was a rekey (of the IKE SA or a CHILD_SA). */
 static bool m_rekey_lost(const struct sa *sa)
 {
 	return sa->n_ike_up && sa->gave_up && sa->lost_kind && !SEEN(sa, EV_DPD_TIMEOUT);
@@ -1115,8 +1115,8 @@ static void x_retransmit(const struct sa *sa, struct buf *b)
 		buf_printf(b, " on UDP %u", sa->retransmit_port);
 	buf_adds(b, ", no answer.");
 }
-/* A rekey (or a new CHILD_SA) that got no answer: which one, its retransmits, and whether DPD
- * could have found the silent peer first. */
+/* A rekey that got no answer: which one, its retransmits, and whether DPD could have found
+ * the silent peer first. */
 static void x_rekey_lost(const struct sa *sa, struct buf *b)
 {
 	buf_printf(b, " The unanswered request was the %s (CREATE_CHILD_SA):",
