@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # tests/run.sh - run every test and end with "N passed, N failed".
-# Usage: tests/run.sh [unit] [fuzz] [lab]   (default: all three)
+# Usage: tests/run.sh [unit] [fuzz] [fault] [lab]   (default: all four)
 # Expects `make tunnelctl unit fuzz` to have run (make check does it).
 set -u
 cd "$(dirname "$0")/.."
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz lab)
+[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz fault lab)
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 passed=0
 failed=0
@@ -62,6 +62,25 @@ run_fuzz() {
 	done
 }
 
+# tests/fault/test_*.sh: the fault harness (fake charon, kills, hostile inputs); each script
+# exits 0 when every check held. Some need root (namespaces): they skip themselves otherwise.
+run_fault() {
+	local t name log
+	for t in tests/fault/test_*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		log="$logdir/fault_$name.log"
+		if timeout 600 bash "$t" >"$log" 2>&1; then
+			pass 1
+			printf '%-40s ok\n' "fault/$name"
+		else
+			fail 1 "$name"
+			printf '%-40s FAILED\n' "fault/$name"
+			tail -40 "$log"
+		fi
+	done
+}
+
 run_lab() {
 	local t name log
 	if [ "$(id -u)" -ne 0 ]; then
@@ -87,6 +106,7 @@ for s in "${suites[@]}"; do
 	case "$s" in
 	unit) run_unit ;;
 	fuzz) run_fuzz ;;
+	fault) run_fault ;;
 	lab) run_lab ;;
 	*) echo "unknown suite: $s" >&2; exit 2 ;;
 	esac
