@@ -159,7 +159,7 @@ struct input {
 	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
 	bool ike_name;		/* lines carry <name|id>: those without are outside any SA */
 	unsigned long charon_lines;	/* lines with a charon prefix or a catalogue message */
-	struct slot telling[DOCTOR_MAX_EVIDENCE];	/* the latest lines that mean something */
+	struct slot telling[DOCTOR_MAX_EVIDENCE];	/* the latest evidence-worthy lines (a ring) */
 	unsigned n_telling;
 	bool has_time;
 	int64_t last_time;
@@ -691,6 +691,11 @@ static bool m_rekey(const struct sa *sa) { return SEEN(sa, EV_REKEY_FAILED); }
 static bool m_narrowed(const struct sa *sa) { return sa->narrowed && sa->n_child_up; }
 static bool m_healthy(const struct sa *sa) { return sa->n_ike_up > 0; }
 static bool m_decisive(const struct sa *sa) { return sa->decisive_row != NULL; }
+/* An attempt the log shows start but not end. */
+static bool m_undecided(const struct sa *sa)
+{
+	return sa->id && sa->role != ROLE_UNKNOWN;
+}
 static bool m_unknown(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_OTHER) || SEEN(sa, EV_CHILD_FAILED) || SEEN(sa, EV_N_NO_PROP) ||
@@ -999,6 +1004,10 @@ static const struct rule rules[] = {
 	  "a failure was logged, but its cause is not one the doctor knows.", NULL,
 	  "read the evidence lines; raise logging (`tunnelctl logging set ike=2 cfg=2 knl=2`) and "
 	  "run the doctor on both sides' logs" },
+	{ DOCTOR_UNKNOWN, 3, m_undecided, { EV_INITIATING, EV_RESP_START, EV_INIT_REQ, EV_V1_REQ, EV_RETRANSMIT },
+	  "this IKE SA's outcome is not in the log: it started, but neither came up nor failed "
+	  "before the log ends (cut short, or still negotiating).", NULL,
+	  "collect the log from a moment later, and the peer's log of the same attempt" },
 };
 
 /* ---- verdicts ---- */
@@ -1164,11 +1173,10 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 		r = rule_for(DOCTOR_HEALTHY);
 		cls = DOCTOR_HEALTHY;
 	}
-	if (!r) {
-		if (sa->id && (sa->role != ROLE_UNKNOWN || sa->name[0]))
-			d->undecided++;
+	if (!r)
 		goto out;
-	}
+	if (r->match == m_undecided)
+		d->undecided++;
 
 	const struct input *in = &d->inputs[sa->input];
 	for (size_t i = 0; sa->remote[0] && i < in->n_peers; i++) {
@@ -1203,6 +1211,9 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	if (sa->remote[0])
 		snprintf(t->remote, sizeof(t->remote), "%s", sa->remote);
 	if (t->has_verdict && sa->seq < t->latest_seq)
+		goto out;
+	/* an attempt cut short by the end of the log does not hide what the tunnel did before */
+	if (t->has_verdict && r->match == m_undecided)
 		goto out;
 	/* re-establishing a tunnel lost to a silent peer gets no answer either: the loss stays
 	 * the root cause, the attempts after it are part of the same outage */
@@ -1510,7 +1521,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (!l->group[0] && l->thread < 0 && !l->sa_id)
 		in->charon_lines++;
-	if (e.row->keep && (e.row->cls != DOCTOR_NO_CLASS || e.ev == EV_INFO))
+	if (e.row->keep)
 		slot_set(&in->telling[in->n_telling++ % DOCTOR_MAX_EVIDENCE], lineno, raw, raw_len,
 			 l->msg);
 	if (e.ev == EV_CHARON_START) {
@@ -1728,6 +1739,42 @@ static void apply_peer_delete(struct doctor *d, struct tunnel *t)
 	t->weight = 74;
 }
 
+/* A charon log that gave no verdict at all (activity, nothing decisive): an unknown verdict
+ * for it, with its latest telling lines and what to collect next. */
+static void apply_unknown_input(struct doctor *d, unsigned input)
+{
+	struct input *in = &d->inputs[input];
+
+	if (!in->charon_lines)
+		return;
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		if (d->tunnels[i].input == input && d->tunnels[i].has_verdict)
+			return;
+	struct tunnel *t = tunnel_get(d, input, "(charon)", false);
+	t->has_verdict = true;
+	t->weight = 5;
+	t->v.cls = DOCTOR_UNKNOWN;
+	t->v.tunnel = xstrdup(t->name);
+	t->v.side = role_names[ROLE_UNKNOWN];
+	if (in->n_telling == 0 && in->has_start)
+		t->v.summary = xasprintf("this log holds charon's start-up only (%lu charon lines): no "
+					 "IKE SA was attempted in it, and no failure of charon itself "
+					 "is logged.", in->charon_lines);
+	else
+		t->v.summary = xasprintf("charon was active in this log (%lu charon lines), but no line "
+					 "in it decides a cause: no IKE SA is seen to its end, and no "
+					 "failure message is logged.", in->charon_lines);
+	t->v.fix = xstrdup("collect the log of a whole attempt on both sides (`tunnelctl up NAME` "
+			   "streams one), with ike, cfg and knl at level 2 (`tunnelctl logging set "
+			   "ike=2 cfg=2 knl=2`; pfSense: VPN > IPsec > Advanced Settings > IPsec Logging "
+			   "Controls), and run the doctor on both logs");
+	if (in->has_start)
+		verdict_add_evidence(&t->v, input, &in->start_line);
+	for (unsigned k = 0; k < DOCTOR_MAX_EVIDENCE; k++)
+		verdict_add_evidence(&t->v, input, &in->telling[(in->n_telling + k) % DOCTOR_MAX_EVIDENCE]);
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+}
+
 static int sa_seq_cmp(const void *a, const void *b)
 {
 	const struct sa *x = *(struct sa *const *)a, *y = *(struct sa *const *)b;
@@ -1750,6 +1797,8 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 		apply_gave_up(d, &d->tunnels[i]);
 		apply_peer_delete(d, &d->tunnels[i]);
 	}
+	for (unsigned i = 0; i < d->n_inputs; i++)
+		apply_unknown_input(d, i);
 
 	/* unnamed tunnels (responder never picked a config) join the mirrored named one */
 	for (size_t i = 0; i < d->n_tunnels; i++) {
@@ -1821,6 +1870,16 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 	qsort(d->out, d->n_out, sizeof(*d->out), verdict_cmp);
 	*out = d->out;
 	return d->n_out;
+}
+
+unsigned doctor_input_count(const struct doctor *d)
+{
+	return (unsigned)d->n_inputs;
+}
+
+unsigned long doctor_input_charon_lines(const struct doctor *d, unsigned input)
+{
+	return input < d->n_inputs ? d->inputs[input].charon_lines : 0;
 }
 
 size_t doctor_undecided(const struct doctor *d)

@@ -54,6 +54,11 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out);
 /* IKE SAs seen without any outcome (no establishment, no failure): attempts the logs cut
  * short. Valid after doctor_finish. */
 size_t doctor_undecided(const struct doctor *d);
+/* Inputs added so far (the next one gets this index). */
+unsigned doctor_input_count(const struct doctor *d);
+/* Lines of an input that are charon's (a charon prefix, or a message the catalogue knows):
+ * 0 means the input is not a charon log. */
+unsigned long doctor_input_charon_lines(const struct doctor *d, unsigned input);
 /* Label of an input as given to doctor_add_input. */
 const char *doctor_input_label(const struct doctor *d, unsigned input);
 /* Free an analysis and its verdicts; NULL is fine. */
