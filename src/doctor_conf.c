@@ -10,443 +10,10 @@
 #include "compile.h"
 #include "doctor_conf.h"
 #include "doctor_conf_xml.h"
+#include "doctor_props.h"
 #include "naming.h"
 #include "swanctl.h"
 #include "x509.h"
-
-/* ---- algorithms ------------------------------------------------------------------------ */
-
-enum dc_tf { TF_ENC, TF_INTEG, TF_PRF, TF_DH, TF_ESN, TF_COUNT };
-static const char *const tf_names[TF_COUNT] = {
-	"encryption", "integrity", "PRF", "DH group", "ESN",
-};
-
-/* One algorithm as charon prints it: name plus key size (AES_CBC_256, MODP_2048). */
-struct dc_alg {
-	const char *name;	/* static */
-	unsigned short ks;
-	bool aead;
-};
-
-struct dc_prop {
-	struct dc_alg *alg[TF_COUNT];
-	size_t n[TF_COUNT];
-	const char *text;	/* the token, for messages (points into the tree) */
-};
-
-/* Fixed keywords of strongSwan's proposal syntax; aes and camellia are parsed apart. */
-static const struct {
-	const char *kw;
-	enum dc_tf tf;
-	const char *name;
-	unsigned short ks;
-	bool aead;
-} alg_words[] = {
-	{ "null", TF_ENC, "NULL", 0, false },
-	{ "des", TF_ENC, "DES_CBC", 0, false },
-	{ "3des", TF_ENC, "3DES_CBC", 0, false },
-	{ "cast128", TF_ENC, "CAST_CBC", 128, false },
-	{ "blowfish", TF_ENC, "BLOWFISH_CBC", 128, false },
-	{ "blowfish128", TF_ENC, "BLOWFISH_CBC", 128, false },
-	{ "blowfish192", TF_ENC, "BLOWFISH_CBC", 192, false },
-	{ "blowfish256", TF_ENC, "BLOWFISH_CBC", 256, false },
-	{ "chacha20poly1305", TF_ENC, "CHACHA20_POLY1305", 256, true },
-	{ "twofish", TF_ENC, "TWOFISH_CBC", 128, false },
-	{ "twofish128", TF_ENC, "TWOFISH_CBC", 128, false },
-	{ "twofish192", TF_ENC, "TWOFISH_CBC", 192, false },
-	{ "twofish256", TF_ENC, "TWOFISH_CBC", 256, false },
-	{ "serpent", TF_ENC, "SERPENT_CBC", 128, false },
-	{ "serpent128", TF_ENC, "SERPENT_CBC", 128, false },
-	{ "serpent192", TF_ENC, "SERPENT_CBC", 192, false },
-	{ "serpent256", TF_ENC, "SERPENT_CBC", 256, false },
-	{ "md5", TF_INTEG, "HMAC_MD5_96", 0, false },
-	{ "md5_128", TF_INTEG, "HMAC_MD5_128", 0, false },
-	{ "sha", TF_INTEG, "HMAC_SHA1_96", 0, false },
-	{ "sha1", TF_INTEG, "HMAC_SHA1_96", 0, false },
-	{ "sha1_160", TF_INTEG, "HMAC_SHA1_160", 0, false },
-	{ "sha256", TF_INTEG, "HMAC_SHA2_256_128", 0, false },
-	{ "sha2_256", TF_INTEG, "HMAC_SHA2_256_128", 0, false },
-	{ "sha256_96", TF_INTEG, "HMAC_SHA2_256_96", 0, false },
-	{ "sha2_256_96", TF_INTEG, "HMAC_SHA2_256_96", 0, false },
-	{ "sha384", TF_INTEG, "HMAC_SHA2_384_192", 0, false },
-	{ "sha2_384", TF_INTEG, "HMAC_SHA2_384_192", 0, false },
-	{ "sha512", TF_INTEG, "HMAC_SHA2_512_256", 0, false },
-	{ "sha2_512", TF_INTEG, "HMAC_SHA2_512_256", 0, false },
-	{ "aesxcbc", TF_INTEG, "AES_XCBC_96", 0, false },
-	{ "aescmac", TF_INTEG, "AES_CMAC_96", 0, false },
-	{ "camelliaxcbc", TF_INTEG, "CAMELLIA_XCBC_96", 0, false },
-	{ "prfmd5", TF_PRF, "PRF_HMAC_MD5", 0, false },
-	{ "prfsha1", TF_PRF, "PRF_HMAC_SHA1", 0, false },
-	{ "prfsha256", TF_PRF, "PRF_HMAC_SHA2_256", 0, false },
-	{ "prfsha384", TF_PRF, "PRF_HMAC_SHA2_384", 0, false },
-	{ "prfsha512", TF_PRF, "PRF_HMAC_SHA2_512", 0, false },
-	{ "prfaesxcbc", TF_PRF, "PRF_AES128_XCBC", 0, false },
-	{ "prfaescmac", TF_PRF, "PRF_AES128_CMAC", 0, false },
-	{ "prfcamelliaxcbc", TF_PRF, "PRF_CAMELLIA128_XCBC", 0, false },
-	{ "modp768", TF_DH, "MODP_768", 0, false },
-	{ "modp1024", TF_DH, "MODP_1024", 0, false },
-	{ "modp1536", TF_DH, "MODP_1536", 0, false },
-	{ "modp2048", TF_DH, "MODP_2048", 0, false },
-	{ "modp3072", TF_DH, "MODP_3072", 0, false },
-	{ "modp4096", TF_DH, "MODP_4096", 0, false },
-	{ "modp6144", TF_DH, "MODP_6144", 0, false },
-	{ "modp8192", TF_DH, "MODP_8192", 0, false },
-	{ "modp1024s160", TF_DH, "MODP_1024_160", 0, false },
-	{ "modp2048s224", TF_DH, "MODP_2048_224", 0, false },
-	{ "modp2048s256", TF_DH, "MODP_2048_256", 0, false },
-	{ "ecp192", TF_DH, "ECP_192", 0, false },
-	{ "ecp224", TF_DH, "ECP_224", 0, false },
-	{ "ecp256", TF_DH, "ECP_256", 0, false },
-	{ "ecp384", TF_DH, "ECP_384", 0, false },
-	{ "ecp521", TF_DH, "ECP_521", 0, false },
-	{ "ecp224bp", TF_DH, "ECP_224_BP", 0, false },
-	{ "ecp256bp", TF_DH, "ECP_256_BP", 0, false },
-	{ "ecp384bp", TF_DH, "ECP_384_BP", 0, false },
-	{ "ecp512bp", TF_DH, "ECP_512_BP", 0, false },
-	{ "curve25519", TF_DH, "CURVE_25519", 0, false },
-	{ "x25519", TF_DH, "CURVE_25519", 0, false },
-	{ "curve448", TF_DH, "CURVE_448", 0, false },
-	{ "x448", TF_DH, "CURVE_448", 0, false },
-	{ "ntru112", TF_DH, "NTRU_112", 0, false },
-	{ "ntru128", TF_DH, "NTRU_128", 0, false },
-	{ "ntru192", TF_DH, "NTRU_192", 0, false },
-	{ "ntru256", TF_DH, "NTRU_256", 0, false },
-	{ "newhope128", TF_DH, "NEWHOPE_128", 0, false },
-	{ "mlkem512", TF_DH, "ML_KEM_512", 0, false },
-	{ "mlkem768", TF_DH, "ML_KEM_768", 0, false },
-	{ "mlkem1024", TF_DH, "ML_KEM_1024", 0, false },
-	{ "none", TF_DH, "NONE", 0, false },
-	{ "modpnone", TF_DH, "NONE", 0, false },
-	{ "esn", TF_ESN, "EXT_SEQ", 0, false },
-	{ "noesn", TF_ESN, "NO_EXT_SEQ", 0, false },
-};
-
-/* PRF charon derives from an integrity algorithm when an IKE proposal names none. */
-static const struct {
-	const char *integ, *prf;
-} integ_prf[] = {
-	{ "HMAC_MD5_96", "PRF_HMAC_MD5" },	{ "HMAC_MD5_128", "PRF_HMAC_MD5" },
-	{ "HMAC_SHA1_96", "PRF_HMAC_SHA1" },	{ "HMAC_SHA1_160", "PRF_HMAC_SHA1" },
-	{ "HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256" },
-	{ "HMAC_SHA2_384_192", "PRF_HMAC_SHA2_384" },
-	{ "HMAC_SHA2_512_256", "PRF_HMAC_SHA2_512" },
-	{ "AES_XCBC_96", "PRF_AES128_XCBC" },	{ "AES_CMAC_96", "PRF_AES128_CMAC" },
-	{ "CAMELLIA_XCBC_96", "PRF_CAMELLIA128_XCBC" },
-};
-
-/* Names of the aes/camellia family by mode and ICV length. */
-static const struct {
-	const char *mode;	/* suffix after the key size */
-	const char *aes, *camellia;
-	bool aead;
-} cipher_modes[] = {
-	{ "", "AES_CBC", "CAMELLIA_CBC", false },
-	{ "ctr", "AES_CTR", "CAMELLIA_CTR", false },
-	{ "gcm8", "AES_GCM_8", NULL, true },	{ "gcm64", "AES_GCM_8", NULL, true },
-	{ "gcm12", "AES_GCM_12", NULL, true },	{ "gcm96", "AES_GCM_12", NULL, true },
-	{ "gcm16", "AES_GCM_16", NULL, true },	{ "gcm128", "AES_GCM_16", NULL, true },
-	{ "ccm8", "AES_CCM_8", "CAMELLIA_CCM_8", true },
-	{ "ccm64", "AES_CCM_8", "CAMELLIA_CCM_8", true },
-	{ "ccm12", "AES_CCM_12", "CAMELLIA_CCM_12", true },
-	{ "ccm96", "AES_CCM_12", "CAMELLIA_CCM_12", true },
-	{ "ccm16", "AES_CCM_16", "CAMELLIA_CCM_16", true },
-	{ "ccm128", "AES_CCM_16", "CAMELLIA_CCM_16", true },
-	{ "gmac", "NULL_AES_GMAC", NULL, false },
-};
-
-/* charon's default proposals (strongSwan 5.9, roughly: the algorithms of >= 128 bit
- * strength its default plugins offer), used for `default` or a missing key. */
-static const char ike_default[] =
-	"aes128-aes192-aes256-sha256-sha384-sha512-ecp256-ecp384-ecp521-curve25519-curve448-"
-	"modp3072-modp4096-modp6144-modp8192-modp2048,"
-	"aes128gcm16-aes192gcm16-aes256gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-"
-	"ecp256-ecp384-ecp521-curve25519-curve448-modp3072-modp4096-modp6144-modp8192-modp2048";
-static const char esp_default[] = "aes128gcm16-aes256gcm16,aes128-aes256-sha256-sha384-sha512";
-
-/* Parse an aes/camellia keyword (aes, aes256, aes128gcm16, camellia192ctr). */
-static bool parse_cipher(const char *w, struct dc_alg *a, enum dc_tf *tf)
-{
-	bool aes = strncmp(w, "aes", 3) == 0;
-	const char *p = w + (aes ? 3 : 8);
-	unsigned short ks = 128;
-
-	if (!aes && strncmp(w, "camellia", 8) != 0)
-		return false;
-	if (strncmp(p, "128", 3) == 0 || strncmp(p, "192", 3) == 0 || strncmp(p, "256", 3) == 0) {
-		ks = (unsigned short)atoi((char[4]){ p[0], p[1], p[2], 0 });
-		p += 3;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(cipher_modes); i++) {
-		const char *name = aes ? cipher_modes[i].aes : cipher_modes[i].camellia;
-		if (name && strcmp(p, cipher_modes[i].mode) == 0) {
-			a->name = name;
-			a->ks = ks;
-			a->aead = cipher_modes[i].aead;
-			*tf = TF_ENC;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool parse_alg(const char *w, struct dc_alg *a, enum dc_tf *tf)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(alg_words); i++)
-		if (strcasecmp(w, alg_words[i].kw) == 0) {
-			a->name = alg_words[i].name;
-			a->ks = alg_words[i].ks;
-			a->aead = alg_words[i].aead;
-			*tf = alg_words[i].tf;
-			return true;
-		}
-	return parse_cipher(w, a, tf);
-}
-
-static bool alg_eq(const struct dc_alg *a, const struct dc_alg *b)
-{
-	return strcmp(a->name, b->name) == 0 && a->ks == b->ks;
-}
-
-static bool alg_is_none(const struct dc_alg *a)
-{
-	return strcmp(a->name, "NONE") == 0;
-}
-
-static void prop_add(struct dc_prop *p, enum dc_tf tf, const struct dc_alg *a)
-{
-	for (size_t i = 0; i < p->n[tf]; i++)
-		if (alg_eq(&p->alg[tf][i], a))
-			return;
-	if (p->n[tf] >= DCONF_MAX_ALGS)
-		return;
-	p->alg[tf] = xrealloc(p->alg[tf], (p->n[tf] + 1) * sizeof(*p->alg[tf]));
-	p->alg[tf][p->n[tf]++] = *a;
-}
-
-static void prop_remove(struct dc_prop *p, enum dc_tf tf)
-{
-	free(p->alg[tf]);
-	p->alg[tf] = NULL;
-	p->n[tf] = 0;
-}
-
-static void props_free(struct dc_prop *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (int t = 0; t < TF_COUNT; t++)
-			free(v[i].alg[t]);
-	free(v);
-}
-
-/* Complete a proposal as charon does after parsing: IKE gets a PRF from its integrity
- * algorithm and loses DH NONE; ESP/AH lose PRFs and get NO_EXT_SEQ; AEAD drops integrity. */
-static void prop_finish(struct dc_prop *p, bool ike)
-{
-	bool any_aead = false;
-
-	for (size_t i = 0; i < p->n[TF_ENC]; i++)
-		any_aead |= p->alg[TF_ENC][i].aead;
-	if (ike) {
-		if (p->n[TF_PRF] == 0)
-			for (size_t i = 0; i < p->n[TF_INTEG]; i++)
-				for (size_t k = 0; k < ARRAY_SIZE(integ_prf); k++)
-					if (strcmp(p->alg[TF_INTEG][i].name, integ_prf[k].integ) == 0)
-						prop_add(p, TF_PRF, &(struct dc_alg){ integ_prf[k].prf, 0, false });
-		for (size_t i = 0; i < p->n[TF_DH]; i++)
-			if (alg_is_none(&p->alg[TF_DH][i])) {
-				memmove(&p->alg[TF_DH][i], &p->alg[TF_DH][i + 1],
-					(p->n[TF_DH] - i - 1) * sizeof(p->alg[TF_DH][0]));
-				p->n[TF_DH]--;
-				i--;
-			}
-		prop_remove(p, TF_ESN);
-	} else {
-		prop_remove(p, TF_PRF);
-		if (p->n[TF_ESN] == 0)
-			prop_add(p, TF_ESN, &(struct dc_alg){ "NO_EXT_SEQ", 0, false });
-	}
-	if (any_aead)
-		prop_remove(p, TF_INTEG);
-}
-
-/* Why charon would refuse a finished proposal, or NULL (its own checks, as it loads it). */
-static const char *prop_invalid(const struct dc_prop *p, bool ike, bool ah)
-{
-	if (!ah && p->n[TF_ENC] == 0)
-		return "an encryption algorithm is mandatory";
-	if (ah && p->n[TF_INTEG] == 0)
-		return "an integrity algorithm is mandatory in AH proposals";
-	if (!ike)
-		return NULL;
-	if (p->n[TF_PRF] == 0)
-		return "a PRF algorithm is mandatory in IKE proposals";
-	if (p->n[TF_DH] == 0)
-		return "a DH group is mandatory in IKE proposals";
-	if (p->n[TF_INTEG] == 0 && !p->alg[TF_ENC][0].aead)
-		return "an integrity algorithm is mandatory with classic (non-AEAD) encryption";
-	return NULL;
-}
-
-/* Parse a comma-separated proposal list ("default" expands to charon's defaults). A token
- * charon would refuse sets *bad (first one only; caller frees). */
-static size_t props_parse(const char *list, bool ike, bool ah, struct dc_prop **out, char **bad)
-{
-	struct dc_prop *v = NULL;
-	size_t n = 0;
-	char *copy = xstrdup(list), *save = NULL;
-
-	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-		struct dc_prop p = { .text = NULL };
-		char *wsave = NULL;
-
-		if (strcasecmp(tok, "default") == 0) {
-			struct dc_prop *d = NULL;
-			size_t nd = props_parse(ike ? ike_default : esp_default, ike, false, &d, NULL);
-			for (size_t i = 0; i < nd && n < DCONF_MAX_PROPOSALS; i++) {
-				v = xrealloc(v, (n + 1) * sizeof(*v));
-				v[n++] = d[i];
-				memset(&d[i], 0, sizeof(d[i]));
-			}
-			props_free(d, nd);
-			continue;
-		}
-		char *whole = xstrdup(tok);
-		for (char *w = strtok_r(tok, "-", &wsave); w; w = strtok_r(NULL, "-", &wsave)) {
-			struct dc_alg a;
-			enum dc_tf tf;
-			size_t l = strlen(w);
-			if (l && w[l - 1] == '!')
-				w[l - 1] = '\0';
-			/* strongSwan 6 additional key exchanges (ke1_mlkem768): known, not compared */
-			if (w[0] == 'k' && w[1] == 'e' && w[2] >= '1' && w[2] <= '7' && w[3] == '_')
-				continue;
-			if (!parse_alg(w, &a, &tf)) {
-				if (bad && !*bad)
-					*bad = xasprintf("algorithm '%s' in '%s' is not one charon knows", w, whole);
-				continue;
-			}
-			prop_add(&p, tf, &a);
-		}
-		prop_finish(&p, ike);
-		const char *why = prop_invalid(&p, ike, ah);
-		if (why && bad && !*bad)
-			*bad = xasprintf("'%s': %s", whole, why);
-		free(whole);
-		if (n >= DCONF_MAX_PROPOSALS) {
-			for (int t = 0; t < TF_COUNT; t++)
-				free(p.alg[t]);
-			continue;
-		}
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = p;
-	}
-	free(copy);
-	*out = v;
-	return n;
-}
-
-/* Whether proposals a and b have an algorithm in common for every transform type, with
- * charon's rules (KE optional for ESP/AH when NONE is offered; AEAD skips integrity).
- * Types without a common algorithm are flagged in failed[] (may be NULL). */
-static bool prop_match(const struct dc_prop *a, const struct dc_prop *b, bool ike, bool skip_ke,
-		       bool failed[TF_COUNT])
-{
-	bool ok = true, skip_integ = false;
-
-	for (int t = 0; t < TF_COUNT; t++) {
-		bool found = false;
-		if (t == TF_INTEG && skip_integ)
-			continue;
-		if (t == TF_DH && skip_ke)
-			continue;
-		if (a->n[t] == 0 || b->n[t] == 0) {
-			const struct dc_prop *has = a->n[t] ? a : b;
-			found = a->n[t] == b->n[t];
-			if (!found && t == TF_DH && !ike)
-				for (size_t i = 0; i < has->n[t]; i++)
-					found |= alg_is_none(&has->alg[t][i]);
-		}
-		for (size_t i = 0; !found && i < a->n[t]; i++)
-			for (size_t k = 0; !found && k < b->n[t]; k++)
-				if (alg_eq(&a->alg[t][i], &b->alg[t][k])) {
-					found = true;
-					if (t == TF_ENC && a->alg[t][i].aead)
-						skip_integ = true;
-				}
-		if (!found) {
-			ok = false;
-			if (failed)
-				failed[t] = true;
-		}
-	}
-	return ok;
-}
-
-static bool props_match(const struct dc_prop *a, size_t na, const struct dc_prop *b, size_t nb,
-			bool ike, bool skip_ke)
-{
-	for (size_t i = 0; i < na; i++)
-		for (size_t k = 0; k < nb; k++)
-			if (prop_match(&a[i], &b[k], ike, skip_ke, NULL))
-				return true;
-	return false;
-}
-
-/* The transform types that differ between the closest pair of proposals. */
-static void props_diff(const struct dc_prop *a, size_t na, const struct dc_prop *b, size_t nb,
-		       bool ike, bool skip_ke, bool out[TF_COUNT])
-{
-	int best = TF_COUNT + 1;
-
-	memset(out, 0, TF_COUNT * sizeof(bool));
-	for (size_t i = 0; i < na; i++)
-		for (size_t k = 0; k < nb; k++) {
-			bool f[TF_COUNT] = { false };
-			int c = 0;
-			prop_match(&a[i], &b[k], ike, skip_ke, f);
-			for (int t = 0; t < TF_COUNT; t++)
-				c += f[t];
-			if (c < best) {
-				best = c;
-				memcpy(out, f, sizeof(f));
-			}
-		}
-}
-
-/* "AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" for each proposal, ", "-joined. */
-static void props_print(struct buf *b, const struct dc_prop *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		bool first = true;
-		if (i)
-			buf_adds(b, ", ");
-		for (int t = 0; t < TF_COUNT; t++)
-			for (size_t k = 0; k < v[i].n[t]; k++) {
-				if (t == TF_ESN)
-					continue;
-				buf_printf(b, "%s%s", first ? "" : "/", v[i].alg[t][k].name);
-				if (v[i].alg[t][k].ks)
-					buf_printf(b, "_%u", v[i].alg[t][k].ks);
-				first = false;
-			}
-	}
-	if (n == 0)
-		buf_adds(b, "nothing usable");
-}
-
-/* " (no common encryption, DH group)" for the flagged transform types. */
-static void diff_print(struct buf *b, const bool diff[TF_COUNT])
-{
-	bool first = true;
-
-	for (int t = 0; t < TF_COUNT; t++)
-		if (diff[t]) {
-			buf_printf(b, "%s%s", first ? " (no common " : ", ", tf_names[t]);
-			first = false;
-		}
-	if (!first)
-		buf_adds(b, ")");
-}
 
 /* ---- addresses, selectors, identities -------------------------------------------------- */
 
@@ -633,7 +200,7 @@ struct dc_child {
 	struct dc_ts *lts, *rts;
 	size_t n_lts, n_rts;
 	const struct conf_node *lts_at, *rts_at;
-	struct dc_prop *esp;
+	struct doctor_prop *esp;
 	size_t n_esp;
 	bool ah;
 	const struct conf_node *esp_at;
@@ -659,7 +226,7 @@ struct dc_conn {
 	const char *lauth, *rauth;
 	const struct conf_node *lauth_at, *rauth_at;
 	const struct conf_node *lcert_at, *rca_at;	/* local.certs, remote.cacerts */
-	struct dc_prop *ike;
+	struct doctor_prop *ike;
 	size_t n_ike;
 	const struct conf_node *ike_at;
 	bool encap;
@@ -698,7 +265,7 @@ struct dc_text {
 
 struct dconf_side {
 	struct conf_tree *tree;		/* the swanctl.conf tree (user's or compiled) */
-	struct tunnel_file *tf;		/* the tunnel file, when that was the input */
+	struct tunnel_file *xf;		/* the tunnel file, when that was the input */
 	struct dc_conn *conn;
 	size_t n_conn;
 	struct dc_text *text;
@@ -902,7 +469,7 @@ static void child_normalize(struct dc_child *ch, const struct conf_node *root,
 	if (!n)
 		n = view_kv(&v, "esp_proposals");
 	ch->esp_at = n;
-	ch->n_esp = props_parse(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
+	ch->n_esp = doctor_props_parse_conf(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
 	ch->local_policy = strcmp(view_get(&v, "mode", "tunnel"), "pass") == 0 ||
 			   strcmp(view_get(&v, "mode", "tunnel"), "drop") == 0;
 	ch->start_at = view_kv(&v, "start_action");
@@ -961,7 +528,7 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 
 	n = view_kv(&v, "proposals");
 	c->ike_at = n;
-	c->n_ike = props_parse(n && n->value ? n->value : "default", true, false, &c->ike, &c->bad);
+	c->n_ike = doctor_props_parse_conf(n && n->value ? n->value : "default", true, false, &c->ike, &c->bad);
 	if (c->bad)
 		c->bad_at = n;
 	c->encap = strcasecmp(view_get(&v, "encap", "no"), "yes") == 0;
@@ -1069,11 +636,11 @@ static void conn_free(struct dc_conn *c)
 	strv_free(c->raddr, c->n_raddr);
 	free(c->lid);
 	free(c->rid);
-	props_free(c->ike, c->n_ike);
+	doctor_props_free(c->ike, c->n_ike);
 	for (size_t i = 0; i < c->n_child; i++) {
 		free(c->child[i].lts);
 		free(c->child[i].rts);
-		props_free(c->child[i].esp, c->child[i].n_esp);
+		doctor_props_free(c->child[i].esp, c->child[i].n_esp);
 		free(c->child[i].bad);
 	}
 	free(c->child);
@@ -1154,7 +721,7 @@ struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_err
 /* Point each connection and child at the tunnel file sections they were compiled from. */
 static void side_link_tunnel(struct dconf_side *s)
 {
-	const struct conf_node *tunnels = conf_find(s->tf->tree->root, "tunnels", CONF_SECTION);
+	const struct conf_node *tunnels = conf_find(s->xf->tree->root, "tunnels", CONF_SECTION);
 
 	for (size_t i = 0; i < s->n_conn; i++) {
 		struct dc_conn *c = &s->conn[i];
@@ -1165,7 +732,7 @@ static void side_link_tunnel(struct dconf_side *s)
 			continue;
 		snprintf(num, sizeof(num), "%u", ikeid);
 		c->tsec = conf_find(tunnels, num, CONF_SECTION);
-		const struct tunnel_phase1 *p1 = tunnel_find_p1(s->tf, ikeid);
+		const struct tunnel_phase1 *p1 = tunnel_find_p1(s->xf, ikeid);
 		c->psk_unknown = p1 && p1->auth == TUNNEL_AUTH_PSK && !p1->psk && p1->psk_file;
 		for (size_t k = 0; k < c->n_child; k++) {
 			const struct conf_node *p2 = conf_find(c->tsec, "phase2", CONF_SECTION);
@@ -1181,7 +748,7 @@ static void side_link_tunnel(struct dconf_side *s)
 	}
 }
 
-struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *tf, struct tc_errors *errs)
+struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *xf, struct tc_errors *errs)
 {
 	struct compile_opts o = { .show_secrets = true };
 	struct tc_errors cerrs = { 0 };
@@ -1190,12 +757,12 @@ struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *tf, struct tc_erro
 	struct buf b;
 
 	buf_init(&b);
-	compile_swanctl(&b, tf, &o);
+	compile_swanctl(&b, xf, &o);
 	tree = conf_parse("(compiled)", b.data, b.len, NULL, &cerrs);
 	buf_free_secret(&b);
 	tc_errors_free(&cerrs);
 	s = dconf_side_from_swanctl(tree, errs);
-	s->tf = tf;
+	s->xf = xf;
 	side_link_tunnel(s);
 	return s;
 }
@@ -1243,7 +810,7 @@ int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t
 
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
 {
-	const struct conf_tree *t = s->tf ? s->tf->tree : s->tree;
+	const struct conf_tree *t = s->xf ? s->xf->tree : s->tree;
 
 	*files = (const char *const *)t->files;
 	return t->n_files;
@@ -1271,7 +838,7 @@ void dconf_side_free(struct dconf_side *s)
 		strv_free(s->secret[i].owner, s->secret[i].n_owner);
 	free(s->secret);
 	conf_tree_free(s->tree);
-	tunnel_file_free(s->tf);
+	tunnel_file_free(s->xf);
 	dxml_free(s->xml);
 	free(s->xml_path);
 	for (size_t i = 0; i < s->n_cred; i++) {
@@ -1569,7 +1136,7 @@ struct dc_outcome {
 	enum doctor_class cls;
 	char *why;
 	int child_i, child_r;		/* children involved, -1 if none */
-	bool tf_diff[TF_COUNT];		/* proposal transforms that differ */
+	bool tf_diff[DOCTOR_XF_COUNT];		/* proposal transforms that differ */
 	bool narrowed[2];		/* [0] initiator's selectors narrowed, [1] responder's */
 	const struct dc_secret *psk[2];	/* PSKs picked by initiator and responder */
 	int cert_dir;			/* cert_problem: 0 the responder distrusts, 1 the initiator */
@@ -1769,12 +1336,12 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 				      version, rc->version));
 		goto out;
 	}
-	if (!props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false)) {
-		bool dh_only = props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, true);
-		props_diff(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false, o->tf_diff);
-		props_print(&a, ic->ike, ic->n_ike);
-		props_print(&b, rc->ike, rc->n_ike);
-		diff_print(&b, o->tf_diff);
+	if (!doctor_props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false)) {
+		bool dh_only = doctor_props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, true);
+		doctor_props_diff(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false, o->tf_diff);
+		doctor_props_print(&a, ic->ike, ic->n_ike);
+		doctor_props_print(&b, rc->ike, rc->n_ike);
+		doctor_props_diff_print(&b, o->tf_diff);
 		outcome_set(o, dh_only ? DOCTOR_DH_GROUP_MISMATCH : DOCTOR_IKE_PROPOSAL_MISMATCH,
 			    xasprintf("IKE: the initiator offers %s, the responder accepts only %s", a.data, b.data));
 		goto out;
@@ -1859,20 +1426,20 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 		}
 		rch = &rc->child[k];
 		o->child_r = k;
-		if (ich->ah != rch->ah || !props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke)) {
-			props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke, o->tf_diff);
-			props_print(&a, ich->esp, ich->n_esp);
-			props_print(&b, rch->esp, rch->n_esp);
-			diff_print(&b, o->tf_diff);
+		if (ich->ah != rch->ah || !doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke)) {
+			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke, o->tf_diff);
+			doctor_props_print(&a, ich->esp, ich->n_esp);
+			doctor_props_print(&b, rch->esp, rch->n_esp);
+			doctor_props_diff_print(&b, o->tf_diff);
 			outcome_set(o, DOCTOR_CHILD_PROPOSAL_MISMATCH,
 				    xasprintf("%s: the initiator offers %s, the responder accepts only %s",
 					      ich->ah ? "AH" : "ESP", a.data, b.data));
 			goto out;
 		}
-		if (!props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false)) {
-			props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false, o->tf_diff);
-			props_print(&a, ich->esp, ich->n_esp);
-			props_print(&b, rch->esp, rch->n_esp);
+		if (!doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false)) {
+			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false, o->tf_diff);
+			doctor_props_print(&a, ich->esp, ich->n_esp);
+			doctor_props_print(&b, rch->esp, rch->n_esp);
 			outcome_set(o, DOCTOR_PFS_MISMATCH,
 				    xasprintf("PFS differs: the initiator offers %s, the responder accepts only %s%s",
 					      a.data, b.data,
@@ -1956,8 +1523,8 @@ static char *fix_for(enum doctor_class cls, const struct dc_conn *c)
 }
 
 /* Tunnel file keys behind each proposal transform type, phase 1 and phase 2. */
-static const char *const tf_keys_ike[TF_COUNT] = { "encryption", "hash", "prf hash", "dh_group", "" };
-static const char *const tf_keys_esp[TF_COUNT] = { "encryption", "hash", "", "pfs_group", "" };
+static const char *const tf_keys_ike[DOCTOR_XF_COUNT] = { "encryption", "hash", "prf hash", "dh_group", "" };
+static const char *const tf_keys_esp[DOCTOR_XF_COUNT] = { "encryption", "hash", "", "pfs_group", "" };
 
 /* Evidence lines for an outcome, from both connections (side index li for ic). */
 static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct dc_outcome *o,
@@ -1979,7 +1546,7 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 			break;
 		case DOCTOR_IKE_PROPOSAL_MISMATCH:
 		case DOCTOR_DH_GROUP_MISMATCH:
-			for (int t = 0; t < TF_COUNT; t++)
+			for (int t = 0; t < DOCTOR_XF_COUNT; t++)
 				if (o->tf_diff[t] && *tf_keys_ike[t])
 					buf_printf(&keys, "%s ", tf_keys_ike[t]);
 			ev_conn(x, v, side[s], cc, cc->ike_at, keys.len ? keys.data : "proposals", false);
@@ -2004,7 +1571,7 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 			break;
 		case DOCTOR_CHILD_PROPOSAL_MISMATCH:
 		case DOCTOR_PFS_MISMATCH:
-			for (int t = 0; t < TF_COUNT; t++)
+			for (int t = 0; t < DOCTOR_XF_COUNT; t++)
 				if (o->tf_diff[t] && *tf_keys_esp[t])
 					buf_printf(&keys, "%s ", tf_keys_esp[t]);
 			if (ch)
