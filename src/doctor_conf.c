@@ -477,20 +477,15 @@ static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer)
 	return xstrdup(c->lid);
 }
 
-static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
+/* IKE_SA_INIT: the version, then the IKE proposals. False when it fails (o says why). */
+static bool nego_ike_sa_init(const struct dc_conn *ic, const struct dc_conn *rc, int version,
+			     struct dc_outcome *o)
 {
-	char *ilid = sent_id(ic, rc), *rlid = sent_id(rc, ic);
-
-	int version = ic->version ? ic->version : 2;
 	struct buf a, b;
+	bool ok = false;
 
-	memset(o, 0, sizeof(*o));
-	o->cls = DOCTOR_HEALTHY;
-	o->child_i = o->child_r = -1;
 	buf_init(&a);
 	buf_init(&b);
-
-	/* IKE_SA_INIT: version, then proposals */
 	if (rc->version && rc->version != version) {
 		outcome_set(o, DOCTOR_VERSION_MISMATCH,
 			    xasprintf("the initiator speaks IKEv%d, the responder accepts only IKEv%d",
@@ -507,8 +502,20 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 			    xasprintf("IKE: the initiator offers %s, the responder accepts only %s", a.data, b.data));
 		goto out;
 	}
+	ok = true;
+out:
+	buf_free(&a);
+	buf_free(&b);
+	return ok;
+}
 
-	/* IKE_AUTH: identities, auth method, pre-shared key */
+/* IKE_AUTH: the identities both ways, the authentication methods, certificates and the
+ * pre-shared key. False when it fails (o says why). */
+static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
+{
+	char *ilid = sent_id(ic, rc), *rlid = sent_id(rc, ic);
+	bool ok = false;
+
 	if (!dconf_id_matches(rc->rid, ilid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
 			    xasprintf("the initiator sends identity %s, the responder expects %s", ilid, rc->rid));
@@ -559,8 +566,24 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 			goto out;
 		}
 	}
+	ok = true;
+out:
+	free(ilid);
+	free(rlid);
+	return ok;
+}
 
-	/* CHILD_SA: selectors pick the responder's child, then ESP/AH proposals and PFS */
+/* CHILD_SA (inside IKE_AUTH for IKEv2, quick mode for IKEv1), for each initiator child: the
+ * selectors pick the responder's child, then ESP/AH proposals, PFS and narrowing. False when
+ * one fails (o says why). */
+static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, int version,
+			  struct dc_outcome *o)
+{
+	struct buf a, b;
+	bool ok = false;
+
+	buf_init(&a);
+	buf_init(&b);
 	for (size_t i = 0; i < ic->n_child; i++) {
 		const struct dc_child *ich = &ic->child[i];
 		int k = child_select(ic, ich, rc);
@@ -629,13 +652,27 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 		}
 		free(t);
 	}
-	if (ic->n_child == 0)
-		outcome_set(o, DOCTOR_HEALTHY, xstrdup("the IKE SA comes up; the connection has no child"));
+	ok = true;
 out:
-	free(ilid);
-	free(rlid);
 	buf_free(&a);
 	buf_free(&b);
+	return ok;
+}
+
+/* What happens when ic initiates to rc, exchange by exchange as charon's tasks run; the
+ * first failure is the outcome. */
+static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
+{
+	int version = ic->version ? ic->version : 2;
+
+	memset(o, 0, sizeof(*o));
+	o->cls = DOCTOR_HEALTHY;
+	o->child_i = o->child_r = -1;
+	if (!nego_ike_sa_init(ic, rc, version, o) || !nego_ike_auth(ic, rc, o) ||
+	    !nego_child_sa(ic, rc, version, o))
+		return;
+	if (ic->n_child == 0)
+		outcome_set(o, DOCTOR_HEALTHY, xstrdup("the IKE SA comes up; the connection has no child"));
 }
 
 /* ---- verdicts -------------------------------------------------------------------------- */
