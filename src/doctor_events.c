@@ -71,7 +71,20 @@ const char *const doctor_class_words[DOCTOR_CLASS_COUNT] = {
 
 _Static_assert(ARRAY_SIZE(catalogue) < UINT16_MAX, "the index uses 16-bit row numbers");
 
+/* Wording only one IKE version's code logs: IKEv1's informational.c says "error notify",
+ * IKEv2's tasks "notify error"; the exchange names are the version's own. */
+static const struct {
+	const char *word;
+	int version;
+} version_words[] = {
+	{ "error notify", 1 }, { "INFORMATIONAL_V1", 1 }, { "ID_PROT", 1 }, { "AGGRESSIVE", 1 },
+	{ "QUICK_MODE", 1 }, { "Main Mode", 1 }, { "Aggressive Mode", 1 }, { "IDir", 1 },
+	{ "XAuth", 1 },
+	{ "notify error", 2 }, { "IKE_SA_INIT", 2 }, { "IKE_AUTH", 2 }, { "CREATE_CHILD_SA", 2 },
+};
+
 struct doctor_events {
+	int8_t version[ARRAY_SIZE(catalogue)];	/* the IKE version a row's wording belongs to */
 	uint16_t start[257];	/* rows of first char c: order[start[c]..start[c+1]) */
 	uint16_t order[ARRAY_SIZE(catalogue)];
 	uint16_t lit_len[ARRAY_SIZE(catalogue)];	/* literal prefix before the first '*' */
@@ -106,6 +119,9 @@ struct doctor_events *doctor_events_new(void)
 		memset(&ix->head_mask[i], 0xff, h);
 		if (catalogue[i].pat[0] == '*')
 			ix->star_order[ix->n_star++] = (uint16_t)i;
+		for (size_t w = 0; w < ARRAY_SIZE(version_words); w++)
+			if (strstr(catalogue[i].pat, version_words[w].word))
+				ix->version[i] = (int8_t)version_words[w].version;
 	}
 	return ix;
 }
@@ -160,7 +176,8 @@ static bool glob_capture(const char *pat, const char *s, size_t n, struct doctor
 }
 
 /* Try row i on msg; fill out on a match. */
-static bool row_match(size_t i, const char *msg, size_t n, struct doctor_event *out)
+static bool row_match(const struct doctor_events *ix, size_t i, const char *msg, size_t n,
+		      struct doctor_event *out)
 {
 	const struct doctor_pattern *p = &catalogue[i];
 
@@ -170,6 +187,7 @@ static bool row_match(size_t i, const char *msg, size_t n, struct doctor_event *
 		return false;
 	out->ev = p->ev;
 	out->row = p;
+	out->ike_version = ix->version[i];
 	return true;
 }
 
@@ -181,12 +199,13 @@ static bool address_start(char c)
 	       c == '[' || c == '<' || c == 'x' || c == 'X';
 }
 
-enum ev doctor_events_classify(const struct doctor_events *ix, const char *msg, size_t n,
-			       struct doctor_event *out)
+static enum ev classify_at(const struct doctor_events *ix, const char *msg, size_t n,
+			  struct doctor_event *out)
 {
 	out->ev = EV_NONE;
 	out->row = NULL;
 	out->n_cap = 0;
+	out->ike_version = 0;
 	if (n == 0)
 		return EV_NONE;
 	unsigned char c = (unsigned char)msg[0];
@@ -198,16 +217,47 @@ enum ev doctor_events_classify(const struct doctor_events *ix, const char *msg, 
 		if ((m8 & ix->head_mask[i]) != ix->head[i] || lit > n ||
 		    (lit > 8 && memcmp(catalogue[i].pat + 8, msg + 8, lit - 8) != 0))
 			continue;
-		if (row_match(i, msg, n, out))
+		if (row_match(ix, i, msg, n, out))
 			return out->ev;
 	}
 	if (!address_start(msg[0]))
 		return EV_NONE;
 	for (unsigned k = 0; k < ix->n_star; k++)
-		if (row_match(ix->star_order[k], msg, n, out))
+		if (row_match(ix, ix->star_order[k], msg, n, out))
 			return out->ev;
 	out->ev = EV_NONE;
 	out->row = NULL;
+	return EV_NONE;
+}
+
+/* Vendor builds prefix messages with the function and line: "[select_proposal()  372] ".
+ * Returns the length of such a prefix, or 0. */
+static size_t vendor_prefix(const char *msg, size_t n)
+{
+	const char *close = n > 1 && msg[0] == '[' ? memchr(msg, ']', n < 80 ? n : 80) : NULL;
+
+	if (!close || close - msg < 4 || !memmem(msg, (size_t)(close - msg), "()", 2))
+		return 0;
+	size_t k = (size_t)(close - msg) + 1;
+	return k < n && msg[k] == ' ' ? k + 1 : 0;
+}
+
+enum ev doctor_events_classify(const struct doctor_events *ix, const char *msg, size_t n,
+			       struct doctor_event *out)
+{
+	size_t skip;
+
+	if (classify_at(ix, msg, n, out) != EV_NONE || n == 0)
+		return out->ev;
+	/* a message whose leading blanks were lost or added on its way, or behind a vendor's
+	 * function-name prefix, is the same message */
+	if (msg[0] == ' ' || msg[0] == '\t') {
+		for (skip = 0; skip < n && (msg[skip] == ' ' || msg[skip] == '\t'); skip++)
+			;
+		return classify_at(ix, msg + skip, n - skip, out);
+	}
+	if ((skip = vendor_prefix(msg, n)))
+		return classify_at(ix, msg + skip, n - skip, out);
 	return EV_NONE;
 }
 

@@ -107,6 +107,7 @@ enum ev {
 	EV_CONN_SIDE,		/*   local: / remote: (auth round in that dump) */
 	EV_CONN_ID,		/*    id = X (identity of that round) */
 	EV_IKE_REKEYED,		/* IKE_SA con1[2] rekeyed / reauthenticated: a successor took over */
+	EV_EAP,			/* an EAP step: identity requested or sent, method answer, EAP/FAIL */
 	EV_DECISIVE,		/* a catalogue message that names its class on its own */
 	EV_INFO,		/* a catalogue message worth showing, not a cause by itself */
 	EV_COUNT
@@ -137,6 +138,7 @@ struct doctor_event {
 	const struct doctor_pattern *row;	/* NULL for EV_NONE */
 	struct doctor_span cap[DOCTOR_EV_CAPS];
 	unsigned n_cap;
+	int ike_version;	/* 1 or 2 when the wording is one IKE version's only, else 0 */
 };
 
 /* The catalogue: *n rows. */

@@ -64,7 +64,7 @@ struct sa {
 	char local[DOCTOR_HOST_MAX];
 	enum role role;
 	int version;
-	uint64_t seen;		/* bit per enum ev */
+	uint64_t seen[2];	/* bit per enum ev */
 	unsigned n_ike_up, n_child_up, n_ke_retry, n_retransmit;
 	bool got_answer;	/* initiator received any packet */
 	bool child_failed_after_up;	/* a child failed after one was up: rekey/recreate */
@@ -99,6 +99,11 @@ struct sa {
 	enum create_kind create_kind;	/* and what it asked for */
 	enum create_kind lost_kind;	/* the request charon gave up on was that rekey */
 	bool replaced;		/* rekeyed into a successor SA */
+	bool v1_words, v2_words;	/* wording only IKEv1 / only IKEv2 logs */
+	bool child_no_prop;	/* NO_PROPOSAL_CHOSEN refused a CHILD_SA ("no CHILD_SA built") */
+	bool eap_id_sent;	/* our latest EAP answer was the identity */
+	bool eap_fail, eap_fail_after_id;	/* EAP/FAIL, and right after our identity */
+	char eap_id[DOCTOR_ID_MAX];	/* the EAP identity we sent */
 	struct slot slot[EV_COUNT];
 	struct slot *last_kept;	/* the latest evidence line stored (not a decisive one) */
 	/* the proposal pair nearest to a failure, for IKE and for ESP/AH */
@@ -373,7 +378,8 @@ static bool find_sa_ref(const char *msg, size_t n, char *name, unsigned *id)
 
 /* ---- recording events ---- */
 
-#define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
+#define SEEN(sa, e) (((sa)->seen[(e) >> 6] >> ((e) & 63)) & 1u)
+#define SEEN_SET(sa, e) ((sa)->seen[(e) >> 6] |= 1ull << ((e) & 63))
 
 /* End a traffic selector selection round: one without a single match is a mismatch. */
 static void ts_round_close(struct sa *sa)
@@ -400,6 +406,16 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 {
 	const struct doctor_span *c = e->cap;
 
+	if (e->ike_version == 1)
+		sa->v1_words = true;
+	else if (e->ike_version == 2)
+		sa->v2_words = true;
+	/* a failure that a later success overcame no longer decides: anything before the IKE SA
+	 * came up, and a rekey retried before a CHILD_SA came up */
+	if (sa->decisive_row && (e->ev == EV_IKE_UP ||
+				 (e->ev == EV_CHILD_UP && (sa->decisive_row->cls == DOCTOR_REKEY_FAILURE ||
+							   sa->decisive_row->cls == DOCTOR_UNKNOWN))))
+		sa->decisive_row = NULL;
 	switch (e->ev) {
 	case EV_INITIATING:
 		/* initiating [Main Mode |Aggressive Mode ]IKE_SA NAME[ID] to REMOTE */
@@ -445,6 +461,20 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 		break;
 	case EV_CHILD_UP:
 		sa->n_child_up++;
+		break;
+	case EV_EAP:
+		/* server requested EAP_IDENTITY (id 0x01), sending 'ID' / generating IKE_AUTH request
+		 * N [ EAP/RES/ID ] / parsed IKE_AUTH response N [ EAP/FAIL ... ] */
+		if (e->row->pat[0] == 's') {
+			const char *q = e->n_cap ? memchr(c[0].p, '\'', c[0].n) : NULL;
+			if (q)
+				copy_until(sa->eap_id, sizeof(sa->eap_id), q + 1, c[0].p + c[0].n, "'");
+		} else if (e->row->pat[0] == 'g') {
+			sa->eap_id_sent = e->n_cap >= 2 && c[1].n >= 2 && memcmp(c[1].p, "ID", 2) == 0;
+		} else {
+			sa->eap_fail = true;
+			sa->eap_fail_after_id = sa->eap_id_sent;
+		}
 		break;
 	case EV_SEND:
 		/* sending packet: from LOCAL[LPORT] to REMOTE[RPORT] */
@@ -510,8 +540,12 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 			sa->esp_prop_failed = true;
 		break;
 	case EV_N_NO_PROP:
-		if (span_has(c[1], "no CHILD_SA built") && sa->n_child_up)
-			sa->child_failed_after_up = true;
+		/* "no CHILD_SA built": the refusal was a CHILD_SA's, so the IKE SA is up */
+		if (span_has(c[1], "no CHILD_SA built")) {
+			sa->child_no_prop = true;
+			if (sa->n_child_up)
+				sa->child_failed_after_up = true;
+		}
 		break;
 	case EV_CREATE_CHILD:
 		/* generating CREATE_CHILD_SA request MSGID [ PAYLOADS ]: "SA No KE" rekeys the IKE
@@ -633,7 +667,15 @@ static bool m_unsupported(const struct sa *sa) { return SEEN(sa, EV_UNSUPPORTED)
 static bool m_kernel(const struct sa *sa) { return SEEN(sa, EV_KERNEL); }
 static bool m_cert(const struct sa *sa) { return SEEN(sa, EV_CERT) || SEEN(sa, EV_CERT_VALIDITY); }
 static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
-static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
+static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG); }
+static bool m_no_psk(const struct sa *sa) { return SEEN(sa, EV_NO_PSK); }
+/* The peer answers an attempt in the other IKE version's wording. */
+static bool m_version_words(const struct sa *sa)
+{
+	return sa->v1_words && sa->v2_words && !sa->n_ike_up;
+}
+static bool m_eap_id(const struct sa *sa) { return sa->eap_fail && sa->eap_fail_after_id; }
+static bool m_eap(const struct sa *sa) { return sa->eap_fail; }
 static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
 static bool m_no_ike_cfg(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG); }
 static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
@@ -641,7 +683,7 @@ static bool m_ike_compare(const struct sa *sa) { return sa->ike_prop_failed; }
 static bool m_ke_loop(const struct sa *sa) { return sa->n_ke_retry >= 2 && !sa->n_ike_up; }
 static bool m_ike_notify(const struct sa *sa)
 {
-	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP);
+	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP) && !sa->child_no_prop;
 }
 static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_pfs_rekey(const struct sa *sa)
@@ -650,7 +692,10 @@ static bool m_pfs_rekey(const struct sa *sa)
 	       (SEEN(sa, EV_N_NO_PROP) || sa->esp_prop_failed);
 }
 static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
-static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
+static bool m_child_notify(const struct sa *sa)
+{
+	return SEEN(sa, EV_N_NO_PROP) && (sa->n_ike_up || sa->child_no_prop);
+}
 static bool m_ts(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch ||
@@ -690,6 +735,15 @@ static bool m_unreachable(const struct sa *sa)
 static bool m_rekey(const struct sa *sa) { return SEEN(sa, EV_REKEY_FAILED); }
 static bool m_narrowed(const struct sa *sa) { return sa->narrowed && sa->n_child_up; }
 static bool m_healthy(const struct sa *sa) { return sa->n_ike_up > 0; }
+static bool m_decisive(const struct sa *sa);
+static bool m_undecided(const struct sa *sa);
+/* An excerpt without the SA's start that shows a success (a proposal agreed, a CHILD_SA up,
+ * an identity verified) and no failure. */
+static bool m_healthy_excerpt(const struct sa *sa)
+{
+	return SEEN(sa, EV_CHILD_UP) ||
+	       ((SEEN(sa, EV_SELECTED_PROP) || SEEN(sa, EV_AUTH_OK)) && !m_undecided(sa));
+}
 static bool m_decisive(const struct sa *sa) { return sa->decisive_row != NULL; }
 /* An attempt the log shows start but not end. */
 static bool m_undecided(const struct sa *sa)
@@ -843,6 +897,13 @@ static void x_dpd(const struct sa *sa, struct buf *b)
 		buf_adds(b, "; its rate is unknown (no time stamps): if it was heavy, check the gateways' "
 			    "CPU and raise dpd_delay or disable DPD.");
 }
+static void x_no_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_NO_PSK); }
+static void x_eap_id(const struct sa *sa, struct buf *b)
+{
+	if (sa->eap_id[0])
+		buf_printf(b, " The identity sent was '%s'.", sa->eap_id);
+}
+
 /* A verdict from one catalogue line: what the line means, quoted. */
 static void x_decisive(const struct sa *sa, struct buf *b)
 {
@@ -923,6 +984,29 @@ static const struct rule rules[] = {
 	  "INVALID_KE_PAYLOAD loop: each side asks for a DH group the other does not offer.", x_ke,
 	  "tunnels.{N}.proposals.1.dh_group must list a group the peer supports (pfSense: Phase 1 > "
 	  "Encryption Algorithm > DH Group)" },
+	{ DOCTOR_CONFIG_ERROR, 84, m_no_psk, { EV_PEER_CFG_LOOKUP, EV_NO_PSK },
+	  "no pre-shared key is loaded on this side for this pair of identities: the secret is "
+	  "missing (not loaded, or a secrets file not read) or its owners name other identities.",
+	  x_no_psk,
+	  "tunnels.{N}.psk (or psk_file) for this phase 1, then `tunnelctl apply`; the key's ids "
+	  "must be the local_id/remote_id pair (pfSense: Phase 1 > Pre-Shared Key)" },
+	{ DOCTOR_VERSION_MISMATCH, 72, m_version_words, { EV_INITIATING, EV_N_OTHER, EV_N_NO_PROP, EV_N_AUTH_FAILED },
+	  "this attempt shows both IKEv1 and IKEv2 messages: the peer answers in the other IKE "
+	  "version.", NULL,
+	  "tunnels.{N}.version must be the same on both sides (pfSense: Phase 1 > Key Exchange "
+	  "version)" },
+	{ DOCTOR_ID_MISMATCH, 80, m_eap_id, { EV_EAP, EV_N_AUTH_FAILED },
+	  "the server ended EAP right after our EAP identity, before any EAP method ran: it does "
+	  "not know or accept that identity.", x_eap_id,
+	  "set the EAP identity to the user name the server expects (swanctl: "
+	  "remote.eap_id / local.eap_id; ipsec.conf: eap_identity)" },
+	{ DOCTOR_AUTH_FAILED, 60, m_eap, { EV_EAP, EV_N_AUTH_FAILED },
+	  "the server ended EAP with a failure: the user name or password (or certificate) was "
+	  "refused.", x_eap_id,
+	  "check the EAP user's credentials on the server (RADIUS or its secrets)" },
+	/* a catalogue line that names its class (the class comes from the line's row) */
+	{ DOCTOR_UNKNOWN, 0, m_decisive, { X_DECISIVE_PREV, X_DECISIVE, X_DECISIVE_NEXT },
+	  "", x_decisive, NULL },
 	{ DOCTOR_IKE_PROPOSAL_MISMATCH, 40, m_ike_notify, { X_IKE_CONF, EV_N_NO_PROP },
 	  "the peer rejected our IKE proposals (NO_PROPOSAL_CHOSEN); its log names the differing "
 	  "transform, or shows it has no connection for us.", NULL,
@@ -950,9 +1034,6 @@ static const struct rule rules[] = {
 	  "the traffic selectors (local/remote networks) are not acceptable to the responder.", x_ts,
 	  "tunnels.{N}.phase2.M.local / remote must mirror the peer's remote / local (pfSense: "
 	  "Phase 2 > Local Network / Remote Network)" },
-	/* a catalogue line that names its class (the class comes from the line's row) */
-	{ DOCTOR_UNKNOWN, 0, m_decisive, { X_DECISIVE_PREV, X_DECISIVE, X_DECISIVE_NEXT },
-	  "", x_decisive, NULL },
 	{ DOCTOR_AUTH_FAILED, 40, m_auth, { EV_N_AUTH_FAILED, EV_AUTH_BAD },
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
@@ -1004,6 +1085,9 @@ static const struct rule rules[] = {
 	  "a failure was logged, but its cause is not one the doctor knows.", NULL,
 	  "read the evidence lines; raise logging (`tunnelctl logging set ike=2 cfg=2 knl=2`) and "
 	  "run the doctor on both sides' logs" },
+	{ DOCTOR_HEALTHY, 8, m_healthy_excerpt, { EV_SELECTED_PROP, EV_AUTH_OK, EV_CHILD_UP },
+	  "no failure in this excerpt: it shows the negotiation succeeding (proposal agreed, "
+	  "identity verified or CHILD_SA up), not the whole SA.", NULL, "" },
 	{ DOCTOR_UNKNOWN, 3, m_undecided, { EV_INITIATING, EV_RESP_START, EV_INIT_REQ, EV_V1_REQ, EV_RETRANSMIT },
 	  "this IKE SA's outcome is not in the log: it started, but neither came up nor failed "
 	  "before the log ends (cut short, or still negotiating).", NULL,
@@ -1292,7 +1376,7 @@ out:
 
 struct doctor *doctor_new(void)
 {
-	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
+	_Static_assert(EV_COUNT <= 128, "events must fit the seen mask");
 	struct doctor *d = xcalloc(1, sizeof(struct doctor));
 	d->events = doctor_events_new();
 	memset(d->sa_head, 0xff, sizeof(d->sa_head));
@@ -1466,7 +1550,7 @@ static void note_rekeyed(struct doctor *d, unsigned input, struct sa *old,
 	snprintf(succ->remote, sizeof(succ->remote), "%s", old->remote);
 	succ->n_ike_up++;
 	succ->n_child_up += old->n_child_up;
-	succ->seen |= 1ull << EV_IKE_UP;
+	SEEN_SET(succ, EV_IKE_UP);
 	if (l->has_time) {
 		succ->up_time = l->time;
 		succ->has_up_time = true;
@@ -1555,7 +1639,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		if (e.ev != EV_DECISIVE)
 			sa->last_kept = s;
 	}
-	sa->seen |= 1ull << e.ev;
+	SEEN_SET(sa, e.ev);
 	sa_note(sa, &e, l->time, l->has_time);
 	if (e.ev == EV_IKE_REKEYED)
 		note_rekeyed(d, input, sa, &e, l);
