@@ -79,7 +79,7 @@ static const struct {
 } version_words[] = {
 	{ "error notify", 1 }, { "INFORMATIONAL_V1", 1 }, { "ID_PROT", 1 }, { "AGGRESSIVE", 1 },
 	{ "QUICK_MODE", 1 }, { "Main Mode", 1 }, { "Aggressive Mode", 1 }, { "IDir", 1 },
-	{ "XAuth", 1 },
+	{ "XAuth", 1 }, { "no matching proposal found, sending", 1 },
 	{ "notify error", 2 }, { "IKE_SA_INIT", 2 }, { "IKE_AUTH", 2 }, { "CREATE_CHILD_SA", 2 },
 };
 

@@ -65,6 +65,7 @@ enum ev {
 	EV_TRY_AGAIN,		/* peer not responding, trying again */
 	EV_RECV_PROPS,		/* received proposals: */
 	EV_CONF_PROPS,		/* configured proposals: */
+	EV_BARE_PROPS,		/* ESP:... a proposal list without its lead-in (pasted) */
 	EV_SELECTED_PROP,	/* selected proposal: */
 	EV_NO_ACCEPTABLE,	/*   no acceptable X found */
 	EV_PROPS_REJECTED,	/* received proposals unacceptable / no acceptable proposal found */

@@ -101,6 +101,7 @@ struct sa {
 	bool replaced;		/* rekeyed into a successor SA */
 	bool v1_words, v2_words;	/* wording only IKEv1 / only IKEv2 logs */
 	bool child_no_prop;	/* NO_PROPOSAL_CHOSEN refused a CHILD_SA ("no CHILD_SA built") */
+	unsigned bare_props;	/* proposal lists seen without their lead-in */
 	bool eap_id_sent;	/* our latest EAP answer was the identity */
 	bool eap_fail, eap_fail_after_id;	/* EAP/FAIL, and right after our identity */
 	char eap_id[DOCTOR_ID_MAX];	/* the EAP identity we sent */
@@ -485,7 +486,14 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 		}
 		break;
 	case EV_RECV:
+		/* received packet: from REMOTE[RPORT] to LOCAL[LPORT] */
 		sa->got_answer = true;
+		if (e->n_cap >= 4) {
+			if (!sa->local[0])
+				span_copy(sa->local, sizeof(sa->local), c[2], "[ ");
+			if (!sa->remote[0])
+				span_copy(sa->remote, sizeof(sa->remote), c[0], "[ ");
+		}
 		break;
 	case EV_RETRANSMIT:
 		/* retransmit N of request with message ID M / sending retransmit N of request
@@ -514,13 +522,15 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 		}
 		break;
 	case EV_RECV_PROPS:
-	case EV_CONF_PROPS: {
+	case EV_CONF_PROPS:
+	case EV_BARE_PROPS: {
 		bool ike = c[0].n >= 4 && memcmp(c[0].p, "IKE:", 4) == 0;
-		struct slot *dst = e->ev == EV_RECV_PROPS ? (ike ? &sa->ike_recv : &sa->esp_recv)
-							  : (ike ? &sa->ike_conf : &sa->esp_conf);
+		bool recv = e->ev == EV_RECV_PROPS || (e->ev == EV_BARE_PROPS && !sa->bare_props++);
+		struct slot *dst = recv ? (ike ? &sa->ike_recv : &sa->esp_recv)
+					: (ike ? &sa->ike_conf : &sa->esp_conf);
 		slot_copy(dst, &sa->slot[e->ev]);
 		sa->last_props_ike = ike;
-		if (e->ev == EV_RECV_PROPS && !ike)
+		if (recv && !ike)
 			sa->esp_prop_failed = false;
 		break;
 	}
@@ -653,7 +663,8 @@ static unsigned ike_diff(const struct sa *sa)
  * IKEv1's quick mode carries the PFS group's KE from the first CHILD_SA on. */
 static bool esp_ignore_ke(const struct sa *sa)
 {
-	return !sa->create_child_after_up && sa->version != 1;
+	bool v1 = sa->version == 1 || (!sa->version && sa->v1_words && !sa->v2_words);
+	return !sa->create_child_after_up && !v1;
 }
 
 static unsigned esp_diff(const struct sa *sa)
