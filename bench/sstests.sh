@@ -12,6 +12,8 @@
 # How scenarios become pairs: every `HOST:: swanctl --list-sas ...::CONN.*state=ESTABLISHED
 # ...::YES|NO` line of evaltest.dat names a host and its connection; the peer is the host
 # whose address is the line's remote-host (else the other host of IPSECHOSTS, else moon).
+# The connection name is the pattern's prefix, which may name several (rw.* for rw-carol
+# and rw-dave): the doctor's verdict for one of them that establishes counts.
 # A pair is expected to establish when some YES line asserts it (later NO lines follow a
 # terminate or a DPD in the scenario), and to fail when only NO lines name it.
 #
@@ -105,10 +107,12 @@ for suite in $SUITES; do
 			fi
 			out=$(cd "$d" && timeout 20 "$TC" doctor --json --config "$a" --peer-config "$b" 2>"$WORK/err")
 			rc=$?
-			cls=$(printf '%s' "$out" | jq -r --arg c "$conn" \
-				'[.verdicts[]? | select(.tunnel == $c and .side == "local")][0].class // empty' 2>/dev/null)
-			why=$(printf '%s' "$out" | jq -r --arg c "$conn" \
-				'[.verdicts[]? | select(.tunnel == $c and .side == "local")][0].summary // empty' 2>/dev/null)
+			# the line's name is a regex prefix (rw.* is rw-carol or rw-dave): a healthy
+			# one of them is the one charon picks
+			sel='[.verdicts[]? | select(.side == "local" and (.tunnel | startswith($c)))]
+			     | (map(select(.class == "healthy")) + .)[0]'
+			cls=$(printf '%s' "$out" | jq -r --arg c "$conn" "$sel.class // empty" 2>/dev/null)
+			why=$(printf '%s' "$out" | jq -r --arg c "$conn" "$sel.summary // empty" 2>/dev/null)
 			if [ -z "$cls" ]; then
 				case $rc in 0) cls=healthy ;; 1) cls=problem why="(no verdict for $conn)" ;;
 				*) cls=error why=$(head -c 200 "$WORK/err") ;; esac
