@@ -46,10 +46,24 @@ awk '!/^#/ && NF >= 2 {
 	print $1, n }' "$T/hosts/default/etc/hosts" >"$WORK/hosts"
 host_of() { awk -v ip="$1" '$1 == ip { print $2; exit }' "$WORK/hosts"; }
 
-conf_of() {	# scenario dir, host -> swanctl.conf path or ""
-	local f=$1/hosts/$2/etc/swanctl/swanctl.conf
-	[ -f "$f" ] || f=$T/hosts/$2/etc/swanctl/swanctl.conf
-	[ -f "$f" ] && echo "$f"
+# PH_IP_MOON, PH_IP6_SUN1, ... as load-testconfig replaces them (from testing.conf)
+awk '/HOSTNAMEIPV[46]="/ { v6 = /IPV6/; on = 1; next }
+     on { last = /"}/; gsub(/[\\"}]/, ""); split($1, f, ","); h = toupper(f[1])
+	  p = v6 ? "PH_IP6_" : "PH_IP_"
+	  if (f[3] != "") print "s/" p h "1/" f[3] "/g"
+	  print "s/" p h "/" f[2] "/g"
+	  if (last) on = 0 }' "$T/testing.conf" >"$WORK/ph.sed"
+
+conf_of() {	# scenario dir, host -> the path of its swanctl.conf, placeholders replaced, or ""
+	local src=$1/hosts/$2/etc/swanctl dst=$WORK/conf/${1##*/}/$2
+	[ -f "$src/swanctl.conf" ] || src=$T/hosts/$2/etc/swanctl
+	[ -f "$src/swanctl.conf" ] || return 0
+	if [ ! -d "$dst" ]; then
+		mkdir -p "$dst"
+		cp -r "$src/." "$dst/"
+		find "$dst" -type f -name '*.conf' -exec sed -i -f "$WORK/ph.sed" {} +
+	fi
+	echo "$dst/swanctl.conf"
 }
 
 uses_certs() {	# a config that authenticates with certificates (pubkey is charon's default)
@@ -105,7 +119,7 @@ for suite in $SUITES; do
 				skipped=$((skipped + 1))
 				continue
 			fi
-			out=$(cd "$d" && timeout 20 "$TC" doctor --json --config "$a" --peer-config "$b" 2>"$WORK/err")
+			out=$(timeout 20 "$TC" doctor --json --config "$a" --peer-config "$b" 2>"$WORK/err")
 			rc=$?
 			# the line's name is a regex prefix (rw.* is rw-carol or rw-dave): a healthy
 			# one of them is the one charon picks
