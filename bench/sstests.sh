@@ -12,6 +12,8 @@
 # How scenarios become pairs: every `HOST:: swanctl --list-sas ...::CONN.*state=ESTABLISHED
 # ...::YES|NO` line of evaltest.dat names a host and its connection; the peer is the host
 # whose address is the line's remote-host (else the other host of IPSECHOSTS, else moon).
+# The connection name is the pattern's prefix, which may name several (rw.* for rw-carol
+# and rw-dave): the doctor's verdict for one of them that establishes counts.
 # A pair is expected to establish when some YES line asserts it (later NO lines follow a
 # terminate or a DPD in the scenario), and to fail when only NO lines name it.
 #
@@ -44,10 +46,24 @@ awk '!/^#/ && NF >= 2 {
 	print $1, n }' "$T/hosts/default/etc/hosts" >"$WORK/hosts"
 host_of() { awk -v ip="$1" '$1 == ip { print $2; exit }' "$WORK/hosts"; }
 
-conf_of() {	# scenario dir, host -> swanctl.conf path or ""
-	local f=$1/hosts/$2/etc/swanctl/swanctl.conf
-	[ -f "$f" ] || f=$T/hosts/$2/etc/swanctl/swanctl.conf
-	[ -f "$f" ] && echo "$f"
+# PH_IP_MOON, PH_IP6_SUN1, ... as load-testconfig replaces them (from testing.conf)
+awk '/HOSTNAMEIPV[46]="/ { v6 = /IPV6/; on = 1; next }
+     on { last = /"}/; gsub(/[\\"}]/, ""); split($1, f, ","); h = toupper(f[1])
+	  p = v6 ? "PH_IP6_" : "PH_IP_"
+	  if (f[3] != "") print "s/" p h "1/" f[3] "/g"
+	  print "s/" p h "/" f[2] "/g"
+	  if (last) on = 0 }' "$T/testing.conf" >"$WORK/ph.sed"
+
+conf_of() {	# scenario dir, host -> the path of its swanctl.conf, placeholders replaced, or ""
+	local src=$1/hosts/$2/etc/swanctl dst=$WORK/conf/${1##*/}/$2
+	[ -f "$src/swanctl.conf" ] || src=$T/hosts/$2/etc/swanctl
+	[ -f "$src/swanctl.conf" ] || return 0
+	if [ ! -d "$dst" ]; then
+		mkdir -p "$dst"
+		cp -r "$src/." "$dst/"
+		find "$dst" -type f -name '*.conf' -exec sed -i -f "$WORK/ph.sed" {} +
+	fi
+	echo "$dst/swanctl.conf"
 }
 
 uses_certs() {	# a config that authenticates with certificates (pubkey is charon's default)
@@ -103,12 +119,14 @@ for suite in $SUITES; do
 				skipped=$((skipped + 1))
 				continue
 			fi
-			out=$(cd "$d" && timeout 20 "$TC" doctor --json --config "$a" --peer-config "$b" 2>"$WORK/err")
+			out=$(timeout 20 "$TC" doctor --json --config "$a" --peer-config "$b" 2>"$WORK/err")
 			rc=$?
-			cls=$(printf '%s' "$out" | jq -r --arg c "$conn" \
-				'[.verdicts[]? | select(.tunnel == $c and .side == "local")][0].class // empty' 2>/dev/null)
-			why=$(printf '%s' "$out" | jq -r --arg c "$conn" \
-				'[.verdicts[]? | select(.tunnel == $c and .side == "local")][0].summary // empty' 2>/dev/null)
+			# the line's name is a regex prefix (rw.* is rw-carol or rw-dave): a healthy
+			# one of them is the one charon picks
+			sel='[.verdicts[]? | select(.side == "local" and (.tunnel | startswith($c)))]
+			     | (map(select(.class == "healthy")) + .)[0]'
+			cls=$(printf '%s' "$out" | jq -r --arg c "$conn" "$sel.class // empty" 2>/dev/null)
+			why=$(printf '%s' "$out" | jq -r --arg c "$conn" "$sel.summary // empty" 2>/dev/null)
 			if [ -z "$cls" ]; then
 				case $rc in 0) cls=healthy ;; 1) cls=problem why="(no verdict for $conn)" ;;
 				*) cls=error why=$(head -c 200 "$WORK/err") ;; esac

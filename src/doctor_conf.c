@@ -298,7 +298,6 @@ struct dc_outcome {
 	char *why;
 	int child_i, child_r;		/* children involved, -1 if none */
 	bool tf_diff[DOCTOR_XF_COUNT];		/* proposal transforms that differ */
-	bool narrowed[2];		/* [0] initiator's selectors narrowed, [1] responder's */
 	const struct dc_secret *psk[2];	/* PSKs picked by initiator and responder */
 	int cert_dir;			/* cert_problem: 0 the responder distrusts, 1 the initiator */
 };
@@ -317,23 +316,22 @@ static bool ts_list_eq(const struct dc_ts *a, size_t na, const struct dc_ts *b, 
 	return true;
 }
 
-/* Replace dynamic selectors by the host address they stand for (if it is a literal). */
-static size_t ts_resolve(const struct dc_ts *in, size_t n, const char *host, struct dc_ts *out)
+/* Replace dynamic selectors by the address they stand for, when it is known (addr); an
+ * unknown one (behind NAT, no local_addrs, a pool charon fills at run time) stays dynamic. */
+static size_t ts_resolve(const struct dc_ts *in, size_t n, const struct dc_range *addr, struct dc_ts *out)
 {
-	struct dc_range r;
-	bool have = host && dconf_parse_ip(host, &r);
-
 	for (size_t i = 0; i < n; i++) {
 		out[i] = in[i];
-		if (in[i].dynamic && have) {
+		if (in[i].dynamic && addr) {
 			out[i].dynamic = false;
-			out[i].r = r;
+			out[i].r = *addr;
 		}
 	}
 	return n;
 }
 
-/* Intersection of two selector lists (what a responder narrows to). */
+/* Intersection of two selector lists (what a responder narrows to). An unknown `dynamic`
+ * address is taken to be inside what the other side allows: charon checks it at run time. */
 static size_t ts_intersect(const struct dc_ts *a, size_t na, const struct dc_ts *b, size_t nb,
 			   struct dc_ts *out)
 {
@@ -341,12 +339,12 @@ static size_t ts_intersect(const struct dc_ts *a, size_t na, const struct dc_ts 
 
 	for (size_t i = 0; i < na; i++)
 		for (size_t k = 0; k < nb && n < DCONF_MAX_TS; k++) {
-			if (a[i].dynamic && b[k].dynamic) {
-				out[n++] = a[i];
+			if (a[i].dynamic || b[k].dynamic) {
+				out[n].dynamic = true;
+				memset(&out[n].r, 0, sizeof(out[n].r));
+				n++;
 				continue;
 			}
-			if (a[i].dynamic || b[k].dynamic)
-				continue;
 			if (dconf_range_intersect(&a[i].r, &b[k].r, &out[n].r)) {
 				out[n].dynamic = false;
 				n++;
@@ -361,15 +359,27 @@ struct dc_tsnego {
 	size_t n_il, n_ir, n_rl, n_rr, n_tsi, n_tsr;
 };
 
+/* The address `dynamic` stands for on c's own side when it talks to peer: a virtual IP from
+ * peer's pool when c asks for one (unknown without a literal pool), else c's literal local
+ * address, else the literal address peer reaches it at; NULL when unknown (NAT, %any). */
+static const struct dc_range *ts_host(const struct dc_conn *c, const struct dc_conn *peer, struct dc_range *buf)
+{
+	const char *ip;
+
+	if (c->wants_vip)
+		return peer->has_pool ? &peer->pool : NULL;
+	ip = dconf_first_ip(c->laddr, c->n_laddr);
+	if (!ip)
+		ip = dconf_first_ip(peer->raddr, peer->n_raddr);
+	return ip && dconf_parse_ip(ip, buf) ? buf : NULL;
+}
+
 static void ts_negotiate(const struct dc_conn *ic, const struct dc_child *ich, const struct dc_conn *rc,
 			 const struct dc_child *rch, struct dc_tsnego *t)
 {
-	const char *ihost = dconf_first_ip(ic->laddr, ic->n_laddr), *rhost = dconf_first_ip(rc->laddr, rc->n_laddr);
+	struct dc_range ib, rb;
+	const struct dc_range *ihost = ts_host(ic, rc, &ib), *rhost = ts_host(rc, ic, &rb);
 
-	if (!ihost)
-		ihost = dconf_first_ip(rc->raddr, rc->n_raddr);
-	if (!rhost)
-		rhost = dconf_first_ip(ic->raddr, ic->n_raddr);
 	t->n_il = ts_resolve(ich->lts, ich->n_lts, ihost, t->ini_l);
 	t->n_ir = ts_resolve(ich->rts, ich->n_rts, rhost, t->ini_r);
 	t->n_rl = ts_resolve(rch->lts, rch->n_lts, rhost, t->res_l);
@@ -575,7 +585,8 @@ out:
 
 /* CHILD_SA (inside IKE_AUTH for IKEv2, quick mode for IKEv1), for each initiator child: the
  * selectors pick the responder's child, then ESP/AH proposals, PFS and narrowing. False when
- * one fails (o says why). */
+ * one fails (o says why). A responder that narrows the selectors still installs the child:
+ * that is a warning of the pair (warn_narrowed), not a failure. */
 static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, int version,
 			  struct dc_outcome *o)
 {
@@ -588,7 +599,6 @@ static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, in
 		const struct dc_child *ich = &ic->child[i];
 		int k = child_select(ic, ich, rc);
 		const struct dc_child *rch;
-		struct dc_tsnego *t;
 		bool skip_ke = version == 2;
 
 		o->child_i = (int)i;
@@ -631,26 +641,6 @@ static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, in
 							     "IKE_AUTH) and its rekey fails" : ""));
 			goto out;
 		}
-		t = xmalloc(sizeof(*t));
-		ts_negotiate(ic, ich, rc, rch, t);
-		o->narrowed[0] = !ts_list_eq(t->ini_l, t->n_il, t->tsi, t->n_tsi) ||
-				 !ts_list_eq(t->ini_r, t->n_ir, t->tsr, t->n_tsr);
-		o->narrowed[1] = !ts_list_eq(t->res_r, t->n_rr, t->tsi, t->n_tsi) ||
-				 !ts_list_eq(t->res_l, t->n_rl, t->tsr, t->n_tsr);
-		if (o->narrowed[0] || o->narrowed[1]) {
-			dconf_ts_print(&a, t->ini_l, t->n_il);
-			buf_adds(&a, " === ");
-			dconf_ts_print(&a, t->ini_r, t->n_ir);
-			dconf_ts_print(&b, t->tsi, t->n_tsi);
-			buf_adds(&b, " === ");
-			dconf_ts_print(&b, t->tsr, t->n_tsr);
-			outcome_set(o, DOCTOR_TS_NARROWED,
-				    xasprintf("child %s: the initiator proposes %s, the SA gets %s", ich->name,
-					      a.data, b.data));
-			free(t);
-			goto out;
-		}
-		free(t);
 	}
 	ok = true;
 out:
@@ -865,32 +855,23 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 		v->fix = xstrdup("");
 		ev_conn(x, v, 0, a, NULL, "remote_gateway", false);
 		ev_conn(x, v, 1, b, NULL, "remote_gateway", false);
-	} else if (ab.cls == DOCTOR_TS_NARROWED && ba.cls == DOCTOR_TS_NARROWED) {
-		v = verdict_new(x, false, DOCTOR_TS_NARROWED, a->name, side_names[ab.narrowed[0] ? 0 : 1]);
-		v->summary = xasprintf("the SA comes up with narrower selectors than configured: %s", ab.why);
-		v->fix = fix_for(v->cls, a);
-		ev_outcome(x, v, &ab, 0, a, b);
 	} else if (ab.cls != DOCTOR_HEALTHY && ba.cls != DOCTOR_HEALTHY) {
 		v = verdict_new(x, false, ab.cls, a->name, side_names[0]);
-		v->summary = ab.cls == ba.cls || ba.cls == DOCTOR_TS_NARROWED
+		v->summary = ab.cls == ba.cls
 				     ? xasprintf("%s; fails whichever side initiates", ab.why)
 				     : xasprintf("when %s initiates: %s; when the peer's %s initiates: %s", a->name,
 						 ab.why, b->name, ba.why);
 		v->fix = fix_for(v->cls, a);
 		ev_outcome(x, v, &ab, 0, a, b);
 	} else {
-		bool a_fails = ab.cls != DOCTOR_HEALTHY && ab.cls != DOCTOR_TS_NARROWED;
+		bool a_fails = ab.cls != DOCTOR_HEALTHY;
 		v = verdict_new(x, false, bad->cls, a->name, side_names[0]);
-		if (bad->cls == DOCTOR_TS_NARROWED)
-			v->summary = xasprintf("the SA comes up with narrower selectors than configured when %s "
-					       "initiates: %s", bad == &ab ? "this side" : "the peer", bad->why);
-		else
-			v->summary = xasprintf("establishes when %s initiates, not when %s initiates: %s%s",
-					       a_fails ? "the peer" : "this side", a_fails ? "this side" : "the peer",
-					       bad->why,
-					       (a_fails ? conn_initiates(a) : conn_initiates(b))
-						       ? ""
-						       : " (that side does not initiate on its own today)");
+		v->summary = xasprintf("establishes when %s initiates, not when %s initiates: %s%s",
+				       a_fails ? "the peer" : "this side", a_fails ? "this side" : "the peer",
+				       bad->why,
+				       (a_fails ? conn_initiates(a) : conn_initiates(b))
+					       ? ""
+					       : " (that side does not initiate on its own today)");
 		v->fix = fix_for(v->cls, a);
 		if (bad == &ab)
 			ev_outcome(x, v, &ab, 0, a, b);
@@ -901,12 +882,121 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 	free(ba.why);
 }
 
+/* Append the parts of configured selector cfg the SA's selectors sa do not cover, as
+ * "0.0.0.0/0 beyond 10.1.0.0/16,224.0.0.0/4"; false when they cover all of it. */
+static bool ts_uncovered(struct buf *b, const struct dc_ts *cfg, const struct dc_ts *sa, size_t n)
+{
+	struct dc_range in[DCONF_MAX_TS];
+	size_t k = 0;
+	unsigned char next[16];
+	bool gap = false;
+
+	if (cfg->dynamic)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (sa[i].dynamic)
+			return false;
+	for (size_t i = 0; i < n && k < DCONF_MAX_TS; i++)
+		if (!sa[i].dynamic && dconf_range_intersect(&cfg->r, &sa[i].r, &in[k]))
+			k++;
+	/* sorted by start, the parts must leave no hole from cfg's first to its last address */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && memcmp(in[j - 1].lo, in[j].lo, 16) > 0; j--) {
+			struct dc_range t = in[j];
+			in[j] = in[j - 1];
+			in[j - 1] = t;
+		}
+	memcpy(next, cfg->r.lo, 16);
+	for (size_t i = 0; i < k && !gap; i++) {
+		if (memcmp(in[i].lo, next, 16) > 0)
+			gap = true;
+		else if (memcmp(in[i].hi, next, 16) >= 0) {
+			memcpy(next, in[i].hi, 16);
+			if (memcmp(next, cfg->r.hi, 16) == 0)
+				break;
+			for (int byte = 15; byte >= 0 && ++next[byte] == 0; byte--)
+				;
+		}
+	}
+	if (!gap && k && memcmp(next, cfg->r.hi, 16) >= 0)
+		return false;
+	dconf_ts_print(b, cfg, 1);
+	buf_adds(b, k ? " beyond " : " (none of it)");
+	for (size_t i = 0; i < k; i++) {
+		struct dc_ts t = { .dynamic = false, .r = in[i] };
+		if (i)
+			buf_adds(b, ",");
+		dconf_ts_print(b, &t, 1);
+	}
+	return true;
+}
+
+/* Warnings for the children the responder res narrows when ini initiates (ini_side 0 local,
+ * 1 peer): the child is installed with less than the initiator configured, which is normal
+ * for split tunnels and road warriors asking for 0.0.0.0/0, but the named networks are then
+ * not tunnelled. */
+static void warn_narrowed(struct dc_ctx *x, const struct dc_conn *a, int ini_side, const struct dc_conn *ini,
+			  const struct dc_conn *res)
+{
+	struct dc_tsnego *t = xmalloc(sizeof(*t));
+
+	for (size_t i = 0; i < ini->n_child; i++) {
+		const struct dc_child *ich = &ini->child[i];
+		int k = child_select(ini, ich, res);
+		struct buf lost, got;
+		bool any = false;
+
+		if (k < 0)
+			continue;
+		ts_negotiate(ini, ich, res, &res->child[k], t);
+		buf_init(&lost);
+		buf_init(&got);
+		for (size_t j = 0; j < t->n_il + t->n_ir; j++) {
+			bool local = j < t->n_il;
+			size_t at = lost.len;
+			buf_adds(&lost, local ? "local " : "remote ");
+			if (local ? ts_uncovered(&lost, &t->ini_l[j], t->tsi, t->n_tsi)
+				  : ts_uncovered(&lost, &t->ini_r[j - t->n_il], t->tsr, t->n_tsr)) {
+				buf_adds(&lost, "; ");
+				any = true;
+			} else {
+				lost.len = at;
+			}
+		}
+		if (any) {
+			struct doctor_verdict *w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
+			lost.len -= 2;
+			lost.data[lost.len] = '\0';
+			dconf_ts_print(&got, t->tsi, t->n_tsi);
+			buf_adds(&got, " === ");
+			dconf_ts_print(&got, t->tsr, t->n_tsr);
+			w->summary = xasprintf("child %s: when %s initiates, %s narrows the selectors to %s; not "
+					       "tunnelled: %s (normal for a split tunnel; otherwise widen the responder's "
+					       "selectors)",
+					       ich->name, ini_side ? "the peer" : "this side", ini_side ? "this side" : "the peer",
+					       got.data, lost.data);
+			w->fix = fix_for(DOCTOR_TS_NARROWED, a);
+			ev_child(x, w, ini_side, ini, ich, ich->lts_at, "local");
+			ev_child(x, w, ini_side, ini, ich, ich->rts_at, "remote");
+			ev_child(x, w, !ini_side, res, &res->child[k], res->child[k].lts_at, "local");
+			ev_child(x, w, !ini_side, res, &res->child[k], res->child[k].rts_at, "remote");
+		}
+		buf_free(&lost);
+		buf_free(&got);
+	}
+	free(t);
+}
+
 /* Warnings of a pair: lifetimes, close actions, nobody initiating. */
 static void warn_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc_conn *b)
 {
 	struct doctor_verdict *w;
 	bool tunnel = a->tsec != NULL;
 
+	if (conn_can_initiate(a))
+		warn_narrowed(x, a, 0, a, b);
+	if (conn_can_initiate(b))
+		warn_narrowed(x, a, 1, b, a);
 	if (a->rekey != b->rekey) {
 		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
 		w->summary = xasprintf("IKE rekey times differ (%llus here, %llus on the peer): harmless, the "

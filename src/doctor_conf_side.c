@@ -395,6 +395,25 @@ const char *dconf_first_ip(char *const *v, size_t n)
 	return NULL;
 }
 
+/* The addresses of the first of a connection's pools (`pools = a, b`) that names literal
+ * ones (`pools { a { addrs = 10.3.0.0/24 } }`); dhcp, radius and the like stay unknown. */
+static void conn_read_pools(struct dc_conn *c, const struct conf_node *root, const char *names)
+{
+	const struct conf_node *pools = conf_find(root, "pools", CONF_SECTION);
+	char **v;
+	size_t n;
+
+	if (!names || !pools)
+		return;
+	n = split_list(names, &v, DCONF_MAX_ADDRS);
+	for (size_t i = 0; i < n && !c->has_pool; i++) {
+		const struct conf_node *p = conf_find(pools, v[i], CONF_SECTION);
+		const char *addrs = p ? conf_get(p, "addrs") : NULL;
+		c->has_pool = addrs && dconf_parse_range(addrs, &c->pool);
+	}
+	dconf_strv_free(v, n);
+}
+
 static void conn_normalize(struct dc_conn *c, const struct conf_node *root, const struct conf_node *sec,
 			   struct tc_errors *errs)
 {
@@ -437,6 +456,8 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 	c->dpd_delay = view_duration(&v, "dpd_delay", 0, &c->dpd_at);
 	c->rekey = view_duration(&v, "rekey_time", 14400, &c->rekey_at);
 	c->reauth = view_duration(&v, "reauth_time", 0, NULL);
+	c->wants_vip = *view_get(&v, "vips", "") != '\0';
+	conn_read_pools(c, root, view_get(&v, "pools", NULL));
 
 	view_sub(&children, root, &v, "children");
 	for (size_t i = 0; i < children.n; i++)

@@ -73,6 +73,9 @@ struct dc_conn {
 	const struct conf_node *bad_at;
 	bool local_only;		/* every child is pass/drop (LAN bypass): nothing to negotiate */
 	bool psk_unknown;		/* tunnel file psk_file that could not be read: PSK not compared */
+	bool wants_vip;			/* vips: its `dynamic` local selector is the address it is given */
+	bool has_pool;			/* pools with literal addresses: what `dynamic` gives a peer */
+	struct dc_range pool;		/* the first such pool's addresses */
 };
 
 /* An ike* shared secret: its owners (normalized identities) and the hash of its value. */
