@@ -4,8 +4,9 @@
  * source: docs/doctor-messages.md lists the rows with their source file) with '*' for its
  * variable parts. A match captures those parts, so the rules read the fields they need (an
  * SA's name and id, addresses, message IDs, byte counts) without searching the message again.
- * Rows are indexed by their first character; a row that starts with '*' (the message starts
- * with an address) is tried only for messages that could start with one. */
+ * Rows are indexed by their first character and tried in the table's order (a refinement
+ * comes before the row it refines); a row that starts with '*' (the message starts with an
+ * address) is tried only for messages that could start with one, when no other row matched. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -27,6 +27,9 @@
 /* Log time after a peer's DELETE without a new SA before we call the tunnel left down:
  * close_action and tunnelctl daemon re-initiate within a second. */
 #define DOCTOR_REINIT_GRACE_SECS 2
+/* Weight of a verdict from one catalogue line: below the rules that reason over an SA's
+ * lines (proposal pairs, the peer's own "no config" line), above the peer's bare notifies. */
+#define DOCTOR_DECISIVE_WEIGHT 60
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
 /* Buckets of the (input, unique id) -> SA index; a power of two, about twice the SAs. */
@@ -694,7 +697,8 @@ static bool m_ike_compare(const struct sa *sa) { return sa->ike_prop_failed; }
 static bool m_ke_loop(const struct sa *sa) { return sa->n_ke_retry >= 2 && !sa->n_ike_up; }
 static bool m_ike_notify(const struct sa *sa)
 {
-	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP) && !sa->child_no_prop;
+	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP) &&
+	       !sa->child_no_prop && !sa->decisive_row;
 }
 static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_pfs_rekey(const struct sa *sa)
@@ -705,14 +709,18 @@ static bool m_pfs_rekey(const struct sa *sa)
 static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
 static bool m_child_notify(const struct sa *sa)
 {
-	return SEEN(sa, EV_N_NO_PROP) && (sa->n_ike_up || sa->child_no_prop);
+	return SEEN(sa, EV_N_NO_PROP) && (sa->n_ike_up || sa->child_no_prop) && !sa->decisive_row;
 }
 static bool m_ts(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch ||
 	       (sa->ts_round_open && !sa->ts_round_match);
 }
-static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
+/* the weak rules (a notify from the peer, no own line saying why) yield to a decisive line */
+static bool m_auth(const struct sa *sa)
+{
+	return (SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD)) && !sa->decisive_row;
+}
 /* The request charon gave up on after establishment was a rekey (of the IKE SA or a CHILD_SA). */
 static bool m_rekey_lost(const struct sa *sa)
 {
@@ -1015,9 +1023,6 @@ static const struct rule rules[] = {
 	  "the server ended EAP with a failure: the user name or password (or certificate) was "
 	  "refused.", x_eap_id,
 	  "check the EAP user's credentials on the server (RADIUS or its secrets)" },
-	/* a catalogue line that names its class (the class comes from the line's row) */
-	{ DOCTOR_UNKNOWN, 0, m_decisive, { X_DECISIVE_PREV, X_DECISIVE, X_DECISIVE_NEXT },
-	  "", x_decisive, NULL },
 	{ DOCTOR_IKE_PROPOSAL_MISMATCH, 40, m_ike_notify, { X_IKE_CONF, EV_N_NO_PROP },
 	  "the peer rejected our IKE proposals (NO_PROPOSAL_CHOSEN); its log names the differing "
 	  "transform, or shows it has no connection for us.", NULL,
@@ -1049,6 +1054,9 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
+	/* a catalogue line that names its class (the class comes from the line's row) */
+	{ DOCTOR_UNKNOWN, 0, m_decisive, { X_DECISIVE_PREV, X_DECISIVE, X_DECISIVE_NEXT },
+	  "", x_decisive, NULL },
 	{ DOCTOR_REKEY_FAILURE, 68, m_rekey_lost,
 	  { EV_IKE_UP, EV_CREATE_CHILD, EV_RETRANSMIT, EV_GIVE_UP, EV_REKEY_FAILED },
 	  "the IKE SA was up, then a rekey request got no answer and charon gave up.", x_rekey_lost,
@@ -1332,7 +1340,7 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	verdict_clear(&t->v);
 	t->has_verdict = true;
 	t->latest_seq = sa->seq;
-	t->weight = r->weight ? r->weight : class_weight(cls);
+	t->weight = r->weight ? r->weight : DOCTOR_DECISIVE_WEIGHT;
 	t->v.cls = cls;
 	t->v.tunnel = xstrdup(tname);
 	t->v.side = role_names[sa->role];
@@ -1408,6 +1416,8 @@ const char *doctor_input_label(const struct doctor *d, unsigned input)
 	return input < d->n_inputs ? d->inputs[input].label : "?";
 }
 
+static bool class_of_charon(enum doctor_class cls);
+
 /* The SA an event's own text names ("IKE_SA NAME[ID]" captured by its row), or 0. */
 static unsigned event_sa_ref(const struct doctor_event *e, char *name)
 {
@@ -1481,8 +1491,9 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 	}
 	if (!id && ev != EV_NONE) {
 		id = *cur ? *cur : in->last_sa;
-		/* the first line of an excerpt that names no SA */
-		if (!id)
+		/* the first line of an excerpt that names no SA starts one, unless it is about
+		 * charon itself (start-up, loading, a remark) */
+		if (!id && ev != EV_INFO && !(ev == EV_DECISIVE && class_of_charon(e->row->cls)))
 			id = DOCTOR_SYNTH_ID + in->next_synth++;
 	}
 	if (id) {

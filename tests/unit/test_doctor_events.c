@@ -95,6 +95,7 @@ static void test_rows_reachable(void **state)
 	size_t n;
 	const struct doctor_pattern *rows = doctor_events_catalogue(&n);
 	struct doctor_events *ix = doctor_events_new();
+	size_t bad = 0;
 
 	assert_true(n > 0);
 	for (size_t i = 0; i < n; i++) {
@@ -112,14 +113,20 @@ static void test_rows_reachable(void **state)
 		msg[k] = '\0';
 		struct doctor_event e;
 		doctor_events_classify(ix, msg, k, &e);
-		if (e.ev != rows[i].ev)
-			fail_msg("row %zu '%s': '%s' classifies as event %d, want %d", i, rows[i].pat,
-				 msg, e.ev, rows[i].ev);
+		/* an earlier row may take the message if it says the same (same event or class) */
+		if (e.ev != rows[i].ev && (!e.row || e.row->cls != rows[i].cls)) {
+			print_message("row %zu '%s': '%s' classifies as row '%s' (event %d class %d), "
+				      "want event %d class %d\n", i, rows[i].pat, msg,
+				      e.row ? e.row->pat : "-", e.ev, e.row ? (int)e.row->cls : -1,
+				      rows[i].ev, rows[i].cls);
+			bad++;
+		}
 		assert_non_null(rows[i].why);
 		assert_true(rows[i].why[0] != '\0');
 		assert_true(rows[i].cls <= DOCTOR_NO_CLASS);
 	}
 	doctor_events_free(ix);
+	assert_int_equal(bad, 0);
 }
 
 static void test_num(void **state)
