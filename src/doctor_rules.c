@@ -932,7 +932,9 @@ static void x_decisive(const struct sa *sa, struct buf *b)
 
 static void x_healthy(const struct sa *sa, struct buf *b)
 {
-	if (!sa->n_child_up && !SEEN(sa, EV_CHILD_FAILED))
+	if (SEEN(sa, EV_IKE_REKEYED))
+		buf_adds(b, " It is the successor of a rekeyed IKE SA (its CHILD_SAs moved over).");
+	else if (!sa->n_child_up && !SEEN(sa, EV_CHILD_FAILED))
 		buf_adds(b, " No CHILD_SA in this log (childless or not yet requested).");
 	if (sa->n_ke_retry)
 		buf_adds(b, " The first KE was for a group the peer did not pick (INVALID_KE_PAYLOAD); "
@@ -1098,7 +1100,7 @@ static const struct rule rules[] = {
 	  x_narrow,
 	  "make tunnels.{N}.phase2.M.local / remote equal to the peer's remote / local (pfSense: "
 	  "Phase 2 > Local Network / Remote Network)" },
-	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP, EV_PEER_DELETE },
+	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP, EV_IKE_REKEYED, EV_PEER_DELETE },
 	  "established.", x_healthy, "" },
 	{ DOCTOR_UNKNOWN, 5, m_unknown, { EV_INITIATING, EV_N_OTHER, EV_N_NO_PROP, EV_CHILD_FAILED, EV_GIVE_UP, EV_DESTROYING },
 	  "a failure was logged, but its cause is not one the doctor knows.", NULL,
@@ -1558,11 +1560,23 @@ static void note_rekeyed(struct doctor *d, unsigned input, struct sa *old,
 			 const struct doctor_event *e, const struct doctor_line *l)
 {
 	unsigned id = e->n_cap >= 2 ? (unsigned)doctor_event_num(e, 1) : 0;
+	struct sa *succ;
 
-	old->replaced = true;
-	if (!id || id == old->id)
+	if (id && id == old->id) {
+		/* without ike_name the line went to the successor it names: it is up */
+		old->n_ike_up++;
+		SEEN_SET(old, EV_IKE_UP);
+		slot_copy(&old->slot[EV_IKE_UP], &old->slot[EV_IKE_REKEYED]);
+		if (l->has_time && !old->has_up_time) {
+			old->up_time = l->time;
+			old->has_up_time = true;
+		}
 		return;
-	struct sa *succ = sa_get(d, input, id);
+	}
+	old->replaced = true;
+	if (!id)
+		return;
+	succ = sa_get(d, input, id);
 	succ->touched = d->seq;
 	if (!succ->name[0])
 		span_copy(succ->name, sizeof(succ->name), e->cap[0], "[");
