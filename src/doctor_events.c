@@ -93,6 +93,11 @@ struct doctor_events {
 	uint64_t head_mask[ARRAY_SIZE(catalogue)];
 	uint16_t n_star;			/* '*'-led rows: star_order[0..n_star) */
 	uint16_t star_order[ARRAY_SIZE(catalogue)];
+	/* '*'-led rows that end in a literal, by their last character: tail_order[tail_start[c]..
+	 * tail_start[c+1]); tried for a message that ends in c and has the literal tail */
+	uint16_t tail_start[257];
+	uint16_t tail_order[ARRAY_SIZE(catalogue)];
+	uint16_t tail_len[ARRAY_SIZE(catalogue)];	/* literal after the last '*' */
 };
 
 const struct doctor_pattern *doctor_events_catalogue(size_t *n)
@@ -120,10 +125,23 @@ struct doctor_events *doctor_events_new(void)
 		memset(&ix->head_mask[i], 0xff, h);
 		if (catalogue[i].pat[0] == '*')
 			ix->star_order[ix->n_star++] = (uint16_t)i;
+		const char *last = strrchr(catalogue[i].pat, '*');
+		ix->tail_len[i] = (uint16_t)strlen(last ? last + 1 : catalogue[i].pat);
 		for (size_t w = 0; w < ARRAY_SIZE(version_words); w++)
 			if (strstr(catalogue[i].pat, version_words[w].word))
 				ix->version[i] = (int8_t)version_words[w].version;
 	}
+	k = 0;
+	for (int c = 0; c < 256; c++) {
+		ix->tail_start[c] = (uint16_t)k;
+		for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++) {
+			size_t n = strlen(catalogue[i].pat);
+			if (catalogue[i].pat[0] == '*' && ix->tail_len[i] > 0 &&
+			    (unsigned char)catalogue[i].pat[n - 1] == c)
+				ix->tail_order[k++] = (uint16_t)i;
+		}
+	}
+	ix->tail_start[256] = (uint16_t)k;
 	return ix;
 }
 
@@ -219,6 +237,15 @@ static enum ev classify_at(const struct doctor_events *ix, const char *msg, size
 		    (lit > 8 && memcmp(catalogue[i].pat + 8, msg + 8, lit - 8) != 0))
 			continue;
 		if (row_match(ix, i, msg, n, out))
+			return out->ev;
+	}
+	/* '*'-led rows with a literal tail: the message must end with that tail */
+	c = (unsigned char)msg[n - 1];
+	for (unsigned k = ix->tail_start[c]; k < ix->tail_start[c + 1]; k++) {
+		unsigned i = ix->tail_order[k];
+		size_t t = ix->tail_len[i], plen = strlen(catalogue[i].pat);
+		if (t <= n && memcmp(msg + n - t, catalogue[i].pat + plen - t, t) == 0 &&
+		    row_match(ix, i, msg, n, out))
 			return out->ev;
 	}
 	if (!address_start(msg[0]))

@@ -105,6 +105,7 @@ struct sa {
 	bool v1_words, v2_words;	/* wording only IKEv1 / only IKEv2 logs */
 	bool child_no_prop;	/* NO_PROPOSAL_CHOSEN refused a CHILD_SA ("no CHILD_SA built") */
 	unsigned bare_props;	/* proposal lists seen without their lead-in */
+	bool up_implied;	/* the log starts after its establishment (an excerpt) */
 	bool eap_id_sent;	/* our latest EAP answer was the identity */
 	bool eap_fail, eap_fail_after_id;	/* EAP/FAIL, and right after our identity */
 	char eap_id[DOCTOR_ID_MAX];	/* the EAP identity we sent */
@@ -394,6 +395,8 @@ static void ts_round_close(struct sa *sa)
 	sa->ts_round_match = false;
 }
 
+static bool sa_excerpt(const struct sa *sa);
+
 /* Copy span sp into dst (size cap), stopping at a character in stop. */
 static void span_copy(char *dst, size_t cap, struct doctor_span sp, const char *stop)
 {
@@ -414,6 +417,14 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 		sa->v1_words = true;
 	else if (e->ike_version == 2)
 		sa->v2_words = true;
+	/* an excerpt that starts in the middle of an SA's life: a CHILD_SA exchange, a close or
+	 * a DPD can only happen on an established IKE SA */
+	if (!sa->n_ike_up && sa_excerpt(sa) &&
+	    (e->ev == EV_CREATE_CHILD || e->ev == EV_CHILD_CLOSE || e->ev == EV_DPD ||
+	     e->ev == EV_CHILD_UP)) {
+		sa->n_ike_up = 1;
+		sa->up_implied = true;
+	}
 	/* a failure that a later success overcame no longer decides: anything before the IKE SA
 	 * came up, and a rekey retried before a CHILD_SA came up */
 	if (sa->decisive_row && (e->ev == EV_IKE_UP ||
@@ -798,6 +809,13 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 
 static void x_ike_props(const struct sa *sa, struct buf *b) { x_props(sa, b, true); }
 static void x_esp_props(const struct sa *sa, struct buf *b) { x_props(sa, b, false); }
+static void x_pfs_props(const struct sa *sa, struct buf *b)
+{
+	x_props(sa, b, false);
+	if (!esp_ignore_ke(sa) && !sa->create_child_after_up)
+		buf_adds(b, " IKEv1's quick mode carries the PFS group from the first CHILD_SA on, so "
+			    "it fails at once (IKEv2 fails only at the first rekey).");
+}
 
 /* Append ' charon: "MESSAGE".' for an evidence line (leading blanks of the message dropped). */
 static void quote_slot(const struct slot *sl, struct buf *b)
@@ -1031,7 +1049,7 @@ static const struct rule rules[] = {
 	  "tunnels.{N}.proposals.1.encryption / hash / dh_group must match the peer's (pfSense: "
 	  "Phase 1 > Encryption Algorithm)" },
 	{ DOCTOR_PFS_MISMATCH, 88, m_pfs_compare, { X_ESP_RECV, X_ESP_CONF, EV_CHILD_FAILED },
-	  "the phase 2 proposals differ only in the PFS group: ", x_esp_props,
+	  "the phase 2 proposals differ only in the PFS group: ", x_pfs_props,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
 	  "key group)" },
 	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED, EV_REKEY_FAILED },
@@ -1250,7 +1268,8 @@ static const char *class_fix(enum doctor_class cls)
 static bool sa_excerpt(const struct sa *sa)
 {
 	return !SEEN(sa, EV_INITIATING) && !SEEN(sa, EV_RESP_START) && !SEEN(sa, EV_INIT_REQ) &&
-	       !SEEN(sa, EV_V1_REQ) && !SEEN(sa, EV_IKE_CFG_LOOKUP) && !sa->n_ike_up;
+	       !SEEN(sa, EV_V1_REQ) && !SEEN(sa, EV_IKE_CFG_LOOKUP) &&
+	       (!sa->n_ike_up || sa->up_implied);
 }
 
 static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
@@ -1279,6 +1298,10 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 		cls = DOCTOR_HEALTHY;
 	}
 	if (!r)
+		goto out;
+	/* an input that names its SAs (ike_name) and also logs the same lines without the name
+	 * (pfSense, charon beside charon-systemd): an attempt seen only in those is no attempt */
+	if (r->match == m_undecided && sa->id >= DOCTOR_SYNTH_ID && d->inputs[sa->input].ike_name)
 		goto out;
 	if (r->match == m_undecided)
 		d->undecided++;
@@ -1895,6 +1918,39 @@ static void apply_unknown_input(struct doctor *d, unsigned input)
 	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
 }
 
+/* Two logs with one tunnel each are the two sides of that tunnel (what a user passes), even
+ * when one side could not name it (an excerpt, a responder that never picked a config): the
+ * unnamed one takes the other's name, so both sides' lines make one verdict. */
+static void pair_two_sides(struct doctor *d)
+{
+	struct tunnel *one[2] = { NULL, NULL };
+
+	if (d->n_inputs != 2)
+		return;
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		struct tunnel *t = &d->tunnels[i];
+		if (!t->has_verdict)
+			continue;
+		if (t->input > 1 || one[t->input])
+			return;
+		one[t->input] = t;
+	}
+	if (!one[0] || !one[1] || !strcmp(one[0]->name, one[1]->name))
+		return;
+	struct tunnel *u = one[1]->unnamed ? one[1] : one[0]->unnamed ? one[0] : NULL;
+	struct tunnel *o = u == one[0] ? one[1] : one[0];
+	/* both unnamed: the one with the peer's address names it */
+	if (!u || (o->unnamed && !o->remote[0]))
+		return;
+	free(u->v.tunnel);
+	u->v.tunnel = xstrdup(o->name);
+	char *fix = fix_expand(u->v.fix, o->name);
+	free(u->v.fix);
+	u->v.fix = fix;
+	snprintf(u->name, sizeof(u->name), "%s", o->name);
+	u->unnamed = o->unnamed;
+}
+
 static int sa_seq_cmp(const void *a, const void *b)
 {
 	const struct sa *x = *(struct sa *const *)a, *y = *(struct sa *const *)b;
@@ -1940,6 +1996,7 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 		}
 	}
 
+	pair_two_sides(d);
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		apply_peer_restart(d, &d->tunnels[i]);
 
