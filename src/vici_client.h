@@ -15,7 +15,7 @@
 
 #define VICI_CLIENT_MAX_QUEUE 1024	/* events queued while a command runs; more are dropped */
 #define VICI_CLIENT_MAX_QUEUE_BYTES (1024u * 1024u)	/* and their wire size; more are dropped */
-#define VICI_CLIENT_MAX_STREAM_BYTES (32u * 1024u * 1024u)	/* one streamed command's events */
+#define VICI_CLIENT_MAX_STREAM_BYTES (16u * 1024u * 1024u)	/* one streamed command's events */
 #define VICI_CLIENT_READ_CHUNK 65536	/* bytes read from the socket at a time */
 
 struct vici_client;
