@@ -33,6 +33,9 @@ void cmd_print_errors(struct tc_errors *errs)
 		else
 			fprintf(stderr, "%s: %s%s\n", e->file, e->warning ? "warning: " : "", e->msg);
 	}
+	if (errs->n_dropped)
+		fprintf(stderr, "... and %zu more errors or warnings, not listed (at most %u are kept)\n",
+			errs->n_dropped, TC_MAX_ERRORS);
 }
 
 struct tunnel_file *cmd_load_tunnels(const struct tc_ctx *ctx)

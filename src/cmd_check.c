@@ -68,7 +68,7 @@ int cmd_check(int argc, char **argv, const struct tc_ctx *ctx)
 	if (tf && !errs.n_errors)
 		tunnel_warnings(tf, &errs);
 	tc_errors_sort(&errs);
-	n_warn = errs.n - errs.n_errors;
+	n_warn = errs.n_warnings;
 	rc = errs.n_errors ? TC_EXIT_USAGE : (strict && n_warn ? TC_EXIT_FAIL : TC_EXIT_OK);
 
 	if (json) {
@@ -77,6 +77,7 @@ int cmd_check(int argc, char **argv, const struct tc_ctx *ctx)
 		json_object_set_new(o, "file", json_string(ctx->conf));
 		json_object_set_new(o, "errors", errors_json(&errs, false));
 		json_object_set_new(o, "warnings", errors_json(&errs, true));
+		json_object_set_new(o, "not_listed", json_integer((json_int_t)errs.n_dropped));
 		json_object_set_new(o, "phase1", json_integer(tf ? (json_int_t)tf->n_p1 : 0));
 		json_object_set_new(o, "phase2", json_integer((json_int_t)count_p2(tf)));
 		json_write(stdout, o);

@@ -299,6 +299,9 @@ static struct doctor_verdict *merge_verdicts(const struct doctor_verdict *lv, si
 			 (c->cls == DOCTOR_PSK_MISMATCH || c->cls == DOCTOR_ID_MISMATCH))
 			own[i] = xasprintf("%s. The logs agree: they show the authentication failure, the "
 					   "configs its cause.", c->summary);
+		else if (l->cls == DOCTOR_TS_NARROWED && c->cls == DOCTOR_HEALTHY)
+			own[i] = xasprintf("%s. The logs agree: the SA came up narrowed (the configs' warning "
+					   "names what is not tunnelled).", c->summary);
 		else if (!conf_can_show(l->cls) && c->cls == DOCTOR_HEALTHY)
 			own[i] = xasprintf("%s. The logs say %s, which configs cannot show: see that verdict.",
 					   c->summary, doctor_class_names[l->cls]);

@@ -131,7 +131,7 @@ int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
 	rc = file_read_all(argv[optind], PFSENSE_MAX_XML, &xml);
 	if (rc) {
 		cmd_err("import-pfsense", "%s: %s", argv[optind],
-			rc == -EFBIG ? "larger than the 32 MiB limit" : strerror(-rc));
+			rc == -EFBIG ? "larger than the 32 MiB limit" : file_read_strerror(rc));
 		exit_code = TC_EXIT_USAGE;
 		goto out;
 	}

@@ -18,6 +18,7 @@
 
 #define LOGS_VICI_TIMEOUT_MS 5000
 #define LOGS_WAIT_MS 1000	/* -f: wake up this often to notice Ctrl-C */
+#define LOGS_MAX_LINE (64u * 1024u)	/* a longer line in a log file is refused, not grown into */
 
 static const char help[] =
 	"usage: tunnelctl logs [-f] [--since DURATION] [--file PATH] [--journal] [NAME]\n"
@@ -37,6 +38,7 @@ static const char help[] =
 	"  --journal           read the systemd journal instead of a file\n"
 	"\n"
 	"exit status: 0 ok, 1 the log cannot be read or charon cannot be followed, 2 usage error\n"
+	"             or a log line longer than 64 KiB\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl logs con1 --since 1h\n"
@@ -105,23 +107,45 @@ static int64_t since_time(unsigned long long seconds)
 	return l.time;
 }
 
-static int print_file(const char *path, const struct logs_filter *f)
+/* Print the kept lines of a log file. 0, -EFBIG with *bad_line when a line is longer than
+ * LOGS_MAX_LINE (bounded memory whatever the file holds), or -errno when it cannot be read. */
+static int print_file(const char *path, const struct logs_filter *f, unsigned long *bad_line)
 {
 	FILE *in = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *line = xmalloc(LOGS_MAX_LINE + 1);
+	unsigned long lineno = 1;
+	size_t len = 0;
+	int c, rc = 0;
 
-	if (!in)
-		return -errno;
-	while ((n = getline(&line, &cap, in)) > 0) {
-		size_t len = (size_t)n > DOCTOR_MAX_LINE ? DOCTOR_MAX_LINE : (size_t)n;
-		if (keep_line(f, line, len))
-			fwrite(line, 1, (size_t)n, stdout);
+	if (!in) {
+		rc = -errno;
+		goto out;
 	}
+	while ((c = getc_unlocked(in)) != EOF) {
+		if (c != '\n' && len == LOGS_MAX_LINE) {
+			*bad_line = lineno;
+			rc = -EFBIG;
+			goto out;
+		}
+		line[len++] = (char)c;
+		if (c != '\n')
+			continue;
+		if (keep_line(f, line, len > DOCTOR_MAX_LINE ? DOCTOR_MAX_LINE : len))
+			fwrite(line, 1, len, stdout);
+		len = 0;
+		lineno++;
+	}
+	if (ferror(in)) {
+		rc = -EIO;
+		goto out;
+	}
+	if (len && keep_line(f, line, len > DOCTOR_MAX_LINE ? DOCTOR_MAX_LINE : len))
+		fwrite(line, 1, len, stdout);
+out:
+	if (in)
+		fclose(in);
 	free(line);
-	fclose(in);
-	return 0;
+	return rc;
 }
 
 static int print_journal(const struct logs_filter *f, unsigned long long since)
@@ -237,6 +261,7 @@ int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx)
 	struct logs_filter f = { .since = 0 };
 	unsigned long long since = 0;
 	bool follow_mode = false, journal = false;
+	unsigned long bad_line = 0;
 	char *path = NULL;
 	int c, rc;
 
@@ -275,10 +300,16 @@ int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx)
 
 	if (!path && !journal)
 		path = cmd_charon_log(ctx);
-	rc = journal ? print_journal(&f, since) : print_file(path, &f);
+	rc = journal ? print_journal(&f, since) : print_file(path, &f, &bad_line);
 	if (rc == -ENOENT && !journal && !follow_mode) {
 		/* no file log on this system: charon logs to syslog/journal */
 		rc = print_journal(&f, since);
+	}
+	if (rc == -EFBIG && !journal) {
+		fflush(stdout);
+		fprintf(stderr, "%s:%lu:1: line longer than %u bytes\n", path, bad_line, LOGS_MAX_LINE);
+		free(path);
+		return TC_EXIT_USAGE;
 	}
 	if (rc != 0 && !follow_mode) {
 		cmd_err("logs", "cannot read %s: %s", journal || !path ? "the journal" : path, strerror(-rc));

@@ -24,6 +24,9 @@ struct parser {
 	struct tc_errors *errs;
 	const char *stack[CONF_MAX_INCLUDE_DEPTH + 1];	/* files being parsed, for loop detection */
 	unsigned depth;
+	unsigned n_reads;	/* files read, counting each include of the same file */
+	size_t n_bytes;		/* bytes of all of them */
+	bool bound_hit;		/* reported once; later includes are not read */
 };
 
 static void parse_file(struct parser *ps, const char *file, const char *data, size_t len,
@@ -50,7 +53,10 @@ static struct conf_node *node_new(struct conf_node *parent, enum conf_type type,
 	n->line = line;
 	n->col = col;
 	n->parent = parent;
-	parent->child = xrealloc(parent->child, (parent->n_child + 1) * sizeof(*parent->child));
+	/* grow to the next power of two: a section with millions of keys stays linear */
+	if ((parent->n_child & (parent->n_child - 1)) == 0)
+		parent->child = xrealloc(parent->child, (parent->n_child ? 2 * parent->n_child : 1) *
+						       sizeof(*parent->child));
 	parent->child[parent->n_child++] = n;
 	return n;
 }
@@ -167,10 +173,21 @@ static const struct {
 	char esc, out;
 } escapes[] = { { 'n', '\n' }, { 't', '\t' }, { 'r', '\r' }, { '"', '"' }, { '\\', '\\' } };
 
+/* A NUL would end the value early in every C string that holds it (a PSK cut to its first
+ * bytes): an error at its position, once per value. */
+static void lx_check_nul(struct parser *ps, const struct lexer *lx, int c, bool *seen)
+{
+	if (c != '\0' || *seen)
+		return;
+	*seen = true;
+	lx_error(ps, lx, lx->line, lx->col, "NUL byte in value");
+}
+
 /* A double-quoted value; the opening quote is at lx->p. NULL (and an error) if unterminated. */
 static char *lx_quoted(struct parser *ps, struct lexer *lx)
 {
 	unsigned line = lx->line, col = lx->col;
+	bool nul = false;
 	struct buf b;
 
 	buf_init(&b);
@@ -183,6 +200,7 @@ static char *lx_quoted(struct parser *ps, struct lexer *lx)
 			buf_free_secret(&b);
 			return NULL;
 		}
+		lx_check_nul(ps, lx, c, &nul);
 		lx_advance(ps, lx);
 		if (c == '"')
 			return buf_steal(&b);
@@ -206,11 +224,13 @@ static char *lx_quoted(struct parser *ps, struct lexer *lx)
 static char *lx_bare_value(struct parser *ps, struct lexer *lx)
 {
 	const char *start = lx->p, *last = lx->p;
+	bool nul = false;
 
 	for (;;) {
 		int c = lx_peek(lx);
 		if (c == LX_EOF || c == '\n' || c == '#' || c == '}')
 			break;
+		lx_check_nul(ps, lx, c, &nul);
 		lx_advance(ps, lx);
 		if (c != ' ' && c != '\t' && c != '\r')
 			last = lx->p;
@@ -323,21 +343,33 @@ static void parse_include(struct parser *ps, struct lexer *lx, struct conf_node 
 		unsigned k;
 		int rc;
 
+		if (ps->bound_hit) {
+			free(paths[i]);
+			continue;
+		}
 		for (k = 0; k < ps->depth; k++)
 			if (strcmp(ps->stack[k], paths[i]) == 0)
 				break;
 		if (k < ps->depth) {
 			tc_errors_add(ps->errs, false, lx->file, line, col,
 				      "include loop: %s includes itself", paths[i]);
-		} else if (ps->depth >= CONF_MAX_INCLUDE_DEPTH ||
-			   ps->tree->n_files >= CONF_MAX_FILES) {
+		} else if (ps->depth >= CONF_MAX_INCLUDE_DEPTH || ps->n_reads >= CONF_MAX_FILES) {
 			tc_errors_add(ps->errs, false, lx->file, line, col,
-				      "too many nested or included files (at most %u deep, %u files)",
+				      "too many nested or included files (at most %u deep, %u reads)",
 				      CONF_MAX_INCLUDE_DEPTH, CONF_MAX_FILES);
+			ps->bound_hit = true;
 		} else if ((rc = ps->io->read(ps->io->arg, paths[i], &data)) < 0) {
 			tc_errors_add(ps->errs, false, lx->file, line, col, "include %s: %s",
-				      paths[i], strerror(-rc));
+				      paths[i], file_read_strerror(rc));
+		} else if (data.len > CONF_MAX_TOTAL - ps->n_bytes) {
+			tc_errors_add(ps->errs, false, lx->file, line, col,
+				      "include %s: included files exceed %u bytes in total", paths[i],
+				      CONF_MAX_TOTAL);
+			buf_free_secret(&data);
+			ps->bound_hit = true;
 		} else {
+			ps->n_reads++;
+			ps->n_bytes += data.len;
 			parse_file(ps, paths[i], data.data, data.len, sec, nesting);
 			buf_free_secret(&data);
 		}
@@ -442,7 +474,7 @@ struct conf_tree *conf_parse(const char *file, const char *data, size_t len,
 			     const struct conf_io *io, struct tc_errors *errs)
 {
 	struct conf_tree *t = xcalloc(1, sizeof(*t));
-	struct parser ps = { .tree = t, .io = io, .errs = errs };
+	struct parser ps = { .tree = t, .io = io, .errs = errs, .n_reads = 1, .n_bytes = len };
 
 	t->root = xcalloc(1, sizeof(*t->root));
 	t->root->type = CONF_SECTION;
@@ -455,7 +487,7 @@ struct conf_tree *conf_parse(const char *file, const char *data, size_t len,
 static int io_read(void *arg, const char *path, struct buf *out)
 {
 	(void)arg;
-	return file_read_all(path, TC_MAX_FILE_SIZE, out);
+	return file_read_all(path, CONF_MAX_TOTAL, out);
 }
 
 static int io_glob(void *arg, const char *pattern, char ***paths)
@@ -487,10 +519,9 @@ struct conf_tree *conf_parse_file(const char *path, struct tc_errors *errs)
 	struct buf data;
 	int rc;
 
-	rc = file_read_all(path, TC_MAX_FILE_SIZE, &data);
+	rc = file_read_all(path, CONF_MAX_TOTAL, &data);
 	if (rc < 0) {
-		tc_errors_add(errs, false, path, 0, 0, "cannot read: %s",
-			      rc == -EFBIG ? "file too large" : strerror(-rc));
+		tc_errors_add(errs, false, path, 0, 0, "cannot read: %s", file_read_strerror(rc));
 		return NULL;
 	}
 	t = conf_parse(path, data.data, data.len, &io, errs);

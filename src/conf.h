@@ -15,7 +15,8 @@
 #define CONF_MAX_DEPTH 32		/* section nesting */
 #define CONF_MAX_LINE 8192		/* bytes in one line */
 #define CONF_MAX_INCLUDE_DEPTH 16	/* nested includes */
-#define CONF_MAX_FILES 256		/* files read through includes */
+#define CONF_MAX_FILES 256		/* file reads, the same file included twice counts twice */
+#define CONF_MAX_TOTAL (16u * 1024u * 1024u)	/* bytes read, the file and its includes together */
 
 enum conf_type {
 	CONF_SECTION,

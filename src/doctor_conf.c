@@ -1,1287 +1,15 @@
-/* doctor_conf.c - normalize swanctl.conf connections and negotiate two sides' configs. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fnmatch.h>
+/* doctor_conf.c - two sides' configs paired and negotiated as charon would, exchange by
+ * exchange, into verdicts with evidence (the sides are built by doctor_conf_side.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "compile.h"
 #include "doctor_conf.h"
+#include "doctor_conf_side.h"
 #include "doctor_conf_xml.h"
-#include "naming.h"
-#include "swanctl.h"
+#include "doctor_props.h"
 #include "x509.h"
-
-/* ---- algorithms ------------------------------------------------------------------------ */
-
-enum dc_tf { TF_ENC, TF_INTEG, TF_PRF, TF_DH, TF_ESN, TF_COUNT };
-static const char *const tf_names[TF_COUNT] = {
-	"encryption", "integrity", "PRF", "DH group", "ESN",
-};
-
-/* One algorithm as charon prints it: name plus key size (AES_CBC_256, MODP_2048). */
-struct dc_alg {
-	const char *name;	/* static */
-	unsigned short ks;
-	bool aead;
-};
-
-struct dc_prop {
-	struct dc_alg *alg[TF_COUNT];
-	size_t n[TF_COUNT];
-	const char *text;	/* the token, for messages (points into the tree) */
-};
-
-/* Fixed keywords of strongSwan's proposal syntax; aes and camellia are parsed apart. */
-static const struct {
-	const char *kw;
-	enum dc_tf tf;
-	const char *name;
-	unsigned short ks;
-	bool aead;
-} alg_words[] = {
-	{ "null", TF_ENC, "NULL", 0, false },
-	{ "des", TF_ENC, "DES_CBC", 0, false },
-	{ "3des", TF_ENC, "3DES_CBC", 0, false },
-	{ "cast128", TF_ENC, "CAST_CBC", 128, false },
-	{ "blowfish", TF_ENC, "BLOWFISH_CBC", 128, false },
-	{ "blowfish128", TF_ENC, "BLOWFISH_CBC", 128, false },
-	{ "blowfish192", TF_ENC, "BLOWFISH_CBC", 192, false },
-	{ "blowfish256", TF_ENC, "BLOWFISH_CBC", 256, false },
-	{ "chacha20poly1305", TF_ENC, "CHACHA20_POLY1305", 256, true },
-	{ "twofish", TF_ENC, "TWOFISH_CBC", 128, false },
-	{ "twofish128", TF_ENC, "TWOFISH_CBC", 128, false },
-	{ "twofish192", TF_ENC, "TWOFISH_CBC", 192, false },
-	{ "twofish256", TF_ENC, "TWOFISH_CBC", 256, false },
-	{ "serpent", TF_ENC, "SERPENT_CBC", 128, false },
-	{ "serpent128", TF_ENC, "SERPENT_CBC", 128, false },
-	{ "serpent192", TF_ENC, "SERPENT_CBC", 192, false },
-	{ "serpent256", TF_ENC, "SERPENT_CBC", 256, false },
-	{ "md5", TF_INTEG, "HMAC_MD5_96", 0, false },
-	{ "md5_128", TF_INTEG, "HMAC_MD5_128", 0, false },
-	{ "sha", TF_INTEG, "HMAC_SHA1_96", 0, false },
-	{ "sha1", TF_INTEG, "HMAC_SHA1_96", 0, false },
-	{ "sha1_160", TF_INTEG, "HMAC_SHA1_160", 0, false },
-	{ "sha256", TF_INTEG, "HMAC_SHA2_256_128", 0, false },
-	{ "sha2_256", TF_INTEG, "HMAC_SHA2_256_128", 0, false },
-	{ "sha256_96", TF_INTEG, "HMAC_SHA2_256_96", 0, false },
-	{ "sha2_256_96", TF_INTEG, "HMAC_SHA2_256_96", 0, false },
-	{ "sha384", TF_INTEG, "HMAC_SHA2_384_192", 0, false },
-	{ "sha2_384", TF_INTEG, "HMAC_SHA2_384_192", 0, false },
-	{ "sha512", TF_INTEG, "HMAC_SHA2_512_256", 0, false },
-	{ "sha2_512", TF_INTEG, "HMAC_SHA2_512_256", 0, false },
-	{ "aesxcbc", TF_INTEG, "AES_XCBC_96", 0, false },
-	{ "aescmac", TF_INTEG, "AES_CMAC_96", 0, false },
-	{ "camelliaxcbc", TF_INTEG, "CAMELLIA_XCBC_96", 0, false },
-	{ "prfmd5", TF_PRF, "PRF_HMAC_MD5", 0, false },
-	{ "prfsha1", TF_PRF, "PRF_HMAC_SHA1", 0, false },
-	{ "prfsha256", TF_PRF, "PRF_HMAC_SHA2_256", 0, false },
-	{ "prfsha384", TF_PRF, "PRF_HMAC_SHA2_384", 0, false },
-	{ "prfsha512", TF_PRF, "PRF_HMAC_SHA2_512", 0, false },
-	{ "prfaesxcbc", TF_PRF, "PRF_AES128_XCBC", 0, false },
-	{ "prfaescmac", TF_PRF, "PRF_AES128_CMAC", 0, false },
-	{ "prfcamelliaxcbc", TF_PRF, "PRF_CAMELLIA128_XCBC", 0, false },
-	{ "modp768", TF_DH, "MODP_768", 0, false },
-	{ "modp1024", TF_DH, "MODP_1024", 0, false },
-	{ "modp1536", TF_DH, "MODP_1536", 0, false },
-	{ "modp2048", TF_DH, "MODP_2048", 0, false },
-	{ "modp3072", TF_DH, "MODP_3072", 0, false },
-	{ "modp4096", TF_DH, "MODP_4096", 0, false },
-	{ "modp6144", TF_DH, "MODP_6144", 0, false },
-	{ "modp8192", TF_DH, "MODP_8192", 0, false },
-	{ "modp1024s160", TF_DH, "MODP_1024_160", 0, false },
-	{ "modp2048s224", TF_DH, "MODP_2048_224", 0, false },
-	{ "modp2048s256", TF_DH, "MODP_2048_256", 0, false },
-	{ "ecp192", TF_DH, "ECP_192", 0, false },
-	{ "ecp224", TF_DH, "ECP_224", 0, false },
-	{ "ecp256", TF_DH, "ECP_256", 0, false },
-	{ "ecp384", TF_DH, "ECP_384", 0, false },
-	{ "ecp521", TF_DH, "ECP_521", 0, false },
-	{ "ecp224bp", TF_DH, "ECP_224_BP", 0, false },
-	{ "ecp256bp", TF_DH, "ECP_256_BP", 0, false },
-	{ "ecp384bp", TF_DH, "ECP_384_BP", 0, false },
-	{ "ecp512bp", TF_DH, "ECP_512_BP", 0, false },
-	{ "curve25519", TF_DH, "CURVE_25519", 0, false },
-	{ "x25519", TF_DH, "CURVE_25519", 0, false },
-	{ "curve448", TF_DH, "CURVE_448", 0, false },
-	{ "x448", TF_DH, "CURVE_448", 0, false },
-	{ "ntru112", TF_DH, "NTRU_112", 0, false },
-	{ "ntru128", TF_DH, "NTRU_128", 0, false },
-	{ "ntru192", TF_DH, "NTRU_192", 0, false },
-	{ "ntru256", TF_DH, "NTRU_256", 0, false },
-	{ "newhope128", TF_DH, "NEWHOPE_128", 0, false },
-	{ "mlkem512", TF_DH, "ML_KEM_512", 0, false },
-	{ "mlkem768", TF_DH, "ML_KEM_768", 0, false },
-	{ "mlkem1024", TF_DH, "ML_KEM_1024", 0, false },
-	{ "none", TF_DH, "NONE", 0, false },
-	{ "modpnone", TF_DH, "NONE", 0, false },
-	{ "esn", TF_ESN, "EXT_SEQ", 0, false },
-	{ "noesn", TF_ESN, "NO_EXT_SEQ", 0, false },
-};
-
-/* PRF charon derives from an integrity algorithm when an IKE proposal names none. */
-static const struct {
-	const char *integ, *prf;
-} integ_prf[] = {
-	{ "HMAC_MD5_96", "PRF_HMAC_MD5" },	{ "HMAC_MD5_128", "PRF_HMAC_MD5" },
-	{ "HMAC_SHA1_96", "PRF_HMAC_SHA1" },	{ "HMAC_SHA1_160", "PRF_HMAC_SHA1" },
-	{ "HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256" },
-	{ "HMAC_SHA2_384_192", "PRF_HMAC_SHA2_384" },
-	{ "HMAC_SHA2_512_256", "PRF_HMAC_SHA2_512" },
-	{ "AES_XCBC_96", "PRF_AES128_XCBC" },	{ "AES_CMAC_96", "PRF_AES128_CMAC" },
-	{ "CAMELLIA_XCBC_96", "PRF_CAMELLIA128_XCBC" },
-};
-
-/* Names of the aes/camellia family by mode and ICV length. */
-static const struct {
-	const char *mode;	/* suffix after the key size */
-	const char *aes, *camellia;
-	bool aead;
-} cipher_modes[] = {
-	{ "", "AES_CBC", "CAMELLIA_CBC", false },
-	{ "ctr", "AES_CTR", "CAMELLIA_CTR", false },
-	{ "gcm8", "AES_GCM_8", NULL, true },	{ "gcm64", "AES_GCM_8", NULL, true },
-	{ "gcm12", "AES_GCM_12", NULL, true },	{ "gcm96", "AES_GCM_12", NULL, true },
-	{ "gcm16", "AES_GCM_16", NULL, true },	{ "gcm128", "AES_GCM_16", NULL, true },
-	{ "ccm8", "AES_CCM_8", "CAMELLIA_CCM_8", true },
-	{ "ccm64", "AES_CCM_8", "CAMELLIA_CCM_8", true },
-	{ "ccm12", "AES_CCM_12", "CAMELLIA_CCM_12", true },
-	{ "ccm96", "AES_CCM_12", "CAMELLIA_CCM_12", true },
-	{ "ccm16", "AES_CCM_16", "CAMELLIA_CCM_16", true },
-	{ "ccm128", "AES_CCM_16", "CAMELLIA_CCM_16", true },
-	{ "gmac", "NULL_AES_GMAC", NULL, false },
-};
-
-/* charon's default proposals (strongSwan 5.9, roughly: the algorithms of >= 128 bit
- * strength its default plugins offer), used for `default` or a missing key. */
-static const char ike_default[] =
-	"aes128-aes192-aes256-sha256-sha384-sha512-ecp256-ecp384-ecp521-curve25519-curve448-"
-	"modp3072-modp4096-modp6144-modp8192-modp2048,"
-	"aes128gcm16-aes192gcm16-aes256gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-"
-	"ecp256-ecp384-ecp521-curve25519-curve448-modp3072-modp4096-modp6144-modp8192-modp2048";
-static const char esp_default[] = "aes128gcm16-aes256gcm16,aes128-aes256-sha256-sha384-sha512";
-
-/* Parse an aes/camellia keyword (aes, aes256, aes128gcm16, camellia192ctr). */
-static bool parse_cipher(const char *w, struct dc_alg *a, enum dc_tf *tf)
-{
-	bool aes = strncmp(w, "aes", 3) == 0;
-	const char *p = w + (aes ? 3 : 8);
-	unsigned short ks = 128;
-
-	if (!aes && strncmp(w, "camellia", 8) != 0)
-		return false;
-	if (strncmp(p, "128", 3) == 0 || strncmp(p, "192", 3) == 0 || strncmp(p, "256", 3) == 0) {
-		ks = (unsigned short)atoi((char[4]){ p[0], p[1], p[2], 0 });
-		p += 3;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(cipher_modes); i++) {
-		const char *name = aes ? cipher_modes[i].aes : cipher_modes[i].camellia;
-		if (name && strcmp(p, cipher_modes[i].mode) == 0) {
-			a->name = name;
-			a->ks = ks;
-			a->aead = cipher_modes[i].aead;
-			*tf = TF_ENC;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool parse_alg(const char *w, struct dc_alg *a, enum dc_tf *tf)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(alg_words); i++)
-		if (strcasecmp(w, alg_words[i].kw) == 0) {
-			a->name = alg_words[i].name;
-			a->ks = alg_words[i].ks;
-			a->aead = alg_words[i].aead;
-			*tf = alg_words[i].tf;
-			return true;
-		}
-	return parse_cipher(w, a, tf);
-}
-
-static bool alg_eq(const struct dc_alg *a, const struct dc_alg *b)
-{
-	return strcmp(a->name, b->name) == 0 && a->ks == b->ks;
-}
-
-static bool alg_is_none(const struct dc_alg *a)
-{
-	return strcmp(a->name, "NONE") == 0;
-}
-
-static void prop_add(struct dc_prop *p, enum dc_tf tf, const struct dc_alg *a)
-{
-	for (size_t i = 0; i < p->n[tf]; i++)
-		if (alg_eq(&p->alg[tf][i], a))
-			return;
-	if (p->n[tf] >= DCONF_MAX_ALGS)
-		return;
-	p->alg[tf] = xrealloc(p->alg[tf], (p->n[tf] + 1) * sizeof(*p->alg[tf]));
-	p->alg[tf][p->n[tf]++] = *a;
-}
-
-static void prop_remove(struct dc_prop *p, enum dc_tf tf)
-{
-	free(p->alg[tf]);
-	p->alg[tf] = NULL;
-	p->n[tf] = 0;
-}
-
-static void props_free(struct dc_prop *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (int t = 0; t < TF_COUNT; t++)
-			free(v[i].alg[t]);
-	free(v);
-}
-
-/* Complete a proposal as charon does after parsing: IKE gets a PRF from its integrity
- * algorithm and loses DH NONE; ESP/AH lose PRFs and get NO_EXT_SEQ; AEAD drops integrity. */
-static void prop_finish(struct dc_prop *p, bool ike)
-{
-	bool any_aead = false;
-
-	for (size_t i = 0; i < p->n[TF_ENC]; i++)
-		any_aead |= p->alg[TF_ENC][i].aead;
-	if (ike) {
-		if (p->n[TF_PRF] == 0)
-			for (size_t i = 0; i < p->n[TF_INTEG]; i++)
-				for (size_t k = 0; k < ARRAY_SIZE(integ_prf); k++)
-					if (strcmp(p->alg[TF_INTEG][i].name, integ_prf[k].integ) == 0)
-						prop_add(p, TF_PRF, &(struct dc_alg){ integ_prf[k].prf, 0, false });
-		for (size_t i = 0; i < p->n[TF_DH]; i++)
-			if (alg_is_none(&p->alg[TF_DH][i])) {
-				memmove(&p->alg[TF_DH][i], &p->alg[TF_DH][i + 1],
-					(p->n[TF_DH] - i - 1) * sizeof(p->alg[TF_DH][0]));
-				p->n[TF_DH]--;
-				i--;
-			}
-		prop_remove(p, TF_ESN);
-	} else {
-		prop_remove(p, TF_PRF);
-		if (p->n[TF_ESN] == 0)
-			prop_add(p, TF_ESN, &(struct dc_alg){ "NO_EXT_SEQ", 0, false });
-	}
-	if (any_aead)
-		prop_remove(p, TF_INTEG);
-}
-
-/* Why charon would refuse a finished proposal, or NULL (its own checks, as it loads it). */
-static const char *prop_invalid(const struct dc_prop *p, bool ike, bool ah)
-{
-	if (!ah && p->n[TF_ENC] == 0)
-		return "an encryption algorithm is mandatory";
-	if (ah && p->n[TF_INTEG] == 0)
-		return "an integrity algorithm is mandatory in AH proposals";
-	if (!ike)
-		return NULL;
-	if (p->n[TF_PRF] == 0)
-		return "a PRF algorithm is mandatory in IKE proposals";
-	if (p->n[TF_DH] == 0)
-		return "a DH group is mandatory in IKE proposals";
-	if (p->n[TF_INTEG] == 0 && !p->alg[TF_ENC][0].aead)
-		return "an integrity algorithm is mandatory with classic (non-AEAD) encryption";
-	return NULL;
-}
-
-/* Parse a comma-separated proposal list ("default" expands to charon's defaults). A token
- * charon would refuse sets *bad (first one only; caller frees). */
-static size_t props_parse(const char *list, bool ike, bool ah, struct dc_prop **out, char **bad)
-{
-	struct dc_prop *v = NULL;
-	size_t n = 0;
-	char *copy = xstrdup(list), *save = NULL;
-
-	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-		struct dc_prop p = { .text = NULL };
-		char *wsave = NULL;
-
-		if (strcasecmp(tok, "default") == 0) {
-			struct dc_prop *d = NULL;
-			size_t nd = props_parse(ike ? ike_default : esp_default, ike, false, &d, NULL);
-			for (size_t i = 0; i < nd && n < DCONF_MAX_PROPOSALS; i++) {
-				v = xrealloc(v, (n + 1) * sizeof(*v));
-				v[n++] = d[i];
-				memset(&d[i], 0, sizeof(d[i]));
-			}
-			props_free(d, nd);
-			continue;
-		}
-		char *whole = xstrdup(tok);
-		for (char *w = strtok_r(tok, "-", &wsave); w; w = strtok_r(NULL, "-", &wsave)) {
-			struct dc_alg a;
-			enum dc_tf tf;
-			size_t l = strlen(w);
-			if (l && w[l - 1] == '!')
-				w[l - 1] = '\0';
-			/* strongSwan 6 additional key exchanges (ke1_mlkem768): known, not compared */
-			if (w[0] == 'k' && w[1] == 'e' && w[2] >= '1' && w[2] <= '7' && w[3] == '_')
-				continue;
-			if (!parse_alg(w, &a, &tf)) {
-				if (bad && !*bad)
-					*bad = xasprintf("algorithm '%s' in '%s' is not one charon knows", w, whole);
-				continue;
-			}
-			prop_add(&p, tf, &a);
-		}
-		prop_finish(&p, ike);
-		const char *why = prop_invalid(&p, ike, ah);
-		if (why && bad && !*bad)
-			*bad = xasprintf("'%s': %s", whole, why);
-		free(whole);
-		if (n >= DCONF_MAX_PROPOSALS) {
-			for (int t = 0; t < TF_COUNT; t++)
-				free(p.alg[t]);
-			continue;
-		}
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = p;
-	}
-	free(copy);
-	*out = v;
-	return n;
-}
-
-/* Whether proposals a and b have an algorithm in common for every transform type, with
- * charon's rules (KE optional for ESP/AH when NONE is offered; AEAD skips integrity).
- * Types without a common algorithm are flagged in failed[] (may be NULL). */
-static bool prop_match(const struct dc_prop *a, const struct dc_prop *b, bool ike, bool skip_ke,
-		       bool failed[TF_COUNT])
-{
-	bool ok = true, skip_integ = false;
-
-	for (int t = 0; t < TF_COUNT; t++) {
-		bool found = false;
-		if (t == TF_INTEG && skip_integ)
-			continue;
-		if (t == TF_DH && skip_ke)
-			continue;
-		if (a->n[t] == 0 || b->n[t] == 0) {
-			const struct dc_prop *has = a->n[t] ? a : b;
-			found = a->n[t] == b->n[t];
-			if (!found && t == TF_DH && !ike)
-				for (size_t i = 0; i < has->n[t]; i++)
-					found |= alg_is_none(&has->alg[t][i]);
-		}
-		for (size_t i = 0; !found && i < a->n[t]; i++)
-			for (size_t k = 0; !found && k < b->n[t]; k++)
-				if (alg_eq(&a->alg[t][i], &b->alg[t][k])) {
-					found = true;
-					if (t == TF_ENC && a->alg[t][i].aead)
-						skip_integ = true;
-				}
-		if (!found) {
-			ok = false;
-			if (failed)
-				failed[t] = true;
-		}
-	}
-	return ok;
-}
-
-static bool props_match(const struct dc_prop *a, size_t na, const struct dc_prop *b, size_t nb,
-			bool ike, bool skip_ke)
-{
-	for (size_t i = 0; i < na; i++)
-		for (size_t k = 0; k < nb; k++)
-			if (prop_match(&a[i], &b[k], ike, skip_ke, NULL))
-				return true;
-	return false;
-}
-
-/* The transform types that differ between the closest pair of proposals. */
-static void props_diff(const struct dc_prop *a, size_t na, const struct dc_prop *b, size_t nb,
-		       bool ike, bool skip_ke, bool out[TF_COUNT])
-{
-	int best = TF_COUNT + 1;
-
-	memset(out, 0, TF_COUNT * sizeof(bool));
-	for (size_t i = 0; i < na; i++)
-		for (size_t k = 0; k < nb; k++) {
-			bool f[TF_COUNT] = { false };
-			int c = 0;
-			prop_match(&a[i], &b[k], ike, skip_ke, f);
-			for (int t = 0; t < TF_COUNT; t++)
-				c += f[t];
-			if (c < best) {
-				best = c;
-				memcpy(out, f, sizeof(f));
-			}
-		}
-}
-
-/* "AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" for each proposal, ", "-joined. */
-static void props_print(struct buf *b, const struct dc_prop *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		bool first = true;
-		if (i)
-			buf_adds(b, ", ");
-		for (int t = 0; t < TF_COUNT; t++)
-			for (size_t k = 0; k < v[i].n[t]; k++) {
-				if (t == TF_ESN)
-					continue;
-				buf_printf(b, "%s%s", first ? "" : "/", v[i].alg[t][k].name);
-				if (v[i].alg[t][k].ks)
-					buf_printf(b, "_%u", v[i].alg[t][k].ks);
-				first = false;
-			}
-	}
-	if (n == 0)
-		buf_adds(b, "nothing usable");
-}
-
-/* " (no common encryption, DH group)" for the flagged transform types. */
-static void diff_print(struct buf *b, const bool diff[TF_COUNT])
-{
-	bool first = true;
-
-	for (int t = 0; t < TF_COUNT; t++)
-		if (diff[t]) {
-			buf_printf(b, "%s%s", first ? " (no common " : ", ", tf_names[t]);
-			first = false;
-		}
-	if (!first)
-		buf_adds(b, ")");
-}
-
-/* ---- addresses, selectors, identities -------------------------------------------------- */
-
-struct dc_range {
-	int fam;		/* 4 or 6; 0 = not an address */
-	unsigned char lo[16], hi[16];
-};
-
-struct dc_ts {
-	bool dynamic;
-	struct dc_range r;
-};
-
-static bool parse_ip(const char *s, struct dc_range *r)
-{
-	unsigned char a[16] = { 0 };
-
-	if (inet_pton(AF_INET, s, a) == 1)
-		r->fam = 4;
-	else if (inet_pton(AF_INET6, s, a) == 1)
-		r->fam = 6;
-	else
-		return false;
-	memcpy(r->lo, a, 16);
-	memcpy(r->hi, a, 16);
-	return true;
-}
-
-/* IP, CIDR or lo-hi range (an optional [proto/port] suffix is ignored). */
-static bool parse_range(const char *in, struct dc_range *r)
-{
-	char s[128], *p;
-	size_t l = strcspn(in, "[");
-
-	memset(r, 0, sizeof(*r));
-	if (l == 0 || l >= sizeof(s))
-		return false;
-	memcpy(s, in, l);
-	s[l] = '\0';
-	while (l && (s[l - 1] == ' ' || s[l - 1] == '\t'))
-		s[--l] = '\0';
-	if ((p = strchr(s, '/'))) {
-		char *end;
-		long bits;
-		int len;
-		*p++ = '\0';
-		bits = strtol(p, &end, 10);
-		if (!parse_ip(s, r) || *end || end == p)
-			return false;
-		len = r->fam == 4 ? 32 : 128;
-		if (bits < 0 || bits > len)
-			return false;
-		for (int i = (int)bits; i < len; i++) {
-			r->lo[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
-			r->hi[i / 8] |= (unsigned char)(0x80 >> (i % 8));
-		}
-		return true;
-	}
-	if ((p = strchr(s, '-')) && strchr(s, '.') != NULL) {
-		struct dc_range b;
-		*p++ = '\0';
-		if (!parse_ip(s, r) || !parse_ip(p, &b) || b.fam != r->fam)
-			return false;
-		memcpy(r->hi, b.hi, 16);
-		return memcmp(r->lo, r->hi, 16) <= 0;
-	}
-	return parse_ip(s, r);
-}
-
-static bool range_intersect(const struct dc_range *a, const struct dc_range *b, struct dc_range *out)
-{
-	if (a->fam != b->fam || a->fam == 0)
-		return false;
-	out->fam = a->fam;
-	memcpy(out->lo, memcmp(a->lo, b->lo, 16) > 0 ? a->lo : b->lo, 16);
-	memcpy(out->hi, memcmp(a->hi, b->hi, 16) < 0 ? a->hi : b->hi, 16);
-	return memcmp(out->lo, out->hi, 16) <= 0;
-}
-
-static bool range_eq(const struct dc_range *a, const struct dc_range *b)
-{
-	return a->fam == b->fam && memcmp(a->lo, b->lo, 16) == 0 && memcmp(a->hi, b->hi, 16) == 0;
-}
-
-static bool range_contains(const struct dc_range *outer, const struct dc_range *inner)
-{
-	return outer->fam == inner->fam && memcmp(outer->lo, inner->lo, 16) <= 0 &&
-	       memcmp(outer->hi, inner->hi, 16) >= 0;
-}
-
-static void range_print(struct buf *b, const struct dc_range *r)
-{
-	char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
-	int af = r->fam == 4 ? AF_INET : AF_INET6, len = r->fam == 4 ? 32 : 128, prefix = -1;
-
-	inet_ntop(af, r->lo, lo, sizeof(lo));
-	inet_ntop(af, r->hi, hi, sizeof(hi));
-	for (int bits = 0; bits <= len && prefix < 0; bits++) {
-		struct dc_range c = *r;
-		memcpy(c.hi, c.lo, 16);
-		for (int i = bits; i < len; i++)
-			c.hi[i / 8] |= (unsigned char)(0x80 >> (i % 8));
-		bool lo_ok = true;
-		for (int i = bits; i < len; i++)
-			lo_ok &= !(r->lo[i / 8] & (0x80 >> (i % 8)));
-		if (lo_ok && memcmp(c.hi, r->hi, 16) == 0)
-			prefix = bits;
-	}
-	if (prefix >= 0)
-		buf_printf(b, "%s/%d", lo, prefix);
-	else
-		buf_printf(b, "%s-%s", lo, hi);
-}
-
-static void ts_print(struct buf *b, const struct dc_ts *v, size_t n)
-{
-	if (n == 0)
-		buf_adds(b, "nothing usable");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_adds(b, ",");
-		if (v[i].dynamic)
-			buf_adds(b, "dynamic");
-		else
-			range_print(b, &v[i].r);
-	}
-}
-
-/* An identity as "type:value" so that 192.0.2.1, ipv4:192.0.2.1 and fqdn/@ forms compare. */
-static char *id_normalize(const char *s)
-{
-	struct dc_range r;
-	char ip[INET6_ADDRSTRLEN];
-	static const struct {
-		const char *prefix, *type;
-	} typed[] = {
-		{ "fqdn:", "fqdn" },	   { "userfqdn:", "email" }, { "email:", "email" },
-		{ "rfc822:", "email" },	   { "keyid:", "keyid" },    { "asn1dn:", "dn" },
-		{ "ipv4:", "ip" },	   { "ipv6:", "ip" },	     { "dns:", "fqdn" },
-	};
-
-	if (!s || !*s || strcmp(s, "%any") == 0 || strcmp(s, "%any6") == 0 || strcmp(s, "*") == 0)
-		return xstrdup("%any");
-	for (size_t i = 0; i < ARRAY_SIZE(typed); i++)
-		if (strncasecmp(s, typed[i].prefix, strlen(typed[i].prefix)) == 0) {
-			const char *v = s + strlen(typed[i].prefix);
-			if (strcmp(typed[i].type, "ip") == 0 && parse_ip(v, &r)) {
-				inet_ntop(r.fam == 4 ? AF_INET : AF_INET6, r.lo, ip, sizeof(ip));
-				return xasprintf("ip:%s", ip);
-			}
-			return xasprintf("%s:%s", typed[i].type, v);
-		}
-	if (parse_ip(s, &r)) {
-		inet_ntop(r.fam == 4 ? AF_INET : AF_INET6, r.lo, ip, sizeof(ip));
-		return xasprintf("ip:%s", ip);
-	}
-	if (strncmp(s, "@#", 2) == 0)
-		return xasprintf("keyid:%s", s + 2);
-	if (s[0] == '@')
-		return xasprintf("fqdn:%s", s + 1);
-	if (strchr(s, '='))
-		return xasprintf("dn:%s", s);
-	if (strchr(s, '@'))
-		return xasprintf("email:%s", s);
-	return xasprintf("fqdn:%s", s);
-}
-
-/* Whether identity `got` satisfies `want` (%any, or equal, or a '*' wildcard of one type). */
-static bool id_matches(const char *want, const char *got)
-{
-	if (strcmp(want, "%any") == 0)
-		return true;
-	if (strcmp(want, got) == 0)
-		return true;
-	return strchr(want, '*') && fnmatch(want, got, 0) == 0;
-}
-
-/* ---- the normalized model -------------------------------------------------------------- */
-
-struct dc_child {
-	const char *name;
-	const struct conf_node *sec;	/* swanctl child section */
-	const struct conf_node *tsec;	/* tunnel file phase 2 section, or NULL */
-	struct dc_ts *lts, *rts;
-	size_t n_lts, n_rts;
-	const struct conf_node *lts_at, *rts_at;
-	struct dc_prop *esp;
-	size_t n_esp;
-	bool ah;
-	const struct conf_node *esp_at;
-	const char *start_action, *close_action;
-	const struct conf_node *start_at, *close_at;
-	unsigned long long life, rekey;
-	const struct conf_node *life_at;
-	char *bad;			/* why charon would refuse the proposals, or NULL */
-	bool local_policy;		/* mode = pass or drop: a kernel policy, never negotiated */
-};
-
-struct dc_conn {
-	const char *name;
-	const struct conf_node *sec;
-	const struct conf_node *tsec;	/* tunnel file phase 1 section, or NULL */
-	int version;			/* 0 any, 1, 2 */
-	const struct conf_node *version_at;
-	char **laddr, **raddr;
-	size_t n_laddr, n_raddr;
-	const struct conf_node *laddr_at, *raddr_at;
-	char *lid, *rid;		/* normalized */
-	const struct conf_node *lid_at, *rid_at;
-	const char *lauth, *rauth;
-	const struct conf_node *lauth_at, *rauth_at;
-	const struct conf_node *lcert_at, *rca_at;	/* local.certs, remote.cacerts */
-	struct dc_prop *ike;
-	size_t n_ike;
-	const struct conf_node *ike_at;
-	bool encap;
-	unsigned long long dpd_delay, rekey, reauth;
-	const struct conf_node *dpd_at, *rekey_at;
-	const struct dconf_side *side;	/* for its secrets */
-	struct dc_child *child;
-	size_t n_child;
-	char *bad;			/* why charon would refuse to load it, or NULL */
-	const struct conf_node *bad_at;
-	bool local_only;		/* every child is pass/drop (LAN bypass): nothing to negotiate */
-	bool psk_unknown;		/* tunnel file psk_file that could not be read: PSK not compared */
-};
-
-/* An ike* shared secret: its owners (normalized identities) and the hash of its value. */
-struct dc_secret {
-	char **owner;
-	size_t n_owner;
-	char hash[65];
-	const struct conf_node *at;
-};
-
-/* A certificate file named by certs/cacerts: what identifies it and its issuer. */
-struct dc_cred {
-	char *key, *path;		/* "certs" or "cacerts", the file as written */
-	bool loaded;
-	struct buf der;
-	struct x509_info info;		/* points into der */
-};
-
-struct dc_text {
-	char *path;
-	char *data;
-	size_t len;
-};
-
-struct dconf_side {
-	struct conf_tree *tree;		/* the swanctl.conf tree (user's or compiled) */
-	struct tunnel_file *tf;		/* the tunnel file, when that was the input */
-	struct dc_conn *conn;
-	size_t n_conn;
-	struct dc_text *text;
-	size_t n_text;
-	struct dc_secret *secret;
-	size_t n_secret;
-	struct dxml_index *xml;		/* config.xml input: where its entries are */
-	char *xml_path;
-	struct dc_cred *cred;		/* certificate files the connections name */
-	size_t n_cred;
-};
-
-/* ---- template inheritance (`name : path.to.section, other`) ----------------------------- */
-
-/* A section and the sections it inherits from, in lookup order. */
-struct dc_view {
-	const struct conf_node *sec[DCONF_MAX_REFS + 1];
-	size_t n;
-};
-
-static const struct conf_node *find_path(const struct conf_node *root, const char *path)
-{
-	char *copy = xstrdup(path), *save = NULL;
-	const struct conf_node *n = root;
-
-	for (char *p = strtok_r(copy, ".", &save); p && n; p = strtok_r(NULL, ".", &save))
-		n = conf_find(n, p, CONF_SECTION);
-	free(copy);
-	return n == root ? NULL : n;
-}
-
-static void view_add(struct dc_view *v, const struct conf_node *root, const struct conf_node *sec,
-		     unsigned depth)
-{
-	char *copy, *save = NULL;
-
-	if (!sec || v->n >= ARRAY_SIZE(v->sec) || depth > DCONF_MAX_REFS)
-		return;
-	for (size_t i = 0; i < v->n; i++)
-		if (v->sec[i] == sec)
-			return;
-	v->sec[v->n++] = sec;
-	if (!sec->refs)
-		return;
-	copy = xstrdup(sec->refs);
-	for (char *p = strtok_r(copy, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save))
-		view_add(v, root, find_path(root, p), depth + 1);
-	free(copy);
-}
-
-static void view_of(struct dc_view *v, const struct conf_node *root, const struct conf_node *sec)
-{
-	v->n = 0;
-	view_add(v, root, sec, 0);
-}
-
-static const struct conf_node *view_kv(const struct dc_view *v, const char *key)
-{
-	for (size_t i = 0; i < v->n; i++) {
-		const struct conf_node *n = conf_find(v->sec[i], key, CONF_KV);
-		if (n)
-			return n;
-	}
-	return NULL;
-}
-
-static const char *view_get(const struct dc_view *v, const char *key, const char *def)
-{
-	const struct conf_node *n = view_kv(v, key);
-	return n && n->value ? n->value : def;
-}
-
-/* The subsection `name` of a view, with the inherited ones behind it. */
-static void view_sub(struct dc_view *out, const struct conf_node *root, const struct dc_view *v,
-		     const char *name)
-{
-	out->n = 0;
-	for (size_t i = 0; i < v->n; i++)
-		view_add(out, root, conf_find(v->sec[i], name, CONF_SECTION), 0);
-}
-
-/* ---- normalizing ----------------------------------------------------------------------- */
-
-static unsigned long long view_duration(const struct dc_view *v, const char *key,
-					unsigned long long def, const struct conf_node **at)
-{
-	const struct conf_node *n = view_kv(v, key);
-	unsigned long long d;
-
-	if (at)
-		*at = n;
-	if (!n || !n->value || conf_parse_duration(n->value, &d))
-		return def;
-	return d;
-}
-
-static size_t split_list_by(const char *s, const char *seps, char ***out, size_t max)
-{
-	char *copy = xstrdup(s ? s : ""), *save = NULL;
-	char **v = NULL;
-	size_t n = 0;
-
-	for (char *p = strtok_r(copy, seps, &save); p && n < max; p = strtok_r(NULL, seps, &save)) {
-		char *e = p + strlen(p);
-		p += strspn(p, " \t");
-		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (e == p)
-			continue;
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = xstrndup(p, (size_t)(e - p));
-	}
-	free(copy);
-	*out = v;
-	return n;
-}
-
-/* Addresses, selectors, proposals: commas or blanks between items. */
-static size_t split_list(const char *s, char ***out, size_t max)
-{
-	return split_list_by(s, ", \t", out, max);
-}
-
-/* File names (certs, cacerts): commas only, as swanctl splits them; a name may have blanks. */
-static size_t split_files(const char *s, char ***out, size_t max)
-{
-	return split_list_by(s, ",", out, max);
-}
-
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static size_t ts_parse(const char *list, const struct conf_node *at, struct dc_ts **out,
-		       struct tc_errors *errs)
-{
-	char **w;
-	size_t nw = split_list(list ? list : "dynamic", &w, DCONF_MAX_TS), n = 0;
-	struct dc_ts *v = xcalloc(nw ? nw : 1, sizeof(*v));
-
-	for (size_t i = 0; i < nw; i++) {
-		if (strncmp(w[i], "dynamic", 7) == 0)
-			v[n++].dynamic = true;
-		else if (parse_range(w[i], &v[n].r))
-			n++;
-		else if (at)
-			tc_errors_add(errs, true, at->file, at->vline, at->vcol,
-				      "traffic selector '%s' not understood by the doctor; ignored", w[i]);
-	}
-	strv_free(w, nw);
-	*out = v;
-	return n;
-}
-
-/* The first auth round's section (local, local-1, ...) of a connection view. */
-static void view_round(struct dc_view *out, const struct conf_node *root, const struct dc_view *v,
-		       const char *prefix)
-{
-	out->n = 0;
-	for (size_t i = 0; i < v->n && out->n == 0; i++)
-		for (size_t k = 0; k < v->sec[i]->n_child; k++) {
-			const struct conf_node *c = v->sec[i]->child[k];
-			if (c->type == CONF_SECTION && str_startswith(c->name, prefix)) {
-				view_sub(out, root, v, c->name);
-				break;
-			}
-		}
-}
-
-static const char *auth_class(const char *a)
-{
-	if (!a)
-		return "pubkey";
-	if (str_startswith(a, "psk") || str_startswith(a, "secret"))
-		return "psk";
-	if (str_startswith(a, "eap"))
-		return "eap";
-	if (str_startswith(a, "xauth"))
-		return "xauth";
-	return "pubkey";
-}
-
-static void child_normalize(struct dc_child *ch, const struct conf_node *root,
-			    const struct conf_node *sec, struct tc_errors *errs)
-{
-	struct dc_view v;
-	const struct conf_node *n;
-
-	view_of(&v, root, sec);
-	ch->name = sec->name;
-	ch->sec = sec;
-	ch->lts_at = view_kv(&v, "local_ts");
-	ch->rts_at = view_kv(&v, "remote_ts");
-	ch->n_lts = ts_parse(ch->lts_at ? ch->lts_at->value : NULL, ch->lts_at, &ch->lts, errs);
-	ch->n_rts = ts_parse(ch->rts_at ? ch->rts_at->value : NULL, ch->rts_at, &ch->rts, errs);
-	n = view_kv(&v, "ah_proposals");
-	ch->ah = n != NULL;
-	if (!n)
-		n = view_kv(&v, "esp_proposals");
-	ch->esp_at = n;
-	ch->n_esp = props_parse(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
-	ch->local_policy = strcmp(view_get(&v, "mode", "tunnel"), "pass") == 0 ||
-			   strcmp(view_get(&v, "mode", "tunnel"), "drop") == 0;
-	ch->start_at = view_kv(&v, "start_action");
-	ch->start_action = view_get(&v, "start_action", "none");
-	ch->close_at = view_kv(&v, "close_action");
-	ch->close_action = view_get(&v, "close_action", "none");
-	ch->rekey = view_duration(&v, "rekey_time", 3600, NULL);
-	ch->life = view_duration(&v, "life_time", ch->rekey * 11 / 10, &ch->life_at);
-	if (!ch->life_at)
-		ch->life_at = view_kv(&v, "rekey_time");
-}
-
-/* First literal address of an address list, or NULL. */
-static const char *first_ip(char *const *v, size_t n)
-{
-	struct dc_range r;
-
-	for (size_t i = 0; i < n; i++)
-		if (parse_ip(v[i], &r))
-			return v[i];
-	return NULL;
-}
-
-static void conn_normalize(struct dc_conn *c, const struct conf_node *root, const struct conf_node *sec,
-			   struct tc_errors *errs)
-{
-	struct dc_view v, local, remote, children;
-	const struct conf_node *n;
-	const char *s;
-
-	view_of(&v, root, sec);
-	c->name = sec->name;
-	c->sec = sec;
-	c->version_at = view_kv(&v, "version");
-	s = view_get(&v, "version", "0");
-	c->version = strcmp(s, "1") == 0 || strcasecmp(s, "ikev1") == 0 ? 1
-		   : strcmp(s, "2") == 0 || strcasecmp(s, "ikev2") == 0 ? 2 : 0;
-	c->laddr_at = view_kv(&v, "local_addrs");
-	c->raddr_at = view_kv(&v, "remote_addrs");
-	c->n_laddr = split_list(view_get(&v, "local_addrs", "%any"), &c->laddr, DCONF_MAX_ADDRS);
-	c->n_raddr = split_list(view_get(&v, "remote_addrs", "%any"), &c->raddr, DCONF_MAX_ADDRS);
-
-	view_round(&local, root, &v, "local");
-	view_round(&remote, root, &v, "remote");
-	c->lid_at = view_kv(&local, "id");
-	s = view_get(&local, "id", NULL);
-	c->lid = id_normalize(s ? s : first_ip(c->laddr, c->n_laddr));
-	c->rid_at = view_kv(&remote, "id");
-	c->rid = id_normalize(view_get(&remote, "id", NULL));
-	c->lcert_at = view_kv(&local, "certs");
-	c->rca_at = view_kv(&remote, "cacerts");
-	c->lauth_at = view_kv(&local, "auth");
-	c->lauth = auth_class(view_get(&local, "auth", NULL));
-	c->rauth_at = view_kv(&remote, "auth");
-	c->rauth = auth_class(view_get(&remote, "auth", NULL));
-
-	n = view_kv(&v, "proposals");
-	c->ike_at = n;
-	c->n_ike = props_parse(n && n->value ? n->value : "default", true, false, &c->ike, &c->bad);
-	if (c->bad)
-		c->bad_at = n;
-	c->encap = strcasecmp(view_get(&v, "encap", "no"), "yes") == 0;
-	c->dpd_delay = view_duration(&v, "dpd_delay", 0, &c->dpd_at);
-	c->rekey = view_duration(&v, "rekey_time", 14400, &c->rekey_at);
-	c->reauth = view_duration(&v, "reauth_time", 0, NULL);
-
-	view_sub(&children, root, &v, "children");
-	for (size_t i = 0; i < children.n; i++)
-		for (size_t k = 0; k < children.sec[i]->n_child; k++) {
-			const struct conf_node *ch = children.sec[i]->child[k];
-			bool dup = false;
-			if (ch->type != CONF_SECTION || c->n_child >= DCONF_MAX_CHILDREN)
-				continue;
-			for (size_t j = 0; j < c->n_child; j++)
-				dup |= strcmp(c->child[j].name, ch->name) == 0;
-			if (dup)
-				continue;
-			c->child = xrealloc(c->child, (c->n_child + 1) * sizeof(*c->child));
-			memset(&c->child[c->n_child], 0, sizeof(c->child[0]));
-			child_normalize(&c->child[c->n_child], root, ch, errs);
-			if (!c->bad && c->child[c->n_child].bad) {
-				c->bad = xasprintf("child %s: %s", ch->name, c->child[c->n_child].bad);
-				c->bad_at = c->child[c->n_child].esp_at;
-			}
-			c->n_child++;
-		}
-	c->local_only = c->n_child > 0;
-	for (size_t i = 0; i < c->n_child; i++)
-		c->local_only &= c->child[i].local_policy;
-}
-
-/* Read the ike* secrets: owners normalized, values hashed (the value itself is not kept). */
-static void side_read_secrets(struct dconf_side *s, const struct conf_node *root)
-{
-	const struct conf_node *secrets = conf_find(root, "secrets", CONF_SECTION);
-
-	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DCONF_MAX_SECRETS; i++) {
-		const struct conf_node *sec = secrets->child[i], *val;
-		struct dc_secret *d;
-		struct buf raw;
-
-		if (sec->type != CONF_SECTION || !str_startswith(sec->name, "ike"))
-			continue;
-		val = conf_find(sec, "secret", CONF_KV);
-		if (!val || !val->value)
-			continue;
-		buf_init(&raw);
-		if (swanctl_secret_decode(val->value, &raw) != 0) {
-			buf_free_secret(&raw);
-			continue;
-		}
-		s->secret = xrealloc(s->secret, (s->n_secret + 1) * sizeof(*s->secret));
-		d = &s->secret[s->n_secret++];
-		memset(d, 0, sizeof(*d));
-		sha256_hex(raw.data ? raw.data : "", raw.len, d->hash);
-		buf_free_secret(&raw);
-		d->at = val;
-		for (size_t k = 0; k < sec->n_child; k++) {
-			const struct conf_node *o = sec->child[k];
-			if (o->type != CONF_KV || !str_startswith(o->name, "id") || !o->value ||
-			    d->n_owner >= DCONF_MAX_ADDRS)
-				continue;
-			d->owner = xrealloc(d->owner, (d->n_owner + 1) * sizeof(*d->owner));
-			d->owner[d->n_owner++] = id_normalize(o->value);
-		}
-	}
-}
-
-/* Match level of a secret's owners against an identity: 3 exact, 1 %any, 0 none. */
-static int owners_match(const struct dc_secret *d, const char *id)
-{
-	int best = 0;
-
-	for (size_t i = 0; i < d->n_owner; i++) {
-		int m = strcmp(d->owner[i], "%any") == 0 ? 1 : id_matches(d->owner[i], id) ? 3 : 0;
-		best = m > best ? m : best;
-	}
-	return best;
-}
-
-/* The PSK charon picks for identities (me, other): the secret whose owners match both best
- * (no owners: matches anything, weakest; one owner may stand for either end). */
-static const struct dc_secret *side_find_psk(const struct dconf_side *s, const char *me, const char *other)
-{
-	const struct dc_secret *best = NULL;
-	int score = 0;
-
-	for (size_t i = 0; i < s->n_secret; i++) {
-		const struct dc_secret *d = &s->secret[i];
-		int a = d->n_owner ? owners_match(d, me) : 1, b = d->n_owner ? owners_match(d, other) : 1;
-		if (d->n_owner == 1 && (a == 0 || b == 0))
-			a = b = a > b ? a : b;
-		if (a && b && a + b > score) {
-			score = a + b;
-			best = d;
-		}
-	}
-	return best;
-}
-
-static void conn_free(struct dc_conn *c)
-{
-	strv_free(c->laddr, c->n_laddr);
-	strv_free(c->raddr, c->n_raddr);
-	free(c->lid);
-	free(c->rid);
-	props_free(c->ike, c->n_ike);
-	for (size_t i = 0; i < c->n_child; i++) {
-		free(c->child[i].lts);
-		free(c->child[i].rts);
-		props_free(c->child[i].esp, c->child[i].n_esp);
-		free(c->child[i].bad);
-	}
-	free(c->child);
-	free(c->bad);
-}
-
-/* Remember the files of a certs/cacerts key (once each) for the reader to load. */
-static void side_want_creds(struct dconf_side *s, const char *key, const struct conf_node *kv)
-{
-	char **v;
-	size_t n = kv && kv->value ? split_files(kv->value, &v, DCONF_MAX_ADDRS) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		bool dup = false;
-		for (size_t k = 0; k < s->n_cred && !dup; k++)
-			dup = strcmp(s->cred[k].key, key) == 0 && strcmp(s->cred[k].path, v[i]) == 0;
-		if (dup || s->n_cred >= DCONF_MAX_CREDS)
-			continue;
-		s->cred = xrealloc(s->cred, (s->n_cred + 1) * sizeof(*s->cred));
-		memset(&s->cred[s->n_cred], 0, sizeof(s->cred[0]));
-		s->cred[s->n_cred].key = xstrdup(key);
-		s->cred[s->n_cred].path = xstrdup(v[i]);
-		buf_init(&s->cred[s->n_cred].der);
-		s->n_cred++;
-	}
-	if (n)
-		strv_free(v, n);
-}
-
-/* Whether another connection inherits from conn (`x : connections.NAME`): a template, which
- * the user does not mean as a tunnel of its own, so it is not judged. */
-static bool is_template(const struct conf_node *conns, const struct conf_node *conn)
-{
-	char *path = xasprintf("connections.%s", conn->name);
-	bool used = false;
-
-	for (size_t i = 0; i < conns->n_child && !used; i++) {
-		const struct conf_node *c = conns->child[i];
-		char *copy, *save = NULL;
-		if (c == conn || c->type != CONF_SECTION || !c->refs)
-			continue;
-		copy = xstrdup(c->refs);
-		for (char *p = strtok_r(copy, ", \t", &save); p && !used; p = strtok_r(NULL, ", \t", &save))
-			used = strcmp(p, path) == 0;
-		free(copy);
-	}
-	free(path);
-	return used;
-}
-
-struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_errors *errs)
-{
-	struct dconf_side *s = xcalloc(1, sizeof(*s));
-	const struct conf_node *conns = conf_find(tree->root, "connections", CONF_SECTION);
-
-	s->tree = tree;
-	side_read_secrets(s, tree->root);
-	for (size_t i = 0; conns && i < conns->n_child; i++) {
-		const struct conf_node *c = conns->child[i];
-		if (c->type != CONF_SECTION || is_template(conns, c))
-			continue;
-		if (s->n_conn >= DCONF_MAX_CONNS) {
-			tc_errors_add(errs, true, c->file, c->line, c->col,
-				      "more than %d connections; the rest are not compared", DCONF_MAX_CONNS);
-			break;
-		}
-		s->conn = xrealloc(s->conn, (s->n_conn + 1) * sizeof(*s->conn));
-		memset(&s->conn[s->n_conn], 0, sizeof(s->conn[0]));
-		conn_normalize(&s->conn[s->n_conn], tree->root, c, errs);
-		s->conn[s->n_conn].side = s;
-		side_want_creds(s, "certs", s->conn[s->n_conn].lcert_at);
-		side_want_creds(s, "cacerts", s->conn[s->n_conn].rca_at);
-		s->n_conn++;
-	}
-	return s;
-}
-
-/* Point each connection and child at the tunnel file sections they were compiled from. */
-static void side_link_tunnel(struct dconf_side *s)
-{
-	const struct conf_node *tunnels = conf_find(s->tf->tree->root, "tunnels", CONF_SECTION);
-
-	for (size_t i = 0; i < s->n_conn; i++) {
-		struct dc_conn *c = &s->conn[i];
-		unsigned ikeid, reqid;
-		char num[16];
-
-		if (!naming_parse(c->name, &ikeid, &reqid))
-			continue;
-		snprintf(num, sizeof(num), "%u", ikeid);
-		c->tsec = conf_find(tunnels, num, CONF_SECTION);
-		const struct tunnel_phase1 *p1 = tunnel_find_p1(s->tf, ikeid);
-		c->psk_unknown = p1 && p1->auth == TUNNEL_AUTH_PSK && !p1->psk && p1->psk_file;
-		for (size_t k = 0; k < c->n_child; k++) {
-			const struct conf_node *p2 = conf_find(c->tsec, "phase2", CONF_SECTION);
-			struct dc_child *ch = &c->child[k];
-			if (naming_parse(ch->name, &ikeid, &reqid) && reqid) {
-				snprintf(num, sizeof(num), "%u", reqid);
-				ch->tsec = conf_find(p2, num, CONF_SECTION);
-			}
-			for (size_t j = 0; !ch->tsec && p2 && j < p2->n_child; j++)
-				if (p2->child[j]->type == CONF_SECTION)
-					ch->tsec = p2->child[j];
-		}
-	}
-}
-
-struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *tf, struct tc_errors *errs)
-{
-	struct compile_opts o = { .show_secrets = true };
-	struct tc_errors cerrs = { 0 };
-	struct conf_tree *tree;
-	struct dconf_side *s;
-	struct buf b;
-
-	buf_init(&b);
-	compile_swanctl(&b, tf, &o);
-	tree = conf_parse("(compiled)", b.data, b.len, NULL, &cerrs);
-	buf_free_secret(&b);
-	tc_errors_free(&cerrs);
-	s = dconf_side_from_swanctl(tree, errs);
-	s->tf = tf;
-	side_link_tunnel(s);
-	return s;
-}
-
-void dconf_side_add_text(struct dconf_side *s, const char *path, const char *data, size_t len)
-{
-	s->text = xrealloc(s->text, (s->n_text + 1) * sizeof(*s->text));
-	s->text[s->n_text].path = xstrdup(path);
-	s->text[s->n_text].data = xmalloc(len + 1);
-	memcpy(s->text[s->n_text].data, data, len);
-	s->text[s->n_text].data[len] = '\0';
-	s->text[s->n_text].len = len;
-	s->n_text++;
-}
-
-void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml, size_t len)
-{
-	dxml_free(s->xml);
-	free(s->xml_path);
-	s->xml = dxml_build(xml, len);
-	s->xml_path = xstrdup(path);
-	dconf_side_add_text(s, path, xml, len);
-}
-
-size_t dconf_side_cred_count(const struct dconf_side *s)
-{
-	return s->n_cred;
-}
-
-void dconf_side_cred_name(const struct dconf_side *s, size_t i, const char **key, const char **path)
-{
-	*key = s->cred[i].key;
-	*path = s->cred[i].path;
-}
-
-int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t len)
-{
-	struct dc_cred *c = &s->cred[i];
-
-	buf_free(&c->der);
-	buf_init(&c->der);
-	c->loaded = x509_to_der(data, len, &c->der) == 0 && x509_parse(c->der.data, c->der.len, &c->info) == 0;
-	return c->loaded ? 0 : -EBADMSG;
-}
-
-size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
-{
-	const struct conf_tree *t = s->tf ? s->tf->tree : s->tree;
-
-	*files = (const char *const *)t->files;
-	return t->n_files;
-}
-
-size_t dconf_side_count(const struct dconf_side *s)
-{
-	return s->n_conn;
-}
-
-void dconf_side_free(struct dconf_side *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->n_conn; i++)
-		conn_free(&s->conn[i]);
-	free(s->conn);
-	for (size_t i = 0; i < s->n_text; i++) {
-		free(s->text[i].path);
-		secret_wipe(s->text[i].data, s->text[i].len);
-		free(s->text[i].data);
-	}
-	free(s->text);
-	for (size_t i = 0; i < s->n_secret; i++)
-		strv_free(s->secret[i].owner, s->secret[i].n_owner);
-	free(s->secret);
-	conf_tree_free(s->tree);
-	tunnel_file_free(s->tf);
-	dxml_free(s->xml);
-	free(s->xml_path);
-	for (size_t i = 0; i < s->n_cred; i++) {
-		free(s->cred[i].key);
-		free(s->cred[i].path);
-		buf_free(&s->cred[i].der);
-	}
-	free(s->cred);
-	free(s);
-}
 
 /* ---- evidence -------------------------------------------------------------------------- */
 
@@ -1538,10 +266,10 @@ static int addrs_match(char *const *want, size_t nw, char *const *have, size_t n
 			best = best > 1 ? best : 1;
 			continue;
 		}
-		bool name = !parse_range(want[i], &w);
+		bool name = !dconf_parse_range(want[i], &w);
 		for (size_t k = 0; k < nh; k++) {
 			if (strcasecmp(want[i], have[k]) == 0 ||
-			    (!name && parse_range(have[k], &h) && range_contains(&w, &h)))
+			    (!name && dconf_parse_range(have[k], &h) && dconf_range_contains(&w, &h)))
 				best = 3;
 			else if (name || strcmp(have[k], "%any") == 0)
 				best = best > 2 ? best : name ? 2 : 1;
@@ -1555,7 +283,7 @@ static int pair_score(const struct dc_conn *a, const struct dc_conn *b)
 {
 	int ab = addrs_match(a->raddr, a->n_raddr, b->laddr, b->n_laddr);
 	int ba = addrs_match(b->raddr, b->n_raddr, a->laddr, a->n_laddr);
-	int ids = id_matches(a->rid, b->lid) + id_matches(b->rid, a->lid);
+	int ids = dconf_id_matches(a->rid, b->lid) + dconf_id_matches(b->rid, a->lid);
 
 	if (ab == 0 || ba == 0)
 		return 0;
@@ -1569,8 +297,7 @@ struct dc_outcome {
 	enum doctor_class cls;
 	char *why;
 	int child_i, child_r;		/* children involved, -1 if none */
-	bool tf_diff[TF_COUNT];		/* proposal transforms that differ */
-	bool narrowed[2];		/* [0] initiator's selectors narrowed, [1] responder's */
+	bool tf_diff[DOCTOR_XF_COUNT];		/* proposal transforms that differ */
 	const struct dc_secret *psk[2];	/* PSKs picked by initiator and responder */
 	int cert_dir;			/* cert_problem: 0 the responder distrusts, 1 the initiator */
 };
@@ -1582,30 +309,29 @@ static bool ts_list_eq(const struct dc_ts *a, size_t na, const struct dc_ts *b, 
 	for (size_t i = 0; i < na; i++) {
 		bool found = false;
 		for (size_t k = 0; k < nb && !found; k++)
-			found = a[i].dynamic == b[k].dynamic && (a[i].dynamic || range_eq(&a[i].r, &b[k].r));
+			found = a[i].dynamic == b[k].dynamic && (a[i].dynamic || dconf_range_eq(&a[i].r, &b[k].r));
 		if (!found)
 			return false;
 	}
 	return true;
 }
 
-/* Replace dynamic selectors by the host address they stand for (if it is a literal). */
-static size_t ts_resolve(const struct dc_ts *in, size_t n, const char *host, struct dc_ts *out)
+/* Replace dynamic selectors by the address they stand for, when it is known (addr); an
+ * unknown one (behind NAT, no local_addrs, a pool charon fills at run time) stays dynamic. */
+static size_t ts_resolve(const struct dc_ts *in, size_t n, const struct dc_range *addr, struct dc_ts *out)
 {
-	struct dc_range r;
-	bool have = host && parse_ip(host, &r);
-
 	for (size_t i = 0; i < n; i++) {
 		out[i] = in[i];
-		if (in[i].dynamic && have) {
+		if (in[i].dynamic && addr) {
 			out[i].dynamic = false;
-			out[i].r = r;
+			out[i].r = *addr;
 		}
 	}
 	return n;
 }
 
-/* Intersection of two selector lists (what a responder narrows to). */
+/* Intersection of two selector lists (what a responder narrows to). An unknown `dynamic`
+ * address is taken to be inside what the other side allows: charon checks it at run time. */
 static size_t ts_intersect(const struct dc_ts *a, size_t na, const struct dc_ts *b, size_t nb,
 			   struct dc_ts *out)
 {
@@ -1613,13 +339,13 @@ static size_t ts_intersect(const struct dc_ts *a, size_t na, const struct dc_ts 
 
 	for (size_t i = 0; i < na; i++)
 		for (size_t k = 0; k < nb && n < DCONF_MAX_TS; k++) {
-			if (a[i].dynamic && b[k].dynamic) {
-				out[n++] = a[i];
+			if (a[i].dynamic || b[k].dynamic) {
+				out[n].dynamic = true;
+				memset(&out[n].r, 0, sizeof(out[n].r));
+				n++;
 				continue;
 			}
-			if (a[i].dynamic || b[k].dynamic)
-				continue;
-			if (range_intersect(&a[i].r, &b[k].r, &out[n].r)) {
+			if (dconf_range_intersect(&a[i].r, &b[k].r, &out[n].r)) {
 				out[n].dynamic = false;
 				n++;
 			}
@@ -1633,15 +359,27 @@ struct dc_tsnego {
 	size_t n_il, n_ir, n_rl, n_rr, n_tsi, n_tsr;
 };
 
+/* The address `dynamic` stands for on c's own side when it talks to peer: a virtual IP from
+ * peer's pool when c asks for one (unknown without a literal pool), else c's literal local
+ * address, else the literal address peer reaches it at; NULL when unknown (NAT, %any). */
+static const struct dc_range *ts_host(const struct dc_conn *c, const struct dc_conn *peer, struct dc_range *buf)
+{
+	const char *ip;
+
+	if (c->wants_vip)
+		return peer->has_pool ? &peer->pool : NULL;
+	ip = dconf_first_ip(c->laddr, c->n_laddr);
+	if (!ip)
+		ip = dconf_first_ip(peer->raddr, peer->n_raddr);
+	return ip && dconf_parse_ip(ip, buf) ? buf : NULL;
+}
+
 static void ts_negotiate(const struct dc_conn *ic, const struct dc_child *ich, const struct dc_conn *rc,
 			 const struct dc_child *rch, struct dc_tsnego *t)
 {
-	const char *ihost = first_ip(ic->laddr, ic->n_laddr), *rhost = first_ip(rc->laddr, rc->n_laddr);
+	struct dc_range ib, rb;
+	const struct dc_range *ihost = ts_host(ic, rc, &ib), *rhost = ts_host(rc, ic, &rb);
 
-	if (!ihost)
-		ihost = first_ip(rc->raddr, rc->n_raddr);
-	if (!rhost)
-		rhost = first_ip(ic->raddr, ic->n_raddr);
 	t->n_il = ts_resolve(ich->lts, ich->n_lts, ihost, t->ini_l);
 	t->n_ir = ts_resolve(ich->rts, ich->n_rts, rhost, t->ini_r);
 	t->n_rl = ts_resolve(rch->lts, rch->n_lts, rhost, t->res_l);
@@ -1712,12 +450,12 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 
 	if (!sender->lcert_at || !sender->lcert_at->value || !verifier->rca_at || !verifier->rca_at->value)
 		return true;
-	n = split_files(sender->lcert_at->value, &cas, 1);
+	n = dconf_split_files(sender->lcert_at->value, &cas, 1);
 	cert = n ? cred_find(sender->side, "certs", cas[0]) : NULL;
-	strv_free(cas, n);
+	dconf_strv_free(cas, n);
 	if (!cert)
 		return true;
-	n = split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
+	n = dconf_split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && !ok; i++) {
 		const struct dc_cred *ca = cred_find(verifier->side, "cacerts", cas[i]);
 		if (!ca)
@@ -1725,7 +463,7 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 		else
 			ok = cred_issued(ca, cert);
 	}
-	strv_free(cas, n);
+	dconf_strv_free(cas, n);
 	if (ok || !known)
 		return true;
 	buf_init(&issuer);
@@ -1742,51 +480,58 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
  * (local_addrs = %any), the address the peer reaches it at. Caller frees. */
 static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer)
 {
-	const char *ip = first_ip(peer->raddr, peer->n_raddr);
+	const char *ip = dconf_first_ip(peer->raddr, peer->n_raddr);
 
 	if (strcmp(c->lid, "%any") == 0 && ip)
-		return id_normalize(ip);
+		return dconf_id_normalize(ip);
 	return xstrdup(c->lid);
 }
 
-static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
+/* IKE_SA_INIT: the version, then the IKE proposals. False when it fails (o says why). */
+static bool nego_ike_sa_init(const struct dc_conn *ic, const struct dc_conn *rc, int version,
+			     struct dc_outcome *o)
 {
-	char *ilid = sent_id(ic, rc), *rlid = sent_id(rc, ic);
-
-	int version = ic->version ? ic->version : 2;
 	struct buf a, b;
+	bool ok = false;
 
-	memset(o, 0, sizeof(*o));
-	o->cls = DOCTOR_HEALTHY;
-	o->child_i = o->child_r = -1;
 	buf_init(&a);
 	buf_init(&b);
-
-	/* IKE_SA_INIT: version, then proposals */
 	if (rc->version && rc->version != version) {
 		outcome_set(o, DOCTOR_VERSION_MISMATCH,
 			    xasprintf("the initiator speaks IKEv%d, the responder accepts only IKEv%d",
 				      version, rc->version));
 		goto out;
 	}
-	if (!props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false)) {
-		bool dh_only = props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, true);
-		props_diff(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false, o->tf_diff);
-		props_print(&a, ic->ike, ic->n_ike);
-		props_print(&b, rc->ike, rc->n_ike);
-		diff_print(&b, o->tf_diff);
+	if (!doctor_props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false)) {
+		bool dh_only = doctor_props_match(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, true);
+		doctor_props_diff(ic->ike, ic->n_ike, rc->ike, rc->n_ike, true, false, o->tf_diff);
+		doctor_props_print(&a, ic->ike, ic->n_ike);
+		doctor_props_print(&b, rc->ike, rc->n_ike);
+		doctor_props_diff_print(&b, o->tf_diff);
 		outcome_set(o, dh_only ? DOCTOR_DH_GROUP_MISMATCH : DOCTOR_IKE_PROPOSAL_MISMATCH,
 			    xasprintf("IKE: the initiator offers %s, the responder accepts only %s", a.data, b.data));
 		goto out;
 	}
+	ok = true;
+out:
+	buf_free(&a);
+	buf_free(&b);
+	return ok;
+}
 
-	/* IKE_AUTH: identities, auth method, pre-shared key */
-	if (!id_matches(rc->rid, ilid)) {
+/* IKE_AUTH: the identities both ways, the authentication methods, certificates and the
+ * pre-shared key. False when it fails (o says why). */
+static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
+{
+	char *ilid = sent_id(ic, rc), *rlid = sent_id(rc, ic);
+	bool ok = false;
+
+	if (!dconf_id_matches(rc->rid, ilid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
 			    xasprintf("the initiator sends identity %s, the responder expects %s", ilid, rc->rid));
 		goto out;
 	}
-	if (!id_matches(ic->rid, rlid)) {
+	if (!dconf_id_matches(ic->rid, rlid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
 			    xasprintf("the responder sends identity %s, the initiator expects %s", rlid, ic->rid));
 		goto out;
@@ -1814,8 +559,8 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 		}
 	}
 	if (strcmp(ic->lauth, "psk") == 0) {
-		const struct dc_secret *ip = side_find_psk(ic->side, ilid, rlid);
-		const struct dc_secret *rp = side_find_psk(rc->side, rlid, ilid);
+		const struct dc_secret *ip = dconf_side_find_psk(ic->side, ilid, rlid);
+		const struct dc_secret *rp = dconf_side_find_psk(rc->side, rlid, ilid);
 		o->psk[0] = ip;
 		o->psk[1] = rp;
 		if ((!ip && ic->psk_unknown) || (!rp && rc->psk_unknown)) {
@@ -1831,25 +576,41 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 			goto out;
 		}
 	}
+	ok = true;
+out:
+	free(ilid);
+	free(rlid);
+	return ok;
+}
 
-	/* CHILD_SA: selectors pick the responder's child, then ESP/AH proposals and PFS */
+/* CHILD_SA (inside IKE_AUTH for IKEv2, quick mode for IKEv1), for each initiator child: the
+ * selectors pick the responder's child, then ESP/AH proposals, PFS and narrowing. False when
+ * one fails (o says why). A responder that narrows the selectors still installs the child:
+ * that is a warning of the pair (warn_narrowed), not a failure. */
+static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, int version,
+			  struct dc_outcome *o)
+{
+	struct buf a, b;
+	bool ok = false;
+
+	buf_init(&a);
+	buf_init(&b);
 	for (size_t i = 0; i < ic->n_child; i++) {
 		const struct dc_child *ich = &ic->child[i];
 		int k = child_select(ic, ich, rc);
 		const struct dc_child *rch;
-		struct dc_tsnego *t;
 		bool skip_ke = version == 2;
 
 		o->child_i = (int)i;
 		if (k < 0) {
 			const struct dc_child *c0 = rc->n_child ? &rc->child[0] : NULL;
-			ts_print(&a, ich->lts, ich->n_lts);
+			dconf_ts_print(&a, ich->lts, ich->n_lts);
 			buf_adds(&a, " === ");
-			ts_print(&a, ich->rts, ich->n_rts);
+			dconf_ts_print(&a, ich->rts, ich->n_rts);
 			if (c0) {
-				ts_print(&b, c0->rts, c0->n_rts);
+				dconf_ts_print(&b, c0->rts, c0->n_rts);
 				buf_adds(&b, " === ");
-				ts_print(&b, c0->lts, c0->n_lts);
+				dconf_ts_print(&b, c0->lts, c0->n_lts);
 			}
 			o->child_r = c0 ? 0 : -1;
 			outcome_set(o, DOCTOR_TS_MISMATCH,
@@ -1859,20 +620,20 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 		}
 		rch = &rc->child[k];
 		o->child_r = k;
-		if (ich->ah != rch->ah || !props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke)) {
-			props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke, o->tf_diff);
-			props_print(&a, ich->esp, ich->n_esp);
-			props_print(&b, rch->esp, rch->n_esp);
-			diff_print(&b, o->tf_diff);
+		if (ich->ah != rch->ah || !doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke)) {
+			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke, o->tf_diff);
+			doctor_props_print(&a, ich->esp, ich->n_esp);
+			doctor_props_print(&b, rch->esp, rch->n_esp);
+			doctor_props_diff_print(&b, o->tf_diff);
 			outcome_set(o, DOCTOR_CHILD_PROPOSAL_MISMATCH,
 				    xasprintf("%s: the initiator offers %s, the responder accepts only %s",
 					      ich->ah ? "AH" : "ESP", a.data, b.data));
 			goto out;
 		}
-		if (!props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false)) {
-			props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false, o->tf_diff);
-			props_print(&a, ich->esp, ich->n_esp);
-			props_print(&b, rch->esp, rch->n_esp);
+		if (!doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false)) {
+			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, false, o->tf_diff);
+			doctor_props_print(&a, ich->esp, ich->n_esp);
+			doctor_props_print(&b, rch->esp, rch->n_esp);
 			outcome_set(o, DOCTOR_PFS_MISMATCH,
 				    xasprintf("PFS differs: the initiator offers %s, the responder accepts only %s%s",
 					      a.data, b.data,
@@ -1880,34 +641,28 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 							     "IKE_AUTH) and its rekey fails" : ""));
 			goto out;
 		}
-		t = xmalloc(sizeof(*t));
-		ts_negotiate(ic, ich, rc, rch, t);
-		o->narrowed[0] = !ts_list_eq(t->ini_l, t->n_il, t->tsi, t->n_tsi) ||
-				 !ts_list_eq(t->ini_r, t->n_ir, t->tsr, t->n_tsr);
-		o->narrowed[1] = !ts_list_eq(t->res_r, t->n_rr, t->tsi, t->n_tsi) ||
-				 !ts_list_eq(t->res_l, t->n_rl, t->tsr, t->n_tsr);
-		if (o->narrowed[0] || o->narrowed[1]) {
-			ts_print(&a, t->ini_l, t->n_il);
-			buf_adds(&a, " === ");
-			ts_print(&a, t->ini_r, t->n_ir);
-			ts_print(&b, t->tsi, t->n_tsi);
-			buf_adds(&b, " === ");
-			ts_print(&b, t->tsr, t->n_tsr);
-			outcome_set(o, DOCTOR_TS_NARROWED,
-				    xasprintf("child %s: the initiator proposes %s, the SA gets %s", ich->name,
-					      a.data, b.data));
-			free(t);
-			goto out;
-		}
-		free(t);
 	}
-	if (ic->n_child == 0)
-		outcome_set(o, DOCTOR_HEALTHY, xstrdup("the IKE SA comes up; the connection has no child"));
+	ok = true;
 out:
-	free(ilid);
-	free(rlid);
 	buf_free(&a);
 	buf_free(&b);
+	return ok;
+}
+
+/* What happens when ic initiates to rc, exchange by exchange as charon's tasks run; the
+ * first failure is the outcome. */
+static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
+{
+	int version = ic->version ? ic->version : 2;
+
+	memset(o, 0, sizeof(*o));
+	o->cls = DOCTOR_HEALTHY;
+	o->child_i = o->child_r = -1;
+	if (!nego_ike_sa_init(ic, rc, version, o) || !nego_ike_auth(ic, rc, o) ||
+	    !nego_child_sa(ic, rc, version, o))
+		return;
+	if (ic->n_child == 0)
+		outcome_set(o, DOCTOR_HEALTHY, xstrdup("the IKE SA comes up; the connection has no child"));
 }
 
 /* ---- verdicts -------------------------------------------------------------------------- */
@@ -1956,8 +711,8 @@ static char *fix_for(enum doctor_class cls, const struct dc_conn *c)
 }
 
 /* Tunnel file keys behind each proposal transform type, phase 1 and phase 2. */
-static const char *const tf_keys_ike[TF_COUNT] = { "encryption", "hash", "prf hash", "dh_group", "" };
-static const char *const tf_keys_esp[TF_COUNT] = { "encryption", "hash", "", "pfs_group", "" };
+static const char *const tf_keys_ike[DOCTOR_XF_COUNT] = { "encryption", "hash", "prf hash", "dh_group", "" };
+static const char *const tf_keys_esp[DOCTOR_XF_COUNT] = { "encryption", "hash", "", "pfs_group", "" };
 
 /* Evidence lines for an outcome, from both connections (side index li for ic). */
 static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct dc_outcome *o,
@@ -1979,7 +734,7 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 			break;
 		case DOCTOR_IKE_PROPOSAL_MISMATCH:
 		case DOCTOR_DH_GROUP_MISMATCH:
-			for (int t = 0; t < TF_COUNT; t++)
+			for (int t = 0; t < DOCTOR_XF_COUNT; t++)
 				if (o->tf_diff[t] && *tf_keys_ike[t])
 					buf_printf(&keys, "%s ", tf_keys_ike[t]);
 			ev_conn(x, v, side[s], cc, cc->ike_at, keys.len ? keys.data : "proposals", false);
@@ -2004,7 +759,7 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 			break;
 		case DOCTOR_CHILD_PROPOSAL_MISMATCH:
 		case DOCTOR_PFS_MISMATCH:
-			for (int t = 0; t < TF_COUNT; t++)
+			for (int t = 0; t < DOCTOR_XF_COUNT; t++)
 				if (o->tf_diff[t] && *tf_keys_esp[t])
 					buf_printf(&keys, "%s ", tf_keys_esp[t]);
 			if (ch)
@@ -2050,7 +805,7 @@ static bool conn_can_initiate(const struct dc_conn *c)
 			continue;
 		if (!strchr(a, '/') && !strchr(a, '-'))
 			return true;
-		if (parse_range(a, &r) && memcmp(r.lo, r.hi, sizeof(r.lo)) == 0)
+		if (dconf_parse_range(a, &r) && memcmp(r.lo, r.hi, sizeof(r.lo)) == 0)
 			return true;
 	}
 	return false;
@@ -2100,32 +855,23 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 		v->fix = xstrdup("");
 		ev_conn(x, v, 0, a, NULL, "remote_gateway", false);
 		ev_conn(x, v, 1, b, NULL, "remote_gateway", false);
-	} else if (ab.cls == DOCTOR_TS_NARROWED && ba.cls == DOCTOR_TS_NARROWED) {
-		v = verdict_new(x, false, DOCTOR_TS_NARROWED, a->name, side_names[ab.narrowed[0] ? 0 : 1]);
-		v->summary = xasprintf("the SA comes up with narrower selectors than configured: %s", ab.why);
-		v->fix = fix_for(v->cls, a);
-		ev_outcome(x, v, &ab, 0, a, b);
 	} else if (ab.cls != DOCTOR_HEALTHY && ba.cls != DOCTOR_HEALTHY) {
 		v = verdict_new(x, false, ab.cls, a->name, side_names[0]);
-		v->summary = ab.cls == ba.cls || ba.cls == DOCTOR_TS_NARROWED
+		v->summary = ab.cls == ba.cls
 				     ? xasprintf("%s; fails whichever side initiates", ab.why)
 				     : xasprintf("when %s initiates: %s; when the peer's %s initiates: %s", a->name,
 						 ab.why, b->name, ba.why);
 		v->fix = fix_for(v->cls, a);
 		ev_outcome(x, v, &ab, 0, a, b);
 	} else {
-		bool a_fails = ab.cls != DOCTOR_HEALTHY && ab.cls != DOCTOR_TS_NARROWED;
+		bool a_fails = ab.cls != DOCTOR_HEALTHY;
 		v = verdict_new(x, false, bad->cls, a->name, side_names[0]);
-		if (bad->cls == DOCTOR_TS_NARROWED)
-			v->summary = xasprintf("the SA comes up with narrower selectors than configured when %s "
-					       "initiates: %s", bad == &ab ? "this side" : "the peer", bad->why);
-		else
-			v->summary = xasprintf("establishes when %s initiates, not when %s initiates: %s%s",
-					       a_fails ? "the peer" : "this side", a_fails ? "this side" : "the peer",
-					       bad->why,
-					       (a_fails ? conn_initiates(a) : conn_initiates(b))
-						       ? ""
-						       : " (that side does not initiate on its own today)");
+		v->summary = xasprintf("establishes when %s initiates, not when %s initiates: %s%s",
+				       a_fails ? "the peer" : "this side", a_fails ? "this side" : "the peer",
+				       bad->why,
+				       (a_fails ? conn_initiates(a) : conn_initiates(b))
+					       ? ""
+					       : " (that side does not initiate on its own today)");
 		v->fix = fix_for(v->cls, a);
 		if (bad == &ab)
 			ev_outcome(x, v, &ab, 0, a, b);
@@ -2136,12 +882,121 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
 	free(ba.why);
 }
 
+/* Append the parts of configured selector cfg the SA's selectors sa do not cover, as
+ * "0.0.0.0/0 beyond 10.1.0.0/16,224.0.0.0/4"; false when they cover all of it. */
+static bool ts_uncovered(struct buf *b, const struct dc_ts *cfg, const struct dc_ts *sa, size_t n)
+{
+	struct dc_range in[DCONF_MAX_TS];
+	size_t k = 0;
+	unsigned char next[16];
+	bool gap = false;
+
+	if (cfg->dynamic)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (sa[i].dynamic)
+			return false;
+	for (size_t i = 0; i < n && k < DCONF_MAX_TS; i++)
+		if (!sa[i].dynamic && dconf_range_intersect(&cfg->r, &sa[i].r, &in[k]))
+			k++;
+	/* sorted by start, the parts must leave no hole from cfg's first to its last address */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && memcmp(in[j - 1].lo, in[j].lo, 16) > 0; j--) {
+			struct dc_range t = in[j];
+			in[j] = in[j - 1];
+			in[j - 1] = t;
+		}
+	memcpy(next, cfg->r.lo, 16);
+	for (size_t i = 0; i < k && !gap; i++) {
+		if (memcmp(in[i].lo, next, 16) > 0)
+			gap = true;
+		else if (memcmp(in[i].hi, next, 16) >= 0) {
+			memcpy(next, in[i].hi, 16);
+			if (memcmp(next, cfg->r.hi, 16) == 0)
+				break;
+			for (int byte = 15; byte >= 0 && ++next[byte] == 0; byte--)
+				;
+		}
+	}
+	if (!gap && k && memcmp(next, cfg->r.hi, 16) >= 0)
+		return false;
+	dconf_ts_print(b, cfg, 1);
+	buf_adds(b, k ? " beyond " : " (none of it)");
+	for (size_t i = 0; i < k; i++) {
+		struct dc_ts t = { .dynamic = false, .r = in[i] };
+		if (i)
+			buf_adds(b, ",");
+		dconf_ts_print(b, &t, 1);
+	}
+	return true;
+}
+
+/* Warnings for the children the responder res narrows when ini initiates (ini_side 0 local,
+ * 1 peer): the child is installed with less than the initiator configured, which is normal
+ * for split tunnels and road warriors asking for 0.0.0.0/0, but the named networks are then
+ * not tunnelled. */
+static void warn_narrowed(struct dc_ctx *x, const struct dc_conn *a, int ini_side, const struct dc_conn *ini,
+			  const struct dc_conn *res)
+{
+	struct dc_tsnego *t = xmalloc(sizeof(*t));
+
+	for (size_t i = 0; i < ini->n_child; i++) {
+		const struct dc_child *ich = &ini->child[i];
+		int k = child_select(ini, ich, res);
+		struct buf lost, got;
+		bool any = false;
+
+		if (k < 0)
+			continue;
+		ts_negotiate(ini, ich, res, &res->child[k], t);
+		buf_init(&lost);
+		buf_init(&got);
+		for (size_t j = 0; j < t->n_il + t->n_ir; j++) {
+			bool local = j < t->n_il;
+			size_t at = lost.len;
+			buf_adds(&lost, local ? "local " : "remote ");
+			if (local ? ts_uncovered(&lost, &t->ini_l[j], t->tsi, t->n_tsi)
+				  : ts_uncovered(&lost, &t->ini_r[j - t->n_il], t->tsr, t->n_tsr)) {
+				buf_adds(&lost, "; ");
+				any = true;
+			} else {
+				lost.len = at;
+			}
+		}
+		if (any) {
+			struct doctor_verdict *w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
+			lost.len -= 2;
+			lost.data[lost.len] = '\0';
+			dconf_ts_print(&got, t->tsi, t->n_tsi);
+			buf_adds(&got, " === ");
+			dconf_ts_print(&got, t->tsr, t->n_tsr);
+			w->summary = xasprintf("child %s: when %s initiates, %s narrows the selectors to %s; not "
+					       "tunnelled: %s (normal for a split tunnel; otherwise widen the responder's "
+					       "selectors)",
+					       ich->name, ini_side ? "the peer" : "this side", ini_side ? "this side" : "the peer",
+					       got.data, lost.data);
+			w->fix = fix_for(DOCTOR_TS_NARROWED, a);
+			ev_child(x, w, ini_side, ini, ich, ich->lts_at, "local");
+			ev_child(x, w, ini_side, ini, ich, ich->rts_at, "remote");
+			ev_child(x, w, !ini_side, res, &res->child[k], res->child[k].lts_at, "local");
+			ev_child(x, w, !ini_side, res, &res->child[k], res->child[k].rts_at, "remote");
+		}
+		buf_free(&lost);
+		buf_free(&got);
+	}
+	free(t);
+}
+
 /* Warnings of a pair: lifetimes, close actions, nobody initiating. */
 static void warn_pair(struct dc_ctx *x, const struct dc_conn *a, const struct dc_conn *b)
 {
 	struct doctor_verdict *w;
 	bool tunnel = a->tsec != NULL;
 
+	if (conn_can_initiate(a))
+		warn_narrowed(x, a, 0, a, b);
+	if (conn_can_initiate(b))
+		warn_narrowed(x, a, 1, b, a);
 	if (a->rekey != b->rekey) {
 		w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
 		w->summary = xasprintf("IKE rekey times differ (%llus here, %llus on the peer): harmless, the "

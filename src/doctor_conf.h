@@ -22,8 +22,6 @@
 #define DCONF_MAX_SECRETS 512		/* ike* secrets per side */
 #define DCONF_MAX_CREDS 512		/* certificate files named per side */
 #define DCONF_MAX_CHILDREN 64		/* children per connection */
-#define DCONF_MAX_PROPOSALS 32		/* proposals in one list */
-#define DCONF_MAX_ALGS 32		/* algorithms of one transform type in one proposal */
 #define DCONF_MAX_TS 32			/* traffic selectors in one list */
 #define DCONF_MAX_ADDRS 16		/* entries in local_addrs/remote_addrs */
 #define DCONF_MAX_REFS 8		/* templates a section inherits from, transitively */

@@ -9,6 +9,10 @@
 #define DOCTOR_PREFIX_SCAN 160
 /* Longest IKE SA name accepted in "<name|id>". */
 #define DOCTOR_MAX_SA_NAME 128
+/* Deepest nesting of arrays and objects skipped inside a JSON line. */
+#define DOCTOR_JSON_MAX_DEPTH 16
+/* Longest logcat tag looked at ("charon" padded to 8 by logcat). */
+#define DOCTOR_LOGCAT_MAX_TAG 64
 
 const char *const doctor_fmt_names[DOCTOR_FMT_COUNT] = {
 	[DOCTOR_FMT_NONE] = "none",
@@ -19,6 +23,8 @@ const char *const doctor_fmt_names[DOCTOR_FMT_COUNT] = {
 	[DOCTOR_FMT_CONSOLE] = "console",
 	[DOCTOR_FMT_JOURNAL] = "journal",
 	[DOCTOR_FMT_PLAIN] = "plain",
+	[DOCTOR_FMT_LOGCAT] = "logcat",
+	[DOCTOR_FMT_JSON] = "json",
 };
 
 /* Program names whose syslog lines carry charon's messages. */
@@ -69,13 +75,15 @@ static int64_t days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* "hh:mm:ss" at p: seconds of the day, or -1. */
+/* "hh:mm:ss" at p: seconds of the day, or -1. Written out: it runs once a line. */
 static int parse_hms(const char *p, const char *end)
 {
-	int h, m, s;
-
-	if (!digits(p, end, 2, &h) || end - p < 8 || p[2] != ':' || !digits(p + 3, end, 2, &m) ||
-	    p[5] != ':' || !digits(p + 6, end, 2, &s) || h > 23 || m > 59 || s > 60)
+	if (end - p < 8 || p[2] != ':' || p[5] != ':' || !is_digit(p[0]) || !is_digit(p[1]) ||
+	    !is_digit(p[3]) || !is_digit(p[4]) || !is_digit(p[6]) || !is_digit(p[7]))
+		return -1;
+	int h = (p[0] - '0') * 10 + (p[1] - '0'), m = (p[3] - '0') * 10 + (p[4] - '0');
+	int s = (p[6] - '0') * 10 + (p[7] - '0');
+	if (h > 23 || m > 59 || s > 60)
 		return -1;
 	return h * 3600 + m * 60 + s;
 }
@@ -115,30 +123,110 @@ static const char *parse_iso(const char *p, const char *end, int64_t *t)
 	return p;
 }
 
-/* BSD stamp "Mmm dd hh:mm:ss" (day may be space-padded); returns the end or NULL. */
+static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+/* The month (0-11) of an English abbreviation at p (3 bytes readable), or -1. Picked by
+ * its letters, then checked whole: this runs once a line. */
+static int month_index(const char *p)
+{
+	int m;
+
+	switch (p[0]) {
+	case 'J': m = p[1] == 'a' ? 0 : p[2] == 'n' ? 5 : 6; break;
+	case 'F': m = 1; break;
+	case 'M': m = p[2] == 'r' ? 2 : 4; break;
+	case 'A': m = p[1] == 'p' ? 3 : 7; break;
+	case 'S': m = 8; break;
+	case 'O': m = 9; break;
+	case 'N': m = 10; break;
+	case 'D': m = 11; break;
+	default: return -1;
+	}
+	return memcmp(p, months + 3 * m, 3) == 0 ? m : -1;
+}
+
+/* BSD stamp "Mmm dd hh:mm:ss[.frac]": the day space-padded ("Dec  6", syslog), zero-padded
+ * ("Dec 06", journalctl) or bare ("Dec 6", hand-made). Sets the month (0-11), day and
+ * seconds of the day; returns the end or NULL. */
+static const char *parse_bsd_parts(const char *p, const char *end, int *mo, int *d, int *secs)
+{
+	const char *q = p + 4;
+	int m, day, s;
+
+	if (end - p < 14 || p[3] != ' ' || (m = month_index(p)) < 0)
+		return NULL;
+	if (*q == ' ')
+		q++;
+	if (!is_digit(*q))
+		return NULL;
+	day = *q++ - '0';
+	if (is_digit(*q))
+		day = day * 10 + (*q++ - '0');
+	if (*q != ' ' || day < 1 || day > 31 || (s = parse_hms(q + 1, end)) < 0)
+		return NULL;
+	q += 9;
+	if (q < end && *q == '.')
+		for (q++; q < end && is_digit(*q); q++)
+			;
+	*mo = m;
+	*d = day;
+	*secs = s;
+	return q;
+}
+
+/* Seconds on the year-less scale of BSD stamps: comparable within one file. */
+static int64_t yearless(int mo, int d, int secs)
+{
+	return ((int64_t)mo * 31 + d) * 86400 + secs;
+}
+
+/* BSD stamp (see parse_bsd_parts); returns the end or NULL. */
 static const char *parse_bsd(const char *p, const char *end, int64_t *t)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	int mo, d, secs;
 
-	if (end - p < 15 || p[3] != ' ' || !is_upper(p[0]))
+	p = parse_bsd_parts(p, end, &mo, &d, &secs);
+	if (p)
+		*t = yearless(mo, d, secs);
+	return p;
+}
+
+/* ctime-style stamp with weekday and year (OpenWrt logread, pfSense 2.x syslogd -C):
+ * "Wed Jul  6 17:36:02 2022"; returns the end or NULL. */
+static const char *parse_ctime(const char *p, const char *end, int64_t *t)
+{
+	static const char days[] = "MonTueWedThuFriSatSun";
+	int mo, d, secs, y, i;
+	const char *q;
+
+	if (end - p < 24 || p[3] != ' ')
 		return NULL;
-	for (mo = 0; mo < 12; mo++)
-		if (p[0] == months[3 * mo] && p[1] == months[3 * mo + 1] && p[2] == months[3 * mo + 2])
+	for (i = 0; i < 7; i++)
+		if (p[0] == days[3 * i] && p[1] == days[3 * i + 1] && p[2] == days[3 * i + 2])
 			break;
-	if (mo == 12)
+	if (i == 7 || !(q = parse_bsd_parts(p + 4, end, &mo, &d, &secs)))
 		return NULL;
-	if (p[4] == ' ' && is_digit(p[5]))
-		d = p[5] - '0';
-	else if (!digits(p + 4, end, 2, &d))
+	if (q < end && *q == ' ' && digits(q + 1, end, 4, &y)) {
+		*t = days_from_civil(y, mo + 1, d) * 86400 + secs;
+		return q + 5;
+	}
+	*t = yearless(mo, d, secs);
+	return q;
+}
+
+/* logcat stamp "MM-DD hh:mm:ss.mmm" (on the BSD scale: logcat has no year either). */
+static const char *parse_logcat_time(const char *p, const char *end, int64_t *t)
+{
+	int mo, d, secs;
+
+	if (end - p < 14 || !digits(p, end, 2, &mo) || p[2] != '-' || !digits(p + 3, end, 2, &d) ||
+	    p[5] != ' ' || mo < 1 || mo > 12 || d < 1 || d > 31)
 		return NULL;
-	if (p[6] != ' ')
-		return NULL;
-	secs = parse_hms(p + 7, end);
+	secs = parse_hms(p + 6, end);
 	if (secs < 0)
 		return NULL;
-	*t = ((int64_t)mo * 31 + d) * 86400 + secs;
-	p += 15;
+	*t = yearless(mo - 1, d, secs);
+	p += 14;
 	if (p < end && *p == '.')
 		for (p++; p < end && is_digit(*p); p++)
 			;
@@ -221,20 +309,18 @@ static const char *parse_sa_prefix(const char *p, const char *end, struct doctor
 	return s + 1;
 }
 
-/* Find a charon thread token at a word start within the scan window. */
-static const char *find_thread_token(const char *p, const char *end, struct doctor_line *out,
-				     const char **token_start)
+/* Find a charon thread token at a word start in [p, lim) (lim capped to the scan window). */
+static const char *find_thread_token(const char *p, const char *lim, const char *end,
+				     struct doctor_line *out)
 {
-	const char *lim = end - p > DOCTOR_PREFIX_SCAN ? p + DOCTOR_PREFIX_SCAN : end;
-
+	if (lim - p > DOCTOR_PREFIX_SCAN)
+		lim = p + DOCTOR_PREFIX_SCAN;
 	for (const char *q = p; q < lim; q++) {
 		if (!is_digit(*q) || (q > p && !is_blank(q[-1]) && q[-1] != ':'))
 			continue;
 		const char *after = parse_thread_group(q, end, out);
-		if (after) {
-			*token_start = q;
+		if (after)
 			return after;
-		}
 	}
 	return NULL;
 }
@@ -305,19 +391,20 @@ static const char *skip_after_tag(const char *p, const char *end)
 	return p;
 }
 
-/* The message body after any host/tag prefix: thread token, SA prefix, text. */
+/* The message body after any host/tag prefix: thread token, SA prefix, text. Without a
+ * thread token the text starts at p: charon-systemd's indentation (its config dump nests
+ * by leading blanks) is part of the message. */
 static void parse_body(const char *p, const char *end, struct doctor_line *out)
 {
-	const char *after;
+	const char *q = skip_blanks(p, end), *after;
 
-	p = skip_blanks(p, end);
-	after = parse_thread_group(p, end, out);
-	if (after)
+	if ((after = parse_thread_group(q, end, out))) {
 		p = parse_sa_prefix(after, end, out);
-	else if ((after = parse_console_group(p, end, out)))
+		if (p < end && *p == ' ')
+			p++;
+	} else if ((after = parse_console_group(q, end, out))) {
 		p = after;
-	if (p < end && *p == ' ')
-		p++;
+	}
 	out->msg = p;
 	out->msg_len = (size_t)(end - p);
 }
@@ -351,10 +438,339 @@ static bool journal_field(const char *p, const char *end, const char **value, bo
 	return true;
 }
 
+/* logcat after its optional stamp: "pid tid L tag: msg" (threadtime), "L/tag(pid): msg"
+ * (brief, time) or "L/tag: msg" (tag). Returns the message start or NULL. */
+static const char *parse_logcat(const char *p, const char *end)
+{
+	const char *q = p, *tag;
+
+	if (is_digit(*q)) {
+		/* threadtime: pid and tid columns, then the level letter alone */
+		for (int col = 0; col < 2; col++) {
+			if (!is_digit(*q))
+				return NULL;
+			while (q < end && is_digit(*q))
+				q++;
+			q = skip_blanks(q, end);
+			if (q >= end)
+				return NULL;
+		}
+		if (end - q < 4 || !strchr("VDIWEFA", *q) || q[1] != ' ')
+			return NULL;
+		tag = q + 2;
+	} else {
+		if (end - q < 4 || !strchr("VDIWEFA", *q) || q[1] != '/')
+			return NULL;
+		tag = q + 2;
+	}
+	/* the tag runs to "(pid):" or ":", padded with blanks but without inner blanks */
+	bool padded = false;
+	for (q = tag; q < end && q - tag <= DOCTOR_LOGCAT_MAX_TAG; q++) {
+		if (*q == ':' && q > tag)
+			return q + 1 < end && q[1] == ' ' ? q + 2 : q + 1;
+		if (*q == '(' && q > tag && tag[-1] == '/') {
+			const char *r = skip_blanks(q + 1, end);
+			if (r >= end || !is_digit(*r))
+				return NULL;
+			while (r < end && is_digit(*r))
+				r++;
+			if (end - r < 2 || r[0] != ')' || r[1] != ':')
+				return NULL;
+			return r + 2 < end && r[2] == ' ' ? r + 3 : r + 2;
+		}
+		if (*q == ' ')
+			padded = true;
+		else if (padded || (unsigned char)*q < 0x20)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* One JSON string at p (the opening quote): *s and *n get its inside, *esc whether it has
+ * escapes. Returns the position after the closing quote or NULL. */
+static const char *json_string(const char *p, const char *end, const char **s, size_t *n,
+			       bool *esc)
+{
+	*esc = false;
+	for (const char *q = p + 1; q < end; q++) {
+		if (*q == '\\') {
+			*esc = true;
+			q++;
+		} else if (*q == '"') {
+			*s = p + 1;
+			*n = (size_t)(q - (p + 1));
+			return q + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Skip one JSON value that is not a string (number, literal, array, object); returns its
+ * end or NULL. */
+static const char *json_skip(const char *p, const char *end)
+{
+	int depth = 0;
+	const char *s;
+	size_t n;
+	bool esc;
+
+	while (p < end) {
+		if (*p == '"') {
+			if (!(p = json_string(p, end, &s, &n, &esc)))
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			if (++depth > DOCTOR_JSON_MAX_DEPTH)
+				return NULL;
+		} else if (*p == '}' || *p == ']') {
+			if (depth == 0)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+		} else if (*p == ',' && depth == 0) {
+			return p;
+		}
+		p++;
+	}
+	return depth == 0 ? p : NULL;
+}
+
+/* The fields of a JSON line the doctor uses: journalctl -o json's upper-case names and
+ * charon's own filelog json names. */
+enum json_field { JF_MSG, JF_NAME, JF_ID, JF_THREAD, JF_GROUP, JF_LEVEL, JF_USEC, JF_TIME, JF_COUNT };
+
+static const struct {
+	const char *key;
+	size_t len;
+	enum json_field f;
+} json_keys[] = {
+#define JK(s, f) { s, sizeof(s) - 1, f }
+	JK("MESSAGE", JF_MSG), JK("msg", JF_MSG),
+	JK("IKE_SA_NAME", JF_NAME), JK("ikesa-name", JF_NAME),
+	JK("IKE_SA_UNIQUE_ID", JF_ID), JK("ikesa-uniqueid", JF_ID),
+	JK("THREAD", JF_THREAD), JK("thread", JF_THREAD),
+	JK("GROUP", JF_GROUP), JK("group", JF_GROUP),
+	JK("LEVEL", JF_LEVEL), JK("level", JF_LEVEL),
+	JK("__REALTIME_TIMESTAMP", JF_USEC), JK("time", JF_TIME),
+#undef JK
+};
+
+struct json_val {
+	const char *s;
+	size_t n;
+	bool esc, found;
+};
+
+/* An unsigned decimal JSON value, quoted or not (at most 19 digits); false otherwise. */
+static bool json_uint(const struct json_val *v, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (!v->found || v->esc || v->n == 0 || v->n > 19)
+		return false;
+	for (size_t i = 0; i < v->n; i++) {
+		if (!is_digit(v->s[i]))
+			return false;
+		x = x * 10 + (uint64_t)(v->s[i] - '0');
+	}
+	*out = x;
+	return true;
+}
+
+/* A JSON object on one line: take the message and what charon says about it. */
+static int parse_json(const char *p, const char *end, struct doctor_line *out)
+{
+	struct json_val v[JF_COUNT] = { 0 };
+	uint64_t x;
+
+	p = skip_blanks(p + 1, end);
+	while (p < end && *p == '"') {
+		const char *key, *val;
+		size_t klen, vlen;
+		bool esc, vesc = false;
+		if (!(p = json_string(p, end, &key, &klen, &esc)))
+			break;
+		p = skip_blanks(p, end);
+		if (p >= end || *p != ':')
+			break;
+		p = skip_blanks(p + 1, end);
+		if (p < end && *p == '"') {
+			if (!(p = json_string(p, end, &val, &vlen, &vesc)))
+				break;
+		} else {
+			val = p;
+			if (!(p = json_skip(p, end)))
+				break;
+			vlen = (size_t)(p - val);
+			while (vlen > 0 && is_blank(val[vlen - 1]))
+				vlen--;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(json_keys); i++)
+			if (json_keys[i].len == klen && memcmp(json_keys[i].key, key, klen) == 0)
+				v[json_keys[i].f] = (struct json_val){ val, vlen, vesc, true };
+		p = skip_blanks(p, end);
+		if (p < end && *p == ',')
+			p = skip_blanks(p + 1, end);
+	}
+	if (!v[JF_MSG].found)
+		return -ENOMSG;
+
+	/* charon via syslog: "NN[GRP] <name|id> msg" in MESSAGE; charon-systemd and charon's
+	 * json filelog: the bare message, the rest in fields */
+	out->fmt = DOCTOR_FMT_JSON;
+	parse_body(v[JF_MSG].s, v[JF_MSG].s + v[JF_MSG].n, out);
+	out->msg_escaped = v[JF_MSG].esc;
+	if (out->thread < 0 && json_uint(&v[JF_THREAD], &x) && x < 1000)
+		out->thread = (int)x;
+	if (out->level < 0 && json_uint(&v[JF_LEVEL], &x) && x < 10)
+		out->level = (int)x;
+	if (!out->group[0] && v[JF_GROUP].n == 3 && is_upper(v[JF_GROUP].s[0]) &&
+	    is_upper(v[JF_GROUP].s[1]) && is_upper(v[JF_GROUP].s[2])) {
+		memcpy(out->group, v[JF_GROUP].s, 3);
+		out->group[3] = '\0';
+	}
+	if (!out->sa_id && json_uint(&v[JF_ID], &x) && x <= UINT32_MAX)
+		out->sa_id = (unsigned)x;
+	if (!out->name && v[JF_NAME].found && !v[JF_NAME].esc && v[JF_NAME].n > 0 &&
+	    v[JF_NAME].n <= DOCTOR_MAX_SA_NAME) {
+		out->name = v[JF_NAME].s;
+		out->name_len = v[JF_NAME].n;
+	}
+	if (json_uint(&v[JF_USEC], &x)) {
+		out->has_time = true;
+		out->time = (int64_t)(x / 1000000);
+	} else if (v[JF_TIME].found && !v[JF_TIME].esc) {
+		const char *t = v[JF_TIME].s, *te = t + v[JF_TIME].n;
+		out->has_time = parse_iso(t, te, &out->time) != NULL ||
+				parse_bsd(t, te, &out->time) != NULL;
+	}
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Four hex digits at s (n bytes left): the value, or -1. */
+static long hex4(const char *s, size_t n)
+{
+	long v = 0;
+
+	if (n < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int h = hex_digit(s[i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+size_t doctor_log_json_unescape(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n && o < cap) {
+		char c = s[i++];
+		if (c != '\\' || i >= n) {
+			out[o++] = c;
+			continue;
+		}
+		c = s[i++];
+		switch (c) {
+		case 'b': case 'f': out[o++] = '?'; continue;
+		case 't': out[o++] = '\t'; continue;
+		case 'n': case 'r': out[o++] = ' '; continue;
+		case 'u': break;
+		default: out[o++] = c; continue;	/* \" \\ \/ and anything unknown */
+		}
+		long u = hex4(s + i, n - i);
+		if (u < 0) {
+			out[o++] = '?';
+			continue;
+		}
+		i += 4;
+		if (u >= 0xd800 && u <= 0xdbff && n - i >= 6 && s[i] == '\\' && s[i + 1] == 'u') {
+			long lo = hex4(s + i + 2, n - i - 2);
+			if (lo >= 0xdc00 && lo <= 0xdfff) {
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			}
+		}
+		unsigned char b[4];
+		size_t k;
+		if (u < 0x20 || (u >= 0xd800 && u <= 0xdfff)) {
+			b[0] = '?';
+			k = 1;
+		} else if (u < 0x80) {
+			b[0] = (unsigned char)u;
+			k = 1;
+		} else if (u < 0x800) {
+			b[0] = (unsigned char)(0xc0 | (u >> 6));
+			b[1] = (unsigned char)(0x80 | (u & 0x3f));
+			k = 2;
+		} else if (u < 0x10000) {
+			b[0] = (unsigned char)(0xe0 | (u >> 12));
+			b[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
+			b[2] = (unsigned char)(0x80 | (u & 0x3f));
+			k = 3;
+		} else {
+			b[0] = (unsigned char)(0xf0 | (u >> 18));
+			b[1] = (unsigned char)(0x80 | ((u >> 12) & 0x3f));
+			b[2] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
+			b[3] = (unsigned char)(0x80 | (u & 0x3f));
+			k = 4;
+		}
+		if (cap - o < k)
+			break;
+		memcpy(out + o, b, k);
+		o += k;
+	}
+	return o;
+}
+
+/* The line's leading time stamp, whichever of the known forms it is; sets *p past it.
+ * *rfc5424 is set for ISO stamps (RFC 5424 and journalctl -o short-iso), *logcat for
+ * logcat's "MM-DD hh:mm:ss.mmm". */
+static void parse_stamp(const char **p, const char *end, struct doctor_line *out, bool *rfc5424,
+			bool *logcat)
+{
+	const char *q = *p;
+
+	if (end - q < 14)
+		return;
+	if (is_digit(q[0]) && q[2] == '-') {
+		q = parse_logcat_time(q, end, &out->time);
+		*logcat = q != NULL;
+	} else if (is_digit(q[0])) {
+		q = parse_iso(q, end, &out->time);
+		*rfc5424 = q != NULL;
+	} else if (q[3] == ' ' && is_digit(q[5])) {
+		q = parse_bsd(q, end, &out->time);
+	} else {
+		q = parse_bsd(q, end, &out->time);
+		if (!q)
+			q = parse_ctime(*p, end, &out->time);
+	}
+	if (q) {
+		out->has_time = true;
+		*p = q;
+	}
+}
+
 int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 {
 	const char *p = line, *end = line + len, *q, *tok, *tag;
-	bool is_message;
+	bool is_message, rfc5424 = false, logcat = false;
 
 	memset(out, 0, sizeof(*out));
 	out->thread = -1;
@@ -365,6 +781,10 @@ int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 	if (p == end)
 		return -ENOMSG;
 
+	/* journalctl -o json, charon's json filelog */
+	if (*p == '{')
+		return parse_json(p, end, out);
+
 	/* journalctl -o export: one field per line */
 	if (journal_field(p, end, &q, &is_message)) {
 		if (!is_message)
@@ -374,32 +794,32 @@ int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 		return 0;
 	}
 
-	/* optional RFC 5424 "<pri>1 " and a timestamp */
-	bool rfc5424 = false;
+	/* optional syslog "<pri>", RFC 5424 "<pri>1 ", and a timestamp */
 	if (*p == '<') {
 		q = p + 1;
 		while (q < end && is_digit(*q) && q - p < 5)
 			q++;
 		if (q < end && *q == '>' && q > p + 1) {
 			p = q + 1;
-			if (end - p >= 2 && p[0] == '1' && p[1] == ' ')
+			if (end - p >= 2 && p[0] == '1' && p[1] == ' ') {
 				p += 2;
-			rfc5424 = true;
+				rfc5424 = true;
+			}
 		}
 	}
-	if ((q = parse_iso(p, end, &out->time))) {
-		out->has_time = true;
-		rfc5424 = true;
-		p = q;
-	} else if ((q = parse_bsd(p, end, &out->time))) {
-		out->has_time = true;
-		p = q;
-	}
+	parse_stamp(&p, end, out, &rfc5424, &logcat);
 
 	/* fast path: a filelog line has the thread token right after the time */
-	q = skip_blanks(p, end);
-	if (q < end && is_digit(*q) && (q = parse_thread_group(q, end, out)))
+	const char *body = skip_blanks(p, end);
+	if (body < end && is_digit(*body) && !logcat && (q = parse_thread_group(body, end, out)))
 		return filelog_rest(q, end, out);
+
+	/* Android logcat: threadtime and time after their stamp, brief and tag without */
+	if ((logcat || (end - body > 2 && body[1] == '/')) && (tag = parse_logcat(body, end))) {
+		out->fmt = DOCTOR_FMT_LOGCAT;
+		parse_body(tag, end, out);
+		return 0;
+	}
 
 	/* pfSense/OPNsense GUI copy: columns separated by tabs */
 	if (out->has_time && p < end && *p == '\t') {
@@ -412,20 +832,26 @@ int doctor_log_parse(const char *line, size_t len, struct doctor_line *out)
 		}
 	}
 
-	/* syslog: host then "charon[pid]:" (RFC 3164) or "charon pid - -" (RFC 5424) */
-	if ((tag = find_tag(p, end, &tok)) && (!(q = find_thread_token(p, end, out, &tok)) ||
-					       tag <= q)) {
+	/* syslog: [host] then "charon[pid]:" (RFC 3164) or "charon pid - -" (RFC 5424), unless
+	 * a thread token comes first ("charon" inside a filelog message) */
+	if ((tag = find_tag(p, end, &tok)) && !find_thread_token(p, tok, end, out)) {
 		out->fmt = rfc5424 ? DOCTOR_FMT_SYSLOG5424 : DOCTOR_FMT_SYSLOG;
-		out->thread = -1;
-		out->level = -1;
-		out->group[0] = '\0';
-		parse_body(tag[-1] == ':' ? tag : skip_after_tag(tag, end), end, out);
+		if (tag[-1] == ':')
+			tag += tag < end && *tag == ' ';
+		else
+			tag = skip_after_tag(tag, end);
+		parse_body(tag, end, out);
 		return 0;
 	}
 
-	/* filelog: optional (possibly custom) timestamp, then "NN[GRP]" */
-	if ((q = find_thread_token(p, end, out, &tok)))
-		return filelog_rest(q, end, out);
+	/* filelog with a custom time_format, or syslog with another tag ("daemon.info :") */
+	if ((q = find_thread_token(p, end, end, out))) {
+		bool tagged = out->has_time && memchr(p, ':', (size_t)(q - p)) != NULL;
+		filelog_rest(q, end, out);
+		if (tagged)
+			out->fmt = rfc5424 ? DOCTOR_FMT_SYSLOG5424 : DOCTOR_FMT_SYSLOG;
+		return 0;
+	}
 
 	/* swanctl --initiate: "[GRP] msg"; anything else is plain text (ipsec up output) */
 	p = skip_blanks(p, end);

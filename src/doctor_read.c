@@ -2,11 +2,18 @@
  *
  * Newest-first files (copied from pfSense's or OPNsense's log GUI) are read backwards in
  * blocks with pread: a first pass counts the lines (so evidence keeps the file's real line
- * numbers), the second walks from the end. That keeps memory at two buffers whatever the
- * file size, where an index of line offsets would grow with the file. Pipes are spooled to
- * an unlinked temporary file first, so they can be probed and, if needed, reversed. */
+ * numbers), the second walks from the end. That keeps memory at a few buffers whatever the
+ * file size, where an index of line offsets would grow with the file. Standard input, pipes
+ * and FIFOs are spooled to an unlinked temporary file first (at most DOCTOR_SPOOL_MAX), so
+ * they can be probed and, if needed, reversed.
+ *
+ * Pastes that a mail client, forum or terminal hard-wrapped are joined back: in a file
+ * whose longest line is a plausible wrap width, a line without any prefix that follows a
+ * line the wrapper must have cut (it reached the width, or the next word would not have
+ * fitted) continues that line. The joined line is fed under its first line's number. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +32,152 @@ struct reader {
 	char *blk;		/* DOCTOR_READ_BLOCK */
 	char *carry;		/* DOCTOR_MAX_LINE: a line that spans blocks */
 	size_t clen;
+	char *text;		/* DOCTOR_MAX_LINE: a JSON message decoded */
+	/* wrapped pastes: the logical line being joined */
+	size_t wrap;		/* the paste's width; 0: not wrapped, lines go straight through */
+	char *join;		/* DOCTOR_MAX_LINE */
+	size_t jlen;
+	unsigned long jno;	/* its first physical line */
+	size_t jlast;		/* forward: length of its last piece */
+	bool jcont;		/* backward: its first piece is a continuation */
+	bool have;
 };
 
-static void feed(struct reader *r, unsigned long no, const char *p, size_t n)
+/* What the probe learns from the start of a file. */
+struct probe {
+	bool newest_first;
+	size_t width;		/* longest line, trailing blanks not counted */
+	unsigned prefixed, bare;
+};
+
+/* Parse one logical line and feed it; JSON messages are decoded first. */
+static inline void feed(struct reader *r, unsigned long no, const char *p, size_t n)
 {
 	struct doctor_line l;
 
 	if (n > DOCTOR_MAX_LINE)
 		n = DOCTOR_MAX_LINE;
-	if (doctor_log_parse(p, n, &l) == 0)
-		doctor_feed(r->d, r->input, no, &l, p, n);
+	if (doctor_log_parse(p, n, &l) != 0)
+		return;
+	if (l.msg_escaped) {
+		l.msg_len = doctor_log_json_unescape(l.msg, l.msg_len, r->text, DOCTOR_MAX_LINE);
+		l.msg = r->text;
+	}
+	doctor_feed(r->d, r->input, no, &l, p, n);
+}
+
+/* Length of a line without its CR and trailing blanks. */
+static size_t trimmed_len(const char *p, size_t n)
+{
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/* A line with no prefix of any format: a wrapped line's continuation, if one was cut. */
+static bool is_bare(const char *p, size_t n)
+{
+	struct doctor_line l;
+
+	if (n > DOCTOR_MAX_LINE)
+		n = DOCTOR_MAX_LINE;
+	return doctor_log_parse(p, n, &l) == 0 && l.fmt == DOCTOR_FMT_PLAIN;
+}
+
+/* Was a line of prev bytes cut before next by a wrapper of the given width? Yes when it
+ * reached the width, or when next's first word would still have fitted after it. */
+static bool was_cut(size_t prev, const char *next, size_t n, size_t width)
+{
+	size_t word = 0;
+
+	if (prev == 0 || n == 0)
+		return false;
+	while (word < n && next[word] != ' ' && next[word] != '\t')
+		word++;
+	return prev >= width || prev + 1 + word > width;
+}
+
+/* Append (or prepend) a piece to the joined line: no blank after a piece cut at the full
+ * width (the wrapper cut a word), one blank otherwise (it dropped the blank it broke at). */
+static void join_piece(struct reader *r, const char *p, size_t n, size_t prev, bool front)
+{
+	size_t sep = prev >= r->wrap ? 0 : 1, room = DOCTOR_MAX_LINE - r->jlen;
+
+	if (front) {
+		/* p is the earlier piece: prev is its own length */
+		if (n + sep > DOCTOR_MAX_LINE)
+			n = DOCTOR_MAX_LINE - sep;
+		size_t keep = r->jlen < DOCTOR_MAX_LINE - n - sep ? r->jlen : DOCTOR_MAX_LINE - n - sep;
+		memmove(r->join + n + sep, r->join, keep);
+		memcpy(r->join, p, n);
+		if (sep)
+			r->join[n] = ' ';
+		r->jlen = n + sep + keep;
+		return;
+	}
+	if (sep && room > 0) {
+		r->join[r->jlen++] = ' ';
+		room--;
+	}
+	if (n > room)
+		n = room;
+	memcpy(r->join + r->jlen, p, n);
+	r->jlen += n;
+}
+
+static void join_flush(struct reader *r)
+{
+	if (r->have)
+		feed(r, r->jno, r->join, r->jlen);
+	r->have = false;
+}
+
+static void join_start(struct reader *r, unsigned long no, const char *p, size_t n)
+{
+	if (n > DOCTOR_MAX_LINE)
+		n = DOCTOR_MAX_LINE;
+	memcpy(r->join, p, n);
+	r->jlen = n;
+	r->jno = no;
+	r->have = true;
+}
+
+/* One physical line in file order. */
+static void push_forward(struct reader *r, unsigned long no, const char *p, size_t n)
+{
+	if (!r->wrap) {
+		feed(r, no, p, n);
+		return;
+	}
+	size_t t = trimmed_len(p, n);
+	if (r->have && was_cut(r->jlast, p, t, r->wrap) && is_bare(p, n)) {
+		r->jlen = trimmed_len(r->join, r->jlen);
+		join_piece(r, p, t, r->jlast, false);
+		r->jlast = t;
+		return;
+	}
+	join_flush(r);
+	join_start(r, no, p, n);
+	r->jlast = t;
+}
+
+/* One physical line, last line first. */
+static void push_backward(struct reader *r, unsigned long no, const char *p, size_t n)
+{
+	if (!r->wrap) {
+		feed(r, no, p, n);
+		return;
+	}
+	size_t t = trimmed_len(p, n);
+	if (r->have && r->jcont && was_cut(t, r->join, r->jlen, r->wrap)) {
+		join_piece(r, p, t, t, true);
+		r->jno = no;
+		r->jcont = is_bare(p, n);
+		return;
+	}
+	join_flush(r);
+	join_start(r, no, p, n);
+	r->jcont = is_bare(p, n);
 }
 
 static void carry_append(struct reader *r, const char *p, size_t k)
@@ -59,12 +202,11 @@ static void carry_prepend(struct reader *r, const char *p, size_t k)
 	r->clen = k + keep;
 }
 
-static ssize_t read_full(int fd, char *buf, size_t n, off_t off, bool positioned)
+static ssize_t read_full(int fd, char *buf, size_t n, off_t off)
 {
 	size_t got = 0;
 	while (got < n) {
-		ssize_t k = positioned ? pread(fd, buf + got, n - got, off + (off_t)got)
-				       : read(fd, buf + got, n - got);
+		ssize_t k = pread(fd, buf + got, n - got, off + (off_t)got);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
@@ -80,13 +222,15 @@ static int read_forward(struct reader *r, int fd)
 {
 	unsigned long no = 0;
 	bool open_line = false;
+	off_t pos = 0;
 
 	for (;;) {
-		ssize_t k = read_full(fd, r->blk, DOCTOR_READ_BLOCK, 0, false);
+		ssize_t k = read_full(fd, r->blk, DOCTOR_READ_BLOCK, pos);
 		if (k < 0)
 			return (int)k;
 		if (k == 0)
 			break;
+		pos += k;
 		const char *p = r->blk, *end = r->blk + k;
 		while (p < end) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -98,17 +242,20 @@ static int read_forward(struct reader *r, int fd)
 			no++;
 			if (open_line) {
 				carry_append(r, p, (size_t)(nl - p));
-				feed(r, no, r->carry, r->clen);
+				push_forward(r, no, r->carry, r->clen);
 				r->clen = 0;
 				open_line = false;
+			} else if (r->wrap) {
+				push_forward(r, no, p, (size_t)(nl - p));
 			} else {
-				feed(r, no, p, (size_t)(nl - p));
+				feed(r, no, p, (size_t)(nl - p));	/* the common case, kept inline */
 			}
 			p = nl + 1;
 		}
 	}
 	if (open_line)
-		feed(r, no + 1, r->carry, r->clen);
+		push_forward(r, no + 1, r->carry, r->clen);
+	join_flush(r);
 	return 0;
 }
 
@@ -120,7 +267,7 @@ static int read_backward(struct reader *r, int fd, off_t size)
 
 	/* pass 1: count lines for real line numbers */
 	for (pos = 0; pos < size;) {
-		ssize_t k = read_full(fd, r->blk, DOCTOR_READ_BLOCK, pos, true);
+		ssize_t k = read_full(fd, r->blk, DOCTOR_READ_BLOCK, pos);
 		if (k <= 0)
 			return k < 0 ? (int)k : -EIO;
 		for (const char *p = r->blk, *e = r->blk + k; (p = memchr(p, '\n', (size_t)(e - p))); p++)
@@ -138,7 +285,7 @@ static int read_backward(struct reader *r, int fd, off_t size)
 	for (pos = size; pos > 0;) {
 		size_t k = pos > (off_t)DOCTOR_READ_BLOCK ? DOCTOR_READ_BLOCK : (size_t)pos;
 		pos -= (off_t)k;
-		ssize_t got = read_full(fd, r->blk, k, pos, true);
+		ssize_t got = read_full(fd, r->blk, k, pos);
 		if (got != (ssize_t)k)
 			return got < 0 ? (int)got : -EIO;
 		const char *end = r->blk + k;
@@ -153,52 +300,102 @@ static int read_backward(struct reader *r, int fd, off_t size)
 				break;
 			}
 			carry_prepend(r, nl + 1, (size_t)(end - nl - 1));
-			feed(r, no--, r->carry, r->clen);
+			push_backward(r, no--, r->carry, r->clen);
 			r->clen = 0;
 			end = nl;
 		}
 	}
 	if (no > 0)
-		feed(r, no, r->carry, r->clen);
+		push_backward(r, no, r->carry, r->clen);
+	join_flush(r);
 	return 0;
 }
 
-/* Newest-first when the probed timestamps go down more often than up. */
-static int probe_newest_first(struct reader *r, int fd, bool *newest_first)
+/* Look at the start of a file: newest-first when the probed timestamps go down more often
+ * than up; wrapped when its width is plausible and it has both prefixed and bare lines. */
+static int probe_file(struct reader *r, int fd, struct probe *pr)
 {
-	ssize_t k = read_full(fd, r->blk, DOCTOR_READ_BLOCK, 0, true);
+	ssize_t k = read_full(fd, r->blk, DOCTOR_READ_BLOCK, 0);
 	unsigned up = 0, down = 0, seen = 0;
 	bool have = false;
 	int64_t prev = 0;
 
+	memset(pr, 0, sizeof(*pr));
 	if (k < 0)
 		return (int)k;
-	for (const char *p = r->blk, *end = r->blk + k; p < end && seen < DOCTOR_ORDER_PROBE_LINES;) {
+	for (const char *p = r->blk, *end = r->blk + k; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			break;
 		struct doctor_line l;
 		size_t n = (size_t)(nl - p) > DOCTOR_MAX_LINE ? DOCTOR_MAX_LINE : (size_t)(nl - p);
-		if (doctor_log_parse(p, n, &l) == 0 && l.has_time) {
-			if (have && l.time > prev)
-				up++;
-			else if (have && l.time < prev)
-				down++;
-			prev = l.time;
-			have = true;
-			seen++;
+		size_t t = trimmed_len(p, n);
+		if (t > pr->width)
+			pr->width = t;
+		if (seen < DOCTOR_ORDER_PROBE_LINES && doctor_log_parse(p, n, &l) == 0) {
+			if (l.fmt == DOCTOR_FMT_PLAIN)
+				pr->bare++;
+			else
+				pr->prefixed++;
+			if (l.has_time) {
+				if (have && l.time > prev)
+					up++;
+				else if (have && l.time < prev)
+					down++;
+				prev = l.time;
+				have = true;
+				seen++;
+			}
 		}
 		p = nl + 1;
 	}
-	*newest_first = down > up && down >= 2;
+	pr->newest_first = down > up && down >= 2;
 	return 0;
 }
 
-/* Copy a stream to an unlinked temporary file; returns its fd or -errno. */
-static int spool(struct reader *r, int fd)
+/* Read a stream into buf: up to n bytes, fewer at its end. idle_ms >= 0 bounds the wait for
+ * each next byte (a named FIFO may have no writer yet: poll waits for one). */
+static ssize_t read_stream(int fd, char *buf, size_t n, int idle_ms)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		if (idle_ms >= 0) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int pr = poll(&pfd, 1, idle_ms);
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr < 0)
+				return -errno;
+			if (pr == 0)
+				return -ETIMEDOUT;
+		}
+		ssize_t k = read(fd, buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN) {
+			/* a non-blocking standard input: wait without a deadline */
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			if (idle_ms < 0 && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+/* Copy a stream to an unlinked temporary file, at most max bytes; returns its fd or
+ * -errno (-EFBIG beyond max, -ETIMEDOUT when idle too long). */
+static int spool(struct reader *r, int fd, uint64_t max, int idle_ms)
 {
 	FILE *tf = tmpfile();
-	int out;
+	uint64_t total = 0;
+	int out, err = 0;
 
 	if (!tf)
 		return -errno;
@@ -207,24 +404,40 @@ static int spool(struct reader *r, int fd)
 	if (out < 0)
 		return -errno;
 	for (;;) {
-		ssize_t k = read_full(fd, r->blk, DOCTOR_READ_BLOCK, 0, false);
-		if (k < 0 || (k > 0 && write(out, r->blk, (size_t)k) != k)) {
-			int e = k < 0 ? (int)k : -EIO;
-			close(out);
-			return e;
+		ssize_t k = read_stream(fd, r->blk, DOCTOR_READ_BLOCK, idle_ms);
+		if (k < 0) {
+			err = (int)k;
+			break;
 		}
 		if (k == 0)
 			break;
+		total += (uint64_t)k;
+		if (total > max) {
+			err = -EFBIG;
+			break;
+		}
+		if (write(out, r->blk, (size_t)k) != k) {
+			err = errno ? -errno : -EIO;
+			break;
+		}
+	}
+	if (err) {
+		close(out);
+		return err;
 	}
 	return out;
 }
 
-int doctor_read_path(struct doctor *d, const char *path, bool *newest_first)
+int doctor_read_path_limits(struct doctor *d, const char *path,
+			    const struct doctor_read_limits *lim, bool *newest_first)
 {
 	struct reader r = { .d = d };
 	bool is_stdin = strcmp(path, "-") == 0;
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	/* non-blocking: opening a FIFO without a writer must not hang; the type is checked on
+	 * the descriptor that is read */
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	int err = 0, work = -1;
+	struct probe pr;
 	struct stat st;
 
 	*newest_first = false;
@@ -238,11 +451,19 @@ int doctor_read_path(struct doctor *d, const char *path, bool *newest_first)
 		err = -EISDIR;
 		goto out;
 	}
+	/* devices and sockets are no logs (/dev/zero would never end); standard input may be
+	 * anything the user redirected, within the spool limit */
+	if (!is_stdin && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		err = -ENODEV;
+		goto out;
+	}
 	r.blk = xmalloc(DOCTOR_READ_BLOCK);
 	r.carry = xmalloc(DOCTOR_MAX_LINE);
+	r.text = xmalloc(DOCTOR_MAX_LINE);
+	r.join = xmalloc(DOCTOR_MAX_LINE);
 	work = fd;
 	if (!S_ISREG(st.st_mode)) {
-		work = spool(&r, fd);
+		work = spool(&r, fd, lim->spool_max, is_stdin ? -1 : lim->idle_ms);
 		if (work < 0) {
 			err = work;
 			goto out;
@@ -253,16 +474,17 @@ int doctor_read_path(struct doctor *d, const char *path, bool *newest_first)
 		}
 	}
 	r.input = doctor_add_input(d, is_stdin ? "(stdin)" : path);
-	err = probe_newest_first(&r, work, newest_first);
+	err = probe_file(&r, work, &pr);
 	if (err)
 		goto out;
-	if (*newest_first) {
+	*newest_first = pr.newest_first;
+	if (pr.width >= DOCTOR_WRAP_MIN_COL && pr.width <= DOCTOR_WRAP_MAX_COL && pr.prefixed > 0 &&
+	    pr.bare > 0)
+		r.wrap = pr.width;
+	if (*newest_first)
 		err = read_backward(&r, work, st.st_size);
-	} else if (lseek(work, 0, SEEK_SET) < 0) {
-		err = -errno;
-	} else {
+	else
 		err = read_forward(&r, work);
-	}
 out:
 	if (work >= 0 && work != fd)
 		close(work);
@@ -270,7 +492,19 @@ out:
 		close(fd);
 	free(r.blk);
 	free(r.carry);
+	free(r.text);
+	free(r.join);
 	return err;
+}
+
+int doctor_read_path(struct doctor *d, const char *path, bool *newest_first)
+{
+	static const struct doctor_read_limits lim = {
+		.spool_max = DOCTOR_SPOOL_MAX,
+		.idle_ms = DOCTOR_STREAM_IDLE_MS,
+	};
+
+	return doctor_read_path_limits(d, path, &lim, newest_first);
 }
 
 /* A numeric journal field of the current entry, or -1. */

@@ -13,11 +13,35 @@
 /* Timestamped lines looked at to decide whether a file is newest-first. */
 #define DOCTOR_ORDER_PROBE_LINES 400
 
+/* A paste is taken as hard-wrapped (by a mail client, forum or terminal) when its longest
+ * line is between these widths and it mixes prefixed lines with bare ones. */
+#define DOCTOR_WRAP_MIN_COL 60
+#define DOCTOR_WRAP_MAX_COL 256
+/* Most bytes taken from standard input, a pipe or a FIFO (spooled to a temporary file
+ * so it can be probed and read backwards); more is refused with -EFBIG. */
+#define DOCTOR_SPOOL_MAX (1ull << 30)
+/* Longest wait for the next bytes of a FIFO or pipe named as LOG (not standard input). */
+#define DOCTOR_STREAM_IDLE_MS 60000
+
+/* Limits of one read; doctor_read_path uses the constants above. */
+struct doctor_read_limits {
+	uint64_t spool_max;	/* bytes from a stream */
+	int idle_ms;		/* wait for a named FIFO or pipe */
+};
+
 /* Feed every line of path ("-" = stdin) to d as a new input labelled with path.
- * Memory stays bounded whatever the size: lines beyond DOCTOR_MAX_LINE are cut. Sets
- * *newest_first when the file was detected as newest-first. Returns 0 or -errno
- * (-EISDIR for a directory). */
+ * Memory stays bounded whatever the size: lines beyond DOCTOR_MAX_LINE are cut. Lines a
+ * mail client or forum wrapped are joined back (evidence: the first line's number, the
+ * joined text). Regular files are read in place; standard input, pipes and FIFOs are
+ * spooled, at most DOCTOR_SPOOL_MAX bytes. Sets *newest_first when the file was detected as
+ * newest-first. Returns 0 or -errno: -EISDIR a directory, -ENODEV a device or socket,
+ * -EFBIG a stream beyond DOCTOR_SPOOL_MAX, -ETIMEDOUT a named FIFO or pipe silent for
+ * DOCTOR_STREAM_IDLE_MS. */
 int doctor_read_path(struct doctor *d, const char *path, bool *newest_first);
+
+/* doctor_read_path with other limits (tests use small ones). */
+int doctor_read_path_limits(struct doctor *d, const char *path,
+			    const struct doctor_read_limits *lim, bool *newest_first);
 
 /* Longest IKE SA name taken from a journal entry's IKE_SA_NAME field. */
 #define DOCTOR_JOURNAL_NAME_MAX 128

@@ -1284,6 +1284,66 @@ static void global_write(struct out *o, const xmlNode *root, const xmlNode *ipse
 	close_sec(o);
 }
 
+/* Skip from p past the first occurrence of end (or to the end of the text), counting lines. */
+static size_t xml_skip_past(const char *xml, size_t len, size_t p, const char *end, unsigned *line)
+{
+	size_t el = strlen(end);
+
+	for (; p < len; p++) {
+		if (len - p >= el && memcmp(xml + p, end, el) == 0)
+			return p + el;
+		if (xml[p] == '\n')
+			(*line)++;
+	}
+	return len;
+}
+
+/* Before libxml2 sees the text: refuse an element with more than PFSENSE_MAX_ATTRS attributes
+ * (100k attributes on one element took libxml2 minutes, its duplicate check is quadratic).
+ * Counts '=' outside quotes in each start tag; comments, CDATA, processing instructions and
+ * declarations are skipped. 0, or -E2BIG with *bad_line (1-based) of the element. */
+static int xml_attrs_bounded(const char *xml, size_t len, unsigned *bad_line)
+{
+	unsigned line = 1;
+	size_t p = 0;
+
+	while (p < len) {
+		unsigned start_line = line, n = 0;
+		char quote = 0;
+
+		if (xml[p] != '<') {
+			if (xml[p++] == '\n')
+				line++;
+			continue;
+		}
+		if (len - p >= 4 && memcmp(xml + p, "<!--", 4) == 0) {
+			p = xml_skip_past(xml, len, p + 4, "-->", &line);
+			continue;
+		}
+		if (len - p >= 9 && memcmp(xml + p, "<![CDATA[", 9) == 0) {
+			p = xml_skip_past(xml, len, p + 9, "]]>", &line);
+			continue;
+		}
+		if (len - p >= 2 && (xml[p + 1] == '?' || xml[p + 1] == '!')) {
+			p = xml_skip_past(xml, len, p + 2, xml[p + 1] == '?' ? "?>" : ">", &line);
+			continue;
+		}
+		for (p++; p < len && (quote || xml[p] != '>'); p++) {
+			if (xml[p] == '\n')
+				line++;
+			if (quote && xml[p] == quote)
+				quote = 0;
+			else if (!quote && (xml[p] == '"' || xml[p] == '\''))
+				quote = xml[p];
+			else if (!quote && xml[p] == '=' && ++n > PFSENSE_MAX_ATTRS) {
+				*bad_line = start_line;
+				return -E2BIG;
+			}
+		}
+	}
+	return 0;
+}
+
 int pfsense_import(const char *xml, size_t len, const char *name, struct buf *out,
 		   struct pfsense_stats *stats, struct tc_errors *errs)
 {
@@ -1300,6 +1360,7 @@ int pfsense_import_certs(const char *xml, size_t len, const char *name, const ch
 	const xmlNode *root, *ipsec;
 	xmlParserCtxtPtr pc;
 	xmlDoc *doc;
+	unsigned bad_line = 0;
 	int rc = 0;
 
 	o->b = out;
@@ -1310,6 +1371,12 @@ int pfsense_import_certs(const char *xml, size_t len, const char *name, const ch
 		free(o);
 		tc_errors_add(errs, false, name, 0, 0, "larger than %u bytes", PFSENSE_MAX_XML);
 		return -EFBIG;
+	}
+	if (xml_attrs_bounded(xml, len, &bad_line)) {
+		free(o);
+		tc_errors_add(errs, false, name, bad_line, 1, "an element with more than %u attributes",
+			      PFSENSE_MAX_ATTRS);
+		return -EINVAL;
 	}
 	/* no network, no entity substitution (no XML_PARSE_NOENT), no DTD loading; libxml2
 	 * prints nothing (NOERROR): the last error is read from the context */
@@ -1322,15 +1389,11 @@ int pfsense_import_certs(const char *xml, size_t len, const char *name, const ch
 	doc = xmlCtxtReadMemory(pc, xml, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
 		const xmlError *e = xmlCtxtGetLastError(pc);
+		const char *m = e && e->message ? e->message : "parse error";
+		int ml = (int)strcspn(m, "\n");
+
 		tc_errors_add(errs, false, name, e && e->line > 0 ? (unsigned)e->line : 0,
-			      e && e->int2 > 0 ? (unsigned)e->int2 : 1, "not well-formed XML: %s",
-			      e && e->message ? e->message : "parse error");
-		if (errs->n) {
-			char *m = errs->v[errs->n - 1].msg;
-			size_t l = strlen(m);
-			while (l && (m[l - 1] == '\n'))
-				m[--l] = '\0';
-		}
+			      e && e->int2 > 0 ? (unsigned)e->int2 : 1, "not well-formed XML: %.*s", ml, m);
 		xmlFreeParserCtxt(pc);
 		free(o);
 		return -EINVAL;

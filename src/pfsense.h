@@ -13,6 +13,7 @@
 #define PFSENSE_MAX_XML (32u * 1024u * 1024u)	/* config.xml with RRD data can be large */
 #define PFSENSE_MAX_VALUE 8192u			/* one element's text (a PSK, a description) */
 #define PFSENSE_MAX_PEM_B64 (64u * 1024u)	/* a <crt> or <prv>: base64 of a PEM certificate or key */
+#define PFSENSE_MAX_ATTRS 64u			/* attributes on one element (libxml2 checks them in n^2) */
 
 /* What an import did, for the command's summary. */
 struct pfsense_stats {

@@ -1082,23 +1082,19 @@ static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, bool
 	struct stat st;
 	int rc;
 
-	if (stat(p1->psk_file, &st) != 0) {
-		err_pos(errs, pos, "psk_file %s: %s", p1->psk_file, strerror(errno));
+	/* type and mode are those of the descriptor read: no swap between check and read */
+	rc = file_read_regular(p1->psk_file, TUNNEL_MAX_PSK_FILE, false, &data, &st);
+	if (rc == -EINVAL || rc == -EISDIR) {
+		err_pos(errs, pos, "psk_file %s is not a regular file", p1->psk_file);
 		return;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		err_pos(errs, pos, "psk_file %s is not a regular file", p1->psk_file);
+	if (rc != 0) {
+		err_pos(errs, pos, "psk_file %s: %s", p1->psk_file, file_read_strerror(rc));
 		return;
 	}
 	if (strict && (st.st_mode & 077)) {
 		err_pos(errs, pos, "psk_file %s has mode %04o; secret files must be 0600 (chmod 600 %s)",
 			p1->psk_file, (unsigned)(st.st_mode & 07777), p1->psk_file);
-		return;
-	}
-	buf_init(&data);
-	rc = file_read_all(p1->psk_file, 4096, &data);
-	if (rc != 0) {
-		err_pos(errs, pos, "psk_file %s: %s", p1->psk_file, strerror(-rc));
 		buf_free_secret(&data);
 		return;
 	}

@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define TUNNEL_MAX_ID 15999		/* IKE IDs and reqids: 1..15999 */
+#define TUNNEL_MAX_PSK_FILE 4096	/* bytes of a psk_file */
 #define TUNNEL_UNSET ((unsigned long long)-1)	/* a duration the user did not give */
 #define TUNNEL_LOG_CATEGORIES 16
 

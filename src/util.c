@@ -157,6 +157,14 @@ void tc_errors_vadd(struct tc_errors *e, bool warning, const char *file, unsigne
 	struct tc_error *err;
 	struct buf msg;
 
+	if (warning)
+		e->n_warnings++;
+	else
+		e->n_errors++;
+	if (e->n >= TC_MAX_ERRORS) {
+		e->n_dropped++;
+		return;
+	}
 	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 8;
 		e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
@@ -173,8 +181,6 @@ void tc_errors_vadd(struct tc_errors *e, bool warning, const char *file, unsigne
 	err->col = col;
 	err->msg = buf_steal(&msg);
 	err->warning = warning;
-	if (!warning)
-		e->n_errors++;
 }
 
 void tc_errors_add(struct tc_errors *e, bool warning, const char *file, unsigned line,
@@ -195,7 +201,7 @@ void tc_errors_free(struct tc_errors *e)
 	}
 	free(e->v);
 	e->v = NULL;
-	e->n = e->cap = e->n_errors = 0;
+	e->n = e->cap = e->n_errors = e->n_warnings = e->n_dropped = 0;
 }
 
 static int cmp_error(const void *a, const void *b)
@@ -219,16 +225,32 @@ void tc_errors_sort(struct tc_errors *e)
 		qsort(e->v, e->n, sizeof(*e->v), cmp_error);
 }
 
-int file_read_all(const char *path, size_t max, struct buf *out)
+int file_read_regular(const char *path, size_t max, bool nofollow, struct buf *out, struct stat *st)
 {
 	char chunk[65536];
+	struct stat own;
 	int fd, rc = 0;
 	ssize_t n;
 
 	buf_init(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!st)
+		st = &own;
+	/* O_NONBLOCK: opening a FIFO without a writer would wait forever */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		rc = S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	if ((unsigned long long)st->st_size > max) {
+		rc = -EFBIG;
+		goto out;
+	}
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0) {
@@ -245,14 +267,34 @@ int file_read_all(const char *path, size_t max, struct buf *out)
 		}
 		buf_add(out, chunk, (size_t)n);
 	}
+out:
 	close(fd);
 	if (rc) {
-		buf_free(out);
+		buf_free_secret(out);
 		return rc;
 	}
 	if (!out->data)
 		buf_add(out, "", 0);
 	return 0;
+}
+
+int file_read_all(const char *path, size_t max, struct buf *out)
+{
+	return file_read_regular(path, max, false, out, NULL);
+}
+
+const char *file_read_strerror(int rc)
+{
+	switch (rc) {
+	case -EFBIG:
+		return "file too large";
+	case -EINVAL:
+		return "not a regular file";
+	case -ELOOP:
+		return "is a symbolic link";
+	default:
+		return strerror(-rc);
+	}
 }
 
 static int write_full(int fd, const void *data, size_t len)

@@ -55,8 +55,13 @@ struct tc_errors {
 	struct tc_error *v;
 	size_t n;
 	size_t cap;
-	size_t n_errors;	/* entries that are not warnings */
+	size_t n_errors;	/* errors added, listed or not */
+	size_t n_warnings;	/* warnings added, listed or not */
+	size_t n_dropped;	/* added beyond TC_MAX_ERRORS: counted, not kept */
 };
+
+/* Entries a list keeps; the rest are only counted (8 M bad lines must not take 1 GB). */
+#define TC_MAX_ERRORS 1000
 
 #define TC_ERROR_MSG_MAX 1024	/* longer messages (a huge value quoted) are cut, ending "..." */
 void tc_errors_add(struct tc_errors *e, bool warning, const char *file, unsigned line,
@@ -68,8 +73,17 @@ void tc_errors_free(struct tc_errors *e);
 /* Sort by file, line, col (stable), so output follows the file. */
 void tc_errors_sort(struct tc_errors *e);
 
-/* Read a whole file (at most max bytes) into *out (NUL-terminated); 0 or -errno (-EFBIG if larger). */
+struct stat;
+/* Read a whole regular file (at most max bytes) into *out (NUL-terminated). The file is opened
+ * with O_NONBLOCK (a FIFO cannot block) and its type checked on the descriptor that is read;
+ * st (may be NULL) receives that descriptor's stat, so callers check the mode of what they
+ * read. nofollow refuses a symlink as the last part. 0 or -errno: -EFBIG larger than max,
+ * -EISDIR a directory, -EINVAL not a regular file (FIFO, socket, device), -ELOOP a symlink. */
+int file_read_regular(const char *path, size_t max, bool nofollow, struct buf *out, struct stat *st);
+/* file_read_regular(path, max, false, out, NULL). */
 int file_read_all(const char *path, size_t max, struct buf *out);
+/* What a file_read_regular error means, for messages ("file too large", "not a regular file"). */
+const char *file_read_strerror(int rc);
 /* Write data to path atomically (temp file in the same dir, fsync, rename) with the given mode. 0 or -errno. */
 int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 /* mkdir -p with mode for the created parts. 0 or -errno. */

@@ -114,33 +114,27 @@ int web_parse_listen(const char *listen, char addr[64], unsigned *port, bool *lo
 
 /* ---- token ---- */
 
-/* Read the token file (regular, not readable by group or others, bounded), and keep only
- * the hashes of the two accepted Authorization values. 0 or -errno with *err. */
+/* Read the token file (regular, not a symlink, not readable by group or others, bounded), and
+ * keep only the hashes of the two accepted Authorization values. The type and mode checked are
+ * those of the descriptor read (opened without blocking: a FIFO is refused, not waited on).
+ * 0, or -EINVAL / -EPERM (the file given is unusable: a usage error) with *err. */
 static int token_load(struct web_server *ws, const char *path, char **err)
 {
 	struct buf tok, hdr;
 	struct stat st;
-	int fd, r = 0;
+	int r;
 	size_t i;
 
-	buf_init(&tok);
 	buf_init(&hdr);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		r = -errno;
-		*err = xasprintf("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+	r = file_read_regular(path, WEB_MAX_TOKEN, true, &tok, &st);
+	if (r == -EINVAL || r == -EISDIR || r == -ELOOP || (r == 0 && (st.st_mode & 077))) {
 		r = -EPERM;
-		*err = xasprintf("%s: token file must be a regular file with mode 0600", path);
+		*err = xasprintf("%s: token file must be a regular file with mode 0600 (not a symlink)", path);
 		goto out;
 	}
-	close(fd);
-	fd = -1;
-	r = file_read_all(path, WEB_MAX_TOKEN, &tok);
 	if (r) {
-		*err = xasprintf("%s: %s", path, strerror(-r));
+		*err = xasprintf("%s: %s", path, file_read_strerror(r));
+		r = -EINVAL;
 		goto out;
 	}
 	while (tok.len && (tok.data[tok.len - 1] == '\n' || tok.data[tok.len - 1] == '\r' ||
@@ -170,8 +164,6 @@ static int token_load(struct web_server *ws, const char *path, char **err)
 	sha256_hex(hdr.data, hdr.len, ws->basic_hash);
 	ws->auth = true;
 out:
-	if (fd >= 0)
-		close(fd);
 	buf_free_secret(&tok);
 	buf_free_secret(&hdr);
 	return r;

@@ -273,6 +273,132 @@ static void test_crlf_and_binary(void **state)
 	tc_errors_free(&errs);
 }
 
+/* A NUL inside a value would cut it in every C string that holds it (a PSK becoming its first
+ * bytes): an error at the NUL, quoted or bare, and the other lines still parse. */
+static void test_nul_in_values(void **state)
+{
+	static const char data[] = "psk = \"correct ho\0rse\"\nkey = bare\0tail\nok = 1\n";
+	struct tc_errors errs = { 0 };
+	struct conf_tree *t = conf_parse("t.conf", data, sizeof(data) - 1, NULL, &errs);
+
+	(void)state;
+	assert_int_equal(errs.n_errors, 2);
+	assert_error_at(&errs, 1, 18, "NUL byte in value");
+	assert_error_at(&errs, 2, 11, "NUL byte in value");
+	assert_string_equal(conf_get(t->root, "ok"), "1");
+	conf_tree_free(t);
+	tc_errors_free(&errs);
+}
+
+/* Includes served from memory: every name globs to itself, every read returns `body` and is
+ * counted. */
+struct fake_fs {
+	const char *body;
+	size_t len;
+	unsigned reads;
+};
+
+static int fake_read(void *arg, const char *path, struct buf *out)
+{
+	struct fake_fs *fs = arg;
+
+	(void)path;
+	fs->reads++;
+	buf_init(out);
+	buf_add(out, fs->body, fs->len);
+	return 0;
+}
+
+static int fake_glob(void *arg, const char *pattern, char ***paths)
+{
+	(void)arg;
+	*paths = xcalloc(1, sizeof(char *));
+	(*paths)[0] = xstrdup(pattern);
+	return 1;
+}
+
+/* The same file included again and again counts once per read (it used to count names:
+ * 200 includes of one 1 MB file took 6 GB), and the bytes of all reads are bounded. */
+static void test_include_reads_bounded(void **state)
+{
+	struct fake_fs fs = { "k = v\n", 6, 0 };
+	const struct conf_io io = { fake_read, fake_glob, &fs };
+	struct tc_errors errs = { 0 };
+	struct conf_tree *t;
+	struct buf main, big;
+
+	(void)state;
+	buf_init(&main);
+	for (int i = 0; i < 2 * CONF_MAX_FILES; i++)
+		buf_adds(&main, "include same.conf\n");
+	t = conf_parse("/m.conf", main.data, main.len, &io, &errs);
+	assert_int_equal(fs.reads, CONF_MAX_FILES - 1);
+	assert_int_equal(errs.n_errors, 1);
+	assert_error_at(&errs, CONF_MAX_FILES, 1, "too many nested or included files");
+	conf_tree_free(t);
+	tc_errors_free(&errs);
+
+	/* 1 MiB files (comments: the bytes count, not the keys): the total stops the reads
+	 * long before the count does */
+	buf_init(&big);
+	while (big.len < 1024 * 1024)
+		buf_printf(&big, "# %1021s\n", "");
+	fs = (struct fake_fs){ big.data, big.len, 0 };
+	t = conf_parse("/m.conf", main.data, main.len, &io, &errs);
+	assert_int_equal(fs.reads, (CONF_MAX_TOTAL - main.len) / big.len + 1);
+	assert_int_equal(errs.n_errors, 1);
+	assert_error_at(&errs, (unsigned)fs.reads, 1, "exceed");
+	conf_tree_free(t);
+	tc_errors_free(&errs);
+	buf_free(&big);
+	buf_free(&main);
+}
+
+/* The error list keeps TC_MAX_ERRORS entries and counts the rest (8 M bad lines took 1.3 GB). */
+static void test_error_list_bounded(void **state)
+{
+	struct tc_errors errs = { 0 };
+	struct conf_tree *t;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	for (int i = 0; i < 3 * TC_MAX_ERRORS; i++)
+		buf_adds(&b, "x\n");
+	t = conf_parse("t.conf", b.data, b.len, NULL, &errs);
+	assert_int_equal(errs.n, TC_MAX_ERRORS);
+	assert_int_equal(errs.n_errors, 3 * TC_MAX_ERRORS);
+	assert_int_equal(errs.n_dropped, 2 * TC_MAX_ERRORS);
+	conf_tree_free(t);
+	tc_errors_free(&errs);
+	buf_free(&b);
+}
+
+/* A FIFO as the file or as an include is refused at once, never waited on. */
+static void test_fifo_refused(void **state)
+{
+	char dir[] = "/tmp/tc-conf-XXXXXX", path[256];
+	struct tc_errors errs = { 0 };
+	struct conf_tree *t;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(conf_parse_file(path, &errs));
+	assert_non_null(strstr(errs.v[0].msg, "not a regular file"));
+	tc_errors_free(&errs);
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	write_file(path, "a = 1\ninclude fifo.conf\n");
+	t = conf_parse_file(path, &errs);
+	assert_non_null(t);
+	assert_error_at(&errs, 2, 1, "not a regular file");
+	conf_tree_free(t);
+	tc_errors_free(&errs);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +414,10 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_crlf_and_binary),
+		cmocka_unit_test(test_nul_in_values),
+		cmocka_unit_test(test_include_reads_bounded),
+		cmocka_unit_test(test_error_list_bounded),
+		cmocka_unit_test(test_fifo_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,18 +52,55 @@ static char *file_line(const char *path, unsigned long no)
 	return line;
 }
 
-/* Every evidence line of every verdict must be the file's line at that number. */
+/* Length of s without trailing blanks. */
+static size_t trimmed(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/* Is text the file's line `no`, or that line joined with the lines after it (a paste the
+ * reader unwrapped: pieces joined directly or with one blank)? */
+static bool is_real_text(const char *path, unsigned long no, const char *text)
+{
+	char *real = file_line(path, no);
+	bool ok = false, cut = strlen(text) == DOCTOR_MAX_EVIDENCE_TEXT;
+
+	if (real && strcmp(real, text) == 0)
+		ok = true;
+	while (real && !ok) {
+		size_t n = trimmed(real);
+		if (strncmp(text, real, n) != 0)
+			break;
+		text += n;
+		if (*text == ' ')
+			text++;
+		free(real);
+		real = file_line(path, ++no);
+		/* the last piece may be cut where the evidence text is */
+		ok = real && *text &&
+		     (strcmp(real, text) == 0 || (cut && strncmp(real, text, strlen(text)) == 0));
+		if (real && !*text)
+			break;
+	}
+	free(real);
+	return ok;
+}
+
+/* Every evidence line of every verdict must be the file's line at that number (or that
+ * line and its continuations, joined back). */
 static void assert_evidence_real(const struct doctor *d, const struct doctor_verdict *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		assert_true(v[i].n_ev > 0);
 		for (size_t k = 0; k < v[i].n_ev; k++) {
 			const char *path = doctor_input_label(d, v[i].ev[k].input);
-			char *real = file_line(path, v[i].ev[k].line);
-			if (!real || strcmp(real, v[i].ev[k].text) != 0)
-				fail_msg("%s:%lu: evidence '%s' is not the file's line '%s'", path,
-					 v[i].ev[k].line, v[i].ev[k].text, real ? real : "(none)");
-			free(real);
+			if (!is_real_text(path, v[i].ev[k].line, v[i].ev[k].text))
+				fail_msg("%s:%lu: evidence '%s' is not the file's line(s)", path,
+					 v[i].ev[k].line, v[i].ev[k].text);
 		}
 	}
 }

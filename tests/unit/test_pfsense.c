@@ -267,6 +267,30 @@ static void test_hostile(void **state)
 	tc_errors_free(&errs);
 }
 
+/* One element with many attributes is refused before libxml2 sees it (its duplicate check is
+ * quadratic: 100k attributes took 40 s); '=' in values, comments and CDATA do not count. */
+static void test_attr_limit(void **state)
+{
+	struct tc_errors errs = { 0 };
+	struct buf xml, out;
+
+	(void)state;
+	for (unsigned n = PFSENSE_MAX_ATTRS; n <= PFSENSE_MAX_ATTRS + 1; n++) {
+		buf_init(&xml);
+		buf_adds(&xml, "<?xml version=\"1.0\"?>\n<!-- a=1 b=2 c=3 -->\n<pfsense>\n<system");
+		for (unsigned i = 0; i < n; i++)
+			buf_printf(&xml, " a%u=\"x=y\"", i);
+		buf_adds(&xml, "><![CDATA[ d=1 e=2 ]]></system>\n</pfsense>\n");
+		assert_int_equal(import_text(xml.data, &out, &errs), n > PFSENSE_MAX_ATTRS ? -EINVAL : 0);
+		buf_free(&out);
+		buf_free(&xml);
+	}
+	assert_int_equal(errs.n, 1);
+	assert_int_equal(errs.v[0].line, 4);
+	assert_non_null(strstr(errs.v[0].msg, "more than 64 attributes"));
+	tc_errors_free(&errs);
+}
+
 /* A value longer than PFSENSE_MAX_VALUE is not read. */
 static void test_value_limit(void **state)
 {
@@ -629,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_cert_import),
 		cmocka_unit_test(test_cert_bad),
 		cmocka_unit_test(test_cert_command),
+		cmocka_unit_test(test_attr_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

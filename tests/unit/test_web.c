@@ -521,12 +521,39 @@ static void test_start_refusals(void **state)
 		memset(big, 'a', WEB_MAX_TOKEN + 1);
 		big[WEB_MAX_TOKEN + 1] = '\0';
 		tok = write_token(big, 0600);
-		assert_int_equal(web_start("0.0.0.0:0", tok, &src, &ws, &err), -EFBIG);
+		assert_int_equal(web_start("0.0.0.0:0", tok, &src, &ws, &err), -EINVAL);
 		assert_null(ws);
 		free(err);
 		unlink(tok);
 		free(tok);
 		free(big);
+	}
+
+	/* a symlink to a good token file, a FIFO (must not block) and a missing file: usage
+	 * errors, like every other unusable --token-file (exit 2, docs/web.md) */
+	{
+		char link[64], fifo[64];
+
+		snprintf(link, sizeof(link), "/tmp/test_web_link.%d", (int)getpid());
+		snprintf(fifo, sizeof(fifo), "/tmp/test_web_fifo.%d", (int)getpid());
+
+		tok = write_token(TOKEN "\n", 0600);
+		assert_int_equal(symlink(tok, link), 0);
+		assert_int_equal(web_start("0.0.0.0:0", link, &src, &ws, &err), -EPERM);
+		assert_null(ws);
+		assert_non_null(strstr(err, "symlink"));
+		free(err);
+		unlink(link);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		assert_int_equal(web_start("0.0.0.0:0", fifo, &src, &ws, &err), -EPERM);
+		assert_null(ws);
+		free(err);
+		unlink(fifo);
+		assert_int_equal(web_start("0.0.0.0:0", fifo, &src, &ws, &err), -EINVAL);
+		assert_non_null(strstr(err, "No such file"));
+		free(err);
+		unlink(tok);
+		free(tok);
 	}
 
 	/* an address that is not numeric */

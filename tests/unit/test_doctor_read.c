@@ -1,0 +1,295 @@
+/* test_doctor_read.c - the log reader: hard-wrapped pastes joined back (forward and in
+ * newest-first files), only where a line was really cut; JSON messages decoded; streams
+ * bounded (a device refused, standard input capped, a FIFO without a writer given up). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "doctor_read.h"
+#include "util.h"
+
+#define LOGS "tests/data/logs/"
+
+/* Run the reader over one path; returns the analysis (caller frees) and its verdicts. */
+static struct doctor *read_one(const char *path, const struct doctor_read_limits *lim, int *err,
+			       const struct doctor_verdict **v, size_t *n)
+{
+	struct doctor *d = doctor_new();
+	bool nf;
+
+	*err = lim ? doctor_read_path_limits(d, path, lim, &nf) : doctor_read_path(d, path, &nf);
+	*n = *err ? 0 : doctor_finish(d, v);
+	return d;
+}
+
+/* Is text exactly one line of path? */
+static bool is_line_of(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t k;
+	bool found = false;
+
+	assert_non_null(f);
+	while (!found && (k = getline(&line, &cap, f)) >= 0) {
+		while (k > 0 && (line[k - 1] == '\n' || line[k - 1] == '\r'))
+			line[--k] = '\0';
+		found = strcmp(line, text) == 0;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Path of a corpus file. */
+static char *corpus(const char *rel)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, LOGS "%s", rel);
+	return b.data;
+}
+
+/* Lab logs wrapped three ways (README.md: formats/wrapped*): the verdict is the one of the
+ * original, and every evidence text is exactly an original line, so the pieces were joined
+ * with the right separator (none after a cut word, one blank after a broken one). */
+static void test_wrapped_joined(void **state)
+{
+	static const struct {
+		const char *wrapped, *original, *cls;
+	} cases[] = {
+		{ "formats/wrapped72_psk_mismatch_b.log", "lab/psk_mismatch/b.log", "psk_mismatch" },
+		{ "formats/wrapped_words_dh_group_mismatch_b.log", "lab/dh_group_mismatch/b.log",
+		  "dh_group_mismatch" },
+		{ "formats/wrapped80_pfsense_gui_newest_first_b.log",
+		  "formats/pfsense_gui_newest_first_b.log", "psk_mismatch" },
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *wrapped = corpus(cases[i].wrapped), *original = corpus(cases[i].original);
+		const struct doctor_verdict *v;
+		size_t n;
+		int err;
+		struct doctor *d = read_one(wrapped, NULL, &err, &v, &n);
+
+		assert_int_equal(err, 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(doctor_class_names[v[0].cls], cases[i].cls);
+		assert_true(v[0].n_ev > 0);
+		for (size_t k = 0; k < v[0].n_ev; k++)
+			if (!is_line_of(original, v[0].ev[k].text))
+				fail_msg("%s:%lu: '%s' is not a line of %s", wrapped, v[0].ev[k].line,
+					 v[0].ev[k].text, original);
+		doctor_free(d);
+		free(wrapped);
+		free(original);
+	}
+}
+
+/* A real paste cut at 80 columns (turris-os#31): the kernel failure's evidence is the whole
+ * message, under the number of its first line. */
+static void test_real_wrapped_paste(void **state)
+{
+	char *path = corpus("public/turris_31_kernel.log");
+	const struct doctor_verdict *v;
+	size_t n;
+	int err;
+	bool whole = false;
+	(void)state;
+	struct doctor *d = read_one(path, NULL, &err, &v, &n);
+
+	assert_int_equal(err, 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "kernel_failure");
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		if (v[0].ev[k].line == 11 &&
+		    strcmp(v[0].ev[k].text, "2016-12-02T20:26:42+02:00 info []: 05[IKE] unable to install "
+				"inbound and outbound IPsec SA (SAD) in kernel") == 0)
+			whole = true;
+	assert_true(whole);
+	doctor_free(d);
+	free(path);
+}
+
+/* Console output mixed into a filelog (zhangke5959/strongswan#14): its bare last line
+ * follows a line that was not cut, so nothing is joined: evidence is each line as it is. */
+static void test_bare_line_not_joined(void **state)
+{
+	char *path = corpus("public/gmalg_14_console.log");
+	const struct doctor_verdict *v;
+	size_t n;
+	int err;
+	(void)state;
+	struct doctor *d = read_one(path, NULL, &err, &v, &n);
+
+	assert_int_equal(err, 0);
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < v[i].n_ev; k++)
+			if (!is_line_of(path, v[i].ev[k].text))
+				fail_msg("'%s' was joined", v[i].ev[k].text);
+	doctor_free(d);
+	free(path);
+}
+
+static char *tmp_path(const char *name)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "/tmp/test_doctor_read.%d.%s", (int)getpid(), name);
+	return b.data;
+}
+
+/* A JSON message with escapes is decoded before the rules see it: JSON may escape any
+ * character, here one inside the words the PSK rule looks for. */
+static void test_json_decoded(void **state)
+{
+	char *path = tmp_path("json");
+	FILE *f = fopen(path, "w");
+	const struct doctor_verdict *v;
+	size_t n;
+	int err;
+	(void)state;
+
+	assert_non_null(f);
+	fputs("{\"time\":\"Nov 29 15:00:46\",\"thread\":15,\"group\":\"IKE\",\"level\":1,"
+	      "\"ikesa-uniqueid\":\"1\",\"ikesa-name\":\"con1\",\"msg\":\"tried 1 shared key for "
+	      "'10.99.0.2' - '10.99.0.1', but MAC mismatch\\u0065d\"}\n", f);
+	assert_int_equal(fclose(f), 0);
+	struct doctor *d = read_one(path, NULL, &err, &v, &n);
+	assert_int_equal(err, 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "psk_mismatch");
+	assert_string_equal(v[0].tunnel, "con1");
+	doctor_free(d);
+	unlink(path);
+	free(path);
+}
+
+/* Devices are no logs: /dev/zero would never end. */
+static void test_device_refused(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	int err;
+	(void)state;
+
+	doctor_free(read_one("/dev/zero", NULL, &err, &v, &n));
+	assert_int_equal(err, -ENODEV);
+	doctor_free(read_one("/dev/null", NULL, &err, &v, &n));
+	assert_int_equal(err, -ENODEV);
+}
+
+/* Standard input is spooled up to the limit, then refused: `doctor - </dev/zero`. */
+static void test_stdin_capped(void **state)
+{
+	struct doctor_read_limits lim = { .spool_max = 1u << 20, .idle_ms = 1000 };
+	const struct doctor_verdict *v;
+	size_t n;
+	int err, saved = dup(STDIN_FILENO), zero = open("/dev/zero", O_RDONLY);
+	(void)state;
+
+	assert_true(saved >= 0 && zero >= 0);
+	assert_int_equal(dup2(zero, STDIN_FILENO), STDIN_FILENO);
+	doctor_free(read_one("-", &lim, &err, &v, &n));
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	close(zero);
+	assert_int_equal(err, -EFBIG);
+}
+
+/* A FIFO nobody writes to is given up after the idle limit instead of hanging. */
+static void test_fifo_without_writer(void **state)
+{
+	struct doctor_read_limits lim = { .spool_max = 1u << 20, .idle_ms = 200 };
+	char *path = tmp_path("fifo");
+	const struct doctor_verdict *v;
+	struct timespec t0, t1;
+	size_t n;
+	int err;
+	(void)state;
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	doctor_free(read_one(path, &lim, &err, &v, &n));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(err, -ETIMEDOUT);
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+	unlink(path);
+	free(path);
+}
+
+/* A FIFO with a writer (as `doctor <(ssh gw cat charon.log)` gives) is read like the file;
+ * beyond the spool limit it is refused. */
+static void test_fifo_with_writer(void **state)
+{
+	static const struct {
+		uint64_t max;
+		int err;
+	} runs[] = { { 1u << 20, 0 }, { 4096, -EFBIG } };
+	char *path = tmp_path("fifo2"), *src = corpus("lab/psk_mismatch/b.log");
+	(void)state;
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
+		struct doctor_read_limits lim = { .spool_max = runs[i].max, .idle_ms = 5000 };
+		const struct doctor_verdict *v;
+		struct buf all;
+		size_t n;
+		int err, status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int fd = open(path, O_WRONLY);
+			buf_init(&all);
+			if (fd < 0 || file_read_all(src, TC_MAX_FILE_SIZE, &all) < 0)
+				_exit(1);
+			/* the reader may stop early (limit): a closed pipe is no failure here */
+			signal(SIGPIPE, SIG_IGN);
+			_exit(write(fd, all.data, all.len) == (ssize_t)all.len || runs[i].err ? 0 : 1);
+		}
+		struct doctor *d = read_one(path, &lim, &err, &v, &n);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_int_equal(err, runs[i].err);
+		if (!err) {
+			assert_int_equal(n, 1);
+			assert_string_equal(doctor_class_names[v[0].cls], "psk_mismatch");
+		}
+		doctor_free(d);
+	}
+	unlink(path);
+	free(path);
+	free(src);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrapped_joined),
+		cmocka_unit_test(test_real_wrapped_paste),
+		cmocka_unit_test(test_bare_line_not_joined),
+		cmocka_unit_test(test_json_decoded),
+		cmocka_unit_test(test_device_refused),
+		cmocka_unit_test(test_stdin_capped),
+		cmocka_unit_test(test_fifo_without_writer),
+		cmocka_unit_test(test_fifo_with_writer),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
