@@ -52,6 +52,7 @@ struct tunnel_file;
 struct apply_opts {
 	bool dry_run;		/* plan only: write and load nothing */
 	bool no_start;		/* do not initiate start_action = start tunnels (the daemon does) */
+	bool no_firewall;	/* leave the host's nftables table alone (staging, tests) */
 };
 
 /* What one run did. plan entries keep name and keys; old_conn/new_conn are NULL here. */

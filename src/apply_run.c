@@ -95,14 +95,15 @@ static int gen_file_prepare(struct apply_ctx *a, struct gen_file *g, const char 
 	g->path = xasprintf("%s/%s", strcmp(a->tc->out_dir, "/") == 0 ? "" : a->tc->out_dir, rel);
 	buf_init(&g->old);
 	buf_init(&g->new);
-	rc = file_read_all(g->path, TC_MAX_FILE_SIZE, &g->old);
+	/* not through a symlink: a rollback would write its target's content here */
+	rc = file_read_regular(g->path, TC_MAX_FILE_SIZE, true, &g->old, NULL);
 	if (rc == 0) {
 		g->had_old = true;
 		return 0;
 	}
 	if (rc == -ENOENT)
 		return 0;
-	fail(a, "cannot read %s: %s", g->path, strerror(-rc));
+	fail(a, "cannot read %s: %s", g->path, file_read_strerror(rc));
 	return -1;
 }
 
@@ -626,7 +627,9 @@ int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const stru
 	if (!a.fragment.had_old || a.fragment.old.len != a.fragment.new.len ||
 	    memcmp(a.fragment.old.data, a.fragment.new.data, a.fragment.new.len) != 0)
 		reload_settings(&a);
-	sync_firewall(&a);
+	/* the nftables table is the host's whatever --out-dir/--state-dir say */
+	if (!opts->no_firewall)
+		sync_firewall(&a);
 	if (!opts->no_start)
 		start_missing(&a);
 	state_save_applied(ctx->state_dir, ctx->conf);

@@ -10,7 +10,7 @@
 #include "tunnel.h"
 
 static const char help[] =
-	"usage: tunnelctl apply [-c FILE] [--dry-run] [--json]\n"
+	"usage: tunnelctl apply [-c FILE] [--dry-run] [--no-firewall] [--json]\n"
 	"\n"
 	"Make charon run the tunnel file: check it, compile it, compare the result with what\n"
 	"charon has loaded (VICI get-conns) and with the previously generated files, then write\n"
@@ -34,6 +34,8 @@ static const char help[] =
 	"options:\n"
 	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
 	"  --dry-run          print the change set only; write and load nothing\n"
+	"  --no-firewall      leave the nftables table alone; --out-dir and --state-dir do not\n"
+	"                     move it (it is the host's), so staging and tests want this\n"
 	"  --json             print {\"changes\":[{\"op\",\"name\",\"keys\"}],\"secrets\",\"applied\",\"error\"}\n"
 	"  --vici URI, --out-dir DIR, --state-dir DIR   see `tunnelctl --help`\n"
 	"\n"
@@ -88,7 +90,8 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 	bool json = false;
 	int c, rc;
 
-	const struct cmd_flag flags[] = { { "dry-run", &ao.dry_run }, { "json", &json }, { NULL, NULL } };
+	const struct cmd_flag flags[] = { { "dry-run", &ao.dry_run }, { "no-firewall", &ao.no_firewall },
+					  { "json", &json }, { NULL, NULL } };
 	c = cmd_parse_args("apply", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
 	if (c < 0)
 		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;

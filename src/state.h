@@ -8,6 +8,9 @@
 
 /* True when `tunnelctl down NAME` marked this connection (IKE or child name) as manually down. */
 bool state_is_down(const char *state_dir, const char *name);
+/* What a state function's error means, for messages: a symlink or file where a directory of
+ * ours belongs (-ENOTDIR), a state directory writable by others (-EPERM), else strerror. */
+const char *state_strerror(int rc);
 /* Set (down = true) or clear the manual-down mark of a connection. 0 or -errno. */
 int state_set_down(const char *state_dir, const char *name, bool down);
 /* Keep a copy of the tunnel file that was applied (mode 0600: it may hold PSKs). 0 or -errno. */
