@@ -44,6 +44,31 @@ static void test_keyid_roundtrip(void **state)
 	free(path);
 }
 
+/* The apply-pending marker: absent, set (0600), still set after a second set, cleared. */
+static void test_apply_pending(void **state)
+{
+	char dir[] = "/tmp/tc-state-XXXXXX";
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_false(state_apply_pending(dir));
+	assert_int_equal(state_apply_pending_clear(dir), 0);	/* nothing to clear: fine */
+	assert_int_equal(state_apply_pending_set(dir), 0);
+	assert_true(state_apply_pending(dir));
+	char *path = xasprintf("%s/apply.pending", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(state_apply_pending_set(dir), 0);
+	assert_true(state_apply_pending(dir));
+	assert_int_equal(state_apply_pending_clear(dir), 0);
+	assert_false(state_apply_pending(dir));
+	free(path);
+	path = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+	free(path);
+}
+
 static void test_keyid_refused(void **state)
 {
 	char dir[] = "/tmp/tc-state-XXXXXX", id[STATE_KEYID_MAX], big[STATE_KEYID_MAX + 8];
@@ -71,11 +96,62 @@ static void test_keyid_refused(void **state)
 	free(path);
 }
 
+/* A symlink inside the state directory is never followed (down/ pointing elsewhere used to put
+ * marks there), a state directory writable by others is refused; the state directory itself
+ * may be a symlink. */
+static void test_state_dir_symlinks(void **state)
+{
+	char dir[] = "/tmp/tc-state-XXXXXX", other[] = "/tmp/tc-other-XXXXXX", id[STATE_KEYID_MAX];
+	struct state_keepalive k = { .time = 1 };
+	char *p, *q;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(other));
+	p = xasprintf("%s/down", dir);
+	assert_int_equal(symlink(other, p), 0);
+	free(p);
+	assert_int_equal(state_set_down(dir, "con1", true), -ENOTDIR);
+	p = xasprintf("%s/con1", other);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(file_write_atomic(p, "", 0, 0600), 0);
+	assert_false(state_is_down(dir, "con1"));	/* a mark behind the link does not count */
+	free(p);
+	p = xasprintf("%s/keepalive", dir);
+	assert_int_equal(symlink(other, p), 0);
+	free(p);
+	assert_int_equal(state_keepalive_save(dir, "con1", &k), -ENOTDIR);
+	/* a record that is a symlink is not read */
+	assert_int_equal(state_keyid_save(dir, "private-1", "aa"), 0);
+	p = xasprintf("%s/id", other);
+	assert_int_equal(file_write_atomic(p, "bb\n", 3, 0600), 0);
+	q = xasprintf("%s/keys/private-2", dir);
+	assert_int_equal(symlink(p, q), 0);
+	assert_int_equal(state_keyid_load(dir, "private-2", id), -ELOOP);
+	free(p);
+	free(q);
+	/* the state directory itself may be a symlink (kept on another disk) */
+	p = xasprintf("%s/via-link", other);
+	assert_int_equal(symlink(dir, p), 0);
+	assert_int_equal(state_keyid_load(p, "private-1", id), 0);
+	assert_string_equal(id, "aa");
+	free(p);
+	/* writable by others: refused */
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(state_keyid_save(dir, "private-3", "cc"), -EPERM);
+	assert_non_null(strstr(state_strerror(-EPERM), "writable by others"));
+	p = xasprintf("rm -rf '%s' '%s'", dir, other);
+	assert_int_equal(system(p), 0);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyid_roundtrip),
 		cmocka_unit_test(test_keyid_refused),
+		cmocka_unit_test(test_apply_pending),
+		cmocka_unit_test(test_state_dir_symlinks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
