@@ -60,6 +60,11 @@ build/webtest: tests/web/webtest.c build/libtc.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libtc.a $(PKG_LIBS)
 
+# a misbehaving charon for the fault harness (tests/fault/test_*.sh); not installed
+build/fakevici: tests/fault/fakevici.c build/libtc.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libtc.a $(PKG_LIBS)
+
 # libFuzzer targets link the module objects, built with clang
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -75,7 +80,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libtc.a
 
 fuzz: $(FUZZERS)
 
-check: tunnelctl unit fuzz
+check: tunnelctl unit fuzz build/fakevici
 	$(Q)tests/run.sh
 
 # README command 2: install what is missing, build, run every test

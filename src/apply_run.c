@@ -591,8 +591,12 @@ static int prepare(struct apply_ctx *a)
 	if (get_list(a, "get-conns", "conns", &a->loaded, &a->n_loaded) != 0 ||
 	    get_list(a, "get-shared", "keys", &a->shared, &a->n_shared) != 0)
 		return -1;
-	apply_plan_build(a->old_tree ? a->old_tree->root : NULL, a->new_tree->root, a->loaded, a->n_loaded,
-			 &a->plan);
+	/* an earlier run stopped between writing the files and charon accepting them: what is on
+	 * disk may not be in charon, so plan as if nothing had been applied (load everything) */
+	a->res->interrupted = state_apply_pending(a->tc->state_dir);
+	apply_plan_build(a->old_tree && !a->res->interrupted ? a->old_tree->root : NULL, a->new_tree->root,
+			 a->loaded, a->n_loaded, &a->plan);
+	apply_plan_stale_secrets(a->new_tree->root, a->shared, a->n_shared, &a->plan);
 	return 0;
 }
 
@@ -613,16 +617,28 @@ int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const stru
 	if (opts->dry_run)
 		goto out;
 
-	/* files first: if charon restarts now it reads the new config, as apply would load it */
+	/* the marker first: from here until charon has taken everything, a kill must leave a
+	 * trace, or the next run would trust the new files and find nothing to do */
+	rc = state_apply_pending_set(ctx->state_dir);
+	if (rc != 0) {
+		fail(&a, "cannot write the state directory %s: %s", ctx->state_dir, state_strerror(rc));
+		rc = -1;
+		goto out;
+	}
+	/* files next: if charon restarts now it reads the new config, as apply would load it */
 	if (gen_file_write(&a, a.swanctl.path, &a.swanctl.new) != 0 ||
 	    gen_file_write(&a, a.fragment.path, &a.fragment.new) != 0 || execute(&a) != 0) {
 		a.files_written = true;
 		rollback(&a);
 		res->rolled_back = true;
+		/* a clean rollback leaves charon and the files as they were: in step again */
+		if (!res->rollback_error && !res->interrupted)
+			state_apply_pending_clear(ctx->state_dir);
 		rc = -1;
 		goto out;
 	}
 	a.files_written = true;
+	state_apply_pending_clear(ctx->state_dir);
 	/* logging and retransmit settings: charon re-reads strongswan.conf only when told */
 	if (!a.fragment.had_old || a.fragment.old.len != a.fragment.new.len ||
 	    memcmp(a.fragment.old.data, a.fragment.new.data, a.fragment.new.len) != 0)

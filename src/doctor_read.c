@@ -26,6 +26,9 @@
 #include "doctor_read.h"
 #include "util.h"
 
+/* Tab stops as terminals and wrappers count them. */
+#define DOCTOR_TAB_STOP 8
+
 struct reader {
 	struct doctor *d;
 	unsigned input;
@@ -38,7 +41,8 @@ struct reader {
 	char *join;		/* DOCTOR_MAX_LINE */
 	size_t jlen;
 	unsigned long jno;	/* its first physical line */
-	size_t jlast;		/* forward: length of its last piece */
+	size_t jlast;		/* forward: columns of its last piece */
+	bool jword;		/* forward: its last piece was cut in a word */
 	bool jcont;		/* backward: its first piece is a continuation */
 	bool have;
 };
@@ -46,7 +50,7 @@ struct reader {
 /* What the probe learns from the start of a file. */
 struct probe {
 	bool newest_first;
-	size_t width;		/* longest line, trailing blanks not counted */
+	size_t width;		/* longest line in columns, trailing blanks not counted */
 	unsigned prefixed, bare;
 };
 
@@ -66,12 +70,36 @@ static inline void feed(struct reader *r, unsigned long no, const char *p, size_
 	doctor_feed(r->d, r->input, no, &l, p, n);
 }
 
+/* Length of a line without its CR. */
+static size_t crless_len(const char *p, size_t n)
+{
+	while (n > 0 && p[n - 1] == '\r')
+		n--;
+	return n;
+}
+
 /* Length of a line without its CR and trailing blanks. */
 static size_t trimmed_len(const char *p, size_t n)
 {
-	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+	n = crless_len(p, n);
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 		n--;
 	return n;
+}
+
+/* Columns the first n bytes of a line take on a screen, as wrappers count them: a tab to the
+ * next tab stop, a UTF-8 character as one. */
+static size_t columns(const char *p, size_t n)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\t')
+			col = (col / DOCTOR_TAB_STOP + 1) * DOCTOR_TAB_STOP;
+		else if (((unsigned char)p[i] & 0xc0) != 0x80)
+			col++;
+	}
+	return col;
 }
 
 /* A line with no prefix of any format: a wrapped line's continuation, if one was cut. */
@@ -84,8 +112,9 @@ static bool is_bare(const char *p, size_t n)
 	return doctor_log_parse(p, n, &l) == 0 && l.fmt == DOCTOR_FMT_PLAIN;
 }
 
-/* Was a line of prev bytes cut before next by a wrapper of the given width? Yes when it
- * reached the width, or when next's first word would still have fitted after it. */
+/* Was a line of prev columns cut before next by a wrapper of the given width? Yes when it
+ * reached the width, or when next's first word (and the blank after it, which some
+ * wrappers keep room for) would not have fitted after it. */
 static bool was_cut(size_t prev, const char *next, size_t n, size_t width)
 {
 	size_t word = 0;
@@ -94,14 +123,21 @@ static bool was_cut(size_t prev, const char *next, size_t n, size_t width)
 		return false;
 	while (word < n && next[word] != ' ' && next[word] != '\t')
 		word++;
-	return prev >= width || prev + 1 + word > width;
+	return prev >= width || prev + 1 + columns(next, word) + 1 > width;
 }
 
-/* Append (or prepend) a piece to the joined line: no blank after a piece cut at the full
- * width (the wrapper cut a word), one blank otherwise (it dropped the blank it broke at). */
-static void join_piece(struct reader *r, const char *p, size_t n, size_t prev, bool front)
+/* Did the wrapper cut a word at the end of this piece (t bytes without trailing blanks, n
+ * with them, c columns)? Only a piece that fills the width and does not end at a blank. */
+static bool cut_in_word(size_t t, size_t n, size_t c, size_t width)
 {
-	size_t sep = prev >= r->wrap ? 0 : 1, room = DOCTOR_MAX_LINE - r->jlen;
+	return t == n && c >= width;
+}
+
+/* Append (or prepend) a piece to the joined line, after (before) a piece that was cut in a
+ * word (nothing between) or at a blank (one blank between). */
+static void join_piece(struct reader *r, const char *p, size_t n, bool in_word, bool front)
+{
+	size_t sep = in_word ? 0 : 1, room = DOCTOR_MAX_LINE - r->jlen;
 
 	if (front) {
 		/* p is the earlier piece: prev is its own length */
@@ -149,16 +185,16 @@ static void push_forward(struct reader *r, unsigned long no, const char *p, size
 		feed(r, no, p, n);
 		return;
 	}
-	size_t t = trimmed_len(p, n);
+	size_t t = trimmed_len(p, n), c = columns(p, t);
 	if (r->have && was_cut(r->jlast, p, t, r->wrap) && is_bare(p, n)) {
 		r->jlen = trimmed_len(r->join, r->jlen);
-		join_piece(r, p, t, r->jlast, false);
-		r->jlast = t;
-		return;
+		join_piece(r, p, t, r->jword, false);
+	} else {
+		join_flush(r);
+		join_start(r, no, p, n);
 	}
-	join_flush(r);
-	join_start(r, no, p, n);
-	r->jlast = t;
+	r->jlast = c;
+	r->jword = cut_in_word(t, crless_len(p, n), c, r->wrap);
 }
 
 /* One physical line, last line first. */
@@ -168,9 +204,9 @@ static void push_backward(struct reader *r, unsigned long no, const char *p, siz
 		feed(r, no, p, n);
 		return;
 	}
-	size_t t = trimmed_len(p, n);
-	if (r->have && r->jcont && was_cut(t, r->join, r->jlen, r->wrap)) {
-		join_piece(r, p, t, t, true);
+	size_t t = trimmed_len(p, n), c = columns(p, t);
+	if (r->have && r->jcont && was_cut(c, r->join, r->jlen, r->wrap)) {
+		join_piece(r, p, t, cut_in_word(t, crless_len(p, n), c, r->wrap), true);
 		r->jno = no;
 		r->jcont = is_bare(p, n);
 		return;
@@ -329,9 +365,9 @@ static int probe_file(struct reader *r, int fd, struct probe *pr)
 			break;
 		struct doctor_line l;
 		size_t n = (size_t)(nl - p) > DOCTOR_MAX_LINE ? DOCTOR_MAX_LINE : (size_t)(nl - p);
-		size_t t = trimmed_len(p, n);
-		if (t > pr->width)
-			pr->width = t;
+		size_t c = columns(p, trimmed_len(p, n));
+		if (c > pr->width)
+			pr->width = c;
 		if (seen < DOCTOR_ORDER_PROBE_LINES && doctor_log_parse(p, n, &l) == 0) {
 			if (l.fmt == DOCTOR_FMT_PLAIN)
 				pr->bare++;

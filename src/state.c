@@ -21,6 +21,7 @@
 #define STATE_KEEPALIVE_MAX 4096		/* such a record is a few hundred bytes */
 #define STATE_FIREWALL_HASH "firewall.sha256"	/* hash of the ruleset text last applied */
 #define STATE_KEYS_DIR "keys"			/* NAME: the key id of a private key we loaded */
+#define STATE_APPLY_PENDING "apply.pending"	/* an apply wrote files charon may not have yet */
 
 /* Connection names are conN / conN_M / descriptions: refuse anything that is not a plain file name. */
 static bool name_ok(const char *name)
@@ -369,4 +370,25 @@ int state_firewall_hash_load(const char *state_dir, char out[65])
 int state_firewall_hash_clear(const char *state_dir)
 {
 	return record_remove(state_dir, NULL, STATE_FIREWALL_HASH);
+}
+
+int state_apply_pending_set(const char *state_dir)
+{
+	return record_save(state_dir, NULL, STATE_APPLY_PENDING, "apply under way\n");
+}
+
+bool state_apply_pending(const char *state_dir)
+{
+	char *path = record_path(state_dir, NULL, STATE_APPLY_PENDING);
+	struct stat st;
+	/* anything there counts: the safe error is loading everything once more */
+	bool pending = lstat(path, &st) == 0;
+
+	free(path);
+	return pending;
+}
+
+int state_apply_pending_clear(const char *state_dir)
+{
+	return record_remove(state_dir, NULL, STATE_APPLY_PENDING);
 }

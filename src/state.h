@@ -22,6 +22,13 @@ char *state_applied_path(const char *state_dir);
 /* When that copy was last written (nanoseconds since the epoch), to notice another apply. 0 or -errno. */
 int state_applied_mtime(const char *state_dir, int64_t *ns);
 
+/* An apply under way: set before the generated files are written, cleared once charon has
+ * accepted everything. Found set, it means a run was interrupted between the two, and the
+ * files no longer tell what charon has. Set and clear: 0 or -errno; a missing one clears fine. */
+int state_apply_pending_set(const char *state_dir);
+bool state_apply_pending(const char *state_dir);
+int state_apply_pending_clear(const char *state_dir);
+
 /* What the keep-alive engine last decided about one connection, for `status` and metrics. */
 #define STATE_ACTION_MAX 32
 #define STATE_REASON_MAX 256

@@ -45,6 +45,31 @@ static void test_keyid_roundtrip(void **state)
 	free(path);
 }
 
+/* The apply-pending marker: absent, set (0600), still set after a second set, cleared. */
+static void test_apply_pending(void **state)
+{
+	char dir[] = "/tmp/tc-state-XXXXXX";
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_false(state_apply_pending(dir));
+	assert_int_equal(state_apply_pending_clear(dir), 0);	/* nothing to clear: fine */
+	assert_int_equal(state_apply_pending_set(dir), 0);
+	assert_true(state_apply_pending(dir));
+	char *path = xasprintf("%s/apply.pending", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(state_apply_pending_set(dir), 0);
+	assert_true(state_apply_pending(dir));
+	assert_int_equal(state_apply_pending_clear(dir), 0);
+	assert_false(state_apply_pending(dir));
+	free(path);
+	path = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+	free(path);
+}
+
 static void test_keyid_refused(void **state)
 {
 	char dir[] = "/tmp/tc-state-XXXXXX", id[STATE_KEYID_MAX], big[STATE_KEYID_MAX + 8];
@@ -169,6 +194,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyid_roundtrip),
 		cmocka_unit_test(test_keyid_refused),
+		cmocka_unit_test(test_apply_pending),
 		cmocka_unit_test(test_state_dir_symlinks),
 		cmocka_unit_test(test_save_applied_unchanged_only),
 	};
