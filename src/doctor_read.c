@@ -26,6 +26,9 @@
 #include "doctor_read.h"
 #include "util.h"
 
+/* Tab stops as terminals and wrappers count them. */
+#define DOCTOR_TAB_STOP 8
+
 struct reader {
 	struct doctor *d;
 	unsigned input;
@@ -85,14 +88,14 @@ static size_t trimmed_len(const char *p, size_t n)
 }
 
 /* Columns the first n bytes of a line take on a screen, as wrappers count them: a tab to the
- * next multiple of 8, a UTF-8 character as one. */
+ * next tab stop, a UTF-8 character as one. */
 static size_t columns(const char *p, size_t n)
 {
 	size_t col = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '\t')
-			col = (col / 8 + 1) * 8;
+			col = (col / DOCTOR_TAB_STOP + 1) * DOCTOR_TAB_STOP;
 		else if (((unsigned char)p[i] & 0xc0) != 0x80)
 			col++;
 	}
