@@ -648,8 +648,18 @@ int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const stru
 		sync_firewall(&a);
 	if (!opts->no_start)
 		start_missing(&a);
-	state_save_applied(ctx->state_dir, ctx->conf);
 	res->applied = true;
+	/* the daemon follows this record: never one for a file edited while apply ran */
+	rc = state_save_applied(ctx->state_dir, ctx->conf, tf->tree ? tf->tree->digest : "");
+	if (rc != 0) {
+		char *w = xasprintf("%s%snot recorded as applied in %s (%s): run tunnelctl apply again",
+				    res->warning ? res->warning : "", res->warning ? "; " : "",
+				    ctx->state_dir, state_strerror(rc));
+
+		free(res->warning);
+		res->warning = w;
+		rc = 0;
+	}
 out:
 	if (a.err.len)
 		res->error = xstrdup(a.err.data);

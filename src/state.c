@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "util.h"
 
 #define STATE_DOWN_DIR "down"			/* one empty file per connection marked down */
@@ -73,6 +74,8 @@ const char *state_strerror(int rc)
 		return "the state directory is writable by others (chmod o-w)";
 	case -ELOOP:
 		return "a symbolic link where a state file belongs";
+	case -ESTALE:
+		return "the tunnel file or an include changed while apply ran";
 	default:
 		return strerror(-rc);
 	}
@@ -156,14 +159,20 @@ int state_set_down(const char *state_dir, const char *name, bool down)
 		    : record_remove(state_dir, STATE_DOWN_DIR, name);
 }
 
-int state_save_applied(const char *state_dir, const char *tunnel_file)
+int state_save_applied(const char *state_dir, const char *tunnel_file, const char *digest)
 {
+	char now[65];
 	struct buf data;
 	char *path;
 	int rc;
 
 	buf_init(&data);
 	rc = file_read_all(tunnel_file, TC_MAX_FILE_SIZE, &data);
+	/* after the copy: an edit between the two reads shows as a different digest */
+	if (rc == 0)
+		rc = conf_file_digest(tunnel_file, now);
+	if (rc == 0 && strcmp(now, digest) != 0)
+		rc = -ESTALE;
 	if (rc == 0)
 		rc = state_dir_ok(state_dir, NULL, true);
 	if (rc == 0) {

@@ -13,8 +13,10 @@ bool state_is_down(const char *state_dir, const char *name);
 const char *state_strerror(int rc);
 /* Set (down = true) or clear the manual-down mark of a connection. 0 or -errno. */
 int state_set_down(const char *state_dir, const char *name, bool down);
-/* Keep a copy of the tunnel file that was applied (mode 0600: it may hold PSKs). 0 or -errno. */
-int state_save_applied(const char *state_dir, const char *tunnel_file);
+/* Keep a copy of the tunnel file that was applied (mode 0600: it may hold PSKs), provided the
+ * file and its includes are still what apply parsed (digest: conf_tree.digest of that parse).
+ * 0, -ESTALE (edited since: nothing recorded, the daemon does not follow it) or -errno. */
+int state_save_applied(const char *state_dir, const char *tunnel_file, const char *digest);
 /* The absolute path of the tunnel file last applied (caller frees), or NULL if unknown. */
 char *state_applied_path(const char *state_dir);
 /* When that copy was last written (nanoseconds since the epoch), to notice another apply. 0 or -errno. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "state.h"
 #include "util.h"
 
@@ -145,6 +146,49 @@ static void test_state_dir_symlinks(void **state)
 	free(p);
 }
 
+/* The applied record is written only when the tunnel file and its includes are still what
+ * apply parsed: an edit made while apply ran is not recorded as applied (the daemon would
+ * follow it). */
+static void test_save_applied_unchanged_only(void **state)
+{
+	char dir[] = "/tmp/tc-state-XXXXXX", digest[65];
+	struct tc_errors errs = { 0 };
+	struct conf_tree *t;
+	char *conf, *inc, *p;
+	int64_t ns;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	conf = xasprintf("%s/tunnels.conf", dir);
+	inc = xasprintf("%s/more.conf", dir);
+	assert_int_equal(file_write_atomic(conf, "a = 1\ninclude more.conf\n", 24, 0600), 0);
+	assert_int_equal(file_write_atomic(inc, "b = 2\n", 6, 0600), 0);
+	t = conf_parse_file(conf, &errs);
+	assert_int_equal(errs.n_errors, 0);
+	memcpy(digest, t->digest, sizeof(digest));
+	conf_tree_free(t);
+	p = xasprintf("%s/state", dir);
+	assert_int_equal(state_save_applied(p, conf, digest), 0);
+	assert_int_equal(state_applied_mtime(p, &ns), 0);
+	/* the include edited after the parse: stale, nothing written */
+	assert_int_equal(file_write_atomic(inc, "b = 3\n", 6, 0600), 0);
+	assert_int_equal(state_save_applied(p, conf, digest), -ESTALE);
+	{
+		int64_t ns2;
+
+		assert_int_equal(state_applied_mtime(p, &ns2), 0);
+		assert_true(ns2 == ns);
+	}
+	assert_non_null(strstr(state_strerror(-ESTALE), "changed while apply ran"));
+	free(p);
+	p = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	free(conf);
+	free(inc);
+	tc_errors_free(&errs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_keyid_refused),
 		cmocka_unit_test(test_apply_pending),
 		cmocka_unit_test(test_state_dir_symlinks),
+		cmocka_unit_test(test_save_applied_unchanged_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
