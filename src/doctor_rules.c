@@ -446,6 +446,11 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 		if (!sa->version)
 			sa->version = span_has(c[1], "Mode") ? 1 : 2;
 		break;
+	case EV_INIT_RESP:
+		/* a reauthentication's new SA: "initiating" was logged in the old SA's context */
+		if (sa->role == ROLE_UNKNOWN)
+			sa->role = ROLE_INITIATOR;
+		break;
 	case EV_INIT_REQ:
 	case EV_V1_REQ:
 		if (sa->role == ROLE_UNKNOWN)
