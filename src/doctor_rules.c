@@ -1491,7 +1491,7 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 
 	name[0] = '\0';
 	if (l->name)
-		snprintf(name, DOCTOR_NAME_MAX, "%.*s", (int)l->name_len, l->name);
+		copy_until(name, DOCTOR_NAME_MAX, l->name, l->name + l->name_len, "");
 	if (l->sa_id)
 		in->ike_name = true;
 	else if (in->ike_name)
@@ -1669,7 +1669,8 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (!l->group[0] && l->thread < 0 && !l->sa_id)
 		in->charon_lines++;
-	if (e.row->keep)
+	/* the lines an unknown verdict would show: those that mean something on their own */
+	if (e.row->keep && (e.row->cls != DOCTOR_NO_CLASS || e.ev == EV_DECISIVE))
 		slot_set(&in->telling[in->n_telling++ % DOCTOR_MAX_EVIDENCE], lineno, raw, raw_len,
 			 l->msg);
 	if (e.ev == EV_CHARON_START) {
