@@ -1046,6 +1046,28 @@ static void test_rule_split_tunnel_warning(void **state)
 	run_free(&x);
 }
 
+/* Rule 6: a certificate responder without local.id sends the IDr it is asked for (IKEv2) or
+ * its certificate's subject (IKEv1: no IDr), never its address. */
+static void test_rule_cert_identity(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "cert/a/swanctl.conf", DATA "cert/b/swanctl-noid.conf");
+	assert_int_equal(x.r.n, 1);
+	if (x.r.v[0].cls != DOCTOR_HEALTHY)
+		print_message("%s\n", x.r.v[0].summary);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	run_files(&x, DATA "cert/a/swanctl-ikev1.conf", DATA "cert/b/swanctl-noid.conf");
+	assert_int_equal(x.r.v[0].cls, DOCTOR_ID_MISMATCH);
+	assert_non_null(strstr(x.r.v[0].summary, "the responder sends identity dn:C=CH, O=tunnelctl, "
+						 "CN=gw-b.example.com, the initiator expects dn:C=CH, O=tunnelctl, "
+						 "CN=gw-c.example.com"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1073,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_rule_not_narrowed),
 		cmocka_unit_test(test_rule_dynamic_unknown_and_vip),
 		cmocka_unit_test(test_rule_split_tunnel_warning),
+		cmocka_unit_test(test_rule_cert_identity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
