@@ -553,6 +553,35 @@ out:
 
 /* IKE_AUTH: the identities both ways, the authentication methods, certificates and the
  * pre-shared key. False when it fails (o says why). */
+/* The PSK an IKEv1 side picks (phase1.c, lookup_shared_key): in main mode before it has
+ * seen the peer's identity, by its own (my_id; a responder uses its configured local.id,
+ * none when unset) and the configured remote.id; in aggressive mode by the identity the
+ * peer sent (peer_id); else by the two addresses. */
+static const struct dc_secret *psk_ikev1(const struct dc_conn *c, const struct dc_conn *peer, const char *my_id,
+					 const char *peer_id)
+{
+	const struct dc_secret *d = NULL;
+	const char *me = dconf_first_ip(c->laddr, c->n_laddr), *other = dconf_first_ip(peer->laddr, peer->n_laddr);
+	char *mi, *oi;
+
+	if (!my_id && c->lid_at)
+		my_id = c->lid;
+	if (my_id)
+		d = dconf_side_find_psk(c->side, my_id, c->aggressive && peer_id ? peer_id : c->rid);
+	if (d)
+		return d;
+	if (!me)
+		me = dconf_first_ip(peer->raddr, peer->n_raddr);
+	if (!other)
+		other = dconf_first_ip(c->raddr, c->n_raddr);
+	mi = dconf_id_normalize(me ? me : "%any");
+	oi = dconf_id_normalize(other ? other : "%any");
+	d = dconf_side_find_psk(c->side, mi, oi);
+	free(mi);
+	free(oi);
+	return d;
+}
+
 static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, int version,
 			  struct dc_outcome *o)
 {
@@ -595,8 +624,14 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, in
 	if (strcmp(ic->lauth, "psk") == 0) {
 		/* an identity unknown here (an unread certificate) matches the owner-less secrets */
 		const char *il = ilid ? ilid : "%any", *rl = rlid ? rlid : "%any";
-		const struct dc_secret *ip = dconf_side_find_psk(ic->side, il, rl);
-		const struct dc_secret *rp = dconf_side_find_psk(rc->side, rl, il);
+		const struct dc_secret *ip, *rp;
+		if (version == 1) {
+			ip = psk_ikev1(ic, rc, il, rl);
+			rp = psk_ikev1(rc, ic, rc->aggressive ? rl : NULL, il);
+		} else {
+			ip = dconf_side_find_psk(ic->side, il, rl);
+			rp = dconf_side_find_psk(rc->side, rl, il);
+		}
 		o->psk[0] = ip;
 		o->psk[1] = rp;
 		if ((!ip && ic->psk_unknown) || (!rp && rc->psk_unknown)) {

@@ -1068,6 +1068,60 @@ static void test_rule_cert_identity(void **state)
 	run_free(&x);
 }
 
+/* The text of a test file with every `from` replaced by `to`. Caller frees. */
+static char *file_with(const char *path, const char *from, const char *to)
+{
+	struct buf in, out;
+	const char *p, *hit;
+
+	buf_init(&in);
+	buf_init(&out);
+	assert_int_equal(file_read_all(path, TC_MAX_FILE_SIZE, &in), 0);
+	buf_addc(&in, '\0');
+	for (p = in.data; (hit = strstr(p, from)); p = hit + strlen(from)) {
+		buf_add(&out, p, (size_t)(hit - p));
+		buf_adds(&out, to);
+	}
+	buf_adds(&out, p);
+	buf_free(&in);
+	return out.data;
+}
+
+/* Rule 3: the secret whose owners match both identities beats one owned by either alone,
+ * the owner-less one and an address subnet (IKEv2, by identities); an IKEv1 main mode
+ * responder keys by the client's address, a range or subnet holding it beating 0.0.0.0/0. */
+static void test_rule_psk_owners(void **state)
+{
+	struct run x;
+	struct dconf_result r = { 0 };
+	struct dconf_side *sa, *sb;
+	struct doctor *d;
+	char *rw, *gw;
+
+	(void)state;
+	run_files(&x, DATA "psk-owners-a.swanctl", DATA "psk-owners-b.swanctl");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	run_files(&x, DATA "psk-range-rw.swanctl", DATA "psk-range-gw.swanctl");
+	assert_int_equal(x.r.n, 1);
+	if (x.r.v[0].cls != DOCTOR_HEALTHY)
+		print_message("%s\n", x.r.v[0].summary);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	/* the client moved into the /28: the gateway now takes that subnet's key */
+	rw = file_with(DATA "psk-range-rw.swanctl", "192.0.2.160", "192.0.2.100");
+	gw = file_with(DATA "psk-range-gw.swanctl", "192.0.2.1\n", "192.0.2.1\n");
+	compare_text(rw, gw, &r, &d, &sa, &sb);
+	assert_int_equal(r.v[0].cls, DOCTOR_PSK_MISMATCH);
+	assert_int_equal(r.v[0].n_ev, 2);
+	assert_string_equal(r.v[0].ev[1].text, "secret = <hidden>");
+	assert_int_equal(r.v[0].ev[1].line, 34);
+	compare_free(&r, d, sa, sb);
+	free(rw);
+	free(gw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1096,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_rule_dynamic_unknown_and_vip),
 		cmocka_unit_test(test_rule_split_tunnel_warning),
 		cmocka_unit_test(test_rule_cert_identity),
+		cmocka_unit_test(test_rule_psk_owners),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
