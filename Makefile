@@ -9,7 +9,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Werror
-CPPFLAGS += -std=gnu11 -D_GNU_SOURCE -DTUNNELCTL_VERSION=\"0.1.0\" -Isrc $(PKG_CFLAGS) -MMD -MP
+CPPFLAGS += -std=gnu11 -D_GNU_SOURCE -DTUNNELCTL_VERSION=\"0.1.0\" -Isrc -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     := $(wildcard src/*.c)
@@ -25,6 +25,14 @@ endif
 
 .PHONY: all deps test check unit fuzz bench demo install clean
 all: tunnelctl
+
+# the doctor's message catalogue: one table (src/doctor_catalogue.tsv) -> C rows
+GEN_CATALOGUE := build/gen/doctor_catalogue.inc
+$(GEN_CATALOGUE): src/doctor_catalogue.tsv scripts/gen-doctor-catalogue.awk
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)awk -f scripts/gen-doctor-catalogue.awk $< >$@.tmp && mv $@.tmp $@
+build/obj/doctor_events.o build/asan/obj/doctor_events.o build/fuzz/obj/doctor_events.o: $(GEN_CATALOGUE)
 
 # normal build
 build/obj/%.o: src/%.c
@@ -60,6 +68,11 @@ build/webtest: tests/web/webtest.c build/libtc.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libtc.a $(PKG_LIBS)
 
+# a misbehaving charon for the fault harness (tests/fault/test_*.sh); not installed
+build/fakevici: tests/fault/fakevici.c build/libtc.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libtc.a $(PKG_LIBS)
+
 # libFuzzer targets link the module objects, built with clang
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -75,7 +88,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libtc.a
 
 fuzz: $(FUZZERS)
 
-check: tunnelctl unit fuzz
+check: tunnelctl unit fuzz build/fakevici
 	$(Q)tests/run.sh
 
 # README command 2: install what is missing, build, run every test

@@ -186,6 +186,32 @@ void apply_plan_build(const struct conf_node *old_root, const struct conf_node *
 	}
 }
 
+/* ike-N: the name compile gives a PSK. */
+static bool secret_is_ours(const char *id)
+{
+	const char *p = id + strlen("ike-");
+
+	if (!str_startswith(id, "ike-") || !*p)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+void apply_plan_stale_secrets(const struct conf_node *new_root, char *const *shared, size_t n_shared,
+			      struct apply_plan *plan)
+{
+	const struct conf_node *ns = new_root ? conf_find(new_root, "secrets", CONF_SECTION) : NULL;
+
+	for (size_t i = 0; i < n_shared; i++) {
+		if (!secret_is_ours(shared[i]) || (ns && conf_find(ns, shared[i], CONF_SECTION)) ||
+		    str_in_list(shared[i], plan->secrets_removed, plan->n_secrets_removed))
+			continue;
+		list_add(&plan->secrets_removed, &plan->n_secrets_removed, shared[i]);
+	}
+}
+
 void apply_plan_free(struct apply_plan *plan)
 {
 	for (size_t i = 0; i < plan->n; i++) {

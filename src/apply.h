@@ -39,6 +39,12 @@ struct apply_plan {
 void apply_plan_build(const struct conf_node *old_root, const struct conf_node *new_root,
 		      char *const *loaded, size_t n_loaded, struct apply_plan *plan);
 
+/* Add to plan->secrets_removed the shared keys charon holds (get-shared ids) under a name
+ * tunnelctl generates (ike-N) that new_root no longer has and the plan does not list yet:
+ * an interrupted apply, or a file edited by hand, may have left them. */
+void apply_plan_stale_secrets(const struct conf_node *new_root, char *const *shared, size_t n_shared,
+			      struct apply_plan *plan);
+
 /* True when a connection name is one tunnelctl generates (conN, bypass). */
 bool apply_is_ours(const char *name);
 
@@ -52,6 +58,7 @@ struct tunnel_file;
 struct apply_opts {
 	bool dry_run;		/* plan only: write and load nothing */
 	bool no_start;		/* do not initiate start_action = start tunnels (the daemon does) */
+	bool no_firewall;	/* leave the host's nftables table alone (staging, tests) */
 };
 
 /* What one run did. plan entries keep name and keys; old_conn/new_conn are NULL here. */
@@ -64,12 +71,16 @@ struct apply_result {
 	char *rollback_error;	/* a failure while rolling back, or NULL */
 	char *warning;		/* a problem that did not fail the apply (settings reload), or NULL */
 	bool firewall_unchanged;	/* the firewall table was already what the file asks for */
+	bool interrupted;	/* an earlier apply did not finish: everything was loaded again */
 };
 
 /* SPEC §5 for tf with ctx's paths: compile, compare with charon (get-conns, get-shared), write
  * the generated files atomically, load what changed, roll back on failure, initiate missing
  * start_action = start tunnels, save the applied file. 0, or -1 with res->error set. The caller
- * frees res with apply_result_free in every case. */
+ * frees res with apply_result_free in every case.
+ * A marker in the state directory spans writing the files to charon accepting everything: when
+ * a run finds it (an earlier one was killed), the files on disk say nothing about charon, so
+ * every connection and secret is loaded again and the run converges whatever the interruption. */
 int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const struct apply_opts *opts,
 	      struct apply_result *res);
 void apply_result_free(struct apply_result *res);

@@ -95,14 +95,15 @@ static int gen_file_prepare(struct apply_ctx *a, struct gen_file *g, const char 
 	g->path = xasprintf("%s/%s", strcmp(a->tc->out_dir, "/") == 0 ? "" : a->tc->out_dir, rel);
 	buf_init(&g->old);
 	buf_init(&g->new);
-	rc = file_read_all(g->path, TC_MAX_FILE_SIZE, &g->old);
+	/* not through a symlink: a rollback would write its target's content here */
+	rc = file_read_regular(g->path, TC_MAX_FILE_SIZE, true, &g->old, NULL);
 	if (rc == 0) {
 		g->had_old = true;
 		return 0;
 	}
 	if (rc == -ENOENT)
 		return 0;
-	fail(a, "cannot read %s: %s", g->path, strerror(-rc));
+	fail(a, "cannot read %s: %s", g->path, file_read_strerror(rc));
 	return -1;
 }
 
@@ -590,8 +591,12 @@ static int prepare(struct apply_ctx *a)
 	if (get_list(a, "get-conns", "conns", &a->loaded, &a->n_loaded) != 0 ||
 	    get_list(a, "get-shared", "keys", &a->shared, &a->n_shared) != 0)
 		return -1;
-	apply_plan_build(a->old_tree ? a->old_tree->root : NULL, a->new_tree->root, a->loaded, a->n_loaded,
-			 &a->plan);
+	/* an earlier run stopped between writing the files and charon accepting them: what is on
+	 * disk may not be in charon, so plan as if nothing had been applied (load everything) */
+	a->res->interrupted = state_apply_pending(a->tc->state_dir);
+	apply_plan_build(a->old_tree && !a->res->interrupted ? a->old_tree->root : NULL, a->new_tree->root,
+			 a->loaded, a->n_loaded, &a->plan);
+	apply_plan_stale_secrets(a->new_tree->root, a->shared, a->n_shared, &a->plan);
 	return 0;
 }
 
@@ -612,25 +617,49 @@ int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const stru
 	if (opts->dry_run)
 		goto out;
 
-	/* files first: if charon restarts now it reads the new config, as apply would load it */
+	/* the marker first: from here until charon has taken everything, a kill must leave a
+	 * trace, or the next run would trust the new files and find nothing to do */
+	rc = state_apply_pending_set(ctx->state_dir);
+	if (rc != 0) {
+		fail(&a, "cannot write the state directory %s: %s", ctx->state_dir, state_strerror(rc));
+		rc = -1;
+		goto out;
+	}
+	/* files next: if charon restarts now it reads the new config, as apply would load it */
 	if (gen_file_write(&a, a.swanctl.path, &a.swanctl.new) != 0 ||
 	    gen_file_write(&a, a.fragment.path, &a.fragment.new) != 0 || execute(&a) != 0) {
 		a.files_written = true;
 		rollback(&a);
 		res->rolled_back = true;
+		/* a clean rollback leaves charon and the files as they were: in step again */
+		if (!res->rollback_error && !res->interrupted)
+			state_apply_pending_clear(ctx->state_dir);
 		rc = -1;
 		goto out;
 	}
 	a.files_written = true;
+	state_apply_pending_clear(ctx->state_dir);
 	/* logging and retransmit settings: charon re-reads strongswan.conf only when told */
 	if (!a.fragment.had_old || a.fragment.old.len != a.fragment.new.len ||
 	    memcmp(a.fragment.old.data, a.fragment.new.data, a.fragment.new.len) != 0)
 		reload_settings(&a);
-	sync_firewall(&a);
+	/* the nftables table is the host's whatever --out-dir/--state-dir say */
+	if (!opts->no_firewall)
+		sync_firewall(&a);
 	if (!opts->no_start)
 		start_missing(&a);
-	state_save_applied(ctx->state_dir, ctx->conf);
 	res->applied = true;
+	/* the daemon follows this record: never one for a file edited while apply ran */
+	rc = state_save_applied(ctx->state_dir, ctx->conf, tf->tree ? tf->tree->digest : "");
+	if (rc != 0) {
+		char *w = xasprintf("%s%snot recorded as applied in %s (%s): run tunnelctl apply again",
+				    res->warning ? res->warning : "", res->warning ? "; " : "",
+				    ctx->state_dir, state_strerror(rc));
+
+		free(res->warning);
+		res->warning = w;
+		rc = 0;
+	}
 out:
 	if (a.err.len)
 		res->error = xstrdup(a.err.data);

@@ -10,7 +10,7 @@
 #include "tunnel.h"
 
 static const char help[] =
-	"usage: tunnelctl apply [-c FILE] [--dry-run] [--json]\n"
+	"usage: tunnelctl apply [-c FILE] [--dry-run] [--no-firewall] [--json]\n"
 	"\n"
 	"Make charon run the tunnel file: check it, compile it, compare the result with what\n"
 	"charon has loaded (VICI get-conns) and with the previously generated files, then write\n"
@@ -31,9 +31,17 @@ static const char help[] =
 	"initiated (charon itself only does that when it starts), unless marked down with\n"
 	"`tunnelctl down`.\n"
 	"\n"
+	"An apply that was killed between writing the files and charon accepting them leaves a\n"
+	"mark in the state directory; the next apply then loads every connection and secret again\n"
+	"(\"an earlier apply did not finish\"), so any apply after any interruption brings charon\n"
+	"to the file. Shared keys charon holds under tunnelctl's names (ike-N) that the file no\n"
+	"longer has are unloaded.\n"
+	"\n"
 	"options:\n"
 	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
 	"  --dry-run          print the change set only; write and load nothing\n"
+	"  --no-firewall      leave the nftables table alone; --out-dir and --state-dir do not\n"
+	"                     move it (it is the host's), so staging and tests want this\n"
 	"  --json             print {\"changes\":[{\"op\",\"name\",\"keys\"}],\"secrets\",\"applied\",\"error\"}\n"
 	"  --vici URI, --out-dir DIR, --state-dir DIR   see `tunnelctl --help`\n"
 	"\n"
@@ -88,7 +96,8 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 	bool json = false;
 	int c, rc;
 
-	const struct cmd_flag flags[] = { { "dry-run", &ao.dry_run }, { "json", &json }, { NULL, NULL } };
+	const struct cmd_flag flags[] = { { "dry-run", &ao.dry_run }, { "no-firewall", &ao.no_firewall },
+					  { "json", &json }, { NULL, NULL } };
 	c = cmd_parse_args("apply", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
 	if (c < 0)
 		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
@@ -103,8 +112,11 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 		json_object_set_new(o, "dry_run", json_boolean(ao.dry_run));
 		json_object_set_new(o, "error", res.error ? json_string(res.error) : json_null());
 		json_object_set_new(o, "rolled_back", json_boolean(res.rolled_back));
+		json_object_set_new(o, "interrupted", json_boolean(res.interrupted));
 		json_write(stdout, o);
 	} else if (res.planned) {
+		if (res.interrupted)
+			printf("an earlier apply did not finish: loading every connection and secret again\n");
 		plan_print(&res.plan);
 		fflush(stdout);	/* the plan comes before any error about carrying it out */
 	}
@@ -114,7 +126,9 @@ int cmd_apply(int argc, char **argv, const struct tc_ctx *ctx)
 		cmd_err("apply", "%s", res.error);
 		if (res.rollback_error)
 			fprintf(stderr, "tunnelctl apply: rollback was incomplete: %s\n", res.rollback_error);
-		if (res.rolled_back)
+		if (res.rolled_back && res.interrupted)
+			fprintf(stderr, "tunnelctl apply: the previous files were restored, but an earlier apply was interrupted: charon may hold parts of both; apply again once the error is fixed\n");
+		else if (res.rolled_back)
 			fprintf(stderr, "tunnelctl apply: nothing changed: the previous files were restored and the previous connections and secrets loaded again\n");
 	} else if (!ao.dry_run && !json) {
 		printf("applied: %zu connection change%s\n", res.plan.n, res.plan.n == 1 ? "" : "s");

@@ -1,12 +1,16 @@
-/* cmd_daemon.c - `tunnelctl daemon`: the keep-alive engine, the status cache and the web
- * status in one poll loop with signals (signalfd). SPEC §7, §9. */
+/* cmd_daemon.c - `tunnelctl daemon`: the keep-alive engine and the status cache in one poll
+ * loop with signals (signalfd); the web status in a thread of its own, which only reads the
+ * cache's published document, so a charon that hangs the loop never hangs the page. SPEC §7, §9. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -46,8 +50,10 @@ static const char help[] =
 	"\n"
 	"Web status (docs/web.md): a status page at /, the status as JSON at /api/status and\n"
 	"Prometheus metrics at /metrics, served from the daemon's own copy of charon's SAs (renewed\n"
-	"on charon's events and every 5 s), never one VICI call per request. Read-only. An address\n"
-	"other than loopback needs --token-file; requests must then carry Authorization: Bearer.\n"
+	"on charon's events and every 5 s), never one VICI call per request, by a thread of its own:\n"
+	"it answers at once even while charon hangs, and then says since when charon has not\n"
+	"answered. Read-only. An address other than loopback needs --token-file; requests must\n"
+	"then carry Authorization: Bearer.\n"
 	"\n"
 	"options:\n"
 	"  --listen ADDR:PORT  serve the web status there (default " DAEMON_DEFAULT_LISTEN "; IPv6 as\n"
@@ -74,12 +80,80 @@ static void daemon_log(int prio, const char *action, const char *reason)
 	cmd_log_decision(NULL, &d);
 }
 
+/* The web server's thread: it polls the server and a stop descriptor, nothing else. VICI
+ * calls block the main loop for up to their timeout when charon hangs (3-10 s); the page is
+ * answered meanwhile from the document the cache last published (status_cache_document is
+ * safe to call from here). */
+struct web_thread {
+	struct web_server *ws;
+	int stop_fd;			/* eventfd: readable once the main thread wants it to end */
+	pthread_t thread;
+	atomic_uint failures;		/* web_run failures, logged by the main loop */
+};
+
 /* What the loop drives besides the signals. */
 struct daemon_parts {
 	struct keepalive *ka;
 	struct status_cache *sc;
 	struct web_server *ws;	/* NULL: --listen off */
+	struct web_thread *wt;	/* serving ws; NULL until started */
 };
+
+static void *web_thread_run(void *arg)
+{
+	struct web_thread *wt = arg;
+
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = web_fd(wt->ws), .events = POLLIN },
+					 { .fd = wt->stop_fd, .events = POLLIN } };
+		if (poll(fds, 2, web_timeout_ms(wt->ws)) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		if (web_run(wt->ws) < 0)
+			atomic_fetch_add(&wt->failures, 1);
+	}
+	return NULL;
+}
+
+/* Start serving ws in its own thread; call with the daemon's signals blocked (the thread
+ * inherits the mask, so signals still arrive only through the signalfd). 0 or -errno. */
+static int web_thread_start(struct web_server *ws, struct web_thread **out)
+{
+	struct web_thread *wt = xcalloc(1, sizeof(*wt));
+	int rc;
+
+	wt->ws = ws;
+	atomic_init(&wt->failures, 0);
+	wt->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (wt->stop_fd < 0) {
+		rc = -errno;
+		free(wt);
+		return rc;
+	}
+	rc = -pthread_create(&wt->thread, NULL, web_thread_run, wt);
+	if (rc != 0) {
+		close(wt->stop_fd);
+		free(wt);
+		return rc;
+	}
+	*out = wt;
+	return 0;
+}
+
+/* Tell the thread to end and wait for it; the server itself stays for web_stop. NULL is fine. */
+static void web_thread_stop(struct web_thread *wt)
+{
+	uint64_t one = 1;
+
+	if (!wt)
+		return;
+	if (write(wt->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		pthread_cancel(wt->thread);	/* cannot happen with an eventfd; never leave it running */
+	pthread_join(wt->thread, NULL);
+	close(wt->stop_fd);
+	free(wt);
+}
 
 /* SIGHUP: read the tunnel file again; keep the old one if the new one has errors. */
 static void reload(struct daemon_parts *d, const struct tc_ctx *ctx)
@@ -106,11 +180,11 @@ static int timeout_min(int a, int b)
 	return a < b ? a : b;
 }
 
-/* The loop: keep-alive entries, the status cache's VICI connection, the web server's epoll
- * descriptor, then the signalfd. Returns when SIGTERM/SIGINT arrives. */
+/* The loop: keep-alive entries, the status cache's VICI connection, then the signalfd (the
+ * web server runs in its thread). Returns when SIGTERM/SIGINT arrives. */
 static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 {
-	struct pollfd fds[KEEPALIVE_MAX_FDS + 3];
+	struct pollfd fds[KEEPALIVE_MAX_FDS + 2];
 	unsigned gen, seen;
 
 	keepalive_tunnels(d->ka, &seen);
@@ -123,10 +197,6 @@ static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 		struct signalfd_siginfo si;
 
 		timeout = timeout_min(timeout, t);
-		if (d->ws) {
-			fds[n_all++] = (struct pollfd){ .fd = web_fd(d->ws), .events = POLLIN };
-			timeout = timeout_min(timeout, web_timeout_ms(d->ws));
-		}
 		fds[n_all] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		if (poll(fds, n_all + 1, timeout) < 0 && errno != EINTR)
 			return -errno;
@@ -148,7 +218,7 @@ static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 			seen = gen;
 		}
 		status_cache_dispatch(d->sc, fds + n, n_sc);
-		if (d->ws && web_run(d->ws) < 0)
+		if (d->wt && atomic_exchange(&d->wt->failures, 0))
 			daemon_log(LOG_WARNING, "web", "the web server failed to process its connections");
 	}
 }
@@ -247,6 +317,14 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_FAIL;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (d.ws && (rc = web_thread_start(d.ws, &d.wt)) != 0) {
+		cmd_err("daemon", "cannot start the web status: %s", strerror(-rc));
+		close(sfd);
+		web_stop(d.ws);
+		status_cache_free(d.sc);
+		tunnel_file_free(tf);
+		return TC_EXIT_FAIL;
+	}
 	openlog("tunnelctl", LOG_PID, LOG_DAEMON);
 	d.ka = keepalive_new(&cfg, tf);
 	snprintf(msg, sizeof(msg), "started (pid %d) for %s, charon at %s, web status %s%s", (int)getpid(),
@@ -255,6 +333,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	sd_notify(0, "READY=1");
 	rc = run(&d, ctx, sfd);
 	sd_notify(0, "STOPPING=1");
+	web_thread_stop(d.wt);
 	web_stop(d.ws);
 	status_cache_free(d.sc);	/* before the engine: it borrows the engine's tunnel file */
 	keepalive_free(d.ka);

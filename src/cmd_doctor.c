@@ -66,7 +66,8 @@ static const char help[] =
 	"\n"
 	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found\n"
 	"(a failing verdict, or a live check with a problem; warnings do not count), 2 usage or\n"
-	"input error (missing, unreadable or directory LOG or config)\n"
+	"input error (missing, unreadable or directory LOG or config, or a LOG without a single\n"
+	"charon line: \"not a charon log\")\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl doctor /var/log/charon.log\n"
@@ -435,9 +436,15 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 	for (int i = 0; i < n_logs; i++) {
 		bool newest_first;
+		unsigned input = doctor_input_count(d);
 		int err = doctor_read_path(d, logs[i], &newest_first);
 		if (err) {
 			cmd_err("doctor", "%s: %s", logs[i], strerror(-err));
+			rc = TC_EXIT_USAGE;
+		} else if (doctor_input_charon_lines(d, input) == 0) {
+			/* nothing to judge, and judging nothing as healthy would mislead */
+			cmd_err("doctor", "not a charon log: %s (no line has charon's prefix or a "
+				"message charon logs)", logs[i]);
 			rc = TC_EXIT_USAGE;
 		} else if (newest_first && !json) {
 			fprintf(stderr, "tunnelctl doctor: %s is newest-first; reading it backwards\n",

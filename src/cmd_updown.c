@@ -469,7 +469,7 @@ static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 	for (size_t i = 0; i < n_targets; i++) {
 		int r = update_marks(&u, &targets[i]);
 		if (r != 0) {
-			cmd_err(u.verb, "cannot update the manual-down mark in %s: %s", ctx->state_dir, strerror(-r));
+			cmd_err(u.verb, "cannot update the manual-down mark in %s: %s", ctx->state_dir, state_strerror(r));
 			rc = TC_EXIT_FAIL;
 			goto out;
 		}

@@ -27,6 +27,7 @@ struct parser {
 	unsigned n_reads;	/* files read, counting each include of the same file */
 	size_t n_bytes;		/* bytes of all of them */
 	bool bound_hit;		/* reported once; later includes are not read */
+	struct buf manifest;	/* "name\nsha256\n" per file read, hashed into tree->digest */
 };
 
 static void parse_file(struct parser *ps, const char *file, const char *data, size_t len,
@@ -457,6 +458,7 @@ static void parse_block(struct parser *ps, struct lexer *lx, struct conf_node *s
 static void parse_file(struct parser *ps, const char *file, const char *data, size_t len,
 		       struct conf_node *sec, unsigned nesting)
 {
+	char sum[65];
 	struct lexer lx = {
 		.file = tree_intern_file(ps->tree, file),
 		.p = data,
@@ -465,6 +467,8 @@ static void parse_file(struct parser *ps, const char *file, const char *data, si
 		.col = 1,
 	};
 
+	sha256_hex(data, len, sum);
+	buf_printf(&ps->manifest, "%s\n%s\n", file, sum);
 	ps->stack[ps->depth++] = lx.file;
 	parse_block(ps, &lx, sec, nesting, false, 0, 0);
 	ps->depth--;
@@ -480,7 +484,10 @@ struct conf_tree *conf_parse(const char *file, const char *data, size_t len,
 	t->root->type = CONF_SECTION;
 	t->root->name = xstrdup("");
 	t->root->file = tree_intern_file(t, file);
+	buf_init(&ps.manifest);
 	parse_file(&ps, file, data, len, t->root, 0);
+	sha256_hex(ps.manifest.data, ps.manifest.len, t->digest);
+	buf_free(&ps.manifest);
 	return t;
 }
 
@@ -527,6 +534,19 @@ struct conf_tree *conf_parse_file(const char *path, struct tc_errors *errs)
 	t = conf_parse(path, data.data, data.len, &io, errs);
 	buf_free_secret(&data);
 	return t;
+}
+
+int conf_file_digest(const char *path, char out[65])
+{
+	struct tc_errors errs = { 0 };
+	struct conf_tree *t = conf_parse_file(path, &errs);
+	int rc = t ? 0 : -EIO;
+
+	if (t)
+		memcpy(out, t->digest, 65);
+	conf_tree_free(t);
+	tc_errors_free(&errs);
+	return rc;
 }
 
 struct conf_node *conf_find(const struct conf_node *sec, const char *name, enum conf_type type)

@@ -41,6 +41,7 @@ struct conf_tree {
 	struct conf_node *root;	/* an unnamed section */
 	char **files;		/* every file name seen, owner of node->file */
 	size_t n_files;
+	char digest[65];	/* SHA-256 (hex) of every file read, names and bytes, in read order */
 };
 
 /* Reads an included file for the parser: return 0 and fill *out, or -errno. */
@@ -62,6 +63,10 @@ struct conf_tree *conf_parse(const char *file, const char *data, size_t len,
 
 /* Read and parse a file from disk, resolving includes with glob(3). */
 struct conf_tree *conf_parse_file(const char *path, struct tc_errors *errs);
+
+/* The digest (conf_tree.digest) of path and its includes as they are now: what was parsed
+ * can be compared with what is on disk later. 0 or -errno (the file cannot be read). */
+int conf_file_digest(const char *path, char out[65]);
 
 /* Free a tree; NULL is fine. Values are wiped first (they may hold secrets). */
 void conf_tree_free(struct conf_tree *t);

@@ -726,6 +726,11 @@ static void read_events(struct keepalive *ka)
 		free(name);
 		vici_node_free(msg);
 	} while (vici_client_pending(ka->vc));
+	if (vici_client_dropped(ka->vc) && !ka->check_now) {
+		/* a flood filled the queue during a command: what we missed, list-sas tells */
+		snprintf(ka->check_reason, sizeof(ka->check_reason), "events dropped while a command ran");
+		ka->check_now = true;
+	}
 }
 
 /* ---- ping hosts ---- */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "util.h"
 
 #define STATE_DOWN_DIR "down"			/* one empty file per connection marked down */
@@ -20,11 +21,64 @@
 #define STATE_KEEPALIVE_MAX 4096		/* such a record is a few hundred bytes */
 #define STATE_FIREWALL_HASH "firewall.sha256"	/* hash of the ruleset text last applied */
 #define STATE_KEYS_DIR "keys"			/* NAME: the key id of a private key we loaded */
+#define STATE_APPLY_PENDING "apply.pending"	/* an apply wrote files charon may not have yet */
 
 /* Connection names are conN / conN_M / descriptions: refuse anything that is not a plain file name. */
 static bool name_ok(const char *name)
 {
 	return *name && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* A directory we keep state in: a directory (a symlink only when follow: the state directory
+ * itself may be one, the admin's choice), not writable by others. 0, -ENOTDIR, -EPERM or -errno. */
+static int dir_check(const char *path, bool follow)
+{
+	struct stat st;
+
+	if ((follow ? stat(path, &st) : lstat(path, &st)) != 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_mode & S_IWOTH)
+		return -EPERM;
+	return 0;
+}
+
+/* Check STATE_DIR and STATE_DIR/SUB (sub may be NULL), creating them (0700) when create.
+ * A symlink inside the state directory is never followed: `down/` pointing elsewhere would
+ * put our files there. 0, -ENOENT (not created), -ENOTDIR, -EPERM or -errno. */
+static int state_dir_ok(const char *state_dir, const char *sub, bool create)
+{
+	char *dir;
+	int rc = create ? mkdir_p(state_dir, 0700) : 0;
+
+	if (rc == 0)
+		rc = dir_check(state_dir, true);
+	if (rc != 0 || !sub)
+		return rc;
+	dir = xasprintf("%s/%s", state_dir, sub);
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		rc = -errno;
+	if (rc == 0)
+		rc = dir_check(dir, false);
+	free(dir);
+	return rc;
+}
+
+const char *state_strerror(int rc)
+{
+	switch (rc) {
+	case -ENOTDIR:
+		return "a symbolic link or a file where the state directory needs a directory";
+	case -EPERM:
+		return "the state directory is writable by others (chmod o-w)";
+	case -ELOOP:
+		return "a symbolic link where a state file belongs";
+	case -ESTALE:
+		return "the tunnel file or an include changed while apply ran";
+	default:
+		return strerror(-rc);
+	}
 }
 
 /* Small records, one short value per file: STATE_DIR[/SUB]/NAME, 0600 (down/conN,
@@ -36,13 +90,11 @@ static char *record_path(const char *state_dir, const char *sub, const char *nam
 
 static int record_save(const char *state_dir, const char *sub, const char *name, const char *value)
 {
-	char *dir = sub ? xasprintf("%s/%s", state_dir, sub) : xstrdup(state_dir);
 	char *path = record_path(state_dir, sub, name);
-	int rc = mkdir_p(dir, 0700);
+	int rc = state_dir_ok(state_dir, sub, true);
 
 	if (rc == 0)
 		rc = file_write_atomic(path, value, strlen(value), 0600);
-	free(dir);
 	free(path);
 	return rc;
 }
@@ -56,7 +108,9 @@ static int record_load(const char *state_dir, const char *sub, const char *name,
 
 	out[0] = '\0';
 	buf_init(&b);
-	rc = file_read_all(path, cap, &b);
+	rc = state_dir_ok(state_dir, sub, false);
+	if (rc == 0)
+		rc = file_read_regular(path, cap, true, &b, NULL);
 	free(path);
 	if (rc == 0 && !b.data)
 		rc = -EINVAL;
@@ -85,13 +139,14 @@ static int record_remove(const char *state_dir, const char *sub, const char *nam
 
 bool state_is_down(const char *state_dir, const char *name)
 {
+	struct stat st;
 	char *path;
 	bool down;
 
-	if (!name_ok(name))
+	if (!name_ok(name) || state_dir_ok(state_dir, STATE_DOWN_DIR, false) != 0)
 		return false;
 	path = record_path(state_dir, STATE_DOWN_DIR, name);
-	down = access(path, F_OK) == 0;
+	down = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 	free(path);
 	return down;
 }
@@ -104,16 +159,22 @@ int state_set_down(const char *state_dir, const char *name, bool down)
 		    : record_remove(state_dir, STATE_DOWN_DIR, name);
 }
 
-int state_save_applied(const char *state_dir, const char *tunnel_file)
+int state_save_applied(const char *state_dir, const char *tunnel_file, const char *digest)
 {
+	char now[65];
 	struct buf data;
 	char *path;
 	int rc;
 
 	buf_init(&data);
 	rc = file_read_all(tunnel_file, TC_MAX_FILE_SIZE, &data);
+	/* after the copy: an edit between the two reads shows as a different digest */
 	if (rc == 0)
-		rc = mkdir_p(state_dir, 0700);
+		rc = conf_file_digest(tunnel_file, now);
+	if (rc == 0 && strcmp(now, digest) != 0)
+		rc = -ESTALE;
+	if (rc == 0)
+		rc = state_dir_ok(state_dir, NULL, true);
 	if (rc == 0) {
 		/* the path first: whoever sees the copy change finds the file it came from */
 		char *abs = realpath(tunnel_file, NULL);
@@ -138,7 +199,9 @@ char *state_applied_path(const char *state_dir)
 	int rc;
 
 	buf_init(&b);
-	rc = file_read_all(path, PATH_MAX, &b);
+	rc = state_dir_ok(state_dir, NULL, false);
+	if (rc == 0)
+		rc = file_read_regular(path, PATH_MAX, true, &b, NULL);
 	free(path);
 	if (rc != 0 || !b.len || memchr(b.data, '\0', b.len)) {
 		buf_free(&b);
@@ -151,7 +214,7 @@ int state_applied_mtime(const char *state_dir, int64_t *ns)
 {
 	char *path = xasprintf("%s/%s", state_dir, STATE_APPLIED_FILE);
 	struct stat st;
-	int rc = stat(path, &st) == 0 ? 0 : -errno;
+	int rc = lstat(path, &st) == 0 ? 0 : -errno;
 
 	free(path);
 	if (rc == 0)
@@ -167,7 +230,7 @@ static char *keepalive_path(const char *state_dir, const char *name)
 int state_keepalive_save(const char *state_dir, const char *name, const struct state_keepalive *k)
 {
 	json_t *o;
-	char *dir, *path, *text;
+	char *path, *text;
 	int rc;
 
 	if (!name_ok(name))
@@ -182,13 +245,11 @@ int state_keepalive_save(const char *state_dir, const char *name, const struct s
 	json_decref(o);
 	if (!text)
 		return -ENOMEM;
-	dir = xasprintf("%s/%s", state_dir, STATE_KEEPALIVE_DIR);
 	path = keepalive_path(state_dir, name);
-	rc = mkdir_p(dir, 0700);
+	rc = state_dir_ok(state_dir, STATE_KEEPALIVE_DIR, true);
 	if (rc == 0)
 		rc = file_write_atomic(path, text, strlen(text), 0600);
 	free(text);
-	free(dir);
 	free(path);
 	return rc;
 }
@@ -218,7 +279,9 @@ int state_keepalive_load(const char *state_dir, const char *name, struct state_k
 		return -EINVAL;
 	buf_init(&data);
 	path = keepalive_path(state_dir, name);
-	rc = file_read_all(path, STATE_KEEPALIVE_MAX, &data);
+	rc = state_dir_ok(state_dir, STATE_KEEPALIVE_DIR, false);
+	if (rc == 0)
+		rc = file_read_regular(path, STATE_KEEPALIVE_MAX, true, &data, NULL);
 	free(path);
 	if (rc != 0) {
 		buf_free(&data);
@@ -307,4 +370,25 @@ int state_firewall_hash_load(const char *state_dir, char out[65])
 int state_firewall_hash_clear(const char *state_dir)
 {
 	return record_remove(state_dir, NULL, STATE_FIREWALL_HASH);
+}
+
+int state_apply_pending_set(const char *state_dir)
+{
+	return record_save(state_dir, NULL, STATE_APPLY_PENDING, "apply under way\n");
+}
+
+bool state_apply_pending(const char *state_dir)
+{
+	char *path = record_path(state_dir, NULL, STATE_APPLY_PENDING);
+	struct stat st;
+	/* anything there counts: the safe error is loading everything once more */
+	bool pending = lstat(path, &st) == 0;
+
+	free(path);
+	return pending;
+}
+
+int state_apply_pending_clear(const char *state_dir)
+{
+	return record_remove(state_dir, NULL, STATE_APPLY_PENDING);
 }

@@ -8,14 +8,26 @@
 
 /* True when `tunnelctl down NAME` marked this connection (IKE or child name) as manually down. */
 bool state_is_down(const char *state_dir, const char *name);
+/* What a state function's error means, for messages: a symlink or file where a directory of
+ * ours belongs (-ENOTDIR), a state directory writable by others (-EPERM), else strerror. */
+const char *state_strerror(int rc);
 /* Set (down = true) or clear the manual-down mark of a connection. 0 or -errno. */
 int state_set_down(const char *state_dir, const char *name, bool down);
-/* Keep a copy of the tunnel file that was applied (mode 0600: it may hold PSKs). 0 or -errno. */
-int state_save_applied(const char *state_dir, const char *tunnel_file);
+/* Keep a copy of the tunnel file that was applied (mode 0600: it may hold PSKs), provided the
+ * file and its includes are still what apply parsed (digest: conf_tree.digest of that parse).
+ * 0, -ESTALE (edited since: nothing recorded, the daemon does not follow it) or -errno. */
+int state_save_applied(const char *state_dir, const char *tunnel_file, const char *digest);
 /* The absolute path of the tunnel file last applied (caller frees), or NULL if unknown. */
 char *state_applied_path(const char *state_dir);
 /* When that copy was last written (nanoseconds since the epoch), to notice another apply. 0 or -errno. */
 int state_applied_mtime(const char *state_dir, int64_t *ns);
+
+/* An apply under way: set before the generated files are written, cleared once charon has
+ * accepted everything. Found set, it means a run was interrupted between the two, and the
+ * files no longer tell what charon has. Set and clear: 0 or -errno; a missing one clears fine. */
+int state_apply_pending_set(const char *state_dir);
+bool state_apply_pending(const char *state_dir);
+int state_apply_pending_clear(const char *state_dir);
 
 /* What the keep-alive engine last decided about one connection, for `status` and metrics. */
 #define STATE_ACTION_MAX 32

@@ -1,6 +1,7 @@
 /* status_cache.c - the daemon's status document, rebuilt from list-sas on VICI events and on
  * a timer, never per request (docs/web.md describes the document). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,8 +26,14 @@ struct status_cache {
 	const struct tc_ctx *ctx;
 	const struct tunnel_file *tf;
 	struct vici_client *vc;
+	/* shared with the web thread, under lock: the published document and how charon answers
+	 * (the loop thread is the only writer, so it reads them without the lock) */
+	pthread_mutex_t lock;
 	json_t *doc;
 	uint64_t generation;
+	int64_t asking_ms;		/* monotonic start of the VICI call in flight, 0 if none */
+	time_t asking_since;		/* the same, wall clock */
+	time_t silent_since;		/* a call timed out then, and charon has not answered since; 0 */
 	uint64_t vici_calls;
 	bool reachable;
 	time_t started;
@@ -204,24 +211,52 @@ static void disconnect(struct status_cache *sc)
 	sc->next_connect = now_ms() + STATUS_CACHE_RECONNECT_MS;
 }
 
-static void try_connect(struct status_cache *sc)
+/* A VICI call starts / ended with rc: the web thread sees a call in flight, and a timeout
+ * marks charon as not answering until a call ends any other way. */
+static void ask_begin(struct status_cache *sc)
+{
+	pthread_mutex_lock(&sc->lock);
+	sc->asking_ms = now_ms();
+	sc->asking_since = time(NULL);
+	pthread_mutex_unlock(&sc->lock);
+}
+
+static void ask_end(struct status_cache *sc, int rc)
+{
+	pthread_mutex_lock(&sc->lock);
+	if (rc != -ETIMEDOUT)
+		sc->silent_since = 0;
+	else if (!sc->silent_since)
+		sc->silent_since = sc->asking_since;
+	sc->asking_ms = 0;
+	pthread_mutex_unlock(&sc->lock);
+}
+
+/* Connect and register. 0, or the -errno of the step that failed (-ETIMEDOUT: charon hangs). */
+static int try_connect(struct status_cache *sc)
 {
 	char *err = NULL;
+	int rc = vici_client_connect(sc->ctx->vici, STATUS_CACHE_VICI_TIMEOUT_MS, &sc->vc, &err);
 
-	if (vici_client_connect(sc->ctx->vici, STATUS_CACHE_VICI_TIMEOUT_MS, &sc->vc, &err) != 0) {
+	if (rc != 0) {
 		free(err);
+		ask_end(sc, rc);	/* not running is not "not answering" */
 		disconnect(sc);
-		return;
+		return rc;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cache_events); i++) {
 		sc->vici_calls++;
-		if (vici_client_register(sc->vc, cache_events[i], STATUS_CACHE_VICI_TIMEOUT_MS, &err) != 0) {
+		ask_begin(sc);
+		rc = vici_client_register(sc->vc, cache_events[i], STATUS_CACHE_VICI_TIMEOUT_MS, &err);
+		ask_end(sc, rc);
+		if (rc != 0) {
 			free(err);
 			disconnect(sc);
-			return;
+			return rc;
 		}
 	}
 	sc->reachable = true;
+	return 0;
 }
 
 /* Rebuild the document: one list-sas (if charon is there), then the daemon's fields. */
@@ -231,16 +266,26 @@ static void refresh(struct status_cache *sc)
 	size_t n = 0, i, j;
 	char *err = NULL;
 	json_t *doc, *sas, *sa, *c;
+	int rc = 0;
 
 	if (!sc->vc && now_ms() >= sc->next_connect)
-		try_connect(sc);
+		rc = try_connect(sc);
 	if (sc->vc) {
 		sc->vici_calls++;
-		if (vici_client_stream(sc->vc, "list-sas", NULL, "list-sa", STATUS_CACHE_VICI_TIMEOUT_MS,
-				       &events, &n, &err) != 0) {
+		ask_begin(sc);
+		rc = vici_client_stream(sc->vc, "list-sas", NULL, "list-sa", STATUS_CACHE_VICI_TIMEOUT_MS, &events,
+				       &n, &err);
+		ask_end(sc, rc);
+		if (rc != 0) {
 			free(err);
 			disconnect(sc);
 		}
+	}
+	/* charon hangs: its SAs are not known to be gone, so keep the last document (the web
+	 * thread adds since when charon has not answered) rather than one without SAs */
+	if (sc->doc && (rc == -ETIMEDOUT || (!sc->vc && sc->silent_since))) {
+		sc->next_refresh = now_ms() + STATUS_CACHE_REFRESH_MS;
+		return;
 	}
 	/* the document `status --json` prints (manual-down marks included), plus the daemon's fields */
 	doc = status_build(events, n, sc->tf, sc->ctx->state_dir, NULL);
@@ -259,9 +304,11 @@ static void refresh(struct status_cache *sc)
 			"charon", "reachable", sc->reachable,
 			"daemon", "version", TUNNELCTL_VERSION, "started", (json_int_t)sc->started,
 			"vici_requests", (json_int_t)sc->vici_calls, "ike_sas", sas);
+	pthread_mutex_lock(&sc->lock);
 	json_decref(sc->doc);
 	sc->doc = doc;
 	sc->generation++;
+	pthread_mutex_unlock(&sc->lock);
 	sc->next_refresh = now_ms() + STATUS_CACHE_REFRESH_MS;
 }
 
@@ -299,6 +346,7 @@ struct status_cache *status_cache_new(const struct tc_ctx *ctx, const struct tun
 	sc->ctx = ctx;
 	sc->tf = tf;
 	sc->started = time(NULL);
+	pthread_mutex_init(&sc->lock, NULL);
 	return sc;
 }
 
@@ -318,6 +366,7 @@ void status_cache_free(struct status_cache *sc)
 	free(sc->names);
 	free(sc->charon_log);
 	free(sc->diag_down);
+	pthread_mutex_destroy(&sc->lock);
 	free(sc);
 }
 
@@ -345,9 +394,26 @@ void status_cache_dispatch(struct status_cache *sc, const struct pollfd *fds, si
 json_t *status_cache_document(void *arg, uint64_t *generation)
 {
 	struct status_cache *sc = arg;
+	time_t since;
+	json_t *doc, *copy;
 
-	*generation = sc->generation;
-	return sc->doc ? json_incref(sc->doc) : NULL;
+	pthread_mutex_lock(&sc->lock);
+	doc = sc->doc ? json_incref(sc->doc) : NULL;
+	since = sc->silent_since;
+	if (!since && sc->asking_ms && now_ms() - sc->asking_ms >= STATUS_CACHE_SLOW_MS)
+		since = sc->asking_since;
+	/* the same document with and without the note: two generations */
+	*generation = sc->generation * 2 + (since != 0);
+	pthread_mutex_unlock(&sc->lock);
+	if (!doc || !since)
+		return doc;
+	/* a shallow copy: the published document is shared and never changed */
+	copy = json_copy(doc);
+	json_decref(doc);
+	if (copy)
+		json_object_set_new(copy, "charon", json_pack("{s:b, s:I}", "reachable", 0, "not_answering_since",
+							     (json_int_t)since));
+	return copy;
 }
 
 uint64_t status_cache_vici_calls(const struct status_cache *sc)

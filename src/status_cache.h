@@ -4,6 +4,9 @@
  * child-rekey. The document (docs/web.md) is rebuilt from one list-sas when an event arrives
  * and every STATUS_CACHE_REFRESH_MS (traffic counters move without events), never per HTTP
  * request: a thousand requests a second cost charon nothing. Driven by the owner's poll().
+ * status_cache_document may be called from another thread (the daemon's web thread): the
+ * document is published under a lock, and a VICI call charon leaves unanswered for
+ * STATUS_CACHE_SLOW_MS shows in it at once as charon.not_answering_since.
  */
 #ifndef TUNNELCTL_STATUS_CACHE_H
 #define TUNNELCTL_STATUS_CACHE_H
@@ -23,6 +26,7 @@
 #define STATUS_CACHE_VICI_TIMEOUT_MS 3000	/* one list-sas may take this long */
 #define STATUS_CACHE_MAX_NAMES 32768	/* per-name event counters kept at most */
 #define STATUS_CACHE_DIAG_MS 30000	/* while tunnels stay down, the doctor runs again this often */
+#define STATUS_CACHE_SLOW_MS 1000	/* a VICI call unanswered this long: "charon not answering" */
 
 struct tc_ctx;
 struct status_cache;
@@ -44,7 +48,9 @@ size_t status_cache_poll_fds(struct status_cache *sc, struct pollfd *fds, size_t
 void status_cache_dispatch(struct status_cache *sc, const struct pollfd *fds, size_t n);
 
 /* The current document as a new reference (never NULL after the first dispatch) and its
- * generation: the web_source.status callback (arg = the cache). */
+ * generation: the web_source.status callback (arg = the cache). Safe from any thread. While
+ * charon leaves a call unanswered (or since one timed out, until it answers again), the
+ * document's charon object says {"reachable": false, "not_answering_since": UNIX_SECONDS}. */
 json_t *status_cache_document(void *sc, uint64_t *generation);
 /* VICI commands sent so far (list-sas and event registrations), for tests and the benchmark. */
 uint64_t status_cache_vici_calls(const struct status_cache *sc);

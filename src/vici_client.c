@@ -14,6 +14,7 @@
 struct queued_event {
 	char *name;
 	struct vici_node *msg;
+	size_t wire;		/* its size on the wire, counted in queued_bytes */
 };
 
 struct vici_client {
@@ -21,6 +22,10 @@ struct vici_client {
 	char *path;
 	struct queued_event *queue;	/* FIFO: head .. n */
 	size_t head, n, cap;
+	size_t queued_bytes;		/* wire size of the queued events */
+	size_t dropped;			/* events dropped since vici_client_dropped last asked */
+	struct buf in;			/* bytes read, not yet taken as packets: in_off .. in.len */
+	size_t in_off;
 };
 
 static void set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -99,6 +104,7 @@ int vici_client_connect(const char *uri, int timeout_ms, struct vici_client **ou
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->path = xstrdup(path);
+	buf_init(&c->in);
 	*out = c;
 	return 0;
 }
@@ -114,6 +120,7 @@ void vici_client_close(struct vici_client *c)
 		vici_node_free(c->queue[i].msg);
 	}
 	free(c->queue);
+	buf_free_secret(&c->in);
 	free(c->path);
 	free(c);
 }
@@ -125,7 +132,14 @@ int vici_client_fd(const struct vici_client *c)
 
 int vici_client_pending(const struct vici_client *c)
 {
-	return c->n > c->head;
+	size_t have = c->in.len - c->in_off;
+	const unsigned char *p = (const unsigned char *)c->in.data + c->in_off;
+
+	if (c->n > c->head)
+		return 1;
+	/* a whole packet read along with an earlier one waits in the buffer, not on the socket */
+	return have >= VICI_HEADER_LEN &&
+	       have >= VICI_HEADER_LEN + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
 }
 
 /* Write all of data before the deadline. */
@@ -154,43 +168,6 @@ static int write_all(struct vici_client *c, const char *data, size_t len, int64_
 	return 0;
 }
 
-/* Read exactly len bytes before the deadline. */
-static int read_all(struct vici_client *c, char *data, size_t len, int64_t deadline, char **err)
-{
-	while (len) {
-		/* read what is there first; poll only when nothing is (one syscall per read in a stream) */
-		ssize_t r = recv(c->fd, data, len, MSG_DONTWAIT);
-		if (r == 0) {
-			set_err(err, "charon closed the VICI connection at %s", c->path);
-			return -EPIPE;
-		}
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				int rc = -errno;
-				set_err(err, "reading from charon at %s: %s", c->path, strerror(errno));
-				return rc;
-			}
-			struct pollfd p = { .fd = c->fd, .events = POLLIN };
-			int pr = poll(&p, 1, remaining(deadline));
-			if (pr < 0 && errno != EINTR) {
-				int rc = -errno;
-				set_err(err, "waiting for charon at %s: %s", c->path, strerror(errno));
-				return rc;
-			}
-			if (pr == 0) {
-				set_err(err, "timed out waiting for charon at %s", c->path);
-				return -ETIMEDOUT;
-			}
-			continue;
-		}
-		data += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 static int send_packet(struct vici_client *c, enum vici_packet_type type, const char *name,
 		       const struct vici_msg *msg, int64_t deadline, char **err)
 {
@@ -208,53 +185,107 @@ static int send_packet(struct vici_client *c, enum vici_packet_type type, const 
 	return rc;
 }
 
-/* Read one packet. */
-static int recv_packet(struct vici_client *c, struct vici_packet *pkt, int64_t deadline, char **err)
+/* Move what the socket has now (up to VICI_CLIENT_READ_CHUNK bytes) into c->in without
+ * waiting. 0 (something read), -EAGAIN (nothing there), or -errno with *err set. */
+static int fill(struct vici_client *c, char **err)
 {
-	unsigned char hdr[VICI_HEADER_LEN];
+	size_t rest = c->in.len - c->in_off;
+	ssize_t r;
+
+	/* move the partial packet to the front once the consumed part is at least as long: the
+	 * buffer stays under two messages and a read, and each byte is moved at most once */
+	if (c->in_off && c->in_off >= rest) {
+		memmove(c->in.data, c->in.data + c->in_off, rest);
+		explicit_bzero(c->in.data + rest, c->in.len - rest);
+		c->in.len = rest;
+		c->in_off = 0;
+	}
+	buf_reserve(&c->in, VICI_CLIENT_READ_CHUNK);
+	do
+		r = recv(c->fd, c->in.data + c->in.len, VICI_CLIENT_READ_CHUNK, MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		set_err(err, "charon closed the VICI connection at %s", c->path);
+		return -EPIPE;
+	}
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -EAGAIN;
+		int rc = -errno;
+		set_err(err, "reading from charon at %s: %s", c->path, strerror(errno));
+		return rc;
+	}
+	c->in.len += (size_t)r;
+	return 0;
+}
+
+/* Take one whole packet out of c->in; *wire gets its size on the wire. 0, -EAGAIN (not all
+ * of it is here yet), or -errno with *err set (the connection is then unusable). */
+static int take_packet(struct vici_client *c, struct vici_packet *pkt, size_t *wire, char **err)
+{
+	const unsigned char *p = (const unsigned char *)c->in.data + c->in_off;
+	size_t have = c->in.len - c->in_off, len, used;
 	struct vici_err verr;
-	size_t len, used;
-	struct buf b;
 	int rc;
 
-	/* the caller's deadline bounds the wait for a packet to begin; once its first byte is
-	 * here the rest is read on a deadline of its own, so a short wait (e.g. 0 ms) never
-	 * leaves half a packet consumed and the stream out of step */
-	rc = read_all(c, (char *)hdr, 1, deadline, err);
-	if (rc != 0)
-		return rc;
-	deadline = now_ms() + VICI_CLIENT_PACKET_MS;
-	rc = read_all(c, (char *)hdr + 1, sizeof(hdr) - 1, deadline, err);
-	if (rc == -ETIMEDOUT)
-		rc = -EPROTO;	/* a packet cut off mid-way: the connection is unusable */
-	if (rc != 0)
-		return rc;
-	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+	if (have < VICI_HEADER_LEN)
+		return -EAGAIN;
+	len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
 	if (len > VICI_MAX_MESSAGE) {
 		set_err(err, "charon sent a %zu byte VICI message, over the %u byte limit", len, VICI_MAX_MESSAGE);
 		return -E2BIG;
 	}
-	buf_init(&b);
-	buf_add(&b, hdr, sizeof(hdr));
-	buf_reserve(&b, len);
-	rc = read_all(c, b.data + b.len, len, deadline, err);
-	if (rc == -ETIMEDOUT)
-		rc = -EPROTO;
-	if (rc == 0) {
-		b.len += len;
-		rc = vici_packet_decode(b.data, b.len, &used, pkt, &verr);
-		if (rc != 0)
-			set_err(err, "malformed VICI packet from charon at byte %zu: %s", verr.offset, verr.what);
+	if (have < VICI_HEADER_LEN + len)
+		return -EAGAIN;
+	rc = vici_packet_decode(p, VICI_HEADER_LEN + len, &used, pkt, &verr);
+	if (rc != 0) {
+		set_err(err, "malformed VICI packet from charon at byte %zu: %s", verr.offset, verr.what);
+		return rc == -EAGAIN ? -EPROTO : rc;
 	}
-	buf_free_secret(&b);
-	return rc;
+	/* the buffer may hold a secret (a PSK in a reply): wipe what was consumed */
+	explicit_bzero(c->in.data + c->in_off, used);
+	c->in_off += used;
+	*wire = used;
+	return 0;
 }
 
-static int queue_event(struct vici_client *c, struct vici_packet *pkt, char **err)
+/* Read one packet: a buffered one at once, else wait for one until the deadline. Partial
+ * packets stay buffered, so a short wait never leaves the stream out of step. */
+static int recv_packet(struct vici_client *c, struct vici_packet *pkt, size_t *wire, int64_t deadline,
+		       char **err)
 {
-	if (c->n - c->head >= VICI_CLIENT_MAX_QUEUE) {
-		set_err(err, "more than %d VICI events queued without being read", VICI_CLIENT_MAX_QUEUE);
-		return -ENOBUFS;
+	for (;;) {
+		int rc = take_packet(c, pkt, wire, err);
+		if (rc != -EAGAIN)
+			return rc;
+		rc = fill(c, err);
+		if (rc == 0)
+			continue;
+		if (rc != -EAGAIN)
+			return rc;
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int pr = poll(&p, 1, remaining(deadline));
+		if (pr < 0 && errno == EINTR)
+			return -EINTR;	/* a signal: the caller decides whether to go on */
+		if (pr < 0) {
+			rc = -errno;
+			set_err(err, "waiting for charon at %s: %s", c->path, strerror(errno));
+			return rc;
+		}
+		if (pr == 0) {
+			set_err(err, "timed out waiting for charon at %s", c->path);
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+/* Queue an event read while a command was in flight. Past the bounds the event is dropped
+ * and counted (vici_client_dropped): its reader re-lists SAs rather than trust the queue. */
+static void queue_event(struct vici_client *c, struct vici_packet *pkt, size_t wire)
+{
+	if (c->n - c->head >= VICI_CLIENT_MAX_QUEUE || c->queued_bytes + wire > VICI_CLIENT_MAX_QUEUE_BYTES) {
+		c->dropped++;
+		return;
 	}
 	if (c->head == c->n)
 		c->head = c->n = 0;
@@ -264,33 +295,52 @@ static int queue_event(struct vici_client *c, struct vici_packet *pkt, char **er
 	}
 	c->queue[c->n].name = xstrdup(pkt->name);
 	c->queue[c->n].msg = pkt->msg;
+	c->queue[c->n].wire = wire;
+	c->queued_bytes += wire;
 	pkt->msg = NULL;
 	c->n++;
-	return 0;
 }
 
 /* Read packets until one of the wanted type arrives; events go to the queue, or to
- * collect when their name is stream_event. */
+ * collect when their name is stream_event. The deadline is absolute: a charon that keeps
+ * sending events without ever answering still runs into it. */
 static int recv_until(struct vici_client *c, enum vici_packet_type want, const char *stream_event,
 		      struct vici_node ***events, size_t *n_events, struct vici_packet *out,
 		      int64_t deadline, char **err)
 {
+	size_t streamed = 0;
+
 	for (;;) {
 		struct vici_packet pkt = { 0 };
-		int rc = recv_packet(c, &pkt, deadline, err);
+		size_t wire = 0;
+		int rc;
+
+		if (deadline >= 0 && now_ms() >= deadline) {
+			set_err(err, "timed out waiting for charon at %s (it kept sending events, never the answer)",
+				c->path);
+			return -ETIMEDOUT;
+		}
+		rc = recv_packet(c, &pkt, &wire, deadline, err);
+		if (rc == -EINTR)
+			continue;
 		if (rc != 0)
 			return rc;
 		if (pkt.type == VICI_EVENT) {
 			if (stream_event && strcmp(pkt.name, stream_event) == 0) {
+				streamed += wire;
+				if (streamed > VICI_CLIENT_MAX_STREAM_BYTES) {
+					set_err(err, "charon sent more than %u bytes of %s events for one command",
+						VICI_CLIENT_MAX_STREAM_BYTES, stream_event);
+					vici_packet_clear(&pkt);
+					return -E2BIG;
+				}
 				*events = xrealloc(*events, (*n_events + 1) * sizeof(**events));
 				(*events)[(*n_events)++] = pkt.msg;
 				pkt.msg = NULL;
 			} else {
-				rc = queue_event(c, &pkt, err);
+				queue_event(c, &pkt, wire);
 			}
 			vici_packet_clear(&pkt);
-			if (rc != 0)
-				return rc;
 			continue;
 		}
 		/* a command gets CMD_RESPONSE or CMD_UNKNOWN; a registration EVENT_CONFIRM or EVENT_UNKNOWN */
@@ -419,29 +469,46 @@ int vici_client_wait_event(struct vici_client *c, int timeout_ms, char **name, s
 
 	*name = NULL;
 	*msg = NULL;
-	while (c->head == c->n) {
+	if (c->head == c->n) {
 		struct vici_packet pkt = { 0 };
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		int pr = poll(&p, 1, remaining(deadline));
-		if (pr < 0 && errno == EINTR)
-			return -EINTR;
-		if (pr == 0)
-			return -ETIMEDOUT;
-		int rc = recv_packet(c, &pkt, deadline, err);
-		if (rc != 0)
+		size_t wire = 0;
+		char *why = NULL;
+		int rc = recv_packet(c, &pkt, &wire, deadline, &why);
+		if (rc == -ETIMEDOUT || rc == -EINTR) {
+			free(why);	/* no event is not an error: nothing to say */
 			return rc;
+		}
+		if (rc != 0) {
+			if (err) {
+				free(*err);
+				*err = why;
+			} else {
+				free(why);
+			}
+			return rc;
+		}
 		if (pkt.type != VICI_EVENT) {
 			set_err(err, "unexpected VICI %s packet from charon", vici_packet_type_names[pkt.type]);
 			vici_packet_clear(&pkt);
 			return -EPROTO;
 		}
-		rc = queue_event(c, &pkt, err);
+		*name = xstrdup(pkt.name);
+		*msg = pkt.msg;
+		pkt.msg = NULL;
 		vici_packet_clear(&pkt);
-		if (rc != 0)
-			return rc;
+		return 0;
 	}
 	*name = c->queue[c->head].name;
 	*msg = c->queue[c->head].msg;
+	c->queued_bytes -= c->queue[c->head].wire;
 	c->head++;
 	return 0;
+}
+
+size_t vici_client_dropped(struct vici_client *c)
+{
+	size_t n = c->dropped;
+
+	c->dropped = 0;
+	return n;
 }

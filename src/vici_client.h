@@ -1,8 +1,10 @@
 /* vici_client.h - a connection to charon's VICI socket: commands, streamed commands, events.
  *
  * One command in flight per connection (VICI's rule). Every wait has a deadline (poll, no
- * sleeps); events that arrive while a command is in flight are queued for
- * vici_client_wait_event. Errors come back as -errno plus a sentence in *err (caller frees)
+ * sleeps), absolute for a whole command however many packets arrive meanwhile; events that
+ * arrive while a command is in flight are queued for vici_client_wait_event, within
+ * VICI_CLIENT_MAX_QUEUE events and VICI_CLIENT_MAX_QUEUE_BYTES; past that they are dropped and
+ * counted (vici_client_dropped), since every reader re-lists SAs anyway. Errors come back as -errno plus a sentence in *err (caller frees)
  * that a user can act on, e.g. "charon is not running (no VICI socket at /var/run/charon.vici)".
  */
 #ifndef TUNNELCTL_VICI_CLIENT_H
@@ -11,8 +13,10 @@
 #include <stddef.h>
 #include "vici.h"
 
-#define VICI_CLIENT_MAX_QUEUE 4096	/* events queued while a command runs; more is an error */
-#define VICI_CLIENT_PACKET_MS 5000	/* a packet that started arriving must be complete by then */
+#define VICI_CLIENT_MAX_QUEUE 1024	/* events queued while a command runs; more are dropped */
+#define VICI_CLIENT_MAX_QUEUE_BYTES (1024u * 1024u)	/* and their wire size; more are dropped */
+#define VICI_CLIENT_MAX_STREAM_BYTES (16u * 1024u * 1024u)	/* one streamed command's events */
+#define VICI_CLIENT_READ_CHUNK 65536	/* bytes read from the socket at a time */
 
 struct vici_client;
 
@@ -35,7 +39,8 @@ int vici_client_response(struct vici_client *c, int timeout_ms, struct vici_node
 
 /* A streamed command (list-sas, list-conns, ...): register for event, send cmd, collect every
  * event of that name until the response, unregister. *events (caller frees each and the array)
- * and *n_events get the collected messages; *reply, if not NULL, the response. */
+ * and *n_events get the collected messages; *reply, if not NULL, the response. -E2BIG when
+ * they exceed VICI_CLIENT_MAX_STREAM_BYTES on the wire (nothing is returned then). */
 int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
 		       const char *event, int timeout_ms, struct vici_node ***events, size_t *n_events,
 		       char **err);
@@ -50,7 +55,11 @@ int vici_client_unregister(struct vici_client *c, const char *event, int timeout
 int vici_client_wait_event(struct vici_client *c, int timeout_ms, char **name, struct vici_node **msg,
 			   char **err);
 
-/* True when an event is queued (poll the fd only when this is false). */
+/* Events dropped because the queue was full, since the last call (which resets the count):
+ * when not 0 the reader must re-list what the events would have told it. */
+size_t vici_client_dropped(struct vici_client *c);
+
+/* True when an event is queued or buffered (poll the fd only when this is false). */
 int vici_client_pending(const struct vici_client *c);
 /* The socket, for poll() in an event loop. */
 int vici_client_fd(const struct vici_client *c);

@@ -14,14 +14,26 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "web.h"
 
 #define WEB_AUTH_USER "tunnelctl"	/* user name for HTTP Basic (browsers) */
 
+/* One accepted connection, from MHD's connection-started to its closed notification. */
+struct web_conn {
+	struct web_conn *prev, *next;	/* ws->conns, oldest first */
+	int fd;
+	int64_t deadline_ms;		/* the request head must be complete by then */
+	bool in_request;		/* head complete, response not yet sent */
+	bool cut;			/* shut down by us; MHD closes it on its next read */
+};
+
 struct web_server {
 	struct MHD_Daemon *mhd;
+	struct web_conn *conns, *conns_tail;	/* open connections, oldest first */
+	unsigned n_conns;
 	struct web_source src;
 	bool auth;			/* a token is required */
 	char bearer_hash[65];		/* sha256 of "Bearer TOKEN" */
@@ -197,6 +209,100 @@ static bool request_authorized(const struct web_server *ws, struct MHD_Connectio
 	return bearer | basic;
 }
 
+/* ---- slow clients ---- */
+
+/* Shut the socket down under MHD: its next read sees the end and MHD closes the connection
+ * the usual way (notifications, per-address count); closing the descriptor here would not. */
+static void conn_cut(struct web_conn *c)
+{
+	if (c->cut)
+		return;
+	c->cut = true;
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+static void conn_started(struct web_server *ws, struct MHD_Connection *conn, void **socket_context)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct web_conn *c = xcalloc(1, sizeof(*c));
+
+	c->fd = i ? i->connect_fd : -1;
+	c->deadline_ms = now_ms() + WEB_HEAD_DEADLINE_MS;
+	c->prev = ws->conns_tail;
+	if (ws->conns_tail)
+		ws->conns_tail->next = c;
+	else
+		ws->conns = c;
+	ws->conns_tail = c;
+	*socket_context = c;
+	/* full: the oldest connection still without a request head makes room */
+	if (++ws->n_conns > WEB_MAX_CONNECTIONS) {
+		for (struct web_conn *o = ws->conns; o != c; o = o->next) {
+			if (!o->in_request && !o->cut) {
+				conn_cut(o);
+				break;
+			}
+		}
+	}
+}
+
+static void conn_closed(struct web_server *ws, struct web_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ws->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		ws->conns_tail = c->prev;
+	ws->n_conns--;
+	free(c);
+}
+
+static void web_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+				  enum MHD_ConnectionNotificationCode toe)
+{
+	struct web_server *ws = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		conn_started(ws, conn, socket_context);
+	else if (*socket_context)
+		conn_closed(ws, *socket_context);
+}
+
+static struct web_conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i ? i->socket_context : NULL;
+}
+
+/* A response was sent: on a kept-alive connection the next head has the same deadline. */
+static void web_notify_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+				 enum MHD_RequestTerminationCode toe)
+{
+	struct web_conn *c = conn_of(conn);
+
+	(void)cls;
+	(void)con_cls;
+	(void)toe;
+	if (c) {
+		c->in_request = false;
+		c->deadline_ms = now_ms() + WEB_HEAD_DEADLINE_MS;
+	}
+}
+
+/* Cut every connection past its head deadline. */
+static void conns_sweep(struct web_server *ws)
+{
+	int64_t now = now_ms();
+
+	for (struct web_conn *c = ws->conns; c; c = c->next)
+		if (!c->in_request && !c->cut && c->deadline_ms <= now)
+			conn_cut(c);
+}
+
 /* ---- responses ---- */
 
 static void add_common_headers(struct MHD_Response *resp, const char *type)
@@ -228,6 +334,23 @@ static enum MHD_Result queue_text(struct MHD_Connection *conn, unsigned status, 
 	if (extra_name)
 		MHD_add_response_header(resp, extra_name, extra_value);
 	r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+/* 401, and the connection is closed after it: a client without the token holds no slot. */
+static enum MHD_Result queue_unauthorized(struct MHD_Connection *conn)
+{
+	static const char text[] = "unauthorized\n";
+	struct MHD_Response *resp = response_text(text, strlen(text), "text/plain; charset=utf-8");
+	enum MHD_Result r;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				"Basic realm=\"tunnelctl\", charset=\"UTF-8\"");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	r = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, resp);
 	MHD_destroy_response(resp);
 	return r;
 }
@@ -282,17 +405,19 @@ static enum MHD_Result web_handle(void *cls, struct MHD_Connection *conn, const 
 {
 	struct web_server *ws = cls;
 	struct MHD_Response *resp;
+	struct web_conn *c = conn_of(conn);
 
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
 	(void)con_cls;
+	if (c)
+		c->in_request = true;	/* the head is complete: its deadline no longer applies */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return queue_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: read-only\n",
 				  MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	if (!request_authorized(ws, conn))
-		return queue_text(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-				  "Basic realm=\"tunnelctl\", charset=\"UTF-8\"");
+		return queue_unauthorized(conn);
 	if (strcmp(url, "/") == 0)
 		resp = ws->page;
 	else if (strcmp(url, "/api/status") == 0)
@@ -342,8 +467,12 @@ int web_start(const char *listen, const char *token_file, const struct web_sourc
 		flags |= MHD_USE_IPv6;
 	ws->mhd = MHD_start_daemon(flags, 0, NULL, NULL, web_handle, ws,
 				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_MAX_CONNECTIONS,
+				   /* room for the evicted ones until MHD has closed them */
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * WEB_MAX_CONNECTIONS),
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WEB_MAX_PER_ADDRESS,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_CONNECTION_TIMEOUT,
+				   MHD_OPTION_NOTIFY_CONNECTION, web_notify_connection, ws,
+				   MHD_OPTION_NOTIFY_COMPLETED, web_notify_completed, ws,
 				   MHD_OPTION_END);
 	if (!ws->mhd) {
 		r = errno ? -errno : -EIO;
@@ -377,15 +506,29 @@ unsigned web_port(const struct web_server *ws)
 int web_timeout_ms(const struct web_server *ws)
 {
 	MHD_UNSIGNED_LONG_LONG t;
+	int64_t head = -1;
+	int ms = -1;
 
-	if (MHD_get_timeout(ws->mhd, &t) != MHD_YES)
-		return -1;
-	return t > INT32_MAX ? INT32_MAX : (int)t;
+	for (const struct web_conn *c = ws->conns; c; c = c->next)
+		if (!c->in_request && !c->cut && (head < 0 || c->deadline_ms < head))
+			head = c->deadline_ms;
+	if (MHD_get_timeout(ws->mhd, &t) == MHD_YES)
+		ms = t > INT32_MAX ? INT32_MAX : (int)t;
+	if (head >= 0) {
+		int64_t left = head - now_ms();
+		int h = left < 0 ? 0 : (int)(left > INT32_MAX ? INT32_MAX : left);
+		if (ms < 0 || h < ms)
+			ms = h;
+	}
+	return ms;
 }
 
 int web_run(struct web_server *ws)
 {
-	return MHD_run(ws->mhd) == MHD_YES ? 0 : -EIO;
+	if (MHD_run(ws->mhd) != MHD_YES)
+		return -EIO;
+	conns_sweep(ws);
+	return 0;
 }
 
 void web_stop(struct web_server *ws)

@@ -9,7 +9,12 @@
  * Read-only: GET and HEAD only (405 otherwise). Loopback listeners need no token; any other
  * address needs a token file (0600), and then every request must carry
  * "Authorization: Bearer TOKEN" (or HTTP Basic with user "tunnelctl" and the token as the
- * password, for browsers); 401 otherwise.
+ * password, for browsers); 401 otherwise, and the connection is closed.
+ *
+ * Slow clients cannot hold the server: at most WEB_MAX_PER_ADDRESS connections per address,
+ * a request head must be complete WEB_HEAD_DEADLINE_MS after accept (or after the previous
+ * response), and a connection beyond WEB_MAX_CONNECTIONS evicts the oldest one still waiting
+ * for its head, so a client that sends its request at once always reaches the token check.
  */
 #ifndef TUNNELCTL_WEB_H
 #define TUNNELCTL_WEB_H
@@ -24,7 +29,10 @@
 #define WEB_DEFAULT_LISTEN "127.0.0.1:8714"
 #define WEB_MAX_TOKEN 4096		/* token file size limit */
 #define WEB_MIN_TOKEN 16		/* shorter tokens are refused */
-#define WEB_MAX_CONNECTIONS 64		/* concurrent HTTP connections */
+#define WEB_MAX_CONNECTIONS 64		/* concurrent HTTP connections; a new one beyond this cuts
+					 * the oldest connection still waiting for its request head */
+#define WEB_MAX_PER_ADDRESS 8		/* concurrent connections from one client address */
+#define WEB_HEAD_DEADLINE_MS 3000	/* from accept (or the last response) to a complete request head */
 #define WEB_CONNECTION_TIMEOUT 10	/* seconds an idle connection is kept */
 #define WEB_MAX_TUNNELS 100000		/* metric rows rendered at most */
 

@@ -64,6 +64,16 @@ step "a FIFO as config.xml"
 mkfifo "$work/config.xml"
 expect 2 "not a regular file" -- "$TC" import-pfsense "$work/config.xml"
 
+step "daemon --token-file: a symlink and a FIFO are usage errors (exit 2), never waited on"
+(umask 077; echo "s3cr3t-token-0123456789abcdef" >"$work/token")
+ln -s "$work/token" "$work/token.link"
+mkfifo -m 600 "$work/token.fifo"
+mkdir -m 700 "$work/state"
+for t in token.link token.fifo; do
+	expect 2 "token file must be a regular file with mode 0600" -- "$TC" daemon --listen 127.0.0.1:0 \
+		--token-file "$work/$t" -c $base --state-dir "$work/state" --vici "unix://$work/no.vici"
+done
+
 step "logs --file: a 100 MB line is refused, not grown into"
 python3 -c "
 import sys; sys.stdout.write('Nov 29 15:00:00 00[IKE] <con1|1> x' + 'a' * (100 * 1024 * 1024) + '\n')" >"$work/huge.log"

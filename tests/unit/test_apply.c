@@ -113,10 +113,38 @@ static void test_plan_no_previous_file(void **state)
 	conf_tree_free(n);
 }
 
+/* PSKs charon holds under our names but the new config lacks are unloaded; others' and the
+ * ones the plan already removes are left alone. */
+static void test_stale_secrets(void **state)
+{
+	struct conf_tree *o = tree(old_text), *n = tree(new_text);
+	char *loaded[] = { "con1", "con2", "con3" };
+	char *shared[] = { "ike-1", "ike-3", "ike-7", "ike-4", "vpn-admin", "ike-x", "ike-" };
+	struct apply_plan p;
+
+	(void)state;
+	apply_plan_build(o->root, n->root, loaded, 3, &p);
+	apply_plan_stale_secrets(n->root, shared, 7, &p);
+	assert_int_equal(p.n_secrets_removed, 2);
+	assert_string_equal(p.secrets_removed[0], "ike-3");	/* from the old file, once */
+	assert_string_equal(p.secrets_removed[1], "ike-7");	/* left by an interrupted apply */
+	apply_plan_free(&p);
+	/* no previous file at all: charon's list alone */
+	apply_plan_build(NULL, n->root, loaded, 3, &p);
+	apply_plan_stale_secrets(n->root, shared, 7, &p);
+	assert_int_equal(p.n_secrets_removed, 2);
+	assert_string_equal(p.secrets_removed[0], "ike-3");
+	assert_string_equal(p.secrets_removed[1], "ike-7");
+	apply_plan_free(&p);
+	conf_tree_free(o);
+	conf_tree_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_stale_secrets),
 		cmocka_unit_test(test_plan_after_charon_restart),
 		cmocka_unit_test(test_plan_no_previous_file),
 	};

@@ -244,6 +244,13 @@ static const struct real_case real_cases[] = {
 	  DOCTOR_FMT_SYSLOG, true, 0, "CFG", NULL, 0, "  loaded EAP secret for ma*****sh" },
 	{ "strongswan#1126 OpenWrt logread", "Wed Jul  6 17:36:02 2022 daemon.info : 10[CFG] added configuration 'PF_con2_0'",
 	  DOCTOR_FMT_SYSLOG, true, 10, "CFG", NULL, 0, "added configuration 'PF_con2_0'" },
+	/* OPNsense's log views copied (tests/data/real: gh-opnsense-core-8631, -267) */
+	{ "opnsense/core#8631 log view", "May 11 11:09:54\tcharon\t88717\t05[CFG] <con2|2195> selected proposal: ESP:AES_GCM_16_256/NO_EXT_SEQ",
+	  DOCTOR_FMT_GUI, true, 5, "CFG", "con2", 2195, "selected proposal: ESP:AES_GCM_16_256/NO_EXT_SEQ" },
+	{ "opnsense/core#267 old syslog view", "Jul 21 20:47:19 \tcharon: 03[CFG] no config named 'con1'",
+	  DOCTOR_FMT_SYSLOG, true, 3, "CFG", NULL, 0, "no config named 'con1'" },
+	{ "opnsense/core#1625", "May  7 14:30:39 OPNsense charon: 09[IKE] Could not authenticate with XAuth secrets for 'xx.xx.xx.xx' - 'test'",
+	  DOCTOR_FMT_SYSLOG, true, 9, "IKE", NULL, 0, "Could not authenticate with XAuth secrets for 'xx.xx.xx.xx' - 'test'" },
 	/* OPNsense ipsec.log (RFC 5424), charon's filelog to stderr, a custom time_format */
 	{ "opnsense/core#7518", "<30>1 2024-06-08T00:46:22+02:00 opnsense01.muc.boerse-go.de charon 51742 - [meta sequenceId=\"1\"] 15[CFG] <943dd117-0378-487e-8a3f-ce64ce7f212a|541> selected proposal: ESP:AES_CBC_256/HMAC_SHA2_256_128/ECP_521/NO_EXT_SEQ",
 	  DOCTOR_FMT_SYSLOG5424, true, 15, "CFG", "943dd117-0378-487e-8a3f-ce64ce7f212a", 541, "selected proposal: ESP:AES_CBC_256/HMAC_SHA2_256_128/ECP_521/NO_EXT_SEQ" },

@@ -65,6 +65,15 @@ static char *corpus(const char *rel)
 	return b.data;
 }
 
+static char *tmp_path(const char *name)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "/tmp/test_doctor_read.%d.%s", (int)getpid(), name);
+	return b.data;
+}
+
 /* Lab logs wrapped three ways (README.md: formats/wrapped*): the verdict is the one of the
  * original, and every evidence text is exactly an original line, so the pieces were joined
  * with the right separator (none after a cut word, one blank after a broken one). */
@@ -99,6 +108,110 @@ static void test_wrapped_joined(void **state)
 		free(wrapped);
 		free(original);
 	}
+}
+
+/* Columns of a line's first n bytes, tabs to the next multiple of 8. */
+static size_t cols(const char *p, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c = p[i] == '\t' ? (c / 8 + 1) * 8 : c + 1;
+	return c;
+}
+
+/* Wrap every line of src into dst at width columns, as a terminal does (soft = false: cut
+ * anywhere) or a mail client (soft: after the last blank that fits, the blank kept). */
+static void wrap_file(const char *src, const char *dst, size_t width, bool soft)
+{
+	FILE *in = fopen(src, "r"), *out = fopen(dst, "w");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t k;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((k = getline(&line, &cap, in)) >= 0) {
+		const char *p = line;
+		size_t n = (size_t)k;
+		if (n > 0 && p[n - 1] == '\n')
+			n--;
+		while (cols(p, n) > width) {
+			size_t cut = 0, brk = 0;
+			while (cols(p, cut + 1) <= width)
+				if (p[cut++] == ' ')
+					brk = cut;
+			if (soft && brk > 0)
+				cut = brk;
+			fprintf(out, "%.*s\n", (int)cut, p);
+			p += cut;
+			n -= cut;
+		}
+		fprintf(out, "%.*s\n", (int)n, p);
+	}
+	free(line);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+/* Verdicts of one file as "class tunnel" lines, and whether every evidence text is a line of
+ * original. */
+static char *verdicts(const char *path, const char *original, bool *real)
+{
+	const struct doctor_verdict *v;
+	struct buf b;
+	size_t n;
+	int err;
+	struct doctor *d = read_one(path, NULL, &err, &v, &n);
+
+	assert_int_equal(err, 0);
+	buf_init(&b);
+	buf_printf(&b, "%zu", n);
+	*real = true;
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&b, " %s/%s", doctor_class_names[v[i].cls], v[i].tunnel);
+		for (size_t k = 0; k < v[i].n_ev; k++)
+			if (!is_line_of(original, v[i].ev[k].text))
+				*real = false;
+	}
+	doctor_free(d);
+	return b.data;
+}
+
+/* Lab sessions wrapped at widths mail clients, forums and terminals use, cut anywhere or at
+ * blanks (a GUI copy with tabs, read backwards, among them): same verdicts as unwrapped,
+ * evidence the original lines. */
+static void test_wrap_sweep(void **state)
+{
+	static const char *const files[] = {
+		"lab/healthy/a.log", "lab/psk_mismatch/b.log", "lab/ts_narrowed/b.log",
+		"formats/pfsense_gui_newest_first_b.log",
+	};
+	static const size_t widths[] = { 60, 64, 72, 76, 80, 100, 112, 132, 200 };
+	char *tmp = tmp_path("wrapped");
+	(void)state;
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		char *src = corpus(files[f]);
+		bool real;
+		char *want = verdicts(src, src, &real);
+		assert_true(real);
+		for (size_t w = 0; w < ARRAY_SIZE(widths); w++) {
+			for (int soft = 0; soft < 2; soft++) {
+				wrap_file(src, tmp, widths[w], soft);
+				char *got = verdicts(tmp, src, &real);
+				if (strcmp(got, want) != 0 || !real)
+					fail_msg("%s wrapped at %zu (%s): '%s'%s, want '%s'", files[f],
+						 widths[w], soft ? "blanks" : "anywhere", got,
+						 real ? "" : " (evidence not an original line)", want);
+				free(got);
+			}
+		}
+		free(want);
+		free(src);
+	}
+	unlink(tmp);
+	free(tmp);
 }
 
 /* A real paste cut at 80 columns (turris-os#31): the kernel failure's evidence is the whole
@@ -147,15 +260,6 @@ static void test_bare_line_not_joined(void **state)
 	free(path);
 }
 
-static char *tmp_path(const char *name)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_printf(&b, "/tmp/test_doctor_read.%d.%s", (int)getpid(), name);
-	return b.data;
-}
-
 /* A JSON message with escapes is decoded before the rules see it: JSON may escape any
  * character, here one inside the words the PSK rule looks for. */
 static void test_json_decoded(void **state)
@@ -180,6 +284,36 @@ static void test_json_decoded(void **state)
 	doctor_free(d);
 	unlink(path);
 	free(path);
+}
+
+/* journalctl -o export of charon-systemd: the entry's IKE_SA_NAME, IKE_SA_UNIQUE_ID and
+ * THREAD fields go with its MESSAGE line, so the verdict is the one -o json gives (the SA
+ * known as the responder's), with evidence on the MESSAGE lines. */
+static void test_export_fields(void **state)
+{
+	char *exp = corpus("formats/journal_export_charon_systemd_b.log");
+	char *json = corpus("formats/journal_json_charon_systemd_b.log");
+	const struct doctor_verdict *v, *w;
+	size_t n, m;
+	int err;
+	(void)state;
+	struct doctor *d = read_one(exp, NULL, &err, &v, &n);
+	assert_int_equal(err, 0);
+	struct doctor *e = read_one(json, NULL, &err, &w, &m);
+	assert_int_equal(err, 0);
+
+	assert_int_equal(n, 1);
+	assert_int_equal(m, 1);
+	assert_int_equal(v[0].cls, w[0].cls);
+	assert_string_equal(v[0].tunnel, w[0].tunnel);
+	assert_string_equal(v[0].side, "responder");
+	assert_string_equal(v[0].side, w[0].side);
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		assert_true(strncmp(v[0].ev[k].text, "MESSAGE=", 8) == 0);
+	doctor_free(d);
+	doctor_free(e);
+	free(exp);
+	free(json);
 }
 
 /* Devices are no logs: /dev/zero would never end. */
@@ -283,9 +417,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrapped_joined),
+		cmocka_unit_test(test_wrap_sweep),
 		cmocka_unit_test(test_real_wrapped_paste),
 		cmocka_unit_test(test_bare_line_not_joined),
 		cmocka_unit_test(test_json_decoded),
+		cmocka_unit_test(test_export_fields),
 		cmocka_unit_test(test_device_refused),
 		cmocka_unit_test(test_stdin_capped),
 		cmocka_unit_test(test_fifo_without_writer),

@@ -22,6 +22,7 @@
 
 #include "cmd.h"
 #include "keepalive.h"
+#include "conf.h"
 #include "state.h"
 #include "tunnel.h"
 #include "vici.h"
@@ -508,7 +509,12 @@ static void test_state_records(void **st)
 	char *applied, *real;
 	assert_null(state_applied_path(dir));
 	assert_int_equal(state_applied_mtime(dir, &ns), -ENOENT);
-	assert_int_equal(state_save_applied(dir, path), 0);
+	{
+		char digest[65];
+
+		assert_int_equal(conf_file_digest(path, digest), 0);
+		assert_int_equal(state_save_applied(dir, path, digest), 0);
+	}
 	applied = state_applied_path(dir);
 	real = realpath(path, NULL);
 	assert_non_null(applied);

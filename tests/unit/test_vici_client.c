@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vici_client.h"
@@ -26,6 +27,8 @@ enum replay_mode {
 	SILENT,		/* read the request, never answer */
 	OVERSIZED,	/* answer with a length header over the limit */
 	HANGUP,		/* answer with half a segment, then close */
+	FLOOD,		/* confirm registrations; answer a command with events, forever */
+	DRIP,		/* answer a command with events sent a byte at a time, forever */
 };
 
 struct server {
@@ -72,6 +75,64 @@ static bool ends_answer(unsigned char t, unsigned char reply)
 	return reply == VICI_EVENT_CONFIRM || reply == VICI_EVENT_UNKNOWN;
 }
 
+/* Events of FLOOD_VALUE bytes each, alternating list-sa and ike-updown, until the client
+ * goes away (the write fails). */
+#define FLOOD_VALUE 60000
+static void flood(int fd)
+{
+	static const char *const names[] = { "list-sa", "ike-updown" };
+	struct buf pkt[2];
+	char *value = calloc(1, FLOOD_VALUE);
+
+	for (int i = 0; i < 2; i++) {
+		struct vici_msg m;
+		vici_msg_init(&m);
+		vici_msg_section_start(&m, "con1");
+		vici_msg_add_kv(&m, "junk", value, FLOOD_VALUE);
+		vici_msg_section_end(&m);
+		buf_init(&pkt[i]);
+		vici_packet_build(VICI_EVENT, names[i], &m, &pkt[i]);
+		vici_msg_free(&m);
+	}
+	for (unsigned long i = 0;; i++) {
+		const struct buf *b = &pkt[i % 2];
+		ssize_t w = 0;
+		size_t off = 0;
+		while (off < b->len && (w = send(fd, b->data + off, b->len - off, MSG_NOSIGNAL)) > 0)
+			off += (size_t)w;
+		if (w <= 0)
+			break;
+	}
+	buf_free(&pkt[0]);
+	buf_free(&pkt[1]);
+	free(value);
+}
+
+/* Small events, one byte every DRIP_MS, until the client goes away. */
+#define DRIP_MS 5
+static void drip(int fd)
+{
+	struct buf pkt;
+	struct vici_msg m;
+
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "msg", "still here");
+	buf_init(&pkt);
+	vici_packet_build(VICI_EVENT, "log", &m, &pkt);
+	vici_msg_free(&m);
+	for (size_t i = 0;; i++) {
+		struct timespec ts = { 0, DRIP_MS * 1000000L };
+		char two[2] = { pkt.data[i % pkt.len], pkt.data[(i + 1) % pkt.len] };
+		/* a packet's last byte goes with the next one's first: never a pause between packets */
+		size_t n = i % pkt.len == pkt.len - 1 ? 2 : 1;
+		if (send(fd, two, n, MSG_NOSIGNAL) != (ssize_t)n)
+			break;
+		i += n - 1;
+		nanosleep(&ts, NULL);
+	}
+	buf_free(&pkt);
+}
+
 static void *serve(void *arg)
 {
 	struct server *s = arg;
@@ -99,6 +160,19 @@ static void *serve(void *arg)
 			static const unsigned char big[] = { 0x00, 0x10, 0x00, 0x00, VICI_CMD_RESPONSE };
 			write_full(fd, big, sizeof(big));
 			continue;
+		}
+		if (s->mode == FLOOD && type != VICI_CMD_REQUEST) {
+			static const unsigned char confirm[] = { 0x00, 0x00, 0x00, 0x01, VICI_EVENT_CONFIRM };
+			write_full(fd, confirm, sizeof(confirm));
+			continue;
+		}
+		if (s->mode == FLOOD) {
+			flood(fd);
+			break;
+		}
+		if (s->mode == DRIP) {
+			drip(fd);
+			break;
 		}
 		if (s->mode == HANGUP) {
 			static const unsigned char half[] = { 0x00, 0x00, 0x00, 0x20, VICI_CMD_RESPONSE, 3 };
@@ -299,6 +373,68 @@ static void test_hangup(void **state)
 	server_stop(&s, c);
 }
 
+/* A charon that floods events and never answers: the command still ends at its deadline, the
+ * queue stays within its bounds (the rest is dropped and counted), and a stream is cut off at
+ * VICI_CLIENT_MAX_STREAM_BYTES. */
+static void test_flood(void **state)
+{
+	struct server s;
+	struct vici_node *reply = NULL, **ev = NULL, *msg = NULL;
+	char *err = NULL, *name = NULL;
+	size_t n = 0, queued = 0;
+	int64_t t0;
+
+	(void)state;
+	server_start(&s, NULL, FLOOD);
+	struct vici_client *c = connect_to(&s);
+	t0 = now_ms();
+	assert_int_equal(vici_client_request(c, "version", NULL, 300, &reply, &err), -ETIMEDOUT);
+	assert_true(now_ms() - t0 < 300 + TEST_TIMEOUT_MS / 5);
+	assert_non_null(strstr(err, "timed out"));
+	free(err);
+	err = NULL;
+	assert_true(vici_client_dropped(c) > 0);
+	assert_int_equal(vici_client_dropped(c), 0);	/* the count was reset */
+	while (vici_client_pending(c) && vici_client_wait_event(c, 0, &name, &msg, &err) == 0) {
+		queued++;
+		free(name);
+		vici_node_free(msg);
+	}
+	free(err);
+	err = NULL;
+	/* the bytes bound: 60 KB events, at most 1 MiB of them, plus what was read along */
+	assert_true(queued >= 1);
+	assert_true(queued <= VICI_CLIENT_MAX_QUEUE_BYTES / FLOOD_VALUE + VICI_CLIENT_READ_CHUNK / FLOOD_VALUE + 2);
+	server_stop(&s, c);
+
+	server_start(&s, NULL, FLOOD);
+	c = connect_to(&s);
+	assert_int_equal(vici_client_stream(c, "list-sas", NULL, "list-sa", 30000, &ev, &n, &err), -E2BIG);
+	assert_non_null(strstr(err, "bytes of list-sa events"));
+	assert_null(ev);
+	assert_int_equal(n, 0);
+	free(err);
+	server_stop(&s, c);
+}
+
+/* Events trickling in a byte at a time never end a command's wait: its deadline holds. */
+static void test_drip(void **state)
+{
+	struct server s;
+	struct vici_node *reply = NULL;
+	char *err = NULL;
+	int64_t t0;
+
+	(void)state;
+	server_start(&s, NULL, DRIP);
+	struct vici_client *c = connect_to(&s);
+	t0 = now_ms();
+	assert_int_equal(vici_client_request(c, "version", NULL, 300, &reply, &err), -ETIMEDOUT);
+	assert_true(now_ms() - t0 < 300 + TEST_TIMEOUT_MS / 5);
+	free(err);
+	server_stop(&s, c);
+}
+
 static void test_connect_errors(void **state)
 {
 	struct vici_client *c = NULL;
@@ -342,6 +478,8 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_hangup),
+		cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_drip),
 		cmocka_unit_test(test_connect_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,7 @@
 # systemd-journald (own mount namespace, /run on tmpfs) receives lab/psk_mismatch/b.log once
 # as charon's syslog lines (identifier "charon", "NN[GRP] <name|id>" in MESSAGE) and once as
 # charon-systemd writes it (bare MESSAGE; THREAD, GROUP, LEVEL, IKE_SA_NAME,
-# IKE_SA_UNIQUE_ID fields); then journalctl -o short|short-iso|short-precise|cat|json of each.
+# IKE_SA_UNIQUE_ID fields); then journalctl -o short|short-iso|short-precise|cat|json|export of each.
 # Usage (as root): journal_outputs.sh OUTDIR   -> OUTDIR/{charon,systemd}.FORMAT
 set -eu
 OUT=$(realpath "$1")
@@ -45,7 +45,7 @@ for i in \$(seq 100); do
 	[ "\$(journalctl --directory=/run/log/journal -q -t charon-systemd | wc -l)" -ge "\$(wc -l <"$TMP/fields")" ] && break
 	sleep 0.1
 done
-for o in short short-iso short-precise cat json; do
+for o in short short-iso short-precise cat json export; do
 	journalctl --directory=/run/log/journal -q --no-pager -t charon -o \$o >"$OUT/charon.\$o"
 	journalctl --directory=/run/log/journal -q --no-pager -t charon-systemd -o \$o >"$OUT/systemd.\$o"
 done
