@@ -353,35 +353,35 @@ static const char *auth_class(const char *a)
 	return "pubkey";
 }
 
-static void child_normalize(struct dc_child *ch, const struct conf_node *root,
-			    const struct conf_node *sec, struct tc_errors *errs)
+/* A child from the view of its sections: the connection's own child of that name first,
+ * then the same-named children of the templates it inherits from (charon merges them: only
+ * the keys a section gives override). */
+static void child_normalize(struct dc_child *ch, const struct dc_view *cv, struct tc_errors *errs)
 {
-	struct dc_view v;
 	const struct conf_node *n;
 
-	view_of(&v, root, sec);
-	ch->name = sec->name;
-	ch->sec = sec;
-	ch->lts_at = view_kv(&v, "local_ts");
-	ch->rts_at = view_kv(&v, "remote_ts");
+	ch->name = cv->sec[0]->name;
+	ch->sec = cv->sec[0];
+	ch->lts_at = view_kv(cv, "local_ts");
+	ch->rts_at = view_kv(cv, "remote_ts");
 	ch->n_lts = ts_parse(ch->lts_at ? ch->lts_at->value : NULL, ch->lts_at, &ch->lts, errs);
 	ch->n_rts = ts_parse(ch->rts_at ? ch->rts_at->value : NULL, ch->rts_at, &ch->rts, errs);
-	n = view_kv(&v, "ah_proposals");
+	n = view_kv(cv, "ah_proposals");
 	ch->ah = n != NULL;
 	if (!n)
-		n = view_kv(&v, "esp_proposals");
+		n = view_kv(cv, "esp_proposals");
 	ch->esp_at = n;
 	ch->n_esp = doctor_props_parse_conf(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
-	ch->local_policy = strcmp(view_get(&v, "mode", "tunnel"), "pass") == 0 ||
-			   strcmp(view_get(&v, "mode", "tunnel"), "drop") == 0;
-	ch->start_at = view_kv(&v, "start_action");
-	ch->start_action = view_get(&v, "start_action", "none");
-	ch->close_at = view_kv(&v, "close_action");
-	ch->close_action = view_get(&v, "close_action", "none");
-	ch->rekey = view_duration(&v, "rekey_time", 3600, NULL);
-	ch->life = view_duration(&v, "life_time", ch->rekey * 11 / 10, &ch->life_at);
+	ch->local_policy = strcmp(view_get(cv, "mode", "tunnel"), "pass") == 0 ||
+			   strcmp(view_get(cv, "mode", "tunnel"), "drop") == 0;
+	ch->start_at = view_kv(cv, "start_action");
+	ch->start_action = view_get(cv, "start_action", "none");
+	ch->close_at = view_kv(cv, "close_action");
+	ch->close_action = view_get(cv, "close_action", "none");
+	ch->rekey = view_duration(cv, "rekey_time", 3600, NULL);
+	ch->life = view_duration(cv, "life_time", ch->rekey * 11 / 10, &ch->life_at);
 	if (!ch->life_at)
-		ch->life_at = view_kv(&v, "rekey_time");
+		ch->life_at = view_kv(cv, "rekey_time");
 }
 
 /* First literal address of an address list, or NULL. */
@@ -417,7 +417,7 @@ static void conn_read_pools(struct dc_conn *c, const struct conf_node *root, con
 static void conn_normalize(struct dc_conn *c, const struct conf_node *root, const struct conf_node *sec,
 			   struct tc_errors *errs)
 {
-	struct dc_view v, local, remote, children;
+	struct dc_view v, local, remote, children, cv;
 	const struct conf_node *n;
 	const char *s;
 
@@ -473,7 +473,8 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 				continue;
 			c->child = xrealloc(c->child, (c->n_child + 1) * sizeof(*c->child));
 			memset(&c->child[c->n_child], 0, sizeof(c->child[0]));
-			child_normalize(&c->child[c->n_child], root, ch, errs);
+			view_sub(&cv, root, &children, ch->name);
+			child_normalize(&c->child[c->n_child], &cv, errs);
 			if (!c->bad && c->child[c->n_child].bad) {
 				c->bad = xasprintf("child %s: %s", ch->name, c->child[c->n_child].bad);
 				c->bad_at = c->child[c->n_child].esp_at;
@@ -647,12 +648,20 @@ static void side_want_creds(struct dconf_side *s, const char *key, const struct 
 		dconf_strv_free(v, n);
 }
 
-/* Whether another connection inherits from conn (`x : connections.NAME`): a template, which
- * the user does not mean as a tunnel of its own, so it is not judged. */
+/* Whether another connection inherits from conn (`x : connections.NAME`) and conn has no
+ * child of its own: a template, which the user does not mean as a tunnel of its own, so it
+ * is not judged. One with children is a connection charon loads and uses like any other. */
 static bool is_template(const struct conf_node *conns, const struct conf_node *conn)
 {
+	const struct conf_node *children = conf_find(conn, "children", CONF_SECTION);
 	char *path = xasprintf("connections.%s", conn->name);
 	bool used = false;
+
+	for (size_t i = 0; children && i < children->n_child; i++)
+		if (children->child[i]->type == CONF_SECTION) {
+			free(path);
+			return false;
+		}
 
 	for (size_t i = 0; i < conns->n_child && !used; i++) {
 		const struct conf_node *c = conns->child[i];

@@ -1122,6 +1122,28 @@ static void test_rule_psk_owners(void **state)
 	free(gw);
 }
 
+/* Rule 4: a child of the same name merges with the template's (only the keys given
+ * override): selectors, PFS group and start action all arrive; the template with children
+ * is a connection of its own (unpaired here: its peer is another host). */
+static void test_rule_template_child_merge(void **state)
+{
+	struct run x;
+	const struct doctor_verdict *v;
+
+	(void)state;
+	run_files(&x, DATA "tmpl-child-a.swanctl", DATA "tmpl-child-c.swanctl");
+	v = find_verdict(&x.r, "to-c");
+	assert_non_null(v);
+	if (v->cls != DOCTOR_HEALTHY)
+		print_message("to-c: %s\n", v->summary);
+	assert_int_equal(v->cls, DOCTOR_HEALTHY);
+	assert_int_equal(warn_count(&x.r, "responder-only"), 0);
+	v = find_verdict(&x.r, "to-b");
+	assert_non_null(v);
+	assert_int_equal(v->cls, DOCTOR_NO_IKE_CONFIG);
+	run_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1151,6 +1173,7 @@ int main(void)
 		cmocka_unit_test(test_rule_split_tunnel_warning),
 		cmocka_unit_test(test_rule_cert_identity),
 		cmocka_unit_test(test_rule_psk_owners),
+		cmocka_unit_test(test_rule_template_child_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
