@@ -278,16 +278,20 @@ static int addrs_match(char *const *want, size_t nw, char *const *have, size_t n
 	return best;
 }
 
-/* Pairing score of local connection a with peer connection b; 0 = not a pair. */
+/* Pairing score of local connection a with peer connection b; 0 = not a pair. Addresses
+ * first (charon finds an IKE config by them), then, as charon picks among the peer configs
+ * that accept the addresses in IKE_AUTH, the identities both ways and the authentication
+ * methods (a psk and a pubkey connection both on %any: the one the peer's method fits). */
 static int pair_score(const struct dc_conn *a, const struct dc_conn *b)
 {
 	int ab = addrs_match(a->raddr, a->n_raddr, b->laddr, b->n_laddr);
 	int ba = addrs_match(b->raddr, b->n_raddr, a->laddr, a->n_laddr);
 	int ids = dconf_id_matches(a->rid, b->lid) + dconf_id_matches(b->rid, a->lid);
+	int auth = (strcmp(a->lauth, b->rauth) == 0) + (strcmp(b->lauth, a->rauth) == 0);
 
 	if (ab == 0 || ba == 0)
 		return 0;
-	return ab * 10 + ba * 10 + ids;
+	return ab * 100 + ba * 100 + ids * 10 + auth * 2;
 }
 
 /* ---- negotiation ----------------------------------------------------------------------- */

@@ -1144,6 +1144,20 @@ static void test_rule_template_child_merge(void **state)
 	run_free(&x);
 }
 
+/* Rule 7: among peer connections that accept the same address, the one whose identities
+ * and authentication method fit is the partner (here the certificate one, not the psk). */
+static void test_rule_pairing_by_auth(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "mixed-client.swanctl", DATA "mixed-gw.swanctl");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	assert_non_null(strstr(x.r.v[0].ev[1].text, "rw-cert"));
+	run_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1174,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(test_rule_cert_identity),
 		cmocka_unit_test(test_rule_psk_owners),
 		cmocka_unit_test(test_rule_template_child_merge),
+		cmocka_unit_test(test_rule_pairing_by_auth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
