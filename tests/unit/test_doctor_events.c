@@ -59,6 +59,13 @@ static const struct ev_case cases[] = {
 	  { "", ", no CHILD_SA built" } },
 	{ "received FAILED_CP_REQUIRED notify error", EV_N_OTHER, { "FAILED_CP_REQUIRED" } },
 	{ "giving up after 5 retransmits", EV_GIVE_UP, { "5" } },
+	/* IKEv1 refused by a charon without it is a version mismatch; a nonsense version is a
+	 * packet that is not IKE (a look-alike, quoted from a public repository's notes on a
+	 * broken NAT-T implementation) and names no cause */
+	{ "received unsupported IKE version 1.0 from 192.0.2.9, sending INVALID_MAJOR_VERSION",
+	  EV_DECISIVE, { "0", "192.0.2.9" } },
+	{ "received unsupported IKE version 7.10 from 185.81.252.44, sending INVALID_MAJOR_VERSION",
+	  EV_INFO, { NULL } },
 	/* not charon's: nothing */
 	{ "kernel: eth0: link up", EV_NONE, { NULL } },
 	{ "", EV_NONE, { NULL } },
