@@ -235,9 +235,11 @@ static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t
 		s->text = xmalloc(s->cap);
 	}
 	/* keep the text printable: NULs and control bytes become '?' */
+	memcpy(s->text, raw, n);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)raw[i];
-		s->text[i] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+		unsigned char c = (unsigned char)s->text[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			s->text[i] = '?';
 	}
 	s->text[n] = '\0';
 	s->line = line;
