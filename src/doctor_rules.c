@@ -2068,6 +2068,18 @@ static void apply_unknown_input(struct doctor *d, unsigned input)
 	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
 }
 
+/* An unnamed tunnel u is the tunnel o names: its verdict and fix take o's name. */
+static void tunnel_rename(struct tunnel *u, const struct tunnel *o)
+{
+	free(u->v.tunnel);
+	u->v.tunnel = xstrdup(o->name);
+	char *fix = fix_expand(u->v.fix, o->name);
+	free(u->v.fix);
+	u->v.fix = fix;
+	snprintf(u->name, sizeof(u->name), "%s", o->name);
+	u->unnamed = o->unnamed;
+}
+
 /* Two logs with one tunnel each are the two sides of that tunnel (what a user passes), even
  * when one side could not name it (an excerpt, a responder that never picked a config): the
  * unnamed one takes the other's name, so both sides' lines make one verdict. */
@@ -2092,13 +2104,7 @@ static void pair_two_sides(struct doctor *d)
 	/* both unnamed: the one with the peer's address names it */
 	if (!u || (o->unnamed && !o->remote[0]))
 		return;
-	free(u->v.tunnel);
-	u->v.tunnel = xstrdup(o->name);
-	char *fix = fix_expand(u->v.fix, o->name);
-	free(u->v.fix);
-	u->v.fix = fix;
-	snprintf(u->name, sizeof(u->name), "%s", o->name);
-	u->unnamed = o->unnamed;
+	tunnel_rename(u, o);
 }
 
 static int sa_seq_cmp(const void *a, const void *b)
@@ -2135,13 +2141,7 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 			struct tunnel *t = &d->tunnels[j];
 			if (t->unnamed || t->input == u->input || !mirrored(u, t))
 				continue;
-			free(u->v.tunnel);
-			u->v.tunnel = xstrdup(t->name);
-			char *fix = fix_expand(u->v.fix, t->name);
-			free(u->v.fix);
-			u->v.fix = fix;
-			snprintf(u->name, sizeof(u->name), "%s", t->name);
-			u->unnamed = false;
+			tunnel_rename(u, t);
 			break;
 		}
 	}
