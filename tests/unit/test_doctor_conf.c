@@ -1158,6 +1158,21 @@ static void test_rule_pairing_by_auth(void **state)
 	run_free(&x);
 }
 
+/* Rule 9: an IKEv1 PFS-only difference is pfs_mismatch, failing at once (quick mode). */
+static void test_rule_ikev1_pfs(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "ikev1-pfs-a.swanctl", DATA "ikev1-pfs-b.swanctl");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_PFS_MISMATCH);
+	assert_non_null(strstr(x.r.v[0].summary, "quick mode"));
+	assert_null(strstr(x.r.v[0].summary, "rekey fails"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1189,6 +1204,7 @@ int main(void)
 		cmocka_unit_test(test_rule_psk_owners),
 		cmocka_unit_test(test_rule_template_child_merge),
 		cmocka_unit_test(test_rule_pairing_by_auth),
+		cmocka_unit_test(test_rule_ikev1_pfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
