@@ -10,11 +10,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "doctor_conf.h"
 #include "doctor_conf_read.h"
 #include "doctor_read.h"
@@ -1173,6 +1175,27 @@ static void test_rule_ikev1_pfs(void **state)
 	run_free(&x);
 }
 
+/* An unparseable --config is an input error: FILE:LINE:COL errors and exit status 2 (a file
+ * that parses but does not load stays a config_error finding, exit 1). */
+static void test_unparseable_config_exit_2(void **state)
+{
+	struct tc_errors errs = { 0 };
+	struct dconf_side *s = NULL;
+	struct tc_ctx ctx = { .conf = DATA "nat-gw.swanctl" };
+	char *argv[] = { "doctor", "--config", DATA "unparseable.swanctl", "--peer-config",
+			 DATA "nat-gw.swanctl", NULL };
+
+	(void)state;
+	assert_int_equal(dconf_read_path(DATA "unparseable.swanctl", &s, &errs), -EBADMSG);
+	assert_null(s);
+	assert_true(errs.n_errors > 0);
+	assert_string_equal(errs.v[0].file, DATA "unparseable.swanctl");
+	assert_true(errs.v[0].line > 0);
+	tc_errors_free(&errs);
+	optind = 0;
+	assert_int_equal(cmd_doctor(5, argv, &ctx), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1205,6 +1228,7 @@ int main(void)
 		cmocka_unit_test(test_rule_template_child_merge),
 		cmocka_unit_test(test_rule_pairing_by_auth),
 		cmocka_unit_test(test_rule_ikev1_pfs),
+		cmocka_unit_test(test_unparseable_config_exit_2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
