@@ -23,7 +23,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check unit fuzz bench demo install clean
+.PHONY: all deps test check unit fuzz bench demo install clean docs
 all: tunnelctl
 
 # the doctor's message catalogue: one table (src/doctor_catalogue.tsv) -> C rows
@@ -97,6 +97,12 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
+
+# docs/doctor-messages.md: its text, then the catalogue's table as `doctor --messages` prints it
+docs: tunnelctl
+	$(Q)sed '/^| message (charon/,$$d' docs/doctor-messages.md >docs/doctor-messages.md.tmp
+	$(Q)./tunnelctl doctor --messages >>docs/doctor-messages.md.tmp
+	$(Q)mv docs/doctor-messages.md.tmp docs/doctor-messages.md
 
 bench: tunnelctl
 	$(Q)for b in bench/*.sh; do bash $$b || exit 1; done

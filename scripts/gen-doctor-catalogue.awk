@@ -4,7 +4,8 @@
 # Columns: versions source level group format pattern class reason [event [keep]]. A row
 # without an event is a decisive message (EV_DECISIVE) when it has a failure class, an
 # informative one (EV_INFO) when its class is "-" or "healthy"; event "-" documents a
-# message that an earlier row takes (it is not matched on its own); keep defaults to yes. The
+# message that an earlier row takes (it is not matched on its own); keep defaults to yes for
+# a decisive row, no for an informative one (context, not evidence). The
 # first row of a pattern wins, and rows too vague to decide anything (fewer than 8 literal
 # characters) or that no index can reach cheaply (a pattern that starts and ends with '*')
 # are left out.
@@ -21,6 +22,10 @@ function q(s) {
 /^#/ || NF < 8 { next }
 {
 	pat = $6; cls = $7; why = $8; ev = $9; keep = $10; src = $2
+	# a message indented before its first variable part: matched by its tail like any
+	# '*'-led row (the blanks alone select nothing)
+	if (pat ~ /^ +\*/)
+		sub(/^ +/, "", pat)
 	if (pat == "" || (pat in seen) || ev == "-")
 		next
 	lit = pat
@@ -32,7 +37,7 @@ function q(s) {
 	if (ev == "")
 		ev = (cls == "-" || cls == "healthy") ? "EV_INFO" : "EV_DECISIVE"
 	if (keep == "")
-		keep = "yes"
+		keep = ev == "EV_DECISIVE" ? "yes" : "no"
 	sub(/^specialised: /, "", why)
 	c = cls == "-" ? "DOCTOR_NO_CLASS" : "DOCTOR_" toupper(cls)
 	printf "\tROW(%s, %s, %s, %s, %s, %s),\n", q(pat), ev, c, keep == "yes" ? "true" : "false", q(src), q(why)

@@ -51,6 +51,9 @@ static const char help[] =
 	"                    transform, DH/PFS, IDs, PSK by hash, selectors), plus warnings\n"
 	"                    (lifetimes, close actions, DPD, nobody initiating). With logs too,\n"
 	"                    each config verdict says whether the logs agree.\n"
+	"  --messages        print the message catalogue: every charon message the doctor knows,\n"
+	"                    its class (or - when it names no cause) and meaning (with --json:\n"
+	"                    as JSON); docs/doctor-messages.md is this table\n"
 	"  --live            check the running system: charon and VICI, loaded connections and\n"
 	"                    SAs, UDP 500/4500 bound, nftables drops, kernel ESP or\n"
 	"                    kernel-libipsec, forwarding, rp_filter, clock, certificate dates\n"
@@ -195,6 +198,30 @@ static void print_json(const struct doctor *d, const struct doctor_verdict *v, s
 		json_object_set_new(top, "live", a);
 	}
 	json_write(stdout, top);
+}
+
+/* --messages: the message catalogue, as docs/doctor-messages.md shows it, or as JSON. */
+static int print_messages(bool json)
+{
+	size_t n;
+	const struct doctor_pattern *rows = doctor_events_catalogue(&n);
+
+	if (json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "message", rows[i].pat,
+							   "class", rows[i].cls == DOCTOR_NO_CLASS ? "-"
+							   : doctor_class_names[rows[i].cls],
+							   "meaning", rows[i].why, "source", rows[i].src));
+		json_write(stdout, json_pack("{s:o}", "messages", a));
+		return TC_EXIT_OK;
+	}
+	struct buf b;
+	buf_init(&b);
+	doctor_events_markdown(&b);
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+	return TC_EXIT_OK;
 }
 
 static void print_evidence(const struct doctor *d, const struct doctor_verdict *v)
@@ -354,6 +381,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		{ "since", required_argument, NULL, 's' },
 		{ "peer-config", required_argument, NULL, 'p' },
 		{ "live", no_argument, NULL, 'l' },
+		{ "messages", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool journal = false;
@@ -367,7 +395,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	struct dlive_report live = { .n = 0 };
 	const char *config = NULL, *peer_config = NULL;
 	struct doctor *d;
-	bool json = false, want_live = false;
+	bool json = false, want_live = false, want_messages = false;
 	int c, rc = TC_EXIT_OK;
 	size_t n = 0, n_all = 0;
 	char **logs, **owned = NULL, *charon_log = NULL, *live_logs[2] = { NULL, NULL };
@@ -397,10 +425,15 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		case 'l':
 			want_live = true;
 			break;
+		case 'm':
+			want_messages = true;
+			break;
 		default:
 			return TC_EXIT_USAGE;
 		}
 	}
+	if (want_messages)
+		return print_messages(json);
 	/* --config is a global option (main.c); --peer-config alone compares the default tunnel file */
 	if (ctx->conf_given || peer_config)
 		config = ctx->conf;

@@ -155,6 +155,11 @@ void doctor_events_free(struct doctor_events *ix);
 enum ev doctor_events_classify(const struct doctor_events *ix, const char *msg, size_t n,
 			       struct doctor_event *out);
 
+struct buf;
+/* Append the catalogue as the Markdown table of docs/doctor-messages.md (one row per
+ * message the matcher knows: message, class, meaning, source). */
+void doctor_events_markdown(struct buf *b);
+
 /* Capture k of ev as a number (0 when absent or not a number). */
 unsigned long long doctor_event_num(const struct doctor_event *ev, unsigned k);
 

@@ -446,6 +446,11 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 		if (!sa->version)
 			sa->version = span_has(c[1], "Mode") ? 1 : 2;
 		break;
+	case EV_INIT_RESP:
+		/* a reauthentication's new SA: "initiating" was logged in the old SA's context */
+		if (sa->role == ROLE_UNKNOWN)
+			sa->role = ROLE_INITIATOR;
+		break;
 	case EV_INIT_REQ:
 	case EV_V1_REQ:
 		if (sa->role == ROLE_UNKNOWN)
@@ -1486,7 +1491,7 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 
 	name[0] = '\0';
 	if (l->name)
-		snprintf(name, DOCTOR_NAME_MAX, "%.*s", (int)l->name_len, l->name);
+		copy_until(name, DOCTOR_NAME_MAX, l->name, l->name + l->name_len, "");
 	if (l->sa_id)
 		in->ike_name = true;
 	else if (in->ike_name)
@@ -1664,7 +1669,8 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (!l->group[0] && l->thread < 0 && !l->sa_id)
 		in->charon_lines++;
-	if (e.row->keep)
+	/* the lines an unknown verdict would show: those that mean something on their own */
+	if (e.row->keep && (e.row->cls != DOCTOR_NO_CLASS || e.ev == EV_DECISIVE))
 		slot_set(&in->telling[in->n_telling++ % DOCTOR_MAX_EVIDENCE], lineno, raw, raw_len,
 			 l->msg);
 	if (e.ev == EV_CHARON_START) {
@@ -1829,28 +1835,46 @@ static void apply_peer_restart(struct doctor *d, struct tunnel *t)
 	t->weight = 72;
 }
 
-/* A tunnel whose latest attempt gave up and nothing retried becomes gave_up. */
+/* A tunnel whose latest attempt gave up and nothing retried becomes gave_up: the peer's log
+ * shows it back (its charon started, or loaded its connections) after our give-up, or this
+ * log goes on long after it without a new attempt. */
 static void apply_gave_up(struct doctor *d, struct tunnel *t)
 {
-	const struct input *in = &d->inputs[t->input];
+	const struct input *in = &d->inputs[t->input], *back = NULL;
 	bool long_silence = t->give_up_time != INT64_MIN && in->has_time &&
 			    in->last_time - t->give_up_time >= DOCTOR_GAVE_UP_SECS;
+	int64_t g = t->give_up_time;
 
-	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || t->give_up_time == INT64_MIN)
+	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || g == INT64_MIN)
 		return;
-	bool peer_back = false;
-	for (size_t i = 0; i < d->n_inputs && t->give_up_time != INT64_MIN; i++)
-		if (i != t->input && d->inputs[i].has_ready &&
-		    d->inputs[i].ready_time >= t->give_up_time)
-			peer_back = true;
+	for (size_t i = 0; i < d->n_inputs; i++)
+		if (i != t->input && d->inputs[i].has_ready && d->inputs[i].ready_time >= g &&
+		    (!back || d->inputs[i].ready_time < back->ready_time))
+			back = &d->inputs[i];
 	/* repeated attempts mean something retries (charon's keyingtries, tunnelctl daemon): only
 	 * a long silence after the last one says it stopped */
-	if (!long_silence && (t->attempts_since_up > 1 || !peer_back))
+	if (!long_silence && (t->attempts_since_up > 1 || !back))
 		return;
 	struct buf b;
 	buf_init(&b);
-	buf_printf(&b, "charon gave up and nothing retried this tunnel afterwards; the last "
-		       "attempt failed as %s: %s", doctor_class_names[t->v.cls], t->v.summary);
+	if (back) {
+		int64_t w = back->ready_time;
+		buf_printf(&b, "the peer is back since %02d:%02d:%02d (its log: charon running, the "
+			       "connection loaded) and nothing retried this tunnel: charon gave up at "
+			       "%02d:%02d:%02d and no new attempt followed", (int)(w / 3600 % 24),
+			   (int)(w / 60 % 60), (int)(w % 60), (int)(g / 3600 % 24), (int)(g / 60 % 60),
+			   (int)(g % 60));
+		if (back->has_start && back->start_time >= g)
+			verdict_add_evidence(&t->v, (unsigned)(back - d->inputs), &back->start_line);
+	} else {
+		buf_printf(&b, "charon gave up at %02d:%02d:%02d and this log goes on %lld s after it "
+			       "without a new attempt: nothing retries this tunnel",
+			   (int)(g / 3600 % 24), (int)(g / 60 % 60), (int)(g % 60),
+			   (long long)(in->last_time - g));
+	}
+	buf_printf(&b, "; the last attempt failed as %s: %s", doctor_class_names[t->v.cls],
+		   t->v.summary);
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
 	free(t->v.summary);
 	t->v.summary = buf_steal(&b);
 	free(t->v.fix);
@@ -1882,14 +1906,18 @@ static void apply_peer_delete(struct doctor *d, struct tunnel *t)
 	t->weight = 74;
 }
 
-/* A charon log that gave no verdict at all (activity, nothing decisive): an unknown verdict
- * for it, with its latest telling lines and what to collect next. */
+/* Charon logs that gave no verdict at all (activity, nothing decisive): an unknown verdict
+ * for each, with its latest telling lines and what to collect next. When another log given
+ * with it has a verdict (the other side's), that one speaks for the tunnel. */
 static void apply_unknown_input(struct doctor *d, unsigned input)
 {
 	struct input *in = &d->inputs[input];
 
 	if (!in->charon_lines)
 		return;
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		if (d->tunnels[i].has_verdict && strcmp(d->tunnels[i].name, "(charon)") != 0)
+			return;
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		if (d->tunnels[i].input == input && d->tunnels[i].has_verdict)
 			return;

@@ -431,10 +431,34 @@ static void test_gave_up(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(doctor_class_names[v[0].cls], "gave_up");
 	assert_non_null(strstr(v[0].fix, "tunnels.2.phase2.M.keepalive"));
+	assert_non_null(strstr(v[0].summary, "goes on 5280 s after it without a new attempt"));
 	assert_evidence_real(d, v, n);
 	doctor_free(d);
 	unlink(path);
 	free(path);
+}
+
+/* The "stops trying" case (the reason pfSense added keep-alive), recorded in the lab: A gave
+ * up while B's charon was stopped, B came back and nothing retried. Both logs: gave_up, with
+ * the time B is back and B's start line as evidence, not peer_unreachable. */
+static void test_stops_trying(void **state)
+{
+	char *files[2] = { "tests/data/scenarios/gave_up/a.log", "tests/data/scenarios/gave_up/b.log" };
+	const struct doctor_verdict *v;
+	size_t n;
+	bool b_start = false;
+	(void)state;
+
+	struct doctor *d = run(files, 2, &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "gave_up");
+	assert_non_null(strstr(v[0].summary, "the peer is back since "));
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		if (v[0].ev[k].input == 1 && strstr(v[0].ev[k].text, "Starting IKE charon daemon"))
+			b_start = true;
+	assert_true(b_start);
+	assert_evidence_real(d, v, n);
+	doctor_free(d);
 }
 
 /* Run the doctor over one in-memory log; returns the analysis (caller frees). */
@@ -902,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_junk_tolerated),
 		cmocka_unit_test(test_input_errors),
 		cmocka_unit_test(test_gave_up),
+		cmocka_unit_test(test_stops_trying),
 		cmocka_unit_test(test_v6_invalid_ke),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_restart_resets_ids),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "doctor_events.h"
@@ -59,6 +60,13 @@ static const struct ev_case cases[] = {
 	  { "", ", no CHILD_SA built" } },
 	{ "received FAILED_CP_REQUIRED notify error", EV_N_OTHER, { "FAILED_CP_REQUIRED" } },
 	{ "giving up after 5 retransmits", EV_GIVE_UP, { "5" } },
+	/* IKEv1 refused by a charon without it is a version mismatch; a nonsense version is a
+	 * packet that is not IKE (a look-alike, quoted from a public repository's notes on a
+	 * broken NAT-T implementation) and names no cause */
+	{ "received unsupported IKE version 1.0 from 192.0.2.9, sending INVALID_MAJOR_VERSION",
+	  EV_DECISIVE, { "0", "192.0.2.9" } },
+	{ "received unsupported IKE version 7.10 from 185.81.252.44, sending INVALID_MAJOR_VERSION",
+	  EV_INFO, { NULL } },
 	/* not charon's: nothing */
 	{ "kernel: eth0: link up", EV_NONE, { NULL } },
 	{ "", EV_NONE, { NULL } },
@@ -129,6 +137,31 @@ static void test_rows_reachable(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* docs/doctor-messages.md holds the catalogue's table as the matcher has it. */
+static void test_docs_in_sync(void **state)
+{
+	(void)state;
+	FILE *f = fopen("docs/doctor-messages.md", "r");
+	struct buf want, got;
+	char chunk[4096];
+	size_t k;
+
+	assert_non_null(f);
+	buf_init(&got);
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		for (size_t i = 0; i < k; i++)
+			buf_addc(&got, chunk[i]);
+	fclose(f);
+	buf_init(&want);
+	doctor_events_markdown(&want);
+	const char *table = strstr(got.data, "| message (charon");
+	assert_non_null(table);
+	if (strcmp(table, want.data) != 0)
+		fail_msg("docs/doctor-messages.md differs from the catalogue: run `make docs`");
+	buf_free(&want);
+	buf_free(&got);
+}
+
 static void test_num(void **state)
 {
 	(void)state;
@@ -150,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test(test_rows_reachable),
 		cmocka_unit_test(test_num),
+		cmocka_unit_test(test_docs_in_sync),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
