@@ -359,6 +359,9 @@ static int read_config(const char *path, const char *side_name, struct doctor *d
 
 	if (err == -EINVAL) {
 		dconf_add_load_errors(r, d, path, side_name, &errs);
+	} else if (err == -EBADMSG) {
+		cmd_print_errors(&errs);
+		rc = TC_EXIT_USAGE;
 	} else if (err) {
 		cmd_err("doctor", "%s: %s", path, strerror(-err));
 		rc = TC_EXIT_USAGE;

@@ -695,8 +695,8 @@ static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, in
 		}
 		rch = &rc->child[k];
 		o->child_r = k;
-		if (ich->ah != rch->ah || !doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke)) {
-			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke, o->tf_diff);
+		if (ich->ah != rch->ah || !doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, true)) {
+			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, true, o->tf_diff);
 			doctor_props_print(&a, ich->esp, ich->n_esp);
 			doctor_props_print(&b, rch->esp, rch->n_esp);
 			doctor_props_diff_print(&b, o->tf_diff);
@@ -712,8 +712,10 @@ static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, in
 			outcome_set(o, DOCTOR_PFS_MISMATCH,
 				    xasprintf("PFS differs: the initiator offers %s, the responder accepts only %s%s",
 					      a.data, b.data,
-					      version == 2 ? "; the first child comes up (no key exchange in "
-							     "IKE_AUTH) and its rekey fails" : ""));
+					      skip_ke ? "; the first child comes up (no key exchange in "
+							"IKE_AUTH) and its rekey fails"
+						      : "; IKEv1 quick mode negotiates the PFS group at once, so "
+							"no child comes up"));
 			goto out;
 		}
 	}

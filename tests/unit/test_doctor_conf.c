@@ -10,11 +10,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "doctor_conf.h"
 #include "doctor_conf_read.h"
 #include "doctor_read.h"
@@ -1158,6 +1160,42 @@ static void test_rule_pairing_by_auth(void **state)
 	run_free(&x);
 }
 
+/* Rule 9: an IKEv1 PFS-only difference is pfs_mismatch, failing at once (quick mode). */
+static void test_rule_ikev1_pfs(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "ikev1-pfs-a.swanctl", DATA "ikev1-pfs-b.swanctl");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_PFS_MISMATCH);
+	assert_non_null(strstr(x.r.v[0].summary, "quick mode"));
+	assert_null(strstr(x.r.v[0].summary, "rekey fails"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+}
+
+/* An unparseable --config is an input error: FILE:LINE:COL errors and exit status 2 (a file
+ * that parses but does not load stays a config_error finding, exit 1). */
+static void test_unparseable_config_exit_2(void **state)
+{
+	struct tc_errors errs = { 0 };
+	struct dconf_side *s = NULL;
+	struct tc_ctx ctx = { .conf = DATA "nat-gw.swanctl" };
+	char *argv[] = { "doctor", "--config", DATA "unparseable.swanctl", "--peer-config",
+			 DATA "nat-gw.swanctl", NULL };
+
+	(void)state;
+	assert_int_equal(dconf_read_path(DATA "unparseable.swanctl", &s, &errs), -EBADMSG);
+	assert_null(s);
+	assert_true(errs.n_errors > 0);
+	assert_string_equal(errs.v[0].file, DATA "unparseable.swanctl");
+	assert_true(errs.v[0].line > 0);
+	tc_errors_free(&errs);
+	optind = 0;
+	assert_int_equal(cmd_doctor(5, argv, &ctx), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1189,6 +1227,8 @@ int main(void)
 		cmocka_unit_test(test_rule_psk_owners),
 		cmocka_unit_test(test_rule_template_child_merge),
 		cmocka_unit_test(test_rule_pairing_by_auth),
+		cmocka_unit_test(test_rule_ikev1_pfs),
+		cmocka_unit_test(test_unparseable_config_exit_2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
