@@ -9,7 +9,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Werror
-CPPFLAGS += -std=gnu11 -D_GNU_SOURCE -DTUNNELCTL_VERSION=\"0.1.0\" -Isrc $(PKG_CFLAGS) -MMD -MP
+CPPFLAGS += -std=gnu11 -D_GNU_SOURCE -DTUNNELCTL_VERSION=\"0.1.0\" -Isrc -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     := $(wildcard src/*.c)
@@ -23,8 +23,16 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check unit fuzz bench demo install clean
+.PHONY: all deps test check unit fuzz bench demo install clean docs
 all: tunnelctl
+
+# the doctor's message catalogue: one table (src/doctor_catalogue.tsv) -> C rows
+GEN_CATALOGUE := build/gen/doctor_catalogue.inc
+$(GEN_CATALOGUE): src/doctor_catalogue.tsv scripts/gen-doctor-catalogue.awk
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)awk -f scripts/gen-doctor-catalogue.awk $< >$@.tmp && mv $@.tmp $@
+build/obj/doctor_events.o build/asan/obj/doctor_events.o build/fuzz/obj/doctor_events.o: $(GEN_CATALOGUE)
 
 # normal build
 build/obj/%.o: src/%.c
@@ -89,6 +97,12 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
+
+# docs/doctor-messages.md: its text, then the catalogue's table as `doctor --messages` prints it
+docs: tunnelctl
+	$(Q)sed '/^| message (charon/,$$d' docs/doctor-messages.md >docs/doctor-messages.md.tmp
+	$(Q)./tunnelctl doctor --messages >>docs/doctor-messages.md.tmp
+	$(Q)mv docs/doctor-messages.md.tmp docs/doctor-messages.md
 
 bench: tunnelctl
 	$(Q)for b in bench/*.sh; do bash $$b || exit 1; done

@@ -51,6 +51,9 @@ static const char help[] =
 	"                    transform, DH/PFS, IDs, PSK by hash, selectors), plus warnings\n"
 	"                    (lifetimes, close actions, DPD, nobody initiating). With logs too,\n"
 	"                    each config verdict says whether the logs agree.\n"
+	"  --messages        print the message catalogue: every charon message the doctor knows,\n"
+	"                    its class (or - when it names no cause) and meaning (with --json:\n"
+	"                    as JSON); docs/doctor-messages.md is this table\n"
 	"  --live            check the running system: charon and VICI, loaded connections and\n"
 	"                    SAs, UDP 500/4500 bound, nftables drops, kernel ESP or\n"
 	"                    kernel-libipsec, forwarding, rp_filter, clock, certificate dates\n"
@@ -66,7 +69,8 @@ static const char help[] =
 	"\n"
 	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found\n"
 	"(a failing verdict, or a live check with a problem; warnings do not count), 2 usage or\n"
-	"input error (missing, unreadable or directory LOG or config)\n"
+	"input error (missing, unreadable or directory LOG or config, or a LOG without a single\n"
+	"charon line: \"not a charon log\")\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl doctor /var/log/charon.log\n"
@@ -194,6 +198,30 @@ static void print_json(const struct doctor *d, const struct doctor_verdict *v, s
 		json_object_set_new(top, "live", a);
 	}
 	json_write(stdout, top);
+}
+
+/* --messages: the message catalogue, as docs/doctor-messages.md shows it, or as JSON. */
+static int print_messages(bool json)
+{
+	size_t n;
+	const struct doctor_pattern *rows = doctor_events_catalogue(&n);
+
+	if (json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "message", rows[i].pat,
+							   "class", rows[i].cls == DOCTOR_NO_CLASS ? "-"
+							   : doctor_class_names[rows[i].cls],
+							   "meaning", rows[i].why, "source", rows[i].src));
+		json_write(stdout, json_pack("{s:o}", "messages", a));
+		return TC_EXIT_OK;
+	}
+	struct buf b;
+	buf_init(&b);
+	doctor_events_markdown(&b);
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+	return TC_EXIT_OK;
 }
 
 static void print_evidence(const struct doctor *d, const struct doctor_verdict *v)
@@ -331,6 +359,9 @@ static int read_config(const char *path, const char *side_name, struct doctor *d
 
 	if (err == -EINVAL) {
 		dconf_add_load_errors(r, d, path, side_name, &errs);
+	} else if (err == -EBADMSG) {
+		cmd_print_errors(&errs);
+		rc = TC_EXIT_USAGE;
 	} else if (err) {
 		cmd_err("doctor", "%s: %s", path, strerror(-err));
 		rc = TC_EXIT_USAGE;
@@ -350,6 +381,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		{ "since", required_argument, NULL, 's' },
 		{ "peer-config", required_argument, NULL, 'p' },
 		{ "live", no_argument, NULL, 'l' },
+		{ "messages", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool journal = false;
@@ -363,7 +395,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	struct dlive_report live = { .n = 0 };
 	const char *config = NULL, *peer_config = NULL;
 	struct doctor *d;
-	bool json = false, want_live = false;
+	bool json = false, want_live = false, want_messages = false;
 	int c, rc = TC_EXIT_OK;
 	size_t n = 0, n_all = 0;
 	char **logs, **owned = NULL, *charon_log = NULL, *live_logs[2] = { NULL, NULL };
@@ -393,10 +425,15 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		case 'l':
 			want_live = true;
 			break;
+		case 'm':
+			want_messages = true;
+			break;
 		default:
 			return TC_EXIT_USAGE;
 		}
 	}
+	if (want_messages)
+		return print_messages(json);
 	/* --config is a global option (main.c); --peer-config alone compares the default tunnel file */
 	if (ctx->conf_given || peer_config)
 		config = ctx->conf;
@@ -435,9 +472,15 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 	for (int i = 0; i < n_logs; i++) {
 		bool newest_first;
+		unsigned input = doctor_input_count(d);
 		int err = doctor_read_path(d, logs[i], &newest_first);
 		if (err) {
 			cmd_err("doctor", "%s: %s", logs[i], strerror(-err));
+			rc = TC_EXIT_USAGE;
+		} else if (doctor_input_charon_lines(d, input) == 0) {
+			/* nothing to judge, and judging nothing as healthy would mislead */
+			cmd_err("doctor", "not a charon log: %s (no line has charon's prefix or a "
+				"message charon logs)", logs[i]);
 			rc = TC_EXIT_USAGE;
 		} else if (newest_first && !json) {
 			fprintf(stderr, "tunnelctl doctor: %s is newest-first; reading it backwards\n",

@@ -278,16 +278,20 @@ static int addrs_match(char *const *want, size_t nw, char *const *have, size_t n
 	return best;
 }
 
-/* Pairing score of local connection a with peer connection b; 0 = not a pair. */
+/* Pairing score of local connection a with peer connection b; 0 = not a pair. Addresses
+ * first (charon finds an IKE config by them), then, as charon picks among the peer configs
+ * that accept the addresses in IKE_AUTH, the identities both ways and the authentication
+ * methods (a psk and a pubkey connection both on %any: the one the peer's method fits). */
 static int pair_score(const struct dc_conn *a, const struct dc_conn *b)
 {
 	int ab = addrs_match(a->raddr, a->n_raddr, b->laddr, b->n_laddr);
 	int ba = addrs_match(b->raddr, b->n_raddr, a->laddr, a->n_laddr);
 	int ids = dconf_id_matches(a->rid, b->lid) + dconf_id_matches(b->rid, a->lid);
+	int auth = (strcmp(a->lauth, b->rauth) == 0) + (strcmp(b->lauth, a->rauth) == 0);
 
 	if (ab == 0 || ba == 0)
 		return 0;
-	return ab * 10 + ba * 10 + ids;
+	return ab * 100 + ba * 100 + ids * 10 + auth * 2;
 }
 
 /* ---- negotiation ----------------------------------------------------------------------- */
@@ -476,12 +480,44 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 	return false;
 }
 
-/* The identity c sends to peer: its own, or when it has none and no literal local address
- * (local_addrs = %any), the address the peer reaches it at. Caller frees. */
-static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer)
+/* The identity c's certificate (its first local.certs file) stands for: the subject DN,
+ * normalized; NULL when no certificate is named or it was not read. Caller frees. */
+static char *cert_id(const struct dc_conn *c)
+{
+	const struct dc_cred *cert;
+	char **files, *id = NULL;
+	size_t n;
+	struct buf dn;
+
+	if (!c->lcert_at || !c->lcert_at->value)
+		return NULL;
+	n = dconf_split_files(c->lcert_at->value, &files, 1);
+	cert = n ? cred_find(c->side, "certs", files[0]) : NULL;
+	dconf_strv_free(files, n);
+	buf_init(&dn);
+	if (cert && x509_dn_id(cert->info.subject, cert->info.subject_len, &dn) == 0)
+		id = dconf_id_normalize(dn.data);
+	buf_free(&dn);
+	return id;
+}
+
+/* The identity c sends to peer, as charon picks it; asked is the IDr an IKEv2 initiator
+ * sends (its remote.id when that has no wildcard), NULL for the initiator itself or IKEv1.
+ * A configured local.id is sent as it is. Without one, an IKEv2 responder takes the IDr it
+ * is asked for (its certificate must then hold it: as subject or subjectAltName, which is
+ * charon's check, not ours); otherwise a certificate's subject (swanctl's default for
+ * local.certs), else the address the peer reaches it at. NULL when that certificate was
+ * not read: unknown, never a mismatch. Caller frees. */
+static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer, const char *asked)
 {
 	const char *ip = dconf_first_ip(peer->raddr, peer->n_raddr);
 
+	if (c->lid_at)
+		return xstrdup(c->lid);
+	if (asked)
+		return xstrdup(asked);
+	if (c->lcert_at)
+		return cert_id(c);
 	if (strcmp(c->lid, "%any") == 0 && ip)
 		return dconf_id_normalize(ip);
 	return xstrdup(c->lid);
@@ -521,17 +557,48 @@ out:
 
 /* IKE_AUTH: the identities both ways, the authentication methods, certificates and the
  * pre-shared key. False when it fails (o says why). */
-static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, struct dc_outcome *o)
+/* The PSK an IKEv1 side picks (phase1.c, lookup_shared_key): in main mode before it has
+ * seen the peer's identity, by its own (my_id; a responder uses its configured local.id,
+ * none when unset) and the configured remote.id; in aggressive mode by the identity the
+ * peer sent (peer_id); else by the two addresses. */
+static const struct dc_secret *psk_ikev1(const struct dc_conn *c, const struct dc_conn *peer, const char *my_id,
+					 const char *peer_id)
 {
-	char *ilid = sent_id(ic, rc), *rlid = sent_id(rc, ic);
+	const struct dc_secret *d = NULL;
+	const char *me = dconf_first_ip(c->laddr, c->n_laddr), *other = dconf_first_ip(peer->laddr, peer->n_laddr);
+	char *mi, *oi;
+
+	if (!my_id && c->lid_at)
+		my_id = c->lid;
+	if (my_id)
+		d = dconf_side_find_psk(c->side, my_id, c->aggressive && peer_id ? peer_id : c->rid);
+	if (d)
+		return d;
+	if (!me)
+		me = dconf_first_ip(peer->raddr, peer->n_raddr);
+	if (!other)
+		other = dconf_first_ip(c->raddr, c->n_raddr);
+	mi = dconf_id_normalize(me ? me : "%any");
+	oi = dconf_id_normalize(other ? other : "%any");
+	d = dconf_side_find_psk(c->side, mi, oi);
+	free(mi);
+	free(oi);
+	return d;
+}
+
+static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, int version,
+			  struct dc_outcome *o)
+{
+	bool idr = version == 2 && strcmp(ic->rid, "%any") != 0 && !strchr(ic->rid, '*');
+	char *ilid = sent_id(ic, rc, NULL), *rlid = sent_id(rc, ic, idr ? ic->rid : NULL);
 	bool ok = false;
 
-	if (!dconf_id_matches(rc->rid, ilid)) {
+	if (ilid && !dconf_id_matches(rc->rid, ilid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
 			    xasprintf("the initiator sends identity %s, the responder expects %s", ilid, rc->rid));
 		goto out;
 	}
-	if (!dconf_id_matches(ic->rid, rlid)) {
+	if (rlid && !dconf_id_matches(ic->rid, rlid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
 			    xasprintf("the responder sends identity %s, the initiator expects %s", rlid, ic->rid));
 		goto out;
@@ -559,8 +626,16 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, st
 		}
 	}
 	if (strcmp(ic->lauth, "psk") == 0) {
-		const struct dc_secret *ip = dconf_side_find_psk(ic->side, ilid, rlid);
-		const struct dc_secret *rp = dconf_side_find_psk(rc->side, rlid, ilid);
+		/* an identity unknown here (an unread certificate) matches the owner-less secrets */
+		const char *il = ilid ? ilid : "%any", *rl = rlid ? rlid : "%any";
+		const struct dc_secret *ip, *rp;
+		if (version == 1) {
+			ip = psk_ikev1(ic, rc, il, rl);
+			rp = psk_ikev1(rc, ic, rc->aggressive ? rl : NULL, il);
+		} else {
+			ip = dconf_side_find_psk(ic->side, il, rl);
+			rp = dconf_side_find_psk(rc->side, rl, il);
+		}
 		o->psk[0] = ip;
 		o->psk[1] = rp;
 		if ((!ip && ic->psk_unknown) || (!rp && rc->psk_unknown)) {
@@ -568,7 +643,7 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, st
 		} else if (!ip || !rp) {
 			outcome_set(o, DOCTOR_PSK_MISMATCH,
 				    xasprintf("the %s has no pre-shared key for %s - %s", !ip ? "initiator" : "responder",
-					      !ip ? ilid : rlid, !ip ? rlid : ilid));
+					      !ip ? il : rl, !ip ? rl : il));
 			goto out;
 		} else if (strcmp(ip->hash, rp->hash) != 0) {
 			outcome_set(o, DOCTOR_PSK_MISMATCH,
@@ -620,8 +695,8 @@ static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, in
 		}
 		rch = &rc->child[k];
 		o->child_r = k;
-		if (ich->ah != rch->ah || !doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke)) {
-			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, skip_ke, o->tf_diff);
+		if (ich->ah != rch->ah || !doctor_props_match(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, true)) {
+			doctor_props_diff(ich->esp, ich->n_esp, rch->esp, rch->n_esp, false, true, o->tf_diff);
 			doctor_props_print(&a, ich->esp, ich->n_esp);
 			doctor_props_print(&b, rch->esp, rch->n_esp);
 			doctor_props_diff_print(&b, o->tf_diff);
@@ -637,8 +712,10 @@ static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, in
 			outcome_set(o, DOCTOR_PFS_MISMATCH,
 				    xasprintf("PFS differs: the initiator offers %s, the responder accepts only %s%s",
 					      a.data, b.data,
-					      version == 2 ? "; the first child comes up (no key exchange in "
-							     "IKE_AUTH) and its rekey fails" : ""));
+					      skip_ke ? "; the first child comes up (no key exchange in "
+							"IKE_AUTH) and its rekey fails"
+						      : "; IKEv1 quick mode negotiates the PFS group at once, so "
+							"no child comes up"));
 			goto out;
 		}
 	}
@@ -658,7 +735,7 @@ static void negotiate(const struct dc_conn *ic, const struct dc_conn *rc, struct
 	memset(o, 0, sizeof(*o));
 	o->cls = DOCTOR_HEALTHY;
 	o->child_i = o->child_r = -1;
-	if (!nego_ike_sa_init(ic, rc, version, o) || !nego_ike_auth(ic, rc, o) ||
+	if (!nego_ike_sa_init(ic, rc, version, o) || !nego_ike_auth(ic, rc, version, o) ||
 	    !nego_child_sa(ic, rc, version, o))
 		return;
 	if (ic->n_child == 0)

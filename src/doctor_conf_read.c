@@ -148,8 +148,9 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 
 	tree = conf_parse_file(path, errs);
 	if (errs->n_errors) {
+		/* not even the settings syntax: an input error, not a config charon refuses */
 		conf_tree_free(tree);
-		return -EINVAL;
+		return -EBADMSG;
 	}
 	if (conf_find(tree->root, "connections", CONF_SECTION) ||
 	    conf_find(tree->root, "secrets", CONF_SECTION)) {

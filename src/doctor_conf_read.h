@@ -7,8 +7,10 @@
 #include "doctor_conf.h"
 
 /* Read path into *out (caller frees with dconf_side_free). Returns 0; -ENOENT/-EACCES/
- * -EISDIR/-EFBIG when the file cannot be read (nothing in errs); -EINVAL when the file has
- * errors (errs says where, FILE:LINE:COL; for config.xml the XML line or the imported text).
+ * -EISDIR/-EFBIG when the file cannot be read (nothing in errs); -EBADMSG when it is not
+ * in the settings syntax (errs says where, FILE:LINE:COL: an input error); -EINVAL when it
+ * parses but does not load (errs says where; for config.xml the XML line or the imported
+ * text): a config_error finding.
  * Warnings (algorithms or selectors the doctor does not understand) go to errs too. */
 int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs);
 

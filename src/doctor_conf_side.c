@@ -353,35 +353,35 @@ static const char *auth_class(const char *a)
 	return "pubkey";
 }
 
-static void child_normalize(struct dc_child *ch, const struct conf_node *root,
-			    const struct conf_node *sec, struct tc_errors *errs)
+/* A child from the view of its sections: the connection's own child of that name first,
+ * then the same-named children of the templates it inherits from (charon merges them: only
+ * the keys a section gives override). */
+static void child_normalize(struct dc_child *ch, const struct dc_view *cv, struct tc_errors *errs)
 {
-	struct dc_view v;
 	const struct conf_node *n;
 
-	view_of(&v, root, sec);
-	ch->name = sec->name;
-	ch->sec = sec;
-	ch->lts_at = view_kv(&v, "local_ts");
-	ch->rts_at = view_kv(&v, "remote_ts");
+	ch->name = cv->sec[0]->name;
+	ch->sec = cv->sec[0];
+	ch->lts_at = view_kv(cv, "local_ts");
+	ch->rts_at = view_kv(cv, "remote_ts");
 	ch->n_lts = ts_parse(ch->lts_at ? ch->lts_at->value : NULL, ch->lts_at, &ch->lts, errs);
 	ch->n_rts = ts_parse(ch->rts_at ? ch->rts_at->value : NULL, ch->rts_at, &ch->rts, errs);
-	n = view_kv(&v, "ah_proposals");
+	n = view_kv(cv, "ah_proposals");
 	ch->ah = n != NULL;
 	if (!n)
-		n = view_kv(&v, "esp_proposals");
+		n = view_kv(cv, "esp_proposals");
 	ch->esp_at = n;
 	ch->n_esp = doctor_props_parse_conf(n && n->value ? n->value : "default", false, ch->ah, &ch->esp, &ch->bad);
-	ch->local_policy = strcmp(view_get(&v, "mode", "tunnel"), "pass") == 0 ||
-			   strcmp(view_get(&v, "mode", "tunnel"), "drop") == 0;
-	ch->start_at = view_kv(&v, "start_action");
-	ch->start_action = view_get(&v, "start_action", "none");
-	ch->close_at = view_kv(&v, "close_action");
-	ch->close_action = view_get(&v, "close_action", "none");
-	ch->rekey = view_duration(&v, "rekey_time", 3600, NULL);
-	ch->life = view_duration(&v, "life_time", ch->rekey * 11 / 10, &ch->life_at);
+	ch->local_policy = strcmp(view_get(cv, "mode", "tunnel"), "pass") == 0 ||
+			   strcmp(view_get(cv, "mode", "tunnel"), "drop") == 0;
+	ch->start_at = view_kv(cv, "start_action");
+	ch->start_action = view_get(cv, "start_action", "none");
+	ch->close_at = view_kv(cv, "close_action");
+	ch->close_action = view_get(cv, "close_action", "none");
+	ch->rekey = view_duration(cv, "rekey_time", 3600, NULL);
+	ch->life = view_duration(cv, "life_time", ch->rekey * 11 / 10, &ch->life_at);
 	if (!ch->life_at)
-		ch->life_at = view_kv(&v, "rekey_time");
+		ch->life_at = view_kv(cv, "rekey_time");
 }
 
 /* First literal address of an address list, or NULL. */
@@ -417,7 +417,7 @@ static void conn_read_pools(struct dc_conn *c, const struct conf_node *root, con
 static void conn_normalize(struct dc_conn *c, const struct conf_node *root, const struct conf_node *sec,
 			   struct tc_errors *errs)
 {
-	struct dc_view v, local, remote, children;
+	struct dc_view v, local, remote, children, cv;
 	const struct conf_node *n;
 	const char *s;
 
@@ -457,6 +457,7 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 	c->rekey = view_duration(&v, "rekey_time", 14400, &c->rekey_at);
 	c->reauth = view_duration(&v, "reauth_time", 0, NULL);
 	c->wants_vip = *view_get(&v, "vips", "") != '\0';
+	c->aggressive = strcasecmp(view_get(&v, "aggressive", "no"), "yes") == 0;
 	conn_read_pools(c, root, view_get(&v, "pools", NULL));
 
 	view_sub(&children, root, &v, "children");
@@ -472,7 +473,8 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 				continue;
 			c->child = xrealloc(c->child, (c->n_child + 1) * sizeof(*c->child));
 			memset(&c->child[c->n_child], 0, sizeof(c->child[0]));
-			child_normalize(&c->child[c->n_child], root, ch, errs);
+			view_sub(&cv, root, &children, ch->name);
+			child_normalize(&c->child[c->n_child], &cv, errs);
 			if (!c->bad && c->child[c->n_child].bad) {
 				c->bad = xasprintf("child %s: %s", ch->name, c->child[c->n_child].bad);
 				c->bad_at = c->child[c->n_child].esp_at;
@@ -482,6 +484,28 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 	c->local_only = c->n_child > 0;
 	for (size_t i = 0; i < c->n_child; i++)
 		c->local_only &= c->child[i].local_policy;
+}
+
+/* Add the owners of one id* key: an identity, or addresses, subnets and ranges (blank-
+ * separated; kept as "net:..." to be matched as ranges). */
+static void side_add_owners(struct dc_secret *d, const char *value)
+{
+	char **w;
+	size_t n = split_list_by(value, " \t", &w, DCONF_MAX_ADDRS);
+	bool nets = n > 0;
+	struct dc_range r;
+
+	for (size_t i = 0; i < n; i++)
+		nets &= dconf_parse_range(w[i], &r) && !dconf_parse_ip(w[i], &r);
+	for (size_t i = 0; nets && i < n && d->n_owner < DCONF_MAX_ADDRS; i++) {
+		d->owner = xrealloc(d->owner, (d->n_owner + 1) * sizeof(*d->owner));
+		d->owner[d->n_owner++] = xasprintf("net:%s", w[i]);
+	}
+	if (!nets && d->n_owner < DCONF_MAX_ADDRS) {
+		d->owner = xrealloc(d->owner, (d->n_owner + 1) * sizeof(*d->owner));
+		d->owner[d->n_owner++] = dconf_id_normalize(value);
+	}
+	dconf_strv_free(w, n);
 }
 
 /* Read the ike* secrets: owners normalized, values hashed (the value itself is not kept). */
@@ -515,39 +539,70 @@ static void side_read_secrets(struct dconf_side *s, const struct conf_node *root
 			if (o->type != CONF_KV || !str_startswith(o->name, "id") || !o->value ||
 			    d->n_owner >= DCONF_MAX_ADDRS)
 				continue;
-			d->owner = xrealloc(d->owner, (d->n_owner + 1) * sizeof(*d->owner));
-			d->owner[d->n_owner++] = dconf_id_normalize(o->value);
+			side_add_owners(d, o->value);
 		}
 	}
 }
 
-/* Match level of a secret's owners against an identity: 3 exact, 1 %any, 0 none. */
+/* Rank of identity id (normalized) against a secret's owner, as charon's identities rank a
+ * match: 20 the same, 19 an address inside a subnet or range or one leading '*' wildcard,
+ * 2 any address (0.0.0.0/0, ::/0), 1 an owner %any (or a lone '*'), 0 no match. */
+static int owner_match(const char *owner, const char *id)
+{
+	struct dc_range o, a;
+	const char *colon;
+
+	if (strcmp(owner, "%any") == 0)
+		return 1;
+	if (strcmp(id, "%any") == 0)
+		return 0;
+	if (str_startswith(owner, "net:")) {
+		static const unsigned char ones[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+							0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+		static const unsigned char zeroes[16] = { 0 };
+		size_t len;
+		if (!str_startswith(id, "ip:") || !dconf_parse_range(owner + 4, &o) ||
+		    !dconf_parse_ip(id + 3, &a) || !dconf_range_contains(&o, &a))
+			return 0;
+		len = o.fam == 4 ? 4 : 16;
+		if (memcmp(o.lo, zeroes, len) == 0 && memcmp(o.hi, ones, len) == 0)
+			return 2;
+		return dconf_range_eq(&o, &a) ? 20 : 19;
+	}
+	if (strcasecmp(owner, id) == 0)
+		return 20;
+	colon = strchr(owner, ':');
+	if (colon && strcmp(colon + 1, "*") == 0)
+		return str_startswith(id, "fqdn:") || str_startswith(id, "email:") ? 1 : 0;
+	return strchr(owner, '*') && fnmatch(owner, id, FNM_CASEFOLD) == 0 ? 19 : 0;
+}
+
+/* The best rank of any owner of d for id; a secret without owners is owned by %any. */
 static int owners_match(const struct dc_secret *d, const char *id)
 {
-	int best = 0;
+	int best = d->n_owner ? 0 : 1;
 
 	for (size_t i = 0; i < d->n_owner; i++) {
-		int m = strcmp(d->owner[i], "%any") == 0 ? 1 : dconf_id_matches(d->owner[i], id) ? 3 : 0;
+		int m = owner_match(d->owner[i], id);
 		best = m > best ? m : best;
 	}
 	return best;
 }
 
-/* The PSK charon picks for identities (me, other): the secret whose owners match both best
- * (no owners: matches anything, weakest; one owner may stand for either end). */
 const struct dc_secret *dconf_side_find_psk(const struct dconf_side *s, const char *me, const char *other)
 {
 	const struct dc_secret *best = NULL;
-	int score = 0;
+	int best_me = 0, best_other = 0;
 
 	for (size_t i = 0; i < s->n_secret; i++) {
 		const struct dc_secret *d = &s->secret[i];
-		int a = d->n_owner ? owners_match(d, me) : 1, b = d->n_owner ? owners_match(d, other) : 1;
-		if (d->n_owner == 1 && (a == 0 || b == 0))
-			a = b = a > b ? a : b;
-		if (a && b && a + b > score) {
-			score = a + b;
+		int m = owners_match(d, me), o = owners_match(d, other);
+		if (!m && !o)
+			continue;
+		if (!best || o > best_other || (o == best_other && m > best_me)) {
 			best = d;
+			best_me = m;
+			best_other = o;
 		}
 	}
 	return best;
@@ -593,12 +648,20 @@ static void side_want_creds(struct dconf_side *s, const char *key, const struct 
 		dconf_strv_free(v, n);
 }
 
-/* Whether another connection inherits from conn (`x : connections.NAME`): a template, which
- * the user does not mean as a tunnel of its own, so it is not judged. */
+/* Whether another connection inherits from conn (`x : connections.NAME`) and conn has no
+ * child of its own: a template, which the user does not mean as a tunnel of its own, so it
+ * is not judged. One with children is a connection charon loads and uses like any other. */
 static bool is_template(const struct conf_node *conns, const struct conf_node *conn)
 {
+	const struct conf_node *children = conf_find(conn, "children", CONF_SECTION);
 	char *path = xasprintf("connections.%s", conn->name);
 	bool used = false;
+
+	for (size_t i = 0; children && i < children->n_child; i++)
+		if (children->child[i]->type == CONF_SECTION) {
+			free(path);
+			return false;
+		}
 
 	for (size_t i = 0; i < conns->n_child && !used; i++) {
 		const struct conf_node *c = conns->child[i];

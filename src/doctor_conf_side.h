@@ -73,6 +73,7 @@ struct dc_conn {
 	const struct conf_node *bad_at;
 	bool local_only;		/* every child is pass/drop (LAN bypass): nothing to negotiate */
 	bool psk_unknown;		/* tunnel file psk_file that could not be read: PSK not compared */
+	bool aggressive;		/* IKEv1 aggressive mode: identities in the clear, PSK by them */
 	bool wants_vip;			/* vips: its `dynamic` local selector is the address it is given */
 	bool has_pool;			/* pools with literal addresses: what `dynamic` gives a peer */
 	struct dc_range pool;		/* the first such pool's addresses */
@@ -150,8 +151,10 @@ void dconf_strv_free(char **v, size_t n);
 /* First literal address of an address list, or NULL. */
 const char *dconf_first_ip(char *const *v, size_t n);
 
-/* The PSK charon picks for identities (me, other): the secret whose owners match both best
- * (no owners: matches anything, weakest; one owner may stand for either end). */
+/* The PSK charon's credential manager picks for identities me and other (normalized): the
+ * secret whose owners match other best, then me (a perfect match beats a subnet, range or
+ * wildcard, which beats any address, which beats %any; a secret without owners is %any's);
+ * one neither matches is never picked. NULL when none. */
 const struct dc_secret *dconf_side_find_psk(const struct dconf_side *s, const char *me, const char *other);
 
 #endif

@@ -49,15 +49,19 @@ enum doctor_xf doctor_xf_type(const char *t, size_t n)
 	return DOCTOR_XF_ENC;
 }
 
-/* Parse "IKE:A/B/C, IKE:D/E" (after "proposals: ") into props; returns the count. */
+/* Parse "IKE:A/B/C, IKE:D/E" (after "proposals: ", or a bare list a user pasted without
+ * it) into props; returns the count. */
 static size_t props_parse(const char *msg, struct prop *out, size_t max)
 {
 	const char *p = strstr(msg, "proposals: ");
 	size_t n = 0;
 
-	if (!p)
+	if (p)
+		p += 11;
+	else if (!strncmp(msg, "ESP:", 4) || !strncmp(msg, "IKE:", 4) || !strncmp(msg, "AH:", 3))
+		p = msg;
+	else
 		return 0;
-	p += 11;
 	while (*p && n < max) {
 		struct prop *pr = &out[n];
 		const char *colon = strchr(p, ':'), *comma = strstr(p, ", ");

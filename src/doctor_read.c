@@ -45,6 +45,23 @@ struct reader {
 	bool jword;		/* forward: its last piece was cut in a word */
 	bool jcont;		/* backward: its first piece is a continuation */
 	bool have;
+	/* journalctl -o export: an entry's fields go with its MESSAGE line */
+	bool export;
+	struct export_entry *ent;
+};
+
+/* The fields of one journal export entry the doctor uses (charon-systemd puts the thread,
+ * group and IKE SA there instead of into MESSAGE). */
+struct export_entry {
+	char msg[DOCTOR_MAX_LINE];	/* the MESSAGE= line */
+	size_t msg_len;
+	unsigned long no;		/* its line number */
+	bool have_msg;
+	long thread, level, id;
+	int64_t usec;
+	char group[4];
+	char name[DOCTOR_JOURNAL_NAME_MAX];
+	size_t name_len;
 };
 
 /* What the probe learns from the start of a file. */
@@ -52,6 +69,7 @@ struct probe {
 	bool newest_first;
 	size_t width;		/* longest line in columns, trailing blanks not counted */
 	unsigned prefixed, bare;
+	bool export;		/* journalctl -o export (entries start with __CURSOR=) */
 };
 
 /* Parse one logical line and feed it; JSON messages are decoded first. */
@@ -178,9 +196,120 @@ static void join_start(struct reader *r, unsigned long no, const char *p, size_t
 	r->have = true;
 }
 
+/* A decimal journal field value; -1 when it is not one (or absurdly large). */
+static long export_number(const char *v, size_t n)
+{
+	long x = 0;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	return x;
+}
+
+static void export_reset(struct export_entry *e)
+{
+	e->have_msg = false;
+	e->msg_len = 0;
+	e->thread = e->level = e->id = e->usec = -1;
+	e->group[0] = '\0';
+	e->name_len = 0;
+}
+
+/* The end of an entry: its MESSAGE with the entry's fields, as --journal reads them. */
+static void export_flush(struct reader *r)
+{
+	struct export_entry *e = r->ent;
+	struct doctor_line l;
+
+	if (e->have_msg && doctor_log_parse(e->msg, e->msg_len, &l) == 0) {
+		if (l.thread < 0) {
+			l.thread = (int)(e->thread < 1000 ? e->thread : -1);
+			l.level = (int)(e->level < 10 ? e->level : -1);
+			memcpy(l.group, e->group, sizeof(l.group));
+			if (e->id > 0 && e->id <= (long)UINT32_MAX)
+				l.sa_id = (unsigned)e->id;
+			if (e->name_len) {
+				l.name = e->name;
+				l.name_len = e->name_len;
+			}
+		}
+		if (e->usec >= 0) {
+			l.has_time = true;
+			l.time = (int64_t)(e->usec / 1000000);
+		}
+		doctor_feed(r->d, r->input, e->no, &l, e->msg, e->msg_len);
+	}
+	export_reset(e);
+}
+
+/* One line of a journalctl -o export file: a field of the current entry, or the blank line
+ * that ends it. Binary fields (a name line, then a length and bytes) are passed over. */
+static void push_export(struct reader *r, unsigned long no, const char *p, size_t n)
+{
+	static const struct {
+		const char *key;
+		size_t len;
+	} keys[] = {
+#define EK(s) { s "=", sizeof(s) }
+		EK("MESSAGE"), EK("THREAD"), EK("LEVEL"), EK("IKE_SA_UNIQUE_ID"),
+		EK("__REALTIME_TIMESTAMP"), EK("GROUP"), EK("IKE_SA_NAME"),
+#undef EK
+	};
+	struct export_entry *e = r->ent;
+	size_t i;
+
+	n = crless_len(p, n);
+	if (n == 0) {
+		export_flush(r);
+		return;
+	}
+	if (n > DOCTOR_MAX_LINE)
+		n = DOCTOR_MAX_LINE;
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (n >= keys[i].len && memcmp(p, keys[i].key, keys[i].len) == 0)
+			break;
+	const char *v = p + (i < ARRAY_SIZE(keys) ? keys[i].len : 0);
+	size_t vn = n - (size_t)(v - p);
+	switch (i) {
+	case 0:
+		memcpy(e->msg, p, n);
+		e->msg_len = n;
+		e->no = no;
+		e->have_msg = true;
+		break;
+	case 1: e->thread = export_number(v, vn); break;
+	case 2: e->level = export_number(v, vn); break;
+	case 3: e->id = export_number(v, vn); break;
+	case 4: e->usec = export_number(v, vn); break;
+	case 5:
+		if (vn == 3) {
+			memcpy(e->group, v, 3);
+			e->group[3] = '\0';
+		}
+		break;
+	case 6:
+		if (vn < sizeof(e->name)) {
+			memcpy(e->name, v, vn);
+			e->name_len = vn;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
 /* One physical line in file order. */
 static void push_forward(struct reader *r, unsigned long no, const char *p, size_t n)
 {
+	if (r->export) {
+		push_export(r, no, p, n);
+		return;
+	}
 	if (!r->wrap) {
 		feed(r, no, p, n);
 		return;
@@ -281,6 +410,8 @@ static int read_forward(struct reader *r, int fd)
 				push_forward(r, no, r->carry, r->clen);
 				r->clen = 0;
 				open_line = false;
+			} else if (r->export) {
+				push_export(r, no, p, (size_t)(nl - p));
 			} else if (r->wrap) {
 				push_forward(r, no, p, (size_t)(nl - p));
 			} else {
@@ -292,6 +423,8 @@ static int read_forward(struct reader *r, int fd)
 	if (open_line)
 		push_forward(r, no + 1, r->carry, r->clen);
 	join_flush(r);
+	if (r->export)
+		export_flush(r);
 	return 0;
 }
 
@@ -368,6 +501,8 @@ static int probe_file(struct reader *r, int fd, struct probe *pr)
 		size_t c = columns(p, trimmed_len(p, n));
 		if (c > pr->width)
 			pr->width = c;
+		if (n > 9 && memcmp(p, "__CURSOR=", 9) == 0)
+			pr->export = true;
 		if (seen < DOCTOR_ORDER_PROBE_LINES && doctor_log_parse(p, n, &l) == 0) {
 			if (l.fmt == DOCTOR_FMT_PLAIN)
 				pr->bare++;
@@ -513,10 +648,16 @@ int doctor_read_path_limits(struct doctor *d, const char *path,
 	err = probe_file(&r, work, &pr);
 	if (err)
 		goto out;
-	*newest_first = pr.newest_first;
-	if (pr.width >= DOCTOR_WRAP_MIN_COL && pr.width <= DOCTOR_WRAP_MAX_COL && pr.prefixed > 0 &&
-	    pr.bare > 0)
+	/* an export file's times are fields, never out of order; its lines are not wrapped */
+	r.export = pr.export;
+	*newest_first = pr.newest_first && !r.export;
+	if (r.export) {
+		r.ent = xmalloc(sizeof(*r.ent));
+		export_reset(r.ent);
+	} else if (pr.width >= DOCTOR_WRAP_MIN_COL && pr.width <= DOCTOR_WRAP_MAX_COL &&
+		   pr.prefixed > 0 && pr.bare > 0) {
 		r.wrap = pr.width;
+	}
 	if (*newest_first)
 		err = read_backward(&r, work, st.st_size);
 	else
@@ -530,6 +671,7 @@ out:
 	free(r.carry);
 	free(r.text);
 	free(r.join);
+	free(r.ent);
 	return err;
 }
 

@@ -27,244 +27,15 @@
 /* Log time after a peer's DELETE without a new SA before we call the tunnel left down:
  * close_action and tunnelctl daemon re-initiate within a second. */
 #define DOCTOR_REINIT_GRACE_SECS 2
+/* Weight of a verdict from one catalogue line: below the rules that reason over an SA's
+ * lines (proposal pairs, the peer's own "no config" line), above the peer's bare notifies. */
+#define DOCTOR_DECISIVE_WEIGHT 60
 /* Synthetic SA ids for responders whose id is not logged (no ike_name). */
 #define DOCTOR_SYNTH_ID 0x80000000u
 /* Buckets of the (input, unique id) -> SA index; a power of two, about twice the SAs. */
 #define DOCTOR_SA_HASH 8192
 /* Lines within which a responder's unnamed first lines belong to the same new SA. */
 #define DOCTOR_SYNTH_NEAR 12
-
-const char *const doctor_class_names[DOCTOR_CLASS_COUNT] = {
-	[DOCTOR_CONFIG_ERROR] = "config_error",
-	[DOCTOR_KERNEL_FAILURE] = "kernel_failure",
-	[DOCTOR_UNSUPPORTED_ALGORITHM] = "unsupported_algorithm",
-	[DOCTOR_VERSION_MISMATCH] = "version_mismatch",
-	[DOCTOR_NO_IKE_CONFIG] = "no_ike_config",
-	[DOCTOR_IKE_PROPOSAL_MISMATCH] = "ike_proposal_mismatch",
-	[DOCTOR_DH_GROUP_MISMATCH] = "dh_group_mismatch",
-	[DOCTOR_CERT_PROBLEM] = "cert_problem",
-	[DOCTOR_PSK_MISMATCH] = "psk_mismatch",
-	[DOCTOR_ID_MISMATCH] = "id_mismatch",
-	[DOCTOR_AUTH_FAILED] = "auth_failed",
-	[DOCTOR_CHILD_PROPOSAL_MISMATCH] = "child_proposal_mismatch",
-	[DOCTOR_TS_MISMATCH] = "ts_mismatch",
-	[DOCTOR_PFS_MISMATCH] = "pfs_mismatch",
-	[DOCTOR_PEER_UNREACHABLE] = "peer_unreachable",
-	[DOCTOR_NAT_T_BLOCKED] = "nat_t_blocked",
-	[DOCTOR_HALF_OPEN] = "half_open",
-	[DOCTOR_GAVE_UP] = "gave_up",
-	[DOCTOR_DPD_TIMEOUT] = "dpd_timeout",
-	[DOCTOR_REKEY_FAILURE] = "rekey_failure",
-	[DOCTOR_TS_NARROWED] = "ts_narrowed",
-	[DOCTOR_UNKNOWN] = "unknown",
-	[DOCTOR_HEALTHY] = "healthy",
-};
-
-const char *const doctor_class_words[DOCTOR_CLASS_COUNT] = {
-	[DOCTOR_CONFIG_ERROR] = "configuration not loaded",
-	[DOCTOR_KERNEL_FAILURE] = "kernel refused the SA or policy",
-	[DOCTOR_UNSUPPORTED_ALGORITHM] = "algorithm not available",
-	[DOCTOR_VERSION_MISMATCH] = "IKE version mismatch",
-	[DOCTOR_NO_IKE_CONFIG] = "no connection for this peer",
-	[DOCTOR_IKE_PROPOSAL_MISMATCH] = "IKE proposal mismatch",
-	[DOCTOR_DH_GROUP_MISMATCH] = "DH group mismatch",
-	[DOCTOR_CERT_PROBLEM] = "certificate problem",
-	[DOCTOR_PSK_MISMATCH] = "pre-shared key mismatch",
-	[DOCTOR_ID_MISMATCH] = "identity mismatch",
-	[DOCTOR_AUTH_FAILED] = "authentication failed",
-	[DOCTOR_CHILD_PROPOSAL_MISMATCH] = "phase 2 proposal mismatch",
-	[DOCTOR_TS_MISMATCH] = "traffic selector mismatch",
-	[DOCTOR_PFS_MISMATCH] = "PFS mismatch (fails at rekey)",
-	[DOCTOR_PEER_UNREACHABLE] = "peer unreachable",
-	[DOCTOR_NAT_T_BLOCKED] = "UDP 4500 blocked",
-	[DOCTOR_HALF_OPEN] = "half-open: IKE_AUTH never arrived",
-	[DOCTOR_GAVE_UP] = "gave up, nothing retries",
-	[DOCTOR_DPD_TIMEOUT] = "dead peer (DPD timeout)",
-	[DOCTOR_REKEY_FAILURE] = "rekey failure",
-	[DOCTOR_TS_NARROWED] = "traffic selectors narrowed",
-	[DOCTOR_UNKNOWN] = "failure, cause unknown",
-	[DOCTOR_HEALTHY] = "healthy",
-};
-
-/* What a message says. */
-enum ev {
-	EV_NONE,
-	EV_INITIATING,		/* initiating IKE_SA con1[1] to H */
-	EV_RESP_START,		/* H is initiating an IKE_SA */
-	EV_INIT_REQ,		/* parsed IKE_SA_INIT request 0 (responder) */
-	EV_INIT_RESP,		/* parsed IKE_SA_INIT response 0 (initiator got an answer) */
-	EV_INIT_ANSWERED,	/* generating IKE_SA_INIT response 0 [ SA ...] (responder agreed) */
-	EV_AUTH_REQ,		/* parsed IKE_AUTH request (responder) */
-	EV_V1_REQ,		/* parsed ID_PROT/AGGRESSIVE request 0 */
-	EV_IKE_CFG_LOOKUP,	/* looking for an IKEv2 config for L...R */
-	EV_NO_IKE_CFG,		/* no IKE config found for L...R */
-	EV_IKE_UP,		/* IKE_SA con1[1] established between */
-	EV_CHILD_UP,		/* CHILD_SA con1{1} established with SPIs */
-	EV_SEND,		/* sending packet: from L[p] to R[p] */
-	EV_RECV,		/* received packet: from R[p] to L[p] */
-	EV_RETRANSMIT,		/* retransmit N of request with message ID M */
-	EV_GIVE_UP,		/* giving up after N retransmits */
-	EV_NOT_RESPONDING,	/* establishing IKE_SA failed, peer not responding */
-	EV_TRY_AGAIN,		/* peer not responding, trying again */
-	EV_RECV_PROPS,		/* received proposals: */
-	EV_CONF_PROPS,		/* configured proposals: */
-	EV_SELECTED_PROP,	/* selected proposal: */
-	EV_NO_ACCEPTABLE,	/*   no acceptable X found */
-	EV_PROPS_REJECTED,	/* received proposals unacceptable / no acceptable proposal found */
-	EV_N_NO_PROP,		/* received NO_PROPOSAL_CHOSEN notify */
-	EV_N_AUTH_FAILED,	/* received AUTHENTICATION_FAILED notify */
-	EV_N_TS,		/* received TS_UNACCEPTABLE notify */
-	EV_N_INVALID_KE,	/* received INVALID_KE_PAYLOAD notify */
-	EV_N_OTHER,		/* received X notify error */
-	EV_KE_RETRY,		/* peer didn't accept DH group X, it requested Y */
-	EV_KE_REQUEST,		/* DH group X unacceptable, requesting Y */
-	EV_PSK_MAC,		/* tried N shared key(s) ... but MAC mismatched */
-	EV_NO_PSK,		/* no shared key found for */
-	EV_PEER_CFG_LOOKUP,	/* looking for peer configs matching L[ID]...R[ID] */
-	EV_NO_PEER_CFG,		/* no matching peer config found */
-	EV_SELECTED_PEER,	/* selected peer config 'con1' */
-	EV_AUTH_OK,		/* authentication of 'ID' with ... successful */
-	EV_AUTH_BAD,		/* signature / authentication verification failed */
-	EV_CERT,		/* certificate, CA or private key problems */
-	EV_CERT_VALIDITY,	/* subject certificate invalid (valid from X to Y) */
-	EV_TS_REJECT,		/* traffic selectors ... unacceptable / no matching CHILD_SA config */
-	EV_TS_ROUND,		/* selecting traffic selectors for us: / for other: */
-	EV_TS_SELECT,		/*  config: C, received: R => match: M */
-	EV_CHILD_FAILED,	/* failed to establish CHILD_SA */
-	EV_CREATE_CHILD,	/* generating/parsed CREATE_CHILD_SA request */
-	EV_CHILD_CLOSE,		/* closing CHILD_SA x{n} with SPIs a_i (N bytes) b_o (M bytes) */
-	EV_KERNEL,		/* unable to install / add SAD entry / policy */
-	EV_KERNEL_ALG,		/* algorithm X not supported by kernel */
-	EV_DPD,			/* sending DPD request */
-	EV_DPD_TIMEOUT,		/* DPD check timed out, enforcing DPD action (IKEv1) */
-	EV_PEER_DELETE,		/* received DELETE for IKE_SA */
-	EV_DELETING,		/* deleting IKE_SA */
-	EV_REKEY_FAILED,	/* CHILD_SA / IKE_SA rekeying failed */
-	EV_DESTROYING,		/* IKE_SA x[n] state change: ... => DESTROYING */
-	EV_CONFIG_ERR,		/* loading connection 'x' failed, ... */
-	EV_UNSUPPORTED,		/* algorithm not available in this charon */
-	EV_READY,		/* a connection was loaded */
-	EV_CHARON_START,	/* charon (re)started: its SAs and unique ids are gone */
-	EV_CONN_DUMP,		/*  conn con1: (vici load-conn dump) */
-	EV_CONN_REMOTE,		/*   remote_addrs = H (in that dump) */
-	EV_CONN_SIDE,		/*   local: / remote: (auth round in that dump) */
-	EV_CONN_ID,		/*    id = X (identity of that round) */
-	EV_COUNT
-};
-
-/* Message patterns: '*' matches any run; the message may go on after the pattern; a leading
- * '*' searches. `keep` stores the line as evidence (last occurrence wins). */
-static const struct pattern {
-	const char *pat;
-	enum ev ev;
-	bool keep;
-} patterns[] = {
-	/* the most frequent lines first: the first matching row of a first letter wins */
-	{ "sending packet: from ", EV_SEND, false },
-	{ "received packet: from ", EV_RECV, false },
-	{ "initiating *IKE_SA *[*] to ", EV_INITIATING, true },
-	{ "* is initiating *IKE_SA", EV_RESP_START, true },	/* starts with the peer's address */
-	{ "parsed IKE_SA_INIT request 0", EV_INIT_REQ, true },
-	{ "parsed IKE_SA_INIT response 0", EV_INIT_RESP, true },
-	{ "generating IKE_SA_INIT response 0 [ SA ", EV_INIT_ANSWERED, true },
-	{ "parsed IKE_AUTH request", EV_AUTH_REQ, true },
-	{ "parsed ID_PROT request 0", EV_V1_REQ, true },
-	{ "parsed AGGRESSIVE request 0", EV_V1_REQ, true },
-	{ "looking for an IKEv* config for ", EV_IKE_CFG_LOOKUP, true },
-	{ "no IKE config found for ", EV_NO_IKE_CFG, true },
-	{ "IKE_SA *[*] established between ", EV_IKE_UP, true },
-	{ "CHILD_SA *{*} established with SPIs", EV_CHILD_UP, true },
-	{ "outbound CHILD_SA *{*} established", EV_CHILD_UP, true },
-	{ "retransmit * of request with message ID ", EV_RETRANSMIT, true },
-	{ "sending retransmit * of request message ID ", EV_RETRANSMIT, true },
-	{ "giving up after * retransmits", EV_GIVE_UP, true },
-	{ "establishing IKE_SA failed, peer not responding", EV_NOT_RESPONDING, true },
-	{ "peer not responding, trying again", EV_TRY_AGAIN, true },
-	{ "received proposals: ", EV_RECV_PROPS, true },
-	{ "configured proposals: ", EV_CONF_PROPS, true },
-	{ "selected proposal: ", EV_SELECTED_PROP, true },
-	{ "  no acceptable * found", EV_NO_ACCEPTABLE, true },
-	{ "received proposals unacceptable", EV_PROPS_REJECTED, true },
-	{ "no acceptable proposal found", EV_PROPS_REJECTED, true },
-	{ "no matching proposal found", EV_PROPS_REJECTED, true },
-	{ "no proposal found", EV_PROPS_REJECTED, true },
-	{ "received NO_PROPOSAL_CHOSEN *notify", EV_N_NO_PROP, true },
-	{ "received NO_PROPOSAL_CHOSEN error notify", EV_N_NO_PROP, true },
-	{ "received AUTHENTICATION_FAILED *notify", EV_N_AUTH_FAILED, true },
-	{ "received AUTHENTICATION_FAILED error notify", EV_N_AUTH_FAILED, true },
-	{ "received TS_UNACCEPTABLE *notify", EV_N_TS, true },
-	{ "received INVALID_ID_INFORMATION *notify", EV_N_TS, true },
-	{ "received INVALID_KE_PAYLOAD *notify", EV_N_INVALID_KE, true },
-	{ "received * notify error", EV_N_OTHER, true },
-	{ "received * error notify", EV_N_OTHER, true },
-	{ "peer didn't accept DH group ", EV_KE_RETRY, true },
-	{ "peer didn't accept key exchange method ", EV_KE_RETRY, true },
-	{ "DH group * unacceptable, requesting ", EV_KE_REQUEST, true },
-	{ "key exchange method * unacceptable, requesting ", EV_KE_REQUEST, true },
-	{ "tried * shared key* but MAC mismatched", EV_PSK_MAC, true },
-	{ "invalid * payload length, decryption failed?", EV_PSK_MAC, true },
-	{ "no shared key found for ", EV_NO_PSK, true },
-	{ "looking for peer configs matching ", EV_PEER_CFG_LOOKUP, true },
-	{ "no matching peer config found", EV_NO_PEER_CFG, true },
-	{ "selected peer config '", EV_SELECTED_PEER, false },
-	{ "authentication of '*' with * successful", EV_AUTH_OK, true },
-	{ "signature validation failed", EV_AUTH_BAD, true },
-	{ "verification of * failed", EV_AUTH_BAD, true },
-	{ "no trusted * public key found for ", EV_CERT, true },
-	{ "no issuer certificate found for ", EV_CERT, true },
-	{ "no private key found for ", EV_CERT, true },
-	{ "peer certificate invalid (valid from ", EV_CERT_VALIDITY, true },
-	{ "subject certificate invalid (valid from ", EV_CERT_VALIDITY, true },
-	{ "issuer certificate invalid (valid from ", EV_CERT_VALIDITY, true },
-	{ "certificate invalid (valid from ", EV_CERT_VALIDITY, true },
-	{ "certificate was revoked", EV_CERT, true },
-	{ "constraint check failed: ", EV_CERT, true },
-	{ "no end entity certificate", EV_CERT, true },
-	{ "building CRED_PRIVATE_KEY - * failed", EV_CERT, true },
-	{ "loading certificate from '*' failed", EV_CERT, true },
-	{ "traffic selectors * unacceptable", EV_TS_REJECT, true },
-	{ "no matching CHILD_SA config found", EV_TS_REJECT, true },
-	{ "peer selected invalid traffic selectors", EV_TS_REJECT, true },
-	{ "selecting traffic selectors for ", EV_TS_ROUND, false },
-	{ " config: *, received: * => ", EV_TS_SELECT, true },
-	/* the same without its leading blank: a message whose body was trimmed on its way (a log
-	 * shipper; the journal reader keeps charon-systemd's blanks) */
-	{ "config: *, received: * => ", EV_TS_SELECT, true },
-	{ "failed to establish CHILD_SA", EV_CHILD_FAILED, true },
-	{ "generating CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
-	{ "closing CHILD_SA * with SPIs ", EV_CHILD_CLOSE, true },
-	{ "parsed CREATE_CHILD_SA request", EV_CREATE_CHILD, true },
-	{ "unable to install ", EV_KERNEL, true },
-	{ "unable to add SAD entry", EV_KERNEL, true },
-	{ "unable to add policy ", EV_KERNEL, true },
-	{ "unable to add SPD entry", EV_KERNEL, true },
-	{ "received netlink error: ", EV_KERNEL, true },
-	{ "algorithm * not supported by kernel", EV_KERNEL_ALG, true },
-	{ "sending DPD request", EV_DPD, true },
-	{ "DPD check timed out", EV_DPD_TIMEOUT, true },
-	{ "received DELETE for IKE_SA ", EV_PEER_DELETE, true },
-	{ "deleting IKE_SA ", EV_DELETING, true },
-	{ "CHILD_SA rekeying failed", EV_REKEY_FAILED, true },
-	{ "IKE_SA rekeying failed", EV_REKEY_FAILED, true },
-	{ "rekeying IKE_SA failed", EV_REKEY_FAILED, true },
-	{ "IKE_SA *[*] state change: * => DESTROYING", EV_DESTROYING, true },
-	{ "loading connection '*' failed", EV_CONFIG_ERR, true },
-	{ "loading shared key * failed", EV_CONFIG_ERR, true },
-	{ "skipped invalid proposal string", EV_CONFIG_ERR, true },
-	{ "invalid value for: ", EV_CONFIG_ERR, true },
-	{ "algorithm '*' not supported", EV_UNSUPPORTED, true },
-	{ "algorithm '*' not recognized", EV_UNSUPPORTED, true },
-	{ "requested DH group * not supported", EV_UNSUPPORTED, true },
-	{ "failed to create ESP context: unsupported ", EV_UNSUPPORTED, true },
-	{ "Starting IKE charon daemon", EV_CHARON_START, false },
-	{ "added vici connection: ", EV_READY, false },
-	{ " conn *:", EV_CONN_DUMP, false },
-	{ "  remote_addrs = ", EV_CONN_REMOTE, false },
-	{ "  local:", EV_CONN_SIDE, false },
-	{ "  remote:", EV_CONN_SIDE, false },
-	{ "   id = ", EV_CONN_ID, false },
-	{ "requested key exchange method * not supported", EV_UNSUPPORTED, true },
-};
 
 enum role { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
 
@@ -296,7 +67,7 @@ struct sa {
 	char local[DOCTOR_HOST_MAX];
 	enum role role;
 	int version;
-	uint64_t seen;		/* bit per enum ev */
+	uint64_t seen[2];	/* bit per enum ev */
 	unsigned n_ike_up, n_child_up, n_ke_retry, n_retransmit;
 	bool got_answer;	/* initiator received any packet */
 	bool child_failed_after_up;	/* a child failed after one was up: rekey/recreate */
@@ -330,9 +101,22 @@ struct sa {
 	char create_msgid[16];	/* message ID of the last CREATE_CHILD_SA request we generated */
 	enum create_kind create_kind;	/* and what it asked for */
 	enum create_kind lost_kind;	/* the request charon gave up on was that rekey */
+	bool replaced;		/* rekeyed into a successor SA */
+	bool v1_words, v2_words;	/* wording only IKEv1 / only IKEv2 logs */
+	bool child_no_prop;	/* NO_PROPOSAL_CHOSEN refused a CHILD_SA ("no CHILD_SA built") */
+	unsigned bare_props;	/* proposal lists seen without their lead-in */
+	bool up_implied;	/* the log starts after its establishment (an excerpt) */
+	bool eap_id_sent;	/* our latest EAP answer was the identity */
+	bool eap_fail, eap_fail_after_id;	/* EAP/FAIL, and right after our identity */
+	char eap_id[DOCTOR_ID_MAX];	/* the EAP identity we sent */
 	struct slot slot[EV_COUNT];
+	struct slot *last_kept;	/* the latest evidence line stored (not a decisive one) */
 	/* the proposal pair nearest to a failure, for IKE and for ESP/AH */
 	struct slot ike_recv, ike_conf, esp_recv, esp_conf, ts_narrow;
+	/* the most decisive catalogue line, with the kept lines just before and after it */
+	const struct doctor_pattern *decisive_row;
+	struct slot decisive, decisive_prev, decisive_next;
+	bool want_next;
 };
 
 /* A tunnel in one input: its latest judged verdict. */
@@ -384,23 +168,15 @@ struct input {
 	unsigned next_synth;
 	unsigned last_sa;	/* SA of the latest line that named one: fallback for the rest */
 	bool ike_name;		/* lines carry <name|id>: those without are outside any SA */
+	unsigned long charon_lines;	/* lines with a charon prefix or a catalogue message */
+	struct slot telling[DOCTOR_MAX_EVIDENCE];	/* the latest evidence-worthy lines (a ring) */
+	unsigned n_telling;
 	bool has_time;
 	int64_t last_time;
 };
 
-/* Patterns by the first character of their message ('*' patterns: any address character). */
-struct pattern_index {
-	uint8_t start[257];	/* patterns of first char c: order[start[c]..start[c+1]) */
-	uint8_t order[ARRAY_SIZE(patterns)];
-	uint8_t lit_len[ARRAY_SIZE(patterns)];	/* literal prefix before the first '*' */
-	uint64_t head[ARRAY_SIZE(patterns)];	/* its first (up to) 8 bytes, for a quick reject */
-	uint64_t head_mask[ARRAY_SIZE(patterns)];
-	uint8_t n_star;				/* leading-'*' patterns: order[0..n_star) */
-	uint8_t star_order[ARRAY_SIZE(patterns)];
-};
-
 struct doctor {
-	struct pattern_index idx;
+	struct doctor_events *events;
 	struct input *inputs;
 	size_t n_inputs;
 	struct sa *sas[DOCTOR_MAX_SAS];	/* allocated on demand, reused once judged */
@@ -418,31 +194,6 @@ struct doctor {
 
 /* ---- small string helpers ---- */
 
-/* Match pat against s[0..n): '*' matches any run; text after the pattern is ignored. */
-static bool glob_prefix(const char *pat, const char *s, size_t n)
-{
-	const char *star = NULL;
-	size_t i = 0, mark = 0;
-
-	while (*pat) {
-		if (*pat == '*') {
-			star = ++pat;
-			mark = i;
-			continue;
-		}
-		if (i < n && s[i] == *pat) {
-			i++;
-			pat++;
-			continue;
-		}
-		if (!star || ++mark > n)
-			return false;
-		pat = star;
-		i = mark;
-	}
-	return true;
-}
-
 /* First occurrence of needle in s[0..n), or NULL. */
 static const char *find(const char *s, size_t n, const char *needle)
 {
@@ -459,67 +210,6 @@ static void copy_until(char *dst, size_t cap, const char *s, const char *end, co
 	while (s < end && !strchr(stop, *s) && k + 1 < cap)
 		dst[k++] = *s++;
 	dst[k] = '\0';
-}
-
-static void pattern_index_build(struct pattern_index *ix)
-{
-	size_t k = 0;
-
-	_Static_assert(ARRAY_SIZE(patterns) < 255, "pattern index uses bytes");
-	for (int c = 0; c < 256; c++) {
-		ix->start[c] = (uint8_t)k;
-		for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
-			if ((unsigned char)patterns[i].pat[0] == c && c != '*')
-				ix->order[k++] = (uint8_t)i;
-	}
-	ix->start[256] = (uint8_t)k;
-	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
-		ix->lit_len[i] = (uint8_t)strcspn(patterns[i].pat, "*");
-		size_t h = ix->lit_len[i] < 8 ? ix->lit_len[i] : 8;
-		memcpy(&ix->head[i], patterns[i].pat, h);
-		memset(&ix->head_mask[i], 0xff, h);
-		if (patterns[i].pat[0] == '*')
-			ix->star_order[ix->n_star++] = (uint8_t)i;
-	}
-}
-
-/* A message may start with an address (IPv4, IPv6, %any): the only '*'-led patterns. */
-static bool address_start(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '%';
-}
-
-static enum ev classify(const struct pattern_index *ix, const char *msg, size_t n, bool *keep)
-{
-	unsigned char c;
-
-	if (n == 0)
-		return EV_NONE;
-	c = (unsigned char)msg[0];
-	uint64_t m8 = 0;
-	memcpy(&m8, msg, n < 8 ? n : 8);
-	for (unsigned k = ix->start[c]; k < ix->start[c + 1]; k++) {
-		unsigned i = ix->order[k];
-		const struct pattern *p = &patterns[i];
-		size_t lit = ix->lit_len[i];
-		if ((m8 & ix->head_mask[i]) != ix->head[i] || lit > n ||
-		    (lit > 8 && memcmp(p->pat + 8, msg + 8, lit - 8) != 0))
-			continue;
-		if (!p->pat[lit] || glob_prefix(p->pat + lit, msg + lit, n - lit)) {
-			*keep = p->keep;
-			return p->ev;
-		}
-	}
-	if (!address_start(msg[0]))
-		return EV_NONE;
-	for (unsigned k = 0; k < ix->n_star; k++) {
-		const struct pattern *p = &patterns[ix->star_order[k]];
-		if (glob_prefix(p->pat, msg, n)) {
-			*keep = p->keep;
-			return p->ev;
-		}
-	}
-	return EV_NONE;
 }
 
 /* ---- slots ---- */
@@ -545,9 +235,11 @@ static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t
 		s->text = xmalloc(s->cap);
 	}
 	/* keep the text printable: NULs and control bytes become '?' */
+	memcpy(s->text, raw, n);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)raw[i];
-		s->text[i] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+		unsigned char c = (unsigned char)s->text[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			s->text[i] = '?';
 	}
 	s->text[n] = '\0';
 	s->line = line;
@@ -583,6 +275,9 @@ static void sa_clear(struct sa *sa)
 	slot_free(&sa->esp_recv);
 	slot_free(&sa->esp_conf);
 	slot_free(&sa->ts_narrow);
+	slot_free(&sa->decisive);
+	slot_free(&sa->decisive_prev);
+	slot_free(&sa->decisive_next);
 	memset(sa, 0, sizeof(*sa));
 	sa->idx = idx;
 }
@@ -690,43 +385,8 @@ static bool find_sa_ref(const char *msg, size_t n, char *name, unsigned *id)
 
 /* ---- recording events ---- */
 
-/* "L...R" after `after` in msg: local and remote hosts. */
-static void note_hosts(struct sa *sa, const char *msg, size_t n, const char *after)
-{
-	const char *p = find(msg, n, after), *end = msg + n;
-
-	if (!p)
-		return;
-	p += strlen(after);
-	const char *dots = find(p, (size_t)(end - p), "...");
-	if (!dots)
-		return;
-	copy_until(sa->local, sizeof(sa->local), p, dots, "[ ,");
-	copy_until(sa->remote, sizeof(sa->remote), dots + 3, end, "[ ,");
-}
-
-/* The decimal number at p (bounded by end), 0 if none. */
-static unsigned long long digits_at(const char *p, const char *end)
-{
-	unsigned long long v = 0;
-
-	for (; p < end && *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (unsigned long long)(*p - '0');
-	return v;
-}
-
-static unsigned port_after(const char *p, const char *end)
-{
-	const char *b = memchr(p, '[', (size_t)(end - p));
-	unsigned v = 0;
-	if (!b)
-		return 0;
-	for (b++; b < end && *b >= '0' && *b <= '9'; b++)
-		v = v * 10 + (unsigned)(*b - '0');
-	return v;
-}
-
-#define SEEN(sa, e) (((sa)->seen >> (e)) & 1u)
+#define SEEN(sa, e) (((sa)->seen[(e) >> 6] >> ((e) & 63)) & 1u)
+#define SEEN_SET(sa, e) ((sa)->seen[(e) >> 6] |= 1ull << ((e) & 63))
 
 /* End a traffic selector selection round: one without a single match is a mismatch. */
 static void ts_round_close(struct sa *sa)
@@ -737,198 +397,392 @@ static void ts_round_close(struct sa *sa)
 	sa->ts_round_match = false;
 }
 
-/* What one event tells about its SA. */
-static void sa_note(struct sa *sa, enum ev ev, const char *msg, size_t n, int64_t now,
-		    bool has_now)
-{
-	const char *end = msg + n, *p;
+static bool sa_excerpt(const struct sa *sa);
 
-	switch (ev) {
-	case EV_INITIATING:
+/* Copy span sp into dst (size cap), stopping at a character in stop. */
+static void span_copy(char *dst, size_t cap, struct doctor_span sp, const char *stop)
+{
+	copy_until(dst, cap, sp.p, sp.p + sp.n, stop);
+}
+
+static bool span_has(struct doctor_span sp, const char *needle)
+{
+	return sp.p && find(sp.p, sp.n, needle) != NULL;
+}
+
+/* What one event tells about its SA; e's captures are the message's fields. */
+/* An event and the log time of its line, for the note_<event> functions. */
+struct note {
+	const struct doctor_event *e;
+	int64_t now;
+	bool has_now;
+};
+
+static void note_initiating(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* initiating [Main Mode |Aggressive Mode ]IKE_SA NAME[ID] to REMOTE */
+	sa->role = ROLE_INITIATOR;
+	sa->version = span_has(c[0], "Mode") ? 1 : 2;
+	span_copy(sa->remote, sizeof(sa->remote), c[3], " [");
+}
+
+static void note_resp_start(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* REMOTE is initiating [a Main Mode |an Aggressive Mode |an ]IKE_SA */
+	if (sa->role == ROLE_UNKNOWN)
+		sa->role = ROLE_RESPONDER;
+	span_copy(sa->remote, sizeof(sa->remote), c[0], " ");
+	if (!sa->version)
+		sa->version = span_has(c[1], "Mode") ? 1 : 2;
+}
+
+static void note_init_resp(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	/* a reauthentication's new SA: "initiating" was logged in the old SA's context */
+	if (sa->role == ROLE_UNKNOWN)
 		sa->role = ROLE_INITIATOR;
-		sa->version = find(msg, n, "Main Mode") || find(msg, n, "Aggressive Mode") ? 1 : 2;
-		if ((p = find(msg, n, "] to ")))
-			copy_until(sa->remote, sizeof(sa->remote), p + 5, end, " [");
-		break;
-	case EV_RESP_START:
-		if (sa->role == ROLE_UNKNOWN)
-			sa->role = ROLE_RESPONDER;
-		copy_until(sa->remote, sizeof(sa->remote), msg, end, " ");
-		if (!sa->version)
-			sa->version = find(msg, n, "Mode") ? 1 : 2;
-		break;
-	case EV_INIT_REQ:
-	case EV_V1_REQ:
-		if (sa->role == ROLE_UNKNOWN)
-			sa->role = ROLE_RESPONDER;
-		sa->version = ev == EV_V1_REQ ? 1 : 2;
-		break;
-	case EV_IKE_CFG_LOOKUP:
-		sa->version = find(msg, n, "IKEv1") ? 1 : 2;
-		note_hosts(sa, msg, n, " config for ");
-		break;
-	case EV_NO_IKE_CFG:
-		note_hosts(sa, msg, n, "found for ");
-		break;
-	case EV_IKE_UP:
-		sa->n_ike_up++;
-		if (has_now && !sa->has_up_time) {
-			sa->up_time = now;
-			sa->has_up_time = true;
-		}
-		note_hosts(sa, msg, n, "between ");
-		break;
-	case EV_CHILD_UP:
-		sa->n_child_up++;
-		break;
-	case EV_SEND:
-		if ((p = find(msg, n, " to ")))
-			sa->send_port = port_after(p, end);
-		if (!sa->local[0] && (p = find(msg, n, "from ")))
-			copy_until(sa->local, sizeof(sa->local), p + 5, end, "[ ");
-		break;
-	case EV_RECV:
-		sa->got_answer = true;
-		break;
-	case EV_RETRANSMIT:
-		sa->n_retransmit++;
-		sa->retransmit_port = sa->send_port;
-		if ((p = find(msg, n, "message ID ")))
-			copy_until(sa->retransmit_msgid, sizeof(sa->retransmit_msgid), p + 11, end, " ,");
-		if (sa->send_port == 4500)
-			sa->retransmit_4500 = true;
-		if (sa->n_ike_up)
-			sa->retransmit_after_up = true;
-		if (sa->we_delete)
-			sa->delete_retransmitted = true;
-		break;
-	case EV_GIVE_UP:
-	case EV_NOT_RESPONDING:
-		sa->gave_up = true;
-		/* a new CHILD_SA that went unanswered is a silent peer, not a rekey */
-		if (ev == EV_GIVE_UP && (sa->create_kind == CREATE_IKE_REKEY ||
-					 sa->create_kind == CREATE_CHILD_REKEY) &&
-		    sa->retransmit_msgid[0] && !strcmp(sa->retransmit_msgid, sa->create_msgid))
-			sa->lost_kind = sa->create_kind;
-		if (has_now) {
-			sa->give_up_time = now;
-			sa->has_give_up_time = true;
-		}
-		break;
-	case EV_RECV_PROPS:
-	case EV_CONF_PROPS: {
-		bool ike = find(msg, n, "IKE:") != NULL;
-		struct slot *dst = ev == EV_RECV_PROPS ? (ike ? &sa->ike_recv : &sa->esp_recv)
-						       : (ike ? &sa->ike_conf : &sa->esp_conf);
-		slot_copy(dst, &sa->slot[ev]);
-		sa->last_props_ike = ike;
-		if (ev == EV_RECV_PROPS && !ike)
-			sa->esp_prop_failed = false;
-		break;
+}
+
+static void note_init_req(struct sa *sa, const struct note *n)
+{
+	if (sa->role == ROLE_UNKNOWN)
+		sa->role = ROLE_RESPONDER;
+	sa->version = n->e->ev == EV_V1_REQ ? 1 : 2;
+}
+
+static void note_ike_cfg_lookup(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* looking for an IKEvV config for LOCAL...REMOTE */
+	sa->version = c[0].n && c[0].p[0] == '1' ? 1 : 2;
+	span_copy(sa->local, sizeof(sa->local), c[1], "[ ,");
+	span_copy(sa->remote, sizeof(sa->remote), c[2], "[ ,");
+}
+
+static void note_no_ike_cfg(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	span_copy(sa->local, sizeof(sa->local), c[0], "[ ,");
+	span_copy(sa->remote, sizeof(sa->remote), c[1], "[ ,");
+}
+
+static void note_ike_up(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* IKE_SA NAME[ID] established between LOCAL[LID]...REMOTE[RID] */
+	sa->n_ike_up++;
+	if (n->has_now && !sa->has_up_time) {
+		sa->up_time = n->now;
+		sa->has_up_time = true;
 	}
-	case EV_PROPS_REJECTED:
-		/* "no acceptable proposal found" is said for IKE and for CHILD_SAs alike */
-		if (sa->last_props_ike)
-			sa->ike_prop_failed = true;
-		else
-			sa->esp_prop_failed = true;
-		break;
-	case EV_CHILD_FAILED:
+	if (n->e->n_cap >= 6) {
+		span_copy(sa->local, sizeof(sa->local), c[2], "[ ,");
+		span_copy(sa->remote, sizeof(sa->remote), c[4], "[ ,");
+	}
+}
+
+static void note_child_up(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	sa->n_child_up++;
+}
+
+static void note_eap(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* server requested EAP_IDENTITY (id 0x01), sending 'ID' / generating IKE_AUTH request
+	 * N [ EAP/RES/ID ] / parsed IKE_AUTH response N [ EAP/FAIL ... ] */
+	if (n->e->row->pat[0] == 's') {
+		const char *q = n->e->n_cap ? memchr(c[0].p, '\'', c[0].n) : NULL;
+		if (q)
+			copy_until(sa->eap_id, sizeof(sa->eap_id), q + 1, c[0].p + c[0].n, "'");
+	} else if (n->e->row->pat[0] == 'g') {
+		sa->eap_id_sent = n->e->n_cap >= 2 && c[1].n >= 2 && memcmp(c[1].p, "ID", 2) == 0;
+	} else {
+		sa->eap_fail = true;
+		sa->eap_fail_after_id = sa->eap_id_sent;
+	}
+}
+
+static void note_send(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* sending packet: from LOCAL[LPORT] to REMOTE[RPORT] */
+	if (n->e->n_cap >= 4) {
+		sa->send_port = (unsigned)doctor_event_num(n->e, 3);
+		if (!sa->local[0])
+			span_copy(sa->local, sizeof(sa->local), c[0], "[ ");
+	}
+}
+
+static void note_recv(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* received packet: from REMOTE[RPORT] to LOCAL[LPORT] */
+	sa->got_answer = true;
+	if (n->e->n_cap >= 4) {
+		if (!sa->local[0])
+			span_copy(sa->local, sizeof(sa->local), c[2], "[ ");
+		if (!sa->remote[0])
+			span_copy(sa->remote, sizeof(sa->remote), c[0], "[ ");
+	}
+}
+
+static void note_retransmit(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* retransmit N of request with message ID M / sending retransmit N of request
+	 * message ID M, seq S */
+	sa->n_retransmit++;
+	sa->retransmit_port = sa->send_port;
+	span_copy(sa->retransmit_msgid, sizeof(sa->retransmit_msgid), c[1], " ,");
+	if (sa->send_port == 4500)
+		sa->retransmit_4500 = true;
+	if (sa->n_ike_up)
+		sa->retransmit_after_up = true;
+	if (sa->we_delete)
+		sa->delete_retransmitted = true;
+}
+
+static void note_give_up(struct sa *sa, const struct note *n)
+{
+	sa->gave_up = true;
+	/* a new CHILD_SA that went unanswered is a silent peer, not a rekey */
+	if (n->e->ev == EV_GIVE_UP && (sa->create_kind == CREATE_IKE_REKEY ||
+				    sa->create_kind == CREATE_CHILD_REKEY) &&
+	    sa->retransmit_msgid[0] && !strcmp(sa->retransmit_msgid, sa->create_msgid))
+		sa->lost_kind = sa->create_kind;
+	if (n->has_now) {
+		sa->give_up_time = n->now;
+		sa->has_give_up_time = true;
+	}
+}
+
+static void note_recv_props(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	bool ike = c[0].n >= 4 && memcmp(c[0].p, "IKE:", 4) == 0;
+	bool recv = n->e->ev == EV_RECV_PROPS || (n->e->ev == EV_BARE_PROPS && !sa->bare_props++);
+	struct slot *dst = recv ? (ike ? &sa->ike_recv : &sa->esp_recv)
+				: (ike ? &sa->ike_conf : &sa->esp_conf);
+	slot_copy(dst, &sa->slot[n->e->ev]);
+	sa->last_props_ike = ike;
+	if (recv && !ike)
+		sa->esp_prop_failed = false;
+}
+
+static void note_props_rejected(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	/* "no acceptable proposal found" is said for IKE and for CHILD_SAs alike */
+	if (sa->last_props_ike)
+		sa->ike_prop_failed = true;
+	else
+		sa->esp_prop_failed = true;
+}
+
+static void note_child_failed(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	if (sa->n_child_up)
+		sa->child_failed_after_up = true;
+	/* a responder that saw ESP proposals but selected none */
+	if (sa->esp_recv.line && (!sa->slot[EV_SELECTED_PROP].line ||
+				  sa->slot[EV_SELECTED_PROP].line < sa->esp_recv.line))
+		sa->esp_prop_failed = true;
+}
+
+static void note_n_no_prop(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* "no CHILD_SA built": the refusal was a CHILD_SA's, so the IKE SA is up */
+	if (span_has(c[1], "no CHILD_SA built")) {
+		sa->child_no_prop = true;
 		if (sa->n_child_up)
 			sa->child_failed_after_up = true;
-		/* a responder that saw ESP proposals but selected none */
-		if (sa->esp_recv.line && (!sa->slot[EV_SELECTED_PROP].line ||
-					  sa->slot[EV_SELECTED_PROP].line < sa->esp_recv.line))
-			sa->esp_prop_failed = true;
-		break;
-	case EV_N_NO_PROP:
-		if (find(msg, n, "no CHILD_SA built") && sa->n_child_up)
-			sa->child_failed_after_up = true;
-		break;
-	case EV_CREATE_CHILD:
-		if (sa->n_child_up)
-			sa->create_child_after_up = true;
-		if (glob_prefix("generating CREATE_CHILD_SA request ", msg, n)) {
-			copy_until(sa->create_msgid, sizeof(sa->create_msgid), msg + 35, end, " [");
-			sa->create_kind = find(msg, n, "N(REKEY_SA)") ? CREATE_CHILD_REKEY
-					  : find(msg, n, " TSi ") ? CREATE_CHILD_NEW
-					  : CREATE_IKE_REKEY;
+	}
+}
+
+static void note_create_child(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* generating CREATE_CHILD_SA request MSGID [ PAYLOADS ]: "SA No KE" rekeys the IKE
+	 * SA, "N(REKEY_SA) ..." a CHILD_SA, "... TSi TSr" without it is a new CHILD_SA */
+	if (sa->n_child_up)
+		sa->create_child_after_up = true;
+	if (n->e->n_cap >= 2) {
+		span_copy(sa->create_msgid, sizeof(sa->create_msgid), c[0], " [");
+		sa->create_kind = span_has(c[1], "N(REKEY_SA)") ? CREATE_CHILD_REKEY
+				  : span_has(c[1], "TSi ") ? CREATE_CHILD_NEW
+				  : CREATE_IKE_REKEY;
+	}
+}
+
+static void note_rekey_failed(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	if (n->e->n_cap && span_has(c[0], "peer not responding"))
+		sa->lost_kind = CREATE_IKE_REKEY;
+}
+
+static void note_ke_retry(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	sa->n_ke_retry++;
+}
+
+static void note_ts_round(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	ts_round_close(sa);
+	sa->ts_round_open = true;
+}
+
+static void note_ts_select(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* One line per (config, received) pair of a round: with several networks (two
+	 * phase 2 entries merged into one child, IPv4 and IPv6) most pairs do not match;
+	 * only a round where none matches is a mismatch. "config: C, received: R =>
+	 * match: M" is narrowed when M differs from C or R. */
+	sa->ts_round_open = true;
+	if (span_has(c[2], "no match"))
+		return;
+	sa->ts_round_match = true;
+	char cc[64], rr[64], mm[64];
+	span_copy(cc, sizeof(cc), c[0], ",");
+	span_copy(rr, sizeof(rr), c[1], " ");
+	if (c[2].n > 7 && memcmp(c[2].p, "match: ", 7) == 0) {
+		copy_until(mm, sizeof(mm), c[2].p + 7, c[2].p + c[2].n, " ");
+		if (strcmp(cc, mm) != 0 || strcmp(rr, mm) != 0) {
+			sa->narrowed = true;
+			slot_copy(&sa->ts_narrow, &sa->slot[EV_TS_SELECT]);
 		}
-		break;
-	case EV_REKEY_FAILED:
-		if (find(msg, n, "rekeying IKE_SA failed, peer not responding"))
-			sa->lost_kind = CREATE_IKE_REKEY;
-		break;
-	case EV_KE_RETRY:
-		sa->n_ke_retry++;
-		break;
-	case EV_TS_ROUND:
-		ts_round_close(sa);
-		sa->ts_round_open = true;
-		break;
-	case EV_TS_SELECT:
-		/* One line per (config, received) pair of a round: with several networks (two
-		 * phase 2 entries merged into one child, IPv4 and IPv6) most pairs do not match;
-		 * only a round where none matches is a mismatch. */
-		sa->ts_round_open = true;
-		if ((p = find(msg, n, "=> ")) && find(p, (size_t)(end - p), "no match"))
-			break;
-		sa->ts_round_match = true;
-		if (p) {
-			/* " config: C, received: R => match: M": narrowed when M differs from C or R */
-			const char *c = find(msg, n, "config: "), *r = find(msg, n, "received: ");
-			const char *m = find(p, (size_t)(end - p), "match: ");
-			if (c && r && m) {
-				char cc[64], rr[64], mm[64];
-				copy_until(cc, sizeof(cc), c + 8, end, ",");
-				copy_until(rr, sizeof(rr), r + 10, end, " ");
-				copy_until(mm, sizeof(mm), m + 7, end, " ");
-				if (strcmp(cc, mm) != 0 || strcmp(rr, mm) != 0) {
-					sa->narrowed = true;
-					slot_copy(&sa->ts_narrow, &sa->slot[EV_TS_SELECT]);
-				}
-			}
-		}
-		break;
-	case EV_DESTROYING:
-		sa->ended = true;
-		break;
-	case EV_DELETING:
-		if (!SEEN(sa, EV_PEER_DELETE) && !SEEN(sa, EV_GIVE_UP) && !SEEN(sa, EV_DPD_TIMEOUT) &&
-		    !sa->we_delete) {
-			sa->we_delete = true;
-			sa->we_delete_time = now;
-			sa->has_we_delete_time = has_now;
-		}
-		break;
-	case EV_PEER_DELETE:
-		if (has_now) {
-			sa->delete_time = now;
-			sa->has_delete_time = true;
-		}
-		break;
-	case EV_CHILD_CLOSE:
-		/* "SPIs c1_i (120 bytes) c2_o (0 bytes)": the counters of the closed CHILD_SA */
-		if ((p = find(msg, n, "_i ("))) {
-			sa->bytes_in += digits_at(p + 4, end);
-			sa->traffic_known = true;
-		}
-		if ((p = find(msg, n, "_o (")))
-			sa->bytes_out += digits_at(p + 4, end);
-		if (has_now && sa->traffic_known) {
-			sa->close_time = now;
-			sa->has_close_time = true;
-		}
-		break;
-	default:
-		break;
+	}
+}
+
+static void note_destroying(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	sa->ended = true;
+}
+
+static void note_deleting(struct sa *sa, const struct note *n)
+{
+	if (!SEEN(sa, EV_PEER_DELETE) && !SEEN(sa, EV_GIVE_UP) && !SEEN(sa, EV_DPD_TIMEOUT) &&
+	    !sa->we_delete) {
+		sa->we_delete = true;
+		sa->we_delete_time = n->now;
+		sa->has_we_delete_time = n->has_now;
+	}
+}
+
+static void note_peer_delete(struct sa *sa, const struct note *n)
+{
+	if (n->has_now) {
+		sa->delete_time = n->now;
+		sa->has_delete_time = true;
+	}
+}
+
+static void note_child_close(struct sa *sa, const struct note *n)
+{
+	/* closing CHILD_SA NAME{N} with SPIs SPI_i (IN bytes) SPI_o (OUT bytes) */
+	if (n->e->n_cap >= 5) {
+		sa->bytes_in += doctor_event_num(n->e, 2);
+		sa->bytes_out += doctor_event_num(n->e, 4);
+		sa->traffic_known = true;
+	}
+	if (n->has_now && sa->traffic_known) {
+		sa->close_time = n->now;
+		sa->has_close_time = true;
+	}
+}
+
+/* What each event tells about its SA (events without a row tell nothing more). */
+static void (*const notes[EV_COUNT])(struct sa *sa, const struct note *n) = {
+	[EV_INITIATING] = note_initiating,
+	[EV_RESP_START] = note_resp_start,
+	[EV_INIT_RESP] = note_init_resp,
+	[EV_INIT_REQ] = note_init_req,
+	[EV_V1_REQ] = note_init_req,
+	[EV_IKE_CFG_LOOKUP] = note_ike_cfg_lookup,
+	[EV_NO_IKE_CFG] = note_no_ike_cfg,
+	[EV_IKE_UP] = note_ike_up,
+	[EV_CHILD_UP] = note_child_up,
+	[EV_EAP] = note_eap,
+	[EV_SEND] = note_send,
+	[EV_RECV] = note_recv,
+	[EV_RETRANSMIT] = note_retransmit,
+	[EV_GIVE_UP] = note_give_up,
+	[EV_NOT_RESPONDING] = note_give_up,
+	[EV_RECV_PROPS] = note_recv_props,
+	[EV_CONF_PROPS] = note_recv_props,
+	[EV_BARE_PROPS] = note_recv_props,
+	[EV_PROPS_REJECTED] = note_props_rejected,
+	[EV_CHILD_FAILED] = note_child_failed,
+	[EV_N_NO_PROP] = note_n_no_prop,
+	[EV_CREATE_CHILD] = note_create_child,
+	[EV_REKEY_FAILED] = note_rekey_failed,
+	[EV_KE_RETRY] = note_ke_retry,
+	[EV_TS_ROUND] = note_ts_round,
+	[EV_TS_SELECT] = note_ts_select,
+	[EV_DESTROYING] = note_destroying,
+	[EV_DELETING] = note_deleting,
+	[EV_PEER_DELETE] = note_peer_delete,
+	[EV_CHILD_CLOSE] = note_child_close,
+};
+
+static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bool has_now)
+{
+	if (e->ike_version == 1)
+		sa->v1_words = true;
+	else if (e->ike_version == 2)
+		sa->v2_words = true;
+	/* an excerpt that starts in the middle of an SA's life: a CHILD_SA exchange, a close or
+	 * a DPD can only happen on an established IKE SA */
+	if (!sa->n_ike_up && sa_excerpt(sa) &&
+	    (e->ev == EV_CREATE_CHILD || e->ev == EV_CHILD_CLOSE || e->ev == EV_DPD ||
+	     e->ev == EV_CHILD_UP)) {
+		sa->n_ike_up = 1;
+		sa->up_implied = true;
+	}
+	/* a failure that a later success overcame no longer decides: anything before the IKE SA
+	 * came up, and a rekey retried before a CHILD_SA came up */
+	if (sa->decisive_row && (e->ev == EV_IKE_UP ||
+				 (e->ev == EV_CHILD_UP && (sa->decisive_row->cls == DOCTOR_REKEY_FAILURE ||
+							   sa->decisive_row->cls == DOCTOR_UNKNOWN))))
+		sa->decisive_row = NULL;
+	if (notes[e->ev]) {
+		const struct note n = { e, now, has_now };
+		notes[e->ev](sa, &n);
 	}
 }
 
 /* ---- rules: match, class, evidence, fix ---- */
 
 /* Evidence codes beyond the events: the proposal pairs and the narrowing line. */
-enum { X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW, X_END };
+enum {
+	X_IKE_RECV = EV_COUNT, X_IKE_CONF, X_ESP_RECV, X_ESP_CONF, X_TS_NARROW,
+	X_DECISIVE, X_DECISIVE_PREV, X_DECISIVE_NEXT, X_END
+};
 
 
 /* How the proposal pair nearest to the failure differs (DOCTOR_XF_BIT per transform). */
@@ -946,11 +800,18 @@ static unsigned ike_diff(const struct sa *sa)
 	return sa->ike_prop_failed ? props_diff(&sa->ike_recv, &sa->ike_conf, false, "", "", NULL) : 0;
 }
 
-/* A CHILD_SA in IKE_AUTH has no key exchange: its DH group counts only in CREATE_CHILD_SA. */
+/* A CHILD_SA in IKE_AUTH has no key exchange: its DH group counts only in CREATE_CHILD_SA.
+ * IKEv1's quick mode carries the PFS group's KE from the first CHILD_SA on. */
+static bool esp_ignore_ke(const struct sa *sa)
+{
+	bool v1 = sa->version == 1 || (!sa->version && sa->v1_words && !sa->v2_words);
+	return !sa->create_child_after_up && !v1;
+}
+
 static unsigned esp_diff(const struct sa *sa)
 {
-	return sa->esp_prop_failed ? props_diff(&sa->esp_recv, &sa->esp_conf,
-						!sa->create_child_after_up, "", "", NULL) : 0;
+	return sa->esp_prop_failed ? props_diff(&sa->esp_recv, &sa->esp_conf, esp_ignore_ke(sa),
+						"", "", NULL) : 0;
 }
 
 static bool m_config(const struct sa *sa) { return SEEN(sa, EV_CONFIG_ERR); }
@@ -958,7 +819,15 @@ static bool m_unsupported(const struct sa *sa) { return SEEN(sa, EV_UNSUPPORTED)
 static bool m_kernel(const struct sa *sa) { return SEEN(sa, EV_KERNEL); }
 static bool m_cert(const struct sa *sa) { return SEEN(sa, EV_CERT) || SEEN(sa, EV_CERT_VALIDITY); }
 static bool m_psk(const struct sa *sa) { return SEEN(sa, EV_PSK_MAC); }
-static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG) || SEEN(sa, EV_NO_PSK); }
+static bool m_id(const struct sa *sa) { return SEEN(sa, EV_NO_PEER_CFG); }
+static bool m_no_psk(const struct sa *sa) { return SEEN(sa, EV_NO_PSK); }
+/* The peer answers an attempt in the other IKE version's wording. */
+static bool m_version_words(const struct sa *sa)
+{
+	return sa->v1_words && sa->v2_words && !sa->n_ike_up;
+}
+static bool m_eap_id(const struct sa *sa) { return sa->eap_fail && sa->eap_fail_after_id; }
+static bool m_eap(const struct sa *sa) { return sa->eap_fail; }
 static bool m_version(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG) && sa->version == 1; }
 static bool m_no_ike_cfg(const struct sa *sa) { return SEEN(sa, EV_NO_IKE_CFG); }
 static bool m_dh_compare(const struct sa *sa) { return ike_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
@@ -966,7 +835,8 @@ static bool m_ike_compare(const struct sa *sa) { return sa->ike_prop_failed; }
 static bool m_ke_loop(const struct sa *sa) { return sa->n_ke_retry >= 2 && !sa->n_ike_up; }
 static bool m_ike_notify(const struct sa *sa)
 {
-	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP);
+	return SEEN(sa, EV_N_NO_PROP) && !sa->n_ike_up && !SEEN(sa, EV_IKE_UP) &&
+	       !sa->child_no_prop && !sa->decisive_row;
 }
 static bool m_pfs_compare(const struct sa *sa) { return esp_diff(sa) == DOCTOR_XF_BIT(DOCTOR_XF_KE); }
 static bool m_pfs_rekey(const struct sa *sa)
@@ -975,13 +845,20 @@ static bool m_pfs_rekey(const struct sa *sa)
 	       (SEEN(sa, EV_N_NO_PROP) || sa->esp_prop_failed);
 }
 static bool m_child_compare(const struct sa *sa) { return sa->esp_prop_failed; }
-static bool m_child_notify(const struct sa *sa) { return SEEN(sa, EV_N_NO_PROP) && sa->n_ike_up; }
+static bool m_child_notify(const struct sa *sa)
+{
+	return SEEN(sa, EV_N_NO_PROP) && (sa->n_ike_up || sa->child_no_prop) && !sa->decisive_row;
+}
 static bool m_ts(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_TS) || SEEN(sa, EV_TS_REJECT) || sa->ts_nomatch ||
 	       (sa->ts_round_open && !sa->ts_round_match);
 }
-static bool m_auth(const struct sa *sa) { return SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD); }
+/* the weak rules (a notify from the peer, no own line saying why) yield to a decisive line */
+static bool m_auth(const struct sa *sa)
+{
+	return (SEEN(sa, EV_N_AUTH_FAILED) || SEEN(sa, EV_AUTH_BAD)) && !sa->decisive_row;
+}
 /* The request charon gave up on after establishment was a rekey (of the IKE SA or a CHILD_SA). */
 static bool m_rekey_lost(const struct sa *sa)
 {
@@ -1015,6 +892,21 @@ static bool m_unreachable(const struct sa *sa)
 static bool m_rekey(const struct sa *sa) { return SEEN(sa, EV_REKEY_FAILED); }
 static bool m_narrowed(const struct sa *sa) { return sa->narrowed && sa->n_child_up; }
 static bool m_healthy(const struct sa *sa) { return sa->n_ike_up > 0; }
+static bool m_decisive(const struct sa *sa);
+static bool m_undecided(const struct sa *sa);
+/* An excerpt without the SA's start that shows a success (a proposal agreed, a CHILD_SA up,
+ * an identity verified) and no failure. */
+static bool m_healthy_excerpt(const struct sa *sa)
+{
+	return SEEN(sa, EV_CHILD_UP) ||
+	       ((SEEN(sa, EV_SELECTED_PROP) || SEEN(sa, EV_AUTH_OK)) && !m_undecided(sa));
+}
+static bool m_decisive(const struct sa *sa) { return sa->decisive_row != NULL; }
+/* An attempt the log shows start but not end. */
+static bool m_undecided(const struct sa *sa)
+{
+	return sa->id && sa->role != ROLE_UNKNOWN;
+}
 static bool m_unknown(const struct sa *sa)
 {
 	return SEEN(sa, EV_N_OTHER) || SEEN(sa, EV_CHILD_FAILED) || SEEN(sa, EV_N_NO_PROP) ||
@@ -1038,13 +930,19 @@ static void x_props(const struct sa *sa, struct buf *b, bool ike)
 			 *me ? " " : "", me);
 	}
 	if (ike ? props_diff(&sa->ike_recv, &sa->ike_conf, false, recv_who, conf_who, b)
-		: props_diff(&sa->esp_recv, &sa->esp_conf, !sa->create_child_after_up, recv_who,
-			     conf_who, b))
+		: props_diff(&sa->esp_recv, &sa->esp_conf, esp_ignore_ke(sa), recv_who, conf_who, b))
 		buf_adds(b, ".");
 }
 
 static void x_ike_props(const struct sa *sa, struct buf *b) { x_props(sa, b, true); }
 static void x_esp_props(const struct sa *sa, struct buf *b) { x_props(sa, b, false); }
+static void x_pfs_props(const struct sa *sa, struct buf *b)
+{
+	x_props(sa, b, false);
+	if (!esp_ignore_ke(sa) && !sa->create_child_after_up)
+		buf_adds(b, " IKEv1's quick mode carries the PFS group from the first CHILD_SA on, so "
+			    "it fails at once (IKEv2 fails only at the first rekey).");
+}
 
 /* Append ' charon: "MESSAGE".' for an evidence line (leading blanks of the message dropped). */
 static void quote_slot(const struct slot *sl, struct buf *b)
@@ -1163,9 +1061,25 @@ static void x_dpd(const struct sa *sa, struct buf *b)
 		buf_adds(b, "; its rate is unknown (no time stamps): if it was heavy, check the gateways' "
 			    "CPU and raise dpd_delay or disable DPD.");
 }
+static void x_no_psk(const struct sa *sa, struct buf *b) { x_quote(sa, b, EV_NO_PSK); }
+static void x_eap_id(const struct sa *sa, struct buf *b)
+{
+	if (sa->eap_id[0])
+		buf_printf(b, " The identity sent was '%s'.", sa->eap_id);
+}
+
+/* A verdict from one catalogue line: what the line means, quoted. */
+static void x_decisive(const struct sa *sa, struct buf *b)
+{
+	buf_printf(b, "%s.", sa->decisive_row->why);
+	quote_slot(&sa->decisive, b);
+}
+
 static void x_healthy(const struct sa *sa, struct buf *b)
 {
-	if (!sa->n_child_up && !SEEN(sa, EV_CHILD_FAILED))
+	if (SEEN(sa, EV_IKE_REKEYED))
+		buf_adds(b, " It is the successor of a rekeyed IKE SA (its CHILD_SAs moved over).");
+	else if (!sa->n_child_up && !SEEN(sa, EV_CHILD_FAILED))
 		buf_adds(b, " No CHILD_SA in this log (childless or not yet requested).");
 	if (sa->n_ke_retry)
 		buf_adds(b, " The first KE was for a group the peer did not pick (INVALID_KE_PAYLOAD); "
@@ -1236,13 +1150,33 @@ static const struct rule rules[] = {
 	  "INVALID_KE_PAYLOAD loop: each side asks for a DH group the other does not offer.", x_ke,
 	  "tunnels.{N}.proposals.1.dh_group must list a group the peer supports (pfSense: Phase 1 > "
 	  "Encryption Algorithm > DH Group)" },
+	{ DOCTOR_CONFIG_ERROR, 84, m_no_psk, { EV_PEER_CFG_LOOKUP, EV_NO_PSK },
+	  "no pre-shared key is loaded on this side for this pair of identities: the secret is "
+	  "missing (not loaded, or a secrets file not read) or its owners name other identities.",
+	  x_no_psk,
+	  "tunnels.{N}.psk (or psk_file) for this phase 1, then `tunnelctl apply`; the key's ids "
+	  "must be the local_id/remote_id pair (pfSense: Phase 1 > Pre-Shared Key)" },
+	{ DOCTOR_VERSION_MISMATCH, 72, m_version_words, { EV_INITIATING, EV_N_OTHER, EV_N_NO_PROP, EV_N_AUTH_FAILED },
+	  "this attempt shows both IKEv1 and IKEv2 messages: the peer answers in the other IKE "
+	  "version.", NULL,
+	  "tunnels.{N}.version must be the same on both sides (pfSense: Phase 1 > Key Exchange "
+	  "version)" },
+	{ DOCTOR_ID_MISMATCH, 80, m_eap_id, { EV_EAP, EV_N_AUTH_FAILED },
+	  "the server ended EAP right after our EAP identity, before any EAP method ran: it does "
+	  "not know or accept that identity.", x_eap_id,
+	  "set the EAP identity to the user name the server expects (swanctl: "
+	  "remote.eap_id / local.eap_id; ipsec.conf: eap_identity)" },
+	{ DOCTOR_AUTH_FAILED, 60, m_eap, { EV_EAP, EV_N_AUTH_FAILED },
+	  "the server ended EAP with a failure: the user name or password (or certificate) was "
+	  "refused.", x_eap_id,
+	  "check the EAP user's credentials on the server (RADIUS or its secrets)" },
 	{ DOCTOR_IKE_PROPOSAL_MISMATCH, 40, m_ike_notify, { X_IKE_CONF, EV_N_NO_PROP },
 	  "the peer rejected our IKE proposals (NO_PROPOSAL_CHOSEN); its log names the differing "
 	  "transform, or shows it has no connection for us.", NULL,
 	  "tunnels.{N}.proposals.1.encryption / hash / dh_group must match the peer's (pfSense: "
 	  "Phase 1 > Encryption Algorithm)" },
 	{ DOCTOR_PFS_MISMATCH, 88, m_pfs_compare, { X_ESP_RECV, X_ESP_CONF, EV_CHILD_FAILED },
-	  "the phase 2 proposals differ only in the PFS group: ", x_esp_props,
+	  "the phase 2 proposals differ only in the PFS group: ", x_pfs_props,
 	  "tunnels.{N}.phase2.M.pfs_group must be the same on both sides (pfSense: Phase 2 > PFS "
 	  "key group)" },
 	{ DOCTOR_PFS_MISMATCH, 82, m_pfs_rekey, { EV_CHILD_UP, EV_CREATE_CHILD, X_ESP_CONF, EV_N_NO_PROP, EV_CHILD_FAILED, EV_REKEY_FAILED },
@@ -1267,6 +1201,9 @@ static const struct rule rules[] = {
 	  "authentication failed; the peer does not say why (its log tells PSK vs identity).", NULL,
 	  "check tunnels.{N}.psk, local_id and remote_id against the peer's (pfSense: Phase 1 > "
 	  "Pre-Shared Key / My identifier / Peer identifier)" },
+	/* a catalogue line that names its class (the class comes from the line's row) */
+	{ DOCTOR_UNKNOWN, 0, m_decisive, { X_DECISIVE_PREV, X_DECISIVE, X_DECISIVE_NEXT },
+	  "", x_decisive, NULL },
 	{ DOCTOR_REKEY_FAILURE, 68, m_rekey_lost,
 	  { EV_IKE_UP, EV_CREATE_CHILD, EV_RETRANSMIT, EV_GIVE_UP, EV_REKEY_FAILED },
 	  "the IKE SA was up, then a rekey request got no answer and charon gave up.", x_rekey_lost,
@@ -1308,12 +1245,19 @@ static const struct rule rules[] = {
 	  x_narrow,
 	  "make tunnels.{N}.phase2.M.local / remote equal to the peer's remote / local (pfSense: "
 	  "Phase 2 > Local Network / Remote Network)" },
-	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP, EV_PEER_DELETE },
+	{ DOCTOR_HEALTHY, 10, m_healthy, { EV_IKE_UP, EV_CHILD_UP, EV_IKE_REKEYED, EV_PEER_DELETE },
 	  "established.", x_healthy, "" },
 	{ DOCTOR_UNKNOWN, 5, m_unknown, { EV_INITIATING, EV_N_OTHER, EV_N_NO_PROP, EV_CHILD_FAILED, EV_GIVE_UP, EV_DESTROYING },
 	  "a failure was logged, but its cause is not one the doctor knows.", NULL,
 	  "read the evidence lines; raise logging (`tunnelctl logging set ike=2 cfg=2 knl=2`) and "
 	  "run the doctor on both sides' logs" },
+	{ DOCTOR_HEALTHY, 8, m_healthy_excerpt, { EV_SELECTED_PROP, EV_AUTH_OK, EV_CHILD_UP },
+	  "no failure in this excerpt: it shows the negotiation succeeding (proposal agreed, "
+	  "identity verified or CHILD_SA up), not the whole SA.", NULL, "" },
+	{ DOCTOR_UNKNOWN, 3, m_undecided, { EV_INITIATING, EV_RESP_START, EV_INIT_REQ, EV_V1_REQ, EV_RETRANSMIT },
+	  "this IKE SA's outcome is not in the log: it started, but neither came up nor failed "
+	  "before the log ends (cut short, or still negotiating).", NULL,
+	  "collect the log from a moment later, and the peer's log of the same attempt" },
 };
 
 /* ---- verdicts ---- */
@@ -1357,6 +1301,9 @@ static const struct slot *sa_slot(const struct sa *sa, int code)
 	case X_ESP_RECV: return &sa->esp_recv;
 	case X_ESP_CONF: return &sa->esp_conf;
 	case X_TS_NARROW: return &sa->ts_narrow;
+	case X_DECISIVE: return &sa->decisive;
+	case X_DECISIVE_PREV: return &sa->decisive_prev;
+	case X_DECISIVE_NEXT: return &sa->decisive_next;
 	default: return &sa->slot[code];
 	}
 }
@@ -1408,28 +1355,83 @@ static struct tunnel *tunnel_get(struct doctor *d, unsigned input, const char *n
 }
 
 /* Judge one SA with the first matching rule and make it its tunnel's latest verdict. */
+/* The class a matched rule gives: its own, or for a decisive line the line's. */
+static enum doctor_class rule_class(const struct rule *r, const struct sa *sa)
+{
+	return r->match == m_decisive ? sa->decisive_row->cls : r->cls;
+}
+
+/* Classes a line outside any IKE SA can name: about charon itself. */
+static bool class_of_charon(enum doctor_class cls)
+{
+	return cls == DOCTOR_CONFIG_ERROR || cls == DOCTOR_KERNEL_FAILURE ||
+	       cls == DOCTOR_CERT_PROBLEM || cls == DOCTOR_UNSUPPORTED_ALGORITHM;
+}
+
+/* The first rule of a class (its main one). */
+static const struct rule *rule_for(enum doctor_class cls)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (rules[i].cls == cls && rules[i].match != m_decisive)
+			return &rules[i];
+	return NULL;
+}
+
+/* How decisive a class is: the weight of its main rule. */
+static int class_weight(enum doctor_class cls)
+{
+	const struct rule *r = rule_for(cls);
+	return r ? r->weight : 50;
+}
+
+/* The fix of a class's main rule. */
+static const char *class_fix(enum doctor_class cls)
+{
+	const struct rule *r = rule_for(cls);
+	return r && r->fix ? r->fix : rules[ARRAY_SIZE(rules) - 1].fix;
+}
+
+/* The SA's start is not in the log: an excerpt that begins after it. */
+static bool sa_excerpt(const struct sa *sa)
+{
+	return !SEEN(sa, EV_INITIATING) && !SEEN(sa, EV_RESP_START) && !SEEN(sa, EV_INIT_REQ) &&
+	       !SEEN(sa, EV_V1_REQ) && !SEEN(sa, EV_IKE_CFG_LOOKUP) &&
+	       (!sa->n_ike_up || sa->up_implied);
+}
+
 static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 {
 	const struct rule *r = NULL;
 	char tname[DOCTOR_NAME_MAX + 8];
 	bool unnamed = false;
 
+	enum doctor_class cls = DOCTOR_UNKNOWN;
+
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
-		/* lines attributed to no SA can only tell about charon itself */
-		if (sa->id == 0 && rules[i].cls != DOCTOR_CONFIG_ERROR &&
-		    rules[i].cls != DOCTOR_KERNEL_FAILURE && rules[i].cls != DOCTOR_CERT_PROBLEM &&
-		    rules[i].cls != DOCTOR_UNSUPPORTED_ALGORITHM)
+		/* an SA rekeyed into a successor is healthy: the successor carries on */
+		if (sa->replaced && rules[i].cls != DOCTOR_HEALTHY)
 			continue;
-		if (rules[i].match(sa)) {
-			r = &rules[i];
-			break;
-		}
+		if (!rules[i].match(sa))
+			continue;
+		cls = rule_class(&rules[i], sa);
+		/* lines attributed to no SA can only tell about charon itself */
+		if (sa->id == 0 && !class_of_charon(cls))
+			continue;
+		r = &rules[i];
+		break;
 	}
-	if (!r) {
-		if (sa->id && (sa->role != ROLE_UNKNOWN || sa->name[0]))
-			d->undecided++;
+	if (!r && sa->replaced) {
+		r = rule_for(DOCTOR_HEALTHY);
+		cls = DOCTOR_HEALTHY;
+	}
+	if (!r)
 		goto out;
-	}
+	/* an input that names its SAs (ike_name) and also logs the same lines without the name
+	 * (pfSense, charon beside charon-systemd): an attempt seen only in those is no attempt */
+	if (r->match == m_undecided && sa->id >= DOCTOR_SYNTH_ID && d->inputs[sa->input].ike_name)
+		goto out;
+	if (r->match == m_undecided)
+		d->undecided++;
 
 	const struct input *in = &d->inputs[sa->input];
 	for (size_t i = 0; sa->remote[0] && i < in->n_peers; i++) {
@@ -1445,14 +1447,17 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	} else if (sa->remote[0]) {
 		snprintf(tname, sizeof(tname), "peer %s", sa->remote);
 		unnamed = true;
+	} else if (sa->id == 0 || (class_of_charon(cls) && sa_excerpt(sa))) {
+		/* charon itself: no IKE SA, a failure about charon's own set-up */
+		snprintf(tname, sizeof(tname), "(charon)");
 	} else {
-		snprintf(tname, sizeof(tname), "%s", sa->id ? "(unnamed)" : "(charon)");
-		unnamed = sa->id != 0;
+		snprintf(tname, sizeof(tname), "(unnamed)");
+		unnamed = true;
 	}
 	struct tunnel *t = tunnel_get(d, sa->input, tname, unnamed);
 	if (sa->n_ike_up)
 		t->was_up = true;
-	if (r->cls != DOCTOR_HEALTHY)
+	if (cls != DOCTOR_HEALTHY)
 		t->failures++;
 	if (sa->version)
 		t->version = sa->version;
@@ -1462,9 +1467,12 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 		snprintf(t->remote, sizeof(t->remote), "%s", sa->remote);
 	if (t->has_verdict && sa->seq < t->latest_seq)
 		goto out;
+	/* an attempt cut short by the end of the log does not hide what the tunnel did before */
+	if (t->has_verdict && r->match == m_undecided)
+		goto out;
 	/* re-establishing a tunnel lost to a silent peer gets no answer either: the loss stays
 	 * the root cause, the attempts after it are part of the same outage */
-	if (t->has_verdict && t->lost && r->cls == DOCTOR_PEER_UNREACHABLE) {
+	if (t->has_verdict && t->lost && cls == DOCTOR_PEER_UNREACHABLE) {
 		if (!t->reinit_noted) {
 			char *sum = xasprintf("%s Re-establishing it since gets no answer either.",
 					      t->v.summary);
@@ -1484,8 +1492,8 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	verdict_clear(&t->v);
 	t->has_verdict = true;
 	t->latest_seq = sa->seq;
-	t->weight = r->weight;
-	t->v.cls = r->cls;
+	t->weight = r->weight ? r->weight : DOCTOR_DECISIVE_WEIGHT;
+	t->v.cls = cls;
 	t->v.tunnel = xstrdup(tname);
 	t->v.side = role_names[sa->role];
 	struct buf b;
@@ -1493,13 +1501,16 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	buf_adds(&b, r->summary);
 	if (r->explain)
 		r->explain(sa, &b);
-	if (r->cls == DOCTOR_HEALTHY && t->failures)
+	if (sa_excerpt(sa) && cls != DOCTOR_HEALTHY)
+		buf_adds(&b, " This log is an excerpt: it does not show how this IKE SA started; the "
+			     "whole log of the attempt and the peer's log of it would confirm the cause.");
+	if (cls == DOCTOR_HEALTHY && t->failures)
 		buf_printf(&b, " (after %u failed attempt%s in this log)", t->failures,
 			   t->failures == 1 ? "" : "s");
 	t->v.summary = buf_steal(&b);
 	buf_init(&b);
-	buf_adds(&b, r->fix);
-	if (r->cls == DOCTOR_DH_GROUP_MISMATCH && sa->ike_conf.line) {
+	buf_adds(&b, r->fix ? r->fix : class_fix(cls));
+	if (cls == DOCTOR_DH_GROUP_MISMATCH && sa->ike_conf.line) {
 		struct buf g;
 		buf_init(&g);
 		if (doctor_props_dh_groups(slot_msg(&sa->ike_conf), &g))
@@ -1518,13 +1529,13 @@ static void sa_judge_and_fold(struct doctor *d, struct sa *sa)
 	t->peer_deleted = sa->n_ike_up && sa->has_delete_time;
 	t->delete_time = sa->delete_time;
 	t->delete_lost = sa->n_ike_up && sa->delete_retransmitted && sa->has_we_delete_time && sa->gave_up;
-	t->lost = sa->n_ike_up && (r->cls == DOCTOR_DPD_TIMEOUT || r->cls == DOCTOR_REKEY_FAILURE) &&
+	t->lost = sa->n_ike_up && (cls == DOCTOR_DPD_TIMEOUT || cls == DOCTOR_REKEY_FAILURE) &&
 		  (sa->gave_up || SEEN(sa, EV_DPD_TIMEOUT));
 	t->reinit_noted = false;
 	t->delete_lost_time = sa->we_delete_time;
 	t->up_at_end = sa->n_ike_up && !SEEN(sa, EV_DPD) && !SEEN(sa, EV_DPD_TIMEOUT) &&
 		       !SEEN(sa, EV_PEER_DELETE) && !sa->gave_up &&
-		       (r->cls == DOCTOR_HEALTHY || r->cls == DOCTOR_DPD_TIMEOUT);
+		       (cls == DOCTOR_HEALTHY || cls == DOCTOR_DPD_TIMEOUT);
 	t->has_up_time = sa->has_up_time;
 	t->up_time = sa->up_time;
 out:
@@ -1536,9 +1547,9 @@ out:
 
 struct doctor *doctor_new(void)
 {
-	_Static_assert(EV_COUNT <= 64, "events must fit the seen mask");
+	_Static_assert(EV_COUNT <= 128, "events must fit the seen mask");
 	struct doctor *d = xcalloc(1, sizeof(struct doctor));
-	pattern_index_build(&d->idx);
+	d->events = doctor_events_new();
 	memset(d->sa_head, 0xff, sizeof(d->sa_head));
 	return d;
 }
@@ -1557,25 +1568,65 @@ const char *doctor_input_label(const struct doctor *d, unsigned input)
 	return input < d->n_inputs ? d->inputs[input].label : "?";
 }
 
+static bool class_of_charon(enum doctor_class cls);
+
+/* The SA an event's own text names ("IKE_SA NAME[ID]" captured by its row), or 0. */
+static unsigned event_sa_ref(const struct doctor_event *e, char *name)
+{
+	unsigned k;
+
+	switch (e->ev) {
+	case EV_INITIATING:
+		k = 1;
+		break;
+	case EV_IKE_UP:
+	case EV_DESTROYING:
+	case EV_PEER_DELETE:
+	case EV_DELETING:
+		k = 0;
+		break;
+	default:
+		return 0;
+	}
+	if (e->n_cap < k + 2)
+		return 0;
+	unsigned id = (unsigned)doctor_event_num(e, k + 1);
+	if (!id)
+		return 0;
+	name[0] = '\0';
+	if (!(e->cap[k].n == 9 && memcmp(e->cap[k].p, "(unnamed)", 9) == 0))
+		span_copy(name, DOCTOR_NAME_MAX, e->cap[k], "[");
+	return id;
+}
+
 /* The SA a line belongs to: its <name|id> prefix, an "IKE_SA name[id]" in the text, or the
- * SA its thread worked on last (logs without ike_name). 0 = charon itself. */
+ * SA its thread (or, without threads, the log) worked on last. Without ike_name, a line that
+ * belongs to no SA seen so far starts a synthetic one: an excerpt that begins in the middle
+ * of an attempt is judged like a whole one. 0 = charon itself (ike_name logs only). */
 static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
-			const struct doctor_line *l, enum ev ev, char *name)
+			const struct doctor_line *l, const struct doctor_event *e, char *name)
 {
 	unsigned id = l->sa_id, ref = 0;
 	bool thread_ok = l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS;
+	unsigned *cur = thread_ok ? &in->thread_sa[l->thread] : &in->last_sa;
+	enum ev ev = e->ev;
 
 	name[0] = '\0';
 	if (l->name)
-		snprintf(name, DOCTOR_NAME_MAX, "%.*s", (int)l->name_len, l->name);
+		copy_until(name, DOCTOR_NAME_MAX, l->name, l->name + l->name_len, "");
 	if (l->sa_id)
 		in->ike_name = true;
 	else if (in->ike_name)
 		return 0;
-	if (!id && find_sa_ref(l->msg, l->msg_len, name, &ref)) {
+	if (!id) {
+		ref = event_sa_ref(e, name);
+		if (!ref && ev != EV_IKE_REKEYED)
+			find_sa_ref(l->msg, l->msg_len, name, &ref);
+	}
+	if (!id && ref) {
 		id = ref;
-		/* a responder SA we tracked under a synthetic id gets its real one */
-		unsigned prev = thread_ok ? in->thread_sa[l->thread] : 0;
+		/* an SA we tracked under a synthetic id gets its real one */
+		unsigned prev = *cur ? *cur : in->last_sa;
 		struct sa *syn = prev >= DOCTOR_SYNTH_ID ? sa_find(d, input, prev) : NULL;
 		if (syn && !sa_find(d, input, id))
 			sa_rekey(d, syn, id);
@@ -1584,29 +1635,31 @@ static unsigned line_sa(struct doctor *d, struct input *in, unsigned input,
 	 * first of them, unless this thread started one a moment ago */
 	if (!id && (ev == EV_INIT_REQ || ev == EV_V1_REQ || ev == EV_IKE_CFG_LOOKUP ||
 		    ev == EV_RESP_START || ev == EV_NO_IKE_CFG)) {
-		unsigned cur = thread_ok ? in->thread_sa[l->thread] : 0;
-		struct sa *c = cur >= DOCTOR_SYNTH_ID ? sa_find(d, input, cur) : NULL;
+		struct sa *c = *cur >= DOCTOR_SYNTH_ID ? sa_find(d, input, *cur) : NULL;
 		if (c && d->seq - c->seq <= DOCTOR_SYNTH_NEAR)
-			id = cur;
+			id = *cur;
 		else
 			id = DOCTOR_SYNTH_ID + in->next_synth++;
 	}
-	if (id) {
-		if (thread_ok)
-			in->thread_sa[l->thread] = id;
-		in->last_sa = id;
-		return id;
+	if (!id && ev != EV_NONE) {
+		id = *cur ? *cur : in->last_sa;
+		/* the first line of an excerpt that names no SA starts one, unless it is about
+		 * charon itself (start-up, loading, a remark) */
+		if (!id && ev != EV_INFO && !(ev == EV_DECISIVE && class_of_charon(e->row->cls)))
+			id = DOCTOR_SYNTH_ID + in->next_synth++;
 	}
-	if (thread_ok && in->thread_sa[l->thread])
-		return in->thread_sa[l->thread];
-	return in->last_sa;
+	if (id) {
+		*cur = id;
+		in->last_sa = id;
+	}
+	return id;
 }
 
 /* Events about charon itself: started, loaded a connection, its config dump. */
-static void note_input(struct input *in, enum ev ev, const struct doctor_line *l,
+static void note_input(struct input *in, const struct doctor_event *e, const struct doctor_line *l,
 		       unsigned long lineno, const char *raw, size_t raw_len)
 {
-	const char *end = l->msg + l->msg_len;
+	enum ev ev = e->ev;
 
 	if ((ev == EV_READY || ev == EV_CHARON_START) && l->has_time) {
 		in->has_ready = true;
@@ -1618,7 +1671,7 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 			slot_set(&in->start_line, lineno, raw, raw_len, l->msg);
 		}
 	} else if (ev == EV_CONN_DUMP) {
-		copy_until(in->dump_conn, sizeof(in->dump_conn), l->msg + 6, end, ":");
+		span_copy(in->dump_conn, sizeof(in->dump_conn), e->cap[0], ":");
 		in->dump_remote = false;
 	} else if (ev == EV_CONN_SIDE) {
 		in->dump_remote = l->msg[2] == 'r';
@@ -1626,12 +1679,12 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 		/* the remote identity of the connection being dumped: its peer entries get it */
 		for (size_t i = 0; i < in->n_peers; i++)
 			if (strcmp(in->peers[i].name, in->dump_conn) == 0)
-				copy_until(in->peers[i].remote_id, sizeof(in->peers[i].remote_id),
-					   l->msg + 8, end, "");
+				span_copy(in->peers[i].remote_id, sizeof(in->peers[i].remote_id),
+					  e->cap[0], "");
 	} else if (ev == EV_CONN_REMOTE && in->dump_conn[0]) {
 		char host[DOCTOR_HOST_MAX];
 		size_t i;
-		copy_until(host, sizeof(host), l->msg + 17, end, ", ");
+		span_copy(host, sizeof(host), e->cap[0], ", ");
 		if (!host[0] || host[0] == '%')
 			return;
 		/* a reloaded connection replaces its entry */
@@ -1651,13 +1704,69 @@ static void note_input(struct input *in, enum ev ev, const struct doctor_line *l
 	}
 }
 
+/* An IKE SA rekeyed into a successor (NAME[ID] of the line): the successor is up from here,
+ * the old SA is replaced, so the peer deleting it afterwards is routine. */
+static void note_rekeyed(struct doctor *d, unsigned input, struct sa *old,
+			 const struct doctor_event *e, const struct doctor_line *l)
+{
+	unsigned id = e->n_cap >= 2 ? (unsigned)doctor_event_num(e, 1) : 0;
+	struct sa *succ;
+
+	if (id && id == old->id) {
+		/* without ike_name the line went to the successor it names: it is up */
+		old->n_ike_up++;
+		SEEN_SET(old, EV_IKE_UP);
+		slot_copy(&old->slot[EV_IKE_UP], &old->slot[EV_IKE_REKEYED]);
+		if (l->has_time && !old->has_up_time) {
+			old->up_time = l->time;
+			old->has_up_time = true;
+		}
+		return;
+	}
+	old->replaced = true;
+	if (!id)
+		return;
+	succ = sa_get(d, input, id);
+	succ->touched = d->seq;
+	if (!succ->name[0])
+		span_copy(succ->name, sizeof(succ->name), e->cap[0], "[");
+	succ->role = old->role;
+	succ->version = old->version;
+	snprintf(succ->local, sizeof(succ->local), "%s", old->local);
+	snprintf(succ->remote, sizeof(succ->remote), "%s", old->remote);
+	succ->n_ike_up++;
+	succ->n_child_up += old->n_child_up;
+	SEEN_SET(succ, EV_IKE_UP);
+	if (l->has_time) {
+		succ->up_time = l->time;
+		succ->has_up_time = true;
+	}
+	slot_copy(&succ->slot[EV_IKE_UP], &old->slot[EV_IKE_REKEYED]);
+}
+
+/* A line that names a cause on its own: the SA keeps the most decisive one, with the kept
+ * line before it and the one after it as context. */
+static void note_decisive(struct sa *sa, const struct doctor_event *e)
+{
+	enum doctor_class cls = e->row->cls;
+
+	if (cls >= DOCTOR_NO_CLASS || cls == DOCTOR_HEALTHY)
+		return;
+	if (sa->decisive_row && class_weight(sa->decisive_row->cls) > class_weight(cls))
+		return;
+	sa->decisive_row = e->row;
+	slot_copy(&sa->decisive, &sa->slot[EV_DECISIVE]);
+	if (sa->last_kept)
+		slot_copy(&sa->decisive_prev, sa->last_kept);
+	sa->want_next = true;
+}
+
 void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		 const struct doctor_line *l, const char *raw, size_t raw_len)
 {
 	struct input *in;
 	char name[DOCTOR_NAME_MAX];
-	bool keep = false;
-	enum ev ev;
+	struct doctor_event e;
 
 	if (input >= d->n_inputs)
 		return;
@@ -1667,19 +1776,26 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		in->has_time = true;
 		in->last_time = l->time;
 	}
-	ev = classify(&d->idx, l->msg, l->msg_len, &keep);
-	if (ev == EV_NONE) {
+	if (l->group[0] || l->thread >= 0 || l->sa_id)
+		in->charon_lines++;
+	if (doctor_events_classify(d->events, l->msg, l->msg_len, &e) == EV_NONE) {
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id) {
 			in->ike_name = true;
 			if (l->thread >= 0 && l->thread < DOCTOR_MAX_THREADS)
 				in->thread_sa[l->thread] = l->sa_id;
 		} else if (!in->ike_name && find(l->msg, l->msg_len, "IKE_SA ")) {
-			line_sa(d, in, input, l, ev, name);
+			line_sa(d, in, input, l, &e, name);
 		}
 		return;
 	}
-	if (ev == EV_CHARON_START) {
+	if (!l->group[0] && l->thread < 0 && !l->sa_id)
+		in->charon_lines++;
+	/* the lines an unknown verdict would show: those that mean something on their own */
+	if (e.row->keep && (e.row->cls != DOCTOR_NO_CLASS || e.ev == EV_DECISIVE))
+		slot_set(&in->telling[in->n_telling++ % DOCTOR_MAX_EVIDENCE], lineno, raw, raw_len,
+			 l->msg);
+	if (e.ev == EV_CHARON_START) {
 		/* a restarted charon counts unique ids from 1 again: judge what the old one had */
 		for (size_t i = 0; i < d->n_sas; i++)
 			if (d->sas[i]->used && d->sas[i]->input == input)
@@ -1688,32 +1804,37 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		in->last_sa = 0;
 		d->last = NULL;
 	}
-	if (ev == EV_READY || ev == EV_CHARON_START || ev == EV_CONN_DUMP || ev == EV_CONN_REMOTE ||
-	    ev == EV_CONN_SIDE || ev == EV_CONN_ID) {
-		note_input(in, ev, l, lineno, raw, raw_len);
+	if (e.ev == EV_READY || e.ev == EV_CHARON_START || e.ev == EV_CONN_DUMP ||
+	    e.ev == EV_CONN_REMOTE || e.ev == EV_CONN_SIDE || e.ev == EV_CONN_ID) {
+		note_input(in, &e, l, lineno, raw, raw_len);
 		return;
 	}
-	unsigned id = line_sa(d, in, input, l, ev, name);
+	unsigned id = line_sa(d, in, input, l, &e, name);
 	struct sa *sa = sa_get(d, input, id);
 	sa->touched = d->seq;
 	if (name[0] && !sa->name[0])
 		snprintf(sa->name, sizeof(sa->name), "%s", name);
-	if (ev == EV_SELECTED_PEER && !sa->name[0]) {
-		const char *q = l->msg + 22, *end = l->msg + l->msg_len;
-		copy_until(sa->name, sizeof(sa->name), q, end, "'");
+	if ((e.ev == EV_SELECTED_PEER || e.ev == EV_CONFIG_ERR) && !sa->name[0] && e.n_cap >= 1)
+		span_copy(sa->name, sizeof(sa->name), e.cap[0], "'");
+	if (e.row->keep) {
+		struct slot *s = &sa->slot[e.ev];
+		slot_set(s, lineno, raw, raw_len, l->msg);
+		if (sa->want_next && e.ev != EV_DECISIVE) {
+			slot_copy(&sa->decisive_next, s);
+			sa->want_next = false;
+		}
+		if (e.ev != EV_DECISIVE)
+			sa->last_kept = s;
 	}
-	if (ev == EV_CONFIG_ERR && !sa->name[0] && !id) {
-		const char *q = find(l->msg, l->msg_len, "'");
-		if (q)
-			copy_until(sa->name, sizeof(sa->name), q + 1, l->msg + l->msg_len, "'");
-	}
-	if (keep)
-		slot_set(&sa->slot[ev], lineno, raw, raw_len, l->msg);
-	sa->seen |= 1ull << ev;
-	sa_note(sa, ev, l->msg, l->msg_len, l->time, l->has_time);
-	if (ev == EV_RECV)
+	SEEN_SET(sa, e.ev);
+	sa_note(sa, &e, l->time, l->has_time);
+	if (e.ev == EV_IKE_REKEYED)
+		note_rekeyed(d, input, sa, &e, l);
+	else if (e.ev == EV_DECISIVE)
+		note_decisive(sa, &e);
+	if (e.ev == EV_RECV)
 		sa->last_recv = d->seq;
-	else if (ev == EV_RETRANSMIT)
+	else if (e.ev == EV_RETRANSMIT)
 		sa->last_retransmit = d->seq;
 }
 
@@ -1836,28 +1957,46 @@ static void apply_peer_restart(struct doctor *d, struct tunnel *t)
 	t->weight = 72;
 }
 
-/* A tunnel whose latest attempt gave up and nothing retried becomes gave_up. */
+/* A tunnel whose latest attempt gave up and nothing retried becomes gave_up: the peer's log
+ * shows it back (its charon started, or loaded its connections) after our give-up, or this
+ * log goes on long after it without a new attempt. */
 static void apply_gave_up(struct doctor *d, struct tunnel *t)
 {
-	const struct input *in = &d->inputs[t->input];
+	const struct input *in = &d->inputs[t->input], *back = NULL;
 	bool long_silence = t->give_up_time != INT64_MIN && in->has_time &&
 			    in->last_time - t->give_up_time >= DOCTOR_GAVE_UP_SECS;
+	int64_t g = t->give_up_time;
 
-	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || t->give_up_time == INT64_MIN)
+	if (!t->has_verdict || t->v.cls == DOCTOR_HEALTHY || g == INT64_MIN)
 		return;
-	bool peer_back = false;
-	for (size_t i = 0; i < d->n_inputs && t->give_up_time != INT64_MIN; i++)
-		if (i != t->input && d->inputs[i].has_ready &&
-		    d->inputs[i].ready_time >= t->give_up_time)
-			peer_back = true;
+	for (size_t i = 0; i < d->n_inputs; i++)
+		if (i != t->input && d->inputs[i].has_ready && d->inputs[i].ready_time >= g &&
+		    (!back || d->inputs[i].ready_time < back->ready_time))
+			back = &d->inputs[i];
 	/* repeated attempts mean something retries (charon's keyingtries, tunnelctl daemon): only
 	 * a long silence after the last one says it stopped */
-	if (!long_silence && (t->attempts_since_up > 1 || !peer_back))
+	if (!long_silence && (t->attempts_since_up > 1 || !back))
 		return;
 	struct buf b;
 	buf_init(&b);
-	buf_printf(&b, "charon gave up and nothing retried this tunnel afterwards; the last "
-		       "attempt failed as %s: %s", doctor_class_names[t->v.cls], t->v.summary);
+	if (back) {
+		int64_t w = back->ready_time;
+		buf_printf(&b, "the peer is back since %02d:%02d:%02d (its log: charon running, the "
+			       "connection loaded) and nothing retried this tunnel: charon gave up at "
+			       "%02d:%02d:%02d and no new attempt followed", (int)(w / 3600 % 24),
+			   (int)(w / 60 % 60), (int)(w % 60), (int)(g / 3600 % 24), (int)(g / 60 % 60),
+			   (int)(g % 60));
+		if (back->has_start && back->start_time >= g)
+			verdict_add_evidence(&t->v, (unsigned)(back - d->inputs), &back->start_line);
+	} else {
+		buf_printf(&b, "charon gave up at %02d:%02d:%02d and this log goes on %lld s after it "
+			       "without a new attempt: nothing retries this tunnel",
+			   (int)(g / 3600 % 24), (int)(g / 60 % 60), (int)(g % 60),
+			   (long long)(in->last_time - g));
+	}
+	buf_printf(&b, "; the last attempt failed as %s: %s", doctor_class_names[t->v.cls],
+		   t->v.summary);
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
 	free(t->v.summary);
 	t->v.summary = buf_steal(&b);
 	free(t->v.fix);
@@ -1889,6 +2028,85 @@ static void apply_peer_delete(struct doctor *d, struct tunnel *t)
 	t->weight = 74;
 }
 
+/* Charon logs that gave no verdict at all (activity, nothing decisive): an unknown verdict
+ * for each, with its latest telling lines and what to collect next. When another log given
+ * with it has a verdict (the other side's), that one speaks for the tunnel. */
+static void apply_unknown_input(struct doctor *d, unsigned input)
+{
+	struct input *in = &d->inputs[input];
+
+	if (!in->charon_lines)
+		return;
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		if (d->tunnels[i].has_verdict && strcmp(d->tunnels[i].name, "(charon)") != 0)
+			return;
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		if (d->tunnels[i].input == input && d->tunnels[i].has_verdict)
+			return;
+	struct tunnel *t = tunnel_get(d, input, "(charon)", false);
+	t->has_verdict = true;
+	t->weight = 5;
+	t->v.cls = DOCTOR_UNKNOWN;
+	t->v.tunnel = xstrdup(t->name);
+	t->v.side = role_names[ROLE_UNKNOWN];
+	if (in->n_telling == 0 && in->has_start)
+		t->v.summary = xasprintf("this log holds charon's start-up only (%lu charon lines): no "
+					 "IKE SA was attempted in it, and no failure of charon itself "
+					 "is logged.", in->charon_lines);
+	else
+		t->v.summary = xasprintf("charon was active in this log (%lu charon lines), but no line "
+					 "in it decides a cause: no IKE SA is seen to its end, and no "
+					 "failure message is logged.", in->charon_lines);
+	t->v.fix = xstrdup("collect the log of a whole attempt on both sides (`tunnelctl up NAME` "
+			   "streams one), with ike, cfg and knl at level 2 (`tunnelctl logging set "
+			   "ike=2 cfg=2 knl=2`; pfSense: VPN > IPsec > Advanced Settings > IPsec Logging "
+			   "Controls), and run the doctor on both logs");
+	if (in->has_start)
+		verdict_add_evidence(&t->v, input, &in->start_line);
+	for (unsigned k = 0; k < DOCTOR_MAX_EVIDENCE; k++)
+		verdict_add_evidence(&t->v, input, &in->telling[(in->n_telling + k) % DOCTOR_MAX_EVIDENCE]);
+	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
+}
+
+/* An unnamed tunnel u is the tunnel o names: its verdict and fix take o's name. */
+static void tunnel_rename(struct tunnel *u, const struct tunnel *o)
+{
+	free(u->v.tunnel);
+	u->v.tunnel = xstrdup(o->name);
+	char *fix = fix_expand(u->v.fix, o->name);
+	free(u->v.fix);
+	u->v.fix = fix;
+	snprintf(u->name, sizeof(u->name), "%s", o->name);
+	u->unnamed = o->unnamed;
+}
+
+/* Two logs with one tunnel each are the two sides of that tunnel (what a user passes), even
+ * when one side could not name it (an excerpt, a responder that never picked a config): the
+ * unnamed one takes the other's name, so both sides' lines make one verdict. */
+static void pair_two_sides(struct doctor *d)
+{
+	struct tunnel *one[2] = { NULL, NULL };
+
+	if (d->n_inputs != 2)
+		return;
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		struct tunnel *t = &d->tunnels[i];
+		if (!t->has_verdict)
+			continue;
+		if (t->input > 1 || one[t->input])
+			return;
+		one[t->input] = t;
+	}
+	if (!one[0] || !one[1] || !strcmp(one[0]->name, one[1]->name))
+		return;
+	struct tunnel *u = one[1]->unnamed ? one[1] : one[0]->unnamed ? one[0] : NULL;
+	struct tunnel *o = u == one[0] ? one[1] : one[0];
+	/* both unnamed: the one with the peer's address names it */
+	if (!u || (o->unnamed && !o->remote[0]))
+		return;
+	tunnel_rename(u, o);
+}
+
 static int sa_seq_cmp(const void *a, const void *b)
 {
 	const struct sa *x = *(struct sa *const *)a, *y = *(struct sa *const *)b;
@@ -1911,6 +2129,8 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 		apply_gave_up(d, &d->tunnels[i]);
 		apply_peer_delete(d, &d->tunnels[i]);
 	}
+	for (unsigned i = 0; i < d->n_inputs; i++)
+		apply_unknown_input(d, i);
 
 	/* unnamed tunnels (responder never picked a config) join the mirrored named one */
 	for (size_t i = 0; i < d->n_tunnels; i++) {
@@ -1921,17 +2141,12 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 			struct tunnel *t = &d->tunnels[j];
 			if (t->unnamed || t->input == u->input || !mirrored(u, t))
 				continue;
-			free(u->v.tunnel);
-			u->v.tunnel = xstrdup(t->name);
-			char *fix = fix_expand(u->v.fix, t->name);
-			free(u->v.fix);
-			u->v.fix = fix;
-			snprintf(u->name, sizeof(u->name), "%s", t->name);
-			u->unnamed = false;
+			tunnel_rename(u, t);
 			break;
 		}
 	}
 
+	pair_two_sides(d);
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		apply_peer_restart(d, &d->tunnels[i]);
 
@@ -1984,6 +2199,16 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 	return d->n_out;
 }
 
+unsigned doctor_input_count(const struct doctor *d)
+{
+	return (unsigned)d->n_inputs;
+}
+
+unsigned long doctor_input_charon_lines(const struct doctor *d, unsigned input)
+{
+	return input < d->n_inputs ? d->inputs[input].charon_lines : 0;
+}
+
 size_t doctor_undecided(const struct doctor *d)
 {
 	return d->undecided;
@@ -2005,8 +2230,11 @@ void doctor_free(struct doctor *d)
 		free(d->inputs[i].label);
 		free(d->inputs[i].peers);
 		slot_free(&d->inputs[i].start_line);
+		for (size_t k = 0; k < DOCTOR_MAX_EVIDENCE; k++)
+			slot_free(&d->inputs[i].telling[k]);
 	}
 	free(d->inputs);
+	doctor_events_free(d->events);
 	free(d->tunnels);
 	free(d->out);
 	free(d);

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "doctor_events.h"
 #include "doctor_log.h"
 
 /* Evidence lines kept per verdict, and the longest evidence text kept (cut beyond). */
@@ -18,38 +19,6 @@
 #define DOCTOR_MAX_SAS 4096
 /* Tunnels reported; more distinct names than this share one "(other tunnels)" entry. */
 #define DOCTOR_MAX_TUNNELS 1024
-
-/* SPEC §10 classes, in report order (most important first). */
-enum doctor_class {
-	DOCTOR_CONFIG_ERROR,
-	DOCTOR_KERNEL_FAILURE,
-	DOCTOR_UNSUPPORTED_ALGORITHM,
-	DOCTOR_VERSION_MISMATCH,
-	DOCTOR_NO_IKE_CONFIG,
-	DOCTOR_IKE_PROPOSAL_MISMATCH,
-	DOCTOR_DH_GROUP_MISMATCH,
-	DOCTOR_CERT_PROBLEM,
-	DOCTOR_PSK_MISMATCH,
-	DOCTOR_ID_MISMATCH,
-	DOCTOR_AUTH_FAILED,
-	DOCTOR_CHILD_PROPOSAL_MISMATCH,
-	DOCTOR_TS_MISMATCH,
-	DOCTOR_PFS_MISMATCH,
-	DOCTOR_PEER_UNREACHABLE,
-	DOCTOR_NAT_T_BLOCKED,
-	DOCTOR_HALF_OPEN,
-	DOCTOR_GAVE_UP,
-	DOCTOR_DPD_TIMEOUT,
-	DOCTOR_REKEY_FAILURE,
-	DOCTOR_TS_NARROWED,
-	DOCTOR_UNKNOWN,
-	DOCTOR_HEALTHY,
-	DOCTOR_CLASS_COUNT
-};
-
-extern const char *const doctor_class_names[DOCTOR_CLASS_COUNT];
-/* The class in words, for the human report ("DH group mismatch"). */
-extern const char *const doctor_class_words[DOCTOR_CLASS_COUNT];
 
 /* One evidence line: input index (see doctor_add_input), 1-based line number, the line. */
 struct doctor_evidence {
@@ -85,6 +54,11 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out);
 /* IKE SAs seen without any outcome (no establishment, no failure): attempts the logs cut
  * short. Valid after doctor_finish. */
 size_t doctor_undecided(const struct doctor *d);
+/* Inputs added so far (the next one gets this index). */
+unsigned doctor_input_count(const struct doctor *d);
+/* Lines of an input that are charon's (a charon prefix, or a message the catalogue knows):
+ * 0 means the input is not a charon log. */
+unsigned long doctor_input_charon_lines(const struct doctor *d, unsigned input);
 /* Label of an input as given to doctor_add_input. */
 const char *doctor_input_label(const struct doctor *d, unsigned input);
 /* Free an analysis and its verdicts; NULL is fine. */

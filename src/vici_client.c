@@ -189,10 +189,17 @@ static int send_packet(struct vici_client *c, enum vici_packet_type type, const 
  * waiting. 0 (something read), -EAGAIN (nothing there), or -errno with *err set. */
 static int fill(struct vici_client *c, char **err)
 {
+	size_t rest = c->in.len - c->in_off;
 	ssize_t r;
 
-	if (c->in_off && c->in_off == c->in.len)
-		c->in_off = c->in.len = 0;
+	/* move the partial packet to the front once the consumed part is at least as long: the
+	 * buffer stays under two messages and a read, and each byte is moved at most once */
+	if (c->in_off && c->in_off >= rest) {
+		memmove(c->in.data, c->in.data + c->in_off, rest);
+		explicit_bzero(c->in.data + rest, c->in.len - rest);
+		c->in.len = rest;
+		c->in_off = 0;
+	}
 	buf_reserve(&c->in, VICI_CLIENT_READ_CHUNK);
 	do
 		r = recv(c->fd, c->in.data + c->in.len, VICI_CLIENT_READ_CHUNK, MSG_DONTWAIT);

@@ -10,11 +10,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "doctor_conf.h"
 #include "doctor_conf_read.h"
 #include "doctor_read.h"
@@ -1046,6 +1048,154 @@ static void test_rule_split_tunnel_warning(void **state)
 	run_free(&x);
 }
 
+/* Rule 6: a certificate responder without local.id sends the IDr it is asked for (IKEv2) or
+ * its certificate's subject (IKEv1: no IDr), never its address. */
+static void test_rule_cert_identity(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "cert/a/swanctl.conf", DATA "cert/b/swanctl-noid.conf");
+	assert_int_equal(x.r.n, 1);
+	if (x.r.v[0].cls != DOCTOR_HEALTHY)
+		print_message("%s\n", x.r.v[0].summary);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	run_files(&x, DATA "cert/a/swanctl-ikev1.conf", DATA "cert/b/swanctl-noid.conf");
+	assert_int_equal(x.r.v[0].cls, DOCTOR_ID_MISMATCH);
+	assert_non_null(strstr(x.r.v[0].summary, "the responder sends identity dn:C=CH, O=tunnelctl, "
+						 "CN=gw-b.example.com, the initiator expects dn:C=CH, O=tunnelctl, "
+						 "CN=gw-c.example.com"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+}
+
+/* The text of a test file with every `from` replaced by `to`. Caller frees. */
+static char *file_with(const char *path, const char *from, const char *to)
+{
+	struct buf in, out;
+	const char *p, *hit;
+
+	buf_init(&in);
+	buf_init(&out);
+	assert_int_equal(file_read_all(path, TC_MAX_FILE_SIZE, &in), 0);
+	buf_addc(&in, '\0');
+	for (p = in.data; (hit = strstr(p, from)); p = hit + strlen(from)) {
+		buf_add(&out, p, (size_t)(hit - p));
+		buf_adds(&out, to);
+	}
+	buf_adds(&out, p);
+	buf_free(&in);
+	return out.data;
+}
+
+/* Rule 3: the secret whose owners match both identities beats one owned by either alone,
+ * the owner-less one and an address subnet (IKEv2, by identities); an IKEv1 main mode
+ * responder keys by the client's address, a range or subnet holding it beating 0.0.0.0/0. */
+static void test_rule_psk_owners(void **state)
+{
+	struct run x;
+	struct dconf_result r = { 0 };
+	struct dconf_side *sa, *sb;
+	struct doctor *d;
+	char *rw, *gw;
+
+	(void)state;
+	run_files(&x, DATA "psk-owners-a.swanctl", DATA "psk-owners-b.swanctl");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	run_files(&x, DATA "psk-range-rw.swanctl", DATA "psk-range-gw.swanctl");
+	assert_int_equal(x.r.n, 1);
+	if (x.r.v[0].cls != DOCTOR_HEALTHY)
+		print_message("%s\n", x.r.v[0].summary);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	/* the client moved into the /28: the gateway now takes that subnet's key */
+	rw = file_with(DATA "psk-range-rw.swanctl", "192.0.2.160", "192.0.2.100");
+	gw = file_with(DATA "psk-range-gw.swanctl", "192.0.2.1\n", "192.0.2.1\n");
+	compare_text(rw, gw, &r, &d, &sa, &sb);
+	assert_int_equal(r.v[0].cls, DOCTOR_PSK_MISMATCH);
+	assert_int_equal(r.v[0].n_ev, 2);
+	assert_string_equal(r.v[0].ev[1].text, "secret = <hidden>");
+	assert_int_equal(r.v[0].ev[1].line, 34);
+	compare_free(&r, d, sa, sb);
+	free(rw);
+	free(gw);
+}
+
+/* Rule 4: a child of the same name merges with the template's (only the keys given
+ * override): selectors, PFS group and start action all arrive; the template with children
+ * is a connection of its own (unpaired here: its peer is another host). */
+static void test_rule_template_child_merge(void **state)
+{
+	struct run x;
+	const struct doctor_verdict *v;
+
+	(void)state;
+	run_files(&x, DATA "tmpl-child-a.swanctl", DATA "tmpl-child-c.swanctl");
+	v = find_verdict(&x.r, "to-c");
+	assert_non_null(v);
+	if (v->cls != DOCTOR_HEALTHY)
+		print_message("to-c: %s\n", v->summary);
+	assert_int_equal(v->cls, DOCTOR_HEALTHY);
+	assert_int_equal(warn_count(&x.r, "responder-only"), 0);
+	v = find_verdict(&x.r, "to-b");
+	assert_non_null(v);
+	assert_int_equal(v->cls, DOCTOR_NO_IKE_CONFIG);
+	run_free(&x);
+}
+
+/* Rule 7: among peer connections that accept the same address, the one whose identities
+ * and authentication method fit is the partner (here the certificate one, not the psk). */
+static void test_rule_pairing_by_auth(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "mixed-client.swanctl", DATA "mixed-gw.swanctl");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	assert_non_null(strstr(x.r.v[0].ev[1].text, "rw-cert"));
+	run_free(&x);
+}
+
+/* Rule 9: an IKEv1 PFS-only difference is pfs_mismatch, failing at once (quick mode). */
+static void test_rule_ikev1_pfs(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "ikev1-pfs-a.swanctl", DATA "ikev1-pfs-b.swanctl");
+	assert_int_equal(x.r.n, 1);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_PFS_MISMATCH);
+	assert_non_null(strstr(x.r.v[0].summary, "quick mode"));
+	assert_null(strstr(x.r.v[0].summary, "rekey fails"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+}
+
+/* An unparseable --config is an input error: FILE:LINE:COL errors and exit status 2 (a file
+ * that parses but does not load stays a config_error finding, exit 1). */
+static void test_unparseable_config_exit_2(void **state)
+{
+	struct tc_errors errs = { 0 };
+	struct dconf_side *s = NULL;
+	struct tc_ctx ctx = { .conf = DATA "nat-gw.swanctl" };
+	char *argv[] = { "doctor", "--config", DATA "unparseable.swanctl", "--peer-config",
+			 DATA "nat-gw.swanctl", NULL };
+
+	(void)state;
+	assert_int_equal(dconf_read_path(DATA "unparseable.swanctl", &s, &errs), -EBADMSG);
+	assert_null(s);
+	assert_true(errs.n_errors > 0);
+	assert_string_equal(errs.v[0].file, DATA "unparseable.swanctl");
+	assert_true(errs.v[0].line > 0);
+	tc_errors_free(&errs);
+	optind = 0;
+	assert_int_equal(cmd_doctor(5, argv, &ctx), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1073,6 +1223,12 @@ int main(void)
 		cmocka_unit_test(test_rule_not_narrowed),
 		cmocka_unit_test(test_rule_dynamic_unknown_and_vip),
 		cmocka_unit_test(test_rule_split_tunnel_warning),
+		cmocka_unit_test(test_rule_cert_identity),
+		cmocka_unit_test(test_rule_psk_owners),
+		cmocka_unit_test(test_rule_template_child_merge),
+		cmocka_unit_test(test_rule_pairing_by_auth),
+		cmocka_unit_test(test_rule_ikev1_pfs),
+		cmocka_unit_test(test_unparseable_config_exit_2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -286,6 +286,36 @@ static void test_json_decoded(void **state)
 	free(path);
 }
 
+/* journalctl -o export of charon-systemd: the entry's IKE_SA_NAME, IKE_SA_UNIQUE_ID and
+ * THREAD fields go with its MESSAGE line, so the verdict is the one -o json gives (the SA
+ * known as the responder's), with evidence on the MESSAGE lines. */
+static void test_export_fields(void **state)
+{
+	char *exp = corpus("formats/journal_export_charon_systemd_b.log");
+	char *json = corpus("formats/journal_json_charon_systemd_b.log");
+	const struct doctor_verdict *v, *w;
+	size_t n, m;
+	int err;
+	(void)state;
+	struct doctor *d = read_one(exp, NULL, &err, &v, &n);
+	assert_int_equal(err, 0);
+	struct doctor *e = read_one(json, NULL, &err, &w, &m);
+	assert_int_equal(err, 0);
+
+	assert_int_equal(n, 1);
+	assert_int_equal(m, 1);
+	assert_int_equal(v[0].cls, w[0].cls);
+	assert_string_equal(v[0].tunnel, w[0].tunnel);
+	assert_string_equal(v[0].side, "responder");
+	assert_string_equal(v[0].side, w[0].side);
+	for (size_t k = 0; k < v[0].n_ev; k++)
+		assert_true(strncmp(v[0].ev[k].text, "MESSAGE=", 8) == 0);
+	doctor_free(d);
+	doctor_free(e);
+	free(exp);
+	free(json);
+}
+
 /* Devices are no logs: /dev/zero would never end. */
 static void test_device_refused(void **state)
 {
@@ -391,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_real_wrapped_paste),
 		cmocka_unit_test(test_bare_line_not_joined),
 		cmocka_unit_test(test_json_decoded),
+		cmocka_unit_test(test_export_fields),
 		cmocka_unit_test(test_device_refused),
 		cmocka_unit_test(test_stdin_capped),
 		cmocka_unit_test(test_fifo_without_writer),
