@@ -309,10 +309,11 @@ static bool row_match(const struct doctor_events *ix, size_t i, const char *msg,
 
 	if (cl && (lit + cl > n || !memmem(msg + lit, n - lit, p->pat + ix->chunk_off[i], cl)))
 		return false;
-	memset(out->cap, 0, sizeof(out->cap));
-	out->n_cap = 0;
 	if (!glob_capture(p->pat, msg, n, out))
 		return false;
+	/* the captures a shorter pattern did not set read as empty */
+	for (unsigned k = out->n_cap; k < DOCTOR_EV_CAPS; k++)
+		out->cap[k] = (struct doctor_span){ NULL, 0 };
 	out->ev = p->ev;
 	out->row = p;
 	out->ike_version = ix->version[i];

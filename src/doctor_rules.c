@@ -235,9 +235,11 @@ static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t
 		s->text = xmalloc(s->cap);
 	}
 	/* keep the text printable: NULs and control bytes become '?' */
+	memcpy(s->text, raw, n);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)raw[i];
-		s->text[i] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+		unsigned char c = (unsigned char)s->text[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			s->text[i] = '?';
 	}
 	s->text[n] = '\0';
 	s->line = line;
@@ -409,10 +411,347 @@ static bool span_has(struct doctor_span sp, const char *needle)
 }
 
 /* What one event tells about its SA; e's captures are the message's fields. */
+/* An event and the log time of its line, for the note_<event> functions. */
+struct note {
+	const struct doctor_event *e;
+	int64_t now;
+	bool has_now;
+};
+
+static void note_initiating(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* initiating [Main Mode |Aggressive Mode ]IKE_SA NAME[ID] to REMOTE */
+	sa->role = ROLE_INITIATOR;
+	sa->version = span_has(c[0], "Mode") ? 1 : 2;
+	span_copy(sa->remote, sizeof(sa->remote), c[3], " [");
+}
+
+static void note_resp_start(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* REMOTE is initiating [a Main Mode |an Aggressive Mode |an ]IKE_SA */
+	if (sa->role == ROLE_UNKNOWN)
+		sa->role = ROLE_RESPONDER;
+	span_copy(sa->remote, sizeof(sa->remote), c[0], " ");
+	if (!sa->version)
+		sa->version = span_has(c[1], "Mode") ? 1 : 2;
+}
+
+static void note_init_resp(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	/* a reauthentication's new SA: "initiating" was logged in the old SA's context */
+	if (sa->role == ROLE_UNKNOWN)
+		sa->role = ROLE_INITIATOR;
+}
+
+static void note_init_req(struct sa *sa, const struct note *n)
+{
+	if (sa->role == ROLE_UNKNOWN)
+		sa->role = ROLE_RESPONDER;
+	sa->version = n->e->ev == EV_V1_REQ ? 1 : 2;
+}
+
+static void note_ike_cfg_lookup(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* looking for an IKEvV config for LOCAL...REMOTE */
+	sa->version = c[0].n && c[0].p[0] == '1' ? 1 : 2;
+	span_copy(sa->local, sizeof(sa->local), c[1], "[ ,");
+	span_copy(sa->remote, sizeof(sa->remote), c[2], "[ ,");
+}
+
+static void note_no_ike_cfg(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	span_copy(sa->local, sizeof(sa->local), c[0], "[ ,");
+	span_copy(sa->remote, sizeof(sa->remote), c[1], "[ ,");
+}
+
+static void note_ike_up(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* IKE_SA NAME[ID] established between LOCAL[LID]...REMOTE[RID] */
+	sa->n_ike_up++;
+	if (n->has_now && !sa->has_up_time) {
+		sa->up_time = n->now;
+		sa->has_up_time = true;
+	}
+	if (n->e->n_cap >= 6) {
+		span_copy(sa->local, sizeof(sa->local), c[2], "[ ,");
+		span_copy(sa->remote, sizeof(sa->remote), c[4], "[ ,");
+	}
+}
+
+static void note_child_up(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	sa->n_child_up++;
+}
+
+static void note_eap(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* server requested EAP_IDENTITY (id 0x01), sending 'ID' / generating IKE_AUTH request
+	 * N [ EAP/RES/ID ] / parsed IKE_AUTH response N [ EAP/FAIL ... ] */
+	if (n->e->row->pat[0] == 's') {
+		const char *q = n->e->n_cap ? memchr(c[0].p, '\'', c[0].n) : NULL;
+		if (q)
+			copy_until(sa->eap_id, sizeof(sa->eap_id), q + 1, c[0].p + c[0].n, "'");
+	} else if (n->e->row->pat[0] == 'g') {
+		sa->eap_id_sent = n->e->n_cap >= 2 && c[1].n >= 2 && memcmp(c[1].p, "ID", 2) == 0;
+	} else {
+		sa->eap_fail = true;
+		sa->eap_fail_after_id = sa->eap_id_sent;
+	}
+}
+
+static void note_send(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* sending packet: from LOCAL[LPORT] to REMOTE[RPORT] */
+	if (n->e->n_cap >= 4) {
+		sa->send_port = (unsigned)doctor_event_num(n->e, 3);
+		if (!sa->local[0])
+			span_copy(sa->local, sizeof(sa->local), c[0], "[ ");
+	}
+}
+
+static void note_recv(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* received packet: from REMOTE[RPORT] to LOCAL[LPORT] */
+	sa->got_answer = true;
+	if (n->e->n_cap >= 4) {
+		if (!sa->local[0])
+			span_copy(sa->local, sizeof(sa->local), c[2], "[ ");
+		if (!sa->remote[0])
+			span_copy(sa->remote, sizeof(sa->remote), c[0], "[ ");
+	}
+}
+
+static void note_retransmit(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* retransmit N of request with message ID M / sending retransmit N of request
+	 * message ID M, seq S */
+	sa->n_retransmit++;
+	sa->retransmit_port = sa->send_port;
+	span_copy(sa->retransmit_msgid, sizeof(sa->retransmit_msgid), c[1], " ,");
+	if (sa->send_port == 4500)
+		sa->retransmit_4500 = true;
+	if (sa->n_ike_up)
+		sa->retransmit_after_up = true;
+	if (sa->we_delete)
+		sa->delete_retransmitted = true;
+}
+
+static void note_give_up(struct sa *sa, const struct note *n)
+{
+	sa->gave_up = true;
+	/* a new CHILD_SA that went unanswered is a silent peer, not a rekey */
+	if (n->e->ev == EV_GIVE_UP && (sa->create_kind == CREATE_IKE_REKEY ||
+				    sa->create_kind == CREATE_CHILD_REKEY) &&
+	    sa->retransmit_msgid[0] && !strcmp(sa->retransmit_msgid, sa->create_msgid))
+		sa->lost_kind = sa->create_kind;
+	if (n->has_now) {
+		sa->give_up_time = n->now;
+		sa->has_give_up_time = true;
+	}
+}
+
+static void note_recv_props(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	bool ike = c[0].n >= 4 && memcmp(c[0].p, "IKE:", 4) == 0;
+	bool recv = n->e->ev == EV_RECV_PROPS || (n->e->ev == EV_BARE_PROPS && !sa->bare_props++);
+	struct slot *dst = recv ? (ike ? &sa->ike_recv : &sa->esp_recv)
+				: (ike ? &sa->ike_conf : &sa->esp_conf);
+	slot_copy(dst, &sa->slot[n->e->ev]);
+	sa->last_props_ike = ike;
+	if (recv && !ike)
+		sa->esp_prop_failed = false;
+}
+
+static void note_props_rejected(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	/* "no acceptable proposal found" is said for IKE and for CHILD_SAs alike */
+	if (sa->last_props_ike)
+		sa->ike_prop_failed = true;
+	else
+		sa->esp_prop_failed = true;
+}
+
+static void note_child_failed(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	if (sa->n_child_up)
+		sa->child_failed_after_up = true;
+	/* a responder that saw ESP proposals but selected none */
+	if (sa->esp_recv.line && (!sa->slot[EV_SELECTED_PROP].line ||
+				  sa->slot[EV_SELECTED_PROP].line < sa->esp_recv.line))
+		sa->esp_prop_failed = true;
+}
+
+static void note_n_no_prop(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* "no CHILD_SA built": the refusal was a CHILD_SA's, so the IKE SA is up */
+	if (span_has(c[1], "no CHILD_SA built")) {
+		sa->child_no_prop = true;
+		if (sa->n_child_up)
+			sa->child_failed_after_up = true;
+	}
+}
+
+static void note_create_child(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* generating CREATE_CHILD_SA request MSGID [ PAYLOADS ]: "SA No KE" rekeys the IKE
+	 * SA, "N(REKEY_SA) ..." a CHILD_SA, "... TSi TSr" without it is a new CHILD_SA */
+	if (sa->n_child_up)
+		sa->create_child_after_up = true;
+	if (n->e->n_cap >= 2) {
+		span_copy(sa->create_msgid, sizeof(sa->create_msgid), c[0], " [");
+		sa->create_kind = span_has(c[1], "N(REKEY_SA)") ? CREATE_CHILD_REKEY
+				  : span_has(c[1], "TSi ") ? CREATE_CHILD_NEW
+				  : CREATE_IKE_REKEY;
+	}
+}
+
+static void note_rekey_failed(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	if (n->e->n_cap && span_has(c[0], "peer not responding"))
+		sa->lost_kind = CREATE_IKE_REKEY;
+}
+
+static void note_ke_retry(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	sa->n_ke_retry++;
+}
+
+static void note_ts_round(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	ts_round_close(sa);
+	sa->ts_round_open = true;
+}
+
+static void note_ts_select(struct sa *sa, const struct note *n)
+{
+	const struct doctor_span *c = n->e->cap;
+
+	/* One line per (config, received) pair of a round: with several networks (two
+	 * phase 2 entries merged into one child, IPv4 and IPv6) most pairs do not match;
+	 * only a round where none matches is a mismatch. "config: C, received: R =>
+	 * match: M" is narrowed when M differs from C or R. */
+	sa->ts_round_open = true;
+	if (span_has(c[2], "no match"))
+		return;
+	sa->ts_round_match = true;
+	char cc[64], rr[64], mm[64];
+	span_copy(cc, sizeof(cc), c[0], ",");
+	span_copy(rr, sizeof(rr), c[1], " ");
+	if (c[2].n > 7 && memcmp(c[2].p, "match: ", 7) == 0) {
+		copy_until(mm, sizeof(mm), c[2].p + 7, c[2].p + c[2].n, " ");
+		if (strcmp(cc, mm) != 0 || strcmp(rr, mm) != 0) {
+			sa->narrowed = true;
+			slot_copy(&sa->ts_narrow, &sa->slot[EV_TS_SELECT]);
+		}
+	}
+}
+
+static void note_destroying(struct sa *sa, const struct note *n)
+{
+	(void)n;
+	sa->ended = true;
+}
+
+static void note_deleting(struct sa *sa, const struct note *n)
+{
+	if (!SEEN(sa, EV_PEER_DELETE) && !SEEN(sa, EV_GIVE_UP) && !SEEN(sa, EV_DPD_TIMEOUT) &&
+	    !sa->we_delete) {
+		sa->we_delete = true;
+		sa->we_delete_time = n->now;
+		sa->has_we_delete_time = n->has_now;
+	}
+}
+
+static void note_peer_delete(struct sa *sa, const struct note *n)
+{
+	if (n->has_now) {
+		sa->delete_time = n->now;
+		sa->has_delete_time = true;
+	}
+}
+
+static void note_child_close(struct sa *sa, const struct note *n)
+{
+	/* closing CHILD_SA NAME{N} with SPIs SPI_i (IN bytes) SPI_o (OUT bytes) */
+	if (n->e->n_cap >= 5) {
+		sa->bytes_in += doctor_event_num(n->e, 2);
+		sa->bytes_out += doctor_event_num(n->e, 4);
+		sa->traffic_known = true;
+	}
+	if (n->has_now && sa->traffic_known) {
+		sa->close_time = n->now;
+		sa->has_close_time = true;
+	}
+}
+
+/* What each event tells about its SA (events without a row tell nothing more). */
+static void (*const notes[EV_COUNT])(struct sa *sa, const struct note *n) = {
+	[EV_INITIATING] = note_initiating,
+	[EV_RESP_START] = note_resp_start,
+	[EV_INIT_RESP] = note_init_resp,
+	[EV_INIT_REQ] = note_init_req,
+	[EV_V1_REQ] = note_init_req,
+	[EV_IKE_CFG_LOOKUP] = note_ike_cfg_lookup,
+	[EV_NO_IKE_CFG] = note_no_ike_cfg,
+	[EV_IKE_UP] = note_ike_up,
+	[EV_CHILD_UP] = note_child_up,
+	[EV_EAP] = note_eap,
+	[EV_SEND] = note_send,
+	[EV_RECV] = note_recv,
+	[EV_RETRANSMIT] = note_retransmit,
+	[EV_GIVE_UP] = note_give_up,
+	[EV_NOT_RESPONDING] = note_give_up,
+	[EV_RECV_PROPS] = note_recv_props,
+	[EV_CONF_PROPS] = note_recv_props,
+	[EV_BARE_PROPS] = note_recv_props,
+	[EV_PROPS_REJECTED] = note_props_rejected,
+	[EV_CHILD_FAILED] = note_child_failed,
+	[EV_N_NO_PROP] = note_n_no_prop,
+	[EV_CREATE_CHILD] = note_create_child,
+	[EV_REKEY_FAILED] = note_rekey_failed,
+	[EV_KE_RETRY] = note_ke_retry,
+	[EV_TS_ROUND] = note_ts_round,
+	[EV_TS_SELECT] = note_ts_select,
+	[EV_DESTROYING] = note_destroying,
+	[EV_DELETING] = note_deleting,
+	[EV_PEER_DELETE] = note_peer_delete,
+	[EV_CHILD_CLOSE] = note_child_close,
+};
+
 static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bool has_now)
 {
-	const struct doctor_span *c = e->cap;
-
 	if (e->ike_version == 1)
 		sa->v1_words = true;
 	else if (e->ike_version == 2)
@@ -431,226 +770,9 @@ static void sa_note(struct sa *sa, const struct doctor_event *e, int64_t now, bo
 				 (e->ev == EV_CHILD_UP && (sa->decisive_row->cls == DOCTOR_REKEY_FAILURE ||
 							   sa->decisive_row->cls == DOCTOR_UNKNOWN))))
 		sa->decisive_row = NULL;
-	switch (e->ev) {
-	case EV_INITIATING:
-		/* initiating [Main Mode |Aggressive Mode ]IKE_SA NAME[ID] to REMOTE */
-		sa->role = ROLE_INITIATOR;
-		sa->version = span_has(c[0], "Mode") ? 1 : 2;
-		span_copy(sa->remote, sizeof(sa->remote), c[3], " [");
-		break;
-	case EV_RESP_START:
-		/* REMOTE is initiating [a Main Mode |an Aggressive Mode |an ]IKE_SA */
-		if (sa->role == ROLE_UNKNOWN)
-			sa->role = ROLE_RESPONDER;
-		span_copy(sa->remote, sizeof(sa->remote), c[0], " ");
-		if (!sa->version)
-			sa->version = span_has(c[1], "Mode") ? 1 : 2;
-		break;
-	case EV_INIT_RESP:
-		/* a reauthentication's new SA: "initiating" was logged in the old SA's context */
-		if (sa->role == ROLE_UNKNOWN)
-			sa->role = ROLE_INITIATOR;
-		break;
-	case EV_INIT_REQ:
-	case EV_V1_REQ:
-		if (sa->role == ROLE_UNKNOWN)
-			sa->role = ROLE_RESPONDER;
-		sa->version = e->ev == EV_V1_REQ ? 1 : 2;
-		break;
-	case EV_IKE_CFG_LOOKUP:
-		/* looking for an IKEvV config for LOCAL...REMOTE */
-		sa->version = c[0].n && c[0].p[0] == '1' ? 1 : 2;
-		span_copy(sa->local, sizeof(sa->local), c[1], "[ ,");
-		span_copy(sa->remote, sizeof(sa->remote), c[2], "[ ,");
-		break;
-	case EV_NO_IKE_CFG:
-		span_copy(sa->local, sizeof(sa->local), c[0], "[ ,");
-		span_copy(sa->remote, sizeof(sa->remote), c[1], "[ ,");
-		break;
-	case EV_IKE_UP:
-		/* IKE_SA NAME[ID] established between LOCAL[LID]...REMOTE[RID] */
-		sa->n_ike_up++;
-		if (has_now && !sa->has_up_time) {
-			sa->up_time = now;
-			sa->has_up_time = true;
-		}
-		if (e->n_cap >= 6) {
-			span_copy(sa->local, sizeof(sa->local), c[2], "[ ,");
-			span_copy(sa->remote, sizeof(sa->remote), c[4], "[ ,");
-		}
-		break;
-	case EV_CHILD_UP:
-		sa->n_child_up++;
-		break;
-	case EV_EAP:
-		/* server requested EAP_IDENTITY (id 0x01), sending 'ID' / generating IKE_AUTH request
-		 * N [ EAP/RES/ID ] / parsed IKE_AUTH response N [ EAP/FAIL ... ] */
-		if (e->row->pat[0] == 's') {
-			const char *q = e->n_cap ? memchr(c[0].p, '\'', c[0].n) : NULL;
-			if (q)
-				copy_until(sa->eap_id, sizeof(sa->eap_id), q + 1, c[0].p + c[0].n, "'");
-		} else if (e->row->pat[0] == 'g') {
-			sa->eap_id_sent = e->n_cap >= 2 && c[1].n >= 2 && memcmp(c[1].p, "ID", 2) == 0;
-		} else {
-			sa->eap_fail = true;
-			sa->eap_fail_after_id = sa->eap_id_sent;
-		}
-		break;
-	case EV_SEND:
-		/* sending packet: from LOCAL[LPORT] to REMOTE[RPORT] */
-		if (e->n_cap >= 4) {
-			sa->send_port = (unsigned)doctor_event_num(e, 3);
-			if (!sa->local[0])
-				span_copy(sa->local, sizeof(sa->local), c[0], "[ ");
-		}
-		break;
-	case EV_RECV:
-		/* received packet: from REMOTE[RPORT] to LOCAL[LPORT] */
-		sa->got_answer = true;
-		if (e->n_cap >= 4) {
-			if (!sa->local[0])
-				span_copy(sa->local, sizeof(sa->local), c[2], "[ ");
-			if (!sa->remote[0])
-				span_copy(sa->remote, sizeof(sa->remote), c[0], "[ ");
-		}
-		break;
-	case EV_RETRANSMIT:
-		/* retransmit N of request with message ID M / sending retransmit N of request
-		 * message ID M, seq S */
-		sa->n_retransmit++;
-		sa->retransmit_port = sa->send_port;
-		span_copy(sa->retransmit_msgid, sizeof(sa->retransmit_msgid), c[1], " ,");
-		if (sa->send_port == 4500)
-			sa->retransmit_4500 = true;
-		if (sa->n_ike_up)
-			sa->retransmit_after_up = true;
-		if (sa->we_delete)
-			sa->delete_retransmitted = true;
-		break;
-	case EV_GIVE_UP:
-	case EV_NOT_RESPONDING:
-		sa->gave_up = true;
-		/* a new CHILD_SA that went unanswered is a silent peer, not a rekey */
-		if (e->ev == EV_GIVE_UP && (sa->create_kind == CREATE_IKE_REKEY ||
-					    sa->create_kind == CREATE_CHILD_REKEY) &&
-		    sa->retransmit_msgid[0] && !strcmp(sa->retransmit_msgid, sa->create_msgid))
-			sa->lost_kind = sa->create_kind;
-		if (has_now) {
-			sa->give_up_time = now;
-			sa->has_give_up_time = true;
-		}
-		break;
-	case EV_RECV_PROPS:
-	case EV_CONF_PROPS:
-	case EV_BARE_PROPS: {
-		bool ike = c[0].n >= 4 && memcmp(c[0].p, "IKE:", 4) == 0;
-		bool recv = e->ev == EV_RECV_PROPS || (e->ev == EV_BARE_PROPS && !sa->bare_props++);
-		struct slot *dst = recv ? (ike ? &sa->ike_recv : &sa->esp_recv)
-					: (ike ? &sa->ike_conf : &sa->esp_conf);
-		slot_copy(dst, &sa->slot[e->ev]);
-		sa->last_props_ike = ike;
-		if (recv && !ike)
-			sa->esp_prop_failed = false;
-		break;
-	}
-	case EV_PROPS_REJECTED:
-		/* "no acceptable proposal found" is said for IKE and for CHILD_SAs alike */
-		if (sa->last_props_ike)
-			sa->ike_prop_failed = true;
-		else
-			sa->esp_prop_failed = true;
-		break;
-	case EV_CHILD_FAILED:
-		if (sa->n_child_up)
-			sa->child_failed_after_up = true;
-		/* a responder that saw ESP proposals but selected none */
-		if (sa->esp_recv.line && (!sa->slot[EV_SELECTED_PROP].line ||
-					  sa->slot[EV_SELECTED_PROP].line < sa->esp_recv.line))
-			sa->esp_prop_failed = true;
-		break;
-	case EV_N_NO_PROP:
-		/* "no CHILD_SA built": the refusal was a CHILD_SA's, so the IKE SA is up */
-		if (span_has(c[1], "no CHILD_SA built")) {
-			sa->child_no_prop = true;
-			if (sa->n_child_up)
-				sa->child_failed_after_up = true;
-		}
-		break;
-	case EV_CREATE_CHILD:
-		/* generating CREATE_CHILD_SA request MSGID [ PAYLOADS ]: "SA No KE" rekeys the IKE
-		 * SA, "N(REKEY_SA) ..." a CHILD_SA, "... TSi TSr" without it is a new CHILD_SA */
-		if (sa->n_child_up)
-			sa->create_child_after_up = true;
-		if (e->n_cap >= 2) {
-			span_copy(sa->create_msgid, sizeof(sa->create_msgid), c[0], " [");
-			sa->create_kind = span_has(c[1], "N(REKEY_SA)") ? CREATE_CHILD_REKEY
-					  : span_has(c[1], "TSi ") ? CREATE_CHILD_NEW
-					  : CREATE_IKE_REKEY;
-		}
-		break;
-	case EV_REKEY_FAILED:
-		if (e->n_cap && span_has(c[0], "peer not responding"))
-			sa->lost_kind = CREATE_IKE_REKEY;
-		break;
-	case EV_KE_RETRY:
-		sa->n_ke_retry++;
-		break;
-	case EV_TS_ROUND:
-		ts_round_close(sa);
-		sa->ts_round_open = true;
-		break;
-	case EV_TS_SELECT: {
-		/* One line per (config, received) pair of a round: with several networks (two
-		 * phase 2 entries merged into one child, IPv4 and IPv6) most pairs do not match;
-		 * only a round where none matches is a mismatch. "config: C, received: R =>
-		 * match: M" is narrowed when M differs from C or R. */
-		sa->ts_round_open = true;
-		if (span_has(c[2], "no match"))
-			break;
-		sa->ts_round_match = true;
-		char cc[64], rr[64], mm[64];
-		span_copy(cc, sizeof(cc), c[0], ",");
-		span_copy(rr, sizeof(rr), c[1], " ");
-		if (c[2].n > 7 && memcmp(c[2].p, "match: ", 7) == 0) {
-			copy_until(mm, sizeof(mm), c[2].p + 7, c[2].p + c[2].n, " ");
-			if (strcmp(cc, mm) != 0 || strcmp(rr, mm) != 0) {
-				sa->narrowed = true;
-				slot_copy(&sa->ts_narrow, &sa->slot[EV_TS_SELECT]);
-			}
-		}
-		break;
-	}
-	case EV_DESTROYING:
-		sa->ended = true;
-		break;
-	case EV_DELETING:
-		if (!SEEN(sa, EV_PEER_DELETE) && !SEEN(sa, EV_GIVE_UP) && !SEEN(sa, EV_DPD_TIMEOUT) &&
-		    !sa->we_delete) {
-			sa->we_delete = true;
-			sa->we_delete_time = now;
-			sa->has_we_delete_time = has_now;
-		}
-		break;
-	case EV_PEER_DELETE:
-		if (has_now) {
-			sa->delete_time = now;
-			sa->has_delete_time = true;
-		}
-		break;
-	case EV_CHILD_CLOSE:
-		/* closing CHILD_SA NAME{N} with SPIs SPI_i (IN bytes) SPI_o (OUT bytes) */
-		if (e->n_cap >= 5) {
-			sa->bytes_in += doctor_event_num(e, 2);
-			sa->bytes_out += doctor_event_num(e, 4);
-			sa->traffic_known = true;
-		}
-		if (has_now && sa->traffic_known) {
-			sa->close_time = now;
-			sa->has_close_time = true;
-		}
-		break;
-	default:
-		break;
+	if (notes[e->ev]) {
+		const struct note n = { e, now, has_now };
+		notes[e->ev](sa, &n);
 	}
 }
 
@@ -1946,6 +2068,18 @@ static void apply_unknown_input(struct doctor *d, unsigned input)
 	qsort(t->v.ev, t->v.n_ev, sizeof(t->v.ev[0]), evidence_cmp);
 }
 
+/* An unnamed tunnel u is the tunnel o names: its verdict and fix take o's name. */
+static void tunnel_rename(struct tunnel *u, const struct tunnel *o)
+{
+	free(u->v.tunnel);
+	u->v.tunnel = xstrdup(o->name);
+	char *fix = fix_expand(u->v.fix, o->name);
+	free(u->v.fix);
+	u->v.fix = fix;
+	snprintf(u->name, sizeof(u->name), "%s", o->name);
+	u->unnamed = o->unnamed;
+}
+
 /* Two logs with one tunnel each are the two sides of that tunnel (what a user passes), even
  * when one side could not name it (an excerpt, a responder that never picked a config): the
  * unnamed one takes the other's name, so both sides' lines make one verdict. */
@@ -1970,13 +2104,7 @@ static void pair_two_sides(struct doctor *d)
 	/* both unnamed: the one with the peer's address names it */
 	if (!u || (o->unnamed && !o->remote[0]))
 		return;
-	free(u->v.tunnel);
-	u->v.tunnel = xstrdup(o->name);
-	char *fix = fix_expand(u->v.fix, o->name);
-	free(u->v.fix);
-	u->v.fix = fix;
-	snprintf(u->name, sizeof(u->name), "%s", o->name);
-	u->unnamed = o->unnamed;
+	tunnel_rename(u, o);
 }
 
 static int sa_seq_cmp(const void *a, const void *b)
@@ -2013,13 +2141,7 @@ size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out)
 			struct tunnel *t = &d->tunnels[j];
 			if (t->unnamed || t->input == u->input || !mirrored(u, t))
 				continue;
-			free(u->v.tunnel);
-			u->v.tunnel = xstrdup(t->name);
-			char *fix = fix_expand(u->v.fix, t->name);
-			free(u->v.fix);
-			u->v.fix = fix;
-			snprintf(u->name, sizeof(u->name), "%s", t->name);
-			u->unnamed = false;
+			tunnel_rename(u, t);
 			break;
 		}
 	}
