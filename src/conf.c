@@ -27,6 +27,8 @@ struct parser {
 	unsigned n_reads;	/* files read, counting each include of the same file */
 	size_t n_bytes;		/* bytes of all of them */
 	bool bound_hit;		/* reported once; later includes are not read */
+	size_t n_nodes;		/* keys and sections so far */
+	bool nodes_full;	/* CONF_MAX_NODES reached: reported once, the rest is not parsed */
 	struct buf manifest;	/* "name\nsha256\n" per file read, hashed into tree->digest */
 };
 
@@ -273,6 +275,7 @@ static void parse_kv(struct parser *ps, struct lexer *lx, struct conf_node *sec,
 		value = lx_bare_value(ps, lx);
 	}
 	n = node_new(sec, CONF_KV, name, lx, line, col);
+	ps->n_nodes++;
 	n->value = value;
 	n->vline = vline;
 	n->vcol = vcol;
@@ -391,6 +394,15 @@ static void parse_block(struct parser *ps, struct lexer *lx, struct conf_node *s
 
 		lx_skip_space(ps, lx);
 		c = lx_peek(lx);
+		if (ps->n_nodes >= CONF_MAX_NODES && c != LX_EOF) {
+			/* every nesting level returns here; the innermost reports */
+			if (!ps->nodes_full)
+				tc_errors_add(ps->errs, false, lx->file, lx->line, lx->col,
+					      "more than %u keys and sections: the rest is not read",
+					      CONF_MAX_NODES);
+			ps->nodes_full = true;
+			return;
+		}
 		if (c == LX_EOF) {
 			if (closing)
 				lx_error(ps, lx, oline, ocol, "section is not closed: '}' missing");
@@ -439,6 +451,7 @@ static void parse_block(struct parser *ps, struct lexer *lx, struct conf_node *s
 			}
 			lx_advance(ps, lx);
 			sub = node_new(sec, CONF_SECTION, name, lx, line, col);
+			ps->n_nodes++;
 			sub->refs = refs;
 			if (nesting + 1 >= CONF_MAX_DEPTH) {
 				tc_errors_add(ps->errs, false, lx->file, line, col,

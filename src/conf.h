@@ -17,6 +17,7 @@
 #define CONF_MAX_INCLUDE_DEPTH 16	/* nested includes */
 #define CONF_MAX_FILES 256		/* file reads, the same file included twice counts twice */
 #define CONF_MAX_TOTAL (16u * 1024u * 1024u)	/* bytes read, the file and its includes together */
+#define CONF_MAX_NODES 1000000u		/* keys and sections (a node costs ~170 bytes) */
 
 enum conf_type {
 	CONF_SECTION,

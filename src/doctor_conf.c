@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "doctor_conf.h"
 #include "doctor_conf_side.h"
@@ -441,41 +442,109 @@ static bool cred_issued(const struct dc_cred *ca, const struct dc_cred *cert)
 	return c->issuer_len == a->subject_len && memcmp(c->issuer, a->subject, c->issuer_len) == 0;
 }
 
-/* Whether verifier (its remote.cacerts) trusts sender's certificate (local.certs). Unknown
- * (a file not loaded, no cacerts: charon would try every CA it has) counts as trusted. On
- * false, *why says so in words (caller frees). */
-static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *verifier, char **why)
+/* Whether c is self-signed (a root): its issuer is its subject, and its key identifiers,
+ * when it has both, are the same. */
+static bool cred_self_signed(const struct dc_cred *c)
 {
-	const struct dc_cred *cert;
+	const struct x509_info *i = &c->info;
+
+	if (i->issuer_len != i->subject_len || memcmp(i->issuer, i->subject, i->issuer_len) != 0)
+		return false;
+	return !i->aki || !i->ski || (i->aki_len == i->ski_len && memcmp(i->aki, i->ski, i->aki_len) == 0);
+}
+
+/* Whether a and b are the same certificate (byte for byte). */
+static bool cred_same(const struct dc_cred *a, const struct dc_cred *b)
+{
+	return a->der.len == b->der.len && memcmp(a->der.data, b->der.data, a->der.len) == 0;
+}
+
+/* A CA certificate of either side (cacerts files and the x509ca/ directory: intermediates
+ * charon loads, and sends along) that issued cert, other than cert itself; NULL if none. */
+static const struct dc_cred *chain_issuer(const struct dc_conn *a, const struct dc_conn *b,
+					  const struct dc_cred *cert)
+{
+	const struct dconf_side *sides[2] = { a->side, b->side };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < sides[k]->n_cred; i++) {
+			const struct dc_cred *c = &sides[k]->cred[i];
+			if (c != cert && c->loaded && strcmp(c->key, "certs") != 0 && cred_issued(c, cert))
+				return c;
+		}
+	return NULL;
+}
+
+/* Why a certificate is outside its validity at now ("expired on 2021-01-01"), or NULL. */
+static char *cert_dates(const struct dc_cred *c, time_t now)
+{
+	char when[32];
+	struct tm tm;
+	bool expired = c->info.not_after && now > c->info.not_after;
+
+	if (!expired && !(c->info.not_before && now < c->info.not_before))
+		return NULL;
+	gmtime_r(expired ? &c->info.not_after : &c->info.not_before, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	return xasprintf("%s %s", expired ? "expired on" : "is not valid before", when);
+}
+
+/* Whether verifier (its remote.cacerts) trusts sender's certificate (local.certs): the
+ * chain from it through intermediate CAs either side holds up to one of those CAs, every
+ * link within its dates at now. Unknown (a file not loaded, no cacerts: charon would try
+ * every CA it has) counts as trusted. On false, *why says so in words (caller frees). */
+static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *verifier, time_t now, char **why)
+{
+	const struct dc_cred *cert, *cur, *chain[DCONF_MAX_CHAIN];
 	char **cas;
-	size_t n;
+	size_t n, depth = 0;
 	bool ok = false, known = true;
 	struct buf issuer;
 
-	if (!sender->lcert_at || !sender->lcert_at->value || !verifier->rca_at || !verifier->rca_at->value)
+	if (!sender->lcert_at || !sender->lcert_at->value)
 		return true;
 	n = dconf_split_files(sender->lcert_at->value, &cas, 1);
 	cert = n ? cred_find(sender->side, "certs", cas[0]) : NULL;
 	dconf_strv_free(cas, n);
 	if (!cert)
 		return true;
+	/* the chain as far as the certificates of both sides take it */
+	for (cur = cert; cur && depth < DCONF_MAX_CHAIN; cur = chain_issuer(sender, verifier, cur)) {
+		chain[depth++] = cur;
+		if (cred_self_signed(cur))
+			break;
+	}
+	for (size_t i = 0; i < depth; i++) {
+		char *bad = cert_dates(chain[i], now);
+		if (bad) {
+			buf_init(&issuer);
+			x509_dn_text(chain[i]->info.subject, chain[i]->info.subject_len, &issuer);
+			*why = xasprintf("refuses the certificate it receives: %s \"%s\" %s",
+					 i ? "its issuer" : "the certificate", issuer.data ? issuer.data : "?", bad);
+			buf_free(&issuer);
+			free(bad);
+			return false;
+		}
+	}
+	if (!verifier->rca_at || !verifier->rca_at->value)
+		return true;
 	n = dconf_split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && !ok; i++) {
 		const struct dc_cred *ca = cred_find(verifier->side, "cacerts", cas[i]);
 		if (!ca)
 			known = false;
-		else
-			ok = cred_issued(ca, cert);
+		for (size_t k = 0; ca && k < depth && !ok; k++)
+			ok = cred_same(chain[k], ca) || (!cred_self_signed(chain[k]) && cred_issued(ca, chain[k]));
 	}
 	dconf_strv_free(cas, n);
 	if (ok || !known)
 		return true;
 	buf_init(&issuer);
-	x509_dn_text(cert->info.issuer, cert->info.issuer_len, &issuer);
-	*why = xasprintf("does not trust the certificate it receives: issued by \"%s\"%s, and none of "
+	x509_dn_text(chain[depth - 1]->info.issuer, chain[depth - 1]->info.issuer_len, &issuer);
+	*why = xasprintf("does not trust the certificate it receives: issued by \"%s\"%s%s, and none of "
 			 "its CA certificates (%s) is that issuer's key",
-			 issuer.data ? issuer.data : "?", cert->info.aki ? " (key identifier checked)" : "",
-			 verifier->rca_at->value);
+			 issuer.data ? issuer.data : "?", depth > 1 ? " at the top of its chain" : "",
+			 cert->info.aki ? " (key identifier checked)" : "", verifier->rca_at->value);
 	buf_free(&issuer);
 	return false;
 }
@@ -590,6 +659,7 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, in
 			  struct dc_outcome *o)
 {
 	bool idr = version == 2 && strcmp(ic->rid, "%any") != 0 && !strchr(ic->rid, '*');
+	time_t now = time(NULL);
 	char *ilid = sent_id(ic, rc, NULL), *rlid = sent_id(rc, ic, idr ? ic->rid : NULL);
 	bool ok = false;
 
@@ -612,13 +682,13 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, in
 	}
 	if (strcmp(ic->lauth, "pubkey") == 0 && strcmp(rc->lauth, "pubkey") == 0) {
 		char *why = NULL;
-		if (!cert_trusted(ic, rc, &why)) {
+		if (!cert_trusted(ic, rc, now, &why)) {
 			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the responder %s", why));
 			free(why);
 			o->cert_dir = 0;
 			goto out;
 		}
-		if (!cert_trusted(rc, ic, &why)) {
+		if (!cert_trusted(rc, ic, now, &why)) {
 			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the initiator %s", why));
 			free(why);
 			o->cert_dir = 1;

@@ -25,6 +25,7 @@
 #define DCONF_MAX_TS 32			/* traffic selectors in one list */
 #define DCONF_MAX_ADDRS 16		/* entries in local_addrs/remote_addrs */
 #define DCONF_MAX_REFS 8		/* templates a section inherits from, transitively */
+#define DCONF_MAX_CHAIN 8		/* certificates in a chain, end entity to trust anchor */
 #define DCONF_MAX_WARNINGS 64		/* warnings kept */
 
 /* One side's configuration: the trees its keys point into and the text of its files. */
@@ -52,6 +53,11 @@ void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml,
 size_t dconf_side_cred_count(const struct dconf_side *s);
 void dconf_side_cred_name(const struct dconf_side *s, size_t i, const char **key, const char **path);
 int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t len);
+
+/* Add a certificate file no key names (swanctl.conf's x509ca/ directory: intermediate CAs
+ * charon loads and sends along) under key "x509ca"; returns its index for
+ * dconf_side_cred_set, or -ENOSPC past DCONF_MAX_CREDS. */
+int dconf_side_cred_add(struct dconf_side *s, const char *path);
 
 /* File names the side's evidence may cite (tree files of the input); valid until free. */
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files);

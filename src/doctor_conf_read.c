@@ -1,4 +1,5 @@
 /* doctor_conf_read.c - read a tunnel file or swanctl.conf into a doctor side. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,31 @@ static int read_xml(const char *path, const struct buf *xml, struct dconf_side *
 	return 0;
 }
 
+/* The files of a swanctl.conf's x509ca/ directory that no cacerts key names: charon loads
+ * them all, so intermediate CAs there complete a chain. */
+static void side_add_x509ca(struct dconf_side *s, const char *dir)
+{
+	char *path = xasprintf("%s/x509ca", dir);
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		bool named = false;
+		if (de->d_name[0] == '.' || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
+			continue;
+		for (size_t i = 0; i < dconf_side_cred_count(s) && !named; i++) {
+			const char *key, *p;
+			dconf_side_cred_name(s, i, &key, &p);
+			named = strcmp(p, de->d_name) == 0;
+		}
+		if (!named && dconf_side_cred_add(s, de->d_name) < 0)
+			break;
+	}
+	if (d)
+		closedir(d);
+	free(path);
+}
+
 /* Load the certificate files the side names: a swanctl.conf's relative names from its
  * directory's x509/ and x509ca/ (swanctl's rule), a tunnel file's paths as resolved by the
  * tunnel loader. Files that cannot be read leave trust unknown. */
@@ -108,11 +134,15 @@ static void side_load_creds(struct dconf_side *s, const char *conf_path, bool sw
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
+	if (swanctl)
+		side_add_x509ca(s, dir);
 	for (size_t i = 0; i < dconf_side_cred_count(s); i++) {
 		const char *key, *path;
 		struct buf b;
 		int rc;
 		dconf_side_cred_name(s, i, &key, &path);
+		if (strcmp(key, "x509ca") == 0)
+			key = "cacerts";	/* the same directory, found by its own name */
 		buf_init(&b);
 		rc = swanctl ? swanctl_read_cred_file(dir, key, path, &b) : file_read_all(path, TC_MAX_FILE_SIZE, &b);
 		if (rc == 0)

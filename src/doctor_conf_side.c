@@ -794,6 +794,18 @@ int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t
 	return c->loaded ? 0 : -EBADMSG;
 }
 
+int dconf_side_cred_add(struct dconf_side *s, const char *path)
+{
+	if (s->n_cred >= DCONF_MAX_CREDS)
+		return -ENOSPC;
+	s->cred = xrealloc(s->cred, (s->n_cred + 1) * sizeof(*s->cred));
+	memset(&s->cred[s->n_cred], 0, sizeof(s->cred[0]));
+	s->cred[s->n_cred].key = xstrdup("x509ca");
+	s->cred[s->n_cred].path = xstrdup(path);
+	buf_init(&s->cred[s->n_cred].der);
+	return (int)s->n_cred++;
+}
+
 size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
 {
 	const struct conf_tree *t = s->tf ? s->tf->tree : s->tree;

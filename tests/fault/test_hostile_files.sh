@@ -40,12 +40,17 @@ step "include bomb: one 1 MB file included 200 times"
 python3 - "$work" <<'PY'
 import sys
 d = sys.argv[1]
-open(d + '/big.conf', 'w').write('junk {\n' + 'k = v\n' * 174000 + '}\n')
+open(d + '/big.conf', 'w').write('junk {\n' + ('k = ' + 'v' * 1000 + '\n') * 1040 + '}\n')
 open(d + '/bomb.conf', 'w').write('include big.conf\n' * 200)
 open(d + '/errs.conf', 'w').write('x\n' * 8000000)
 PY
 expect 2 "bomb.conf:17:1: include .*big.conf: included files exceed 16777216 bytes" -- "$TC" check -c "$work/bomb.conf"
 [ "$(grep -c exceed "$work/err")" -eq 1 ] || fail "the bound is reported more than once"
+
+step "a file of 1.1 million keys: the tree stops at CONF_MAX_NODES"
+python3 -c "
+import sys; sys.stdout.write('junk {\n' + 'k = v\n' * 1100000 + '}\n')" >"$work/keys.conf"
+expect 2 "keys.conf:1000001:1: more than 1000000 keys and sections" -- "$TC" check -c "$work/keys.conf"
 
 step "8 million bad lines: the list is capped, the count is not"
 expect 2 "errs.conf: 8000000 errors" -- "$TC" check -c "$work/errs.conf"

@@ -1196,6 +1196,26 @@ static void test_unparseable_config_exit_2(void **state)
 	assert_int_equal(cmd_doctor(5, argv, &ctx), 2);
 }
 
+/* Rule 8: a chain through an intermediate CA (from x509ca/, named by no key) up to the
+ * verifier's root is trusted; a certificate past its validity is refused. */
+static void test_rule_cert_chain_and_dates(void **state)
+{
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "chain/a/swanctl.conf", DATA "chain/b/swanctl.conf");
+	assert_int_equal(x.r.n, 1);
+	if (x.r.v[0].cls != DOCTOR_HEALTHY)
+		print_message("%s\n", x.r.v[0].summary);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	run_files(&x, DATA "chain/a/swanctl-expired.conf", DATA "chain/b/swanctl.conf");
+	assert_int_equal(x.r.v[0].cls, DOCTOR_CERT_PROBLEM);
+	assert_non_null(strstr(x.r.v[0].summary, "\"CN=gw-a.chain.example\" expired on 2021-01-01"));
+	assert_evidence_real(x.d, x.r.v, x.r.n);
+	run_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1228,6 +1248,7 @@ int main(void)
 		cmocka_unit_test(test_rule_template_child_merge),
 		cmocka_unit_test(test_rule_pairing_by_auth),
 		cmocka_unit_test(test_rule_ikev1_pfs),
+		cmocka_unit_test(test_rule_cert_chain_and_dates),
 		cmocka_unit_test(test_unparseable_config_exit_2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
