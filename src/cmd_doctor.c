@@ -200,6 +200,22 @@ static void print_json(const struct doctor *d, const struct doctor_verdict *v, s
 	json_write(stdout, top);
 }
 
+/* What went wrong reading a LOG, in words (the reader's limits, docs/doctor.md). */
+static const char *read_error(int err)
+{
+	switch (err) {
+	case -EFBIG:
+		return "more than 1 GiB from a pipe or standard input; save the log to a file and "
+		       "give the file";
+	case -ETIMEDOUT:
+		return "nothing received for 60 s (a FIFO without a writer?)";
+	case -ENODEV:
+		return "a device or socket, not a log file";
+	default:
+		return strerror(-err);
+	}
+}
+
 /* --messages: the message catalogue, as docs/doctor-messages.md shows it, or as JSON. */
 static int print_messages(bool json)
 {
@@ -475,7 +491,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		unsigned input = doctor_input_count(d);
 		int err = doctor_read_path(d, logs[i], &newest_first);
 		if (err) {
-			cmd_err("doctor", "%s: %s", logs[i], strerror(-err));
+			cmd_err("doctor", "%s: %s", logs[i], read_error(err));
 			rc = TC_EXIT_USAGE;
 		} else if (doctor_input_charon_lines(d, input) == 0) {
 			/* nothing to judge, and judging nothing as healthy would mislead */

@@ -51,6 +51,8 @@ struct slot {
 	char *text;		/* raw line, cut at DOCTOR_MAX_EVIDENCE_TEXT */
 	size_t cap;		/* bytes allocated for text: reused by the next line */
 	size_t msg_off;		/* where the message starts in text */
+	char *msg;		/* the message when it is not in text as written (a JSON line's
+				 * decoded MESSAGE), else NULL */
 };
 
 /* What we know about one IKE SA of one input. */
@@ -217,11 +219,12 @@ static void copy_until(char *dst, size_t cap, const char *s, const char *end, co
 static void slot_free(struct slot *s)
 {
 	free(s->text);
+	free(s->msg);
 	memset(s, 0, sizeof(*s));
 }
 
 static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t raw_len,
-		     const char *msg)
+		     const char *msg, size_t msg_len)
 {
 	size_t n = raw_len;
 
@@ -243,7 +246,17 @@ static void slot_set(struct slot *s, unsigned long line, const char *raw, size_t
 	}
 	s->text[n] = '\0';
 	s->line = line;
-	s->msg_off = msg >= raw && (size_t)(msg - raw) <= n ? (size_t)(msg - raw) : 0;
+	free(s->msg);
+	s->msg = NULL;
+	if (msg >= raw && msg <= raw + n && msg + msg_len == raw + n) {
+		s->msg_off = (size_t)(msg - raw);
+	} else {
+		/* not the line's tail (a JSON line's MESSAGE, decoded or not, a line cut short):
+		 * keep the message itself for summaries */
+		s->msg_off = 0;
+		s->msg = xstrndup(msg, msg_len < DOCTOR_MAX_EVIDENCE_TEXT ? msg_len
+									     : DOCTOR_MAX_EVIDENCE_TEXT);
+	}
 }
 
 static void slot_copy(struct slot *dst, const struct slot *src)
@@ -255,10 +268,13 @@ static void slot_copy(struct slot *dst, const struct slot *src)
 	dst->text = xstrdup(src->text);
 	dst->cap = strlen(dst->text) + 1;
 	dst->msg_off = src->msg_off;
+	dst->msg = src->msg ? xstrdup(src->msg) : NULL;
 }
 
 static const char *slot_msg(const struct slot *s)
 {
+	if (s->msg)
+		return s->msg;
 	return s->text ? s->text + s->msg_off : "";
 }
 
@@ -1668,7 +1684,7 @@ static void note_input(struct input *in, const struct doctor_event *e, const str
 			in->n_peers = 0;	/* a new charon loads its configuration again */
 			in->has_start = true;
 			in->start_time = l->time;
-			slot_set(&in->start_line, lineno, raw, raw_len, l->msg);
+			slot_set(&in->start_line, lineno, raw, raw_len, l->msg, l->msg_len);
 		}
 	} else if (ev == EV_CONN_DUMP) {
 		span_copy(in->dump_conn, sizeof(in->dump_conn), e->cap[0], ":");
@@ -1794,7 +1810,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	/* the lines an unknown verdict would show: those that mean something on their own */
 	if (e.row->keep && (e.row->cls != DOCTOR_NO_CLASS || e.ev == EV_DECISIVE))
 		slot_set(&in->telling[in->n_telling++ % DOCTOR_MAX_EVIDENCE], lineno, raw, raw_len,
-			 l->msg);
+			 l->msg, l->msg_len);
 	if (e.ev == EV_CHARON_START) {
 		/* a restarted charon counts unique ids from 1 again: judge what the old one had */
 		for (size_t i = 0; i < d->n_sas; i++)
@@ -1818,7 +1834,7 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		span_copy(sa->name, sizeof(sa->name), e.cap[0], "'");
 	if (e.row->keep) {
 		struct slot *s = &sa->slot[e.ev];
-		slot_set(s, lineno, raw, raw_len, l->msg);
+		slot_set(s, lineno, raw, raw_len, l->msg, l->msg_len);
 		if (sa->want_next && e.ev != EV_DECISIVE) {
 			slot_copy(&sa->decisive_next, s);
 			sa->want_next = false;

@@ -476,6 +476,24 @@ static struct doctor *run_text(const char *text, const struct doctor_verdict **v
 	return d;
 }
 
+/* A JSON line (journalctl -o json): the summary quotes the message, the evidence is the line. */
+static void test_json_quote(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text("{\"MESSAGE\":\"tried 1 shared key for '10.99.0.2' - '10.99.0.1', "
+				    "but MAC mismatched\",\"IKE_SA_NAME\":\"con1\",\"IKE_SA_UNIQUE_ID\":\"1\"}\n",
+				    &v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "psk_mismatch");
+	assert_non_null(strstr(v[0].summary, "but MAC mismatched\"."));
+	assert_null(strstr(v[0].summary, "IKE_SA_NAME"));
+	assert_non_null(strstr(v[0].ev[0].text, "IKE_SA_NAME"));
+	doctor_free(d);
+}
+
 /* strongSwan 6 wording (key exchange method instead of DH group): two refusals in a row are
  * a loop (dh_group_mismatch), one refusal followed by success is harmless (healthy). */
 static void test_v6_invalid_ke(void **state)
@@ -927,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_input_errors),
 		cmocka_unit_test(test_gave_up),
 		cmocka_unit_test(test_stops_trying),
+		cmocka_unit_test(test_json_quote),
 		cmocka_unit_test(test_v6_invalid_ke),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_restart_resets_ids),
