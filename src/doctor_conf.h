@@ -3,9 +3,11 @@
  * One normalized reader: every input is a swanctl.conf tree (a tunnel file is compiled to
  * swanctl.conf text first), turned into connections with their IKE proposals per transform
  * type, children, selectors, IDs, the PSK as a SHA-256 hash (never the secret), lifetimes
- * and actions. Connections of both sides are paired by addresses and IDs (not names) and
- * negotiated in both directions with strongSwan's selection rules. Pure: the caller reads
- * the files (doctor_conf_read.h) and prints the verdicts.
+ * and actions. Connections of both sides are paired by addresses, then identities and
+ * authentication method (not names), as charon picks a peer config, and negotiated in both
+ * directions exchange by exchange with charon's selection rules (docs/doctor-configs.md).
+ * The caller reads the files (doctor_conf_read.h) and prints the verdicts; the only input
+ * besides the sides is the clock, for certificate dates.
  */
 #ifndef TUNNELCTL_DOCTOR_CONF_H
 #define TUNNELCTL_DOCTOR_CONF_H

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # tests/run.sh - run every test and end with "N passed, N failed".
-# Usage: tests/run.sh [unit] [fuzz] [fault] [lab]   (default: all four)
+# Usage: tests/run.sh [unit] [fuzz] [fault] [pkg] [lab]   (default: all five)
 # Expects `make tunnelctl unit fuzz` to have run (make check does it).
 set -u
 cd "$(dirname "$0")/.."
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz fault lab)
+[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz fault pkg lab)
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 passed=0
 failed=0
@@ -64,18 +64,22 @@ run_fuzz() {
 
 # tests/fault/test_*.sh: the fault harness (fake charon, kills, hostile inputs); each script
 # exits 0 when every check held. Some need root (namespaces): they skip themselves otherwise.
-run_fault() {
+run_fault() { run_scripts fault; }
+# tests/pkg/test_*.sh: systemd unit, completion, man pages (the .deb: make check-deb)
+run_pkg() { run_scripts pkg; }
+
+run_scripts() {
 	local t name log
-	for t in tests/fault/test_*.sh; do
+	for t in tests/"$1"/test_*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
-		log="$logdir/fault_$name.log"
+		log="$logdir/$1_$name.log"
 		if timeout 600 bash "$t" >"$log" 2>&1; then
 			pass 1
-			printf '%-40s ok\n' "fault/$name"
+			printf '%-40s ok\n' "$1/$name"
 		else
 			fail 1 "$name"
-			printf '%-40s FAILED\n' "fault/$name"
+			printf '%-40s FAILED\n' "$1/$name"
 			tail -40 "$log"
 		fi
 	done
@@ -107,6 +111,7 @@ for s in "${suites[@]}"; do
 	unit) run_unit ;;
 	fuzz) run_fuzz ;;
 	fault) run_fault ;;
+	pkg) run_pkg ;;
 	lab) run_lab ;;
 	*) echo "unknown suite: $s" >&2; exit 2 ;;
 	esac
