@@ -117,6 +117,7 @@ install: tunnelctl
 	install -m644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/
 	install -m644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/examples/
 	if ls lab/*.sh >/dev/null 2>&1; then install -m755 lab/*.sh $(DESTDIR)$(PREFIX)/share/tunnelctl/lab/; fi
+	install -Dm644 contrib/bash-completion/tunnelctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tunnelctl
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|/usr/bin/tunnelctl|$(PREFIX)/bin/tunnelctl|g' contrib/tunnelctl.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/tunnelctl.service
 

@@ -1794,7 +1794,12 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (l->group[0] || l->thread >= 0 || l->sa_id)
 		in->charon_lines++;
-	if (doctor_events_classify(d->events, l->msg, l->msg_len, &e) == EV_NONE) {
+	/* an informative line that is not evidence tells the rules nothing: read it as one the
+	 * catalogue does not know (what it says about threads and SAs still counts) */
+	if (doctor_events_classify(d->events, l->msg, l->msg_len, &e) == EV_NONE ||
+	    (e.ev == EV_INFO && !e.row->keep)) {
+		if (e.ev == EV_INFO && !l->group[0] && l->thread < 0 && !l->sa_id)
+			in->charon_lines++;
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id) {
 			in->ike_name = true;
