@@ -19,6 +19,20 @@ function q(s) {
 	gsub(/"/, "\\\"", s)
 	return "\"" s "\""
 }
+# The IKE version whose code alone logs this wording (0: both or unknown): IKEv1's
+# informational.c says "error notify", IKEv2's tasks "notify error"; exchange names are each
+# version's own.
+function version(p,    i, n, w1, w2) {
+	n = split("error notify|INFORMATIONAL_V1|ID_PROT|AGGRESSIVE|QUICK_MODE|Main Mode|Aggressive Mode|IDir|XAuth|no matching proposal found, sending", w1, "|")
+	for (i = 1; i <= n; i++)
+		if (index(p, w1[i]))
+			return 1
+	n = split("notify error|IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA", w2, "|")
+	for (i = 1; i <= n; i++)
+		if (index(p, w2[i]))
+			return 2
+	return 0
+}
 /^#/ || NF < 8 { next }
 {
 	pat = $6; cls = $7; why = $8; ev = $9; keep = $10; src = $2
@@ -40,6 +54,6 @@ function q(s) {
 		keep = ev == "EV_DECISIVE" ? "yes" : "no"
 	sub(/^specialised: /, "", why)
 	c = cls == "-" ? "DOCTOR_NO_CLASS" : "DOCTOR_" toupper(cls)
-	printf "\tROW(%s, %s, %s, %s, %s, %s),\n", q(pat), ev, c, keep == "yes" ? "true" : "false", q(src), q(why)
+	printf "\tROW(%s, %s, %s, %s, %s, %s, %d),\n", q(pat), ev, c, keep == "yes" ? "true" : "false", q(src), q(why), version(pat)
 }
 END { print "};" }

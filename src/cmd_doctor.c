@@ -200,6 +200,14 @@ static void print_json(const struct doctor *d, const struct doctor_verdict *v, s
 	json_write(stdout, top);
 }
 
+/* A verdict that fails the run (exit 1): all but healthy and ts_narrowed, whose SA is up and
+ * carries what it covers (docs/doctor-configs.md: narrowing that installs the child is normal,
+ * a warning that names what is not tunnelled). */
+static bool verdict_is_problem(enum doctor_class c)
+{
+	return c != DOCTOR_HEALTHY && c != DOCTOR_TS_NARROWED;
+}
+
 /* What went wrong reading a LOG, in words (the reader's limits, docs/doctor.md). */
 static const char *read_error(int err)
 {
@@ -255,22 +263,25 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	const char *red = colour ? "\033[1;31m" : "", *green = colour ? "\033[1;32m" : "";
 	const char *yellow = colour ? "\033[1;33m" : "";
 	const char *bold = colour ? "\033[1m" : "", *off = colour ? "\033[0m" : "";
-	size_t bad = 0, tunnels = 0;
+	size_t bad = 0, narrowed = 0, tunnels = 0;
 
 	/* a tunnel judged from its logs and from its configs is still one tunnel */
 	for (size_t i = 0; i < n; i++) {
-		bool first = true, ok = true;
+		bool first = true, ok = true, warn = false;
 		for (size_t j = 0; j < n; j++)
 			if (strcmp(v[j].tunnel, v[i].tunnel) == 0) {
 				first = first && j >= i;
-				ok = ok && v[j].cls == DOCTOR_HEALTHY;
+				ok = ok && !verdict_is_problem(v[j].cls);
+				warn = warn || v[j].cls == DOCTOR_TS_NARROWED;
 			}
 		tunnels += first;
 		bad += first && !ok;
+		narrowed += first && ok && warn;
 	}
 	for (size_t i = 0; i < n; i++) {
 		bool ok = v[i].cls == DOCTOR_HEALTHY;
-		printf("%s%s%s: %s%s%s [%s] (%s)\n", bold, v[i].tunnel, off, ok ? green : red,
+		const char *col = ok ? green : verdict_is_problem(v[i].cls) ? red : yellow;
+		printf("%s%s%s: %s%s%s [%s] (%s)\n", bold, v[i].tunnel, off, col,
 		       doctor_class_words[v[i].cls], off, doctor_class_names[v[i].cls],
 		       strcmp(v[i].side, "both") == 0 ? "both sides" : v[i].side);
 		printf("  %s\n", v[i].summary);
@@ -300,6 +311,9 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 		       doctor_undecided(d) == 1 ? "" : "s");
 	else if (n == 0 && any_input)
 		printf("no IKE activity found in the logs\n");
+	else if (n && narrowed)
+		printf("%zu tunnel%s with a problem, %zu healthy, %zu up but narrowed (a warning)\n",
+		       bad, bad == 1 ? "" : "s", tunnels - bad - narrowed, narrowed);
 	else if (n)
 		printf("%zu tunnel%s with a problem, %zu healthy\n", bad, bad == 1 ? "" : "s",
 		       tunnels - bad);
@@ -532,7 +546,7 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 			print_human(d, all, n_all, cr.warn, cr.n_warn, want_live ? &live : NULL,
 				    isatty(STDOUT_FILENO) && !getenv("NO_COLOR"), n_logs > 0 || journal);
 		for (size_t i = 0; i < n_all; i++)
-			if (all[i].cls != DOCTOR_HEALTHY)
+			if (verdict_is_problem(all[i].cls))
 				rc = TC_EXIT_FAIL;
 	}
 	for (size_t i = 0; owned && i < cr.n; i++)

@@ -54,7 +54,7 @@ const char *const doctor_class_words[DOCTOR_CLASS_COUNT] = {
 	[DOCTOR_AUTH_FAILED] = "authentication failed",
 	[DOCTOR_CHILD_PROPOSAL_MISMATCH] = "phase 2 proposal mismatch",
 	[DOCTOR_TS_MISMATCH] = "traffic selector mismatch",
-	[DOCTOR_PFS_MISMATCH] = "PFS mismatch (fails at rekey)",
+	[DOCTOR_PFS_MISMATCH] = "PFS group mismatch",
 	[DOCTOR_PEER_UNREACHABLE] = "peer unreachable",
 	[DOCTOR_NAT_T_BLOCKED] = "UDP 4500 blocked",
 	[DOCTOR_HALF_OPEN] = "half-open: IKE_AUTH never arrived",
@@ -67,26 +67,13 @@ const char *const doctor_class_words[DOCTOR_CLASS_COUNT] = {
 };
 
 #define NC DOCTOR_NO_CLASS
-#define ROW(pat, ev, cls, keep, src, why) { pat, ev, cls, keep, src, why }
+#define ROW(pat, ev, cls, keep, src, why, ver) { pat, ev, cls, keep, src, why, ver }
 
 #include "doctor_catalogue.inc"
 
 _Static_assert(ARRAY_SIZE(catalogue) < UINT16_MAX, "the index uses 16-bit row numbers");
 
-/* Wording only one IKE version's code logs: IKEv1's informational.c says "error notify",
- * IKEv2's tasks "notify error"; the exchange names are the version's own. */
-static const struct {
-	const char *word;
-	int version;
-} version_words[] = {
-	{ "error notify", 1 }, { "INFORMATIONAL_V1", 1 }, { "ID_PROT", 1 }, { "AGGRESSIVE", 1 },
-	{ "QUICK_MODE", 1 }, { "Main Mode", 1 }, { "Aggressive Mode", 1 }, { "IDir", 1 },
-	{ "XAuth", 1 }, { "no matching proposal found, sending", 1 },
-	{ "notify error", 2 }, { "IKE_SA_INIT", 2 }, { "IKE_AUTH", 2 }, { "CREATE_CHILD_SA", 2 },
-};
-
 struct doctor_events {
-	int8_t version[ARRAY_SIZE(catalogue)];	/* the IKE version a row's wording belongs to */
 	/* The literal prefixes of the rows (before their first '*'), sorted, each with the rows
 	 * that have it (in table order) and its parent: the longest other prefix it starts with.
 	 * The prefixes a message starts with are the found entry's chain of parents. */
@@ -227,20 +214,20 @@ struct doctor_events *doctor_events_new(void)
 		/* '*'-led rows with a literal tail are found by it; the others by address_start */
 		if (catalogue[i].pat[0] == '*' && ix->tail_len[i] == 0)
 			ix->star_order[ix->n_star++] = (uint16_t)i;
-		for (size_t w = 0; w < ARRAY_SIZE(version_words); w++)
-			if (strstr(catalogue[i].pat, version_words[w].word))
-				ix->version[i] = (int8_t)version_words[w].version;
 	}
-	k = 0;
-	for (int c = 0; c < 256; c++) {
-		ix->tail_start[c] = (uint16_t)k;
-		for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++) {
-			size_t n = strlen(catalogue[i].pat);
-			if (catalogue[i].pat[0] == '*' && ix->tail_len[i] > 0 &&
-			    (unsigned char)catalogue[i].pat[n - 1] == c)
-				ix->tail_order[k++] = (uint16_t)i;
-		}
-	}
+	/* '*'-led rows with a tail, bucketed by its last byte (a counting sort, table order kept) */
+	uint16_t count[257] = { 0 };
+	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
+		if (catalogue[i].pat[0] == '*' && ix->tail_len[i] > 0)
+			count[(unsigned char)catalogue[i].pat[ix->pat_len[i] - 1] + 1]++;
+	for (int c = 0; c < 256; c++)
+		count[c + 1] = (uint16_t)(count[c + 1] + count[c]);
+	memcpy(ix->tail_start, count, sizeof(count));
+	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
+		if (catalogue[i].pat[0] == '*' && ix->tail_len[i] > 0)
+			ix->tail_order[count[(unsigned char)catalogue[i].pat[ix->pat_len[i] - 1]]++] =
+				(uint16_t)i;
+	k = ix->tail_start[256];
 	ix->tail_start[256] = (uint16_t)k;
 	pfx_build(ix);
 	return ix;
@@ -316,7 +303,7 @@ static bool row_match(const struct doctor_events *ix, size_t i, const char *msg,
 		out->cap[k] = (struct doctor_span){ NULL, 0 };
 	out->ev = p->ev;
 	out->row = p;
-	out->ike_version = ix->version[i];
+	out->ike_version = p->ike_version;
 	return true;
 }
 

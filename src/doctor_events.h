@@ -123,6 +123,7 @@ struct doctor_pattern {
 	bool keep;		/* store the line as evidence (the latest of its event wins) */
 	const char *src;	/* where charon logs it (file under src/libcharon/ etc.), "" if several */
 	const char *why;	/* one line for the administrator: what it means, why that class */
+	int ike_version;	/* 1 or 2 when only that IKE version's code logs this wording */
 };
 
 /* Fields a match captures: the '*' runs of its pattern, in order (the rest are not kept). */
