@@ -12,6 +12,8 @@ PACKAGES=(
 	strongswan-pki
 	# lab and tests
 	nftables iproute2 util-linux procps iputils-ping time jq
+	# packaging: man page lint, the Debian package and its checks, completion (docs/packaging.md)
+	mandoc debhelper dpkg-dev lintian bash-completion git
 	# web tests: HTTP client and a headless browser for the status page
 	curl chromium
 )
