@@ -648,17 +648,6 @@ static int parse_json(const char *p, const char *end, struct doctor_line *out)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at s (n bytes left): the value, or -1. */
 static long hex4(const char *s, size_t n)
 {
@@ -667,7 +656,7 @@ static long hex4(const char *s, size_t n)
 	if (n < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		int h = hex_digit(s[i]);
+		int h = hex_value(s[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;

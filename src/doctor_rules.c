@@ -1777,12 +1777,27 @@ static void note_decisive(struct sa *sa, const struct doctor_event *e)
 	sa->want_next = true;
 }
 
+void doctor_classify(const struct doctor *d, const struct doctor_line *l, struct doctor_event *e)
+{
+	doctor_events_classify(d->events, l->msg, l->msg_len, e);
+}
+
 void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		 const struct doctor_line *l, const char *raw, size_t raw_len)
 {
+	struct doctor_event e;
+
+	doctor_classify(d, l, &e);
+	doctor_feed_event(d, input, lineno, l, &e, raw, raw_len);
+}
+
+void doctor_feed_event(struct doctor *d, unsigned input, unsigned long lineno,
+		       const struct doctor_line *l, const struct doctor_event *ev, const char *raw,
+		       size_t raw_len)
+{
 	struct input *in;
 	char name[DOCTOR_NAME_MAX];
-	struct doctor_event e;
+	struct doctor_event e = *ev;
 
 	if (input >= d->n_inputs)
 		return;
@@ -1794,7 +1809,11 @@ void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 	}
 	if (l->group[0] || l->thread >= 0 || l->sa_id)
 		in->charon_lines++;
-	if (doctor_events_classify(d->events, l->msg, l->msg_len, &e) == EV_NONE) {
+	/* an informative line that is not evidence tells the rules nothing: read it as one the
+	 * catalogue does not know (what it says about threads and SAs still counts) */
+	if (e.ev == EV_NONE || (e.ev == EV_INFO && !e.row->keep)) {
+		if (e.ev == EV_INFO && !l->group[0] && l->thread < 0 && !l->sa_id)
+			in->charon_lines++;
 		/* still learn which SA a thread works on (and, without ike_name, from the text) */
 		if (l->sa_id) {
 			in->ike_name = true;

@@ -48,6 +48,13 @@ unsigned doctor_add_input(struct doctor *d, const char *label);
  * (evidence text). Lines must come in file order per input; inputs one after the other. */
 void doctor_feed(struct doctor *d, unsigned input, unsigned long lineno,
 		 const struct doctor_line *l, const char *raw, size_t raw_len);
+/* The two halves of doctor_feed, for a reader that classifies on one thread and feeds on
+ * another: doctor_classify only reads d's message index (safe beside doctor_feed_event, which
+ * changes the analysis); e's captures point into l->msg, which must outlive the feed. */
+void doctor_classify(const struct doctor *d, const struct doctor_line *l, struct doctor_event *e);
+void doctor_feed_event(struct doctor *d, unsigned input, unsigned long lineno,
+		       const struct doctor_line *l, const struct doctor_event *e, const char *raw,
+		       size_t raw_len);
 /* Judge everything fed so far; *out points at the verdicts (most important first), valid
  * until doctor_free. Returns the count. Call once, after the last doctor_feed. */
 size_t doctor_finish(struct doctor *d, const struct doctor_verdict **out);

@@ -81,17 +81,6 @@ static char *next_token(const char **s)
 	return xstrndup(p, (size_t)(end - p));
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode hex (an even number of digits) into out. 0 or -EINVAL. */
 static int hex_decode(const char *s, struct buf *out)
 {
@@ -100,7 +89,7 @@ static int hex_decode(const char *s, struct buf *out)
 	if (l % 2)
 		return -EINVAL;
 	for (size_t i = 0; i < l; i += 2) {
-		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		buf_addc(out, (char)(hi << 4 | lo));

@@ -109,4 +109,7 @@ bool str_in_list(const char *s, char *const *list, size_t n);
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
 
+/* The value of one hexadecimal digit, or -1. */
+int hex_value(char c);
+
 #endif

@@ -86,24 +86,11 @@ run_scripts() {
 }
 
 run_lab() {
-	local t name log
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "lab tests need root: skipped"
 		return
 	fi
-	for t in tests/lab/test_*.sh; do
-		[ -f "$t" ] || continue
-		name=$(basename "$t" .sh)
-		log="$logdir/$name.log"
-		if timeout 600 bash "$t" >"$log" 2>&1; then
-			pass 1
-			printf '%-40s ok\n' "lab/$name"
-		else
-			fail 1 "$name"
-			printf '%-40s FAILED\n' "lab/$name"
-			tail -40 "$log"
-		fi
-	done
+	run_scripts lab
 }
 
 for s in "${suites[@]}"; do

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -413,6 +414,70 @@ static void test_fifo_with_writer(void **state)
 	free(src);
 }
 
+/* A file read on two threads (parse, then classify and feed) gets exactly the verdicts and
+ * evidence of one read on one: every recorded lab log, concatenated, and the newest-first
+ * pfSense copy, both ways. */
+static void test_two_threads_same(void **state)
+{
+	static const char *const files[] = { LOGS "formats/pfsense_gui_newest_first_b.log",
+					     LOGS "lab/dpd_timeout_traffic/a.log" };
+	char all[] = "/tmp/tc-pipe-XXXXXX";
+	int fd = mkstemp(all);
+	(void)state;
+
+	assert_true(fd >= 0);
+	/* every lab log once: a few thousand lines, several tunnels and failures */
+	FILE *out = fdopen(fd, "w");
+	assert_non_null(out);
+	DIR *dir = opendir(LOGS "lab");
+	assert_non_null(dir);
+	for (struct dirent *de; (de = readdir(dir));) {
+		if (de->d_name[0] == '.')
+			continue;
+		for (int side = 0; side < 2; side++) {
+			char *p = xasprintf(LOGS "lab/%s/%s.log", de->d_name, side ? "b" : "a");
+			FILE *in = fopen(p, "r");
+			char buf[8192];
+			size_t k;
+			while (in && (k = fread(buf, 1, sizeof(buf), in)) > 0)
+				assert_int_equal(fwrite(buf, 1, k, out), k);
+			if (in)
+				fclose(in);
+			free(p);
+		}
+	}
+	closedir(dir);
+	assert_int_equal(fclose(out), 0);
+
+	const char *paths[] = { all, files[0], files[1] };
+	for (size_t f = 0; f < ARRAY_SIZE(paths); f++) {
+		struct doctor_read_limits one = { .spool_max = 1u << 20, .idle_ms = 1000 };
+		struct doctor_read_limits two = { .spool_max = 1u << 20, .idle_ms = 1000, .pipe_min = 1 };
+		const struct doctor_verdict *v1, *v2;
+		size_t n1, n2;
+		int e1, e2;
+		struct doctor *d1 = read_one(paths[f], &one, &e1, &v1, &n1);
+		struct doctor *d2 = read_one(paths[f], &two, &e2, &v2, &n2);
+		assert_int_equal(e1, 0);
+		assert_int_equal(e2, 0);
+		assert_true(n1 > 0);
+		assert_int_equal(n1, n2);
+		for (size_t i = 0; i < n1; i++) {
+			assert_int_equal(v1[i].cls, v2[i].cls);
+			assert_string_equal(v1[i].tunnel, v2[i].tunnel);
+			assert_string_equal(v1[i].summary, v2[i].summary);
+			assert_int_equal(v1[i].n_ev, v2[i].n_ev);
+			for (size_t k = 0; k < v1[i].n_ev; k++) {
+				assert_int_equal(v1[i].ev[k].line, v2[i].ev[k].line);
+				assert_string_equal(v1[i].ev[k].text, v2[i].ev[k].text);
+			}
+		}
+		doctor_free(d1);
+		doctor_free(d2);
+	}
+	unlink(all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_stdin_capped),
 		cmocka_unit_test(test_fifo_without_writer),
 		cmocka_unit_test(test_fifo_with_writer),
+		cmocka_unit_test(test_two_threads_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

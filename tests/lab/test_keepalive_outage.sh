@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# keep-alive after a long peer outage (issue 20), against real charons: B's charon is gone for
+# OUTAGE real seconds (default 40: A's per-tunnel backoff would stand at 16-32 s by then). A's
+# daemon must tell the silent peer (retransmits unanswered) from a refusing one, watch the
+# gateway with one IKE probe a second instead of backing off, and bring the tunnel back as soon
+# as B is back, saying so. Bounds are generous on purpose: timings belong in bench/recovery.sh.
+source "$(dirname "$0")/lib.sh"
+lab_begin
+OUTAGE=${OUTAGE:-40}
+
+gen() { # gen SIDE LOCAL_WAN PEER_WAN LOCAL_NET PEER_NET P2_EXTRA
+	cat <<CONF
+global {
+    keepalive {
+        interval = 30s
+    }
+    retransmit {
+        tries = 2
+        timeout = 1.0
+    }
+}
+tunnels {
+    1 {
+        local_address = $2
+        remote_gateway = $3
+        local_id = fqdn:$1.outage.lab
+        remote_id = fqdn:$( [ $1 = a ] && echo b || echo a ).outage.lab
+        psk = "outage-lab-secret-0123456789"
+        start_action = none
+        phase2 {
+            1 {
+                local = $4.0/24
+                remote = $5.0/24
+$6
+            }
+        }
+    }
+}
+CONF
+}
+gen a 192.0.2.1 192.0.2.2 10.81.0 10.82.0 "                keepalive = yes" >"$TMP/a.conf"
+gen b 192.0.2.2 192.0.2.1 10.82.0 10.81.0 "" >"$TMP/b.conf"
+
+LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
+DLOG=$LAB_DIR/a/daemon.log
+
+child_uid() {
+	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
+		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
+}
+wait_for() { # wait_for SEC WHAT CMD...
+	local sec=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < sec * 10; i++)); do
+		"$@" >/dev/null 2>&1 && { echo "ok: $what"; return 0; }
+		sleep 0.1
+	done
+	echo "--- daemon log:" >&2
+	tail -30 "$DLOG" >&2 || true
+	die "$what (not within ${sec}s)"
+}
+child_up() { [ -n "$(child_uid a)" ]; }
+child_down() { [ -z "$(child_uid a)" ]; }
+log_lines() { wc -l <"$DLOG"; }
+log_since() { tail -n +"$(($1 + 1))" "$DLOG" | grep -c -- "$2" || true; }
+# IKE SAs A's charon started for con1 since line N of its log ("initiating IKE_SA con1[7] to ...")
+ike_inits_since() { tail -n +"$(($1 + 1))" "$LAB_DIR/a/run/charon.log" | grep -c "initiating IKE_SA con1" || true; }
+
+step "lab up; only A's daemon brings the tunnel up"
+lab up "$TMP/a.conf" "$TMP/b.conf" --wait 1 >/dev/null
+lab daemon a >/dev/null
+wait_for 15 "con1 up through the daemon" child_up
+
+step "B's charon gone for ${OUTAGE}s: A sees a silent peer and probes it once a second"
+n=$(log_lines)
+lab stop-charon b >/dev/null
+wait_for 20 "A notices con1 is gone" child_down
+wait_for 20 "the daemon says the peer is silent" sh -c "tail -n +$((n + 1)) '$DLOG' | grep -q '192.0.2.2: silent:'"
+s0=$(log_lines)
+c0=$(wc -l <"$LAB_DIR/a/run/charon.log")
+sleep "$OUTAGE"
+# no per-tunnel backoff while silent: the tunnel itself is not re-initiated, the gateway is probed
+[ "$(log_since "$s0" "con1: initiate:")" -eq 0 ] || die "con1 was initiated on its own while its gateway was silent"
+echo "ok: no per-tunnel initiations while the gateway is silent"
+# the probes are real IKE_SA_INITs in A's charon log, about one a second
+probes=$(ike_inits_since "$c0")
+echo "A's charon started $probes IKE SAs for con1 in ${OUTAGE}s"
+[ "$probes" -ge $((OUTAGE * 3 / 4)) ] || die "expected about one IKE probe a second during ${OUTAGE}s, saw $probes initiations"
+echo "ok: about one IKE probe a second during the outage"
+
+step "B back with its connections: A's tunnel is up within a few seconds, and the daemon says why"
+lab start-charon b >/dev/null
+t0=$(date +%s.%N)
+wait_for 5 "con1 back soon after B's return" child_up
+t1=$(date +%s.%N)
+printf 'con1 back %.2f s after B was back with its connections loaded (bench/recovery.sh --long-outage measures this)\n' "$(echo "$t1 - $t0" | bc -l)"
+wait_for 5 "the daemon logged the peer's return" sh -c "tail -n +$((s0 + 1)) '$DLOG' | grep -q '192.0.2.2: peer-back:'"
+echo "--- the daemon's decisions"
+tail -n +"$((n + 1))" "$DLOG"
+echo "all outage checks passed"
