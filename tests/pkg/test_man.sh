@@ -49,8 +49,12 @@ for c in $cmds; do
 	grep -qx "\.Ss $c" "$PAGE8" || die "man page has no subsection for $c"
 	want=$(help_options "$c")
 	[ -n "$want" ] || die "$c --help lists no option (the reader broke?)"
-	assert_eq "$(man_options "$PAGE8" "$c" It)" "$want" "$c: man page's option list = --help's"
-	assert_eq "$(man_options "$PAGE8" "$c")" "$want" "$c: and its synopsis names no other"
+	got=$(man_options "$PAGE8" "$c" It)
+	[ "$got" = "$want" ] || die "$c: --help lists '$want' but man/tunnelctl.8 (.Ss $c, .It lines) '$got': update the page"
+	ok "$c: man page's option list = --help's"
+	got=$(man_options "$PAGE8" "$c")
+	[ "$got" = "$want" ] || die "$c: man/tunnelctl.8's synopsis or text names '$got', --help '$want'"
+	ok "$c: and its synopsis names no other"
 done
 for s in $(sed -n 's/^\.Ss //p' "$PAGE8"); do
 	echo "$cmds" | grep -qx "$s" || die "man page documents '$s', which is no command"
