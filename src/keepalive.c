@@ -118,6 +118,8 @@ struct ka_gw {
 	int64_t echo_deadline;
 	bool echo_tried_up;		/* a learning echo was sent while a tunnel to it was up */
 	bool echo_failed;		/* echoes cannot even be sent (no raw socket): IKE probes only */
+	unsigned tunnels;		/* watched tunnels to it, as of the last step */
+	time_t silent_since, back_since;	/* wall clock of the last silence's start and end, for status */
 };
 
 /* What a poll entry belongs to. */
@@ -951,6 +953,50 @@ static struct ka_target *probe_target(struct keepalive *ka, size_t g)
 	return NULL;
 }
 
+/* Write STATE_DIR/KEEPALIVE_PEERS_FILE for status and the metrics (best effort: status only). */
+static void peers_save(struct keepalive *ka)
+{
+	json_t *peers = json_array();
+	char *path, *text;
+
+	for (size_t g = 0; g < ka->n_gw; g++) {
+		const struct ka_gw *gw = &ka->gw[g];
+		json_array_append_new(peers, json_pack("{s:s, s:b, s:I, s:I, s:s, s:I}", "address", gw->addr,
+						       "silent", gw->pw.silent, "silent_since", (json_int_t)gw->silent_since,
+						       "back_since", (json_int_t)gw->back_since, "probe",
+						       gw->pw.echo_learned && !gw->pw.echo_useless ? "echo" : "ike",
+						       "tunnels", (json_int_t)gw->tunnels));
+	}
+	json_t *doc = json_pack("{s:o}", "peers", peers);
+	text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1));
+	json_decref(doc);
+	path = xasprintf("%s/%s", ka->cfg.ctx->state_dir, KEEPALIVE_PEERS_FILE);
+	if (text)
+		(void)!file_write_atomic(path, text, strlen(text), 0644);
+	free(text);
+	free(path);
+}
+
+json_t *keepalive_peers_load(const char *state_dir)
+{
+	char *path = xasprintf("%s/%s", state_dir, KEEPALIVE_PEERS_FILE);
+	json_t *doc = NULL, *peers = NULL;
+	struct buf b;
+
+	buf_init(&b);
+	if (file_read_all(path, KEEPALIVE_PEERS_MAX_BYTES, &b) == 0)
+		doc = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+	peers = json_object_get(doc, "peers");
+	if (json_is_array(peers))
+		json_incref(peers);
+	else
+		peers = NULL;
+	json_decref(doc);
+	buf_free(&b);
+	free(path);
+	return peers;
+}
+
 /* One IKE probe: replace the last one (its IKE SA, if still unanswered) by a fresh IKE_SA_INIT.
  * Not an attempt of the tunnel: its backoff and counters stay as they are. */
 static void probe_ike(struct keepalive *ka, size_t g)
@@ -1053,6 +1099,11 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 			act |= peerwatch_step(&gw->pw, now, &v, ev);
 		}
 		gw->ev = gw->echo_ev = PEERWATCH_EV_NONE;
+		gw->tunnels = v.tunnels;
+		if (act & PEERWATCH_ACT_SILENT)
+			gw->silent_since = time(NULL);
+		if (act & PEERWATCH_ACT_BACK)
+			gw->back_since = time(NULL);
 		if (act & PEERWATCH_ACT_SILENT)
 			gateway_silent(ka, g, &v);
 		if (act & PEERWATCH_ACT_BACK)
@@ -1061,6 +1112,8 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 				    : ev == PEERWATCH_EV_ECHO_REPLY ? "it answers echoes again"
 								     : "it answered IKE",
 				    (double)(now - since) / 1000, probes, probes == 1 ? "" : "s");
+		if (act & (PEERWATCH_ACT_SILENT | PEERWATCH_ACT_BACK))
+			peers_save(ka);
 		if (act & PEERWATCH_ACT_INITIATE_ALL) {
 			char why[KA_REASON_MAX];
 			snprintf(why, sizeof(why), "peer %s %s", gw->addr,

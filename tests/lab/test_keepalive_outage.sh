@@ -65,6 +65,7 @@ wait_for() { # wait_for SEC WHAT CMD...
 	die "$what (not within ${sec}s)"
 }
 die_log() { echo "--- daemon log:" >&2; tail -30 "$DLOG" >&2 || true; die "$@"; }
+metrics_has() { on a curl -s "http://127.0.0.1:8714/metrics" | grep -qF -- "$1"; }
 child_up() { [ -n "$(child_uid a)" ]; }
 child_down() { [ -z "$(child_uid a)" ]; }
 log_lines() { wc -l <"$DLOG"; }
@@ -84,6 +85,11 @@ wait_for 20 "A notices con1 is gone" child_down
 wait_for 20 "the daemon says the peer is silent" sh -c "tail -n +$((n + 1)) '$DLOG' | grep -q '192.0.2.2: silent:'"
 s0=$(log_lines)
 c0=$(wc -l <"$LAB_DIR/a/run/charon.log")
+out=$(on a "$TC" status 2>&1 || true)
+assert_contains "$out" "peer 192.0.2.2: silent since" "status says which peer is silent and since when"
+# the daemon's status cache renews its document on events and every 5 s
+wait_for 8 "/metrics says the peer is silent" metrics_has 'tunnelctl_peer_silent{peer="192.0.2.2"} 1'
+wait_for 1 "/metrics says since when" metrics_has 'tunnelctl_peer_silent_since_timestamp_seconds{peer="192.0.2.2"} '
 sleep "$OUTAGE"
 # no per-tunnel backoff while silent: the tunnel itself is not re-initiated, the gateway is probed
 [ "$(log_since "$s0" "con1: initiate:")" -eq 0 ] || die_log "con1 was initiated on its own while its gateway was silent"
@@ -101,6 +107,8 @@ wait_for 5 "con1 back soon after B's return" child_up
 t1=$(date +%s.%N)
 printf 'con1 back %.2f s after B was back with its connections loaded (bench/recovery.sh --long-outage measures this)\n' "$(echo "$t1 - $t0" | bc -l)"
 wait_for 5 "the daemon logged the peer's return" sh -c "tail -n +$((s0 + 1)) '$DLOG' | grep -q '192.0.2.2: peer-back:'"
+wait_for 8 "/metrics: the peer is no longer silent" metrics_has 'tunnelctl_peer_silent{peer="192.0.2.2"} 0'
+assert_not_contains "$(on a "$TC" status 2>&1 || true)" "peer 192.0.2.2: silent" "status no longer lists the peer as silent"
 
 step "B's host unreachable for 20s (every packet dropped): echo probes, then back on its first reply"
 wait_for 10 "con1 up before the second outage" child_up
