@@ -478,6 +478,23 @@ static const struct dc_cred *chain_issuer_ca(const struct dc_conn *a, const stru
 	return NULL;
 }
 
+/* A certificate of either side that would have issued cert but that charon refuses to
+ * load (cred_refused), or NULL. */
+static const struct dc_cred *chain_issuer_refused(const struct dc_conn *a, const struct dc_conn *b,
+						  const struct dc_cred *cert)
+{
+	const struct dconf_side *sides[2] = { a->side, b->side };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < sides[k]->n_cred; i++) {
+			const struct dc_cred *c = &sides[k]->cred[i];
+			if (c != cert && c->loaded && c->info.crit_oid && strcmp(c->key, "certs") != 0 &&
+			    cred_issued(c, cert))
+				return c;
+		}
+	return NULL;
+}
+
 /* The CA certificate that issued cert (charon's x509_cert.c issued_by accepts only an
  * issuer with the CA basic constraint), as chain_issuer_ca. */
 static const struct dc_cred *chain_issuer(const struct dc_conn *a, const struct dc_conn *b,
@@ -498,6 +515,26 @@ static char *cert_dates(const struct dc_cred *c, time_t now)
 	gmtime_r(expired ? &c->info.not_after : &c->info.not_before, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 	return xasprintf("%s %s", expired ? "expired on" : "is not valid before", when);
+}
+
+/* Why charon cannot load cred (a critical extension neither its x509 nor its openssl
+ * plugin parses: "critical '...' extension not supported", "found unsupported critical
+ * X.509 extension: OID") and so what (the words after "so"), or NULL. Caller frees. */
+static char *cred_refused(const struct dc_cred *cred, const char *so)
+{
+	struct buf oid;
+	char *why;
+
+	if (!cred || !cred->info.crit_oid)
+		return NULL;
+	buf_init(&oid);
+	if (x509_oid_text(cred->info.crit_oid, cred->info.crit_oid_len, &oid))
+		buf_adds(&oid, "?");
+	why = xasprintf("refuses to load certificate %s: it has a critical extension charon does not "
+			"support (%s), so %s (strongswan.conf x509.enforce_critical = no would accept it)",
+			cred->path, oid.data, so);
+	buf_free(&oid);
+	return why;
 }
 
 /* Whether verifier (its remote.cacerts) trusts sender's certificate (local.certs): the
@@ -553,6 +590,15 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 		return true;
 	buf_init(&issuer);
 	x509_dn_text(chain[depth - 1]->info.issuer, chain[depth - 1]->info.issuer_len, &issuer);
+	cur = cred_self_signed(chain[depth - 1]) ? NULL : chain_issuer_refused(sender, verifier, chain[depth - 1]);
+	if (cur) {
+		char *r = cred_refused(cur, "the chain breaks there");
+		*why = xasprintf("does not trust the certificate it receives: its issuer \"%s\" is missing, as "
+				 "charon %s", issuer.data ? issuer.data : "?", r);
+		free(r);
+		buf_free(&issuer);
+		return false;
+	}
 	cur = cred_self_signed(chain[depth - 1]) ? NULL : chain_issuer_ca(sender, verifier, chain[depth - 1], 0);
 	if (cur) {
 		*why = xasprintf("does not trust the certificate it receives: its issuer \"%s\" (%s) is not a "
@@ -584,27 +630,6 @@ static const struct dc_cred *sender_cert(const struct dc_conn *c)
 	return cert;
 }
 
-/* Why charon cannot load cred (a critical extension neither its x509 nor its openssl
- * plugin parses: "critical '...' extension not supported", "found unsupported critical
- * X.509 extension: OID"), or NULL. Caller frees. */
-static char *cred_refused(const struct dc_cred *cred)
-{
-	struct buf oid;
-	char *why;
-
-	if (!cred || !cred->info.crit_oid)
-		return NULL;
-	buf_init(&oid);
-	if (x509_oid_text(cred->info.crit_oid, cred->info.crit_oid_len, &oid))
-		buf_adds(&oid, "?");
-	why = xasprintf("refuses to load certificate %s: it has a critical extension charon does not "
-			"support (%s), so the connection naming it does not load (strongswan.conf "
-			"x509.enforce_critical = no would accept it)",
-			cred->path, oid.data);
-	buf_free(&oid);
-	return why;
-}
-
 /* Whether the certificates a pubkey exchange from sender to verifier rests on all load:
  * the sender's local.certs (else its connection fails to load: vici_config.c parse_cert)
  * and the verifier's remote.cacerts. On false, *why names the file (caller frees);
@@ -615,12 +640,13 @@ static bool certs_load(const struct dc_conn *sender, const struct dc_conn *verif
 	size_t n;
 
 	*verifier_side = false;
-	*why = cred_refused(sender_cert(sender));
+	*why = cred_refused(sender_cert(sender), "the connection naming it does not load");
 	if (*why || !verifier->rca_at || !verifier->rca_at->value)
 		return !*why;
 	n = dconf_split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && !*why; i++)
-		*why = cred_refused(cred_find(verifier->side, "cacerts", cas[i]));
+		*why = cred_refused(cred_find(verifier->side, "cacerts", cas[i]),
+				    "the connection naming it does not load");
 	dconf_strv_free(cas, n);
 	*verifier_side = *why != NULL;
 	return !*why;

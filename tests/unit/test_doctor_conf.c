@@ -1234,6 +1234,8 @@ static void test_rule_cert_extensions(void **state)
 		  { "requires 2.25.7002, and gw-a.crt does not carry", "" } },
 		{ "x509ext/a/swanctl-noca.conf", "x509ext/b/swanctl-root2.conf",
 		  { "(inter-noca.crt) is not a CA", "" } },
+		{ "x509ext/a/swanctl-icrit.conf", "x509ext/b/swanctl-root3.conf",
+		  { "refuses to load certificate inter-crit.crt", "(2.25.7004), so the chain breaks there" } },
 	};
 	struct run x;
 
