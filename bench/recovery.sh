@@ -11,18 +11,28 @@
 # host up; "back" = charon started with its connections loaded. --how drop: every packet of
 # B's dropped (the host away); "back" = the drop cleared.
 #
+# Part 3 (--scale): TUNNELS tunnels (default 1000) to GATEWAYS addresses (default 20) that
+# answer nothing (routed to B, which drops them), all down: how long until every gateway is
+# known silent, then over WINDOW seconds (default 30) the probes per second (A's IKE SAs
+# initiated), A's packets per second on its WAN side, and the CPU of the daemon and of charon.
+#
 # Usage: bench/recovery.sh [--runs N] [--long-outage [--outage SEC] [--how charon|drop]]
+#                          [--scale [--tunnels N] [--gateways N] [--window SEC]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-RUNS=10 LONG=0 OUTAGE=150 HOW=charon
+RUNS=10 LONG=0 OUTAGE=150 HOW=charon SCALE=0 TUNNELS=1000 GATEWAYS=20 WINDOW=30
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) RUNS=$2; shift ;;
 	--long-outage) LONG=1 ;;
 	--outage) OUTAGE=$2; shift ;;
 	--how) HOW=$2; shift ;;
-	*) echo "usage: bench/recovery.sh [--runs N] [--long-outage [--outage SEC] [--how charon|drop]]" >&2; exit 2 ;;
+	--scale) SCALE=1 ;;
+	--tunnels) TUNNELS=$2; shift ;;
+	--gateways) GATEWAYS=$2; shift ;;
+	--window) WINDOW=$2; shift ;;
+	*) echo "usage: bench/recovery.sh [--runs N] [--long-outage [--outage SEC] [--how charon|drop]] [--scale [--tunnels N] [--gateways N] [--window SEC]]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -71,7 +81,6 @@ child_uid() { # INSTALLED child con1 on side S (swanctl as the oracle; the socke
 	swanctl --list-sas --uri "unix://$LAB_DIR/$1/run/charon.vici" 2>/dev/null |
 		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
 }
-now() { date +%s.%N; }
 wait_new_child() { # wait_new_child OLD_UID TIMEOUT_S: prints the time it appeared
 	local old=$1 end u
 	end=$(echo "$(now) + $2" | bc)
@@ -84,6 +93,54 @@ wait_new_child() { # wait_new_child OLD_UID TIMEOUT_S: prints the time it appear
 }
 median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
+now() { date +%s.%N; }
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+if [ "$SCALE" = 1 ]; then
+	# A: TUNNELS phase 1s round-robin over GATEWAYS addresses in 198.51.100.0/24 (routed to B,
+	# which does not forward: silent), all watched; B: one tunnel, so the lab has a peer
+	{
+		printf 'global {\n    retransmit {\n        tries = 2\n        timeout = 1.0\n    }\n}\ntunnels {\n'
+		for ((i = 1; i <= TUNNELS; i++)); do
+			printf '    %d {\n        local_address = 192.0.2.1\n        remote_gateway = 198.51.100.%d\n' "$i" $(((i - 1) % GATEWAYS + 1))
+			printf '        local_id = fqdn:a%d.bench\n        remote_id = fqdn:g%d.bench\n' "$i" "$i"
+			printf '        psk = "recovery-bench-secret-0123456789"\n        start_action = none\n'
+			printf '        phase2 {\n            %d {\n                local = 10.%d.%d.0/24\n' "$i" $((100 + i / 250)) $((i % 250))
+			printf '                remote = 10.%d.%d.0/24\n                keepalive = yes\n            }\n        }\n    }\n' $((150 + i / 250)) $((i % 250))
+		done
+		printf '}\n'
+	} >"$WORK/a.conf"
+	echo "lab up: A with $TUNNELS tunnels to $GATEWAYS silent gateways ..."
+	# (tunnelctl warns about phase 1s sharing a peer: that is the point here)
+	lab up "$WORK/a.conf" "$WORK/b.conf" --wait 1 >/dev/null 2>"$WORK/up.err" || { cat "$WORK/up.err"; exit 1; }
+	lab exec a -- ip route add 198.51.100.0/24 via 192.0.2.2
+	t0=$(now)
+	lab daemon a >/dev/null
+	DLOG=$LAB_DIR/a/daemon.log
+	while [ "$(grep -c ': silent:' "$DLOG" || true)" -lt "$GATEWAYS" ]; do
+		[ "$(echo "$(now) - $t0 > 600" | bc)" = 1 ] && { tail -5 "$DLOG"; echo "not every gateway silent after 600 s" >&2; exit 1; }
+		sleep 0.5
+	done
+	printf 'every one of %d gateways known silent %.1f s after the daemon started (%d initiations of single tunnels before)\n' \
+		"$GATEWAYS" "$(echo "$(now) - $t0" | bc -l)" "$(grep -c ': initiate:' "$DLOG" || true)"
+	sleep 3	# the attempts that were in flight are ended
+	dpid=$(cat "$LAB_DIR/a/daemon.pid")
+	cpid=$(cat "$LAB_DIR/a/charon.pid")
+	c0=$(wc -l <"$LAB_DIR/a/run/charon.log")
+	k0=$(cpu_of "$dpid") q0=$(cpu_of "$cpid")
+	p0=$(lab exec a -- cat /sys/class/net/wan/statistics/tx_packets)
+	i0=$(grep -c ': initiate:' "$DLOG" || true)
+	sleep "$WINDOW"
+	k1=$(cpu_of "$dpid") q1=$(cpu_of "$cpid")
+	p1=$(lab exec a -- cat /sys/class/net/wan/statistics/tx_packets)
+	i1=$(grep -c ': initiate:' "$DLOG" || true)
+	inits=$(tail -n +"$((c0 + 1))" "$LAB_DIR/a/run/charon.log" | grep -c "initiating IKE_SA" || true)
+	hz=$(getconf CLK_TCK)
+	printf 'over %d s, all %d tunnels down: %.1f probes/s (IKE SAs A started), %.1f packets/s out of A, %d tunnel initiations\n' \
+		"$WINDOW" "$TUNNELS" "$(echo "$inits / $WINDOW" | bc -l)" "$(echo "($p1 - $p0) / $WINDOW" | bc -l)" $((i1 - i0))
+	printf 'CPU: daemon %.2f %%, charon %.2f %% of one core\n' "$(echo "100 * ($k1 - $k0) / $hz / $WINDOW" | bc -l)" \
+		"$(echo "100 * ($q1 - $q0) / $hz / $WINDOW" | bc -l)"
+	exit 0
+fi
 echo "lab up (both charons, kernel-libipsec) ..."
 lab up "$WORK/a.conf" "$WORK/b.conf" --wait 1 >/dev/null
 lab daemon a >/dev/null
@@ -117,7 +174,7 @@ fi
 
 # Part 2: a long outage, in real time
 case "$HOW" in charon | drop) ;; *) echo "--how charon|drop" >&2; exit 2 ;; esac
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$LAB_DIR/a/daemon.pid")/stat"; }
+cpu_ticks() { cpu_of "$(cat "$LAB_DIR/a/daemon.pid")"; }
 sleep 11	# the tunnel healthy (and the gateway's echo learned) before the outage
 printf 'B gone for %s s (%s), in real time ...\n' "$OUTAGE" "$([ "$HOW" = charon ] && echo "its charon stopped, host up" || echo "every packet dropped")"
 if [ "$HOW" = charon ]; then lab stop-charon b >/dev/null; else lab impair b drop-all >/dev/null; fi

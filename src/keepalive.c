@@ -42,8 +42,7 @@
 #define KA_ICMP_FILTER 1		/* linux/icmp.h's ICMP_FILTER (that header clashes with glibc's) */
 #define KA_REASON_MAX 200
 #define KA_SLOT_WAIT_MS 250		/* all initiation slots busy: look again this soon */
-#define KA_OP_READ_MS 20		/* an initiation's connection is readable: its answer, or a log line */
-#define KA_LOG_LEVEL "1"		/* charon's control-log level for initiations: shows retransmits */
+#define KA_UNANSWERED_MS 1500		/* an initiation's IKE_SA_INIT still unanswered then: silent so far */
 #define KA_NO_GW ((size_t)-1)		/* a target whose gateway is no address (any peer, a name) */
 
 /* every initiation in flight, the event connection and the two ICMP sockets get a poll entry */
@@ -77,10 +76,10 @@ struct ka_target {
 	char peer[INET6_ADDRSTRLEN];	/* remote_gateway when it is an address, else "" */
 	size_t gw;		/* index in ka->gw, or KA_NO_GW */
 	bool silent;		/* the last attempt got no answer at all from the peer (not a refusal) */
-	bool half_open;		/* the initiation in flight retransmitted its IKE_SA_INIT: silent so far */
-	bool gave_up;		/* the initiation in flight ran out of retransmits: the peer is silent */
+	bool refused;		/* the last attempt failed with an answer (or locally): backoff, no probing */
+	bool half_open;		/* the initiation in flight: its IKE_SA_INIT unanswered after KA_UNANSWERED_MS */
+	bool unanswered_checked;	/* the check KA_UNANSWERED_MS into the initiation ran */
 	bool manual;		/* manually down, as of the last check */
-	bool probe;		/* the op in flight is its gateway's probe */
 	char down_why[KA_REASON_MAX];	/* what the check that first found it down was about */
 	struct state_keepalive rec;
 };
@@ -118,6 +117,7 @@ struct ka_gw {
 	int64_t echo_deadline;
 	bool echo_tried_up;		/* a learning echo was sent while a tunnel to it was up */
 	bool echo_failed;		/* echoes cannot even be sent (no raw socket): IKE probes only */
+	bool probe_sent;		/* an IKE probe was queued in charon and not yet found answered */
 	unsigned tunnels;		/* watched tunnels to it, as of the last step */
 	time_t silent_since, back_since;	/* wall clock of the last silence's start and end, for status */
 };
@@ -701,6 +701,9 @@ static void check(struct keepalive *ka)
 				enum ka_sa is = ike_sa_state(ike, t);
 				if (is > s)
 					s = is;
+				if (t->op && t->op_kind == KA_OP_INITIATE && now - t->last_try >= KA_UNANSWERED_MS &&
+				    ike_sa_half_open(ike))
+					t->half_open = true;
 			}
 		}
 		t->sa = s;
@@ -731,41 +734,10 @@ static int op_send(struct ka_target *t, const char *cmd, char **err)
 		vici_msg_add_strf(&m, "timeout", "%d", KA_TERMINATE_MS);
 	else
 		vici_msg_add_str(&m, "timeout", "0");	/* answer when it is up or has failed */
-	/* an initiation's log tells a silent peer (retransmits run out) from a refusing one */
-	vici_msg_add_str(&m, "loglevel", strcmp(cmd, "initiate") == 0 ? KA_LOG_LEVEL : "-1");
+	vici_msg_add_str(&m, "loglevel", "-1");
 	rc = vici_client_send(t->op, cmd, &m, KA_VICI_TIMEOUT_MS, err);
 	vici_msg_free(&m);
 	return rc;
-}
-
-/* Read the log lines charon sent on an initiation's connection so far (never blocking) and
- * note what they say of the peer: its IKE_SA_INIT retransmitted (silent so far), or the
- * retransmits ran out (silent). Without either, a failure is the peer answering and refusing
- * (or a local error): that one gets the backoff. 0, or -errno when the connection broke. */
-static int op_read_log(struct ka_target *t)
-{
-	for (;;) {
-		char *name = NULL, *err = NULL;
-		struct vici_node *msg = NULL;
-		int rc = vici_client_wait_event(t->op, 0, &name, &msg, &err);
-		free(err);
-		if (rc == -ETIMEDOUT || rc == -EINTR)
-			return 0;
-		if (rc != 0)
-			return rc;
-		const char *line = vici_find_str(msg, "msg", "");
-		/* charon 5.9.8 ikev2/task_manager_v2.c and ike_sa.c: "retransmit 1 of request with message
-		 * ID 0" (0 is IKE_SA_INIT), "giving up after 2 retransmits", "establishing IKE_SA failed,
-		 * peer not responding" */
-		if (str_eq(name, "control-log")) {
-			if (strstr(line, "retransmit") && strstr(line, "message ID 0") && !strstr(line, "giving up"))
-				t->half_open = true;
-			if (strstr(line, "giving up after") || strstr(line, "peer not responding"))
-				t->gave_up = true;
-		}
-		free(name);
-		vici_node_free(msg);
-	}
 }
 
 static bool gw_silent(const struct keepalive *ka, const struct ka_target *t)
@@ -779,7 +751,6 @@ static void attempt_failed(struct keepalive *ka, struct ka_target *t, const char
 	int64_t delay = backoff_ms(ka, t->attempts);
 
 	op_end(t);
-	t->probe = false;
 	ka->stats.failed++;
 	if (ka->cfg.once) {
 		decide(ka, t, LOG_WARNING, "failed", 0, "%s failed: %s%s", what, why, t->silent ? " (no answer from the peer)" : "");
@@ -796,24 +767,19 @@ static void attempt_failed(struct keepalive *ka, struct ka_target *t, const char
 	       t->silent ? " (no answer from the peer)" : "", (double)delay / 1000, t->attempts + 1);
 }
 
-/* Start an initiation (or the terminate of a restart) on a connection of its own, with charon's
- * log of it coming back on that connection. 0, or -errno with *err set. */
+/* Start an initiation (or the terminate of a restart) on a connection of its own. 0, or -errno
+ * with *err set. */
 static int op_start(struct keepalive *ka, struct ka_target *t, bool restart, char **err)
 {
 	int rc = vici_client_connect(ka->cfg.ctx->vici, KA_VICI_TIMEOUT_MS, &t->op, err);
 
 	t->half_open = false;
-	t->gave_up = false;
+	t->unanswered_checked = false;
+	t->refused = false;
 	if (rc == 0) {
 		t->op_kind = restart ? KA_OP_TERMINATE : KA_OP_INITIATE;
 		t->op_restart = restart;
 		t->op_deadline = now_ms() + KA_OP_TIMEOUT_MS;
-		rc = vici_client_register(t->op, "control-log", KA_VICI_TIMEOUT_MS, err);
-		if (rc == -ENOENT) {	/* a charon without it: no log, every failure counts as a refusal */
-			free(*err);
-			*err = NULL;
-			rc = 0;
-		}
 	}
 	if (rc == 0)
 		rc = op_send(t, restart ? "terminate" : "initiate", err);
@@ -825,7 +791,6 @@ static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, co
 	char *err = NULL;
 	int rc;
 
-	t->probe = false;
 	t->attempts++;
 	t->tried = true;
 	t->rec.reinitiations++;
@@ -846,17 +811,10 @@ static void op_answer(struct keepalive *ka, struct ka_target *t)
 {
 	struct vici_node *reply = NULL;
 	char *err = NULL;
-	const char *what = t->op_restart ? "restart" : t->probe ? "probe" : "initiation";
-	int rc = vici_client_response(t->op, KA_OP_READ_MS, &reply, &err);
+	const char *what = t->op_restart ? "restart" : "initiation";
+	int rc = vici_client_response(t->op, KA_EVENT_READ_MS, &reply, &err);
 
-	if (rc == -ETIMEDOUT) {
-		/* log lines, not the answer yet: read them, keep waiting */
-		free(err);
-		err = NULL;
-		rc = op_read_log(t);
-		if (rc != 0)
-			attempt_failed(ka, t, what, strerror(-rc));
-	} else if (rc != 0) {
+	if (rc != 0) {
 		attempt_failed(ka, t, what, err ? err : strerror(-rc));
 	} else if (t->op_kind == KA_OP_TERMINATE) {
 		/* the old child is gone (or was already): bring up a new one on the same connection */
@@ -866,7 +824,6 @@ static void op_answer(struct keepalive *ka, struct ka_target *t)
 			attempt_failed(ka, t, what, err ? err : strerror(-rc));
 	} else if (str_eq(vici_find_str(reply, "success", "no"), "yes")) {
 		op_end(t);
-		t->probe = false;
 		t->silent = false;
 		t->sa = KA_SA_UP;
 		t->up_since = now_ms();
@@ -875,8 +832,10 @@ static void op_answer(struct keepalive *ka, struct ka_target *t)
 				ka->p[i].losses = 0;
 		decide(ka, t, LOG_NOTICE, "up", 0, "%s succeeded: child SA installed (attempt %u)", what, t->attempts);
 	} else {
-		op_read_log(t);	/* the answer is in: only log lines are left */
-		t->silent = t->gave_up;
+		/* its IKE_SA_INIT was still unanswered well into the attempt: the peer is silent, not
+		 * refusing (a refusal, or a local error, comes back within round trips) */
+		t->silent = t->half_open;
+		t->refused = !t->half_open;
 		attempt_failed(ka, t, what, vici_find_str(reply, "errmsg", "charon gave no reason"));
 	}
 	free(err);
@@ -897,16 +856,20 @@ static void gateway_event(struct ka_gw *gw, enum peerwatch_event ev)
 		gw->ev = ev;
 }
 
+/* What kill_half_open found of our IKE SAs of one config that are being negotiated. */
+enum ka_half { KA_HALF_NONE, KA_HALF_KILLED, KA_HALF_ANSWERED };
+
 /* End our IKE SAs of config ike that the peer never answered (no responder SPI): a probe that
- * got no answer, or initiations the gateway's probe replaces. True when one of them did get an
- * answer meanwhile (it is left alone: the peer is there). */
-static bool kill_half_open(struct keepalive *ka, const char *ike)
+ * got no answer, or initiations the gateway's probe replaces. ANSWERED when one of them did get
+ * an answer meanwhile (it is left alone: the peer is there), KILLED when some were ended, NONE
+ * when there was none. */
+static enum ka_half kill_half_open(struct keepalive *ka, const char *ike)
 {
 	struct vici_node **events = NULL;
 	size_t n_events = 0;
 	char *err = NULL;
 	struct vici_msg m;
-	bool answered = false;
+	enum ka_half found = KA_HALF_NONE;
 
 	vici_msg_init(&m);
 	vici_msg_add_str(&m, "ike", ike);
@@ -921,9 +884,12 @@ static bool kill_half_open(struct keepalive *ka, const char *ike)
 			if (strcmp(sa->name, ike) != 0 || !str_eq(vici_find_str(sa, "state", ""), "CONNECTING"))
 				continue;
 			if (!ike_sa_half_open(sa)) {
-				answered |= str_eq(vici_find_str(sa, "initiator", "no"), "yes");
+				if (str_eq(vici_find_str(sa, "initiator", "no"), "yes"))
+					found = KA_HALF_ANSWERED;
 				continue;
 			}
+			if (found == KA_HALF_NONE)
+				found = KA_HALF_KILLED;
 			struct vici_node *reply = NULL;
 			vici_msg_init(&m);
 			vici_msg_add_str(&m, "ike-id", vici_find_str(sa, "uniqueid", "0"));
@@ -941,7 +907,7 @@ static bool kill_half_open(struct keepalive *ka, const char *ike)
 	for (size_t e = 0; e < n_events; e++)
 		vici_node_free(events[e]);
 	free(events);
-	return answered;
+	return found;
 }
 
 /* The tunnel a gateway's IKE probe initiates: the first watched one that is not manually down. */
@@ -998,23 +964,36 @@ json_t *keepalive_peers_load(const char *state_dir)
 }
 
 /* One IKE probe: replace the last one (its IKE SA, if still unanswered) by a fresh IKE_SA_INIT.
- * Not an attempt of the tunnel: its backoff and counters stay as they are. */
+ * Not an attempt of the tunnel: its backoff and counters stay as they are. The initiation is
+ * asynchronous (timeout -1): it holds none of charon's worker threads while the peer is silent,
+ * so 20 silent gateways cost 20 queued jobs a second, not 20 blocked threads (charon has 16). */
 static void probe_ike(struct keepalive *ka, size_t g)
 {
+	struct ka_gw *gw = &ka->gw[g];
 	struct ka_target *t = probe_target(ka, g);
+	struct vici_node *reply = NULL;
 	char *err = NULL;
+	struct vici_msg m;
 
-	if (!t || (t->op && !t->probe))
+	if (!t || t->op)
 		return;	/* an initiation of its own is running: that is the probe */
-	if (kill_half_open(ka, t->ike)) {
-		gateway_event(&ka->gw[g], PEERWATCH_EV_IKE_ANSWER);	/* the last probe got its answer: let it finish */
+	enum ka_half h = kill_half_open(ka, t->ike);
+	/* the last probe got an answer: its SA is negotiating (or up), or it is gone sooner than
+	 * charon's retransmits could have run out, i.e. the peer refused it */
+	if (h == KA_HALF_ANSWERED || (h == KA_HALF_NONE && gw->probe_sent)) {
+		gw->probe_sent = false;
+		gateway_event(gw, PEERWATCH_EV_IKE_ANSWER);
 		return;
 	}
-	op_end(t);
-	if (op_start(ka, t, false, &err) != 0)
-		op_end(t);	/* the next probe tries again; the check sees a charon gone */
-	else
-		t->probe = true;
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "ike", t->ike);
+	vici_msg_add_str(&m, "child", t->child);
+	vici_msg_add_str(&m, "timeout", "-1");
+	vici_msg_add_str(&m, "loglevel", "-1");
+	gw->probe_sent = vici_client_request(ka->vc, "initiate", &m, KA_VICI_TIMEOUT_MS, &reply, &err) == 0 &&
+			 str_eq(vici_find_str(reply, "success", "no"), "yes");
+	vici_msg_free(&m);
+	vici_node_free(reply);
 	free(err);
 }
 
@@ -1051,8 +1030,6 @@ static void gateway_initiate_all(struct keepalive *ka, size_t g, const char *why
 		t->restart_due = false;
 		t->silent = false;
 		t->slot_wait = false;
-		if (t->probe && t->op)
-			continue;	/* the probe that found it answering is finishing this one */
 		/* CONNECTING, for a silent one, is as of a check before its unanswered IKE SA was ended */
 		if (t->sa == KA_SA_UP || (t->sa == KA_SA_CONNECTING && !was_silent) || t->op)
 			continue;
@@ -1076,7 +1053,19 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 				continue;
 			v.tunnels++;
 			v.up += t->sa == KA_SA_UP;
-			v.silent += t->sa != KA_SA_UP && (t->silent || (t->op && !t->probe && t->half_open));
+			v.silent += t->sa != KA_SA_UP && (t->silent || (t->op && t->half_open));
+			v.answered += t->sa != KA_SA_UP && t->refused;
+		}
+		/* silent already: an attempt of one of its tunnels that started before is ended as soon
+		 * as it retransmits, like those ended when the silence began */
+		for (size_t i = 0; gw->pw.silent && i < ka->n_t; i++) {
+			struct ka_target *t = &ka->t[i];
+			if (t->gw != g || !t->op || !t->half_open)
+				continue;
+			op_end(t);
+			kill_half_open(ka, t->ike);
+			t->silent = true;
+			t->next_try = 0;
 		}
 		/* learn whether it answers echoes while a tunnel to it is up (one echo per up period) */
 		if (!v.up)
@@ -1100,6 +1089,8 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 		}
 		gw->ev = gw->echo_ev = PEERWATCH_EV_NONE;
 		gw->tunnels = v.tunnels;
+		if (act & (PEERWATCH_ACT_SILENT | PEERWATCH_ACT_BACK))
+			gw->probe_sent = false;
 		if (act & PEERWATCH_ACT_SILENT)
 			gw->silent_since = time(NULL);
 		if (act & PEERWATCH_ACT_BACK)
@@ -1615,6 +1606,8 @@ size_t keepalive_poll_fds(struct keepalive *ka, struct pollfd *fds, size_t max, 
 		if (t->op) {
 			map_add(ka, fds, max, KA_FD_OP, i, vici_client_fd(t->op));
 			timer_min(&next, t->op_deadline);
+			if (!t->unanswered_checked && !ka->cfg.once)
+				timer_min(&next, t->last_try + KA_UNANSWERED_MS);
 		}
 		if ((!ka->cfg.once || t->slot_wait || t->restart_due) && t->next_try && !t->op)
 			timer_min(&next, t->next_try);
@@ -1681,6 +1674,15 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 		struct ka_target *t = &ka->t[i];
 		if (t->op && now >= t->op_deadline)
 			attempt_failed(ka, t, t->op_restart ? "restart" : "initiation", "charon did not answer in time");
+		/* an initiation still running: has the peer answered its IKE_SA_INIT? list-sas tells */
+		if (t->op && !t->unanswered_checked && !ka->cfg.once && now >= t->last_try + KA_UNANSWERED_MS) {
+			t->unanswered_checked = true;
+			if (!ka->check_now) {
+				ka->check_now = true;
+				snprintf(ka->check_reason, sizeof(ka->check_reason), "an initiation unanswered for %.1fs",
+					 (double)KA_UNANSWERED_MS / 1000);
+			}
+		}
 		if ((!ka->cfg.once || t->slot_wait || t->restart_due) && !t->op && t->next_try && now >= t->next_try) {
 			if (t->restart_due && slot_free(ka, t, now)) {
 				char why[KA_REASON_MAX];

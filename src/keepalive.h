@@ -23,7 +23,7 @@
 #define KEEPALIVE_BACKOFF_MAX_MS 300000		/* backoff doubles up to 5 minutes, forever */
 #define KEEPALIVE_PING_LOSSES 3			/* lost echoes in a row = up but dead */
 #define KEEPALIVE_MAX_FDS 64			/* poll entries the engine may ask for */
-#define KEEPALIVE_MAX_INFLIGHT 32		/* initiations at once; more wait for a free slot */
+#define KEEPALIVE_MAX_INFLIGHT 4		/* initiations at once: each holds a charon worker thread */
 #define KEEPALIVE_PEERS_FILE "keepalive/peers.json"	/* under STATE_DIR: the gateways, silent or not */
 #define KEEPALIVE_PEERS_MAX_BYTES (1024 * 1024)	/* reading it back */
 

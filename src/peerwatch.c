@@ -12,10 +12,10 @@ const char *const peerwatch_event_names[PEERWATCH_EV_COUNT] = {
 	[PEERWATCH_EV_PEER_INITIATED] = "peer-initiated",
 };
 
-/* Every watched tunnel to the gateway is down and its last attempt went unanswered. */
+/* No tunnel to the gateway is up or got an answer, and at least one went unanswered. */
 static bool all_silent(const struct peerwatch_view *v)
 {
-	return v->tunnels > 0 && v->up == 0 && v->silent >= v->tunnels;
+	return v->tunnels > 0 && v->up == 0 && v->answered == 0 && v->silent > 0;
 }
 
 /* The silence is over: say so once and bring every tunnel to it up. */

@@ -2,7 +2,7 @@
  *
  * A peer that answers and refuses (auth, proposals, traffic selectors) gets the per-tunnel
  * backoff. A peer that does not answer at all (retransmits run out) is watched per gateway
- * address instead: while every watched tunnel to it is down and silent, one light probe a
+ * address instead: while its tunnels are down, none answered and some went unanswered, one light probe a
  * second (an ICMP echo when the gateway answered echoes while a tunnel to it was up and has
  * stopped answering them, else one IKE initiation of one of its tunnels). The moment it
  * answers, or initiates to us, every tunnel to it is initiated.
@@ -36,11 +36,14 @@ extern const char *const peerwatch_event_names[PEERWATCH_EV_COUNT];
 #define PEERWATCH_ACT_SILENT 0x08u	/* it just became silent (say so) */
 #define PEERWATCH_ACT_BACK 0x10u	/* its silence just ended (say so; silent_since still tells since when) */
 
-/* The watched tunnels to one gateway, as they are now. */
+/* The watched tunnels to one gateway, as they are now. IKE goes to one address and port
+ * whatever the tunnel, so one unanswered tunnel with none answered says the address is silent:
+ * the others need not each run into their retransmit timeouts first. */
 struct peerwatch_view {
 	unsigned tunnels;	/* watched tunnels to this address (not manually down) */
 	unsigned up;		/* of those, with an installed child */
-	unsigned silent;	/* of those, down with an unanswered last attempt */
+	unsigned silent;	/* of those, down with an unanswered attempt (last or in flight) */
+	unsigned answered;	/* of those, down after an attempt the peer answered (refused) */
 };
 
 /* One gateway's schedule. Zero-initialised = not silent, nothing learned. */

@@ -405,7 +405,7 @@ static void test_split_child_and_failure(void **st)
  * every tunnel is still initiated once a slot frees. */
 static void test_inflight_cap(void **st)
 {
-	static const struct fake f = { .initiate_ok = true, .hold_ms = 1000 };
+	static const struct fake f = { .initiate_ok = true, .hold_ms = 200 };
 	struct buf t;
 	struct env *e;
 	struct keepalive_stats s;
