@@ -116,6 +116,7 @@ install: tunnelctl
 	install -d $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/examples $(DESTDIR)$(PREFIX)/share/tunnelctl/lab
 	install -m644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/
 	install -m644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/examples/
+	cp -r --no-preserve=mode contrib/ansible contrib/prometheus $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/
 	if ls lab/*.sh >/dev/null 2>&1; then install -m755 lab/*.sh $(DESTDIR)$(PREFIX)/share/tunnelctl/lab/; fi
 	install -Dm644 man/tunnelctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/tunnelctl.8
 	install -Dm644 man/tunnelctl.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/tunnelctl.conf.5
@@ -132,7 +133,8 @@ man:
 
 deb:
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/tunnelctl
-	$(Q)git ls-files -co --exclude-standard | tar -cf - --ignore-failed-read -T - | tar -xf - -C $(DEB_DIR)/tunnelctl
+	$(Q){ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./build -prune -o ! -type d -print; } | \
+		tar -cf - --ignore-failed-read -T - | tar -xf - -C $(DEB_DIR)/tunnelctl
 	$(Q)cd $(DEB_DIR)/tunnelctl && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
 	$(Q)ls $(DEB_DIR)/*.deb
 

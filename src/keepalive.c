@@ -108,7 +108,8 @@ struct ka_ping {
 struct ka_gw {
 	char addr[INET6_ADDRSTRLEN];	/* remote_gateway, a literal address */
 	struct peerwatch pw;
-	enum peerwatch_event ev;	/* what happened since the last step */
+	enum peerwatch_event ev;	/* what IKE told since the last step (answer, peer initiated) */
+	enum peerwatch_event echo_ev;	/* what the last echo told since the last step (reply, lost) */
 	int family;
 	struct sockaddr_storage dst;
 	socklen_t dst_len;
@@ -117,6 +118,8 @@ struct ka_gw {
 	int64_t echo_deadline;
 	bool echo_tried_up;		/* a learning echo was sent while a tunnel to it was up */
 	bool echo_failed;		/* echoes cannot even be sent (no raw socket): IKE probes only */
+	unsigned tunnels;		/* watched tunnels to it, as of the last step */
+	time_t silent_since, back_since;	/* wall clock of the last silence's start and end, for status */
 };
 
 /* What a poll entry belongs to. */
@@ -882,6 +885,18 @@ static void op_answer(struct keepalive *ka, struct ka_target *t)
 
 /* ---- silent gateways: one probe a second per peer address (issue 20, peerwatch.h) ---- */
 
+static void gateway_echo(struct keepalive *ka, struct ka_gw *gw, int64_t now);
+
+/* Record an event for a gateway's next step: echo news and IKE news apart (both are stepped),
+ * and of the IKE news the peer initiating over an answer. */
+static void gateway_event(struct ka_gw *gw, enum peerwatch_event ev)
+{
+	if (ev == PEERWATCH_EV_ECHO_REPLY || ev == PEERWATCH_EV_ECHO_LOST)
+		gw->echo_ev = ev;
+	else if (ev > gw->ev)
+		gw->ev = ev;
+}
+
 /* End our IKE SAs of config ike that the peer never answered (no responder SPI): a probe that
  * got no answer, or initiations the gateway's probe replaces. True when one of them did get an
  * answer meanwhile (it is left alone: the peer is there). */
@@ -938,6 +953,50 @@ static struct ka_target *probe_target(struct keepalive *ka, size_t g)
 	return NULL;
 }
 
+/* Write STATE_DIR/KEEPALIVE_PEERS_FILE for status and the metrics (best effort: status only). */
+static void peers_save(struct keepalive *ka)
+{
+	json_t *peers = json_array();
+	char *path, *text;
+
+	for (size_t g = 0; g < ka->n_gw; g++) {
+		const struct ka_gw *gw = &ka->gw[g];
+		json_array_append_new(peers, json_pack("{s:s, s:b, s:I, s:I, s:s, s:I}", "address", gw->addr,
+						       "silent", gw->pw.silent, "silent_since", (json_int_t)gw->silent_since,
+						       "back_since", (json_int_t)gw->back_since, "probe",
+						       gw->pw.echo_learned && !gw->pw.echo_useless ? "echo" : "ike",
+						       "tunnels", (json_int_t)gw->tunnels));
+	}
+	json_t *doc = json_pack("{s:o}", "peers", peers);
+	text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1));
+	json_decref(doc);
+	path = xasprintf("%s/%s", ka->cfg.ctx->state_dir, KEEPALIVE_PEERS_FILE);
+	if (text)
+		(void)!file_write_atomic(path, text, strlen(text), 0644);
+	free(text);
+	free(path);
+}
+
+json_t *keepalive_peers_load(const char *state_dir)
+{
+	char *path = xasprintf("%s/%s", state_dir, KEEPALIVE_PEERS_FILE);
+	json_t *doc = NULL, *peers = NULL;
+	struct buf b;
+
+	buf_init(&b);
+	if (file_read_all(path, KEEPALIVE_PEERS_MAX_BYTES, &b) == 0)
+		doc = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+	peers = json_object_get(doc, "peers");
+	if (json_is_array(peers))
+		json_incref(peers);
+	else
+		peers = NULL;
+	json_decref(doc);
+	buf_free(&b);
+	free(path);
+	return peers;
+}
+
 /* One IKE probe: replace the last one (its IKE SA, if still unanswered) by a fresh IKE_SA_INIT.
  * Not an attempt of the tunnel: its backoff and counters stay as they are. */
 static void probe_ike(struct keepalive *ka, size_t g)
@@ -948,7 +1007,7 @@ static void probe_ike(struct keepalive *ka, size_t g)
 	if (!t || (t->op && !t->probe))
 		return;	/* an initiation of its own is running: that is the probe */
 	if (kill_half_open(ka, t->ike)) {
-		ka->gw[g].ev = PEERWATCH_EV_IKE_ANSWER;	/* the last probe got its answer: let it finish */
+		gateway_event(&ka->gw[g], PEERWATCH_EV_IKE_ANSWER);	/* the last probe got its answer: let it finish */
 		return;
 	}
 	op_end(t);
@@ -974,8 +1033,9 @@ static void gateway_silent(struct keepalive *ka, size_t g, const struct peerwatc
 		t->silent = true;
 		t->next_try = 0;
 	}
-	decide_peer(ka, &ka->gw[g], LOG_WARNING, "silent", "no answer from this peer to any of its %u tunnel%s (retransmits unanswered): probing it every %.1fs instead of backing off",
-		    v->tunnels, v->tunnels == 1 ? "" : "s", (double)PEERWATCH_PROBE_MS / 1000);
+	decide_peer(ka, &ka->gw[g], LOG_WARNING, "silent", "no answer from this peer to any of its %u tunnel%s (retransmits unanswered): probing it every %.1fs instead of backing off, %s",
+		    v->tunnels, v->tunnels == 1 ? "" : "s", (double)PEERWATCH_PROBE_MS / 1000,
+		    ka->gw[g].pw.echo_learned ? "with an ICMP echo (it answered echoes while up)" : "with an IKE_SA_INIT (no echo answered while up)");
 }
 
 /* The gateway answered (or initiated): reset the backoff of every tunnel to it, initiate those down. */
@@ -985,6 +1045,7 @@ static void gateway_initiate_all(struct keepalive *ka, size_t g, const char *why
 		struct ka_target *t = &ka->t[i];
 		if (t->gw != g || !t->watch || t->manual)
 			continue;
+		bool was_silent = t->silent;
 		t->attempts = 0;
 		t->next_try = 0;
 		t->restart_due = false;
@@ -992,7 +1053,8 @@ static void gateway_initiate_all(struct keepalive *ka, size_t g, const char *why
 		t->slot_wait = false;
 		if (t->probe && t->op)
 			continue;	/* the probe that found it answering is finishing this one */
-		if (t->sa == KA_SA_UP || t->sa == KA_SA_CONNECTING || t->op)
+		/* CONNECTING, for a silent one, is as of a check before its unanswered IKE SA was ended */
+		if (t->sa == KA_SA_UP || (t->sa == KA_SA_CONNECTING && !was_silent) || t->op)
 			continue;
 		t->slot_wait = !slot_free(ka, t, now);
 		if (!t->slot_wait)
@@ -1016,11 +1078,32 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 			v.up += t->sa == KA_SA_UP;
 			v.silent += t->sa != KA_SA_UP && (t->silent || (t->op && !t->probe && t->half_open));
 		}
-		enum peerwatch_event ev = gw->ev;
+		/* learn whether it answers echoes while a tunnel to it is up (one echo per up period) */
+		if (!v.up)
+			gw->echo_tried_up = false;
+		else if (!gw->pw.echo_learned && !gw->echo_tried_up && !gw->echo_waiting) {
+			gw->echo_tried_up = true;
+			gateway_echo(ka, gw, now);
+		}
+		if (gw->echo_waiting && now >= gw->echo_deadline) {
+			gw->echo_waiting = false;
+			gateway_event(gw, PEERWATCH_EV_ECHO_LOST);
+		}
+		enum peerwatch_event ev = gw->echo_ev != PEERWATCH_EV_NONE ? gw->echo_ev : gw->ev;
 		int64_t since = gw->pw.silent_since;
 		unsigned probes = gw->pw.probes;
-		gw->ev = PEERWATCH_EV_NONE;
 		unsigned act = peerwatch_step(&gw->pw, now, &v, ev);
+		/* both an echo and IKE told something: step the IKE news too, unless the echo ended it all */
+		if (gw->echo_ev != PEERWATCH_EV_NONE && gw->ev != PEERWATCH_EV_NONE && !(act & PEERWATCH_ACT_INITIATE_ALL)) {
+			ev = gw->ev;
+			act |= peerwatch_step(&gw->pw, now, &v, ev);
+		}
+		gw->ev = gw->echo_ev = PEERWATCH_EV_NONE;
+		gw->tunnels = v.tunnels;
+		if (act & PEERWATCH_ACT_SILENT)
+			gw->silent_since = time(NULL);
+		if (act & PEERWATCH_ACT_BACK)
+			gw->back_since = time(NULL);
 		if (act & PEERWATCH_ACT_SILENT)
 			gateway_silent(ka, g, &v);
 		if (act & PEERWATCH_ACT_BACK)
@@ -1029,6 +1112,8 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 				    : ev == PEERWATCH_EV_ECHO_REPLY ? "it answers echoes again"
 								     : "it answered IKE",
 				    (double)(now - since) / 1000, probes, probes == 1 ? "" : "s");
+		if (act & (PEERWATCH_ACT_SILENT | PEERWATCH_ACT_BACK))
+			peers_save(ka);
 		if (act & PEERWATCH_ACT_INITIATE_ALL) {
 			char why[KA_REASON_MAX];
 			snprintf(why, sizeof(why), "peer %s %s", gw->addr,
@@ -1037,6 +1122,8 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 		}
 		if (act & PEERWATCH_ACT_PROBE_IKE)
 			probe_ike(ka, g);
+		if (act & PEERWATCH_ACT_PROBE_ECHO)
+			gateway_echo(ka, gw, now);
 	}
 }
 
@@ -1062,8 +1149,8 @@ static void on_event(struct keepalive *ka, const char *name, const struct vici_n
 		enum peerwatch_event ev = str_eq(name, "ike-updown") && !ours ? PEERWATCH_EV_PEER_INITIATED
 									    : PEERWATCH_EV_IKE_ANSWER;
 		for (size_t g = 0; g < ka->n_gw; g++)
-			if (str_eq(ka->gw[g].addr, host) && ev > ka->gw[g].ev)
-				ka->gw[g].ev = ev;
+			if (str_eq(ka->gw[g].addr, host))
+				gateway_event(&ka->gw[g], ev);
 	}
 	if (strstr(name, "updown") && !up) {
 		snprintf(ka->check_reason, sizeof(ka->check_reason), "%s event: %s went down", name, sa);
@@ -1267,6 +1354,58 @@ static struct ka_ping *ping_match(struct keepalive *ka, int family, const struct
 	return NULL;
 }
 
+/* One ICMP echo to a gateway itself (not through a tunnel: the kernel picks the source). */
+static void gateway_echo(struct keepalive *ka, struct ka_gw *gw, int64_t now)
+{
+	unsigned char pkt[8 + KA_PING_PAYLOAD] = { 0 };
+	int fd = -1;
+
+	if (!gw->family || gw->echo_failed || icmp_socket(ka, gw->family, &fd) != 0) {
+		gw->echo_failed = true;	/* no raw socket: IKE probes only (they need no echo learned) */
+		return;
+	}
+	gw->echo_seq = ++ka->seq;
+	pkt[0] = gw->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	pkt[4] = (unsigned char)(ka->echo_id >> 8);
+	pkt[5] = (unsigned char)(ka->echo_id & 0xff);
+	pkt[6] = (unsigned char)(gw->echo_seq >> 8);
+	pkt[7] = (unsigned char)(gw->echo_seq & 0xff);
+	memcpy(pkt + 8, "tunnelctl probe ", KA_PING_PAYLOAD);
+	if (gw->family == AF_INET) {
+		uint16_t ck = icmp_checksum(pkt, sizeof(pkt));
+		pkt[2] = (unsigned char)(ck >> 8);
+		pkt[3] = (unsigned char)(ck & 0xff);
+	}
+	/* a send error (no route) is a lost echo: the deadline counts it */
+	(void)!sendto(fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&gw->dst, gw->dst_len);
+	gw->echo_waiting = true;
+	gw->echo_deadline = now + PEERWATCH_PROBE_MS;
+}
+
+/* A reply to a gateway's echo: note it for the gateway's next step. */
+static bool gateway_echo_match(struct keepalive *ka, int family, const struct sockaddr_storage *from,
+			       const unsigned char *icmp)
+{
+	uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]), seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+
+	if (id != ka->echo_id)
+		return false;
+	for (size_t g = 0; g < ka->n_gw; g++) {
+		struct ka_gw *gw = &ka->gw[g];
+		if (!gw->echo_waiting || gw->echo_seq != seq || gw->family != family)
+			continue;
+		if (family == AF_INET ? ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+					 ((struct sockaddr_in *)&gw->dst)->sin_addr.s_addr
+				      : memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+					       &((struct sockaddr_in6 *)&gw->dst)->sin6_addr, sizeof(struct in6_addr)) == 0) {
+			gw->echo_waiting = false;
+			gateway_event(gw, PEERWATCH_EV_ECHO_REPLY);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Read every datagram waiting on an ICMP socket; a matching echo reply clears the losses. */
 static void ping_read(struct keepalive *ka, int family, int fd)
 {
@@ -1291,6 +1430,8 @@ static void ping_read(struct keepalive *ka, int family, int fd)
 			continue;
 		}
 		if (icmp[0] != (family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
+			continue;
+		if (gateway_echo_match(ka, family, &from, icmp))
 			continue;
 		p = ping_match(ka, family, &from, icmp);
 		if (!p)
@@ -1489,7 +1630,9 @@ size_t keepalive_poll_fds(struct keepalive *ka, struct pollfd *fds, size_t max, 
 	}
 	for (size_t g = 0; g < ka->n_gw && !ka->cfg.once; g++) {
 		timer_min(&next, peerwatch_next(&ka->gw[g].pw));
-		if (ka->gw[g].ev != PEERWATCH_EV_NONE)
+		if (ka->gw[g].echo_waiting)
+			timer_min(&next, ka->gw[g].echo_deadline);
+		if (ka->gw[g].ev != PEERWATCH_EV_NONE || ka->gw[g].echo_ev != PEERWATCH_EV_NONE)
 			next = now;
 	}
 	if (!ka->vc)

@@ -31,6 +31,11 @@ for f in "$ROOT"/README.md "$ROOT"/docs/*.md; do
 	if [ "$(stat -c %s "$f")" -lt 4096 ]; then z=; else z=.gz; fi
 	expect -rw-r--r-- "/usr/share/doc/tunnelctl/$(basename "$f")$z"
 done
+# the fleet recipes (docs/fleet.md), as documentation
+while IFS= read -r f; do
+	if [ "$(stat -c %s "$ROOT/contrib/$f")" -lt 4096 ]; then z=; else z=.gz; fi
+	expect -rw-r--r-- "/usr/share/doc/tunnelctl/$f$z"
+done < <(cd "$ROOT/contrib" && find ansible prometheus -type f)
 for f in "$ROOT"/examples/*.conf; do
 	expect -rw-r--r-- "/usr/share/doc/tunnelctl/examples/$(basename "$f")"
 done
