@@ -23,7 +23,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check unit fuzz bench demo install clean docs
+.PHONY: all deps test check unit fuzz bench demo install clean docs man deb check-deb
 all: tunnelctl
 
 # the doctor's message catalogue: one table (src/doctor_catalogue.tsv) -> C rows
@@ -45,7 +45,7 @@ build/libtc.a: $(patsubst src/%.c,build/obj/%.o,$(LIB_SRCS))
 
 tunnelctl: build/obj/main.o build/libtc.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ASan+UBSan build for unit tests
 build/asan/obj/%.o: src/%.c
@@ -116,10 +116,30 @@ install: tunnelctl
 	install -d $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/examples $(DESTDIR)$(PREFIX)/share/tunnelctl/lab
 	install -m644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/
 	install -m644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/examples/
+	cp -r --no-preserve=mode contrib/ansible contrib/prometheus $(DESTDIR)$(PREFIX)/share/doc/tunnelctl/
 	if ls lab/*.sh >/dev/null 2>&1; then install -m755 lab/*.sh $(DESTDIR)$(PREFIX)/share/tunnelctl/lab/; fi
+	install -Dm644 man/tunnelctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/tunnelctl.8
+	install -Dm644 man/tunnelctl.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/tunnelctl.conf.5
 	install -Dm644 contrib/bash-completion/tunnelctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tunnelctl
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|/usr/bin/tunnelctl|$(PREFIX)/bin/tunnelctl|g' contrib/tunnelctl.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/tunnelctl.service
+
+# man pages, the Debian package and its test (docs/packaging.md). tunnelctl.conf.5 is made
+# from docs/tunnel-file.md; the package is built from a copy of the tree in build/deb, so
+# dpkg-buildpackage's artifacts land in build/deb, not beside the checkout.
+DEB_DIR := build/deb
+man:
+	$(Q)awk -v date="$$(date -u '+%B %-d, %Y')" -f scripts/gen-man-conf.awk docs/tunnel-file.md >man/tunnelctl.conf.5
+
+deb:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/tunnelctl
+	$(Q){ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./build -prune -o ! -type d -print; } | \
+		tar -cf - --ignore-failed-read -T - | tar -xf - -C $(DEB_DIR)/tunnelctl
+	$(Q)cd $(DEB_DIR)/tunnelctl && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	$(Q)ls $(DEB_DIR)/*.deb
+
+check-deb: tunnelctl deb
+	$(Q)bash tests/pkg/deb.sh $(DEB_DIR)
 
 clean:
 	rm -rf build tunnelctl

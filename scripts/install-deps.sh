@@ -12,6 +12,10 @@ PACKAGES=(
 	strongswan-pki
 	# lab and tests
 	nftables iproute2 util-linux procps iputils-ping time jq
+	# packaging: man page lint, the Debian package and its checks, completion (docs/packaging.md)
+	mandoc debhelper dpkg-dev lintian bash-completion git
+	# fleet recipes: the ansible role's template and the rules (tests/pkg/test_fleet.sh)
+	python3-yaml python3-jinja2
 	# web tests: HTTP client and a headless browser for the status page
 	curl chromium
 )

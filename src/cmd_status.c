@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "json.h"
+#include "keepalive.h"
 #include "naming.h"
 #include "status.h"
 #include "table.h"
@@ -42,7 +43,9 @@ static const char help[] =
 	"             local_ts, remote_ts, spi_in, spi_out, algorithms, bytes_in, bytes_out,\n"
 	"             packets_in, packets_out, installed, rekey_in, expire_in, manual_down,\n"
 	"             keepalive: {reinitiations, attempts, last_action, last_reason,\n"
-	"             last_decision, last_reinitiation, next_try}}]}]}; times in seconds\n"
+	"             last_decision, last_reinitiation, next_try}}]}], peers: [{address, silent,\n"
+	"             silent_since, back_since, probe, tunnels}]}; times in seconds; peers only\n"
+	"             when the daemon has written them (a silent peer is also listed in text)\n"
 	"  --wide     every column, however wide. Otherwise, on a terminal narrower than the\n"
 	"             table (or $COLUMNS), the details go first: packets, SPIs, role, NAT-T,\n"
 	"             IKE version, algorithms, reauth/expiry, age, bytes, description; a last\n"
@@ -273,6 +276,36 @@ static bool all_up(json_t *doc)
 	return json_array_size(json_object_get(doc, "ike_sas")) > 0;
 }
 
+/* The keep-alive's gateways (written by the daemon) into the document, when there are any. */
+static void add_peers(json_t *doc, const char *state_dir)
+{
+	json_t *peers = keepalive_peers_load(state_dir);
+
+	if (peers)
+		json_object_set_new(doc, "peers", peers);
+}
+
+/* One line per silent peer: since when, and how the daemon probes it. */
+static void print_peers(json_t *doc, FILE *f)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "peers"), i, p) {
+		json_int_t since = json_integer_value(json_object_get(p, "silent_since"));
+		time_t t = (time_t)since, now = time(NULL);
+		char stamp[32];
+		if (!json_is_true(json_object_get(p, "silent")) || since <= 0)
+			continue;
+		strftime(stamp, sizeof(stamp), "%F %T", localtime(&t));
+		fprintf(f, "peer %s: silent since %s (%llds): no answer to any of its %lld tunnel%s; probed every second with %s\n",
+			str(p, "address"), stamp, (long long)(now - t),
+			(long long)json_integer_value(json_object_get(p, "tunnels")),
+			json_integer_value(json_object_get(p, "tunnels")) == 1 ? "" : "s",
+			str_eq(str(p, "probe"), "echo") ? "an ICMP echo" : "an IKE_SA_INIT");
+	}
+}
+
 static void show(json_t *doc, bool json, bool wide, bool watch, const char *why)
 {
 	if (json) {
@@ -288,6 +321,7 @@ static void show(json_t *doc, bool json, bool wide, bool watch, const char *why)
 			printf("tunnelctl status  %s  %s  (Ctrl-C to stop)\n\n", stamp, why);
 		}
 		print_table(doc, stdout, wide);
+		print_peers(doc, stdout);
 	}
 	fflush(stdout);
 }
@@ -346,6 +380,7 @@ static int watch(struct vici_client *vc, const struct tc_ctx *ctx, const struct 
 			rc = -EIO;
 			break;
 		}
+		add_peers(doc, ctx->state_dir);
 		show(doc, json, wide, true, why);
 		json_decref(doc);
 		rc = vici_client_wait_event(ev, -1, &name, &msg, &err);
@@ -417,6 +452,7 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 	} else {
 		doc = status_collect(vc, tf, ctx->state_dir, &f, &err);
 		if (doc) {
+			add_peers(doc, ctx->state_dir);
 			show(doc, json, wide, false, NULL);
 			rc = f.ike && !all_up(doc) ? TC_EXIT_FAIL : TC_EXIT_OK;
 			json_decref(doc);

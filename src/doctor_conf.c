@@ -1,5 +1,6 @@
 /* doctor_conf.c - two sides' configs paired and negotiated as charon would, exchange by
  * exchange, into verdicts with evidence (the sides are built by doctor_conf_side.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +306,7 @@ struct dc_outcome {
 	bool tf_diff[DOCTOR_XF_COUNT];		/* proposal transforms that differ */
 	const struct dc_secret *psk[2];	/* PSKs picked by initiator and responder */
 	int cert_dir;			/* cert_problem: 0 the responder distrusts, 1 the initiator */
+	bool cert_policy;		/* cert_problem: the verifier's remote.cert_policy decides */
 };
 
 static bool ts_list_eq(const struct dc_ts *a, size_t na, const struct dc_ts *b, size_t nb)
@@ -461,18 +463,44 @@ static bool cred_same(const struct dc_cred *a, const struct dc_cred *b)
 
 /* A CA certificate of either side (cacerts files and the x509ca/ directory: intermediates
  * charon loads, and sends along) that issued cert, other than cert itself; NULL if none. */
-static const struct dc_cred *chain_issuer(const struct dc_conn *a, const struct dc_conn *b,
-					  const struct dc_cred *cert)
+static const struct dc_cred *chain_issuer_ca(const struct dc_conn *a, const struct dc_conn *b,
+					     const struct dc_cred *cert, unsigned want_ca)
 {
 	const struct dconf_side *sides[2] = { a->side, b->side };
 
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < sides[k]->n_cred; i++) {
 			const struct dc_cred *c = &sides[k]->cred[i];
-			if (c != cert && c->loaded && strcmp(c->key, "certs") != 0 && cred_issued(c, cert))
+			if (c != cert && c->loaded && !c->info.crit_oid && strcmp(c->key, "certs") != 0 &&
+			    (c->info.flags & X509_F_CA) == want_ca && cred_issued(c, cert))
 				return c;
 		}
 	return NULL;
+}
+
+/* A certificate of either side that would have issued cert but that charon refuses to
+ * load (cred_refused), or NULL. */
+static const struct dc_cred *chain_issuer_refused(const struct dc_conn *a, const struct dc_conn *b,
+						  const struct dc_cred *cert)
+{
+	const struct dconf_side *sides[2] = { a->side, b->side };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < sides[k]->n_cred; i++) {
+			const struct dc_cred *c = &sides[k]->cred[i];
+			if (c != cert && c->loaded && c->info.crit_oid && strcmp(c->key, "certs") != 0 &&
+			    cred_issued(c, cert))
+				return c;
+		}
+	return NULL;
+}
+
+/* The CA certificate that issued cert (charon's x509_cert.c issued_by accepts only an
+ * issuer with the CA basic constraint), as chain_issuer_ca. */
+static const struct dc_cred *chain_issuer(const struct dc_conn *a, const struct dc_conn *b,
+					  const struct dc_cred *cert)
+{
+	return chain_issuer_ca(a, b, cert, X509_F_CA);
 }
 
 /* Why a certificate is outside its validity at now ("expired on 2021-01-01"), or NULL. */
@@ -487,6 +515,26 @@ static char *cert_dates(const struct dc_cred *c, time_t now)
 	gmtime_r(expired ? &c->info.not_after : &c->info.not_before, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 	return xasprintf("%s %s", expired ? "expired on" : "is not valid before", when);
+}
+
+/* Why charon cannot load cred (a critical extension neither its x509 nor its openssl
+ * plugin parses: "critical '...' extension not supported", "found unsupported critical
+ * X.509 extension: OID") and so what (the words after "so"), or NULL. Caller frees. */
+static char *cred_refused(const struct dc_cred *cred, const char *so)
+{
+	struct buf oid;
+	char *why;
+
+	if (!cred || !cred->info.crit_oid)
+		return NULL;
+	buf_init(&oid);
+	if (x509_oid_text(cred->info.crit_oid, cred->info.crit_oid_len, &oid))
+		buf_adds(&oid, "?");
+	why = xasprintf("refuses to load certificate %s: it has a critical extension charon does not "
+			"support (%s), so %s (strongswan.conf x509.enforce_critical = no would accept it)",
+			cred->path, oid.data, so);
+	buf_free(&oid);
+	return why;
 }
 
 /* Whether verifier (its remote.cacerts) trusts sender's certificate (local.certs): the
@@ -534,19 +582,200 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 		if (!ca)
 			known = false;
 		for (size_t k = 0; ca && k < depth && !ok; k++)
-			ok = cred_same(chain[k], ca) || (!cred_self_signed(chain[k]) && cred_issued(ca, chain[k]));
+			ok = cred_same(chain[k], ca) ||
+			     (!cred_self_signed(chain[k]) && (ca->info.flags & X509_F_CA) && cred_issued(ca, chain[k]));
 	}
 	dconf_strv_free(cas, n);
 	if (ok || !known)
 		return true;
 	buf_init(&issuer);
 	x509_dn_text(chain[depth - 1]->info.issuer, chain[depth - 1]->info.issuer_len, &issuer);
+	cur = cred_self_signed(chain[depth - 1]) ? NULL : chain_issuer_refused(sender, verifier, chain[depth - 1]);
+	if (cur) {
+		char *r = cred_refused(cur, "the chain breaks there");
+		*why = xasprintf("does not trust the certificate it receives: its issuer \"%s\" is missing, as "
+				 "charon %s", issuer.data ? issuer.data : "?", r);
+		free(r);
+		buf_free(&issuer);
+		return false;
+	}
+	cur = cred_self_signed(chain[depth - 1]) ? NULL : chain_issuer_ca(sender, verifier, chain[depth - 1], 0);
+	if (cur) {
+		*why = xasprintf("does not trust the certificate it receives: its issuer \"%s\" (%s) is not a "
+				 "CA (no CA basic constraint), and charon takes only a CA as issuer",
+				 issuer.data ? issuer.data : "?", cur->path);
+		buf_free(&issuer);
+		return false;
+	}
 	*why = xasprintf("does not trust the certificate it receives: issued by \"%s\"%s%s, and none of "
 			 "its CA certificates (%s) is that issuer's key",
 			 issuer.data ? issuer.data : "?", depth > 1 ? " at the top of its chain" : "",
 			 cert->info.aki ? " (key identifier checked)" : "", verifier->rca_at->value);
 	buf_free(&issuer);
 	return false;
+}
+
+/* The sender's certificate: its first local.certs file, loaded; NULL if none or unread. */
+static const struct dc_cred *sender_cert(const struct dc_conn *c)
+{
+	const struct dc_cred *cert;
+	char **files;
+	size_t n;
+
+	if (!c->lcert_at || !c->lcert_at->value)
+		return NULL;
+	n = dconf_split_files(c->lcert_at->value, &files, 1);
+	cert = n ? cred_find(c->side, "certs", files[0]) : NULL;
+	dconf_strv_free(files, n);
+	return cert;
+}
+
+/* Whether the certificates a pubkey exchange from sender to verifier rests on all load:
+ * the sender's local.certs (else its connection fails to load: vici_config.c parse_cert)
+ * and the verifier's remote.cacerts. On false, *why names the file (caller frees);
+ * *verifier_side tells whose file it is. */
+static bool certs_load(const struct dc_conn *sender, const struct dc_conn *verifier, char **why, bool *verifier_side)
+{
+	char **cas;
+	size_t n;
+
+	*verifier_side = false;
+	*why = cred_refused(sender_cert(sender), "the connection naming it does not load");
+	if (*why || !verifier->rca_at || !verifier->rca_at->value)
+		return !*why;
+	n = dconf_split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
+	for (size_t i = 0; i < n && !*why; i++)
+		*why = cred_refused(cred_find(verifier->side, "cacerts", cas[i]),
+				    "the connection naming it does not load");
+	dconf_strv_free(cas, n);
+	*verifier_side = *why != NULL;
+	return !*why;
+}
+
+/* Whether a certificate's name (normalized; a '*' is a wildcard, as charon's
+ * identification matches takes it) stands for id: blanks do not count, for a DN written
+ * "C=CH,O=x" is the DN "C=CH, O=x" to charon. */
+static bool cert_name_matches(const char *name, const char *id)
+{
+	char *a = xstrdup(name), *b = xstrdup(id);
+	size_t k = 0;
+	bool m;
+
+	for (size_t i = 0; a[i]; i++)
+		if (a[i] != ' ')
+			a[k++] = a[i];
+	a[k] = '\0';
+	k = 0;
+	for (size_t i = 0; b[i]; i++)
+		if (b[i] != ' ')
+			b[k++] = b[i];
+	b[k] = '\0';
+	m = dconf_id_matches(a, b);
+	free(a);
+	free(b);
+	return m;
+}
+
+/* Whether the sender's certificate holds the identity it sends (id, normalized): as its
+ * subject or one of its subjectAltNames, as charon's x509 has_subject compares them when
+ * the verifier looks for a trusted public key for that identity (pubkey_authenticator.c
+ * process: "no trusted ... public key found for '...'"). A key id (keyid:) or an unread
+ * certificate is not judged. On false, *why lists what the certificate holds. */
+static bool cert_holds_id(const struct dc_conn *sender, const char *id, char **why)
+{
+	const struct dc_cred *cert = sender_cert(sender);
+	struct buf names, one;
+	bool found = false;
+	char *norm;
+	int rc = 0;
+
+	if (!cert || !id || strncmp(id, "keyid:", 6) == 0 || strcmp(id, "%any") == 0 || strchr(id, '*'))
+		return true;
+	buf_init(&names);
+	buf_init(&one);
+	buf_adds(&one, "asn1dn:");
+	x509_dn_text(cert->info.subject, cert->info.subject_len, &one);
+	for (size_t i = 0; !found && i < DCONF_MAX_SANS; i++) {
+		if (i > 0) {
+			one.len = 0;
+			rc = x509_san_id(&cert->info, i - 1, &one);
+			if (rc == -ENOENT || rc == -EBADMSG)
+				break;
+			if (rc)
+				continue;
+		}
+		norm = dconf_id_normalize(one.data);
+		found = cert_name_matches(norm, id);
+		buf_printf(&names, "%s%s", names.len ? ", " : "", norm);
+		free(norm);
+	}
+	if (!found && rc != -EBADMSG)
+		*why = xasprintf("cannot verify identity %s: certificate %s does not hold it (it holds %s), "
+				 "so no trusted public key is found for it", id, cert->path, names.data);
+	buf_free(&names);
+	buf_free(&one);
+	return found || rc == -EBADMSG;
+}
+
+/* Whether the sender's certificate may sign IKE: without a keyUsage extension, or with
+ * digitalSignature or nonRepudiation in it (x509_cert.c parse_keyUsage; the verifier's
+ * pubkey_authenticator.c is_compliant_cert: "rejecting certificate without
+ * digitalSignature or nonRepudiation keyUsage flags"). */
+static bool cert_key_usage(const struct dc_conn *sender, char **why)
+{
+	const struct dc_cred *cert = sender_cert(sender);
+
+	if (!cert || !(cert->info.flags & X509_F_KU) || (cert->info.flags & X509_F_KU_SIGN))
+		return true;
+	*why = xasprintf("rejects the certificate it receives: %s has a keyUsage without "
+			 "digitalSignature or nonRepudiation, so it may not sign IKE", cert->path);
+	return false;
+}
+
+/* Whether the sender's certificate carries every OID of the verifier's remote.cert_policy,
+ * as charon validates them (constraints_validator.c check_policy_constraints: the
+ * end-entity's policies, each allowed by every certificate above it - the same OID or
+ * anyPolicy - but a self-signed root with no policies at all; auth_cfg.c complies:
+ * "constraint requires cert policy ..."). A CA with policyMappings, or a chain not
+ * complete here, is not judged. */
+static bool cert_policies(const struct dc_conn *sender, const struct dc_conn *verifier, char **why)
+{
+	const struct dc_cred *cert = sender_cert(sender), *chain[DCONF_MAX_CHAIN];
+	char **oids;
+	size_t n, depth = 0;
+	bool ok = true;
+
+	if (!cert || !verifier->rpol_at || !verifier->rpol_at->value)
+		return true;
+	for (const struct dc_cred *cur = cert; cur && depth < DCONF_MAX_CHAIN;
+	     cur = cred_self_signed(cur) ? NULL : chain_issuer(sender, verifier, cur))
+		chain[depth++] = cur;
+	n = dconf_split_files(verifier->rpol_at->value, &oids, DCONF_MAX_ADDRS);
+	for (size_t i = 0; i < n && ok; i++) {
+		const char *oid = oids[i];
+		size_t k;
+		if (x509_has_policy(&cert->info, oid, false) == 0) {
+			*why = xasprintf("rejects the certificate it receives: remote.cert_policy requires %s, "
+					 "and %s does not carry that policy", oid, cert->path);
+			ok = false;
+			break;
+		}
+		for (k = 1; k < depth; k++) {
+			const struct x509_info *ca = &chain[k]->info;
+			if ((ca->flags & X509_F_POLICY_MAP) || (!ca->policies && cred_self_signed(chain[k])))
+				continue;
+			if (x509_has_policy(ca, oid, true) == 0)
+				break;
+		}
+		if (k < depth) {
+			*why = xasprintf("rejects the certificate it receives: remote.cert_policy requires %s, "
+					 "which the issuing CA certificate %s does not allow (neither that "
+					 "policy nor anyPolicy)", oid, chain[k]->path);
+			ok = false;
+		}
+	}
+	dconf_strv_free(oids, n);
+	return ok;
 }
 
 /* The identity c's certificate (its first local.certs file) stands for: the subject DN,
@@ -655,6 +884,34 @@ static const struct dc_secret *psk_ikev1(const struct dc_conn *c, const struct d
 	return d;
 }
 
+/* The certificate checks of one direction, sender to verifier (dir 0: the initiator
+ * sends, 1: the responder), in charon's order: both sides load their files (swanctl
+ * --load-conns), then the verifier finds a trusted public key for the identity sent
+ * (chain, dates, the identity in the certificate), checks its key usage, and last its
+ * remote.cert_policy constraints. False when one fails (o says why). */
+static bool cert_checks(const struct dc_conn *sender, const struct dc_conn *verifier, const char *id, time_t now,
+			int dir, struct dc_outcome *o)
+{
+	static const char *const role[2] = { "initiator", "responder" };
+	char *why = NULL;
+	bool vside;
+
+	if (!certs_load(sender, verifier, &why, &vside)) {
+		outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the %s %s", role[vside ? !dir : dir], why));
+	} else if (!cert_trusted(sender, verifier, now, &why) || !cert_holds_id(sender, id, &why) ||
+		   !cert_key_usage(sender, &why)) {
+		outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the %s %s", role[!dir], why));
+	} else if (!cert_policies(sender, verifier, &why)) {
+		o->cert_policy = true;
+		outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the %s %s", role[!dir], why));
+	} else {
+		return true;
+	}
+	free(why);
+	o->cert_dir = dir;
+	return false;
+}
+
 static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, int version,
 			  struct dc_outcome *o)
 {
@@ -681,19 +938,8 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, in
 		goto out;
 	}
 	if (strcmp(ic->lauth, "pubkey") == 0 && strcmp(rc->lauth, "pubkey") == 0) {
-		char *why = NULL;
-		if (!cert_trusted(ic, rc, now, &why)) {
-			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the responder %s", why));
-			free(why);
-			o->cert_dir = 0;
+		if (!cert_checks(ic, rc, ilid, now, 0, o) || !cert_checks(rc, ic, rlid, now, 1, o))
 			goto out;
-		}
-		if (!cert_trusted(rc, ic, now, &why)) {
-			outcome_set(o, DOCTOR_CERT_PROBLEM, xasprintf("the initiator %s", why));
-			free(why);
-			o->cert_dir = 1;
-			goto out;
-		}
 	}
 	if (strcmp(ic->lauth, "psk") == 0) {
 		/* an identity unknown here (an unread certificate) matches the owner-less secrets */
@@ -830,7 +1076,9 @@ static const struct {
 	{ DOCTOR_CERT_PROBLEM,
 	  "cert / ca: the peer's ca must be the CA that issued this side's cert (pfSense: Phase 1 > "
 	  "My Certificate / Peer Certificate Authority)",
-	  "local.certs / remote.cacerts: the verifier's CA must have issued the sender's certificate" },
+	  "local.certs / remote.cacerts / remote.cert_policy: the verifier's CA must have issued the "
+	  "sender's certificate, which must load, hold the identity sent, allow signing (keyUsage) and "
+	  "carry the policies the verifier requires" },
 	{ DOCTOR_PSK_MISMATCH, "psk or psk_file (pfSense: Phase 1 > Pre-Shared Key)",
 	  "secrets { ike-N { secret } } and its id-N owners" },
 	{ DOCTOR_CHILD_PROPOSAL_MISMATCH,
@@ -902,7 +1150,8 @@ static void ev_outcome(struct dc_ctx *x, struct doctor_verdict *v, const struct 
 			if (s == o->cert_dir)
 				ev_conn(x, v, side[s], cc, cc->lcert_at, "cert", false);
 			else
-				ev_conn(x, v, side[s], cc, cc->rca_at, "ca", false);
+				ev_conn(x, v, side[s], cc, o->cert_policy ? cc->rpol_at : cc->rca_at,
+					o->cert_policy ? "cert_policy" : "ca", false);
 			break;
 		case DOCTOR_CHILD_PROPOSAL_MISMATCH:
 		case DOCTOR_PFS_MISMATCH:

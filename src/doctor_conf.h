@@ -28,6 +28,7 @@
 #define DCONF_MAX_ADDRS 16		/* entries in local_addrs/remote_addrs */
 #define DCONF_MAX_REFS 8		/* templates a section inherits from, transitively */
 #define DCONF_MAX_CHAIN 8		/* certificates in a chain, end entity to trust anchor */
+#define DCONF_MAX_SANS 64		/* subjectAltNames of a certificate compared with an identity */
 #define DCONF_MAX_WARNINGS 64		/* warnings kept */
 
 /* One side's configuration: the trees its keys point into and the text of its files. */

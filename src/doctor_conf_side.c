@@ -442,6 +442,7 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 	c->rid = dconf_id_normalize(view_get(&remote, "id", NULL));
 	c->lcert_at = view_kv(&local, "certs");
 	c->rca_at = view_kv(&remote, "cacerts");
+	c->rpol_at = view_kv(&remote, "cert_policy");
 	c->lauth_at = view_kv(&local, "auth");
 	c->lauth = auth_class(view_get(&local, "auth", NULL));
 	c->rauth_at = view_kv(&remote, "auth");

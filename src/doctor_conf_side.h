@@ -60,6 +60,7 @@ struct dc_conn {
 	const char *lauth, *rauth;
 	const struct conf_node *lauth_at, *rauth_at;
 	const struct conf_node *lcert_at, *rca_at;	/* local.certs, remote.cacerts */
+	const struct conf_node *rpol_at;		/* remote.cert_policy */
 	struct doctor_prop *ike;
 	size_t n_ike;
 	const struct conf_node *ike_at;

@@ -22,6 +22,7 @@
 #include "apply.h"
 #include "cmd.h"
 #include "naming.h"
+#include "peerwatch.h"
 #include "state.h"
 #include "tunnel.h"
 #include "vici.h"
@@ -41,6 +42,9 @@
 #define KA_ICMP_FILTER 1		/* linux/icmp.h's ICMP_FILTER (that header clashes with glibc's) */
 #define KA_REASON_MAX 200
 #define KA_SLOT_WAIT_MS 250		/* all initiation slots busy: look again this soon */
+#define KA_OP_READ_MS 20		/* an initiation's connection is readable: its answer, or a log line */
+#define KA_LOG_LEVEL "1"		/* charon's control-log level for initiations: shows retransmits */
+#define KA_NO_GW ((size_t)-1)		/* a target whose gateway is no address (any peer, a name) */
 
 /* every initiation in flight, the event connection and the two ICMP sockets get a poll entry */
 _Static_assert(KEEPALIVE_MAX_INFLIGHT + 3 <= KEEPALIVE_MAX_FDS, "poll entries for every initiation");
@@ -70,6 +74,13 @@ struct ka_target {
 	int64_t up_since;
 	unsigned attempts;
 	enum ka_quiet quiet;	/* the repeated decision last logged */
+	char peer[INET6_ADDRSTRLEN];	/* remote_gateway when it is an address, else "" */
+	size_t gw;		/* index in ka->gw, or KA_NO_GW */
+	bool silent;		/* the last attempt got no answer at all from the peer (not a refusal) */
+	bool half_open;		/* the initiation in flight retransmitted its IKE_SA_INIT: silent so far */
+	bool gave_up;		/* the initiation in flight ran out of retransmits: the peer is silent */
+	bool manual;		/* manually down, as of the last check */
+	bool probe;		/* the op in flight is its gateway's probe */
 	char down_why[KA_REASON_MAX];	/* what the check that first found it down was about */
 	struct state_keepalive rec;
 };
@@ -91,6 +102,24 @@ struct ka_ping {
 	bool done;		/* once mode: this host's round is over */
 	bool warned;		/* "no local address" logged */
 	bool send_failed;	/* the last echo could not even be sent */
+};
+
+/* One peer address that watched tunnels go to, for telling a silent peer from a refusing one. */
+struct ka_gw {
+	char addr[INET6_ADDRSTRLEN];	/* remote_gateway, a literal address */
+	struct peerwatch pw;
+	enum peerwatch_event ev;	/* what IKE told since the last step (answer, peer initiated) */
+	enum peerwatch_event echo_ev;	/* what the last echo told since the last step (reply, lost) */
+	int family;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	bool echo_waiting;
+	uint16_t echo_seq;
+	int64_t echo_deadline;
+	bool echo_tried_up;		/* a learning echo was sent while a tunnel to it was up */
+	bool echo_failed;		/* echoes cannot even be sent (no raw socket): IKE probes only */
+	unsigned tunnels;		/* watched tunnels to it, as of the last step */
+	time_t silent_since, back_since;	/* wall clock of the last silence's start and end, for status */
 };
 
 /* What a poll entry belongs to. */
@@ -117,6 +146,8 @@ struct keepalive {
 	size_t n_t;
 	struct ka_ping *p;
 	size_t n_p;
+	struct ka_gw *gw;
+	size_t n_gw;
 	int icmp[2];			/* raw ICMP sockets, [0] IPv4, [1] IPv6; -1 until needed */
 	uint16_t echo_id;
 	uint16_t seq;
@@ -158,6 +189,24 @@ static void decide(struct keepalive *ka, struct ka_target *t, int prio, const ch
 	t->rec.attempts = t->attempts;
 	t->rec.next_try = retry_ms > 0 ? t->rec.time + (retry_ms + 999) / 1000 : 0;
 	state_keepalive_save(ka->cfg.ctx->state_dir, t->child, &t->rec);	/* best effort: status only */
+}
+
+/* A decision about a peer address rather than a tunnel: logged, not recorded per tunnel. */
+static void decide_peer(struct keepalive *ka, const struct ka_gw *g, int prio, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void decide_peer(struct keepalive *ka, const struct ka_gw *g, int prio, const char *action, const char *fmt, ...)
+{
+	struct keepalive_decision d = { .priority = prio, .action = action, .tunnel = g->addr };
+	char reason[STATE_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	d.reason = reason;
+	if (ka->cfg.log)
+		ka->cfg.log(ka->cfg.log_arg, &d);
 }
 
 /* ---- time ---- */
@@ -245,6 +294,58 @@ static void ping_add(struct keepalive *ka, size_t target, const struct tunnel_ph
 	ka->n_p++;
 }
 
+/* The gateways of the targets (literal addresses only); what is known of those that stay is kept. */
+static void gateways_build(struct keepalive *ka)
+{
+	struct ka_gw *old = ka->gw;
+	size_t n_old = ka->n_gw;
+
+	ka->gw = NULL;
+	ka->n_gw = 0;
+	for (size_t i = 0; i < ka->n_t; i++) {
+		struct ka_target *t = &ka->t[i];
+		size_t g;
+		t->gw = KA_NO_GW;
+		if (!t->peer[0])
+			continue;
+		for (g = 0; g < ka->n_gw && strcmp(ka->gw[g].addr, t->peer) != 0; g++)
+			;
+		if (g == ka->n_gw) {
+			struct ka_gw *n;
+			ka->gw = xrealloc(ka->gw, (ka->n_gw + 1) * sizeof(*ka->gw));
+			n = &ka->gw[ka->n_gw++];
+			memset(n, 0, sizeof(*n));
+			for (size_t k = 0; k < n_old; k++)
+				if (strcmp(old[k].addr, t->peer) == 0)
+					*n = old[k];
+			snprintf(n->addr, sizeof(n->addr), "%s", t->peer);
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&n->dst;
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->dst;
+			if (inet_pton(AF_INET, n->addr, &s4->sin_addr) == 1) {
+				s4->sin_family = n->family = AF_INET;
+				n->dst_len = sizeof(*s4);
+			} else if (inet_pton(AF_INET6, n->addr, &s6->sin6_addr) == 1) {
+				s6->sin6_family = n->family = AF_INET6;
+				n->dst_len = sizeof(*s6);
+			}
+		}
+		t->gw = g;
+	}
+	free(old);
+}
+
+/* remote_gateway as the address the gateway is watched by, or "" (a name, or any peer). */
+static void peer_of(const struct tunnel_phase1 *p1, char out[INET6_ADDRSTRLEN])
+{
+	unsigned char a[16];
+
+	out[0] = '\0';
+	if (!p1->remote_gateway || tunnel_gateway_is_any(p1->remote_gateway))
+		return;
+	if (inet_pton(AF_INET, p1->remote_gateway, a) == 1 || inet_pton(AF_INET6, p1->remote_gateway, a) == 1)
+		snprintf(out, INET6_ADDRSTRLEN, "%s", p1->remote_gateway);
+}
+
 /* Targets and pings for the enabled entries of tf; state of targets already known is kept. */
 static void targets_build(struct keepalive *ka)
 {
@@ -272,6 +373,7 @@ static void targets_build(struct keepalive *ka)
 			naming_child(p1, p2, child);
 			struct ka_target *t = target_get(ka, ike, child);
 			t->watch |= watch;
+			peer_of(p1, t->peer);
 			if (p2->ping_host) {
 				t->pinged = true;
 				ping_add(ka, (size_t)(t - ka->t), p2);
@@ -289,11 +391,15 @@ static void targets_build(struct keepalive *ka)
 			continue;
 		}
 		bool watch = t->watch, pinged = t->pinged;
+		char peer[INET6_ADDRSTRLEN];
+		memcpy(peer, t->peer, sizeof(peer));
 		*t = *o;
 		t->watch = watch;
 		t->pinged = pinged;
+		memcpy(t->peer, peer, sizeof(peer));
 	}
 	free(old);
+	gateways_build(ka);
 }
 
 /* ---- charon connection ---- */
@@ -419,6 +525,16 @@ static enum ka_sa child_state(const char *state)
 	return KA_SA_DOWN;	/* ROUTED (a trap is no SA), DELETING, DELETED, DESTROYING, RETRYING, FAILED */
 }
 
+/* An IKE SA we initiate whose IKE_SA_INIT the peer has not answered: no responder SPI yet. */
+static bool ike_sa_half_open(const struct vici_node *ike)
+{
+	const char *spi = vici_find_str(ike, "responder-spi", "");
+
+	if (!str_eq(vici_find_str(ike, "state", ""), "CONNECTING") || !str_eq(vici_find_str(ike, "initiator", "no"), "yes"))
+		return false;
+	return strspn(spi, "0") == strlen(spi);
+}
+
 /* The state of target t in one list-sa event (one IKE SA). */
 static enum ka_sa ike_sa_state(const struct vici_node *ike, const struct ka_target *t)
 {
@@ -462,9 +578,11 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 	/* up long enough (and, with a ping host, answering) = healthy: the backoff starts over */
 	if (t->up_since && now - t->up_since >= KA_STABLE_MS && !t->pinged)
 		t->attempts = 0;
+	t->manual = t->watch && manually_down(ka, t);
 	if (t->sa == KA_SA_UP) {
 		if (!t->up_since)
 			t->up_since = now;
+		t->silent = false;
 		t->quiet = KA_QUIET_NONE;
 		t->down_why[0] = '\0';
 		return;
@@ -474,11 +592,15 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 		snprintf(t->down_why, sizeof(t->down_why), "%s", ka->check_reason);
 	if (!t->watch || t->op || (ka->cfg.once && t->tried))
 		return;
-	if (manually_down(ka, t)) {
+	if (t->manual) {
 		if (t->quiet != KA_QUIET_SKIP)
 			decide(ka, t, LOG_INFO, "skip", 0, "down, and manually down (`tunnelctl down`): left alone until `tunnelctl up`");
 		t->quiet = KA_QUIET_SKIP;
 		ka->stats.skipped++;
+		return;
+	}
+	if (t->silent && t->gw != KA_NO_GW && ka->gw[t->gw].pw.silent) {
+		t->next_try = 0;	/* its gateway is probed once a second instead of its own backoff */
 		return;
 	}
 	if (t->sa == KA_SA_CONNECTING) {
@@ -609,10 +731,46 @@ static int op_send(struct ka_target *t, const char *cmd, char **err)
 		vici_msg_add_strf(&m, "timeout", "%d", KA_TERMINATE_MS);
 	else
 		vici_msg_add_str(&m, "timeout", "0");	/* answer when it is up or has failed */
-	vici_msg_add_str(&m, "loglevel", "-1");
+	/* an initiation's log tells a silent peer (retransmits run out) from a refusing one */
+	vici_msg_add_str(&m, "loglevel", strcmp(cmd, "initiate") == 0 ? KA_LOG_LEVEL : "-1");
 	rc = vici_client_send(t->op, cmd, &m, KA_VICI_TIMEOUT_MS, err);
 	vici_msg_free(&m);
 	return rc;
+}
+
+/* Read the log lines charon sent on an initiation's connection so far (never blocking) and
+ * note what they say of the peer: its IKE_SA_INIT retransmitted (silent so far), or the
+ * retransmits ran out (silent). Without either, a failure is the peer answering and refusing
+ * (or a local error): that one gets the backoff. 0, or -errno when the connection broke. */
+static int op_read_log(struct ka_target *t)
+{
+	for (;;) {
+		char *name = NULL, *err = NULL;
+		struct vici_node *msg = NULL;
+		int rc = vici_client_wait_event(t->op, 0, &name, &msg, &err);
+		free(err);
+		if (rc == -ETIMEDOUT || rc == -EINTR)
+			return 0;
+		if (rc != 0)
+			return rc;
+		const char *line = vici_find_str(msg, "msg", "");
+		/* charon 5.9.8 ikev2/task_manager_v2.c and ike_sa.c: "retransmit 1 of request with message
+		 * ID 0" (0 is IKE_SA_INIT), "giving up after 2 retransmits", "establishing IKE_SA failed,
+		 * peer not responding" */
+		if (str_eq(name, "control-log")) {
+			if (strstr(line, "retransmit") && strstr(line, "message ID 0") && !strstr(line, "giving up"))
+				t->half_open = true;
+			if (strstr(line, "giving up after") || strstr(line, "peer not responding"))
+				t->gave_up = true;
+		}
+		free(name);
+		vici_node_free(msg);
+	}
+}
+
+static bool gw_silent(const struct keepalive *ka, const struct ka_target *t)
+{
+	return t->gw != KA_NO_GW && ka->gw[t->gw].pw.silent;
 }
 
 /* The attempt failed: plan the next one. */
@@ -621,14 +779,45 @@ static void attempt_failed(struct keepalive *ka, struct ka_target *t, const char
 	int64_t delay = backoff_ms(ka, t->attempts);
 
 	op_end(t);
+	t->probe = false;
 	ka->stats.failed++;
 	if (ka->cfg.once) {
-		decide(ka, t, LOG_WARNING, "failed", 0, "%s failed: %s", what, why);
+		decide(ka, t, LOG_WARNING, "failed", 0, "%s failed: %s%s", what, why, t->silent ? " (no answer from the peer)" : "");
+		return;
+	}
+	if (t->silent && gw_silent(ka, t)) {
+		t->next_try = 0;	/* the gateway's probe brings it back */
+		decide(ka, t, LOG_WARNING, "failed", 0, "%s failed: %s; no answer from %s: its gateway is probed every %.1fs",
+		       what, why, ka->gw[t->gw].addr, (double)PEERWATCH_PROBE_MS / 1000);
 		return;
 	}
 	t->next_try = now_ms() + delay;
-	decide(ka, t, LOG_WARNING, "failed", delay, "%s failed: %s; next attempt in %.1fs (attempt %u)", what, why,
-	       (double)delay / 1000, t->attempts + 1);
+	decide(ka, t, LOG_WARNING, "failed", delay, "%s failed: %s%s; next attempt in %.1fs (attempt %u)", what, why,
+	       t->silent ? " (no answer from the peer)" : "", (double)delay / 1000, t->attempts + 1);
+}
+
+/* Start an initiation (or the terminate of a restart) on a connection of its own, with charon's
+ * log of it coming back on that connection. 0, or -errno with *err set. */
+static int op_start(struct keepalive *ka, struct ka_target *t, bool restart, char **err)
+{
+	int rc = vici_client_connect(ka->cfg.ctx->vici, KA_VICI_TIMEOUT_MS, &t->op, err);
+
+	t->half_open = false;
+	t->gave_up = false;
+	if (rc == 0) {
+		t->op_kind = restart ? KA_OP_TERMINATE : KA_OP_INITIATE;
+		t->op_restart = restart;
+		t->op_deadline = now_ms() + KA_OP_TIMEOUT_MS;
+		rc = vici_client_register(t->op, "control-log", KA_VICI_TIMEOUT_MS, err);
+		if (rc == -ENOENT) {	/* a charon without it: no log, every failure counts as a refusal */
+			free(*err);
+			*err = NULL;
+			rc = 0;
+		}
+	}
+	if (rc == 0)
+		rc = op_send(t, restart ? "terminate" : "initiate", err);
+	return rc;
 }
 
 static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, const char *why)
@@ -636,6 +825,7 @@ static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, co
 	char *err = NULL;
 	int rc;
 
+	t->probe = false;
 	t->attempts++;
 	t->tried = true;
 	t->rec.reinitiations++;
@@ -645,13 +835,7 @@ static void initiate(struct keepalive *ka, struct ka_target *t, bool restart, co
 	t->restart_due = false;
 	ka->stats.initiated++;
 	decide(ka, t, LOG_NOTICE, restart ? "restart" : "initiate", 0, "%s (attempt %u)", why, t->attempts);
-	rc = vici_client_connect(ka->cfg.ctx->vici, KA_VICI_TIMEOUT_MS, &t->op, &err);
-	if (rc == 0) {
-		t->op_kind = restart ? KA_OP_TERMINATE : KA_OP_INITIATE;
-		t->op_restart = restart;
-		t->op_deadline = now_ms() + KA_OP_TIMEOUT_MS;
-		rc = op_send(t, restart ? "terminate" : "initiate", &err);
-	}
+	rc = op_start(ka, t, restart, &err);
 	if (rc != 0)
 		attempt_failed(ka, t, restart ? "restart" : "initiation", err ? err : strerror(-rc));
 	free(err);
@@ -662,10 +846,17 @@ static void op_answer(struct keepalive *ka, struct ka_target *t)
 {
 	struct vici_node *reply = NULL;
 	char *err = NULL;
-	const char *what = t->op_restart ? "restart" : "initiation";
-	int rc = vici_client_response(t->op, KA_EVENT_READ_MS, &reply, &err);
+	const char *what = t->op_restart ? "restart" : t->probe ? "probe" : "initiation";
+	int rc = vici_client_response(t->op, KA_OP_READ_MS, &reply, &err);
 
-	if (rc != 0) {
+	if (rc == -ETIMEDOUT) {
+		/* log lines, not the answer yet: read them, keep waiting */
+		free(err);
+		err = NULL;
+		rc = op_read_log(t);
+		if (rc != 0)
+			attempt_failed(ka, t, what, strerror(-rc));
+	} else if (rc != 0) {
 		attempt_failed(ka, t, what, err ? err : strerror(-rc));
 	} else if (t->op_kind == KA_OP_TERMINATE) {
 		/* the old child is gone (or was already): bring up a new one on the same connection */
@@ -675,6 +866,8 @@ static void op_answer(struct keepalive *ka, struct ka_target *t)
 			attempt_failed(ka, t, what, err ? err : strerror(-rc));
 	} else if (str_eq(vici_find_str(reply, "success", "no"), "yes")) {
 		op_end(t);
+		t->probe = false;
+		t->silent = false;
 		t->sa = KA_SA_UP;
 		t->up_since = now_ms();
 		for (size_t i = 0; i < ka->n_p; i++)
@@ -682,10 +875,256 @@ static void op_answer(struct keepalive *ka, struct ka_target *t)
 				ka->p[i].losses = 0;
 		decide(ka, t, LOG_NOTICE, "up", 0, "%s succeeded: child SA installed (attempt %u)", what, t->attempts);
 	} else {
+		op_read_log(t);	/* the answer is in: only log lines are left */
+		t->silent = t->gave_up;
 		attempt_failed(ka, t, what, vici_find_str(reply, "errmsg", "charon gave no reason"));
 	}
 	free(err);
 	vici_node_free(reply);
+}
+
+/* ---- silent gateways: one probe a second per peer address (issue 20, peerwatch.h) ---- */
+
+static void gateway_echo(struct keepalive *ka, struct ka_gw *gw, int64_t now);
+
+/* Record an event for a gateway's next step: echo news and IKE news apart (both are stepped),
+ * and of the IKE news the peer initiating over an answer. */
+static void gateway_event(struct ka_gw *gw, enum peerwatch_event ev)
+{
+	if (ev == PEERWATCH_EV_ECHO_REPLY || ev == PEERWATCH_EV_ECHO_LOST)
+		gw->echo_ev = ev;
+	else if (ev > gw->ev)
+		gw->ev = ev;
+}
+
+/* End our IKE SAs of config ike that the peer never answered (no responder SPI): a probe that
+ * got no answer, or initiations the gateway's probe replaces. True when one of them did get an
+ * answer meanwhile (it is left alone: the peer is there). */
+static bool kill_half_open(struct keepalive *ka, const char *ike)
+{
+	struct vici_node **events = NULL;
+	size_t n_events = 0;
+	char *err = NULL;
+	struct vici_msg m;
+	bool answered = false;
+
+	vici_msg_init(&m);
+	vici_msg_add_str(&m, "ike", ike);
+	vici_msg_add_str(&m, "noblock", "yes");
+	if (vici_client_stream(ka->vc, "list-sas", &m, "list-sa", KA_VICI_TIMEOUT_MS, &events, &n_events, &err) != 0)
+		n_events = 0;	/* the next check tells whether charon is still there */
+	vici_msg_free(&m);
+	free(err);
+	for (size_t e = 0; e < n_events; e++) {
+		for (size_t k = 0; k < events[e]->n_child; k++) {
+			const struct vici_node *sa = events[e]->child[k];
+			if (strcmp(sa->name, ike) != 0 || !str_eq(vici_find_str(sa, "state", ""), "CONNECTING"))
+				continue;
+			if (!ike_sa_half_open(sa)) {
+				answered |= str_eq(vici_find_str(sa, "initiator", "no"), "yes");
+				continue;
+			}
+			struct vici_node *reply = NULL;
+			vici_msg_init(&m);
+			vici_msg_add_str(&m, "ike-id", vici_find_str(sa, "uniqueid", "0"));
+			vici_msg_add_str(&m, "force", "yes");
+			vici_msg_add_str(&m, "timeout", "-1");	/* do not wait: nobody answers a DELETE there */
+			vici_msg_add_str(&m, "loglevel", "-1");
+			if (vici_client_request(ka->vc, "terminate", &m, KA_VICI_TIMEOUT_MS, &reply, &err) != 0) {
+				free(err);
+				err = NULL;
+			}
+			vici_msg_free(&m);
+			vici_node_free(reply);
+		}
+	}
+	for (size_t e = 0; e < n_events; e++)
+		vici_node_free(events[e]);
+	free(events);
+	return answered;
+}
+
+/* The tunnel a gateway's IKE probe initiates: the first watched one that is not manually down. */
+static struct ka_target *probe_target(struct keepalive *ka, size_t g)
+{
+	for (size_t i = 0; i < ka->n_t; i++)
+		if (ka->t[i].gw == g && ka->t[i].watch && !ka->t[i].manual)
+			return &ka->t[i];
+	return NULL;
+}
+
+/* Write STATE_DIR/KEEPALIVE_PEERS_FILE for status and the metrics (best effort: status only). */
+static void peers_save(struct keepalive *ka)
+{
+	json_t *peers = json_array();
+	char *path, *text;
+
+	for (size_t g = 0; g < ka->n_gw; g++) {
+		const struct ka_gw *gw = &ka->gw[g];
+		json_array_append_new(peers, json_pack("{s:s, s:b, s:I, s:I, s:s, s:I}", "address", gw->addr,
+						       "silent", gw->pw.silent, "silent_since", (json_int_t)gw->silent_since,
+						       "back_since", (json_int_t)gw->back_since, "probe",
+						       gw->pw.echo_learned && !gw->pw.echo_useless ? "echo" : "ike",
+						       "tunnels", (json_int_t)gw->tunnels));
+	}
+	json_t *doc = json_pack("{s:o}", "peers", peers);
+	text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1));
+	json_decref(doc);
+	path = xasprintf("%s/%s", ka->cfg.ctx->state_dir, KEEPALIVE_PEERS_FILE);
+	if (text)
+		(void)!file_write_atomic(path, text, strlen(text), 0644);
+	free(text);
+	free(path);
+}
+
+json_t *keepalive_peers_load(const char *state_dir)
+{
+	char *path = xasprintf("%s/%s", state_dir, KEEPALIVE_PEERS_FILE);
+	json_t *doc = NULL, *peers = NULL;
+	struct buf b;
+
+	buf_init(&b);
+	if (file_read_all(path, KEEPALIVE_PEERS_MAX_BYTES, &b) == 0)
+		doc = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+	peers = json_object_get(doc, "peers");
+	if (json_is_array(peers))
+		json_incref(peers);
+	else
+		peers = NULL;
+	json_decref(doc);
+	buf_free(&b);
+	free(path);
+	return peers;
+}
+
+/* One IKE probe: replace the last one (its IKE SA, if still unanswered) by a fresh IKE_SA_INIT.
+ * Not an attempt of the tunnel: its backoff and counters stay as they are. */
+static void probe_ike(struct keepalive *ka, size_t g)
+{
+	struct ka_target *t = probe_target(ka, g);
+	char *err = NULL;
+
+	if (!t || (t->op && !t->probe))
+		return;	/* an initiation of its own is running: that is the probe */
+	if (kill_half_open(ka, t->ike)) {
+		gateway_event(&ka->gw[g], PEERWATCH_EV_IKE_ANSWER);	/* the last probe got its answer: let it finish */
+		return;
+	}
+	op_end(t);
+	if (op_start(ka, t, false, &err) != 0)
+		op_end(t);	/* the next probe tries again; the check sees a charon gone */
+	else
+		t->probe = true;
+	free(err);
+}
+
+/* A gateway's silence began: its tunnels stop initiating on their own (their IKE SAs that
+ * retransmit into the void end), the probe takes over. */
+static void gateway_silent(struct keepalive *ka, size_t g, const struct peerwatch_view *v)
+{
+	for (size_t i = 0; i < ka->n_t; i++) {
+		struct ka_target *t = &ka->t[i];
+		if (t->gw != g || !t->watch)
+			continue;
+		if (t->op && t->half_open) {
+			op_end(t);
+			kill_half_open(ka, t->ike);
+		}
+		t->silent = true;
+		t->next_try = 0;
+	}
+	decide_peer(ka, &ka->gw[g], LOG_WARNING, "silent", "no answer from this peer to any of its %u tunnel%s (retransmits unanswered): probing it every %.1fs instead of backing off, %s",
+		    v->tunnels, v->tunnels == 1 ? "" : "s", (double)PEERWATCH_PROBE_MS / 1000,
+		    ka->gw[g].pw.echo_learned ? "with an ICMP echo (it answered echoes while up)" : "with an IKE_SA_INIT (no echo answered while up)");
+}
+
+/* The gateway answered (or initiated): reset the backoff of every tunnel to it, initiate those down. */
+static void gateway_initiate_all(struct keepalive *ka, size_t g, const char *why, int64_t now)
+{
+	for (size_t i = 0; i < ka->n_t; i++) {
+		struct ka_target *t = &ka->t[i];
+		if (t->gw != g || !t->watch || t->manual)
+			continue;
+		bool was_silent = t->silent;
+		t->attempts = 0;
+		t->next_try = 0;
+		t->restart_due = false;
+		t->silent = false;
+		t->slot_wait = false;
+		if (t->probe && t->op)
+			continue;	/* the probe that found it answering is finishing this one */
+		/* CONNECTING, for a silent one, is as of a check before its unanswered IKE SA was ended */
+		if (t->sa == KA_SA_UP || (t->sa == KA_SA_CONNECTING && !was_silent) || t->op)
+			continue;
+		t->slot_wait = !slot_free(ka, t, now);
+		if (!t->slot_wait)
+			initiate(ka, t, false, why);
+	}
+}
+
+/* Step every gateway's schedule with what its tunnels look like now, and act. */
+static void gateways_step(struct keepalive *ka, int64_t now)
+{
+	if (ka->cfg.once)
+		return;	/* one pass, no retries: nothing to probe for */
+	for (size_t g = 0; g < ka->n_gw && ka->vc; g++) {
+		struct ka_gw *gw = &ka->gw[g];
+		struct peerwatch_view v = { 0 };
+		for (size_t i = 0; i < ka->n_t; i++) {
+			const struct ka_target *t = &ka->t[i];
+			if (t->gw != g || !t->watch || t->manual)
+				continue;
+			v.tunnels++;
+			v.up += t->sa == KA_SA_UP;
+			v.silent += t->sa != KA_SA_UP && (t->silent || (t->op && !t->probe && t->half_open));
+		}
+		/* learn whether it answers echoes while a tunnel to it is up (one echo per up period) */
+		if (!v.up)
+			gw->echo_tried_up = false;
+		else if (!gw->pw.echo_learned && !gw->echo_tried_up && !gw->echo_waiting) {
+			gw->echo_tried_up = true;
+			gateway_echo(ka, gw, now);
+		}
+		if (gw->echo_waiting && now >= gw->echo_deadline) {
+			gw->echo_waiting = false;
+			gateway_event(gw, PEERWATCH_EV_ECHO_LOST);
+		}
+		enum peerwatch_event ev = gw->echo_ev != PEERWATCH_EV_NONE ? gw->echo_ev : gw->ev;
+		int64_t since = gw->pw.silent_since;
+		unsigned probes = gw->pw.probes;
+		unsigned act = peerwatch_step(&gw->pw, now, &v, ev);
+		/* both an echo and IKE told something: step the IKE news too, unless the echo ended it all */
+		if (gw->echo_ev != PEERWATCH_EV_NONE && gw->ev != PEERWATCH_EV_NONE && !(act & PEERWATCH_ACT_INITIATE_ALL)) {
+			ev = gw->ev;
+			act |= peerwatch_step(&gw->pw, now, &v, ev);
+		}
+		gw->ev = gw->echo_ev = PEERWATCH_EV_NONE;
+		gw->tunnels = v.tunnels;
+		if (act & PEERWATCH_ACT_SILENT)
+			gw->silent_since = time(NULL);
+		if (act & PEERWATCH_ACT_BACK)
+			gw->back_since = time(NULL);
+		if (act & PEERWATCH_ACT_SILENT)
+			gateway_silent(ka, g, &v);
+		if (act & PEERWATCH_ACT_BACK)
+			decide_peer(ka, gw, LOG_NOTICE, "peer-back", "%s after %.1fs of silence (%u probe%s): initiating its tunnels",
+				    ev == PEERWATCH_EV_PEER_INITIATED ? "the peer initiated an IKE SA"
+				    : ev == PEERWATCH_EV_ECHO_REPLY ? "it answers echoes again"
+								     : "it answered IKE",
+				    (double)(now - since) / 1000, probes, probes == 1 ? "" : "s");
+		if (act & (PEERWATCH_ACT_SILENT | PEERWATCH_ACT_BACK))
+			peers_save(ka);
+		if (act & PEERWATCH_ACT_INITIATE_ALL) {
+			char why[KA_REASON_MAX];
+			snprintf(why, sizeof(why), "peer %s %s", gw->addr,
+				 ev == PEERWATCH_EV_PEER_INITIATED ? "initiated an IKE SA: it is back" : "answers again");
+			gateway_initiate_all(ka, g, why, now);
+		}
+		if (act & PEERWATCH_ACT_PROBE_IKE)
+			probe_ike(ka, g);
+		if (act & PEERWATCH_ACT_PROBE_ECHO)
+			gateway_echo(ka, gw, now);
+	}
 }
 
 /* ---- events ---- */
@@ -695,10 +1134,24 @@ static void on_event(struct keepalive *ka, const char *name, const struct vici_n
 {
 	bool up = str_eq(vici_find_str(msg, "up", "no"), "yes");
 	const char *sa = "";
+	const struct vici_node *ike = NULL;
 
 	for (size_t i = 0; i < msg->n_child; i++)
-		if (msg->child[i]->type == VICI_NODE_SECTION)
-			sa = msg->child[i]->name;
+		if (msg->child[i]->type == VICI_NODE_SECTION) {
+			ike = msg->child[i];
+			sa = ike->name;
+		}
+	/* an IKE SA up or rekeyed: its peer answers; one the peer initiated: the peer is back */
+	if (ike && ((str_eq(name, "ike-updown") && up) || str_eq(name, "ike-rekey"))) {
+		const struct vici_node *sa_node = str_eq(name, "ike-rekey") ? vici_child(ike, "new") : ike;
+		const char *host = vici_find_str(sa_node, "remote-host", "");
+		bool ours = str_eq(vici_find_str(sa_node, "initiator", "no"), "yes");
+		enum peerwatch_event ev = str_eq(name, "ike-updown") && !ours ? PEERWATCH_EV_PEER_INITIATED
+									    : PEERWATCH_EV_IKE_ANSWER;
+		for (size_t g = 0; g < ka->n_gw; g++)
+			if (str_eq(ka->gw[g].addr, host))
+				gateway_event(&ka->gw[g], ev);
+	}
 	if (strstr(name, "updown") && !up) {
 		snprintf(ka->check_reason, sizeof(ka->check_reason), "%s event: %s went down", name, sa);
 		ka->check_now = true;
@@ -901,6 +1354,58 @@ static struct ka_ping *ping_match(struct keepalive *ka, int family, const struct
 	return NULL;
 }
 
+/* One ICMP echo to a gateway itself (not through a tunnel: the kernel picks the source). */
+static void gateway_echo(struct keepalive *ka, struct ka_gw *gw, int64_t now)
+{
+	unsigned char pkt[8 + KA_PING_PAYLOAD] = { 0 };
+	int fd = -1;
+
+	if (!gw->family || gw->echo_failed || icmp_socket(ka, gw->family, &fd) != 0) {
+		gw->echo_failed = true;	/* no raw socket: IKE probes only (they need no echo learned) */
+		return;
+	}
+	gw->echo_seq = ++ka->seq;
+	pkt[0] = gw->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	pkt[4] = (unsigned char)(ka->echo_id >> 8);
+	pkt[5] = (unsigned char)(ka->echo_id & 0xff);
+	pkt[6] = (unsigned char)(gw->echo_seq >> 8);
+	pkt[7] = (unsigned char)(gw->echo_seq & 0xff);
+	memcpy(pkt + 8, "tunnelctl probe ", KA_PING_PAYLOAD);
+	if (gw->family == AF_INET) {
+		uint16_t ck = icmp_checksum(pkt, sizeof(pkt));
+		pkt[2] = (unsigned char)(ck >> 8);
+		pkt[3] = (unsigned char)(ck & 0xff);
+	}
+	/* a send error (no route) is a lost echo: the deadline counts it */
+	(void)!sendto(fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&gw->dst, gw->dst_len);
+	gw->echo_waiting = true;
+	gw->echo_deadline = now + PEERWATCH_PROBE_MS;
+}
+
+/* A reply to a gateway's echo: note it for the gateway's next step. */
+static bool gateway_echo_match(struct keepalive *ka, int family, const struct sockaddr_storage *from,
+			       const unsigned char *icmp)
+{
+	uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]), seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+
+	if (id != ka->echo_id)
+		return false;
+	for (size_t g = 0; g < ka->n_gw; g++) {
+		struct ka_gw *gw = &ka->gw[g];
+		if (!gw->echo_waiting || gw->echo_seq != seq || gw->family != family)
+			continue;
+		if (family == AF_INET ? ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+					 ((struct sockaddr_in *)&gw->dst)->sin_addr.s_addr
+				      : memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+					       &((struct sockaddr_in6 *)&gw->dst)->sin6_addr, sizeof(struct in6_addr)) == 0) {
+			gw->echo_waiting = false;
+			gateway_event(gw, PEERWATCH_EV_ECHO_REPLY);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Read every datagram waiting on an ICMP socket; a matching echo reply clears the losses. */
 static void ping_read(struct keepalive *ka, int family, int fd)
 {
@@ -925,6 +1430,8 @@ static void ping_read(struct keepalive *ka, int family, int fd)
 			continue;
 		}
 		if (icmp[0] != (family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
+			continue;
+		if (gateway_echo_match(ka, family, &from, icmp))
 			continue;
 		p = ping_match(ka, family, &from, icmp);
 		if (!p)
@@ -1051,6 +1558,7 @@ void keepalive_free(struct keepalive *ka)
 			close(ka->icmp[i]);
 	free(ka->t);
 	free(ka->p);
+	free(ka->gw);
 	vici_client_close(ka->vc);
 	tunnel_file_free(ka->tf);
 	free(ka->conf);
@@ -1120,6 +1628,13 @@ size_t keepalive_poll_fds(struct keepalive *ka, struct pollfd *fds, size_t max, 
 			continue;
 		timer_min(&next, p->waiting ? p->deadline : (p->next_send ? p->next_send : now));
 	}
+	for (size_t g = 0; g < ka->n_gw && !ka->cfg.once; g++) {
+		timer_min(&next, peerwatch_next(&ka->gw[g].pw));
+		if (ka->gw[g].echo_waiting)
+			timer_min(&next, ka->gw[g].echo_deadline);
+		if (ka->gw[g].ev != PEERWATCH_EV_NONE || ka->gw[g].echo_ev != PEERWATCH_EV_NONE)
+			next = now;
+	}
 	if (!ka->vc)
 		timer_min(&next, ka->next_connect ? ka->next_connect : now);
 	else if (!ka->cfg.once)
@@ -1179,6 +1694,8 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 	}
 	if (ka->check_now || (!ka->cfg.once && now >= ka->next_check) || (ka->cfg.once && !ka->checked))
 		check(ka);
+	if (ka->vc && ka->checked)
+		gateways_step(ka, now_ms());
 	if (ka->vc)
 		ping_timers(ka, now_ms());
 }

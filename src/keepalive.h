@@ -6,12 +6,14 @@
  * keepalive = yes and every child of a phase 1 with start_action = start, re-initiates them when
  * they are down and not manually down, backs off (1 s doubling to 5 min, jitter) while that
  * fails, restarts children whose ping host stops answering, reconnects to a restarted charon and
- * re-applies the tunnel file when charon came back empty. Every decision goes to the log
+ * re-applies the tunnel file when charon came back empty. A peer that does not answer at all is
+ * not backed off but probed once a second per gateway address (peerwatch.h, issue 20). Every decision goes to the log
  * callback and to the state directory (state_keepalive_save).
  */
 #ifndef TUNNELCTL_KEEPALIVE_H
 #define TUNNELCTL_KEEPALIVE_H
 
+#include <jansson.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +24,8 @@
 #define KEEPALIVE_PING_LOSSES 3			/* lost echoes in a row = up but dead */
 #define KEEPALIVE_MAX_FDS 64			/* poll entries the engine may ask for */
 #define KEEPALIVE_MAX_INFLIGHT 32		/* initiations at once; more wait for a free slot */
+#define KEEPALIVE_PEERS_FILE "keepalive/peers.json"	/* under STATE_DIR: the gateways, silent or not */
+#define KEEPALIVE_PEERS_MAX_BYTES (1024 * 1024)	/* reading it back */
 
 struct tc_ctx;
 struct tunnel_file;
@@ -84,5 +88,11 @@ struct keepalive_stats {
 	bool charon;		/* connected to charon */
 };
 void keepalive_get_stats(const struct keepalive *ka, struct keepalive_stats *out);
+
+/* The gateways the daemon last wrote to STATE_DIR/KEEPALIVE_PEERS_FILE, for status and the
+ * metrics: an array of {address, silent, silent_since (unix s, 0 never), back_since (unix s,
+ * 0 never), probe ("echo" or "ike"), tunnels}. A new reference (caller decrefs), or NULL when
+ * there is none or it does not parse. */
+json_t *keepalive_peers_load(const char *state_dir);
 
 #endif

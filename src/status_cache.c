@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "doctor_tail.h"
+#include "keepalive.h"
 #include "naming.h"
 #include "state.h"
 #include "status.h"
@@ -304,6 +305,10 @@ static void refresh(struct status_cache *sc)
 			"charon", "reachable", sc->reachable,
 			"daemon", "version", TUNNELCTL_VERSION, "started", (json_int_t)sc->started,
 			"vici_requests", (json_int_t)sc->vici_calls, "ike_sas", sas);
+	/* the keep-alive's view of each gateway: which are silent, since when (issue 20) */
+	json_t *peers = keepalive_peers_load(sc->ctx->state_dir);
+	if (peers)
+		json_object_set_new(doc, "peers", peers);
 	pthread_mutex_lock(&sc->lock);
 	json_decref(sc->doc);
 	sc->doc = doc;

@@ -282,6 +282,32 @@ static const struct family child_families[] = {
 	FAMILY("last_change_timestamp_seconds", "gauge", "Unix time of the last up/down change.", last_change),
 };
 
+/* The keep-alive's gateways (docs/keepalive.md): silent or not, and since when. */
+static void add_peers(struct buf *out, const json_t *peers)
+{
+	const json_t *p;
+	size_t i;
+
+	if (!json_array_size(peers))
+		return;
+	buf_adds(out, "# HELP tunnelctl_peer_silent 1 while every watched tunnel to this peer address is down and the peer answers nothing (probed every second).\n"
+		      "# TYPE tunnelctl_peer_silent gauge\n");
+	json_array_foreach(peers, i, p) {
+		buf_adds(out, "tunnelctl_peer_silent{");
+		add_label(out, "peer", json_str(p, "address"), true);
+		buf_printf(out, "} %d\n", json_is_true(json_object_get(p, "silent")) ? 1 : 0);
+	}
+	buf_adds(out, "# HELP tunnelctl_peer_silent_since_timestamp_seconds Unix time the peer's current or last silence began.\n"
+		      "# TYPE tunnelctl_peer_silent_since_timestamp_seconds gauge\n");
+	json_array_foreach(peers, i, p) {
+		if (json_num(p, "silent_since") <= 0)
+			continue;
+		buf_adds(out, "tunnelctl_peer_silent_since_timestamp_seconds{");
+		add_label(out, "peer", json_str(p, "address"), true);
+		buf_printf(out, "} %lld\n", json_num(p, "silent_since"));
+	}
+}
+
 void web_render_metrics(const json_t *status, time_t now, struct buf *out)
 {
 	const json_t *charon = json_object_get(status, "charon");
@@ -329,6 +355,7 @@ void web_render_metrics(const json_t *status, time_t now, struct buf *out)
 		add_family(out, "tunnelctl_tunnel", &tunnel_families[i], &ike);
 	for (i = 0; i < ARRAY_SIZE(child_families); i++)
 		add_family(out, "tunnelctl_child", &child_families[i], &child);
+	add_peers(out, json_object_get(status, "peers"));
 	free(ike.v);
 	free(child.v);
 }

@@ -1,5 +1,8 @@
-/* x509.c - issuer, subject and validity of an X.509 certificate (DER or PEM). */
+/* x509.c - issuer, subject, validity and the extensions charon acts on of an X.509
+ * certificate (DER or PEM). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "swanctl.h"
@@ -71,11 +74,83 @@ static int der_time(unsigned char tag, const struct der *t, time_t *out)
 	return 0;
 }
 
-/* Key identifiers from the [3] extensions after the subject (best effort: the fields the
- * doctor needs are already read, a malformed extension only leaves these NULL). */
+/* Extensions charon parses (6.0.6): plugins/x509/x509_cert.c parse_certificate (its
+ * switch over the extension OIDs) and plugins/openssl/openssl_x509.c parse_extensions
+ * (which adds issuerAltName). A critical one outside this list makes both refuse the
+ * certificate. OID contents bytes. */
+static const struct {
+	unsigned char oid[9];
+	size_t len;
+} known_exts[] = {
+	{ { 0x55, 0x1d, 0x0e }, 3 },	/* subjectKeyIdentifier */
+	{ { 0x55, 0x1d, 0x0f }, 3 },	/* keyUsage */
+	{ { 0x55, 0x1d, 0x11 }, 3 },	/* subjectAltName */
+	{ { 0x55, 0x1d, 0x12 }, 3 },	/* issuerAltName (openssl plugin) */
+	{ { 0x55, 0x1d, 0x13 }, 3 },	/* basicConstraints */
+	{ { 0x55, 0x1d, 0x1e }, 3 },	/* nameConstraints */
+	{ { 0x55, 0x1d, 0x1f }, 3 },	/* cRLDistributionPoints */
+	{ { 0x55, 0x1d, 0x20 }, 3 },	/* certificatePolicies */
+	{ { 0x55, 0x1d, 0x21 }, 3 },	/* policyMappings */
+	{ { 0x55, 0x1d, 0x23 }, 3 },	/* authorityKeyIdentifier */
+	{ { 0x55, 0x1d, 0x24 }, 3 },	/* policyConstraints */
+	{ { 0x55, 0x1d, 0x25 }, 3 },	/* extKeyUsage */
+	{ { 0x55, 0x1d, 0x36 }, 3 },	/* inhibitAnyPolicy */
+	{ { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01 }, 8 },	/* authorityInfoAccess */
+	{ { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x07 }, 8 },	/* ipAddrBlocks (RFC 3779) */
+	{ { 0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x01, 0x03 }, 9 },	/* nsRevocationUrl */
+	{ { 0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x01, 0x04 }, 9 },	/* nsCaRevocationUrl */
+	{ { 0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x01, 0x08 }, 9 },	/* nsCaPolicyUrl */
+	{ { 0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x01, 0x0d }, 9 },	/* nsComment */
+};
+
+static bool oid_is(const struct der *oid, const unsigned char *want, size_t len)
+{
+	return oid->len == len && memcmp(oid->p, want, len) == 0;
+}
+
+static bool ext_known(const struct der *oid)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known_exts); i++)
+		if (oid_is(oid, known_exts[i].oid, known_exts[i].len))
+			return true;
+	return false;
+}
+
+/* keyUsage BIT STRING: digitalSignature (bit 0) or nonRepudiation (bit 1) make the key
+ * fit to sign IKE (x509_cert.c parse_keyUsage sets X509_IKE_COMPLIANT for those two). */
+static void ext_key_usage(struct der *val, struct x509_info *out)
+{
+	struct der bits;
+	unsigned char tag;
+
+	if (der_next(val, &tag, &bits, NULL) || tag != 0x03 || bits.len < 1)
+		return;
+	out->flags |= X509_F_KU;
+	/* bits.p[0] counts the unused bits of the last byte, as charon reads them */
+	if (bits.len >= 2 && (bits.p[1] & (bits.len > 2 || bits.p[0] < 7 ? 0xc0 : 0x80)))
+		out->flags |= X509_F_KU_SIGN;
+}
+
+/* basicConstraints SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen INTEGER OPTIONAL } */
+static void ext_basic_constraints(struct der *val, struct x509_info *out)
+{
+	struct der seq, ca;
+	unsigned char tag;
+
+	if (der_next(val, &tag, &seq, NULL) || tag != 0x30 || !seq.len)
+		return;
+	if (der_next(&seq, &tag, &ca, NULL) == 0 && tag == 0x01 && ca.len == 1 && ca.p[0])
+		out->flags |= X509_F_CA;
+}
+
+/* The [3] extensions after the subject (best effort: the fields the doctor needs first are
+ * already read, a malformed extension only leaves its own fields unset). */
 static void x509_extensions(struct der *tbs, struct x509_info *out)
 {
-	static const unsigned char ski_oid[] = { 0x55, 0x1d, 0x0e }, aki_oid[] = { 0x55, 0x1d, 0x23 };
+	static const unsigned char ski_oid[] = { 0x55, 0x1d, 0x0e }, aki_oid[] = { 0x55, 0x1d, 0x23 },
+				   ku_oid[] = { 0x55, 0x1d, 0x0f }, bc_oid[] = { 0x55, 0x1d, 0x13 },
+				   san_oid[] = { 0x55, 0x1d, 0x11 }, cp_oid[] = { 0x55, 0x1d, 0x20 },
+				   pm_oid[] = { 0x55, 0x1d, 0x21 };
 	struct der x, exts, seq, ext, oid, val, inner, kid;
 	unsigned char tag;
 
@@ -85,21 +160,41 @@ static void x509_extensions(struct der *tbs, struct x509_info *out)
 		if (der_next(&x, &tag, &exts, NULL) || tag != 0x30)
 			return;
 		while (exts.len && der_next(&exts, &tag, &ext, NULL) == 0 && tag == 0x30) {
+			bool critical = false;
 			seq = ext;
 			if (der_next(&seq, &tag, &oid, NULL) || tag != 0x06 || der_next(&seq, &tag, &val, NULL))
 				return;
-			if (tag == 0x01 && der_next(&seq, &tag, &val, NULL))	/* critical flag */
-				return;
-			if (tag != 0x04 || oid.len != 3)
+			if (tag == 0x01) {	/* critical flag */
+				critical = val.len == 1 && val.p[0];
+				if (der_next(&seq, &tag, &val, NULL))
+					return;
+			}
+			if (tag != 0x04)
 				continue;
+			if (critical && !out->crit_oid && !ext_known(&oid)) {
+				out->crit_oid = oid.p;
+				out->crit_oid_len = oid.len;
+			}
 			inner = val;
-			if (memcmp(oid.p, ski_oid, 3) == 0 && der_next(&inner, &tag, &kid, NULL) == 0 && tag == 0x04) {
+			if (oid_is(&oid, ski_oid, 3) && der_next(&inner, &tag, &kid, NULL) == 0 && tag == 0x04) {
 				out->ski = kid.p;
 				out->ski_len = kid.len;
-			} else if (memcmp(oid.p, aki_oid, 3) == 0 && der_next(&inner, &tag, &seq, NULL) == 0 &&
+			} else if (oid_is(&oid, aki_oid, 3) && der_next(&inner, &tag, &seq, NULL) == 0 &&
 				   tag == 0x30 && der_next(&seq, &tag, &kid, NULL) == 0 && tag == 0x80) {
 				out->aki = kid.p;
 				out->aki_len = kid.len;
+			} else if (oid_is(&oid, ku_oid, 3)) {
+				ext_key_usage(&inner, out);
+			} else if (oid_is(&oid, bc_oid, 3)) {
+				ext_basic_constraints(&inner, out);
+			} else if (oid_is(&oid, san_oid, 3) && der_next(&inner, &tag, &seq, NULL) == 0 && tag == 0x30) {
+				out->san = seq.p;
+				out->san_len = seq.len;
+			} else if (oid_is(&oid, cp_oid, 3) && der_next(&inner, &tag, &seq, NULL) == 0 && tag == 0x30) {
+				out->policies = seq.p;
+				out->policies_len = seq.len;
+			} else if (oid_is(&oid, pm_oid, 3)) {
+				out->flags |= X509_F_POLICY_MAP;
 			}
 		}
 		return;
@@ -244,4 +339,110 @@ int x509_dn_id(const unsigned char *dn, size_t len, struct buf *out)
 			out->data[start] = '\0';
 	}
 	return rc;
+}
+
+int x509_oid_text(const unsigned char *oid, size_t len, struct buf *out)
+{
+	size_t start = out->len;
+	uint64_t v = 0;
+	bool first = true;
+
+	if (!len || (oid[len - 1] & 0x80))
+		return -EBADMSG;
+	for (size_t i = 0; i < len; i++) {
+		if (v >> 57)
+			goto bad;
+		v = v << 7 | (oid[i] & 0x7f);
+		if (oid[i] & 0x80)
+			continue;
+		if (first) {
+			unsigned top = v < 40 ? 0 : v < 80 ? 1 : 2;
+			buf_printf(out, "%u.%" PRIu64, top, v - top * 40);
+			first = false;
+		} else {
+			buf_printf(out, ".%" PRIu64, v);
+		}
+		v = 0;
+		if (out->len - start > X509_MAX_OID_TEXT)
+			goto bad;
+	}
+	return 0;
+bad:
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
+	return -EBADMSG;
+}
+
+int x509_san_id(const struct x509_info *xi, size_t i, struct buf *out)
+{
+	struct der d = { xi->san, xi->san_len }, name;
+	unsigned char tag;
+	char ip[INET6_ADDRSTRLEN];
+	size_t start = out->len;
+	int rc;
+
+	if (!xi->san)
+		return -ENOENT;
+	for (size_t k = 0; k <= i; k++) {
+		if (!d.len)
+			return -ENOENT;
+		if (der_next(&d, &tag, &name, NULL))
+			return -EBADMSG;
+	}
+	switch (tag) {
+	case 0x81:	/* rfc822Name */
+	case 0x82:	/* dNSName */
+		if (!name.len || name.len > X509_MAX_DN_TEXT)
+			return -EBADMSG;
+		for (size_t k = 0; k < name.len; k++)
+			if (name.p[k] < 0x21 || name.p[k] >= 0x7f)
+				return -EBADMSG;
+		buf_adds(out, tag == 0x81 ? "email:" : "fqdn:");
+		buf_add(out, name.p, name.len);
+		return 0;
+	case 0x87:	/* iPAddress */
+		if (name.len != 4 && name.len != 16)
+			return -EBADMSG;
+		inet_ntop(name.len == 4 ? AF_INET : AF_INET6, name.p, ip, sizeof(ip));
+		buf_printf(out, "%s:%s", name.len == 4 ? "ipv4" : "ipv6", ip);
+		return 0;
+	case 0xa4:	/* directoryName: [4] EXPLICIT Name */
+		buf_adds(out, "asn1dn:");
+		rc = x509_dn_text(name.p, name.len, out);
+		if (rc) {
+			out->len = start;
+			if (out->data)
+				out->data[start] = '\0';
+		}
+		return rc;
+	default:
+		return -ERANGE;
+	}
+}
+
+int x509_has_policy(const struct x509_info *xi, const char *oid, bool any_ok)
+{
+	struct der d = { xi->policies, xi->policies_len }, info, pol;
+	unsigned char tag;
+	struct buf text;
+	int found = 0;
+
+	buf_init(&text);
+	while (d.len && !found) {
+		/* PolicyInformation SEQUENCE { policyIdentifier OID, qualifiers OPTIONAL } */
+		if (der_next(&d, &tag, &info, NULL) || tag != 0x30 || der_next(&info, &tag, &pol, NULL) ||
+		    tag != 0x06) {
+			found = -EBADMSG;
+			break;
+		}
+		text.len = 0;
+		if (x509_oid_text(pol.p, pol.len, &text)) {
+			found = -EBADMSG;
+			break;
+		}
+		found = strcmp(text.data, oid) == 0 || (any_ok && strcmp(text.data, "2.5.29.32.0") == 0);
+	}
+	buf_free(&text);
+	return found;
 }

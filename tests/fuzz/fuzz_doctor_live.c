@@ -1,6 +1,7 @@
 /* fuzz_doctor_live.c - libFuzzer target for doctor --live's parsers of untrusted bytes: the
  * nftables JSON ruleset, certificates (DER from VICI list-certs, PEM from files) and /proc
  * text. Every parser sees every input. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (x509_parse(data, size, &xi) == 0) {
 		buf_init(&der);
 		x509_dn_text(xi.subject, xi.subject_len, &der);
+		for (size_t i = 0; i < 8 && x509_san_id(&xi, i, &der) != -ENOENT; i++)
+			;
+		if (xi.crit_oid)
+			x509_oid_text(xi.crit_oid, xi.crit_oid_len, &der);
+		x509_has_policy(&xi, "2.25.7001", true);
 		buf_free(&der);
 	}
 	buf_init(&der);

@@ -57,6 +57,8 @@ assert_eq "$(complete_line tunnelctl service "")" "restart start status stop" "s
 assert_eq "$(complete_line tunnelctl firewall "")" "apply remove show" "firewall verbs"
 assert_eq "$(complete_line tunnelctl logging "")" "reset set show" "logging verbs"
 assert_eq "$(complete_line tunnelctl service start "")" "" "nothing after a service verb"
+assert_eq "$(complete_line tunnelctl logging set i)" "ike= imc= imv=" "logging set: categories from --help"
+assert_contains "$(complete_line tunnelctl logging set ike=2 "")" "all=" "logging set: more categories"
 labverbs=$(complete_line tunnelctl lab "")
 for v in up down status exec apply ping impair stop-charon start-charon logs doctor daemon env list scenario; do
 	assert_contains " $labverbs " " $v " "lab verb $v"

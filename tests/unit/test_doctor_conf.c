@@ -1216,6 +1216,50 @@ static void test_rule_cert_chain_and_dates(void **state)
 	run_free(&x);
 }
 
+/* Rule 8, charon's certificate checks past the chain (certificates made with pki, see
+ * x509ext/a/swanctl.conf): each variant fails on its own certificate, the base pair is
+ * healthy, and each verdict names the certificate file and what charon objects to. */
+static void test_rule_cert_extensions(void **state)
+{
+	static const struct {
+		const char *a, *b, *want[2];
+	} cases[] = {
+		{ "x509ext/a/swanctl-crit.conf", "x509ext/b/swanctl.conf",
+		  { "refuses to load certificate gw-a-crit.crt", "(2.25.7003)" } },
+		{ "x509ext/a/swanctl-other.conf", "x509ext/b/swanctl.conf",
+		  { "identity fqdn:gw-a.ext.example", "fqdn:other.ext.example, ip:192.0.2.1" } },
+		{ "x509ext/a/swanctl-ku.conf", "x509ext/b/swanctl.conf",
+		  { "gw-a-ku.crt has a keyUsage without digitalSignature", "" } },
+		{ "x509ext/a/swanctl.conf", "x509ext/b/swanctl-policy.conf",
+		  { "requires 2.25.7002, and gw-a.crt does not carry", "" } },
+		{ "x509ext/a/swanctl-noca.conf", "x509ext/b/swanctl-root2.conf",
+		  { "(inter-noca.crt) is not a CA", "" } },
+		{ "x509ext/a/swanctl-icrit.conf", "x509ext/b/swanctl-root3.conf",
+		  { "refuses to load certificate inter-crit.crt", "(2.25.7004), so the chain breaks there" } },
+	};
+	struct run x;
+
+	(void)state;
+	run_files(&x, DATA "x509ext/a/swanctl.conf", DATA "x509ext/b/swanctl.conf");
+	assert_int_equal(x.r.n, 1);
+	if (x.r.v[0].cls != DOCTOR_HEALTHY)
+		print_message("%s\n", x.r.v[0].summary);
+	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
+	run_free(&x);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *pa = xasprintf("%s%s", DATA, cases[i].a), *pb = xasprintf("%s%s", DATA, cases[i].b);
+		run_files(&x, pa, pb);
+		assert_int_equal(x.r.n, 1);
+		assert_int_equal(x.r.v[0].cls, DOCTOR_CERT_PROBLEM);
+		assert_non_null(strstr(x.r.v[0].summary, cases[i].want[0]));
+		assert_non_null(strstr(x.r.v[0].summary, cases[i].want[1]));
+		assert_evidence_real(x.d, x.r.v, x.r.n);
+		run_free(&x);
+		free(pa);
+		free(pb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1249,6 +1293,7 @@ int main(void)
 		cmocka_unit_test(test_rule_pairing_by_auth),
 		cmocka_unit_test(test_rule_ikev1_pfs),
 		cmocka_unit_test(test_rule_cert_chain_and_dates),
+		cmocka_unit_test(test_rule_cert_extensions),
 		cmocka_unit_test(test_unparseable_config_exit_2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -174,9 +174,89 @@ static void test_not_a_cert(void **state)
 	assert_int_equal(x509_parse("", 0, &xi), -EBADMSG);
 }
 
+#define EXT "tests/data/doctor_conf/x509ext/"
+
+/* The extensions charon acts on, from certificates made with pki 5.9.8 (strongSwan's own
+ * `pki --print` refuses gw-a-crit.crt: "critical 'unknown' extension not supported", then
+ * the openssl plugin "found unsupported critical X.509 extension: 2.25.7003"). */
+static void test_extensions(void **state)
+{
+	struct buf root, ok, crit, ku, other, text;
+	struct x509_info r, o, c, k, s;
+
+	(void)state;
+	load(EXT "a/x509ca/root.crt", &root);
+	load(EXT "a/x509/gw-a.crt", &ok);
+	load(EXT "a/x509/gw-a-crit.crt", &crit);
+	load(EXT "a/x509/gw-a-ku.crt", &ku);
+	load(EXT "a/x509/gw-a-other.crt", &other);
+	assert_int_equal(x509_parse(root.data, root.len, &r), 0);
+	assert_int_equal(x509_parse(ok.data, ok.len, &o), 0);
+	assert_int_equal(x509_parse(crit.data, crit.len, &c), 0);
+	assert_int_equal(x509_parse(ku.data, ku.len, &k), 0);
+	assert_int_equal(x509_parse(other.data, other.len, &s), 0);
+	/* basicConstraints and keyUsage: the root is a CA (keyCertSign, cRLSign); gw-a has no
+	 * keyUsage; gw-a-ku has cRLSign only, not fit to sign IKE */
+	assert_int_equal(r.flags & (X509_F_CA | X509_F_KU | X509_F_KU_SIGN), X509_F_CA | X509_F_KU);
+	assert_int_equal(o.flags & (X509_F_CA | X509_F_KU), 0);
+	assert_int_equal(k.flags & (X509_F_KU | X509_F_KU_SIGN), X509_F_KU);
+	/* the unsupported critical extension; known critical ones (basicConstraints, keyUsage) pass */
+	assert_null(r.crit_oid);
+	assert_null(k.crit_oid);
+	assert_non_null(c.crit_oid);
+	buf_init(&text);
+	assert_int_equal(x509_oid_text(c.crit_oid, c.crit_oid_len, &text), 0);
+	assert_string_equal(text.data, "2.25.7003");
+	buf_free(&text);
+	/* subjectAltNames in order, then the end */
+	buf_init(&text);
+	assert_int_equal(x509_san_id(&s, 0, &text), 0);
+	assert_string_equal(text.data, "fqdn:other.ext.example");
+	text.len = 0;
+	assert_int_equal(x509_san_id(&s, 1, &text), 0);
+	assert_string_equal(text.data, "ipv4:192.0.2.1");
+	assert_int_equal(x509_san_id(&s, 2, &text), -ENOENT);
+	assert_int_equal(x509_san_id(&r, 0, &text), -ENOENT);
+	buf_free(&text);
+	/* certificatePolicies */
+	assert_int_equal(x509_has_policy(&o, "2.25.7001", false), 1);
+	assert_int_equal(x509_has_policy(&o, "2.25.7002", true), 0);
+	assert_int_equal(x509_has_policy(&o, "2.25.700", false), 0);
+	assert_int_equal(x509_has_policy(&r, "2.25.7001", true), 0);
+	buf_free(&root);
+	buf_free(&ok);
+	buf_free(&crit);
+	buf_free(&ku);
+	buf_free(&other);
+}
+
+static void test_oid_text(void **state)
+{
+	static const unsigned char eku[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01 },
+				   big[] = { 0x88, 0x37 }, trunc[] = { 0x2b, 0x86 },
+				   huge[] = { 0x2a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f };
+	struct buf t;
+
+	(void)state;
+	buf_init(&t);
+	assert_int_equal(x509_oid_text(eku, sizeof(eku), &t), 0);
+	assert_string_equal(t.data, "1.3.6.1.5.5.7.3.1");
+	t.len = 0;
+	assert_int_equal(x509_oid_text(big, sizeof(big), &t), 0);	/* 2.999 */
+	assert_string_equal(t.data, "2.999");
+	t.len = 0;
+	assert_int_equal(x509_oid_text(trunc, sizeof(trunc), &t), -EBADMSG);
+	assert_int_equal(x509_oid_text(huge, sizeof(huge), &t), -EBADMSG);
+	assert_int_equal(x509_oid_text(eku, 0, &t), -EBADMSG);
+	assert_int_equal(t.len, 0);
+	buf_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_extensions),
+		cmocka_unit_test(test_oid_text),
 		cmocka_unit_test(test_der_dates),
 		cmocka_unit_test(test_pem_names_and_keys),
 		cmocka_unit_test(test_not_a_cert),
