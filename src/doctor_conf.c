@@ -752,7 +752,7 @@ static bool cert_policies(const struct dc_conn *sender, const struct dc_conn *ve
 		chain[depth++] = cur;
 	n = dconf_split_files(verifier->rpol_at->value, &oids, DCONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && ok; i++) {
-		const char *oid = oids[i] + strspn(oids[i], " \t");
+		const char *oid = oids[i];
 		size_t k;
 		if (x509_has_policy(&cert->info, oid, false) == 0) {
 			*why = xasprintf("rejects the certificate it receives: remote.cert_policy requires %s, "
@@ -1077,8 +1077,8 @@ static const struct {
 	  "cert / ca: the peer's ca must be the CA that issued this side's cert (pfSense: Phase 1 > "
 	  "My Certificate / Peer Certificate Authority)",
 	  "local.certs / remote.cacerts / remote.cert_policy: the verifier's CA must have issued the "
-	  "sender's certificate, which must load and hold the identity sent, may sign (keyUsage) and "
-	  "carries the policies the verifier requires" },
+	  "sender's certificate, which must load, hold the identity sent, allow signing (keyUsage) and "
+	  "carry the policies the verifier requires" },
 	{ DOCTOR_PSK_MISMATCH, "psk or psk_file (pfSense: Phase 1 > Pre-Shared Key)",
 	  "secrets { ike-N { secret } } and its id-N owners" },
 	{ DOCTOR_CHILD_PROPOSAL_MISMATCH,
