@@ -133,6 +133,7 @@ if [ "$SCALE" = 1 ]; then
 	k1=$(cpu_of "$dpid") q1=$(cpu_of "$cpid")
 	p1=$(lab exec a -- cat /sys/class/net/wan/statistics/tx_packets)
 	i1=$(grep -c ': initiate:' "$DLOG" || true)
+	[ "${BENCH_SHOW_LOG:-0}" = 1 ] && tail -n 30 "$DLOG" | cut -c1-220
 	inits=$(tail -n +"$((c0 + 1))" "$LAB_DIR/a/run/charon.log" | grep -c "initiating IKE_SA" || true)
 	hz=$(getconf CLK_TCK)
 	printf 'over %d s, all %d tunnels down: %.1f probes/s (IKE SAs A started), %.1f packets/s out of A, %d tunnel initiations\n' \
