@@ -298,7 +298,7 @@ static void print_peers(json_t *doc, FILE *f)
 		if (!json_is_true(json_object_get(p, "silent")) || since <= 0)
 			continue;
 		strftime(stamp, sizeof(stamp), "%F %T", localtime(&t));
-		fprintf(f, "peer %s: silent since %s (%llds): no answer to any of its %lld tunnel%s; probed every second with %s\n",
+		fprintf(f, "peer %s: silent since %s (%llds): none of its %lld tunnel%s up or answering; probed every second with %s\n",
 			str(p, "address"), stamp, (long long)(now - t),
 			(long long)json_integer_value(json_object_get(p, "tunnels")),
 			json_integer_value(json_object_get(p, "tunnels")) == 1 ? "" : "s",

@@ -1012,7 +1012,7 @@ static void gateway_silent(struct keepalive *ka, size_t g, const struct peerwatc
 		t->silent = true;
 		t->next_try = 0;
 	}
-	decide_peer(ka, &ka->gw[g], LOG_WARNING, "silent", "no answer from this peer to any of its %u tunnel%s (retransmits unanswered): probing it every %.1fs instead of backing off, %s",
+	decide_peer(ka, &ka->gw[g], LOG_WARNING, "silent", "an IKE_SA_INIT to this peer went unanswered and none of its %u tunnel%s is up or answered: probing it every %.1fs instead of backing off, %s",
 		    v->tunnels, v->tunnels == 1 ? "" : "s", (double)PEERWATCH_PROBE_MS / 1000,
 		    ka->gw[g].pw.echo_learned ? "with an ICMP echo (it answered echoes while up)" : "with an IKE_SA_INIT (no echo answered while up)");
 }
