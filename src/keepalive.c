@@ -43,6 +43,7 @@
 #define KA_REASON_MAX 200
 #define KA_SLOT_WAIT_MS 250		/* all initiation slots busy: look again this soon */
 #define KA_UNANSWERED_MS 1500		/* an initiation's IKE_SA_INIT still unanswered then: silent so far */
+#define KA_PROBES_GONE 2		/* IKE probes in a row gone within a second: the peer refused them */
 #define KA_NO_GW ((size_t)-1)		/* a target whose gateway is no address (any peer, a name) */
 
 /* every initiation in flight, the event connection and the two ICMP sockets get a poll entry */
@@ -118,6 +119,7 @@ struct ka_gw {
 	bool echo_tried_up;		/* a learning echo was sent while a tunnel to it was up */
 	bool echo_failed;		/* echoes cannot even be sent (no raw socket): IKE probes only */
 	bool probe_sent;		/* an IKE probe was queued in charon and not yet found answered */
+	unsigned probes_gone;		/* probes in a row whose IKE SA was gone a second later */
 	unsigned tunnels;		/* watched tunnels to it, as of the last step */
 	time_t silent_since, back_since;	/* wall clock of the last silence's start and end, for status */
 };
@@ -979,9 +981,12 @@ static void probe_ike(struct keepalive *ka, size_t g)
 		return;	/* an initiation of its own is running: that is the probe */
 	enum ka_half h = kill_half_open(ka, t->ike);
 	/* the last probe got an answer: its SA is negotiating (or up), or it is gone sooner than
-	 * charon's retransmits could have run out, i.e. the peer refused it */
-	if (h == KA_HALF_ANSWERED || (h == KA_HALF_NONE && gw->probe_sent)) {
+	 * charon's retransmits could have run out, i.e. the peer refused it; twice in a row, since
+	 * a busy charon may not have created the SA of a probe queued a second ago */
+	gw->probes_gone = h == KA_HALF_NONE && gw->probe_sent ? gw->probes_gone + 1 : 0;
+	if (h == KA_HALF_ANSWERED || gw->probes_gone >= KA_PROBES_GONE) {
 		gw->probe_sent = false;
+		gw->probes_gone = 0;
 		gateway_event(gw, PEERWATCH_EV_IKE_ANSWER);
 		return;
 	}
@@ -1089,8 +1094,10 @@ static void gateways_step(struct keepalive *ka, int64_t now)
 		}
 		gw->ev = gw->echo_ev = PEERWATCH_EV_NONE;
 		gw->tunnels = v.tunnels;
-		if (act & (PEERWATCH_ACT_SILENT | PEERWATCH_ACT_BACK))
+		if (act & (PEERWATCH_ACT_SILENT | PEERWATCH_ACT_BACK)) {
 			gw->probe_sent = false;
+			gw->probes_gone = 0;
+		}
 		if (act & PEERWATCH_ACT_SILENT)
 			gw->silent_since = time(NULL);
 		if (act & PEERWATCH_ACT_BACK)
@@ -1277,23 +1284,42 @@ static uint16_t icmp_checksum(const unsigned char *data, size_t len)
 	return (uint16_t)~sum;
 }
 
-static void ping_send(struct keepalive *ka, struct ka_ping *p, int fd, int64_t now)
+/* An ICMP echo request of ours (identifier echo_id, the next sequence number) into pkt;
+ * returns the sequence number. */
+static uint16_t echo_build(struct keepalive *ka, int family, const char payload[KA_PING_PAYLOAD],
+			   unsigned char pkt[8 + KA_PING_PAYLOAD])
 {
-	unsigned char pkt[8 + KA_PING_PAYLOAD] = { 0 };
-	uint16_t ck;
+	uint16_t seq = ++ka->seq;
 
-	p->seq = ++ka->seq;
-	pkt[0] = p->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	memset(pkt, 0, 8 + KA_PING_PAYLOAD);
+	pkt[0] = family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	pkt[4] = (unsigned char)(ka->echo_id >> 8);
 	pkt[5] = (unsigned char)(ka->echo_id & 0xff);
-	pkt[6] = (unsigned char)(p->seq >> 8);
-	pkt[7] = (unsigned char)(p->seq & 0xff);
-	memcpy(pkt + 8, "tunnelctl ping  ", KA_PING_PAYLOAD);
-	if (p->family == AF_INET) {	/* the kernel sums ICMPv6 itself */
-		ck = icmp_checksum(pkt, sizeof(pkt));
+	pkt[6] = (unsigned char)(seq >> 8);
+	pkt[7] = (unsigned char)(seq & 0xff);
+	memcpy(pkt + 8, payload, KA_PING_PAYLOAD);
+	if (family == AF_INET) {	/* the kernel sums ICMPv6 itself */
+		uint16_t ck = icmp_checksum(pkt, 8 + KA_PING_PAYLOAD);
 		pkt[2] = (unsigned char)(ck >> 8);
 		pkt[3] = (unsigned char)(ck & 0xff);
 	}
+	return seq;
+}
+
+/* Does a reply's source address equal dst (both of family)? */
+static bool addr_equal(int family, const struct sockaddr_storage *from, const struct sockaddr_storage *dst)
+{
+	if (family == AF_INET)
+		return ((const struct sockaddr_in *)from)->sin_addr.s_addr == ((const struct sockaddr_in *)dst)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr, &((const struct sockaddr_in6 *)dst)->sin6_addr,
+		      sizeof(struct in6_addr)) == 0;
+}
+
+static void ping_send(struct keepalive *ka, struct ka_ping *p, int fd, int64_t now)
+{
+	unsigned char pkt[8 + KA_PING_PAYLOAD];
+
+	p->seq = echo_build(ka, p->family, "tunnelctl ping  ", pkt);
 	/* one socket for all pings: the source address of each echo goes in a PKTINFO message */
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
@@ -1334,12 +1360,7 @@ static struct ka_ping *ping_match(struct keepalive *ka, int family, const struct
 		return NULL;
 	for (size_t i = 0; i < ka->n_p; i++) {
 		struct ka_ping *p = &ka->p[i];
-		if (!p->waiting || p->seq != seq || p->family != family)
-			continue;
-		if (family == AF_INET ? ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
-					 ((struct sockaddr_in *)&p->dst)->sin_addr.s_addr
-				      : memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
-					       &((struct sockaddr_in6 *)&p->dst)->sin6_addr, sizeof(struct in6_addr)) == 0)
+		if (p->waiting && p->seq == seq && p->family == family && addr_equal(family, from, &p->dst))
 			return p;
 	}
 	return NULL;
@@ -1348,25 +1369,14 @@ static struct ka_ping *ping_match(struct keepalive *ka, int family, const struct
 /* One ICMP echo to a gateway itself (not through a tunnel: the kernel picks the source). */
 static void gateway_echo(struct keepalive *ka, struct ka_gw *gw, int64_t now)
 {
-	unsigned char pkt[8 + KA_PING_PAYLOAD] = { 0 };
+	unsigned char pkt[8 + KA_PING_PAYLOAD];
 	int fd = -1;
 
 	if (!gw->family || gw->echo_failed || icmp_socket(ka, gw->family, &fd) != 0) {
 		gw->echo_failed = true;	/* no raw socket: IKE probes only (they need no echo learned) */
 		return;
 	}
-	gw->echo_seq = ++ka->seq;
-	pkt[0] = gw->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	pkt[4] = (unsigned char)(ka->echo_id >> 8);
-	pkt[5] = (unsigned char)(ka->echo_id & 0xff);
-	pkt[6] = (unsigned char)(gw->echo_seq >> 8);
-	pkt[7] = (unsigned char)(gw->echo_seq & 0xff);
-	memcpy(pkt + 8, "tunnelctl probe ", KA_PING_PAYLOAD);
-	if (gw->family == AF_INET) {
-		uint16_t ck = icmp_checksum(pkt, sizeof(pkt));
-		pkt[2] = (unsigned char)(ck >> 8);
-		pkt[3] = (unsigned char)(ck & 0xff);
-	}
+	gw->echo_seq = echo_build(ka, gw->family, "tunnelctl probe ", pkt);
 	/* a send error (no route) is a lost echo: the deadline counts it */
 	(void)!sendto(fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&gw->dst, gw->dst_len);
 	gw->echo_waiting = true;
@@ -1383,12 +1393,7 @@ static bool gateway_echo_match(struct keepalive *ka, int family, const struct so
 		return false;
 	for (size_t g = 0; g < ka->n_gw; g++) {
 		struct ka_gw *gw = &ka->gw[g];
-		if (!gw->echo_waiting || gw->echo_seq != seq || gw->family != family)
-			continue;
-		if (family == AF_INET ? ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
-					 ((struct sockaddr_in *)&gw->dst)->sin_addr.s_addr
-				      : memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
-					       &((struct sockaddr_in6 *)&gw->dst)->sin6_addr, sizeof(struct in6_addr)) == 0) {
+		if (gw->echo_waiting && gw->echo_seq == seq && gw->family == family && addr_equal(family, from, &gw->dst)) {
 			gw->echo_waiting = false;
 			gateway_event(gw, PEERWATCH_EV_ECHO_REPLY);
 			return true;
