@@ -28,6 +28,22 @@ lab_begin() {
 	trap lab_cleanup EXIT INT TERM
 }
 
+# wait_for SEC WHAT CMD...: run CMD every 0.1 s until it succeeds, at most SEC seconds; on
+# time-out show the end of $DLOG (a daemon's log, when the test sets it) and fail.
+wait_for() {
+	local sec=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < sec * 10; i++)); do
+		"$@" >/dev/null 2>&1 && { echo "ok: $what"; return 0; }
+		sleep 0.1
+	done
+	if [ -n "${DLOG:-}" ]; then
+		echo "--- daemon log:" >&2
+		tail -30 "$DLOG" >&2 || true
+	fi
+	die "$what (not within ${sec}s)"
+}
+
 # assert_contains TEXT NEEDLE WHAT
 assert_contains() {
 	case "$1" in

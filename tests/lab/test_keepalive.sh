@@ -54,18 +54,6 @@ child_uid() {
 	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
 		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
 }
-# wait_for SEC WHAT CMD...: poll CMD until it succeeds
-wait_for() {
-	local sec=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < sec * 10; i++)); do
-		"$@" >/dev/null 2>&1 && { echo "ok: $what"; return 0; }
-		sleep 0.1
-	done
-	echo "--- daemon log:" >&2
-	tail -30 "$DLOG" >&2 || true
-	die "$what (not within ${sec}s)"
-}
 child_up() { [ -n "$(child_uid a)" ]; }
 child_down() { [ -z "$(child_uid a)" ]; }
 child_changed() { local u; u=$(child_uid a); [ -n "$u" ] && [ "$u" != "$1" ]; }

@@ -52,16 +52,6 @@ DLOG=$LAB_DIR/a/daemon.log
 sas() { on a sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null'; }
 installed() { sas | grep -c "^  $1: #[0-9]*, reqid [0-9]*, INSTALLED" || true; }
 child_uid() { sas | sed -n "s/^  $1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p" | head -1; }
-wait_for() {
-	local sec=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < sec * 10; i++)); do
-		"$@" >/dev/null 2>&1 && { echo "ok: $what"; return 0; }
-		sleep 0.1
-	done
-	tail -30 "$DLOG" >&2 || true
-	die "$what (not within ${sec}s)"
-}
 up_again() { local u; u=$(child_uid "$1"); [ -n "$u" ] && [ "$u" != "$2" ]; }
 is_up() { [ -n "$(child_uid "$1")" ]; }
 

@@ -53,17 +53,6 @@ child_uid() {
 	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
 		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
 }
-wait_for() { # wait_for SEC WHAT CMD...
-	local sec=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < sec * 10; i++)); do
-		"$@" >/dev/null 2>&1 && { echo "ok: $what"; return 0; }
-		sleep 0.1
-	done
-	echo "--- daemon log:" >&2
-	tail -30 "$DLOG" >&2 || true
-	die "$what (not within ${sec}s)"
-}
 die_log() { echo "--- daemon log:" >&2; tail -30 "$DLOG" >&2 || true; die "$@"; }
 metrics_has() { on a curl -s "http://127.0.0.1:8714/metrics" | grep -qF -- "$1"; }
 child_up() { [ -n "$(child_uid a)" ]; }

@@ -46,17 +46,6 @@ DLOG=$LAB_DIR/a/daemon.log
 child_up() { # child_up NAME: installed on A
 	on a sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' | grep -q "^  $1: #[0-9]*, reqid [0-9]*, INSTALLED"
 }
-wait_for() { # wait_for SEC WHAT CMD...
-	local sec=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < sec * 10; i++)); do
-		"$@" >/dev/null 2>&1 && { echo "ok: $what"; return 0; }
-		sleep 0.1
-	done
-	echo "--- daemon log:" >&2
-	tail -30 "$DLOG" >&2 || true
-	die "$what (not within ${sec}s)"
-}
 log_lines() { wc -l <"$DLOG"; }
 log_since() { tail -n +"$(($1 + 1))" "$DLOG" | grep -c -- "$2" || true; }
 
