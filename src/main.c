@@ -27,6 +27,7 @@ static const struct {
 	{ "import-pfsense", cmd_import_pfsense, "convert a pfSense config.xml's IPsec section to a tunnel file" },
 	{ "keepalive", cmd_keepalive, "one keep-alive pass: initiate watched tunnels that are down" },
 	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
+	{ "history", cmd_history, "each tunnel's timeline and availability over the last day and week" },
 };
 
 static void usage(FILE *f)
