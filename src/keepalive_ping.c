@@ -45,10 +45,12 @@ bool keepalive_ping_init(struct keepalive_ping *p, size_t target, const struct t
 	s4 = (struct sockaddr_in *)&p->dst;
 	s6 = (struct sockaddr_in6 *)&p->dst;
 	if (inet_pton(AF_INET, p2->ping_host, &s4->sin_addr) == 1) {
-		s4->sin_family = p->family = AF_INET;
+		p->family = AF_INET;
+		s4->sin_family = AF_INET;
 		p->dst_len = sizeof(*s4);
 	} else if (inet_pton(AF_INET6, p2->ping_host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = p->family = AF_INET6;
+		p->family = AF_INET6;
+		s6->sin6_family = AF_INET6;
 		p->dst_len = sizeof(*s6);
 	} else {
 		return false;	/* tunnel.c accepts addresses only: nothing to ping */

@@ -464,7 +464,7 @@ void sha256_hex(const void *data, size_t len, char out[65])
 	if (rest)
 		memcpy(tail, p + len - rest, rest);
 	tail[rest] = 0x80;
-	for (int i = 0; i < 8; i++)
+	for (size_t i = 0; i < 8; i++)
 		tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
 	sha256_block(h, tail);
 	if (tlen == 128)
