@@ -370,6 +370,7 @@ out:
 int mkdir_p(const char *path, unsigned mode)
 {
 	char *p = xstrdup(path);
+	struct stat st;
 	int rc = 0;
 
 	for (char *s = p + 1; ; s++) {
@@ -378,6 +379,11 @@ int mkdir_p(const char *path, unsigned mode)
 			*s = '\0';
 			if (mkdir(p, (mode_t)mode) && errno != EEXIST) {
 				rc = -errno;
+				break;
+			}
+			/* what exists must be a directory, or the path is no place for files */
+			if (!save && (stat(p, &st) || !S_ISDIR(st.st_mode))) {
+				rc = -ENOTDIR;
 				break;
 			}
 			*s = save;
