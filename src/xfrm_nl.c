@@ -16,6 +16,11 @@
 
 #include "util.h"
 
+/* The kernel's NLA_* macros mix int and size_t; these are the same values, unsigned. */
+#define ATTR_TYPE_MASK 0x3fffu	/* without NLA_F_NESTED and NLA_F_NET_BYTEORDER */
+#define ATTR_ALIGN(n) (((n) + 3u) & ~(size_t)3u)
+#define ATTR_HDRLEN sizeof(struct nlattr)
+
 static void say(char err[XFRM_NL_ERR_MAX], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(char err[XFRM_NL_ERR_MAX], const char *fmt, ...)
 {
@@ -78,8 +83,8 @@ static bool each_attr(const unsigned char *p, size_t len, attr_fn fn, void *arg)
 		memcpy(&a, p, sizeof(a));
 		if (a.nla_len < sizeof(a) || a.nla_len > len)
 			return false;
-		fn(arg, a.nla_type & NLA_TYPE_MASK, p + sizeof(a), a.nla_len - sizeof(a));
-		step = NLA_ALIGN((size_t)a.nla_len);
+		fn(arg, a.nla_type & ATTR_TYPE_MASK, p + sizeof(a), a.nla_len - sizeof(a));
+		step = ATTR_ALIGN((size_t)a.nla_len);
 		if (step >= len)
 			return true;
 		p += step;
@@ -427,7 +432,7 @@ int xfrm_nl_get_route(int fam, const unsigned char dst[16], int timeout_ms, stru
 
 	memset(&req, 0, sizeof(req));
 	memset(out, 0, sizeof(*out));
-	req.h.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.r)) + NLA_HDRLEN + alen);
+	req.h.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.r)) + ATTR_HDRLEN + alen);
 	req.h.nlmsg_type = RTM_GETROUTE;
 	req.h.nlmsg_flags = NLM_F_REQUEST;
 	req.h.nlmsg_seq = 1;
@@ -435,7 +440,7 @@ int xfrm_nl_get_route(int fam, const unsigned char dst[16], int timeout_ms, stru
 	req.r.rtm_dst_len = (unsigned char)(alen * 8);
 	/* report the table the lookup used, not the main table */
 	req.r.rtm_flags = RTM_F_LOOKUP_TABLE;
-	req.a.nla_len = (uint16_t)(NLA_HDRLEN + alen);
+	req.a.nla_len = (uint16_t)(ATTR_HDRLEN + alen);
 	req.a.nla_type = RTA_DST;
 	memcpy(req.addr, dst, alen);
 	if ((fd = nl_open(NETLINK_ROUTE, out->err)) < 0)
