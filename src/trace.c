@@ -224,6 +224,18 @@ char *trace_proto_name(unsigned proto, char *out, size_t len)
 	return out;
 }
 
+/* A port as a number; ICMP's type and code as charon prints them: TYPE or TYPE(CODE). */
+static char *port_text(unsigned proto, unsigned port, char *out, size_t len)
+{
+	if (is_icmp(proto) && (port & 0xff))
+		snprintf(out, len, "%u(%u)", port >> 8, port & 0xff);
+	else if (is_icmp(proto))
+		snprintf(out, len, "%u", port >> 8);
+	else
+		snprintf(out, len, "%u", port);
+	return out;
+}
+
 char *trace_sel_format(const struct trace_sel *s, char *out, size_t len)
 {
 	char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN], proto[32];
@@ -244,9 +256,10 @@ char *trace_sel_format(const struct trace_sel *s, char *out, size_t len)
 	else if (s->port_lo > s->port_hi)
 		snprintf(out + n, len - (size_t)n, "[%s/OPAQUE]", proto);
 	else if (s->port_lo == s->port_hi)
-		snprintf(out + n, len - (size_t)n, "[%s/%u]", proto, s->port_lo);
+		snprintf(out + n, len - (size_t)n, "[%s/%s]", proto, port_text(s->proto, s->port_lo, lo, sizeof(lo)));
 	else
-		snprintf(out + n, len - (size_t)n, "[%s/%u-%u]", proto, s->port_lo, s->port_hi);
+		snprintf(out + n, len - (size_t)n, "[%s/%s-%s]", proto, port_text(s->proto, s->port_lo, lo, sizeof(lo)),
+			 port_text(s->proto, s->port_hi, hi, sizeof(hi)));
 	return out;
 }
 

@@ -69,6 +69,7 @@ static void test_sel_parse(void **state)
 	assert_int_equal(s.port_hi, 2048);
 	assert_true(trace_sel_parse("10.1.0.0/24[icmp/3(1)]", &s));
 	assert_int_equal(s.port_lo, 3 << 8 | 1);
+	assert_string_equal(trace_sel_format(&s, out, sizeof(out)), "10.1.0.0/24[icmp/3(1)]");
 	assert_true(trace_sel_parse("10.1.0.0/24[47]", &s));
 	assert_int_equal(s.proto, 47);
 	assert_true(trace_sel_parse("10.1.0.0/24[tcp/OPAQUE]", &s));
