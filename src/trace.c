@@ -436,7 +436,7 @@ static void add_pair(struct trace_policies *out, const struct trace_policy *tmpl
 void trace_policies_from_file(const struct tunnel_file *tf, const struct trace_entry *ent, size_t n_ent,
 			      struct trace_policies *out)
 {
-	struct trace_sel *nets = xcalloc(tf->global.n_bypass + 1, sizeof(*nets));
+	struct trace_sel *nets = xcalloc(tf->global.bypass_networks.n + 1, sizeof(*nets));
 	size_t n_nets = 0;
 
 	for (size_t i = 0; i < n_ent; i++) {
@@ -450,8 +450,8 @@ void trace_policies_from_file(const struct tunnel_file *tf, const struct trace_e
 		add_pair(out, &p, &e->local, &e->remote, false);
 	}
 	/* the bypass child: every listed network to every listed network (compile.c) */
-	for (size_t i = 0; i < tf->global.n_bypass; i++)
-		if (trace_sel_parse(tf->global.bypass_networks[i], &nets[n_nets]))
+	for (size_t i = 0; i < tf->global.bypass_networks.n; i++)
+		if (trace_sel_parse(tf->global.bypass_networks.v[i], &nets[n_nets]))
 			n_nets++;
 	for (size_t i = 0; i < n_nets; i++)
 		for (size_t j = 0; j < n_nets; j++) {
