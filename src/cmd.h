@@ -40,7 +40,7 @@ int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx);
-int cmd_import(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_import_pfsense(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_probe(int argc, char **argv, const struct tc_ctx *ctx);

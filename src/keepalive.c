@@ -284,10 +284,12 @@ static void ping_add(struct keepalive *ka, size_t target, const struct tunnel_ph
 	s4 = (struct sockaddr_in *)&p->dst;
 	s6 = (struct sockaddr_in6 *)&p->dst;
 	if (inet_pton(AF_INET, p2->ping_host, &s4->sin_addr) == 1) {
-		s4->sin_family = p->family = AF_INET;
+		p->family = AF_INET;
+		s4->sin_family = AF_INET;
 		p->dst_len = sizeof(*s4);
 	} else if (inet_pton(AF_INET6, p2->ping_host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = p->family = AF_INET6;
+		p->family = AF_INET6;
+		s6->sin6_family = AF_INET6;
 		p->dst_len = sizeof(*s6);
 	} else {
 		return;	/* tunnel.c accepts addresses only: nothing to ping */
@@ -324,10 +326,12 @@ static void gateways_build(struct keepalive *ka)
 			struct sockaddr_in *s4 = (struct sockaddr_in *)&n->dst;
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->dst;
 			if (inet_pton(AF_INET, n->addr, &s4->sin_addr) == 1) {
-				s4->sin_family = n->family = AF_INET;
+				n->family = AF_INET;
+				s4->sin_family = AF_INET;
 				n->dst_len = sizeof(*s4);
 			} else if (inet_pton(AF_INET6, n->addr, &s6->sin6_addr) == 1) {
-				s6->sin6_family = n->family = AF_INET6;
+				n->family = AF_INET6;
+				s6->sin6_family = AF_INET6;
 				n->dst_len = sizeof(*s6);
 			}
 		}

@@ -24,7 +24,7 @@ static const struct {
 	{ "doctor", cmd_doctor, "name the root cause of failing tunnels from charon logs" },
 	{ "firewall", cmd_firewall, "show, apply or remove the nftables rules for the peers" },
 	{ "logging", cmd_logging, "show or set charon's log levels per category, at runtime" },
-	{ "import-pfsense", cmd_import, "convert a pfSense config.xml's IPsec section to a tunnel file" },
+	{ "import-pfsense", cmd_import_pfsense, "convert a pfSense config.xml's IPsec section to a tunnel file" },
 	{ "keepalive", cmd_keepalive, "one keep-alive pass: initiate watched tunnels that are down" },
 	{ "probe", cmd_probe, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
 	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },

@@ -601,7 +601,7 @@ static void test_cert_command(void **state)
 	for (int run = 0; run < 2; run++) {	/* a second import replaces the files */
 		char *argv[] = { "import-pfsense", DATA "cert-a.xml", "-o", conf, "--cert-dir", certs, NULL };
 		optind = 0;
-		assert_int_equal(cmd_import(6, argv, &ctx), TC_EXIT_OK);
+		assert_int_equal(cmd_import_pfsense(6, argv, &ctx), TC_EXIT_OK);
 	}
 	assert_int_equal(stat(certs, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0700);

@@ -1,4 +1,4 @@
-/* cmd_import.c - `tunnelctl import-pfsense config.xml [-o FILE] [--cert-dir DIR]`. */
+/* cmd_import_pfsense.c - `tunnelctl import-pfsense config.xml [-o FILE] [--cert-dir DIR]`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -96,7 +96,7 @@ static int cert_files_write(const char *dir, const struct pfsense_files *files)
 	return 0;
 }
 
-int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
+int cmd_import_pfsense(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
