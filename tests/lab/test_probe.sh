@@ -12,7 +12,7 @@ sas() { on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null'; 
 run() { set +e; out=$(on a "$TC" "$@" 2>&1); rc=$?; set -e; echo "$out"; }
 
 step "lab up, both tunnels up"
-lab up "$TMP/a.conf" "$TMP/b.conf" >/dev/null
+lab up "$TMP/a.conf" "$TMP/b.conf" --wait 0 >/dev/null
 on a "$TC" up con1 --quiet >/dev/null
 on a "$TC" up con2 --quiet >/dev/null
 uid1=$(ike_uid a con1)
