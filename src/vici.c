@@ -622,3 +622,11 @@ size_t vici_log_format(const struct vici_node *msg, const char *stamp, char *out
 		len = snprintf(out, cap, "%s%s%02d[%s] %s", stamp, sp, thread, group, text);
 	return len < 0 ? 0 : (size_t)len >= cap ? cap - 1 : (size_t)len;
 }
+
+bool vici_list_has(const struct vici_node *list, const char *s)
+{
+	for (size_t i = 0; list && i < list->n_child; i++)
+		if (str_eq(vici_list_str(list, i), s))
+			return true;
+	return false;
+}
