@@ -130,14 +130,15 @@ size_t stallwatch_xfrm_grown(const char *prev, size_t prev_len, const char *cur,
 			     size_t size)
 {
 	char name[XFRM_NAME_MAX];
-	size_t pos = 0, grown = 0, used = 0;
+	size_t pos = 0, start = 0, grown = 0, used = 0;
 	uint64_t now, before;
 
 	out[0] = '\0';
-	while (xfrm_line(cur, cur_len, &pos, name, &now)) {
+	for (; xfrm_line(cur, cur_len, &pos, name, &now); start = pos) {
 		if (strncmp(name, XFRM_IN_PREFIX, strlen(XFRM_IN_PREFIX)) != 0)
 			continue;
-		if (!xfrm_find(prev, prev_len, name, &before) || now <= before)
+		/* a name twice: its first line counts, as in prev */
+		if (xfrm_find(cur, start, name, &before) || !xfrm_find(prev, prev_len, name, &before) || now <= before)
 			continue;
 		grown++;
 		if (used < size) {
