@@ -3,7 +3,9 @@
 # before the SA is up (inert under this kernel-libipsec: exit 1, the up command named), the
 # installed child with its real SPI once up, a packet outside every selector (the closest
 # phase 2 and what misses), a bypass network whose route swallows LAN traffic, --json, and
-# the tunnel file alone for planning.
+# the tunnel file alone for planning; then side a's charon without kernel-libipsec, so
+# kernel-netlink puts its trap and bypass policies in the kernel's XFRM database (SAs cannot
+# be installed there: this kernel has no ESP) and trace reads them over netlink.
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
@@ -49,7 +51,7 @@ trace 10.1.0.1 10.1.3.9
 assert_contains "$out" "dropped: only the bypass policy bypasslan (10.1.0.0/16 === 10.1.0.0/16) matches" "bypass swallowed"
 assert_eq "$rc" 1 "dropped: exit 1"
 before=$(on a cat /sys/class/net/ipsec0/statistics/tx_packets)
-on a ping -c 2 -i 0.2 -W 1 -I 10.1.0.1 10.1.3.9 >/dev/null 2>&1 || true
+on a ping -c 2 -i 0.2 -w 1 -I 10.1.0.1 10.1.3.9 >/dev/null 2>&1 || true
 after=$(on a cat /sys/class/net/ipsec0/statistics/tx_packets)
 [ "$after" -ge $((before + 2)) ] || die "the LAN packets did not enter ipsec0 ($before -> $after)"
 echo "ok: the kernel agrees: the LAN pings went into ipsec0 ($before -> $after packets)"
@@ -62,3 +64,18 @@ assert_contains "$out" "would be carried by con2_4 (10.1.4.0/24 === 10.2.4.0/24,
 assert_eq "$rc" 0 "planned: exit 0"
 trace 10.1.0.1 bogus
 assert_eq "$rc" 2 "bad DST: exit 2"
+
+step "side a with kernel-netlink: the kernel's XFRM policies, as charon installed them"
+lab down >/dev/null 2>&1
+printf 'charon {\n    plugins {\n        kernel-libipsec {\n            load = no\n        }\n    }\n}\n' >"$TMP/netlink.conf"
+TUNNELCTL_LAB_STRONGSWAN_A=$TMP/netlink.conf lab up "$TMP/a.conf" "$TMP/b.conf" --wait 0 >/dev/null 2>&1 || die "lab up (kernel-netlink)"
+trace 10.1.0.1 10.2.0.7
+assert_contains "$out" "no SA yet: trap policy con1 would start it (policy out, priority 375424, 10.1.0.0/24 === 10.2.0.0/24)" "the kernel's trap policy, kernel-netlink's priority"
+assert_contains "$out" "policies: from the kernel (XFRM)" "read from the kernel"
+assert_not_contains "$out" "tunnelctl up" "kernel-netlink acts on traps"
+assert_eq "$rc" 0 "a trap starts the child: exit 0"
+trace 10.1.0.1 10.1.3.9
+assert_contains "$out" "a bypass policy for 10.1.0.0/16 === 10.1.0.0/16 wins (priority 183615)" "the kernel's pass policy wins"
+assert_eq "$rc" 1 "bypassed: exit 1"
+trace 10.1.0.1 10.2.0.7 --json
+assert_contains "$out" '"origin": "kernel"' "--json: the policy's origin"
