@@ -536,8 +536,9 @@ static void print_text(const struct trace_packet *p, const struct trace_verdict 
 	printf("\nverdict:  %s\n", text);
 	if (e && v->kind != TRACE_NOT_COVERED) {
 		char *pair = pair_text(&e->local, &e->remote);
-		printf("phase 2:  %s reqid %u%s%s%s: %s (phase 1 %u)\n", e->child, e->reqid, e->description ? " \"" : "",
-		       e->description ? e->description : "", e->description ? "\"" : "", pair, e->ikeid);
+		/* the tunnel file's reqid names the entry; charon numbers its reqids itself */
+		printf("phase 2:  %s: entry %u%s%s%s of phase 1 %u, %s\n", e->child, e->reqid, e->description ? " \"" : "",
+		       e->description ? e->description : "", e->description ? "\"" : "", e->ikeid, pair);
 		free(pair);
 	}
 	if (v->sa)
