@@ -344,11 +344,12 @@ static void set_str(void *field, const char *v)
 
 /* ---- value parsers: one per kind of value, named in the key tables ---- */
 
-/* Free text (descriptions): at most TUNNEL_MAX_NAME_LEN characters, empty allowed. */
-static int parse_text(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+/* A string of min to max characters into field. */
+static int parse_sized(struct builder *b, const struct conf_node *n, void *field, size_t min, size_t max)
 {
-	(void)k;
-	if (strlen(n->value) > TUNNEL_MAX_NAME_LEN) {
+	size_t len = strlen(n->value);
+
+	if (len < min || len > max) {
 		err_at(b, n, true, "%s is empty or too long", n->name);
 		return -1;
 	}
@@ -356,16 +357,18 @@ static int parse_text(struct builder *b, const struct conf_node *n, const struct
 	return 0;
 }
 
+/* Free text (descriptions): at most TUNNEL_MAX_NAME_LEN characters, empty allowed. */
+static int parse_text(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_sized(b, n, field, 0, TUNNEL_MAX_NAME_LEN);
+}
+
 /* A file path: 1 to TUNNEL_MAX_PATH characters. */
 static int parse_path(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
 	(void)k;
-	if (!*n->value || strlen(n->value) > TUNNEL_MAX_PATH) {
-		err_at(b, n, true, "%s is empty or too long", n->name);
-		return -1;
-	}
-	set_str(field, n->value);
-	return 0;
+	return parse_sized(b, n, field, 1, TUNNEL_MAX_PATH);
 }
 
 /* A pre-shared key: 1 to TUNNEL_MAX_NAME_LEN characters; the old one is wiped. */
@@ -468,56 +471,55 @@ static int parse_number(struct builder *b, const struct conf_node *n, const stru
 	return 0;
 }
 
-/* An IPv4 or IPv6 address. */
-static int parse_address(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+/* A string value that passes ok into field; advice completes "bad KEY 'VALUE': ...". */
+static int parse_checked(struct builder *b, const struct conf_node *n, void *field, bool (*ok)(const char *),
+			 const char *advice)
 {
-	(void)k;
-	if (!is_addr(n->value)) {
-		err_at(b, n, true, "bad %s '%s': use an IPv4 or IPv6 address", n->name, n->value);
+	if (!ok(n->value)) {
+		err_at(b, n, true, "bad %s '%s': %s", n->name, n->value, advice);
 		return -1;
 	}
 	set_str(field, n->value);
 	return 0;
+}
+
+static bool is_host(const char *v)
+{
+	return is_addr(v) || is_fqdn(v);
+}
+
+/* A network, or a name that can only be an interface (not an address, no leading digit). */
+static bool is_selector(const char *v)
+{
+	return is_cidr(v) || (is_ifname(v) && !is_addr(v) && !isdigit((unsigned char)v[0]));
+}
+
+/* An IPv4 or IPv6 address. */
+static int parse_address(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_checked(b, n, field, is_addr, "use an IPv4 or IPv6 address");
 }
 
 /* An address or a host name (remote_gateway). */
 static int parse_host(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
 	(void)k;
-	if (!is_addr(n->value) && !is_fqdn(n->value)) {
-		err_at(b, n, true, "bad %s '%s': use an IP address, a host name, or 0.0.0.0 (or ::) for any peer",
-		       n->name, n->value);
-		return -1;
-	}
-	set_str(field, n->value);
-	return 0;
+	return parse_checked(b, n, field, is_host, "use an IP address, a host name, or 0.0.0.0 (or ::) for any peer");
 }
 
 /* A network interface name. */
 static int parse_ifname(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
 	(void)k;
-	if (!is_ifname(n->value)) {
-		err_at(b, n, true, "bad %s '%s': not an interface name", n->name, n->value);
-		return -1;
-	}
-	set_str(field, n->value);
-	return 0;
+	return parse_checked(b, n, field, is_ifname, "not an interface name");
 }
 
 /* A phase 2 selector: a network, an address, or an interface name (resolved on load). */
 static int parse_selector(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
-	const char *v = n->value;
-
 	(void)k;
-	if (!is_cidr(v) && (!is_ifname(v) || is_addr(v) || isdigit((unsigned char)v[0]))) {
-		err_at(b, n, true, "bad %s '%s': use a network (10.1.0.0/24), an address or an interface name",
-		       n->name, v);
-		return -1;
-	}
-	set_str(field, v);
-	return 0;
+	return parse_checked(b, n, field, is_selector, "use a network (10.1.0.0/24), an address or an interface name");
 }
 
 /* Whether the part after "type:" of an identity is well formed for that type. */
