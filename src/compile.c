@@ -228,7 +228,7 @@ static bool id_format(struct buf *out, const struct tunnel_phase1 *p1, const str
 /* start_action of the children of p1 (SPEC §4.2): trap unless the phase 1 says otherwise;
  * VTI forces start (no policies to trap on). A responder-only phase 1 cannot initiate, so
  * there the default and VTI become none. */
-static const char *child_start_action(const struct tunnel_phase1 *p1, const struct tunnel_phase2 *p2)
+const char *compile_start_action(const struct tunnel_phase1 *p1, const struct tunnel_phase2 *p2)
 {
 	if (p2->mode == TUNNEL_MODE_VTI)
 		return peer_is_any(p1) ? "none" : "start";
@@ -376,7 +376,7 @@ static void emit_child(struct emit *e, const struct tunnel_phase1 *p1,
 {
 	const struct tunnel_phase2 *first = v[0];
 	bool vti = first->mode == TUNNEL_MODE_VTI;
-	const char *start = child_start_action(p1, first);
+	const char *start = compile_start_action(p1, first);
 	struct lifetimes l = p2_lifetimes(first);
 	struct buf lts, rts, props, one;
 	char name[NAMING_MAX];
@@ -526,8 +526,8 @@ static void emit_bypass(struct emit *e, const struct tunnel_global *g)
 	struct buf nets;
 
 	buf_init(&nets);
-	for (size_t i = 0; i < g->n_bypass; i++)
-		list_merge(&nets, g->bypass_networks[i]);
+	for (size_t i = 0; i < g->bypass_networks.n; i++)
+		list_merge(&nets, g->bypass_networks.v[i]);
 	emit_indent(e);
 	buf_adds(e->b, "# bypass: traffic between these networks never enters a tunnel\n");
 	emit_open(e, "bypass");
@@ -597,7 +597,7 @@ static void emit_swanctl(struct emit *e, const struct tunnel_file *tf, const str
 {
 	buf_adds(e->b, COMPILE_HEADER);
 	emit_open(e, "connections");
-	if (tf->global.n_bypass > 0)
+	if (tf->global.bypass_networks.n > 0)
 		emit_bypass(e, &tf->global);
 	for (size_t i = 0; i < tf->n_p1; i++)
 		if (tf->p1[i].enabled) {

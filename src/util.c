@@ -151,6 +151,21 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
+void strv_push(struct strv *l, char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = s;
+}
+
+void strv_free(struct strv *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void tc_errors_vadd(struct tc_errors *e, bool warning, const char *file, unsigned line,
 		    unsigned col, const char *fmt, va_list ap)
 {

@@ -603,3 +603,11 @@ const char *vici_list_str(const struct vici_node *list, size_t i)
 		return NULL;
 	return node_is_str(list->child[i]) ? list->child[i]->value : NULL;
 }
+
+bool vici_list_has(const struct vici_node *list, const char *s)
+{
+	for (size_t i = 0; list && i < list->n_child; i++)
+		if (str_eq(vici_list_str(list, i), s))
+			return true;
+	return false;
+}
