@@ -29,6 +29,7 @@ static const struct {
 	{ "probe", cmd_probe, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
 	{ "trace", cmd_trace, "which phase 2 would carry a packet, and why (or why none)" },
 	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
+	{ "history", cmd_history, "each tunnel's timeline and availability over the last day and week" },
 };
 
 static void usage(FILE *f)
