@@ -29,7 +29,7 @@ static const char help[] =
 	"\n"
 	"Tell which phase 2 (child conN or conN_M) would carry a packet from SRC to DST leaving\n"
 	"this gateway, and why, or why none does. The answer comes from the outbound policies as\n"
-	"the kernel orders them (lower priority value first, then the more specific selectors):\n"
+	"the kernel orders them (lower priority value first, then the older policy):\n"
 	"an IPsec policy with an installed child SA carries the packet (name and SPI shown); a\n"
 	"trap policy without an SA means the first packet starts the child; a pass (bypass) or\n"
 	"drop policy that wins keeps the packet out of every tunnel. When nothing covers the\n"
@@ -38,10 +38,13 @@ static const char help[] =
 	"(charon's table 220 holds its tunnel routes).\n"
 	"\n"
 	"Sources: the kernel's XFRM policies over netlink in this network namespace; charon over\n"
-	"VICI (list-sas, list-pols); the tunnel file for names, selectors and disabled entries.\n"
+	"VICI (list-sas, list-policies); the tunnel file for names, selectors and disabled entries.\n"
 	"With charon's kernel-libipsec plugin the kernel has no XFRM policies: they come from\n"
-	"charon then, and the output says so. When neither the kernel's policies nor charon can be\n"
-	"read, or with --config-only, the answer is planned from the tunnel file alone.\n"
+	"charon then, and trace decides as kernel-libipsec does: only packets routed into its\n"
+	"ipsecN device meet its policies, pass and drop policies are ignored there, and before\n"
+	"strongSwan 5.9.11 a trap drops the packet instead of starting the child. When neither\n"
+	"the kernel's policies nor charon can be read, or with --config-only, the answer is\n"
+	"planned from the tunnel file alone.\n"
 	"\n"
 	"arguments:\n"
 	"  SRC, DST           IPv4 or IPv6 addresses of the same family\n"
@@ -55,8 +58,9 @@ static const char help[] =
 	"  --json             machine output: {packet, verdict, text, child, policy, sa, entry,\n"
 	"                     miss, route, sources}\n"
 	"\n"
-	"exit status: 0 the packet is (or would be) carried by a phase 2, 1 it is not (not\n"
-	"covered, bypassed, dropped, down or disabled), 2 usage or tunnel file error\n"
+	"exit status: 0 the packet is (or would be) carried by a phase 2, a trap included when it\n"
+	"starts the child; 1 it is not (not covered, bypassed, dropped, down, disabled, no SA);\n"
+	"2 usage or tunnel file error\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl trace 10.1.0.5 10.2.0.7\n"
@@ -401,9 +405,13 @@ static char *verdict_text(const struct trace_verdict *v, const struct sources *s
 			   !e->p1_enabled ? "phase 1" : "phase 2", !e->p1_enabled ? e->ikeid : e->reqid);
 		break;
 	case TRACE_DOWN:
-		buf_printf(&b, "not carried: %s (%s) covers it but charon has neither an SA nor a trap policy for it"
-			   " (start_action %s; 'tunnelctl up %s' starts it)", v->child, pair,
-			   tunnel_action_names[e->start_action], v->child);
+		if (s->charon_ok)
+			buf_printf(&b, "not carried: %s (%s) covers it but charon has neither an SA nor a trap policy"
+				   " for it (start_action %s; 'tunnelctl up %s' starts it)", v->child, pair,
+				   tunnel_action_names[e->start_action], v->child);
+		else
+			buf_printf(&b, "not carried: %s (%s) covers it but no policy for it is installed, and charon"
+				   " cannot be asked (see sources)", v->child, pair);
 		break;
 	case TRACE_NOT_COVERED:
 		if (v->entry || v->closest_sa || v->closest_policy) {

@@ -595,13 +595,17 @@ static unsigned specificity(const struct trace_policy *p)
 	       (!ports_any(&p->src) || !ports_any(&p->dst) ? 1 : 0);
 }
 
-/* Lower priority value wins, then the more specific selectors, then the one listed first. */
+/* Lower priority value wins; among the kernel's equals the older one (lower index: the kernel
+ * numbers policies as it adds them), elsewhere the more specific selectors, then the one
+ * listed first. */
 static bool better(const struct trace_policy *a, const struct trace_policy *b)
 {
 	if (!b)
 		return true;
 	if (a->priority != b->priority)
 		return a->priority < b->priority;
+	if (a->origin == TRACE_FROM_KERNEL && b->origin == TRACE_FROM_KERNEL)
+		return a->index < b->index;
 	if (specificity(a) != specificity(b))
 		return specificity(a) > specificity(b);
 	return a->index < b->index;

@@ -362,13 +362,16 @@ static void test_kernel_verdicts(void **state)
 	assert_int_equal(v.policy->reqid, 6);
 }
 
-/* Lower priority value first, whatever the selectors; among equals the more specific. */
+/* Lower priority value first, whatever the selectors; among equals the more specific, except
+ * in the kernel, which takes the older policy (lower index). */
 static void test_order(void **state)
 {
 	struct trace_policy pol[3] = {
-		{ .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 1000, .reqid = 1, .index = 0 },
-		{ .dir = TRACE_DIR_OUT, .action = TRACE_ACT_PASS, .priority = 900, .index = 1 },
-		{ .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 900, .reqid = 3, .index = 2 },
+		{ .origin = TRACE_FROM_CHARON, .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 1000,
+		  .reqid = 1, .index = 0 },
+		{ .origin = TRACE_FROM_CHARON, .dir = TRACE_DIR_OUT, .action = TRACE_ACT_PASS, .priority = 900, .index = 1 },
+		{ .origin = TRACE_FROM_CHARON, .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 900,
+		  .reqid = 3, .index = 2 },
 	};
 	struct trace_input in = { pol, 3, NULL, 0, NULL, 0, false, -1 };
 	struct trace_packet p;
@@ -384,6 +387,13 @@ static void test_order(void **state)
 	packet(&p, "10.1.0.5", "10.2.0.7", 0, -1);
 	trace_decide(&in, &p, &v);
 	assert_int_equal(v.n_matching, 3);
+	assert_ptr_equal(v.policy, &pol[2]);
+	for (size_t i = 0; i < 3; i++)
+		pol[i].origin = TRACE_FROM_KERNEL;
+	trace_decide(&in, &p, &v);
+	assert_ptr_equal(v.policy, &pol[1]);
+	pol[1].index = 3;
+	trace_decide(&in, &p, &v);
 	assert_ptr_equal(v.policy, &pol[2]);
 	pol[1].priority = 899;
 	trace_decide(&in, &p, &v);
