@@ -3,7 +3,7 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd
+PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
