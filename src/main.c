@@ -30,6 +30,7 @@ static const struct {
 	{ "trace", cmd_trace, "which phase 2 would carry a packet, and why (or why none)" },
 	{ "bundle", cmd_bundle, "one redacted archive for a support request: configs, SAs, log, doctor" },
 	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
+	{ "history", cmd_history, "each tunnel's timeline and availability over the last day and week" },
 };
 
 static void usage(FILE *f)
