@@ -43,6 +43,9 @@ int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_import_pfsense(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_history(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_probe(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx);
 
 /* Shared helpers for commands (cmd.c). */
 struct tc_errors;

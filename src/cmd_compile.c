@@ -1,4 +1,5 @@
 /* cmd_compile.c - `tunnelctl compile`: print the generated swanctl.conf. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +29,22 @@ static const char help[] =
 	"  tunnelctl compile -c examples/ikev2-merged.conf\n"
 	"  tunnelctl compile --strongswan\n";
 
+/* The compiler's sink: its pieces straight to standard output. */
+static int write_stdout(void *arg, const char *data, size_t len)
+{
+	(void)arg;
+	return fwrite(data, 1, len, stdout) == len ? 0 : -EIO;
+}
+
 int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	struct compile_opts co = { .show_secrets = false };
 	bool fragment = false;
 	const struct cmd_flag flags[] = { { "show-secrets", &co.show_secrets }, { "strongswan", &fragment }, { NULL, NULL } };
 	struct tunnel_file *tf;
+	const struct compile_sink sink = { write_stdout, NULL };
 	struct buf out;
+	bool write_ok;
 	int c, rc = TC_EXIT_OK;
 
 	c = cmd_parse_args("compile", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
@@ -44,15 +54,16 @@ int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx)
 	if (!tf)
 		return TC_EXIT_USAGE;
 	buf_init(&out);
-	if (fragment)
-	{
+	if (fragment) {
 		char *log = cmd_charon_log(ctx);
 		compile_strongswan(&out, tf, log);
 		free(log);
+		write_ok = write_stdout(NULL, out.data, out.len) == 0;
+	} else {
+		/* in pieces: 7,999 tunnels would otherwise hold their 7 MB of text at once */
+		write_ok = compile_swanctl_stream(tf, &co, &sink) == 0;
 	}
-	else
-		compile_swanctl(&out, tf, &co);
-	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {
+	if (!write_ok || fflush(stdout)) {
 		cmd_err("compile", "cannot write output");
 		rc = TC_EXIT_FAIL;
 	}

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "keepalive.h"
 #include "status_cache.h"
+#include "timeline.h"
 #include "tunnel.h"
 #include "util.h"
 #include "web.h"
@@ -81,6 +82,13 @@ static void daemon_log(int prio, const char *action, const char *reason)
 	struct keepalive_decision d = { .priority = prio, .tunnel = "daemon", .action = action, .reason = reason };
 
 	cmd_log_decision(NULL, &d);
+}
+
+/* Every keep-alive decision: to the log, and into the tunnel's history (arg: the timeline). */
+static void daemon_decision(void *arg, const struct keepalive_decision *d)
+{
+	cmd_log_decision(NULL, d);
+	timeline_decision(arg, d);
 }
 
 /* The web server's thread: it polls the server and a stop descriptor, nothing else. VICI
@@ -235,7 +243,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		{ "time-scale", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct keepalive_config cfg = { .ctx = ctx, .log = cmd_log_decision, .time_scale = 1 };
+	struct keepalive_config cfg = { .ctx = ctx, .log = daemon_decision, .time_scale = 1 };
 	const char *listen = NULL, *token_file = NULL, *log_opt = NULL;
 	char *charon_log;
 	struct daemon_parts d = { 0 };
@@ -288,6 +296,8 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 	d.sc = status_cache_new(ctx, tf, charon_log);
 	free(charon_log);
+	cfg.log_arg = timeline_new(ctx->state_dir);
+	status_cache_set_timeline(d.sc, cfg.log_arg);
 	if (listen) {
 		struct web_source src = { status_cache_document, d.sc };
 		char *err = NULL;
@@ -302,6 +312,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 			cmd_err("daemon", "--listen: %s", err);
 			free(err);
 			status_cache_free(d.sc);
+			timeline_free(cfg.log_arg);
 			tunnel_file_free(tf);
 			return r == -EINVAL || r == -EPERM ? TC_EXIT_USAGE : TC_EXIT_FAIL;
 		}
@@ -316,6 +327,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		cmd_err("daemon", "cannot set up signal handling: %s", strerror(errno));
 		web_stop(d.ws);
 		status_cache_free(d.sc);
+		timeline_free(cfg.log_arg);
 		tunnel_file_free(tf);
 		return TC_EXIT_FAIL;
 	}
@@ -325,6 +337,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		close(sfd);
 		web_stop(d.ws);
 		status_cache_free(d.sc);
+		timeline_free(cfg.log_arg);
 		tunnel_file_free(tf);
 		return TC_EXIT_FAIL;
 	}
@@ -340,6 +353,8 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	web_stop(d.ws);
 	status_cache_free(d.sc);	/* before the engine: it borrows the engine's tunnel file */
 	keepalive_free(d.ka);
+	timeline_stop(cfg.log_arg, rc == 0 ? "the daemon stopped" : "the daemon's event loop failed");
+	timeline_free(cfg.log_arg);
 	close(sfd);
 	if (rc != 0) {
 		snprintf(msg, sizeof(msg), "event loop failed: %s", strerror(-rc));

@@ -26,7 +26,10 @@ static const struct {
 	{ "logging", cmd_logging, "show or set charon's log levels per category, at runtime" },
 	{ "import-pfsense", cmd_import_pfsense, "convert a pfSense config.xml's IPsec section to a tunnel file" },
 	{ "keepalive", cmd_keepalive, "one keep-alive pass: initiate watched tunnels that are down" },
+	{ "probe", cmd_probe, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
+	{ "trace", cmd_trace, "which phase 2 would carry a packet, and why (or why none)" },
 	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
+	{ "history", cmd_history, "each tunnel's timeline and availability over the last day and week" },
 };
 
 static void usage(FILE *f)

@@ -59,10 +59,11 @@ struct tunnel_id {
 /* One phase 1 proposal entry (pfSense "encryption algorithm" row). */
 struct tunnel_proposal {
 	char *encryption;	/* tunnel-file name, e.g. "aes256", "aes128gcm128" (see proposal.h) */
-	char *hash;		/* integrity, e.g. "sha256"; NULL for AEAD */
-	char *prf;		/* optional PRF, e.g. "sha256"; NULL = derived by charon */
+	char *hash;		/* integrity, e.g. "sha256"; with AEAD the PRF, or NULL */
+	char *prf;		/* optional PRF, e.g. "sha256"; NULL = from hash (charon derives it) */
 	unsigned dh_group;	/* pfSense DH number, e.g. 14 */
 	struct tunnel_pos pos;
+	const struct conf_node *sec;	/* its section in the file's tree; NULL in a model built by hand */
 };
 
 struct tunnel_phase2 {
@@ -73,10 +74,8 @@ struct tunnel_phase2 {
 	char *local;		/* as written: CIDR, address or interface name */
 	char *remote;
 	enum tunnel_proto protocol;
-	char **encryption;	/* ESP encryption names, in entry order */
-	size_t n_encryption;
-	char **hash;		/* integrity names, in entry order */
-	size_t n_hash;
+	struct strv encryption;	/* ESP encryption names, in entry order */
+	struct strv hash;	/* integrity names, in entry order */
 	unsigned pfs_group;	/* 0 = off */
 	unsigned long long lifetime;	/* seconds; default 3600 */
 	unsigned long long rekey_time;	/* TUNNEL_UNSET unless given */
@@ -84,6 +83,7 @@ struct tunnel_phase2 {
 	char *ping_host;	/* NULL if none */
 	bool keepalive;
 	struct tunnel_pos pos;	/* the reqid section */
+	const struct conf_node *sec;	/* that section in the file's tree; NULL in a model built by hand */
 };
 
 struct tunnel_phase1 {
@@ -122,13 +122,13 @@ struct tunnel_phase1 {
 	struct tunnel_phase2 *p2;
 	size_t n_p2;
 	struct tunnel_pos pos;	/* the ikeid section */
+	const struct conf_node *sec;	/* that section in the file's tree; NULL in a model built by hand */
 };
 
 struct tunnel_global {
 	enum tunnel_unique unique_ids;	/* default replace */
 	enum tunnel_firewall firewall;	/* default auto */
-	char **bypass_networks;
-	size_t n_bypass;
+	struct strv bypass_networks;
 	int log_level[TUNNEL_LOG_CATEGORIES];	/* -1..4; defaults ike/chd/cfg 2, others 1 */
 	unsigned retransmit_tries;		/* default 5 (strongSwan's) */
 	double retransmit_timeout;		/* default 4.0 */

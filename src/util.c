@@ -151,6 +151,21 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
+void strv_push(struct strv *l, char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = s;
+}
+
+void strv_free(struct strv *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void tc_errors_vadd(struct tc_errors *e, bool warning, const char *file, unsigned line,
 		    unsigned col, const char *fmt, va_list ap)
 {
@@ -498,6 +513,18 @@ bool str_eq(const char *a, const char *b)
 bool str_startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void fmt_duration(long long s, char *out, size_t len)
+{
+	if (s < 60)
+		snprintf(out, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
 }
 
 int64_t now_ms(void)

@@ -41,6 +41,17 @@ char *buf_steal(struct buf *b);
 /* Wipe then free: for buffers that held secrets. */
 void buf_free_secret(struct buf *b);
 
+/* A list of strings that carries its length; owns the strings and the array. */
+struct strv {
+	char **v;
+	size_t n;
+};
+
+/* Append s, taking ownership of it. */
+void strv_push(struct strv *l, char *s);
+/* Free the strings and the array and leave the list empty; an empty list is fine. */
+void strv_free(struct strv *l);
+
 /* One located error or warning: FILE:LINE:COL: message. */
 struct tc_error {
 	char *file;
@@ -108,6 +119,8 @@ bool str_in_list(const char *s, char *const *list, size_t n);
 
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
+/* seconds as "45s", "5m03s", "2h03m", "3d04h" into out. */
+void fmt_duration(long long s, char *out, size_t len);
 
 /* The value of one hexadecimal digit, or -1. */
 int hex_value(char c);
