@@ -9,8 +9,11 @@
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
-# side a: the usual pair with trap start actions, plus a bypass of its LANs
-{ printf 'global {\n    bypass_networks = 10.1.0.0/16\n}\n'; pair_conf a trap trace; } >"$TMP/a.conf"
+# side a: the usual pair with trap start actions, phase 2 entry 4 (con2_4) disabled, plus a
+# bypass of its LANs
+{ printf 'global {\n    bypass_networks = 10.1.0.0/16\n}\n'; pair_conf a trap trace; } |
+	sed '/^            4 {/a\                enabled = no' >"$TMP/a.conf"
+grep -q 'enabled = no' "$TMP/a.conf" || die "could not disable entry 4"
 pair_conf b none trace >"$TMP/b.conf"
 trace() { set +e; out=$(on a "$TC" trace "$@" 2>&1); rc=$?; set -e; echo "$out"; }
 spi_out() { on a sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
@@ -46,6 +49,11 @@ trace 10.1.0.1 10.3.0.9
 assert_contains "$out" "not covered: closest is con1 (10.1.0.0/24 === 10.2.0.0/24), DST outside remote" "closest and why"
 assert_eq "$rc" 1 "not covered: exit 1"
 
+step "a disabled phase 2: charon has nothing for it, the tunnel file says why"
+trace 10.1.4.1 10.2.4.9
+assert_contains "$out" "not covered: con2_4 (10.1.4.0/24 === 10.2.4.0/24) would carry it but phase 2 4 is disabled" "disabled entry named"
+assert_eq "$rc" 1 "disabled: exit 1"
+
 step "the bypass network: routed into ipsec0, where kernel-libipsec drops it"
 trace 10.1.0.1 10.1.3.9
 assert_contains "$out" "dropped: only the bypass policy bypasslan (10.1.0.0/16 === 10.1.0.0/16) matches" "bypass swallowed"
@@ -58,9 +66,9 @@ echo "ok: the kernel agrees: the LAN pings went into ipsec0 ($before -> $after p
 
 step "planning from the tunnel file alone"
 set +e
-out=$("$TC" trace --config-only -c "$TMP/a.conf" 10.1.4.5 10.2.4.9); rc=$?
+out=$("$TC" trace --config-only -c "$TMP/a.conf" 10.1.3.5 10.2.3.9); rc=$?
 set -e
-assert_contains "$out" "would be carried by con2_4 (10.1.4.0/24 === 10.2.4.0/24, start_action trap)" "planned con2_4"
+assert_contains "$out" "would be carried by con2_3 (10.1.3.0/24 === 10.2.3.0/24, start_action trap)" "planned con2_3"
 assert_eq "$rc" 0 "planned: exit 0"
 trace 10.1.0.1 bogus
 assert_eq "$rc" 2 "bad DST: exit 2"
