@@ -8,7 +8,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
-WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Werror
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wconversion -Werror
 CPPFLAGS += -std=gnu11 -D_GNU_SOURCE -DTUNNELCTL_VERSION=\"0.1.0\" -Isrc -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -23,7 +23,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check unit fuzz bench demo install clean docs man deb check-deb
+.PHONY: all deps test check unit fuzz bench demo install clean docs man deb check-deb format format-check
 all: tunnelctl
 
 # the doctor's message catalogue: one table (src/doctor_catalogue.tsv) -> C rows
@@ -59,19 +59,19 @@ build/asan/libtc.a: $(patsubst src/%.c,build/asan/obj/%.o,$(LIB_SRCS))
 build/asan/test_%: tests/unit/test_%.c build/asan/libtc.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $< build/asan/libtc.a $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) $(LDFLAGS) -o $@ $< build/asan/libtc.a $(PKG_LIBS) -lcmocka
 
 unit: $(UNITS)
 
 # test driver for the web server (tests/lab/test_web.sh, bench/web.sh); not installed
 build/webtest: tests/web/webtest.c build/libtc.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libtc.a $(PKG_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< build/libtc.a $(PKG_LIBS)
 
 # a misbehaving charon for the fault harness (tests/fault/test_*.sh); not installed
 build/fakevici: tests/fault/fakevici.c build/libtc.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libtc.a $(PKG_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< build/libtc.a $(PKG_LIBS)
 
 # libFuzzer targets link the module objects, built with clang
 build/fuzz/obj/%.o: src/%.c
@@ -84,7 +84,7 @@ build/fuzz/libtc.a: $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libtc.a
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(WARN) -o $@ $< build/fuzz/libtc.a $(PKG_LIBS)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(WARN) $(LDFLAGS) -o $@ $< build/fuzz/libtc.a $(PKG_LIBS)
 
 fuzz: $(FUZZERS)
 
@@ -140,6 +140,14 @@ deb:
 
 check-deb: tunnelctl deb
 	$(Q)bash tests/pkg/deb.sh $(DEB_DIR)
+
+# formatting is settled by .clang-format (clang-format 14, Debian 12)
+FORMAT_SRCS = $(wildcard src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c tests/fault/*.c tests/web/*.c tests/lab/*.c)
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf build tunnelctl

@@ -15,7 +15,7 @@
 #include "naming.h"
 #include "nft.h"
 #include "state.h"
-#include "swanctl.h"
+#include "swanctl_msg.h"
 #include "tunnel.h"
 #include "vici.h"
 #include "vici_client.h"
@@ -165,7 +165,7 @@ static int vici_cmd(struct apply_ctx *a, const char *cmd, const char *what, stru
 	return vici_cmd_reply(a, cmd, what, m, NULL);
 }
 
-/* Reads certs/cacerts files for swanctl_conn_msg: absolute paths, as compile writes them. */
+/* Reads certs/cacerts files for swanctl_msg_conn: absolute paths, as compile writes them. */
 static int read_cred(void *arg, const char *key, const char *path, struct buf *out)
 {
 	(void)arg;
@@ -175,13 +175,13 @@ static int read_cred(void *arg, const char *key, const char *path, struct buf *o
 
 static int load_conn(struct apply_ctx *a, const struct conf_node *conn)
 {
-	const struct swanctl_io io = { read_cred, NULL };
+	const struct swanctl_msg_io io = { read_cred, NULL };
 	struct tc_errors errs = { 0 };
 	struct vici_msg m;
 	int rc;
 
 	vici_msg_init(&m);
-	if (swanctl_conn_msg(conn, &io, &m, &errs) != 0) {
+	if (swanctl_msg_conn(conn, &io, &m, &errs) != 0) {
 		fail(a, "cannot build connection %s: %s", conn->name, errs.n ? errs.v[0].msg : "invalid");
 		rc = -1;
 	} else {
@@ -299,7 +299,7 @@ static int load_secret(struct apply_ctx *a, const struct conf_node *sec)
 	int rc;
 
 	vici_msg_init(&m);
-	rc = swanctl_shared_msg(sec, &m, &errs);
+	rc = swanctl_msg_shared(sec, &m, &errs);
 	if (rc == 0) {
 		rc = vici_cmd(a, "load-shared", sec->name, &m);
 	} else if (rc == -ENOTSUP) {

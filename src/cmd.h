@@ -43,7 +43,7 @@ int cmd_lab(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx);
-int cmd_import(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_import_pfsense(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
 
@@ -51,7 +51,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
  * option lists are made from them (tunnelctl --man-options). */
 extern const struct opt_spec cmd_check_spec, cmd_compile_spec, cmd_list_spec, cmd_apply_spec,
 	cmd_status_spec, cmd_up_spec, cmd_down_spec, cmd_service_spec, cmd_logs_spec, cmd_lab_spec,
-	cmd_doctor_spec, cmd_firewall_spec, cmd_logging_spec, cmd_import_spec, cmd_keepalive_spec,
+	cmd_doctor_spec, cmd_firewall_spec, cmd_logging_spec, cmd_import_pfsense_spec, cmd_keepalive_spec,
 	cmd_daemon_spec;
 
 /* Shared helpers for commands (cmd.c). */

@@ -203,7 +203,7 @@ static json_t *json_verdicts(const struct doctor *d, const struct doctor_verdict
 }
 
 static void print_json(const struct doctor *d, const struct doctor_verdict *v, size_t n,
-		       const struct doctor_verdict *w, size_t nw, const struct dlive_report *live)
+		       const struct doctor_verdict *w, size_t nw, const struct doctor_live_report *live)
 {
 	json_t *top = json_pack("{s:o}", "verdicts", json_verdicts(d, v, n, true));
 
@@ -213,7 +213,7 @@ static void print_json(const struct doctor *d, const struct doctor_verdict *v, s
 		json_t *a = json_array();
 		for (size_t i = 0; i < live->n; i++)
 			json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o}", "check", live->c[i].name,
-							   "status", dlive_status_names[live->c[i].status],
+							   "status", doctor_live_status_names[live->c[i].status],
 							   "detail", jstr(live->c[i].detail),
 							   "fix", live->c[i].fix[0] ? jstr(live->c[i].fix)
 										  : json_null()));
@@ -279,7 +279,7 @@ static void print_evidence(const struct doctor *d, const struct doctor_verdict *
 }
 
 static void print_human(const struct doctor *d, const struct doctor_verdict *v, size_t n,
-			const struct doctor_verdict *w, size_t nw, const struct dlive_report *live,
+			const struct doctor_verdict *w, size_t nw, const struct doctor_live_report *live,
 			bool colour, bool any_input)
 {
 	const char *red = colour ? "\033[1;31m" : "", *green = colour ? "\033[1;32m" : "";
@@ -317,10 +317,10 @@ static void print_human(const struct doctor *d, const struct doctor_verdict *v, 
 	}
 	if (live) {
 		for (size_t i = 0; i < live->n; i++) {
-			const struct dlive_check *c = &live->c[i];
-			const char *col = c->status == DLIVE_OK ? green : c->status == DLIVE_PROBLEM ? red
+			const struct doctor_live_check *c = &live->c[i];
+			const char *col = c->status == DOCTOR_LIVE_OK ? green : c->status == DOCTOR_LIVE_PROBLEM ? red
 								  : yellow;
-			printf("live %-12s %s%-7s%s %s\n", c->name, col, dlive_status_names[c->status], off,
+			printf("live %-12s %s%-7s%s %s\n", c->name, col, doctor_live_status_names[c->status], off,
 			       c->detail);
 			if (c->fix[0])
 				printf("  fix: %s\n", c->fix);
@@ -356,7 +356,7 @@ static bool conf_can_show(enum doctor_class c)
 /* Log verdicts then config verdicts, each config verdict saying whether the logs agree;
  * sorted most important first (stable). Summaries in *owned are the caller's to free. */
 static struct doctor_verdict *merge_verdicts(const struct doctor_verdict *lv, size_t nl,
-					     const struct dconf_result *cr, size_t *n, char ***owned)
+					     const struct doctor_conf_result *cr, size_t *n, char ***owned)
 {
 	struct doctor_verdict *all = xcalloc(nl + cr->n + 1, sizeof(*all));
 	char **own = xcalloc(cr->n + 1, sizeof(*own));
@@ -401,13 +401,13 @@ static struct doctor_verdict *merge_verdicts(const struct doctor_verdict *lv, si
 /* Read one config into *side; a config with errors becomes a config_error verdict. 0 or the
  * exit code of an input error. */
 static int read_config(const char *path, const char *side_name, struct doctor *d,
-		       struct dconf_result *r, struct dconf_side **side, bool json)
+		       struct doctor_conf_result *r, struct doctor_conf_side **side, bool json)
 {
 	struct tc_errors errs = { 0 };
-	int err = dconf_read_path(path, side, &errs), rc = TC_EXIT_OK;
+	int err = doctor_conf_read_path(path, side, &errs), rc = TC_EXIT_OK;
 
 	if (err == -EINVAL) {
-		dconf_add_load_errors(r, d, path, side_name, &errs);
+		doctor_conf_read_add_errors(r, d, path, side_name, &errs);
 	} else if (err == -EBADMSG) {
 		cmd_print_errors(&errs);
 		rc = TC_EXIT_USAGE;
@@ -431,9 +431,9 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	char dash[] = "-", *stdin_only[] = { dash, NULL };
 	const struct doctor_verdict *v = NULL;
 	struct doctor_verdict *all = NULL;
-	struct dconf_result cr = { 0 };
-	struct dconf_side *mine = NULL, *theirs = NULL;
-	struct dlive_report live = { .n = 0 };
+	struct doctor_conf_result cr = { 0 };
+	struct doctor_conf_side *mine = NULL, *theirs = NULL;
+	struct doctor_live_report live = { .n = 0 };
 	const char *config = NULL, *peer_config = NULL;
 	struct doctor *d;
 	bool json, want_live;
@@ -514,17 +514,17 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	if (rc == TC_EXIT_OK && peer_config)
 		rc = read_config(peer_config, "peer", d, &cr, &theirs, json);
 	if (rc == TC_EXIT_OK && mine && theirs)
-		dconf_compare(mine, theirs, d, &cr);
+		doctor_conf_compare(mine, theirs, d, &cr);
 	else if (rc == TC_EXIT_OK && mine && !peer_config && cr.n == 0) {
-		dconf_check(mine, d, &cr);
+		doctor_conf_check(mine, d, &cr);
 		if (cr.n == 0 && !json)
 			fprintf(stderr, "tunnelctl doctor: %s loads (%zu connection%s); give --peer-config to "
-				"compare it with the other side\n", config, dconf_side_count(mine),
-				dconf_side_count(mine) == 1 ? "" : "s");
+				"compare it with the other side\n", config, doctor_conf_side_count(mine),
+				doctor_conf_side_count(mine) == 1 ? "" : "s");
 	}
 	if (rc == TC_EXIT_OK && want_live) {
-		struct dlive_opts lo = { .vici = ctx->vici };
-		if (dlive_run(&lo, &live) > 0)
+		struct doctor_live_opts lo = { .vici = ctx->vici };
+		if (doctor_live_run(&lo, &live) > 0)
 			rc = TC_EXIT_FAIL;
 	}
 	if (rc == TC_EXIT_OK || rc == TC_EXIT_FAIL) {
@@ -542,10 +542,10 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		free(owned[i]);
 	free(owned);
 	free(all);
-	dconf_result_free(&cr);
-	dconf_side_free(mine);
-	dconf_side_free(theirs);
-	dlive_report_free(&live);
+	doctor_conf_result_free(&cr);
+	doctor_conf_side_free(mine);
+	doctor_conf_side_free(theirs);
+	doctor_live_report_free(&live);
 	doctor_free(d);
 	free(charon_log);
 	return rc;

@@ -490,7 +490,7 @@ static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 	}
 	if (up) {
 		/* a second Ctrl-C while we clean up ends the command at once */
-		struct sigaction sa = { .sa_handler = on_interrupt, .sa_flags = SA_RESETHAND };
+		struct sigaction sa = { .sa_handler = on_interrupt, .sa_flags = (int)SA_RESETHAND };
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);
 	}

@@ -510,8 +510,8 @@ static void emit_bypass(struct emit *e, const struct tunnel_global *g)
 	struct buf nets;
 
 	buf_init(&nets);
-	for (size_t i = 0; i < g->n_bypass; i++)
-		list_merge(&nets, g->bypass_networks[i]);
+	for (size_t i = 0; i < g->bypass_networks.n; i++)
+		list_merge(&nets, g->bypass_networks.v[i]);
 	emit_indent(e);
 	buf_adds(e->b, "# bypass: traffic between these networks never enters a tunnel\n");
 	emit_open(e, "bypass");
@@ -582,7 +582,7 @@ void compile_swanctl(struct buf *out, const struct tunnel_file *tf, const struct
 
 	buf_adds(out, COMPILE_HEADER);
 	emit_open(&e, "connections");
-	if (tf->global.n_bypass > 0)
+	if (tf->global.bypass_networks.n > 0)
 		emit_bypass(&e, &tf->global);
 	for (size_t i = 0; i < tf->n_p1; i++)
 		if (tf->p1[i].enabled)

@@ -18,7 +18,7 @@
 /* What a verdict is being built from: the doctor for input labels, both sides. */
 struct dc_ctx {
 	struct doctor *d;
-	const struct dconf_side *side[2];	/* [0] local, [1] peer */
+	const struct doctor_conf_side *side[2];	/* [0] local, [1] peer */
 	struct doctor_verdict *v;		/* growing arrays */
 	size_t n, cap;
 	struct doctor_verdict *w;
@@ -31,7 +31,7 @@ struct dc_ctx {
 };
 
 /* The text of file:line from the side's texts, trimmed; NULL if not available. */
-static char *line_text(const struct dconf_side *s, const char *file, unsigned line)
+static char *line_text(const struct doctor_conf_side *s, const char *file, unsigned line)
 {
 	for (size_t i = 0; i < s->n_text; i++) {
 		const char *p = s->text[i].data, *end = p + s->text[i].len;
@@ -86,7 +86,7 @@ static const struct {
 
 /* The config.xml line of a node of the tunnel file imported from it: the element behind the
  * key in its phase 1 (ikeid) or phase 2 (reqid) entry, else the entry's first line. */
-static unsigned xml_line_of(const struct dconf_side *s, const struct conf_node *n)
+static unsigned xml_line_of(const struct doctor_conf_side *s, const struct conf_node *n)
 {
 	unsigned ikeid = 0, reqid = 0, item = 0, entry = 0, line = 0;
 
@@ -104,10 +104,10 @@ static unsigned xml_line_of(const struct dconf_side *s, const struct conf_node *
 	for (size_t i = 0; n->type == CONF_KV && i < ARRAY_SIZE(xml_elems); i++) {
 		const char *e = reqid ? xml_elems[i].p2 : xml_elems[i].p1;
 		if (e && strcmp(xml_elems[i].key, n->name) == 0)
-			line = dxml_line(s->xml, ikeid, reqid, e, reqid ? 0 : item, &entry);
+			line = doctor_conf_xml_line(s->xml, ikeid, reqid, e, reqid ? 0 : item, &entry);
 	}
 	if (!line)
-		dxml_line(s->xml, ikeid, reqid, "", 0, &entry);
+		doctor_conf_xml_line(s->xml, ikeid, reqid, "", 0, &entry);
 	return line ? line : entry;
 }
 
@@ -122,7 +122,7 @@ static char *xml_hide_value(const char *text)
 }
 
 /* Add node n of side s as evidence; secrets are never quoted. */
-static void ev_add(struct dc_ctx *x, struct doctor_verdict *v, const struct dconf_side *s,
+static void ev_add(struct dc_ctx *x, struct doctor_verdict *v, const struct doctor_conf_side *s,
 		   const struct conf_node *n, bool secret)
 {
 	const char *file;
@@ -185,7 +185,7 @@ static const struct conf_node *tunnel_key(const struct conf_node *sec, const cha
 static void ev_conn(struct dc_ctx *x, struct doctor_verdict *v, int side, const struct dc_conn *c,
 		    const struct conf_node *swan, const char *tkeys, bool secret)
 {
-	const struct dconf_side *s = x->side[side];
+	const struct doctor_conf_side *s = x->side[side];
 
 	if (!c->tsec) {
 		ev_add(x, v, s, swan ? swan : c->sec, secret);
@@ -208,7 +208,7 @@ static void ev_conn(struct dc_ctx *x, struct doctor_verdict *v, int side, const 
 static void ev_child(struct dc_ctx *x, struct doctor_verdict *v, int side, const struct dc_conn *c,
 		     const struct dc_child *ch, const struct conf_node *swan, const char *tkeys)
 {
-	const struct dconf_side *s = x->side[side];
+	const struct doctor_conf_side *s = x->side[side];
 
 	if (!ch->tsec) {
 		if (c->tsec)
@@ -268,10 +268,10 @@ static int addrs_match(char *const *want, size_t nw, char *const *have, size_t n
 			best = best > 1 ? best : 1;
 			continue;
 		}
-		bool name = !dconf_parse_range(want[i], &w);
+		bool name = !doctor_conf_side_parse_range(want[i], &w);
 		for (size_t k = 0; k < nh; k++) {
 			if (strcasecmp(want[i], have[k]) == 0 ||
-			    (!name && dconf_parse_range(have[k], &h) && dconf_range_contains(&w, &h)))
+			    (!name && doctor_conf_side_parse_range(have[k], &h) && doctor_conf_side_range_contains(&w, &h)))
 				best = 3;
 			else if (name || strcmp(have[k], "%any") == 0)
 				best = best > 2 ? best : name ? 2 : 1;
@@ -288,7 +288,7 @@ static int pair_score(const struct dc_conn *a, const struct dc_conn *b)
 {
 	int ab = addrs_match(a->raddr, a->n_raddr, b->laddr, b->n_laddr);
 	int ba = addrs_match(b->raddr, b->n_raddr, a->laddr, a->n_laddr);
-	int ids = dconf_id_matches(a->rid, b->lid) + dconf_id_matches(b->rid, a->lid);
+	int ids = doctor_conf_side_id_matches(a->rid, b->lid) + doctor_conf_side_id_matches(b->rid, a->lid);
 	int auth = (strcmp(a->lauth, b->rauth) == 0) + (strcmp(b->lauth, a->rauth) == 0);
 
 	if (ab == 0 || ba == 0)
@@ -316,7 +316,7 @@ static bool ts_list_eq(const struct dc_ts *a, size_t na, const struct dc_ts *b, 
 	for (size_t i = 0; i < na; i++) {
 		bool found = false;
 		for (size_t k = 0; k < nb && !found; k++)
-			found = a[i].dynamic == b[k].dynamic && (a[i].dynamic || dconf_range_eq(&a[i].r, &b[k].r));
+			found = a[i].dynamic == b[k].dynamic && (a[i].dynamic || doctor_conf_side_range_eq(&a[i].r, &b[k].r));
 		if (!found)
 			return false;
 	}
@@ -345,14 +345,14 @@ static size_t ts_intersect(const struct dc_ts *a, size_t na, const struct dc_ts 
 	size_t n = 0;
 
 	for (size_t i = 0; i < na; i++)
-		for (size_t k = 0; k < nb && n < DCONF_MAX_TS; k++) {
+		for (size_t k = 0; k < nb && n < DOCTOR_CONF_MAX_TS; k++) {
 			if (a[i].dynamic || b[k].dynamic) {
 				out[n].dynamic = true;
 				memset(&out[n].r, 0, sizeof(out[n].r));
 				n++;
 				continue;
 			}
-			if (dconf_range_intersect(&a[i].r, &b[k].r, &out[n].r)) {
+			if (doctor_conf_side_range_intersect(&a[i].r, &b[k].r, &out[n].r)) {
 				out[n].dynamic = false;
 				n++;
 			}
@@ -361,8 +361,8 @@ static size_t ts_intersect(const struct dc_ts *a, size_t na, const struct dc_ts 
 }
 
 struct dc_tsnego {
-	struct dc_ts ini_l[DCONF_MAX_TS], ini_r[DCONF_MAX_TS], res_l[DCONF_MAX_TS], res_r[DCONF_MAX_TS];
-	struct dc_ts tsi[DCONF_MAX_TS], tsr[DCONF_MAX_TS];
+	struct dc_ts ini_l[DOCTOR_CONF_MAX_TS], ini_r[DOCTOR_CONF_MAX_TS], res_l[DOCTOR_CONF_MAX_TS], res_r[DOCTOR_CONF_MAX_TS];
+	struct dc_ts tsi[DOCTOR_CONF_MAX_TS], tsr[DOCTOR_CONF_MAX_TS];
 	size_t n_il, n_ir, n_rl, n_rr, n_tsi, n_tsr;
 };
 
@@ -375,10 +375,10 @@ static const struct dc_range *ts_host(const struct dc_conn *c, const struct dc_c
 
 	if (c->wants_vip)
 		return peer->has_pool ? &peer->pool : NULL;
-	ip = dconf_first_ip(c->laddr, c->n_laddr);
+	ip = doctor_conf_side_first_ip(c->laddr, c->n_laddr);
 	if (!ip)
-		ip = dconf_first_ip(peer->raddr, peer->n_raddr);
-	return ip && dconf_parse_ip(ip, buf) ? buf : NULL;
+		ip = doctor_conf_side_first_ip(peer->raddr, peer->n_raddr);
+	return ip && doctor_conf_side_parse_ip(ip, buf) ? buf : NULL;
 }
 
 static void ts_negotiate(const struct dc_conn *ic, const struct dc_child *ich, const struct dc_conn *rc,
@@ -426,7 +426,7 @@ static void outcome_set(struct dc_outcome *o, enum doctor_class cls, char *why)
 }
 
 /* The loaded certificate of side s named by key/path, or NULL. */
-static const struct dc_cred *cred_find(const struct dconf_side *s, const char *key, const char *path)
+static const struct dc_cred *cred_find(const struct doctor_conf_side *s, const char *key, const char *path)
 {
 	for (size_t i = 0; i < s->n_cred; i++)
 		if (s->cred[i].loaded && strcmp(s->cred[i].key, key) == 0 && strcmp(s->cred[i].path, path) == 0)
@@ -466,7 +466,7 @@ static bool cred_same(const struct dc_cred *a, const struct dc_cred *b)
 static const struct dc_cred *chain_issuer_ca(const struct dc_conn *a, const struct dc_conn *b,
 					     const struct dc_cred *cert, unsigned want_ca)
 {
-	const struct dconf_side *sides[2] = { a->side, b->side };
+	const struct doctor_conf_side *sides[2] = { a->side, b->side };
 
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < sides[k]->n_cred; i++) {
@@ -483,7 +483,7 @@ static const struct dc_cred *chain_issuer_ca(const struct dc_conn *a, const stru
 static const struct dc_cred *chain_issuer_refused(const struct dc_conn *a, const struct dc_conn *b,
 						  const struct dc_cred *cert)
 {
-	const struct dconf_side *sides[2] = { a->side, b->side };
+	const struct doctor_conf_side *sides[2] = { a->side, b->side };
 
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < sides[k]->n_cred; i++) {
@@ -543,7 +543,7 @@ static char *cred_refused(const struct dc_cred *cred, const char *so)
  * every CA it has) counts as trusted. On false, *why says so in words (caller frees). */
 static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *verifier, time_t now, char **why)
 {
-	const struct dc_cred *cert, *cur, *chain[DCONF_MAX_CHAIN];
+	const struct dc_cred *cert, *cur, *chain[DOCTOR_CONF_MAX_CHAIN];
 	char **cas;
 	size_t n, depth = 0;
 	bool ok = false, known = true;
@@ -551,13 +551,13 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 
 	if (!sender->lcert_at || !sender->lcert_at->value)
 		return true;
-	n = dconf_split_files(sender->lcert_at->value, &cas, 1);
+	n = doctor_conf_side_split_files(sender->lcert_at->value, &cas, 1);
 	cert = n ? cred_find(sender->side, "certs", cas[0]) : NULL;
-	dconf_strv_free(cas, n);
+	doctor_conf_side_strv_free(cas, n);
 	if (!cert)
 		return true;
 	/* the chain as far as the certificates of both sides take it */
-	for (cur = cert; cur && depth < DCONF_MAX_CHAIN; cur = chain_issuer(sender, verifier, cur)) {
+	for (cur = cert; cur && depth < DOCTOR_CONF_MAX_CHAIN; cur = chain_issuer(sender, verifier, cur)) {
 		chain[depth++] = cur;
 		if (cred_self_signed(cur))
 			break;
@@ -576,7 +576,7 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 	}
 	if (!verifier->rca_at || !verifier->rca_at->value)
 		return true;
-	n = dconf_split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
+	n = doctor_conf_side_split_files(verifier->rca_at->value, &cas, DOCTOR_CONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && !ok; i++) {
 		const struct dc_cred *ca = cred_find(verifier->side, "cacerts", cas[i]);
 		if (!ca)
@@ -585,7 +585,7 @@ static bool cert_trusted(const struct dc_conn *sender, const struct dc_conn *ver
 			ok = cred_same(chain[k], ca) ||
 			     (!cred_self_signed(chain[k]) && (ca->info.flags & X509_F_CA) && cred_issued(ca, chain[k]));
 	}
-	dconf_strv_free(cas, n);
+	doctor_conf_side_strv_free(cas, n);
 	if (ok || !known)
 		return true;
 	buf_init(&issuer);
@@ -624,9 +624,9 @@ static const struct dc_cred *sender_cert(const struct dc_conn *c)
 
 	if (!c->lcert_at || !c->lcert_at->value)
 		return NULL;
-	n = dconf_split_files(c->lcert_at->value, &files, 1);
+	n = doctor_conf_side_split_files(c->lcert_at->value, &files, 1);
 	cert = n ? cred_find(c->side, "certs", files[0]) : NULL;
-	dconf_strv_free(files, n);
+	doctor_conf_side_strv_free(files, n);
 	return cert;
 }
 
@@ -643,11 +643,11 @@ static bool certs_load(const struct dc_conn *sender, const struct dc_conn *verif
 	*why = cred_refused(sender_cert(sender), "the connection naming it does not load");
 	if (*why || !verifier->rca_at || !verifier->rca_at->value)
 		return !*why;
-	n = dconf_split_files(verifier->rca_at->value, &cas, DCONF_MAX_ADDRS);
+	n = doctor_conf_side_split_files(verifier->rca_at->value, &cas, DOCTOR_CONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && !*why; i++)
 		*why = cred_refused(cred_find(verifier->side, "cacerts", cas[i]),
 				    "the connection naming it does not load");
-	dconf_strv_free(cas, n);
+	doctor_conf_side_strv_free(cas, n);
 	*verifier_side = *why != NULL;
 	return !*why;
 }
@@ -670,7 +670,7 @@ static bool cert_name_matches(const char *name, const char *id)
 		if (b[i] != ' ')
 			b[k++] = b[i];
 	b[k] = '\0';
-	m = dconf_id_matches(a, b);
+	m = doctor_conf_side_id_matches(a, b);
 	free(a);
 	free(b);
 	return m;
@@ -695,7 +695,7 @@ static bool cert_holds_id(const struct dc_conn *sender, const char *id, char **w
 	buf_init(&one);
 	buf_adds(&one, "asn1dn:");
 	x509_dn_text(cert->info.subject, cert->info.subject_len, &one);
-	for (size_t i = 0; !found && i < DCONF_MAX_SANS; i++) {
+	for (size_t i = 0; !found && i < DOCTOR_CONF_MAX_SANS; i++) {
 		if (i > 0) {
 			one.len = 0;
 			rc = x509_san_id(&cert->info, i - 1, &one);
@@ -704,7 +704,7 @@ static bool cert_holds_id(const struct dc_conn *sender, const char *id, char **w
 			if (rc)
 				continue;
 		}
-		norm = dconf_id_normalize(one.data);
+		norm = doctor_conf_side_id_normalize(one.data);
 		found = cert_name_matches(norm, id);
 		buf_printf(&names, "%s%s", names.len ? ", " : "", norm);
 		free(norm);
@@ -740,17 +740,17 @@ static bool cert_key_usage(const struct dc_conn *sender, char **why)
  * complete here, is not judged. */
 static bool cert_policies(const struct dc_conn *sender, const struct dc_conn *verifier, char **why)
 {
-	const struct dc_cred *cert = sender_cert(sender), *chain[DCONF_MAX_CHAIN];
+	const struct dc_cred *cert = sender_cert(sender), *chain[DOCTOR_CONF_MAX_CHAIN];
 	char **oids;
 	size_t n, depth = 0;
 	bool ok = true;
 
 	if (!cert || !verifier->rpol_at || !verifier->rpol_at->value)
 		return true;
-	for (const struct dc_cred *cur = cert; cur && depth < DCONF_MAX_CHAIN;
+	for (const struct dc_cred *cur = cert; cur && depth < DOCTOR_CONF_MAX_CHAIN;
 	     cur = cred_self_signed(cur) ? NULL : chain_issuer(sender, verifier, cur))
 		chain[depth++] = cur;
-	n = dconf_split_files(verifier->rpol_at->value, &oids, DCONF_MAX_ADDRS);
+	n = doctor_conf_side_split_files(verifier->rpol_at->value, &oids, DOCTOR_CONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && ok; i++) {
 		const char *oid = oids[i];
 		size_t k;
@@ -774,7 +774,7 @@ static bool cert_policies(const struct dc_conn *sender, const struct dc_conn *ve
 			ok = false;
 		}
 	}
-	dconf_strv_free(oids, n);
+	doctor_conf_side_strv_free(oids, n);
 	return ok;
 }
 
@@ -789,12 +789,12 @@ static char *cert_id(const struct dc_conn *c)
 
 	if (!c->lcert_at || !c->lcert_at->value)
 		return NULL;
-	n = dconf_split_files(c->lcert_at->value, &files, 1);
+	n = doctor_conf_side_split_files(c->lcert_at->value, &files, 1);
 	cert = n ? cred_find(c->side, "certs", files[0]) : NULL;
-	dconf_strv_free(files, n);
+	doctor_conf_side_strv_free(files, n);
 	buf_init(&dn);
 	if (cert && x509_dn_id(cert->info.subject, cert->info.subject_len, &dn) == 0)
-		id = dconf_id_normalize(dn.data);
+		id = doctor_conf_side_id_normalize(dn.data);
 	buf_free(&dn);
 	return id;
 }
@@ -808,7 +808,7 @@ static char *cert_id(const struct dc_conn *c)
  * not read: unknown, never a mismatch. Caller frees. */
 static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer, const char *asked)
 {
-	const char *ip = dconf_first_ip(peer->raddr, peer->n_raddr);
+	const char *ip = doctor_conf_side_first_ip(peer->raddr, peer->n_raddr);
 
 	if (c->lid_at)
 		return xstrdup(c->lid);
@@ -817,7 +817,7 @@ static char *sent_id(const struct dc_conn *c, const struct dc_conn *peer, const 
 	if (c->lcert_at)
 		return cert_id(c);
 	if (strcmp(c->lid, "%any") == 0 && ip)
-		return dconf_id_normalize(ip);
+		return doctor_conf_side_id_normalize(ip);
 	return xstrdup(c->lid);
 }
 
@@ -863,22 +863,22 @@ static const struct dc_secret *psk_ikev1(const struct dc_conn *c, const struct d
 					 const char *peer_id)
 {
 	const struct dc_secret *d = NULL;
-	const char *me = dconf_first_ip(c->laddr, c->n_laddr), *other = dconf_first_ip(peer->laddr, peer->n_laddr);
+	const char *me = doctor_conf_side_first_ip(c->laddr, c->n_laddr), *other = doctor_conf_side_first_ip(peer->laddr, peer->n_laddr);
 	char *mi, *oi;
 
 	if (!my_id && c->lid_at)
 		my_id = c->lid;
 	if (my_id)
-		d = dconf_side_find_psk(c->side, my_id, c->aggressive && peer_id ? peer_id : c->rid);
+		d = doctor_conf_side_find_psk(c->side, my_id, c->aggressive && peer_id ? peer_id : c->rid);
 	if (d)
 		return d;
 	if (!me)
-		me = dconf_first_ip(peer->raddr, peer->n_raddr);
+		me = doctor_conf_side_first_ip(peer->raddr, peer->n_raddr);
 	if (!other)
-		other = dconf_first_ip(c->raddr, c->n_raddr);
-	mi = dconf_id_normalize(me ? me : "%any");
-	oi = dconf_id_normalize(other ? other : "%any");
-	d = dconf_side_find_psk(c->side, mi, oi);
+		other = doctor_conf_side_first_ip(c->raddr, c->n_raddr);
+	mi = doctor_conf_side_id_normalize(me ? me : "%any");
+	oi = doctor_conf_side_id_normalize(other ? other : "%any");
+	d = doctor_conf_side_find_psk(c->side, mi, oi);
 	free(mi);
 	free(oi);
 	return d;
@@ -920,12 +920,12 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, in
 	char *ilid = sent_id(ic, rc, NULL), *rlid = sent_id(rc, ic, idr ? ic->rid : NULL);
 	bool ok = false;
 
-	if (ilid && !dconf_id_matches(rc->rid, ilid)) {
+	if (ilid && !doctor_conf_side_id_matches(rc->rid, ilid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
 			    xasprintf("the initiator sends identity %s, the responder expects %s", ilid, rc->rid));
 		goto out;
 	}
-	if (rlid && !dconf_id_matches(ic->rid, rlid)) {
+	if (rlid && !doctor_conf_side_id_matches(ic->rid, rlid)) {
 		outcome_set(o, DOCTOR_ID_MISMATCH,
 			    xasprintf("the responder sends identity %s, the initiator expects %s", rlid, ic->rid));
 		goto out;
@@ -949,8 +949,8 @@ static bool nego_ike_auth(const struct dc_conn *ic, const struct dc_conn *rc, in
 			ip = psk_ikev1(ic, rc, il, rl);
 			rp = psk_ikev1(rc, ic, rc->aggressive ? rl : NULL, il);
 		} else {
-			ip = dconf_side_find_psk(ic->side, il, rl);
-			rp = dconf_side_find_psk(rc->side, rl, il);
+			ip = doctor_conf_side_find_psk(ic->side, il, rl);
+			rp = doctor_conf_side_find_psk(rc->side, rl, il);
 		}
 		o->psk[0] = ip;
 		o->psk[1] = rp;
@@ -995,13 +995,13 @@ static bool nego_child_sa(const struct dc_conn *ic, const struct dc_conn *rc, in
 		o->child_i = (int)i;
 		if (k < 0) {
 			const struct dc_child *c0 = rc->n_child ? &rc->child[0] : NULL;
-			dconf_ts_print(&a, ich->lts, ich->n_lts);
+			doctor_conf_side_ts_print(&a, ich->lts, ich->n_lts);
 			buf_adds(&a, " === ");
-			dconf_ts_print(&a, ich->rts, ich->n_rts);
+			doctor_conf_side_ts_print(&a, ich->rts, ich->n_rts);
 			if (c0) {
-				dconf_ts_print(&b, c0->rts, c0->n_rts);
+				doctor_conf_side_ts_print(&b, c0->rts, c0->n_rts);
 				buf_adds(&b, " === ");
-				dconf_ts_print(&b, c0->lts, c0->n_lts);
+				doctor_conf_side_ts_print(&b, c0->lts, c0->n_lts);
 			}
 			o->child_r = c0 ? 0 : -1;
 			outcome_set(o, DOCTOR_TS_MISMATCH,
@@ -1201,7 +1201,7 @@ static bool conn_can_initiate(const struct dc_conn *c)
 			continue;
 		if (!strchr(a, '/') && !strchr(a, '-'))
 			return true;
-		if (dconf_parse_range(a, &r) && memcmp(r.lo, r.hi, sizeof(r.lo)) == 0)
+		if (doctor_conf_side_parse_range(a, &r) && memcmp(r.lo, r.hi, sizeof(r.lo)) == 0)
 			return true;
 	}
 	return false;
@@ -1282,7 +1282,7 @@ static void judge_pair(struct dc_ctx *x, const struct dc_conn *a, const struct d
  * "0.0.0.0/0 beyond 10.1.0.0/16,224.0.0.0/4"; false when they cover all of it. */
 static bool ts_uncovered(struct buf *b, const struct dc_ts *cfg, const struct dc_ts *sa, size_t n)
 {
-	struct dc_range in[DCONF_MAX_TS];
+	struct dc_range in[DOCTOR_CONF_MAX_TS];
 	size_t k = 0;
 	unsigned char next[16];
 	bool gap = false;
@@ -1292,8 +1292,8 @@ static bool ts_uncovered(struct buf *b, const struct dc_ts *cfg, const struct dc
 	for (size_t i = 0; i < n; i++)
 		if (sa[i].dynamic)
 			return false;
-	for (size_t i = 0; i < n && k < DCONF_MAX_TS; i++)
-		if (!sa[i].dynamic && dconf_range_intersect(&cfg->r, &sa[i].r, &in[k]))
+	for (size_t i = 0; i < n && k < DOCTOR_CONF_MAX_TS; i++)
+		if (!sa[i].dynamic && doctor_conf_side_range_intersect(&cfg->r, &sa[i].r, &in[k]))
 			k++;
 	/* sorted by start, the parts must leave no hole from cfg's first to its last address */
 	for (size_t i = 1; i < k; i++)
@@ -1316,13 +1316,13 @@ static bool ts_uncovered(struct buf *b, const struct dc_ts *cfg, const struct dc
 	}
 	if (!gap && k && memcmp(next, cfg->r.hi, 16) >= 0)
 		return false;
-	dconf_ts_print(b, cfg, 1);
+	doctor_conf_side_ts_print(b, cfg, 1);
 	buf_adds(b, k ? " beyond " : " (none of it)");
 	for (size_t i = 0; i < k; i++) {
 		struct dc_ts t = { .dynamic = false, .r = in[i] };
 		if (i)
 			buf_adds(b, ",");
-		dconf_ts_print(b, &t, 1);
+		doctor_conf_side_ts_print(b, &t, 1);
 	}
 	return true;
 }
@@ -1363,9 +1363,9 @@ static void warn_narrowed(struct dc_ctx *x, const struct dc_conn *a, int ini_sid
 			struct doctor_verdict *w = verdict_new(x, true, DOCTOR_HEALTHY, a->name, side_names[0]);
 			lost.len -= 2;
 			lost.data[lost.len] = '\0';
-			dconf_ts_print(&got, t->tsi, t->n_tsi);
+			doctor_conf_side_ts_print(&got, t->tsi, t->n_tsi);
 			buf_adds(&got, " === ");
-			dconf_ts_print(&got, t->tsr, t->n_tsr);
+			doctor_conf_side_ts_print(&got, t->tsr, t->n_tsr);
 			w->summary = xasprintf("child %s: when %s initiates, %s narrows the selectors to %s; not "
 					       "tunnelled: %s (normal for a split tunnel; otherwise widen the responder's "
 					       "selectors)",
@@ -1475,7 +1475,7 @@ static void judge_unloadable(struct dc_ctx *x, const struct dc_conn *a, int side
 }
 
 /* No peer connection pairs with a: say why, citing the peer's closest candidates. */
-static void judge_unpaired(struct dc_ctx *x, const struct dc_conn *a, const struct dconf_side *peer)
+static void judge_unpaired(struct dc_ctx *x, const struct dc_conn *a, const struct doctor_conf_side *peer)
 {
 	struct doctor_verdict *v = verdict_new(x, false, DOCTOR_NO_IKE_CONFIG, a->name, side_names[0]);
 	struct buf b;
@@ -1505,8 +1505,8 @@ static int verdict_cmp(const void *pa, const void *pb)
 	return (int)a->cls - (int)b->cls;
 }
 
-void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer, struct doctor *d,
-		   struct dconf_result *out)
+void doctor_conf_compare(const struct doctor_conf_side *local, const struct doctor_conf_side *peer, struct doctor *d,
+		   struct doctor_conf_result *out)
 {
 	struct dc_ctx x = { .d = d, .side = { local, peer } };
 	bool *used = xcalloc(peer->n_conn + 1, sizeof(*used));
@@ -1551,9 +1551,9 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 			x.v[k] = x.v[k - 1];
 			x.v[k - 1] = t;
 		}
-	if (x.nw > DCONF_MAX_WARNINGS) {
-		struct dconf_result extra = { .warn = x.w + DCONF_MAX_WARNINGS,
-					      .n_warn = x.nw - DCONF_MAX_WARNINGS };
+	if (x.nw > DOCTOR_CONF_MAX_WARNINGS) {
+		struct doctor_conf_result extra = { .warn = x.w + DOCTOR_CONF_MAX_WARNINGS,
+					      .n_warn = x.nw - DOCTOR_CONF_MAX_WARNINGS };
 		for (size_t i = 0; i < extra.n_warn; i++) {
 			free(extra.warn[i].tunnel);
 			free(extra.warn[i].summary);
@@ -1561,7 +1561,7 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 			for (size_t k = 0; k < extra.warn[i].n_ev; k++)
 				free(extra.warn[i].ev[k].text);
 		}
-		x.nw = DCONF_MAX_WARNINGS;
+		x.nw = DOCTOR_CONF_MAX_WARNINGS;
 	}
 	out->v = x.v;
 	out->n = x.n;
@@ -1569,7 +1569,7 @@ void dconf_compare(const struct dconf_side *local, const struct dconf_side *peer
 	out->n_warn = x.nw;
 }
 
-void dconf_check(const struct dconf_side *local, struct doctor *d, struct dconf_result *out)
+void doctor_conf_check(const struct doctor_conf_side *local, struct doctor *d, struct doctor_conf_result *out)
 {
 	struct dc_ctx x = { .d = d, .side = { local, local } };
 
@@ -1595,7 +1595,7 @@ static void verdicts_free(struct doctor_verdict *v, size_t n)
 	free(v);
 }
 
-void dconf_result_free(struct dconf_result *r)
+void doctor_conf_result_free(struct doctor_conf_result *r)
 {
 	verdicts_free(r->v, r->n);
 	verdicts_free(r->warn, r->n_warn);

@@ -7,7 +7,7 @@
 
 #include "doctor_conf_read.h"
 #include "pfsense.h"
-#include "swanctl.h"
+#include "swanctl_msg.h"
 #include "tunnel.h"
 
 /* True when the text starts like XML (a pfSense config.xml). */
@@ -23,16 +23,16 @@ static bool looks_xml(const struct buf *b)
 }
 
 /* Give the side the text of every file its tree read (for evidence lines). */
-static void side_load_texts(struct dconf_side *s)
+static void side_load_texts(struct doctor_conf_side *s)
 {
 	const char *const *files;
-	size_t n = dconf_side_files(s, &files);
+	size_t n = doctor_conf_side_files(s, &files);
 
 	for (size_t i = 0; i < n; i++) {
 		struct buf b;
 		buf_init(&b);
 		if (file_read_all(files[i], TC_MAX_FILE_SIZE, &b) == 0)
-			dconf_side_add_text(s, files[i], b.data, b.len);
+			doctor_conf_side_add_text(s, files[i], b.data, b.len);
 		buf_free_secret(&b);
 	}
 }
@@ -42,21 +42,21 @@ static void side_load_texts(struct dconf_side *s)
 #define XML_CERT_DIR "/pfSense-Cert.Manager"
 
 /* Give an imported side the certificates its entries name, from the import's own files. */
-static void xml_load_creds(struct dconf_side *s, const struct pfsense_files *files)
+static void xml_load_creds(struct doctor_conf_side *s, const struct pfsense_files *files)
 {
-	for (size_t i = 0; i < dconf_side_cred_count(s); i++) {
+	for (size_t i = 0; i < doctor_conf_side_cred_count(s); i++) {
 		const char *key, *path;
-		dconf_side_cred_name(s, i, &key, &path);
+		doctor_conf_side_cred_name(s, i, &key, &path);
 		for (size_t k = 0; path && k < files->n; k++)
 			if (!files->v[k].secret && strcmp(files->v[k].path, path) == 0)
-				dconf_side_cred_set(s, i, files->v[k].pem.data, files->v[k].pem.len);
+				doctor_conf_side_cred_set(s, i, files->v[k].pem.data, files->v[k].pem.len);
 	}
 }
 
 /* A pfSense config.xml: imported to a tunnel file in memory (as import-pfsense --cert-dir
  * does, certificate entries included), read as one, its evidence mapped back to the
  * config.xml's lines. */
-static int read_xml(const char *path, const struct buf *xml, struct dconf_side **out, struct tc_errors *errs)
+static int read_xml(const char *path, const struct buf *xml, struct doctor_conf_side **out, struct tc_errors *errs)
 {
 	struct pfsense_files files = { 0 };
 	struct pfsense_stats st;
@@ -91,16 +91,16 @@ static int read_xml(const char *path, const struct buf *xml, struct dconf_side *
 		pfsense_files_free(&files);
 		return -EINVAL;
 	}
-	*out = dconf_side_from_tunnel(tf, errs);
+	*out = doctor_conf_side_from_tunnel(tf, errs);
 	xml_load_creds(*out, &files);
 	pfsense_files_free(&files);
-	dconf_side_set_xml(*out, path, xml->data, xml->len);
+	doctor_conf_side_set_xml(*out, path, xml->data, xml->len);
 	return 0;
 }
 
 /* The files of a swanctl.conf's x509ca/ directory that no cacerts key names: charon loads
  * them all, so intermediate CAs there complete a chain. */
-static void side_add_x509ca(struct dconf_side *s, const char *dir)
+static void side_add_x509ca(struct doctor_conf_side *s, const char *dir)
 {
 	char *path = xasprintf("%s/x509ca", dir);
 	DIR *d = opendir(path);
@@ -110,12 +110,12 @@ static void side_add_x509ca(struct dconf_side *s, const char *dir)
 		bool named = false;
 		if (de->d_name[0] == '.' || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
 			continue;
-		for (size_t i = 0; i < dconf_side_cred_count(s) && !named; i++) {
+		for (size_t i = 0; i < doctor_conf_side_cred_count(s) && !named; i++) {
 			const char *key, *p;
-			dconf_side_cred_name(s, i, &key, &p);
+			doctor_conf_side_cred_name(s, i, &key, &p);
 			named = strcmp(p, de->d_name) == 0;
 		}
-		if (!named && dconf_side_cred_add(s, de->d_name) < 0)
+		if (!named && doctor_conf_side_cred_add(s, de->d_name) < 0)
 			break;
 	}
 	if (d)
@@ -126,7 +126,7 @@ static void side_add_x509ca(struct dconf_side *s, const char *dir)
 /* Load the certificate files the side names: a swanctl.conf's relative names from its
  * directory's x509/ and x509ca/ (swanctl's rule), a tunnel file's paths as resolved by the
  * tunnel loader. Files that cannot be read leave trust unknown. */
-static void side_load_creds(struct dconf_side *s, const char *conf_path, bool swanctl)
+static void side_load_creds(struct doctor_conf_side *s, const char *conf_path, bool swanctl)
 {
 	char *dir = xstrdup(conf_path), *slash = strrchr(dir, '/');
 
@@ -136,23 +136,23 @@ static void side_load_creds(struct dconf_side *s, const char *conf_path, bool sw
 		strcpy(dir, ".");
 	if (swanctl)
 		side_add_x509ca(s, dir);
-	for (size_t i = 0; i < dconf_side_cred_count(s); i++) {
+	for (size_t i = 0; i < doctor_conf_side_cred_count(s); i++) {
 		const char *key, *path;
 		struct buf b;
 		int rc;
-		dconf_side_cred_name(s, i, &key, &path);
+		doctor_conf_side_cred_name(s, i, &key, &path);
 		if (strcmp(key, "x509ca") == 0)
 			key = "cacerts";	/* the same directory, found by its own name */
 		buf_init(&b);
-		rc = swanctl ? swanctl_read_cred_file(dir, key, path, &b) : file_read_all(path, TC_MAX_FILE_SIZE, &b);
+		rc = swanctl ? swanctl_msg_read_cred_file(dir, key, path, &b) : file_read_all(path, TC_MAX_FILE_SIZE, &b);
 		if (rc == 0)
-			dconf_side_cred_set(s, i, b.data, b.len);
+			doctor_conf_side_cred_set(s, i, b.data, b.len);
 		buf_free(&b);
 	}
 	free(dir);
 }
 
-int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs)
+int doctor_conf_read_path(const char *path, struct doctor_conf_side **out, struct tc_errors *errs)
 {
 	struct conf_tree *tree;
 	struct stat st;
@@ -184,7 +184,7 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 	}
 	if (conf_find(tree->root, "connections", CONF_SECTION) ||
 	    conf_find(tree->root, "secrets", CONF_SECTION)) {
-		*out = dconf_side_from_swanctl(tree, errs);
+		*out = doctor_conf_side_from_swanctl(tree, errs);
 		side_load_creds(*out, path, true);
 	} else {
 		struct tunnel_file *tf = tunnel_from_tree(tree, errs);
@@ -194,7 +194,7 @@ int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors 
 			tunnel_file_free(tf);
 			return -EINVAL;
 		}
-		*out = dconf_side_from_tunnel(tf, errs);
+		*out = doctor_conf_side_from_tunnel(tf, errs);
 		side_load_creds(*out, path, false);
 	}
 	side_load_texts(*out);
@@ -225,7 +225,7 @@ static char *text_line(const struct buf *b, unsigned line)
 	return xstrndup(p, (size_t)(e - p));
 }
 
-void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char *path,
+void doctor_conf_read_add_errors(struct doctor_conf_result *r, struct doctor *d, const char *path,
 			   const char *side, const struct tc_errors *errs)
 {
 	struct doctor_verdict *v;

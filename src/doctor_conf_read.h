@@ -6,17 +6,17 @@
 
 #include "doctor_conf.h"
 
-/* Read path into *out (caller frees with dconf_side_free). Returns 0; -ENOENT/-EACCES/
+/* Read path into *out (caller frees with doctor_conf_side_free). Returns 0; -ENOENT/-EACCES/
  * -EISDIR/-EFBIG when the file cannot be read (nothing in errs); -EBADMSG when it is not
  * in the settings syntax (errs says where, FILE:LINE:COL: an input error); -EINVAL when it
  * parses but does not load (errs says where; for config.xml the XML line or the imported
  * text): a config_error finding.
  * Warnings (algorithms or selectors the doctor does not understand) go to errs too. */
-int dconf_read_path(const char *path, struct dconf_side **out, struct tc_errors *errs);
+int doctor_conf_read_path(const char *path, struct doctor_conf_side **out, struct tc_errors *errs);
 
 /* A config_error verdict for a config that does not load: its errors as evidence (the real
  * lines, read from disk). Appended to r; inputs registered in d. */
-void dconf_add_load_errors(struct dconf_result *r, struct doctor *d, const char *path,
+void doctor_conf_read_add_errors(struct doctor_conf_result *r, struct doctor *d, const char *path,
 			   const char *side, const struct tc_errors *errs);
 
 #endif

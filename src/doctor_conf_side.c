@@ -12,11 +12,11 @@
 #include "doctor_conf_side.h"
 #include "doctor_conf_xml.h"
 #include "naming.h"
-#include "swanctl.h"
+#include "swanctl_msg.h"
 
 /* ---- addresses, selectors, identities -------------------------------------------------- */
 
-bool dconf_parse_ip(const char *s, struct dc_range *r)
+bool doctor_conf_side_parse_ip(const char *s, struct dc_range *r)
 {
 	unsigned char a[16] = { 0 };
 
@@ -32,7 +32,7 @@ bool dconf_parse_ip(const char *s, struct dc_range *r)
 }
 
 /* IP, CIDR or lo-hi range (an optional [proto/port] suffix is ignored). */
-bool dconf_parse_range(const char *in, struct dc_range *r)
+bool doctor_conf_side_parse_range(const char *in, struct dc_range *r)
 {
 	char s[128], *p;
 	size_t l = strcspn(in, "[");
@@ -50,7 +50,7 @@ bool dconf_parse_range(const char *in, struct dc_range *r)
 		int len;
 		*p++ = '\0';
 		bits = strtol(p, &end, 10);
-		if (!dconf_parse_ip(s, r) || *end || end == p)
+		if (!doctor_conf_side_parse_ip(s, r) || *end || end == p)
 			return false;
 		len = r->fam == 4 ? 32 : 128;
 		if (bits < 0 || bits > len)
@@ -64,15 +64,15 @@ bool dconf_parse_range(const char *in, struct dc_range *r)
 	if ((p = strchr(s, '-')) && strchr(s, '.') != NULL) {
 		struct dc_range b;
 		*p++ = '\0';
-		if (!dconf_parse_ip(s, r) || !dconf_parse_ip(p, &b) || b.fam != r->fam)
+		if (!doctor_conf_side_parse_ip(s, r) || !doctor_conf_side_parse_ip(p, &b) || b.fam != r->fam)
 			return false;
 		memcpy(r->hi, b.hi, 16);
 		return memcmp(r->lo, r->hi, 16) <= 0;
 	}
-	return dconf_parse_ip(s, r);
+	return doctor_conf_side_parse_ip(s, r);
 }
 
-bool dconf_range_intersect(const struct dc_range *a, const struct dc_range *b, struct dc_range *out)
+bool doctor_conf_side_range_intersect(const struct dc_range *a, const struct dc_range *b, struct dc_range *out)
 {
 	if (a->fam != b->fam || a->fam == 0)
 		return false;
@@ -82,12 +82,12 @@ bool dconf_range_intersect(const struct dc_range *a, const struct dc_range *b, s
 	return memcmp(out->lo, out->hi, 16) <= 0;
 }
 
-bool dconf_range_eq(const struct dc_range *a, const struct dc_range *b)
+bool doctor_conf_side_range_eq(const struct dc_range *a, const struct dc_range *b)
 {
 	return a->fam == b->fam && memcmp(a->lo, b->lo, 16) == 0 && memcmp(a->hi, b->hi, 16) == 0;
 }
 
-bool dconf_range_contains(const struct dc_range *outer, const struct dc_range *inner)
+bool doctor_conf_side_range_contains(const struct dc_range *outer, const struct dc_range *inner)
 {
 	return outer->fam == inner->fam && memcmp(outer->lo, inner->lo, 16) <= 0 &&
 	       memcmp(outer->hi, inner->hi, 16) >= 0;
@@ -117,7 +117,7 @@ static void range_print(struct buf *b, const struct dc_range *r)
 		buf_printf(b, "%s-%s", lo, hi);
 }
 
-void dconf_ts_print(struct buf *b, const struct dc_ts *v, size_t n)
+void doctor_conf_side_ts_print(struct buf *b, const struct dc_ts *v, size_t n)
 {
 	if (n == 0)
 		buf_adds(b, "nothing usable");
@@ -132,7 +132,7 @@ void dconf_ts_print(struct buf *b, const struct dc_ts *v, size_t n)
 }
 
 /* An identity as "type:value" so that 192.0.2.1, ipv4:192.0.2.1 and fqdn/@ forms compare. */
-char *dconf_id_normalize(const char *s)
+char *doctor_conf_side_id_normalize(const char *s)
 {
 	struct dc_range r;
 	char ip[INET6_ADDRSTRLEN];
@@ -149,13 +149,13 @@ char *dconf_id_normalize(const char *s)
 	for (size_t i = 0; i < ARRAY_SIZE(typed); i++)
 		if (strncasecmp(s, typed[i].prefix, strlen(typed[i].prefix)) == 0) {
 			const char *v = s + strlen(typed[i].prefix);
-			if (strcmp(typed[i].type, "ip") == 0 && dconf_parse_ip(v, &r)) {
+			if (strcmp(typed[i].type, "ip") == 0 && doctor_conf_side_parse_ip(v, &r)) {
 				inet_ntop(r.fam == 4 ? AF_INET : AF_INET6, r.lo, ip, sizeof(ip));
 				return xasprintf("ip:%s", ip);
 			}
 			return xasprintf("%s:%s", typed[i].type, v);
 		}
-	if (dconf_parse_ip(s, &r)) {
+	if (doctor_conf_side_parse_ip(s, &r)) {
 		inet_ntop(r.fam == 4 ? AF_INET : AF_INET6, r.lo, ip, sizeof(ip));
 		return xasprintf("ip:%s", ip);
 	}
@@ -171,7 +171,7 @@ char *dconf_id_normalize(const char *s)
 }
 
 /* Whether identity `got` satisfies `want` (%any, or equal, or a '*' wildcard of one type). */
-bool dconf_id_matches(const char *want, const char *got)
+bool doctor_conf_side_id_matches(const char *want, const char *got)
 {
 	if (strcmp(want, "%any") == 0)
 		return true;
@@ -184,7 +184,7 @@ bool dconf_id_matches(const char *want, const char *got)
 
 /* A section and the sections it inherits from, in lookup order. */
 struct dc_view {
-	const struct conf_node *sec[DCONF_MAX_REFS + 1];
+	const struct conf_node *sec[DOCTOR_CONF_MAX_REFS + 1];
 	size_t n;
 };
 
@@ -204,7 +204,7 @@ static void view_add(struct dc_view *v, const struct conf_node *root, const stru
 {
 	char *copy, *save = NULL;
 
-	if (!sec || v->n >= ARRAY_SIZE(v->sec) || depth > DCONF_MAX_REFS)
+	if (!sec || v->n >= ARRAY_SIZE(v->sec) || depth > DOCTOR_CONF_MAX_REFS)
 		return;
 	for (size_t i = 0; i < v->n; i++)
 		if (v->sec[i] == sec)
@@ -292,12 +292,12 @@ static size_t split_list(const char *s, char ***out, size_t max)
 }
 
 /* File names (certs, cacerts): commas only, as swanctl splits them; a name may have blanks. */
-size_t dconf_split_files(const char *s, char ***out, size_t max)
+size_t doctor_conf_side_split_files(const char *s, char ***out, size_t max)
 {
 	return split_list_by(s, ",", out, max);
 }
 
-void dconf_strv_free(char **v, size_t n)
+void doctor_conf_side_strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -308,19 +308,19 @@ static size_t ts_parse(const char *list, const struct conf_node *at, struct dc_t
 		       struct tc_errors *errs)
 {
 	char **w;
-	size_t nw = split_list(list ? list : "dynamic", &w, DCONF_MAX_TS), n = 0;
+	size_t nw = split_list(list ? list : "dynamic", &w, DOCTOR_CONF_MAX_TS), n = 0;
 	struct dc_ts *v = xcalloc(nw ? nw : 1, sizeof(*v));
 
 	for (size_t i = 0; i < nw; i++) {
 		if (strncmp(w[i], "dynamic", 7) == 0)
 			v[n++].dynamic = true;
-		else if (dconf_parse_range(w[i], &v[n].r))
+		else if (doctor_conf_side_parse_range(w[i], &v[n].r))
 			n++;
 		else if (at)
 			tc_errors_add(errs, true, at->file, at->vline, at->vcol,
 				      "traffic selector '%s' not understood by the doctor; ignored", w[i]);
 	}
-	dconf_strv_free(w, nw);
+	doctor_conf_side_strv_free(w, nw);
 	*out = v;
 	return n;
 }
@@ -385,12 +385,12 @@ static void child_normalize(struct dc_child *ch, const struct dc_view *cv, struc
 }
 
 /* First literal address of an address list, or NULL. */
-const char *dconf_first_ip(char *const *v, size_t n)
+const char *doctor_conf_side_first_ip(char *const *v, size_t n)
 {
 	struct dc_range r;
 
 	for (size_t i = 0; i < n; i++)
-		if (dconf_parse_ip(v[i], &r))
+		if (doctor_conf_side_parse_ip(v[i], &r))
 			return v[i];
 	return NULL;
 }
@@ -405,13 +405,13 @@ static void conn_read_pools(struct dc_conn *c, const struct conf_node *root, con
 
 	if (!names || !pools)
 		return;
-	n = split_list(names, &v, DCONF_MAX_ADDRS);
+	n = split_list(names, &v, DOCTOR_CONF_MAX_ADDRS);
 	for (size_t i = 0; i < n && !c->has_pool; i++) {
 		const struct conf_node *p = conf_find(pools, v[i], CONF_SECTION);
 		const char *addrs = p ? conf_get(p, "addrs") : NULL;
-		c->has_pool = addrs && dconf_parse_range(addrs, &c->pool);
+		c->has_pool = addrs && doctor_conf_side_parse_range(addrs, &c->pool);
 	}
-	dconf_strv_free(v, n);
+	doctor_conf_side_strv_free(v, n);
 }
 
 static void conn_normalize(struct dc_conn *c, const struct conf_node *root, const struct conf_node *sec,
@@ -430,16 +430,16 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 		   : strcmp(s, "2") == 0 || strcasecmp(s, "ikev2") == 0 ? 2 : 0;
 	c->laddr_at = view_kv(&v, "local_addrs");
 	c->raddr_at = view_kv(&v, "remote_addrs");
-	c->n_laddr = split_list(view_get(&v, "local_addrs", "%any"), &c->laddr, DCONF_MAX_ADDRS);
-	c->n_raddr = split_list(view_get(&v, "remote_addrs", "%any"), &c->raddr, DCONF_MAX_ADDRS);
+	c->n_laddr = split_list(view_get(&v, "local_addrs", "%any"), &c->laddr, DOCTOR_CONF_MAX_ADDRS);
+	c->n_raddr = split_list(view_get(&v, "remote_addrs", "%any"), &c->raddr, DOCTOR_CONF_MAX_ADDRS);
 
 	view_round(&local, root, &v, "local");
 	view_round(&remote, root, &v, "remote");
 	c->lid_at = view_kv(&local, "id");
 	s = view_get(&local, "id", NULL);
-	c->lid = dconf_id_normalize(s ? s : dconf_first_ip(c->laddr, c->n_laddr));
+	c->lid = doctor_conf_side_id_normalize(s ? s : doctor_conf_side_first_ip(c->laddr, c->n_laddr));
 	c->rid_at = view_kv(&remote, "id");
-	c->rid = dconf_id_normalize(view_get(&remote, "id", NULL));
+	c->rid = doctor_conf_side_id_normalize(view_get(&remote, "id", NULL));
 	c->lcert_at = view_kv(&local, "certs");
 	c->rca_at = view_kv(&remote, "cacerts");
 	c->rpol_at = view_kv(&remote, "cert_policy");
@@ -466,7 +466,7 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 		for (size_t k = 0; k < children.sec[i]->n_child; k++) {
 			const struct conf_node *ch = children.sec[i]->child[k];
 			bool dup = false;
-			if (ch->type != CONF_SECTION || c->n_child >= DCONF_MAX_CHILDREN)
+			if (ch->type != CONF_SECTION || c->n_child >= DOCTOR_CONF_MAX_CHILDREN)
 				continue;
 			for (size_t j = 0; j < c->n_child; j++)
 				dup |= strcmp(c->child[j].name, ch->name) == 0;
@@ -492,29 +492,29 @@ static void conn_normalize(struct dc_conn *c, const struct conf_node *root, cons
 static void side_add_owners(struct dc_secret *d, const char *value)
 {
 	char **w;
-	size_t n = split_list_by(value, " \t", &w, DCONF_MAX_ADDRS);
+	size_t n = split_list_by(value, " \t", &w, DOCTOR_CONF_MAX_ADDRS);
 	bool nets = n > 0;
 	struct dc_range r;
 
 	for (size_t i = 0; i < n; i++)
-		nets &= dconf_parse_range(w[i], &r) && !dconf_parse_ip(w[i], &r);
-	for (size_t i = 0; nets && i < n && d->n_owner < DCONF_MAX_ADDRS; i++) {
+		nets &= doctor_conf_side_parse_range(w[i], &r) && !doctor_conf_side_parse_ip(w[i], &r);
+	for (size_t i = 0; nets && i < n && d->n_owner < DOCTOR_CONF_MAX_ADDRS; i++) {
 		d->owner = xrealloc(d->owner, (d->n_owner + 1) * sizeof(*d->owner));
 		d->owner[d->n_owner++] = xasprintf("net:%s", w[i]);
 	}
-	if (!nets && d->n_owner < DCONF_MAX_ADDRS) {
+	if (!nets && d->n_owner < DOCTOR_CONF_MAX_ADDRS) {
 		d->owner = xrealloc(d->owner, (d->n_owner + 1) * sizeof(*d->owner));
-		d->owner[d->n_owner++] = dconf_id_normalize(value);
+		d->owner[d->n_owner++] = doctor_conf_side_id_normalize(value);
 	}
-	dconf_strv_free(w, n);
+	doctor_conf_side_strv_free(w, n);
 }
 
 /* Read the ike* secrets: owners normalized, values hashed (the value itself is not kept). */
-static void side_read_secrets(struct dconf_side *s, const struct conf_node *root)
+static void side_read_secrets(struct doctor_conf_side *s, const struct conf_node *root)
 {
 	const struct conf_node *secrets = conf_find(root, "secrets", CONF_SECTION);
 
-	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DCONF_MAX_SECRETS; i++) {
+	for (size_t i = 0; secrets && i < secrets->n_child && s->n_secret < DOCTOR_CONF_MAX_SECRETS; i++) {
 		const struct conf_node *sec = secrets->child[i], *val;
 		struct dc_secret *d;
 		struct buf raw;
@@ -525,7 +525,7 @@ static void side_read_secrets(struct dconf_side *s, const struct conf_node *root
 		if (!val || !val->value)
 			continue;
 		buf_init(&raw);
-		if (swanctl_secret_decode(val->value, &raw) != 0) {
+		if (swanctl_msg_secret_decode(val->value, &raw) != 0) {
 			buf_free_secret(&raw);
 			continue;
 		}
@@ -538,7 +538,7 @@ static void side_read_secrets(struct dconf_side *s, const struct conf_node *root
 		for (size_t k = 0; k < sec->n_child; k++) {
 			const struct conf_node *o = sec->child[k];
 			if (o->type != CONF_KV || !str_startswith(o->name, "id") || !o->value ||
-			    d->n_owner >= DCONF_MAX_ADDRS)
+			    d->n_owner >= DOCTOR_CONF_MAX_ADDRS)
 				continue;
 			side_add_owners(d, o->value);
 		}
@@ -562,13 +562,13 @@ static int owner_match(const char *owner, const char *id)
 							0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 		static const unsigned char zeroes[16] = { 0 };
 		size_t len;
-		if (!str_startswith(id, "ip:") || !dconf_parse_range(owner + 4, &o) ||
-		    !dconf_parse_ip(id + 3, &a) || !dconf_range_contains(&o, &a))
+		if (!str_startswith(id, "ip:") || !doctor_conf_side_parse_range(owner + 4, &o) ||
+		    !doctor_conf_side_parse_ip(id + 3, &a) || !doctor_conf_side_range_contains(&o, &a))
 			return 0;
 		len = o.fam == 4 ? 4 : 16;
 		if (memcmp(o.lo, zeroes, len) == 0 && memcmp(o.hi, ones, len) == 0)
 			return 2;
-		return dconf_range_eq(&o, &a) ? 20 : 19;
+		return doctor_conf_side_range_eq(&o, &a) ? 20 : 19;
 	}
 	if (strcasecmp(owner, id) == 0)
 		return 20;
@@ -590,7 +590,7 @@ static int owners_match(const struct dc_secret *d, const char *id)
 	return best;
 }
 
-const struct dc_secret *dconf_side_find_psk(const struct dconf_side *s, const char *me, const char *other)
+const struct dc_secret *doctor_conf_side_find_psk(const struct doctor_conf_side *s, const char *me, const char *other)
 {
 	const struct dc_secret *best = NULL;
 	int best_me = 0, best_other = 0;
@@ -611,8 +611,8 @@ const struct dc_secret *dconf_side_find_psk(const struct dconf_side *s, const ch
 
 static void conn_free(struct dc_conn *c)
 {
-	dconf_strv_free(c->laddr, c->n_laddr);
-	dconf_strv_free(c->raddr, c->n_raddr);
+	doctor_conf_side_strv_free(c->laddr, c->n_laddr);
+	doctor_conf_side_strv_free(c->raddr, c->n_raddr);
 	free(c->lid);
 	free(c->rid);
 	doctor_props_free(c->ike, c->n_ike);
@@ -627,16 +627,16 @@ static void conn_free(struct dc_conn *c)
 }
 
 /* Remember the files of a certs/cacerts key (once each) for the reader to load. */
-static void side_want_creds(struct dconf_side *s, const char *key, const struct conf_node *kv)
+static void side_want_creds(struct doctor_conf_side *s, const char *key, const struct conf_node *kv)
 {
 	char **v;
-	size_t n = kv && kv->value ? dconf_split_files(kv->value, &v, DCONF_MAX_ADDRS) : 0;
+	size_t n = kv && kv->value ? doctor_conf_side_split_files(kv->value, &v, DOCTOR_CONF_MAX_ADDRS) : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
 		for (size_t k = 0; k < s->n_cred && !dup; k++)
 			dup = strcmp(s->cred[k].key, key) == 0 && strcmp(s->cred[k].path, v[i]) == 0;
-		if (dup || s->n_cred >= DCONF_MAX_CREDS)
+		if (dup || s->n_cred >= DOCTOR_CONF_MAX_CREDS)
 			continue;
 		s->cred = xrealloc(s->cred, (s->n_cred + 1) * sizeof(*s->cred));
 		memset(&s->cred[s->n_cred], 0, sizeof(s->cred[0]));
@@ -646,7 +646,7 @@ static void side_want_creds(struct dconf_side *s, const char *key, const struct 
 		s->n_cred++;
 	}
 	if (n)
-		dconf_strv_free(v, n);
+		doctor_conf_side_strv_free(v, n);
 }
 
 /* Whether another connection inherits from conn (`x : connections.NAME`) and conn has no
@@ -678,9 +678,9 @@ static bool is_template(const struct conf_node *conns, const struct conf_node *c
 	return used;
 }
 
-struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_errors *errs)
+struct doctor_conf_side *doctor_conf_side_from_swanctl(struct conf_tree *tree, struct tc_errors *errs)
 {
-	struct dconf_side *s = xcalloc(1, sizeof(*s));
+	struct doctor_conf_side *s = xcalloc(1, sizeof(*s));
 	const struct conf_node *conns = conf_find(tree->root, "connections", CONF_SECTION);
 
 	s->tree = tree;
@@ -689,9 +689,9 @@ struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_err
 		const struct conf_node *c = conns->child[i];
 		if (c->type != CONF_SECTION || is_template(conns, c))
 			continue;
-		if (s->n_conn >= DCONF_MAX_CONNS) {
+		if (s->n_conn >= DOCTOR_CONF_MAX_CONNS) {
 			tc_errors_add(errs, true, c->file, c->line, c->col,
-				      "more than %d connections; the rest are not compared", DCONF_MAX_CONNS);
+				      "more than %d connections; the rest are not compared", DOCTOR_CONF_MAX_CONNS);
 			break;
 		}
 		s->conn = xrealloc(s->conn, (s->n_conn + 1) * sizeof(*s->conn));
@@ -706,7 +706,7 @@ struct dconf_side *dconf_side_from_swanctl(struct conf_tree *tree, struct tc_err
 }
 
 /* Point each connection and child at the tunnel file sections they were compiled from. */
-static void side_link_tunnel(struct dconf_side *s)
+static void side_link_tunnel(struct doctor_conf_side *s)
 {
 	const struct conf_node *tunnels = conf_find(s->tf->tree->root, "tunnels", CONF_SECTION);
 
@@ -735,12 +735,12 @@ static void side_link_tunnel(struct dconf_side *s)
 	}
 }
 
-struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *tf, struct tc_errors *errs)
+struct doctor_conf_side *doctor_conf_side_from_tunnel(struct tunnel_file *tf, struct tc_errors *errs)
 {
 	struct compile_opts o = { .show_secrets = true };
 	struct tc_errors cerrs = { 0 };
 	struct conf_tree *tree;
-	struct dconf_side *s;
+	struct doctor_conf_side *s;
 	struct buf b;
 
 	buf_init(&b);
@@ -748,13 +748,13 @@ struct dconf_side *dconf_side_from_tunnel(struct tunnel_file *tf, struct tc_erro
 	tree = conf_parse("(compiled)", b.data, b.len, NULL, &cerrs);
 	buf_free_secret(&b);
 	tc_errors_free(&cerrs);
-	s = dconf_side_from_swanctl(tree, errs);
+	s = doctor_conf_side_from_swanctl(tree, errs);
 	s->tf = tf;
 	side_link_tunnel(s);
 	return s;
 }
 
-void dconf_side_add_text(struct dconf_side *s, const char *path, const char *data, size_t len)
+void doctor_conf_side_add_text(struct doctor_conf_side *s, const char *path, const char *data, size_t len)
 {
 	s->text = xrealloc(s->text, (s->n_text + 1) * sizeof(*s->text));
 	s->text[s->n_text].path = xstrdup(path);
@@ -765,27 +765,27 @@ void dconf_side_add_text(struct dconf_side *s, const char *path, const char *dat
 	s->n_text++;
 }
 
-void dconf_side_set_xml(struct dconf_side *s, const char *path, const char *xml, size_t len)
+void doctor_conf_side_set_xml(struct doctor_conf_side *s, const char *path, const char *xml, size_t len)
 {
-	dxml_free(s->xml);
+	doctor_conf_xml_free(s->xml);
 	free(s->xml_path);
-	s->xml = dxml_build(xml, len);
+	s->xml = doctor_conf_xml_build(xml, len);
 	s->xml_path = xstrdup(path);
-	dconf_side_add_text(s, path, xml, len);
+	doctor_conf_side_add_text(s, path, xml, len);
 }
 
-size_t dconf_side_cred_count(const struct dconf_side *s)
+size_t doctor_conf_side_cred_count(const struct doctor_conf_side *s)
 {
 	return s->n_cred;
 }
 
-void dconf_side_cred_name(const struct dconf_side *s, size_t i, const char **key, const char **path)
+void doctor_conf_side_cred_name(const struct doctor_conf_side *s, size_t i, const char **key, const char **path)
 {
 	*key = s->cred[i].key;
 	*path = s->cred[i].path;
 }
 
-int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t len)
+int doctor_conf_side_cred_set(struct doctor_conf_side *s, size_t i, const void *data, size_t len)
 {
 	struct dc_cred *c = &s->cred[i];
 
@@ -795,9 +795,9 @@ int dconf_side_cred_set(struct dconf_side *s, size_t i, const void *data, size_t
 	return c->loaded ? 0 : -EBADMSG;
 }
 
-int dconf_side_cred_add(struct dconf_side *s, const char *path)
+int doctor_conf_side_cred_add(struct doctor_conf_side *s, const char *path)
 {
-	if (s->n_cred >= DCONF_MAX_CREDS)
+	if (s->n_cred >= DOCTOR_CONF_MAX_CREDS)
 		return -ENOSPC;
 	s->cred = xrealloc(s->cred, (s->n_cred + 1) * sizeof(*s->cred));
 	memset(&s->cred[s->n_cred], 0, sizeof(s->cred[0]));
@@ -807,7 +807,7 @@ int dconf_side_cred_add(struct dconf_side *s, const char *path)
 	return (int)s->n_cred++;
 }
 
-size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
+size_t doctor_conf_side_files(const struct doctor_conf_side *s, const char *const **files)
 {
 	const struct conf_tree *t = s->tf ? s->tf->tree : s->tree;
 
@@ -815,12 +815,12 @@ size_t dconf_side_files(const struct dconf_side *s, const char *const **files)
 	return t->n_files;
 }
 
-size_t dconf_side_count(const struct dconf_side *s)
+size_t doctor_conf_side_count(const struct doctor_conf_side *s)
 {
 	return s->n_conn;
 }
 
-void dconf_side_free(struct dconf_side *s)
+void doctor_conf_side_free(struct doctor_conf_side *s)
 {
 	if (!s)
 		return;
@@ -834,11 +834,11 @@ void dconf_side_free(struct dconf_side *s)
 	}
 	free(s->text);
 	for (size_t i = 0; i < s->n_secret; i++)
-		dconf_strv_free(s->secret[i].owner, s->secret[i].n_owner);
+		doctor_conf_side_strv_free(s->secret[i].owner, s->secret[i].n_owner);
 	free(s->secret);
 	conf_tree_free(s->tree);
 	tunnel_file_free(s->tf);
-	dxml_free(s->xml);
+	doctor_conf_xml_free(s->xml);
 	free(s->xml_path);
 	for (size_t i = 0; i < s->n_cred; i++) {
 		free(s->cred[i].key);

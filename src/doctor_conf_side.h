@@ -67,7 +67,7 @@ struct dc_conn {
 	bool encap;
 	unsigned long long dpd_delay, rekey, reauth;
 	const struct conf_node *dpd_at, *rekey_at;
-	const struct dconf_side *side;	/* for its secrets */
+	const struct doctor_conf_side *side;	/* for its secrets */
 	struct dc_child *child;
 	size_t n_child;
 	char *bad;			/* why charon would refuse to load it, or NULL */
@@ -102,7 +102,7 @@ struct dc_text {
 	size_t len;
 };
 
-struct dconf_side {
+struct doctor_conf_side {
 	struct conf_tree *tree;		/* the swanctl.conf tree (user's or compiled) */
 	struct tunnel_file *tf;		/* the tunnel file, when that was the input */
 	struct dc_conn *conn;
@@ -111,51 +111,51 @@ struct dconf_side {
 	size_t n_text;
 	struct dc_secret *secret;
 	size_t n_secret;
-	struct dxml_index *xml;		/* config.xml input: where its entries are */
+	struct doctor_conf_xml_index *xml;		/* config.xml input: where its entries are */
 	char *xml_path;
 	struct dc_cred *cred;		/* certificate files the connections name */
 	size_t n_cred;
 };
 
 /* A literal IPv4 or IPv6 address as a one-address range; false if s is not one. */
-bool dconf_parse_ip(const char *s, struct dc_range *r);
+bool doctor_conf_side_parse_ip(const char *s, struct dc_range *r);
 
 /* IP, CIDR or lo-hi range (an optional [proto/port] suffix is ignored); false if none. */
-bool dconf_parse_range(const char *in, struct dc_range *r);
+bool doctor_conf_side_parse_range(const char *in, struct dc_range *r);
 
 /* The common part of a and b into out; false when they do not overlap (or differ in family). */
-bool dconf_range_intersect(const struct dc_range *a, const struct dc_range *b, struct dc_range *out);
+bool doctor_conf_side_range_intersect(const struct dc_range *a, const struct dc_range *b, struct dc_range *out);
 
 /* Whether a and b are the same range. */
-bool dconf_range_eq(const struct dc_range *a, const struct dc_range *b);
+bool doctor_conf_side_range_eq(const struct dc_range *a, const struct dc_range *b);
 
 /* Whether outer covers all of inner. */
-bool dconf_range_contains(const struct dc_range *outer, const struct dc_range *inner);
+bool doctor_conf_side_range_contains(const struct dc_range *outer, const struct dc_range *inner);
 
 /* Append selectors as "10.1.0.0/16,dynamic" (CIDR where the range is one). */
-void dconf_ts_print(struct buf *b, const struct dc_ts *v, size_t n);
+void doctor_conf_side_ts_print(struct buf *b, const struct dc_ts *v, size_t n);
 
 /* An identity as "type:value" so that 192.0.2.1, ipv4:192.0.2.1 and fqdn/@ forms compare;
  * unset, %any and * become "%any". Caller frees. */
-char *dconf_id_normalize(const char *s);
+char *doctor_conf_side_id_normalize(const char *s);
 
 /* Whether identity `got` satisfies `want` (%any, or equal, or a '*' wildcard of one type). */
-bool dconf_id_matches(const char *want, const char *got);
+bool doctor_conf_side_id_matches(const char *want, const char *got);
 
 /* File names (certs, cacerts) into *out, at most max: commas only, as swanctl splits them
- * (a name may have blanks); returns the count, caller frees with dconf_strv_free. */
-size_t dconf_split_files(const char *s, char ***out, size_t max);
+ * (a name may have blanks); returns the count, caller frees with doctor_conf_side_strv_free. */
+size_t doctor_conf_side_split_files(const char *s, char ***out, size_t max);
 
-/* Free a string vector from dconf_split_files (n entries); NULL is fine. */
-void dconf_strv_free(char **v, size_t n);
+/* Free a string vector from doctor_conf_side_split_files (n entries); NULL is fine. */
+void doctor_conf_side_strv_free(char **v, size_t n);
 
 /* First literal address of an address list, or NULL. */
-const char *dconf_first_ip(char *const *v, size_t n);
+const char *doctor_conf_side_first_ip(char *const *v, size_t n);
 
 /* The PSK charon's credential manager picks for identities me and other (normalized): the
  * secret whose owners match other best, then me (a perfect match beats a subnet, range or
  * wildcard, which beats any address, which beats %any; a secret without owners is %any's);
  * one neither matches is never picked. NULL when none. */
-const struct dc_secret *dconf_side_find_psk(const struct dconf_side *s, const char *me, const char *other);
+const struct dc_secret *doctor_conf_side_find_psk(const struct doctor_conf_side *s, const char *me, const char *other);
 
 #endif

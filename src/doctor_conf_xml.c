@@ -5,27 +5,27 @@
 #include "doctor_conf_xml.h"
 #include "util.h"
 
-#define DXML_MAX_NAME 48
+#define DOCTOR_CONF_XML_MAX_NAME 48
 
-struct dxml_elem {
-	char name[DXML_MAX_NAME];
+struct doctor_conf_xml_elem {
+	char name[DOCTOR_CONF_XML_MAX_NAME];
 	unsigned line, item;
 };
 
-struct dxml_block {
+struct doctor_conf_xml_block {
 	bool p2;
 	unsigned ikeid, reqid, line;
-	struct dxml_elem *e;
+	struct doctor_conf_xml_elem *e;
 	size_t n;
 };
 
-struct dxml_index {
-	struct dxml_block *b;
+struct doctor_conf_xml_index {
+	struct doctor_conf_xml_block *b;
 	size_t n;
 };
 
 /* The name of the first opening tag on the line (not </x>, <?x, <!x), into name. */
-static bool open_tag(const char *p, const char *end, char name[DXML_MAX_NAME], const char **after)
+static bool open_tag(const char *p, const char *end, char name[DOCTOR_CONF_XML_MAX_NAME], const char **after)
 {
 	const char *lt = memchr(p, '<', (size_t)(end - p));
 	size_t l = 0;
@@ -33,7 +33,7 @@ static bool open_tag(const char *p, const char *end, char name[DXML_MAX_NAME], c
 	if (!lt || lt + 1 >= end || lt[1] == '/' || lt[1] == '?' || lt[1] == '!')
 		return false;
 	for (const char *q = lt + 1; q < end && *q != '>' && *q != ' ' && *q != '/' && *q != '\t'; q++) {
-		if (l + 1 >= DXML_MAX_NAME)
+		if (l + 1 >= DOCTOR_CONF_XML_MAX_NAME)
 			return false;
 		name[l++] = *q;
 	}
@@ -54,20 +54,20 @@ static unsigned tag_number(const char *after, const char *end)
 	return v;
 }
 
-struct dxml_index *dxml_build(const char *xml, size_t len)
+struct doctor_conf_xml_index *doctor_conf_xml_build(const char *xml, size_t len)
 {
-	struct dxml_index *ix = xcalloc(1, sizeof(*ix));
-	struct dxml_block *cur = NULL;
+	struct doctor_conf_xml_index *ix = xcalloc(1, sizeof(*ix));
+	struct doctor_conf_xml_block *cur = NULL;
 	const char *p = xml, *end = xml + len;
 	unsigned line = 0, item = 0;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *after;
-		char name[DXML_MAX_NAME];
+		char name[DOCTOR_CONF_XML_MAX_NAME];
 
 		line++;
 		if (!cur && open_tag(p, le, name, &after) &&
-		    (strcmp(name, "phase1") == 0 || strcmp(name, "phase2") == 0) && ix->n < DXML_MAX_BLOCKS) {
+		    (strcmp(name, "phase1") == 0 || strcmp(name, "phase2") == 0) && ix->n < DOCTOR_CONF_XML_MAX_BLOCKS) {
 			ix->b = xrealloc(ix->b, (ix->n + 1) * sizeof(*ix->b));
 			cur = &ix->b[ix->n++];
 			memset(cur, 0, sizeof(*cur));
@@ -84,7 +84,7 @@ struct dxml_index *dxml_build(const char *xml, size_t len)
 				cur->ikeid = tag_number(after, le);
 			if (strcmp(name, "reqid") == 0)
 				cur->reqid = tag_number(after, le);
-			if (cur->n < DXML_MAX_ELEMENTS) {
+			if (cur->n < DOCTOR_CONF_XML_MAX_ELEMENTS) {
 				cur->e = xrealloc(cur->e, (cur->n + 1) * sizeof(*cur->e));
 				memcpy(cur->e[cur->n].name, name, sizeof(name));
 				cur->e[cur->n].line = line;
@@ -97,13 +97,13 @@ struct dxml_index *dxml_build(const char *xml, size_t len)
 	return ix;
 }
 
-unsigned dxml_line(const struct dxml_index *ix, unsigned ikeid, unsigned reqid, const char *elem,
+unsigned doctor_conf_xml_line(const struct doctor_conf_xml_index *ix, unsigned ikeid, unsigned reqid, const char *elem,
 		   unsigned item, unsigned *entry_line)
 {
 	if (entry_line)
 		*entry_line = 0;
 	for (size_t i = 0; i < ix->n; i++) {
-		const struct dxml_block *b = &ix->b[i];
+		const struct doctor_conf_xml_block *b = &ix->b[i];
 		if (reqid ? !(b->p2 && b->reqid == reqid) : !(!b->p2 && b->ikeid == ikeid))
 			continue;
 		if (entry_line)
@@ -116,7 +116,7 @@ unsigned dxml_line(const struct dxml_index *ix, unsigned ikeid, unsigned reqid, 
 	return 0;
 }
 
-void dxml_free(struct dxml_index *ix)
+void doctor_conf_xml_free(struct doctor_conf_xml_index *ix)
 {
 	if (!ix)
 		return;

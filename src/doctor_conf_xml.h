@@ -7,22 +7,22 @@
 
 #include <stddef.h>
 
-#define DXML_MAX_BLOCKS 4096		/* phase 1 and phase 2 entries indexed */
-#define DXML_MAX_ELEMENTS 256		/* elements indexed per entry */
+#define DOCTOR_CONF_XML_MAX_BLOCKS 4096		/* phase 1 and phase 2 entries indexed */
+#define DOCTOR_CONF_XML_MAX_ELEMENTS 256		/* elements indexed per entry */
 
-struct dxml_index;
+struct doctor_conf_xml_index;
 
-/* Index the <phase1>/<phase2> entries of xml (len bytes). Never NULL; free with dxml_free. */
-struct dxml_index *dxml_build(const char *xml, size_t len);
+/* Index the <phase1>/<phase2> entries of xml (len bytes). Never NULL; free with doctor_conf_xml_free. */
+struct doctor_conf_xml_index *doctor_conf_xml_build(const char *xml, size_t len);
 
 /* Line (1-based) of the first <elem> in the phase 2 entry with this reqid (reqid > 0) or else
  * the phase 1 entry with this ikeid; item > 0 looks inside the item-th <item> (phase 1
  * proposals). 0 when absent; *entry_line (if not NULL) gets the entry's own line, 0 if no
  * such entry. */
-unsigned dxml_line(const struct dxml_index *ix, unsigned ikeid, unsigned reqid, const char *elem,
+unsigned doctor_conf_xml_line(const struct doctor_conf_xml_index *ix, unsigned ikeid, unsigned reqid, const char *elem,
 		   unsigned item, unsigned *entry_line);
 
 /* Free an index; NULL is fine. */
-void dxml_free(struct dxml_index *ix);
+void doctor_conf_xml_free(struct doctor_conf_xml_index *ix);
 
 #endif

@@ -14,23 +14,23 @@
 #include "vici_client.h"
 #include "x509.h"
 
-const char *const dlive_status_names[] = { "ok", "warning", "problem", "skipped" };
+const char *const doctor_live_status_names[] = { "ok", "warning", "problem", "skipped" };
 
-#define DLIVE_IKE_PORT 500
-#define DLIVE_NATT_PORT 4500
-#define DLIVE_CERT_SOON (30 * 24 * 3600)	/* a certificate expiring within this is a warning */
+#define DOCTOR_LIVE_IKE_PORT 500
+#define DOCTOR_LIVE_NATT_PORT 4500
+#define DOCTOR_LIVE_CERT_SOON (30 * 24 * 3600)	/* a certificate expiring within this is a warning */
 
-static void add(struct dlive_report *r, const char *name, enum dlive_status st, char *detail,
+static void add(struct doctor_live_report *r, const char *name, enum doctor_live_status st, char *detail,
 		const char *fix)
 {
-	if (r->n >= DLIVE_MAX_CHECKS) {
+	if (r->n >= DOCTOR_LIVE_MAX_CHECKS) {
 		free(detail);
 		return;
 	}
 	r->c[r->n].name = name;
 	r->c[r->n].status = st;
 	r->c[r->n].detail = detail;
-	r->c[r->n].fix = xstrdup(st == DLIVE_OK || st == DLIVE_SKIPPED ? "" : fix);
+	r->c[r->n].fix = xstrdup(st == DOCTOR_LIVE_OK || st == DOCTOR_LIVE_SKIPPED ? "" : fix);
 	r->n++;
 }
 
@@ -51,7 +51,7 @@ static bool next_line(const char *text, size_t len, size_t *pos, const char **ls
 	return true;
 }
 
-bool dlive_udp_bound(const char *text, size_t len, unsigned port)
+bool doctor_live_udp_bound(const char *text, size_t len, unsigned port)
 {
 	const char *ls, *le;
 	size_t pos = 0;
@@ -75,7 +75,7 @@ bool dlive_udp_bound(const char *text, size_t len, unsigned port)
 	return false;
 }
 
-bool dlive_module_loaded(const char *text, size_t len, const char *name)
+bool doctor_live_module_loaded(const char *text, size_t len, const char *name)
 {
 	const char *ls, *le;
 	size_t pos = 0, nl = strlen(name);
@@ -157,8 +157,8 @@ static int rule_classify(json_t *rule, bool hits[T_COUNT], bool *partial)
 		}
 		if (pl && proto && strcmp(proto, "udp") == 0 && field && strcmp(field, "dport") == 0) {
 			port_match = true;
-			ports[0] = json_has_port(right, DLIVE_IKE_PORT);
-			ports[1] = json_has_port(right, DLIVE_NATT_PORT);
+			ports[0] = json_has_port(right, DOCTOR_LIVE_IKE_PORT);
+			ports[1] = json_has_port(right, DOCTOR_LIVE_NATT_PORT);
 		} else if ((key && strcmp(key, "l4proto") == 0) ||
 			   (pl && field && (strcmp(field, "protocol") == 0 || strcmp(field, "nexthdr") == 0))) {
 			esp = json_is_proto(right, "esp", 50);
@@ -178,7 +178,7 @@ static int rule_classify(json_t *rule, bool hits[T_COUNT], bool *partial)
 	return verdict;
 }
 
-int dlive_nft_blocks(const char *json_text, size_t len, struct buf *out)
+int doctor_live_nft_blocks(const char *json_text, size_t len, struct buf *out)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json_text, len, 0, &jerr), *items, *it;
@@ -263,7 +263,7 @@ static bool nat_rule_spares_ipsec(json_t *rule)
 	return false;
 }
 
-int dlive_nft_nat(const char *json_text, size_t len, struct buf *out)
+int doctor_live_nft_nat(const char *json_text, size_t len, struct buf *out)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json_text, len, 0, &jerr), *items, *it, *ch;
@@ -305,34 +305,34 @@ int dlive_nft_nat(const char *json_text, size_t len, struct buf *out)
 
 /* ---- checks ---------------------------------------------------------------------------- */
 
-static int read_proc(const struct dlive_opts *o, const char *rel, struct buf *b)
+static int read_proc(const struct doctor_live_opts *o, const char *rel, struct buf *b)
 {
 	char *path = xasprintf("%s/%s", o->proc ? o->proc : "/proc", rel);
 	int rc;
 
 	buf_init(b);
-	rc = file_read_all(path, DLIVE_MAX_PROC, b);
+	rc = file_read_all(path, DOCTOR_LIVE_MAX_PROC, b);
 	free(path);
 	return rc;
 }
 
-static void check_udp(const struct dlive_opts *o, struct dlive_report *r)
+static void check_udp(const struct doctor_live_opts *o, struct doctor_live_report *r)
 {
-	static const unsigned ports[] = { DLIVE_IKE_PORT, DLIVE_NATT_PORT };
+	static const unsigned ports[] = { DOCTOR_LIVE_IKE_PORT, DOCTOR_LIVE_NATT_PORT };
 	static const char *const names[] = { "udp500", "udp4500" };
 	struct buf v4, v6;
 	int r4 = read_proc(o, "net/udp", &v4), r6 = read_proc(o, "net/udp6", &v6);
 
 	for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
-		bool b4 = r4 == 0 && dlive_udp_bound(v4.data, v4.len, ports[i]);
-		bool b6 = r6 == 0 && dlive_udp_bound(v6.data, v6.len, ports[i]);
+		bool b4 = r4 == 0 && doctor_live_udp_bound(v4.data, v4.len, ports[i]);
+		bool b6 = r6 == 0 && doctor_live_udp_bound(v6.data, v6.len, ports[i]);
 		if (r4 && r6)
-			add(r, names[i], DLIVE_SKIPPED, xstrdup("cannot read /proc/net/udp"), "");
+			add(r, names[i], DOCTOR_LIVE_SKIPPED, xstrdup("cannot read /proc/net/udp"), "");
 		else if (b4 || b6)
-			add(r, names[i], DLIVE_OK, xasprintf("UDP %u is bound (%s%s%s)", ports[i], b4 ? "IPv4" : "",
+			add(r, names[i], DOCTOR_LIVE_OK, xasprintf("UDP %u is bound (%s%s%s)", ports[i], b4 ? "IPv4" : "",
 							  b4 && b6 ? ", " : "", b6 ? "IPv6" : ""), "");
 		else
-			add(r, names[i], DLIVE_PROBLEM, xasprintf("nothing listens on UDP %u", ports[i]),
+			add(r, names[i], DOCTOR_LIVE_PROBLEM, xasprintf("nothing listens on UDP %u", ports[i]),
 			    "start charon (tunnelctl service start) and check charon.port / port_nat_t in "
 			    "strongswan.conf and that no other IKE daemon holds the port");
 	}
@@ -340,7 +340,7 @@ static void check_udp(const struct dlive_opts *o, struct dlive_report *r)
 	buf_free(&v6);
 }
 
-static void check_nft(struct dlive_report *r)
+static void check_nft(struct doctor_live_report *r)
 {
 	struct buf out, err, what;
 	int n;
@@ -349,29 +349,29 @@ static void check_nft(struct dlive_report *r)
 	buf_init(&err);
 	buf_init(&what);
 	if (nft_list("ruleset", true, &out, &err) != 0) {
-		add(r, "firewall", DLIVE_SKIPPED, xasprintf("cannot list nftables: %s", err.data ? err.data : "?"),
+		add(r, "firewall", DOCTOR_LIVE_SKIPPED, xasprintf("cannot list nftables: %s", err.data ? err.data : "?"),
 		    "");
-	} else if ((n = dlive_nft_blocks(out.data, out.len, &what)) < 0) {
-		add(r, "firewall", DLIVE_SKIPPED, xstrdup("nftables listing not understood"), "");
+	} else if ((n = doctor_live_nft_blocks(out.data, out.len, &what)) < 0) {
+		add(r, "firewall", DOCTOR_LIVE_SKIPPED, xstrdup("nftables listing not understood"), "");
 	} else if (n > 0) {
-		add(r, "firewall", DLIVE_PROBLEM, buf_steal(&what),
+		add(r, "firewall", DOCTOR_LIVE_PROBLEM, buf_steal(&what),
 		    "accept UDP 500, UDP 4500 and ESP from the peers before those rules (tunnelctl firewall "
 		    "apply adds them; a chain with policy drop must also accept ct mark 0x00100000, see "
 		    "docs/firewall.md), or delete the dropping rule");
 	} else {
-		add(r, "firewall", DLIVE_OK, xstrdup("no nftables rule drops UDP 500/4500 or ESP on input"), "");
+		add(r, "firewall", DOCTOR_LIVE_OK, xstrdup("no nftables rule drops UDP 500/4500 or ESP on input"), "");
 	}
 	if (out.len) {
 		buf_free(&what);
 		buf_init(&what);
-		n = dlive_nft_nat(out.data, out.len, &what);
+		n = doctor_live_nft_nat(out.data, out.len, &what);
 		if (n > 0)
-			add(r, "nat", DLIVE_WARN, buf_steal(&what),
+			add(r, "nat", DOCTOR_LIVE_WARN, buf_steal(&what),
 			    "exclude tunnel traffic from source NAT: add `rt ipsec missing` (or `ip daddr != "
 			    "REMOTE_NET`) to the masquerade/snat rule, or LAN traffic leaves with the WAN address "
 			    "and no longer matches the phase 2 selectors");
 		else if (n == 0)
-			add(r, "nat", DLIVE_OK, xstrdup("no source NAT rule that would rewrite tunnel traffic"), "");
+			add(r, "nat", DOCTOR_LIVE_OK, xstrdup("no source NAT rule that would rewrite tunnel traffic"), "");
 	}
 	buf_free(&out);
 	buf_free(&err);
@@ -379,7 +379,7 @@ static void check_nft(struct dlive_report *r)
 }
 
 /* A one-line sysctl value under /proc/sys, or -1. */
-static int sysctl_int(const struct dlive_opts *o, const char *rel)
+static int sysctl_int(const struct doctor_live_opts *o, const char *rel)
 {
 	struct buf b;
 	int v = -1;
@@ -392,54 +392,54 @@ static int sysctl_int(const struct dlive_opts *o, const char *rel)
 
 /* Forwarding and rp_filter; ipv6: a loaded child has IPv6 selectors, so IPv6 forwarding
  * matters too (net.ipv4.ip_forward says nothing about it). */
-static void check_sysctl(const struct dlive_opts *o, struct dlive_report *r, bool ipv6)
+static void check_sysctl(const struct doctor_live_opts *o, struct doctor_live_report *r, bool ipv6)
 {
 	int fwd = sysctl_int(o, "sys/net/ipv4/ip_forward");
 	int fwd6 = ipv6 ? sysctl_int(o, "sys/net/ipv6/conf/all/forwarding") : -1;
 	int rp_all = sysctl_int(o, "sys/net/ipv4/conf/all/rp_filter");
 
 	if (fwd < 0)
-		add(r, "forwarding", DLIVE_SKIPPED, xstrdup("cannot read net.ipv4.ip_forward"), "");
+		add(r, "forwarding", DOCTOR_LIVE_SKIPPED, xstrdup("cannot read net.ipv4.ip_forward"), "");
 	else if (fwd == 0)
-		add(r, "forwarding", DLIVE_WARN,
+		add(r, "forwarding", DOCTOR_LIVE_WARN,
 		    xstrdup("net.ipv4.ip_forward = 0: only this host's own addresses can use the tunnels, "
 			    "hosts behind it cannot"),
 		    "sysctl -w net.ipv4.ip_forward=1 (and set it in /etc/sysctl.d/ to keep it)");
 	else
-		add(r, "forwarding", DLIVE_OK, xstrdup("net.ipv4.ip_forward = 1"), "");
+		add(r, "forwarding", DOCTOR_LIVE_OK, xstrdup("net.ipv4.ip_forward = 1"), "");
 	if (ipv6 && fwd6 < 0)
-		add(r, "forwarding6", DLIVE_SKIPPED, xstrdup("cannot read net.ipv6.conf.all.forwarding"), "");
+		add(r, "forwarding6", DOCTOR_LIVE_SKIPPED, xstrdup("cannot read net.ipv6.conf.all.forwarding"), "");
 	else if (ipv6 && fwd6 == 0)
-		add(r, "forwarding6", DLIVE_WARN,
+		add(r, "forwarding6", DOCTOR_LIVE_WARN,
 		    xstrdup("net.ipv6.conf.all.forwarding = 0 while tunnels carry IPv6 networks: only this "
 			    "host's own IPv6 addresses can use them, hosts behind it cannot"),
 		    "sysctl -w net.ipv6.conf.all.forwarding=1 (and set it in /etc/sysctl.d/ to keep it; "
 		    "an interface that takes router advertisements then needs accept_ra = 2)");
 	else if (ipv6)
-		add(r, "forwarding6", DLIVE_OK, xstrdup("net.ipv6.conf.all.forwarding = 1"), "");
+		add(r, "forwarding6", DOCTOR_LIVE_OK, xstrdup("net.ipv6.conf.all.forwarding = 1"), "");
 	if (rp_all == 1)
-		add(r, "rp_filter", DLIVE_WARN,
+		add(r, "rp_filter", DOCTOR_LIVE_WARN,
 		    xstrdup("net.ipv4.conf.all.rp_filter = 1 (strict): decrypted packets arriving on an "
 			    "interface without a route back (VTI, asymmetric routes) are dropped"),
 		    "sysctl -w net.ipv4.conf.all.rp_filter=2 (loose)");
 	else if (rp_all >= 0)
-		add(r, "rp_filter", DLIVE_OK, xasprintf("net.ipv4.conf.all.rp_filter = %d", rp_all), "");
+		add(r, "rp_filter", DOCTOR_LIVE_OK, xasprintf("net.ipv4.conf.all.rp_filter = %d", rp_all), "");
 }
 
-static void check_clock(struct dlive_report *r)
+static void check_clock(struct doctor_live_report *r)
 {
 	struct timex tx = { .modes = 0 };
 	int st = adjtimex(&tx);
 	time_t now = time(NULL);
 
 	if (now < 1700000000)	/* before November 2023: the clock was never set */
-		add(r, "clock", DLIVE_PROBLEM, xasprintf("the clock says %lld seconds since 1970", (long long)now),
+		add(r, "clock", DOCTOR_LIVE_PROBLEM, xasprintf("the clock says %lld seconds since 1970", (long long)now),
 		    "set the time (NTP: systemd-timesyncd or chrony); certificates look not yet valid");
 	else if (st == TIME_ERROR)
-		add(r, "clock", DLIVE_WARN, xstrdup("the clock is not synchronized (no NTP)"),
+		add(r, "clock", DOCTOR_LIVE_WARN, xstrdup("the clock is not synchronized (no NTP)"),
 		    "enable NTP (timedatectl set-ntp true): certificate validity depends on it");
 	else
-		add(r, "clock", DLIVE_OK, xstrdup("the clock is synchronized"), "");
+		add(r, "clock", DOCTOR_LIVE_OK, xstrdup("the clock is synchronized"), "");
 }
 
 static bool list_has(const struct vici_node *list, const char *s)
@@ -450,15 +450,15 @@ static bool list_has(const struct vici_node *list, const char *s)
 	return false;
 }
 
-static void check_plugins(const struct dlive_opts *o, struct vici_client *c, struct dlive_report *r)
+static void check_plugins(const struct doctor_live_opts *o, struct vici_client *c, struct doctor_live_report *r)
 {
 	struct vici_node *reply = NULL, *plugins;
 	struct buf mods;
 	char *err = NULL;
 	bool libipsec, netlink, esp4;
 
-	if (vici_client_request(c, "stats", NULL, DLIVE_VICI_TIMEOUT_MS, &reply, &err) != 0) {
-		add(r, "plugins", DLIVE_SKIPPED, xasprintf("stats failed: %s", err ? err : "?"), "");
+	if (vici_client_request(c, "stats", NULL, DOCTOR_LIVE_VICI_TIMEOUT_MS, &reply, &err) != 0) {
+		add(r, "plugins", DOCTOR_LIVE_SKIPPED, xasprintf("stats failed: %s", err ? err : "?"), "");
 		free(err);
 		return;
 	}
@@ -466,34 +466,34 @@ static void check_plugins(const struct dlive_opts *o, struct vici_client *c, str
 	libipsec = list_has(plugins, "kernel-libipsec");
 	netlink = list_has(plugins, "kernel-netlink");
 	if (!list_has(plugins, "socket-default") && !list_has(plugins, "socket-dynamic"))
-		add(r, "plugins", DLIVE_PROBLEM, xstrdup("no socket plugin loaded: charon cannot send IKE"),
+		add(r, "plugins", DOCTOR_LIVE_PROBLEM, xstrdup("no socket plugin loaded: charon cannot send IKE"),
 		    "load socket-default (charon.plugins.socket-default.load = yes)");
 	else if (!netlink)
-		add(r, "plugins", DLIVE_PROBLEM, xstrdup("kernel-netlink is not loaded: no SA or policy can be installed"),
+		add(r, "plugins", DOCTOR_LIVE_PROBLEM, xstrdup("kernel-netlink is not loaded: no SA or policy can be installed"),
 		    "install libcharon plugins for the kernel interface (charon.plugins.kernel-netlink.load = yes)");
 	else
-		add(r, "plugins", DLIVE_OK, xasprintf("%zu plugins loaded, socket and kernel-netlink among them",
+		add(r, "plugins", DOCTOR_LIVE_OK, xasprintf("%zu plugins loaded, socket and kernel-netlink among them",
 						      plugins ? plugins->n_child : 0), "");
 
 	buf_init(&mods);
-	esp4 = read_proc(o, "modules", &mods) == 0 && dlive_module_loaded(mods.data, mods.len, "esp4");
+	esp4 = read_proc(o, "modules", &mods) == 0 && doctor_live_module_loaded(mods.data, mods.len, "esp4");
 	buf_free(&mods);
 	if (!esp4) {
 		struct stat st;
 		esp4 = stat("/sys/module/esp4", &st) == 0;
 	}
 	if (libipsec)
-		add(r, "esp", DLIVE_OK, xstrdup("ESP in user space: kernel-libipsec is loaded"), "");
+		add(r, "esp", DOCTOR_LIVE_OK, xstrdup("ESP in user space: kernel-libipsec is loaded"), "");
 	else if (esp4)
-		add(r, "esp", DLIVE_OK, xstrdup("kernel ESP: esp4 is loaded"), "");
+		add(r, "esp", DOCTOR_LIVE_OK, xstrdup("kernel ESP: esp4 is loaded"), "");
 	else
-		add(r, "esp", DLIVE_PROBLEM, xstrdup("no kernel ESP (esp4 not loaded) and kernel-libipsec not loaded"),
+		add(r, "esp", DOCTOR_LIVE_PROBLEM, xstrdup("no kernel ESP (esp4 not loaded) and kernel-libipsec not loaded"),
 		    "modprobe esp4 xfrm_user, or load kernel-libipsec (charon.plugins.kernel-libipsec.load "
 		    "= yes) where the kernel has no XFRM ESP");
 	vici_node_free(reply);
 }
 
-bool dlive_conn_has_ipv6_ts(const struct vici_node *node)
+bool doctor_live_conn_has_ipv6_ts(const struct vici_node *node)
 {
 	if (!node)
 		return false;
@@ -506,7 +506,7 @@ bool dlive_conn_has_ipv6_ts(const struct vici_node *node)
 		return false;
 	}
 	for (size_t i = 0; node->type == VICI_NODE_SECTION && i < node->n_child; i++)
-		if (dlive_conn_has_ipv6_ts(node->child[i]))
+		if (doctor_live_conn_has_ipv6_ts(node->child[i]))
 			return true;
 	return false;
 }
@@ -547,16 +547,16 @@ struct conn_facts {
 };
 
 /* Connections and SAs, and the facts about the connections the other checks use. */
-static void check_conns(struct vici_client *c, struct dlive_report *r, struct conn_facts *facts)
+static void check_conns(struct vici_client *c, struct doctor_live_report *r, struct conn_facts *facts)
 {
 	struct vici_node **ev = NULL;
 	size_t n = 0, conns = 0, ike_up = 0, child_up = 0;
 	char *err = NULL;
 
-	if (vici_client_stream(c, "list-conns", NULL, "list-conn", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) == 0) {
+	if (vici_client_stream(c, "list-conns", NULL, "list-conn", DOCTOR_LIVE_VICI_TIMEOUT_MS, &ev, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			conns += ev[i]->n_child;
-			facts->ipv6 |= dlive_conn_has_ipv6_ts(ev[i]);
+			facts->ipv6 |= doctor_live_conn_has_ipv6_ts(ev[i]);
 			conn_cert_subjects(ev[i], &facts->cert_dns, &facts->n_cert_dns);
 		}
 		for (size_t i = 0; i < n; i++)
@@ -567,7 +567,7 @@ static void check_conns(struct vici_client *c, struct dlive_report *r, struct co
 	err = NULL;
 	ev = NULL;
 	n = 0;
-	if (vici_client_stream(c, "list-sas", NULL, "list-sa", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) == 0) {
+	if (vici_client_stream(c, "list-sas", NULL, "list-sa", DOCTOR_LIVE_VICI_TIMEOUT_MS, &ev, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++)
 			for (size_t k = 0; k < ev[i]->n_child; k++) {
 				const struct vici_node *sa = ev[i]->child[k], *children;
@@ -582,10 +582,10 @@ static void check_conns(struct vici_client *c, struct dlive_report *r, struct co
 	}
 	free(err);
 	if (conns == 0)
-		add(r, "connections", DLIVE_WARN, xstrdup("charon has no connection loaded"),
+		add(r, "connections", DOCTOR_LIVE_WARN, xstrdup("charon has no connection loaded"),
 		    "tunnelctl apply (loads the tunnel file over VICI)");
 	else
-		add(r, "connections", DLIVE_OK,
+		add(r, "connections", DOCTOR_LIVE_OK,
 		    xasprintf("%zu connection%s loaded, %zu IKE SA%s established, %zu CHILD SA%s installed", conns,
 			      conns == 1 ? "" : "s", ike_up, ike_up == 1 ? "" : "s", child_up,
 			      child_up == 1 ? "" : "s"),
@@ -602,18 +602,18 @@ static bool cert_in_use(const char *dn, char *const *used, size_t n_used)
 	return str_in_list(dn, used, n_used);
 }
 
-static void check_certs(struct vici_client *c, struct dlive_report *r, char *const *used, size_t n_used)
+static void check_certs(struct vici_client *c, struct doctor_live_report *r, char *const *used, size_t n_used)
 {
 	struct vici_node **ev = NULL;
 	size_t n = 0, certs = 0;
 	char *err = NULL;
 	struct buf bad;
 	time_t now = time(NULL);
-	enum dlive_status st = DLIVE_OK;
+	enum doctor_live_status st = DOCTOR_LIVE_OK;
 	struct buf unused;
 
-	if (vici_client_stream(c, "list-certs", NULL, "list-cert", DLIVE_VICI_TIMEOUT_MS, &ev, &n, &err) != 0) {
-		add(r, "certificates", DLIVE_SKIPPED, xasprintf("list-certs failed: %s", err ? err : "?"), "");
+	if (vici_client_stream(c, "list-certs", NULL, "list-cert", DOCTOR_LIVE_VICI_TIMEOUT_MS, &ev, &n, &err) != 0) {
+		add(r, "certificates", DOCTOR_LIVE_SKIPPED, xasprintf("list-certs failed: %s", err ? err : "?"), "");
 		free(err);
 		return;
 	}
@@ -630,7 +630,7 @@ static void check_certs(struct vici_client *c, struct dlive_report *r, char *con
 			continue;
 		nb = xi.not_before;
 		na = xi.not_after;
-		if (now >= nb && now <= na && na - now >= DLIVE_CERT_SOON)
+		if (now >= nb && now <= na && na - now >= DOCTOR_LIVE_CERT_SOON)
 			continue;
 		/* name it by its subject: an admin knows "CN=gw-a", not "certificate 3" */
 		struct buf dn;
@@ -642,11 +642,11 @@ static void check_certs(struct vici_client *c, struct dlive_report *r, char *con
 		if (!cert_in_use(dn.data, used, n_used)) {
 			buf_printf(&unused, "%s\"%s\"", unused.len ? ", " : "", dn.data);
 		} else if (now < nb || now > na) {
-			st = DLIVE_PROBLEM;
+			st = DOCTOR_LIVE_PROBLEM;
 			buf_printf(&bad, "%scertificate \"%s\" %s", bad.len ? "; " : "", dn.data,
 				   now < nb ? "is not valid yet" : "has expired");
 		} else {
-			st = st == DLIVE_PROBLEM ? st : DLIVE_WARN;
+			st = st == DOCTOR_LIVE_PROBLEM ? st : DOCTOR_LIVE_WARN;
 			buf_printf(&bad, "%scertificate \"%s\" expires in %lld days", bad.len ? "; " : "",
 				   dn.data, (long long)((na - now) / 86400));
 		}
@@ -661,19 +661,19 @@ static void check_certs(struct vici_client *c, struct dlive_report *r, char *con
 			   unused.data);
 	buf_free(&unused);
 	if (certs == 0)
-		add(r, "certificates", DLIVE_OK, xstrdup("no X.509 certificate loaded (PSK only)"), "");
-	else if (st == DLIVE_OK && !bad.len)
-		add(r, "certificates", DLIVE_OK, xasprintf("%zu X.509 certificate%s loaded, all valid now", certs,
+		add(r, "certificates", DOCTOR_LIVE_OK, xstrdup("no X.509 certificate loaded (PSK only)"), "");
+	else if (st == DOCTOR_LIVE_OK && !bad.len)
+		add(r, "certificates", DOCTOR_LIVE_OK, xasprintf("%zu X.509 certificate%s loaded, all valid now", certs,
 							   certs == 1 ? "" : "s"), "");
-	else if (st == DLIVE_OK)
-		add(r, "certificates", DLIVE_OK, buf_steal(&bad), "");
+	else if (st == DOCTOR_LIVE_OK)
+		add(r, "certificates", DOCTOR_LIVE_OK, buf_steal(&bad), "");
 	else
 		add(r, "certificates", st, buf_steal(&bad),
 		    "renew the certificate (cert/ca in the tunnel file) or fix the clock, then tunnelctl apply");
 	buf_free(&bad);
 }
 
-int dlive_run(const struct dlive_opts *o, struct dlive_report *r)
+int doctor_live_run(const struct doctor_live_opts *o, struct doctor_live_report *r)
 {
 	struct vici_client *c = NULL;
 	char *err = NULL;
@@ -682,19 +682,19 @@ int dlive_run(const struct dlive_opts *o, struct dlive_report *r)
 
 	r->n = 0;
 	/* charon over VICI first: the checks that ask it need it */
-	if (vici_client_connect(o->vici ? o->vici : "unix:///var/run/charon.vici", DLIVE_VICI_TIMEOUT_MS, &c,
+	if (vici_client_connect(o->vici ? o->vici : "unix:///var/run/charon.vici", DOCTOR_LIVE_VICI_TIMEOUT_MS, &c,
 				&err) != 0) {
-		add(r, "charon", DLIVE_PROBLEM, xasprintf("%s", err ? err : "charon is not reachable over VICI"),
+		add(r, "charon", DOCTOR_LIVE_PROBLEM, xasprintf("%s", err ? err : "charon is not reachable over VICI"),
 		    "tunnelctl service start (or systemctl start strongswan); with --vici / TUNNELCTL_VICI "
 		    "pointing at its socket");
 		free(err);
 	} else {
 		struct vici_node *reply = NULL;
-		if (vici_client_request(c, "version", NULL, DLIVE_VICI_TIMEOUT_MS, &reply, &err) == 0)
-			add(r, "charon", DLIVE_OK,
+		if (vici_client_request(c, "version", NULL, DOCTOR_LIVE_VICI_TIMEOUT_MS, &reply, &err) == 0)
+			add(r, "charon", DOCTOR_LIVE_OK,
 			    xasprintf("charon %s answers over VICI", vici_find_str(reply, "version", "?")), "");
 		else
-			add(r, "charon", DLIVE_PROBLEM, xasprintf("VICI does not answer: %s", err ? err : "?"),
+			add(r, "charon", DOCTOR_LIVE_PROBLEM, xasprintf("VICI does not answer: %s", err ? err : "?"),
 			    "restart charon (tunnelctl service restart)");
 		free(err);
 		vici_node_free(reply);
@@ -711,11 +711,11 @@ int dlive_run(const struct dlive_opts *o, struct dlive_report *r)
 		free(facts.cert_dns[i]);
 	free(facts.cert_dns);
 	for (size_t i = 0; i < r->n; i++)
-		problems += r->c[i].status == DLIVE_PROBLEM;
+		problems += r->c[i].status == DOCTOR_LIVE_PROBLEM;
 	return problems;
 }
 
-void dlive_report_free(struct dlive_report *r)
+void doctor_live_report_free(struct doctor_live_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->c[i].detail);

@@ -5,11 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
-#include <netinet/ip_icmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +18,7 @@
 #include "apply.h"
 #include "cmd.h"
 #include "naming.h"
+#include "keepalive_ping.h"
 #include "peerwatch.h"
 #include "state.h"
 #include "tunnel.h"
@@ -35,11 +32,6 @@
 #define KA_CONNECT_MIN_MS 500		/* reconnect to charon: first retry */
 #define KA_CONNECT_MAX_MS 5000		/* reconnect backoff cap (a local socket: cheap to try) */
 #define KA_STABLE_MS 10000		/* up this long without ping losses = healthy, backoff reset */
-#define KA_PING_TIMEOUT_MS 2000		/* an echo without reply by then is lost */
-#define KA_PING_RETRY_MS 2000		/* after a loss, probe again this soon (not ping_interval) */
-#define KA_ONCE_PING_GAP_MS 1000	/* once mode: probes one second apart */
-#define KA_PING_PAYLOAD 16
-#define KA_ICMP_FILTER 1		/* linux/icmp.h's ICMP_FILTER (that header clashes with glibc's) */
 #define KA_REASON_MAX 200
 #define KA_SLOT_WAIT_MS 250		/* all initiation slots busy: look again this soon */
 #define KA_UNANSWERED_MS 1500		/* an initiation's IKE_SA_INIT still unanswered then: silent so far */
@@ -85,25 +77,6 @@ struct ka_target {
 	struct state_keepalive rec;
 };
 
-/* One ping host of a phase 2. */
-struct ka_ping {
-	size_t target;
-	char host[INET6_ADDRSTRLEN];
-	char *local;		/* the phase 2 local selector(s), to find our source address */
-	int family;
-	struct sockaddr_storage dst, src;
-	socklen_t dst_len, src_len;
-	bool have_src;		/* src found on this machine */
-	unsigned losses;
-	uint16_t seq;
-	bool waiting;
-	int64_t deadline;	/* reply expected by then */
-	int64_t next_send;
-	bool done;		/* once mode: this host's round is over */
-	bool warned;		/* "no local address" logged */
-	bool send_failed;	/* the last echo could not even be sent */
-};
-
 /* One peer address that watched tunnels go to, for telling a silent peer from a refusing one. */
 struct ka_gw {
 	char addr[INET6_ADDRSTRLEN];	/* remote_gateway, a literal address */
@@ -146,13 +119,11 @@ struct keepalive {
 	bool checked;			/* once mode: the one check ran */
 	struct ka_target *t;
 	size_t n_t;
-	struct ka_ping *p;
+	struct keepalive_ping *p;
 	size_t n_p;
 	struct ka_gw *gw;
 	size_t n_gw;
-	int icmp[2];			/* raw ICMP sockets, [0] IPv4, [1] IPv6; -1 until needed */
-	uint16_t echo_id;
-	uint16_t seq;
+	struct keepalive_icmp icmp;	/* raw ICMP sockets and our echo identifier */
 	uint64_t rng;
 	struct keepalive_stats stats;
 	struct {
@@ -264,36 +235,11 @@ static struct ka_target *target_get(struct keepalive *ka, const char *ike, const
 	return t;
 }
 
-static void ping_close(struct ka_ping *p)
-{
-	free(p->local);
-	p->local = NULL;
-}
-
 static void ping_add(struct keepalive *ka, size_t target, const struct tunnel_phase2 *p2)
 {
-	struct ka_ping *p;
-	struct sockaddr_in *s4;
-	struct sockaddr_in6 *s6;
-
 	ka->p = xrealloc(ka->p, (ka->n_p + 1) * sizeof(*ka->p));
-	p = &ka->p[ka->n_p];
-	memset(p, 0, sizeof(*p));
-	p->target = target;
-	snprintf(p->host, sizeof(p->host), "%s", p2->ping_host);
-	s4 = (struct sockaddr_in *)&p->dst;
-	s6 = (struct sockaddr_in6 *)&p->dst;
-	if (inet_pton(AF_INET, p2->ping_host, &s4->sin_addr) == 1) {
-		s4->sin_family = p->family = AF_INET;
-		p->dst_len = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, p2->ping_host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = p->family = AF_INET6;
-		p->dst_len = sizeof(*s6);
-	} else {
-		return;	/* tunnel.c accepts addresses only: nothing to ping */
-	}
-	p->local = xstrdup(p2->local ? p2->local : "");
-	ka->n_p++;
+	if (keepalive_ping_init(&ka->p[ka->n_p], target, p2))
+		ka->n_p++;
 }
 
 /* The gateways of the targets (literal addresses only); what is known of those that stay is kept. */
@@ -324,10 +270,12 @@ static void gateways_build(struct keepalive *ka)
 			struct sockaddr_in *s4 = (struct sockaddr_in *)&n->dst;
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->dst;
 			if (inet_pton(AF_INET, n->addr, &s4->sin_addr) == 1) {
-				s4->sin_family = n->family = AF_INET;
+				n->family = AF_INET;
+				s4->sin_family = AF_INET;
 				n->dst_len = sizeof(*s4);
 			} else if (inet_pton(AF_INET6, n->addr, &s6->sin6_addr) == 1) {
-				s6->sin6_family = n->family = AF_INET6;
+				n->family = AF_INET6;
+				s6->sin6_family = AF_INET6;
 				n->dst_len = sizeof(*s6);
 			}
 		}
@@ -355,7 +303,7 @@ static void targets_build(struct keepalive *ka)
 	size_t n_old = ka->n_t;
 
 	for (size_t i = 0; i < ka->n_p; i++)
-		ping_close(&ka->p[i]);
+		keepalive_ping_close(&ka->p[i]);
 	free(ka->p);
 	ka->p = NULL;
 	ka->n_p = 0;
@@ -1184,216 +1132,29 @@ static void read_events(struct keepalive *ka)
 	}
 }
 
-/* ---- ping hosts ---- */
-
-/* Does addr (family fam) fall inside the CIDR or address text net? */
-static bool in_net(int fam, const void *addr, const char *net)
-{
-	unsigned char want[16];
-	const unsigned char *a = addr;
-	char tmp[INET6_ADDRSTRLEN + 4];
-	const char *slash = strchr(net, '/');
-	size_t len = slash ? (size_t)(slash - net) : strlen(net);
-	unsigned plen, max = fam == AF_INET ? 32 : 128;
-
-	if (len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, net, len);
-	tmp[len] = '\0';
-	if (inet_pton(fam, tmp, want) != 1)
-		return false;
-	plen = slash ? (unsigned)strtoul(slash + 1, NULL, 10) : max;
-	if (plen > max)
-		return false;
-	for (unsigned i = 0; i < plen; i++) {
-		unsigned bit = 0x80u >> (i % 8);
-		if ((a[i / 8] & bit) != (want[i / 8] & bit))
-			return false;
-	}
-	return true;
-}
-
-/* The first address of this machine inside the phase 2 local selectors (pfSense's choice). */
-static bool find_source(struct ka_ping *p)
-{
-	struct ifaddrs *ifs, *i;
-	bool found = false;
-
-	if (getifaddrs(&ifs) != 0)
-		return false;
-	for (i = ifs; i && !found; i = i->ifa_next) {
-		const void *a;
-		if (!i->ifa_addr || i->ifa_addr->sa_family != p->family)
-			continue;
-		a = p->family == AF_INET ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
-					 : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		char *nets = xstrdup(p->local), *save = NULL;
-		for (char *n = strtok_r(nets, ", ", &save); n && !found; n = strtok_r(NULL, ", ", &save)) {
-			if (in_net(p->family, a, n)) {
-				p->src_len = p->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-				memcpy(&p->src, i->ifa_addr, p->src_len);
-				found = true;
-			}
-		}
-		free(nets);
-	}
-	freeifaddrs(ifs);
-	return found;
-}
-
-/* The raw ICMP socket of a family, opened on first use, passing only echo replies. 0 or -errno. */
-static int icmp_socket(struct keepalive *ka, int family, int *fd)
-{
-	int *sock = &ka->icmp[family == AF_INET ? 0 : 1];
-	int rc;
-
-	if (*sock < 0) {
-		int s = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-		if (s < 0)
-			return -errno;
-		if (family == AF_INET) {
-			uint32_t blocked = ~(1u << ICMP_ECHOREPLY);	/* a bit per ICMP type */
-			rc = setsockopt(s, SOL_RAW, KA_ICMP_FILTER, &blocked, sizeof(blocked));
-		} else {
-			struct icmp6_filter f;
-			ICMP6_FILTER_SETBLOCKALL(&f);
-			ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-			rc = setsockopt(s, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
-		}
-		if (rc != 0) {
-			rc = -errno;
-			close(s);
-			return rc;
-		}
-		*sock = s;
-	}
-	*fd = *sock;
-	return 0;
-}
-
-static uint16_t icmp_checksum(const unsigned char *data, size_t len)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(data[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* An ICMP echo request of ours (identifier echo_id, the next sequence number) into pkt;
- * returns the sequence number. */
-static uint16_t echo_build(struct keepalive *ka, int family, const char payload[KA_PING_PAYLOAD],
-			   unsigned char pkt[8 + KA_PING_PAYLOAD])
-{
-	uint16_t seq = ++ka->seq;
-
-	memset(pkt, 0, 8 + KA_PING_PAYLOAD);
-	pkt[0] = family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	pkt[4] = (unsigned char)(ka->echo_id >> 8);
-	pkt[5] = (unsigned char)(ka->echo_id & 0xff);
-	pkt[6] = (unsigned char)(seq >> 8);
-	pkt[7] = (unsigned char)(seq & 0xff);
-	memcpy(pkt + 8, payload, KA_PING_PAYLOAD);
-	if (family == AF_INET) {	/* the kernel sums ICMPv6 itself */
-		uint16_t ck = icmp_checksum(pkt, 8 + KA_PING_PAYLOAD);
-		pkt[2] = (unsigned char)(ck >> 8);
-		pkt[3] = (unsigned char)(ck & 0xff);
-	}
-	return seq;
-}
-
-/* Does a reply's source address equal dst (both of family)? */
-static bool addr_equal(int family, const struct sockaddr_storage *from, const struct sockaddr_storage *dst)
-{
-	if (family == AF_INET)
-		return ((const struct sockaddr_in *)from)->sin_addr.s_addr == ((const struct sockaddr_in *)dst)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr, &((const struct sockaddr_in6 *)dst)->sin6_addr,
-		      sizeof(struct in6_addr)) == 0;
-}
-
-static void ping_send(struct keepalive *ka, struct ka_ping *p, int fd, int64_t now)
-{
-	unsigned char pkt[8 + KA_PING_PAYLOAD];
-
-	p->seq = echo_build(ka, p->family, "tunnelctl ping  ", pkt);
-	/* one socket for all pings: the source address of each echo goes in a PKTINFO message */
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} ctl = { 0 };
-	struct iovec iov = { .iov_base = pkt, .iov_len = sizeof(pkt) };
-	struct msghdr mh = { .msg_name = &p->dst, .msg_namelen = p->dst_len, .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.buf };
-	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
-	if (p->family == AF_INET) {
-		struct in_pktinfo pi = { .ipi_spec_dst = ((struct sockaddr_in *)&p->src)->sin_addr };
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-	} else {
-		struct in6_pktinfo pi = { .ipi6_addr = ((struct sockaddr_in6 *)&p->src)->sin6_addr };
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-	}
-	/* a send error (no route yet, SA being replaced) is a lost echo: the deadline counts it */
-	p->send_failed = sendmsg(fd, &mh, 0) < 0;
-	p->waiting = true;
-	p->deadline = now + KA_PING_TIMEOUT_MS;
-}
-
-/* The echo we are waiting for that this reply answers, or NULL. */
-static struct ka_ping *ping_match(struct keepalive *ka, int family, const struct sockaddr_storage *from,
-				  const unsigned char *icmp)
-{
-	uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]), seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
-
-	if (id != ka->echo_id)
-		return NULL;
-	for (size_t i = 0; i < ka->n_p; i++) {
-		struct ka_ping *p = &ka->p[i];
-		if (p->waiting && p->seq == seq && p->family == family && addr_equal(family, from, &p->dst))
-			return p;
-	}
-	return NULL;
-}
+/* ---- ping hosts (the ICMP side is keepalive_ping.c) ---- */
 
 /* One ICMP echo to a gateway itself (not through a tunnel: the kernel picks the source). */
 static void gateway_echo(struct keepalive *ka, struct ka_gw *gw, int64_t now)
 {
-	unsigned char pkt[8 + KA_PING_PAYLOAD];
-	int fd = -1;
-
-	if (!gw->family || gw->echo_failed || icmp_socket(ka, gw->family, &fd) != 0) {
+	if (!gw->family || gw->echo_failed ||
+	    keepalive_ping_echo_to(&ka->icmp, gw->family, &gw->dst, gw->dst_len, "tunnelctl probe ", &gw->echo_seq) != 0) {
 		gw->echo_failed = true;	/* no raw socket: IKE probes only (they need no echo learned) */
 		return;
 	}
-	gw->echo_seq = echo_build(ka, gw->family, "tunnelctl probe ", pkt);
-	/* a send error (no route) is a lost echo: the deadline counts it */
-	(void)!sendto(fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&gw->dst, gw->dst_len);
 	gw->echo_waiting = true;
 	gw->echo_deadline = now + PEERWATCH_PROBE_MS;
 }
 
 /* A reply to a gateway's echo: note it for the gateway's next step. */
-static bool gateway_echo_match(struct keepalive *ka, int family, const struct sockaddr_storage *from,
-			       const unsigned char *icmp)
+static bool gateway_echo_match(void *arg, int family, const struct sockaddr_storage *from, uint16_t seq)
 {
-	uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]), seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+	struct keepalive *ka = arg;
 
-	if (id != ka->echo_id)
-		return false;
 	for (size_t g = 0; g < ka->n_gw; g++) {
 		struct ka_gw *gw = &ka->gw[g];
-		if (gw->echo_waiting && gw->echo_seq == seq && gw->family == family && addr_equal(family, from, &gw->dst)) {
+		if (gw->echo_waiting && gw->echo_seq == seq && gw->family == family &&
+		    keepalive_ping_addr_equal(family, from, &gw->dst)) {
 			gw->echo_waiting = false;
 			gateway_event(gw, PEERWATCH_EV_ECHO_REPLY);
 			return true;
@@ -1402,47 +1163,11 @@ static bool gateway_echo_match(struct keepalive *ka, int family, const struct so
 	return false;
 }
 
-/* Read every datagram waiting on an ICMP socket; a matching echo reply clears the losses. */
-static void ping_read(struct keepalive *ka, int family, int fd)
-{
-	unsigned char buf[1500];
-	struct sockaddr_storage from;
-
-	for (;;) {
-		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-		const unsigned char *icmp = buf;
-		size_t len;
-		struct ka_ping *p;
-		if (n < 0)
-			return;
-		len = (size_t)n;
-		if (family == AF_INET) {	/* IPv4 raw sockets deliver the IP header too */
-			size_t hl = (size_t)(buf[0] & 0x0f) * 4;
-			if (len < hl + 8)
-				continue;
-			icmp += hl;
-		} else if (len < 8) {
-			continue;
-		}
-		if (icmp[0] != (family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
-			continue;
-		if (gateway_echo_match(ka, family, &from, icmp))
-			continue;
-		p = ping_match(ka, family, &from, icmp);
-		if (!p)
-			continue;	/* someone else's echo, or one we gave up on */
-		p->waiting = false;
-		p->losses = 0;
-		ka->t[p->target].attempts = 0;	/* a reply through the tunnel: healthy */
-		p->next_send = now_ms() + (ka->cfg.once ? 0 : interval_ms(ka, ka->tf->global.ping_interval));
-		p->done = ka->cfg.once;
-	}
-}
-
 /* A ping host stopped answering: restart the child now, or when the backoff allows. */
-static void dead(struct keepalive *ka, struct ka_target *t, const struct ka_ping *p, int64_t now)
+static void dead(void *arg, const struct keepalive_ping *p, int64_t now)
 {
+	struct keepalive *ka = arg;
+	struct ka_target *t = &ka->t[p->target];
 	char src[INET6_ADDRSTRLEN] = "?";
 	const void *a = p->family == AF_INET ? (const void *)&((const struct sockaddr_in *)&p->src)->sin_addr
 					     : (const void *)&((const struct sockaddr_in6 *)&p->src)->sin6_addr;
@@ -1474,50 +1199,42 @@ static void dead(struct keepalive *ka, struct ka_target *t, const struct ka_ping
 	initiate(ka, t, true, why);
 }
 
-/* Ping timers: lost replies, and probes that are due. */
-static void ping_timers(struct keepalive *ka, int64_t now)
+static bool ping_installed(void *arg, size_t target)
 {
-	for (size_t i = 0; i < ka->n_p; i++) {
-		struct ka_ping *p = &ka->p[i];
-		struct ka_target *t = &ka->t[p->target];
-		if (p->done)
-			continue;
-		if (p->waiting && now >= p->deadline) {
-			p->waiting = false;
-			p->losses++;
-			p->next_send = now + (ka->cfg.once ? KA_ONCE_PING_GAP_MS : KA_PING_RETRY_MS);
-			if (p->losses >= KEEPALIVE_PING_LOSSES) {
-				p->losses = 0;
-				p->done = ka->cfg.once;
-				p->next_send = now + interval_ms(ka, ka->tf->global.ping_interval);
-				dead(ka, t, p, now);
-			}
-		}
-		if (p->waiting || now < p->next_send || !ka->checked)
-			continue;
-		/* only an installed child can be up but dead */
-		if (t->sa != KA_SA_UP || t->op) {
-			p->losses = 0;
-			p->done = ka->cfg.once;
-			p->next_send = now + (ka->cfg.once ? 0 : interval_ms(ka, ka->tf->global.ping_interval));
-			continue;
-		}
-		int fd = -1, rc;
-		if (!p->have_src)
-			p->have_src = find_source(p);	/* the address may appear later: look again */
-		rc = p->have_src ? icmp_socket(ka, p->family, &fd) : -EADDRNOTAVAIL;
-		if (rc != 0) {
-			if (!p->warned)
-				decide(ka, t, LOG_WARNING, "ping-disabled", 0, "cannot ping %s: %s", p->host,
-				       rc == -EADDRNOTAVAIL ? "no address of this machine is inside the phase 2 local network"
-							    : strerror(-rc));
-			p->warned = true;
-			p->done = ka->cfg.once;
-			p->next_send = now + interval_ms(ka, ka->tf->global.ping_interval);
-			continue;
-		}
-		ping_send(ka, p, fd, now);
-	}
+	const struct keepalive *ka = arg;
+
+	/* only an installed child can be up but dead */
+	return ka->t[target].sa == KA_SA_UP && !ka->t[target].op;
+}
+
+static void ping_disabled(void *arg, const struct keepalive_ping *p, int err)
+{
+	struct keepalive *ka = arg;
+
+	decide(ka, &ka->t[p->target], LOG_WARNING, "ping-disabled", 0, "cannot ping %s: %s", p->host,
+	       err == -EADDRNOTAVAIL ? "no address of this machine is inside the phase 2 local network" : strerror(-err));
+}
+
+static void ping_answered(void *arg, size_t target)
+{
+	struct keepalive *ka = arg;
+
+	ka->t[target].attempts = 0;	/* a reply through the tunnel: healthy */
+}
+
+static struct keepalive_ping_hooks ping_hooks(struct keepalive *ka)
+{
+	return (struct keepalive_ping_hooks){
+		.arg = ka,
+		.once = ka->cfg.once,
+		.checked = ka->checked,
+		.interval_ms = interval_ms(ka, ka->tf->global.ping_interval),
+		.installed = ping_installed,
+		.dead = dead,
+		.disabled = ping_disabled,
+		.gateway_reply = gateway_echo_match,
+		.answered = ping_answered,
+	};
 }
 
 /* ---- the public loop interface ---- */
@@ -1532,8 +1249,7 @@ struct keepalive *keepalive_new(const struct keepalive_config *cfg, struct tunne
 		ka->cfg.time_scale = 1;
 	ka->tf = tf;
 	ka->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
-	ka->echo_id = (uint16_t)(getpid() & 0xffff);
-	ka->icmp[0] = ka->icmp[1] = -1;
+	keepalive_ping_icmp_init(&ka->icmp);
 	snprintf(ka->check_reason, sizeof(ka->check_reason), "start");
 	state_applied_mtime(cfg->ctx->state_dir, &ka->applied_ns);
 	targets_build(ka);
@@ -1548,10 +1264,8 @@ void keepalive_free(struct keepalive *ka)
 	for (size_t i = 0; i < ka->n_t; i++)
 		op_end(&ka->t[i]);
 	for (size_t i = 0; i < ka->n_p; i++)
-		ping_close(&ka->p[i]);
-	for (size_t i = 0; i < 2; i++)
-		if (ka->icmp[i] >= 0)
-			close(ka->icmp[i]);
+		keepalive_ping_close(&ka->p[i]);
+	keepalive_ping_icmp_close(&ka->icmp);
 	free(ka->t);
 	free(ka->p);
 	free(ka->gw);
@@ -1618,10 +1332,10 @@ size_t keepalive_poll_fds(struct keepalive *ka, struct pollfd *fds, size_t max, 
 			timer_min(&next, t->next_try);
 	}
 	for (size_t i = 0; i < 2; i++)
-		if (ka->icmp[i] >= 0)
-			map_add(ka, fds, max, KA_FD_PING, i, ka->icmp[i]);
+		if (ka->icmp.fd[i] >= 0)
+			map_add(ka, fds, max, KA_FD_PING, i, ka->icmp.fd[i]);
 	for (size_t i = 0; i < ka->n_p; i++) {
-		struct ka_ping *p = &ka->p[i];
+		struct keepalive_ping *p = &ka->p[i];
 		if (p->done)
 			continue;
 		timer_min(&next, p->waiting ? p->deadline : (p->next_send ? p->next_send : now));
@@ -1660,8 +1374,11 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 				op_answer(ka, &ka->t[ka->map[i].idx]);
 			break;
 		case KA_FD_PING:
-			if (ka->icmp[ka->map[i].idx] == fds[i].fd)
-				ping_read(ka, ka->map[i].idx == 0 ? AF_INET : AF_INET6, fds[i].fd);
+			if (ka->icmp.fd[ka->map[i].idx] == fds[i].fd) {
+				struct keepalive_ping_hooks h = ping_hooks(ka);
+				keepalive_ping_read(&ka->icmp, ka->p, ka->n_p, ka->map[i].idx == 0 ? AF_INET : AF_INET6,
+						    fds[i].fd, &h);
+			}
 			break;
 		}
 	}
@@ -1703,8 +1420,10 @@ void keepalive_dispatch(struct keepalive *ka, const struct pollfd *fds, size_t n
 		check(ka);
 	if (ka->vc && ka->checked)
 		gateways_step(ka, now_ms());
-	if (ka->vc)
-		ping_timers(ka, now_ms());
+	if (ka->vc) {
+		struct keepalive_ping_hooks h = ping_hooks(ka);
+		keepalive_ping_timers(&ka->icmp, ka->p, ka->n_p, now_ms(), &h);
+	}
 }
 
 const struct tunnel_file *keepalive_tunnels(const struct keepalive *ka, unsigned *generation)

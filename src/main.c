@@ -25,7 +25,7 @@ static const struct {
 	{ cmd_doctor, &cmd_doctor_spec, "name the root cause of failing tunnels from charon logs" },
 	{ cmd_firewall, &cmd_firewall_spec, "show, apply or remove the nftables rules for the peers" },
 	{ cmd_logging, &cmd_logging_spec, "show or set charon's log levels per category, at runtime" },
-	{ cmd_import, &cmd_import_spec, "convert a pfSense config.xml's IPsec section to a tunnel file" },
+	{ cmd_import_pfsense, &cmd_import_pfsense_spec, "convert a pfSense config.xml's IPsec section to a tunnel file" },
 	{ cmd_keepalive, &cmd_keepalive_spec, "one keep-alive pass: initiate watched tunnels that are down" },
 	{ cmd_daemon, &cmd_daemon_spec, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
 };

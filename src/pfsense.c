@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "pfsense.h"
-#include "swanctl.h"
+#include "swanctl_msg.h"
 #include "tunnel.h"
 #include "x509.h"
 
@@ -478,7 +478,7 @@ static int b64_node_decode(const xmlNode *n, struct buf *out)
 				if (!isspace((unsigned char)*p))
 					buf_addc(&t, *p);
 	buf_reserve(out, total / 4 * 3 + 3);
-	rc = t.len > 2 && swanctl_secret_decode(t.data, out) == 0 && out->len ? 0 : -EINVAL;
+	rc = t.len > 2 && swanctl_msg_secret_decode(t.data, out) == 0 && out->len ? 0 : -EINVAL;
 	buf_free_secret(&t);
 	return rc;
 }
@@ -548,7 +548,7 @@ static const char *pem_key_problem(const struct buf *pem)
 	for (const char *p = b; p < e; p++)
 		if (!isspace((unsigned char)*p))
 			buf_addc(&body, *p);
-	rc = body.len > 2 && swanctl_secret_decode(body.data, &der) == 0 && der.len ? 0 : -EINVAL;
+	rc = body.len > 2 && swanctl_msg_secret_decode(body.data, &der) == 0 && der.len ? 0 : -EINVAL;
 	buf_free_secret(&body);
 	buf_free_secret(&der);
 	return rc ? "a PEM private key whose body is not base64" : NULL;

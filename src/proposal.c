@@ -233,19 +233,19 @@ static void esp_tokens(struct buf *b, const char *enc_kw, bool aead, const void 
 {
 	const struct tunnel_phase2 *p2 = ctx;
 
-	if (aead || p2->n_hash == 0) {
+	if (aead || p2->hash.n == 0) {
 		token_start(b);
 		buf_adds(b, enc_kw);
 		token_add_dh(b, p2->pfs_group);
 		return;
 	}
-	for (size_t h = 0; h < p2->n_hash; h++) {
-		const struct proposal_hash *ph = proposal_find_hash(p2->hash[h]);
+	for (size_t h = 0; h < p2->hash.n; h++) {
+		const struct proposal_hash *ph = proposal_find_hash(p2->hash.v[h]);
 
 		token_start(b);
 		buf_adds(b, enc_kw);
 		buf_addc(b, '-');
-		buf_adds(b, ph ? ph->integ : p2->hash[h]);
+		buf_adds(b, ph ? ph->integ : p2->hash.v[h]);
 		token_add_dh(b, p2->pfs_group);
 	}
 }
@@ -264,21 +264,21 @@ void proposal_child_list(struct buf *b, const struct tunnel_phase2 *p2)
 	buf_init(&tmp);
 	if (p2->protocol == TUNNEL_PROTO_AH) {
 		/* AH authenticates only: one token per hash */
-		for (size_t h = 0; h < p2->n_hash; h++) {
-			const struct proposal_hash *ph = proposal_find_hash(p2->hash[h]);
+		for (size_t h = 0; h < p2->hash.n; h++) {
+			const struct proposal_hash *ph = proposal_find_hash(p2->hash.v[h]);
 
 			token_start(&tmp);
-			buf_adds(&tmp, ph ? ph->integ : p2->hash[h]);
+			buf_adds(&tmp, ph ? ph->integ : p2->hash.v[h]);
 			token_add_dh(&tmp, p2->pfs_group);
 		}
 	} else {
 		/* pfSense puts AEAD algorithms first, each new one in front of the earlier ones */
-		for (size_t i = p2->n_encryption; i-- > 0;)
-			if (enc_is_aead(p2->encryption[i]))
-				enc_each_keyword(&tmp, p2->encryption[i], esp_tokens, p2);
-		for (size_t i = 0; i < p2->n_encryption; i++)
-			if (!enc_is_aead(p2->encryption[i]))
-				enc_each_keyword(&tmp, p2->encryption[i], esp_tokens, p2);
+		for (size_t i = p2->encryption.n; i-- > 0;)
+			if (enc_is_aead(p2->encryption.v[i]))
+				enc_each_keyword(&tmp, p2->encryption.v[i], esp_tokens, p2);
+		for (size_t i = 0; i < p2->encryption.n; i++)
+			if (!enc_is_aead(p2->encryption.v[i]))
+				enc_each_keyword(&tmp, p2->encryption.v[i], esp_tokens, p2);
 	}
 	buf_add(b, tmp.data, tmp.len);
 	buf_free(&tmp);

@@ -1,6 +1,7 @@
 /* state.c - manual-down marks and the last applied tunnel file in the state directory. */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -8,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "history.h"
 #include "util.h"
 
 #define STATE_DOWN_DIR "down"			/* one empty file per connection marked down */
@@ -391,4 +394,247 @@ bool state_apply_pending(const char *state_dir)
 int state_apply_pending_clear(const char *state_dir)
 {
 	return record_remove(state_dir, NULL, STATE_APPLY_PENDING);
+}
+
+/* ---- the per-tunnel timeline ---- */
+
+#define STATE_HISTORY_DIR "history"
+#define STATE_HISTORY_LOCK ".lock"
+#define STATE_HISTORY_EXT ".log"
+#define STATE_HISTORY_OLD ".log.1"
+
+/* Up to max bytes from the end of a regular file (not followed if a symlink) into out.
+ * 0, -ENOENT, -EINVAL (not a regular file) or -errno. */
+static int read_tail(const char *path, size_t max, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	if (rc == 0) {
+		off_t from = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
+		size_t want = (size_t)(st.st_size - from), got = 0;
+		buf_reserve(out, want + 1);
+		while (got < want) {
+			ssize_t n = pread(fd, out->data + out->len + got, want - got, from + (off_t)got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;	/* truncated meanwhile: what was read is all there is */
+			got += (size_t)n;
+		}
+		out->len += got;
+		out->data[out->len] = '\0';
+		/* started mid-file: the first (partial) line is not a record */
+		if (from > 0 && got) {
+			char *nl = memchr(out->data, '\n', out->len);
+			size_t skip = nl ? (size_t)(nl - out->data) + 1 : out->len;
+			memmove(out->data, out->data + skip, out->len - skip + 1);
+			out->len -= skip;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+/* The state the end of a timeline file leaves the tunnel in (UNKNOWN if it tells nothing). */
+static enum history_state tail_state(const char *path)
+{
+	struct history h = { 0 };
+	struct buf b;
+	enum history_state s = HISTORY_S_UNKNOWN;
+
+	buf_init(&b);
+	if (read_tail(path, STATE_HISTORY_TAIL_BYTES, &b) == 0)
+		history_parse(&h, b.data ? b.data : "", b.len);
+	for (size_t i = 0; i < h.n; i++)
+		s = history_next_state(s, h.v[i].kind);
+	history_free(&h);
+	buf_free(&b);
+	return s;
+}
+
+/* Write all of len bytes at the end of fd (O_APPEND) and make them durable. 0 or -errno. */
+static int append_durable(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		data += n;
+		len -= (size_t)n;
+	}
+	return fdatasync(fd) != 0 ? -errno : 0;
+}
+
+/* Under the lock: rotate if the record would pass the cap, then append. 0, 1 or -errno. */
+static int history_append_locked(const char *dir, const char *name, const struct history_rec *r, bool dedupe)
+{
+	char *path = xasprintf("%s/%s%s", dir, name, STATE_HISTORY_EXT);
+	char *old = xasprintf("%s/%s%s", dir, name, STATE_HISTORY_OLD);
+	char line[HISTORY_LINE_MAX + 1];
+	size_t len = history_encode(r, line + 1);
+	struct stat st;
+	int fd = -1, rc = 0;
+
+	if (dedupe && (r->kind == HISTORY_UP || r->kind == HISTORY_DOWN)) {
+		enum history_state s = tail_state(path);
+		if (s == HISTORY_S_UNKNOWN)
+			s = tail_state(old);	/* just rotated: the old file ends where this begins */
+		if (s == history_next_state(s, r->kind) && s != HISTORY_S_UNKNOWN) {
+			rc = 1;
+			goto out;
+		}
+	}
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size + len + 1 > STATE_HISTORY_MAX_BYTES) {
+		if (rename(path, old) != 0) {
+			rc = -errno;
+			goto out;
+		}
+	}
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	/* a crash cut the last record short: end that line, so it cannot swallow this one */
+	line[0] = '\n';
+	bool torn = false;
+	if (st.st_size > 0) {
+		char last;
+		torn = pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
+	}
+	rc = append_durable(fd, torn ? line : line + 1, torn ? len + 1 : len);
+	/* a new file (first record, or just rotated) is durable once its directory entry is */
+	if (rc == 0 && st.st_size == 0)
+		rc = fsync_dir(dir);
+out:
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = -errno;
+	free(path);
+	free(old);
+	return rc;
+}
+
+int state_history_append(const char *state_dir, const char *name, const struct history_rec *r, bool dedupe)
+{
+	char *dir, *lock;
+	int rc, lfd;
+
+	if (!name_ok(name) || name[0] == '.')
+		return -EINVAL;
+	rc = state_dir_ok(state_dir, STATE_HISTORY_DIR, true);
+	if (rc != 0)
+		return rc;
+	dir = xasprintf("%s/%s", state_dir, STATE_HISTORY_DIR);
+	lock = xasprintf("%s/%s", dir, STATE_HISTORY_LOCK);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lfd < 0) {
+		rc = -errno;
+	} else if (flock(lfd, LOCK_EX) != 0) {
+		rc = -errno;
+	} else {
+		rc = history_append_locked(dir, name, r, dedupe);
+	}
+	if (lfd >= 0)
+		close(lfd);	/* drops the lock */
+	free(lock);
+	free(dir);
+	return rc;
+}
+
+int state_history_load(const char *state_dir, const char *name, struct history *h)
+{
+	static const char *const ext[] = { STATE_HISTORY_OLD, STATE_HISTORY_EXT };
+	int rc, found = 0;
+
+	if (!name_ok(name) || name[0] == '.')
+		return -EINVAL;
+	rc = state_dir_ok(state_dir, STATE_HISTORY_DIR, false);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < ARRAY_SIZE(ext); i++) {
+		char *path = xasprintf("%s/%s/%s%s", state_dir, STATE_HISTORY_DIR, name, ext[i]);
+		struct buf b;
+		buf_init(&b);
+		rc = read_tail(path, STATE_HISTORY_MAX_BYTES + HISTORY_LINE_MAX, &b);
+		free(path);
+		if (rc == 0) {
+			found++;
+			history_parse(h, b.data ? b.data : "", b.len);
+		}
+		buf_free(&b);
+		if (rc != 0 && rc != -ENOENT)
+			return rc;
+	}
+	history_sort(h);
+	return found ? 0 : -ENOENT;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int state_history_names(const char *state_dir, char ***names, size_t *n)
+{
+	char *dir = xasprintf("%s/%s", state_dir, STATE_HISTORY_DIR);
+	DIR *d;
+	struct dirent *e;
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	d = state_dir_ok(state_dir, STATE_HISTORY_DIR, false) == 0 ? opendir(dir) : NULL;
+	free(dir);
+	if (!d)
+		return 0;	/* no timeline yet (or no state directory): none */
+	while ((e = readdir(d))) {
+		const char *dot = strstr(e->d_name, STATE_HISTORY_EXT);
+		if (e->d_name[0] == '.' || !dot || (strcmp(dot, STATE_HISTORY_EXT) != 0 && strcmp(dot, STATE_HISTORY_OLD) != 0))
+			continue;
+		char *name = xstrndup(e->d_name, (size_t)(dot - e->d_name));
+		bool seen = false;
+		for (size_t i = 0; i < *n && !seen; i++)
+			seen = strcmp((*names)[i], name) == 0;
+		if (seen) {
+			free(name);
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = xrealloc(*names, cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = name;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), name_cmp);
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define TUNNELCTL_STATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* True when `tunnelctl down NAME` marked this connection (IKE or child name) as manually down. */
@@ -62,5 +63,24 @@ int state_keyid_remove(const char *state_dir, const char *name);
 int state_firewall_hash_save(const char *state_dir, const char *hex);
 int state_firewall_hash_load(const char *state_dir, char out[65]);
 int state_firewall_hash_clear(const char *state_dir);
+
+/* The per-tunnel timeline (history.h): STATE_DIR/history/NAME.log, appended one record at a
+ * time (one write of a whole line, O_APPEND, then fdatasync: a crash loses at most the record
+ * being written, whose torn line readers skip). Once the file would pass
+ * STATE_HISTORY_MAX_BYTES it becomes NAME.log.1 (the previous .1 goes), so a tunnel keeps at
+ * most twice that. Writers (the daemon, `tunnelctl down/up`) take STATE_DIR/history/.lock. */
+#define STATE_HISTORY_MAX_BYTES (256 * 1024)
+#define STATE_HISTORY_TAIL_BYTES 8192	/* read back from the end to find the tunnel's last state */
+struct history;
+struct history_rec;
+/* Append r to name's timeline. dedupe: skip an up or down record that repeats the state the
+ * timeline already ends in (the daemon sees a change from two sides). 0 written, 1 skipped,
+ * or -errno. */
+int state_history_append(const char *state_dir, const char *name, const struct history_rec *r, bool dedupe);
+/* Read name's timeline (NAME.log.1, then NAME.log; at most STATE_HISTORY_MAX_BYTES +
+ * HISTORY_LINE_MAX of the end of each) into h, sorted. 0, -ENOENT (none) or -errno. */
+int state_history_load(const char *state_dir, const char *name, struct history *h);
+/* The names that have a timeline, sorted (caller frees each and the array). 0 or -errno. */
+int state_history_names(const char *state_dir, char ***names, size_t *n);
 
 #endif

@@ -41,136 +41,33 @@ static const char *const p1_mode_names[] = { "main", "aggressive", NULL };
 #define TUNNEL_MAX_RETRANSMIT_TRIES 100
 #define TUNNEL_MAX_PROPOSALS 64
 #define TUNNEL_MAX_LIST 64		/* entries in a comma-separated list */
-
-/* Value kinds a key can have: one parser each. */
-enum kind {
-	K_STR,		/* free text */
-	K_BOOL,		/* yes | no */
-	K_ENUM,		/* one of names[] into an int-sized enum */
-	K_UINT,		/* decimal in [min, max] */
-	K_DUR,		/* duration with s/m/h/d, into unsigned long long */
-	K_DOUBLE,	/* positive decimal number */
-	K_ADDR,		/* IPv4/IPv6 address */
-	K_HOST,		/* address or FQDN */
-	K_IFNAME,	/* network interface name */
-	K_ID,		/* identity: local_id / remote_id */
-	K_SELECTOR,	/* CIDR, address or interface name */
-	K_PSK,		/* secret string */
-	K_PATH,		/* file path */
-	K_ENC_LIST,	/* comma-separated ESP encryption names */
-	K_HASH_LIST,	/* comma-separated integrity names */
-	K_CIDR_LIST,	/* comma-separated networks */
-	K_ENC,		/* one IKE encryption name */
-	K_HASH,		/* one hash name */
-	K_DH,		/* DH group number (0 allowed when min is 0) */
-	K_P1MODE,	/* main | aggressive into a bool */
-};
-
-struct key {
-	const char *name;
-	enum kind kind;
-	size_t off;			/* into the struct the section fills */
-	const char *const *names;	/* K_ENUM */
-	unsigned long long min, max;	/* K_UINT, K_DUR, K_DH */
-};
-
-#define P1(f) offsetof(struct tunnel_phase1, f)
-#define P2(f) offsetof(struct tunnel_phase2, f)
-#define PR(f) offsetof(struct tunnel_proposal, f)
-#define GL(f) offsetof(struct tunnel_global, f)
-#define DUR_MAX (10ULL * 365 * 86400)
-
-/* Each table sorted by name (searched with bsearch). */
-static const struct key p1_keys[] = {
-	{ "auth", K_ENUM, P1(auth), auth_names, 0, 0 },
-	{ "ca", K_PATH, P1(ca), NULL, 0, 0 },
-	{ "cert", K_PATH, P1(cert), NULL, 0, 0 },
-	{ "close_action", K_ENUM, P1(close_action), tunnel_action_names, 0, 0 },
-	{ "description", K_STR, P1(description), NULL, 0, 0 },
-	{ "dpd_delay", K_DUR, P1(dpd_delay), NULL, 0, 3600 },
-	{ "dpd_maxfail", K_UINT, P1(dpd_maxfail), NULL, 1, TUNNEL_MAX_DPD_MAXFAIL },
-	{ "enabled", K_BOOL, P1(enabled), NULL, 0, 0 },
-	{ "ike_port", K_UINT, P1(ike_port), NULL, 1, TUNNEL_MAX_PORT },
-	{ "interface", K_IFNAME, P1(interface), NULL, 0, 0 },
-	{ "key", K_PATH, P1(key), NULL, 0, 0 },
-	{ "lifetime", K_DUR, P1(lifetime), NULL, 60, DUR_MAX },
-	{ "local_address", K_ADDR, P1(local_address), NULL, 0, 0 },
-	{ "local_id", K_ID, P1(local_id), NULL, 0, 0 },
-	{ "mobike", K_BOOL, P1(mobike), NULL, 0, 0 },
-	{ "mode", K_P1MODE, P1(aggressive), NULL, 0, 0 },
-	{ "nat_traversal", K_ENUM, P1(nat_traversal), natt_names, 0, 0 },
-	{ "natt_port", K_UINT, P1(natt_port), NULL, 1, TUNNEL_MAX_PORT },
-	{ "over_time", K_DUR, P1(over_time), NULL, 0, DUR_MAX },
-	{ "psk", K_PSK, P1(psk), NULL, 0, 0 },
-	{ "psk_file", K_PATH, P1(psk_file), NULL, 0, 0 },
-	{ "rand_time", K_DUR, P1(rand_time), NULL, 0, DUR_MAX },
-	{ "reauth_time", K_DUR, P1(reauth_time), NULL, 0, DUR_MAX },
-	{ "rekey_time", K_DUR, P1(rekey_time), NULL, 0, DUR_MAX },
-	{ "remote_gateway", K_HOST, P1(remote_gateway), NULL, 0, 0 },
-	{ "remote_id", K_ID, P1(remote_id), NULL, 0, 0 },
-	{ "split_connections", K_BOOL, P1(split_connections), NULL, 0, 0 },
-	{ "start_action", K_ENUM, P1(start_action), tunnel_action_names, 0, 0 },
-	{ "version", K_ENUM, P1(version), tunnel_version_names, 0, 0 },
-};
-
-static const struct key p2_keys[] = {
-	{ "description", K_STR, P2(description), NULL, 0, 0 },
-	{ "enabled", K_BOOL, P2(enabled), NULL, 0, 0 },
-	{ "encryption", K_ENC_LIST, P2(encryption), NULL, 0, 0 },
-	{ "hash", K_HASH_LIST, P2(hash), NULL, 0, 0 },
-	{ "keepalive", K_BOOL, P2(keepalive), NULL, 0, 0 },
-	{ "lifetime", K_DUR, P2(lifetime), NULL, 60, DUR_MAX },
-	{ "local", K_SELECTOR, P2(local), NULL, 0, 0 },
-	{ "mode", K_ENUM, P2(mode), tunnel_mode_names, 0, 0 },
-	{ "pfs_group", K_DH, P2(pfs_group), NULL, 0, 0 },
-	{ "ping_host", K_ADDR, P2(ping_host), NULL, 0, 0 },
-	{ "protocol", K_ENUM, P2(protocol), tunnel_proto_names, 0, 0 },
-	{ "rand_time", K_DUR, P2(rand_time), NULL, 0, DUR_MAX },
-	{ "rekey_time", K_DUR, P2(rekey_time), NULL, 0, DUR_MAX },
-	{ "remote", K_SELECTOR, P2(remote), NULL, 0, 0 },
-};
-
-static const struct key proposal_keys[] = {
-	{ "dh_group", K_DH, PR(dh_group), NULL, 1, 0 },
-	{ "encryption", K_ENC, PR(encryption), NULL, 0, 0 },
-	{ "hash", K_HASH, PR(hash), NULL, 0, 0 },
-	{ "prf", K_HASH, PR(prf), NULL, 0, 0 },
-};
-
-static const struct key global_keys[] = {
-	{ "bypass_networks", K_CIDR_LIST, GL(bypass_networks), NULL, 0, 0 },
-	{ "firewall", K_ENUM, GL(firewall), firewall_names, 0, 0 },
-	{ "unique_ids", K_ENUM, GL(unique_ids), tunnel_unique_names, 0, 0 },
-};
-
-static const struct key retransmit_keys[] = {
-	{ "base", K_DOUBLE, GL(retransmit_base), NULL, 0, 0 },
-	{ "timeout", K_DOUBLE, GL(retransmit_timeout), NULL, 0, 0 },
-	{ "tries", K_UINT, GL(retransmit_tries), NULL, 1, TUNNEL_MAX_RETRANSMIT_TRIES },
-};
-
-static const struct key keepalive_keys[] = {
-	{ "interval", K_DUR, GL(keepalive_interval), NULL, 1, 86400 },
-	{ "ping_interval", K_DUR, GL(ping_interval), NULL, 1, 86400 },
-};
-
-/* K_*_LIST fields are a (char **items, size_t n) pair laid out next to each other. */
-_Static_assert(offsetof(struct tunnel_phase2, n_encryption) == offsetof(struct tunnel_phase2, encryption) + sizeof(char **),
-	       "encryption list layout");
-_Static_assert(offsetof(struct tunnel_phase2, n_hash) == offsetof(struct tunnel_phase2, hash) + sizeof(char **),
-	       "hash list layout");
-_Static_assert(offsetof(struct tunnel_global, n_bypass) == offsetof(struct tunnel_global, bypass_networks) + sizeof(char **),
-	       "bypass list layout");
-
-/* Sub-sections each section may hold, for "did you mean" and unknown-section errors. */
-static const char *const top_sections[] = { "global", "tunnels", NULL };
-static const char *const global_sections[] = { "keepalive", "logging", "retransmit", NULL };
-static const char *const p1_sections[] = { "phase2", "proposals", NULL };
+#define TUNNEL_MAX_PATH 4096		/* characters of a file path */
+#define TUNNEL_MAX_SECONDS 3600		/* retransmit timeout and base */
 
 /* What a build pass carries around. */
 struct builder {
 	struct tc_errors *errs;
 };
+
+struct key;
+
+/* A value parser: check the value of key/value node n and store it in field (the place the
+ * key's table row points at). 0, or -1 after reporting at the value's FILE:LINE:COL. */
+typedef int parse_fn(struct builder *b, const struct conf_node *n, const struct key *k, void *field);
+
+/* One row of a key table: the key, the parser of its value, and where the value goes. */
+struct key {
+	const char *name;
+	parse_fn *parse;
+	size_t off;			/* into the struct the section fills */
+	const char *const *names;	/* parse_enum: the allowed words */
+	unsigned long long min, max;	/* parse_uint, parse_duration, parse_dh: bounds */
+};
+
+/* Sub-sections each section may hold, for "did you mean" and unknown-section errors. */
+static const char *const top_sections[] = { "global", "tunnels", NULL };
+static const char *const global_sections[] = { "keepalive", "logging", "retransmit", NULL };
+static const char *const p1_sections[] = { "phase2", "proposals", NULL };
 
 static void err_at(struct builder *b, const struct conf_node *n, bool at_value, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -261,7 +158,7 @@ static void err_unknown(struct builder *b, const struct conf_node *n, const char
 		err_at(b, n, false, "unknown %s '%s' in %s", what, n->name, where);
 }
 
-/* ---- value parsers: one per kind; each returns 0 or reports and returns -1 ---- */
+/* ---- value checks shared by the parsers and the model ---- */
 
 static int names_index(const char *const *names, const char *v)
 {
@@ -280,7 +177,8 @@ static void names_join(const char *const *names, char *out, size_t len)
 		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? " | " : "", names[i]);
 }
 
-static bool parse_uint(const char *v, unsigned long long *out)
+/* Decimal digits only, no sign, no overflow. */
+static bool scan_uint(const char *v, unsigned long long *out)
 {
 	unsigned long long x = 0;
 
@@ -295,19 +193,11 @@ static bool parse_uint(const char *v, unsigned long long *out)
 	return true;
 }
 
-static bool is_addr(const char *v, int *family)
+static bool is_addr(const char *v)
 {
 	unsigned char tmp[16];
 
-	if (inet_pton(AF_INET, v, tmp) == 1) {
-		*family = AF_INET;
-		return true;
-	}
-	if (inet_pton(AF_INET6, v, tmp) == 1) {
-		*family = AF_INET6;
-		return true;
-	}
-	return false;
+	return inet_pton(AF_INET, v, tmp) == 1 || inet_pton(AF_INET6, v, tmp) == 1;
 }
 
 /* A DNS name: labels of letters, digits and hyphens separated by dots. */
@@ -366,19 +256,39 @@ static bool parse_cidr(const char *v, int *family, unsigned char addr[16], unsig
 		*plen = *family == AF_INET ? 32 : 128;
 		return true;
 	}
-	if (!parse_uint(slash + 1, &l) || l > (*family == AF_INET ? 32u : 128u))
+	if (!scan_uint(slash + 1, &l) || l > (*family == AF_INET ? 32u : 128u))
 		return false;
 	*plen = (unsigned)l;
 	return true;
 }
 
-/* Split a comma-separated list into trimmed items; false on an empty item. */
-static bool split_list(const char *v, char ***items, size_t *n)
+static bool is_cidr(const char *v)
+{
+	unsigned char a[16];
+	unsigned plen;
+	int fam;
+
+	return parse_cidr(v, &fam, a, &plen);
+}
+
+static bool is_esp_enc(const char *v)
+{
+	const struct proposal_enc *e = proposal_find_enc(v);
+
+	return e && e->esp;
+}
+
+static bool is_hash(const char *v)
+{
+	return proposal_find_hash(v) != NULL;
+}
+
+/* Split a comma-separated list into trimmed items; false on an empty item or too many. */
+static bool split_list(const char *v, struct strv *out)
 {
 	const char *p = v;
 
-	*items = NULL;
-	*n = 0;
+	*out = (struct strv){ 0 };
 	for (;;) {
 		const char *e = strchr(p, ',');
 		const char *end = e ? e : p + strlen(p);
@@ -387,45 +297,236 @@ static bool split_list(const char *v, char ***items, size_t *n)
 		const char *q = end;
 		while (q > p && isspace((unsigned char)q[-1]))
 			q--;
-		if (q == p || *n >= TUNNEL_MAX_LIST)
-			goto bad;
-		*items = xrealloc(*items, (*n + 1) * sizeof(**items));
-		(*items)[(*n)++] = xstrndup(p, (size_t)(q - p));
+		if (q == p || out->n >= TUNNEL_MAX_LIST) {
+			strv_free(out);
+			return false;
+		}
+		strv_push(out, xstrndup(p, (size_t)(q - p)));
 		if (!e)
 			return true;
 		p = e + 1;
 	}
-bad:
-	for (size_t i = 0; i < *n; i++)
-		free((*items)[i]);
-	free(*items);
-	*items = NULL;
-	*n = 0;
-	return false;
 }
 
-static void list_free(char **items, size_t n)
+/* Replace the string in field by a copy of v. */
+static void set_str(void *field, const char *v)
 {
-	for (size_t i = 0; i < n; i++)
-		free(items[i]);
-	free(items);
+	free(*(char **)field);
+	*(char **)field = xstrdup(v);
 }
 
-static int parse_id(struct builder *b, const struct conf_node *n, struct tunnel_id *id, bool local)
+/* ---- value parsers: one per kind of value, named in the key tables ---- */
+
+/* Free text (descriptions): at most TUNNEL_MAX_NAME_LEN characters, empty allowed. */
+static int parse_text(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (strlen(n->value) > TUNNEL_MAX_NAME_LEN) {
+		err_at(b, n, true, "%s is empty or too long", n->name);
+		return -1;
+	}
+	set_str(field, n->value);
+	return 0;
+}
+
+/* A file path: 1 to TUNNEL_MAX_PATH characters. */
+static int parse_path(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (!*n->value || strlen(n->value) > TUNNEL_MAX_PATH) {
+		err_at(b, n, true, "%s is empty or too long", n->name);
+		return -1;
+	}
+	set_str(field, n->value);
+	return 0;
+}
+
+/* A pre-shared key: 1 to TUNNEL_MAX_NAME_LEN characters; the old one is wiped. */
+static int parse_psk(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (!*n->value || strlen(n->value) > TUNNEL_MAX_NAME_LEN) {
+		err_at(b, n, true, "psk must be 1 to %d characters", TUNNEL_MAX_NAME_LEN);
+		return -1;
+	}
+	secret_free(*(char **)field);
+	*(char **)field = xstrdup(n->value);
+	return 0;
+}
+
+/* yes | no (or true | false) into a bool. */
+static int parse_bool(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (strcmp(n->value, "yes") == 0 || strcmp(n->value, "true") == 0) {
+		*(bool *)field = true;
+	} else if (strcmp(n->value, "no") == 0 || strcmp(n->value, "false") == 0) {
+		*(bool *)field = false;
+	} else {
+		err_at(b, n, true, "bad %s '%s': use yes | no", n->name, n->value);
+		return -1;
+	}
+	return 0;
+}
+
+/* Phase 1 mode: main | aggressive into a bool (true = aggressive). */
+static int parse_p1_mode(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	int idx = names_index(p1_mode_names, n->value);
+
+	(void)k;
+	if (idx < 0) {
+		err_at(b, n, true, "bad mode '%s': use main | aggressive", n->value);
+		return -1;
+	}
+	*(bool *)field = idx == 1;
+	return 0;
+}
+
+/* One of the row's names into an int-sized enum (the index in names). */
+static int parse_enum(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	int idx = names_index(k->names, n->value);
+	char allowed[256];
+
+	if (idx < 0) {
+		names_join(k->names, allowed, sizeof(allowed));
+		err_at(b, n, true, "bad %s '%s': use %s", n->name, n->value, allowed);
+		return -1;
+	}
+	*(int *)field = idx;
+	return 0;
+}
+
+/* A whole number in [min, max] into an unsigned. */
+static int parse_uint(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	unsigned long long u;
+
+	if (!scan_uint(n->value, &u) || u < k->min || u > k->max) {
+		err_at(b, n, true, "bad %s '%s': use a whole number from %llu to %llu", n->name, n->value, k->min, k->max);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)u;
+	return 0;
+}
+
+/* A duration (s, m, h, d suffixes) in [min, max] seconds into an unsigned long long. */
+static int parse_duration(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	unsigned long long u;
+
+	if (conf_parse_duration(n->value, &u) != 0 || u < k->min || u > k->max) {
+		err_at(b, n, true, "bad %s '%s': use a duration from %llus to %llus (suffix s, m, h or d)",
+		       n->name, n->value, k->min, k->max);
+		return -1;
+	}
+	*(unsigned long long *)field = u;
+	return 0;
+}
+
+/* A number above 0 and at most TUNNEL_MAX_SECONDS (retransmit timeout and base) into a double. */
+static int parse_number(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	char *end;
+	double d = strtod(n->value, &end);
+
+	(void)k;
+	if (!*n->value || *end || !(d > 0 && d <= TUNNEL_MAX_SECONDS)) {
+		err_at(b, n, true, "bad %s '%s': use a number above 0 and at most %d", n->name, n->value,
+		       TUNNEL_MAX_SECONDS);
+		return -1;
+	}
+	*(double *)field = d;
+	return 0;
+}
+
+/* An IPv4 or IPv6 address. */
+static int parse_address(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (!is_addr(n->value)) {
+		err_at(b, n, true, "bad %s '%s': use an IPv4 or IPv6 address", n->name, n->value);
+		return -1;
+	}
+	set_str(field, n->value);
+	return 0;
+}
+
+/* An address or a host name (remote_gateway). */
+static int parse_host(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (!is_addr(n->value) && !is_fqdn(n->value)) {
+		err_at(b, n, true, "bad %s '%s': use an IP address, a host name, or 0.0.0.0 (or ::) for any peer",
+		       n->name, n->value);
+		return -1;
+	}
+	set_str(field, n->value);
+	return 0;
+}
+
+/* A network interface name. */
+static int parse_ifname(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (!is_ifname(n->value)) {
+		err_at(b, n, true, "bad %s '%s': not an interface name", n->name, n->value);
+		return -1;
+	}
+	set_str(field, n->value);
+	return 0;
+}
+
+/* A phase 2 selector: a network, an address, or an interface name (resolved on load). */
+static int parse_selector(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	const char *v = n->value;
+
+	(void)k;
+	if (!is_cidr(v) && (!is_ifname(v) || is_addr(v) || isdigit((unsigned char)v[0]))) {
+		err_at(b, n, true, "bad %s '%s': use a network (10.1.0.0/24), an address or an interface name",
+		       n->name, v);
+		return -1;
+	}
+	set_str(field, v);
+	return 0;
+}
+
+/* Whether the part after "type:" of an identity is well formed for that type. */
+static bool id_value_ok(int type, const char *s, size_t len)
+{
+	const char *at = strchr(s, '@');
+
+	switch (type) {
+	case TUNNEL_ID_ADDRESS:
+		return is_addr(s);
+	case TUNNEL_ID_FQDN:
+		return is_fqdn(s);
+	case TUNNEL_ID_USER_FQDN:
+		return at && at != s && at[1];
+	case TUNNEL_ID_KEYID:
+		return len > 0 && len % 2 == 0 && strspn(s, "0123456789abcdefABCDEF") == len;
+	default:
+		return len > 0 && strchr(s, '=') != NULL;	/* asn1dn: C=.., O=.. */
+	}
+}
+
+/* An identity: `own` (myaddress or peeraddress), any, or TYPE:VALUE. */
+static int parse_id(struct builder *b, const struct conf_node *n, struct tunnel_id *id, enum tunnel_id_type own)
 {
 	const char *v = n->value, *colon = strchr(v, ':');
 	char type[16];
-	int t, fam;
+	int t;
 
 	if (!colon) {
 		t = names_index(tunnel_id_type_names, v);
-		if (t == TUNNEL_ID_ANY || (local && t == TUNNEL_ID_MYADDRESS) ||
-		    (!local && t == TUNNEL_ID_PEERADDRESS)) {
+		if (t == TUNNEL_ID_ANY || t == (int)own) {
 			id->type = (enum tunnel_id_type)t;
 			return 0;
 		}
 		err_at(b, n, true, "bad %s '%s': use %s | any | address:IP | fqdn:NAME | user_fqdn:USER@DOMAIN | asn1dn:\"DN\" | keyid:HEX",
-		       n->name, v, local ? "myaddress" : "peeraddress");
+		       n->name, v, tunnel_id_type_names[own]);
 		return -1;
 	}
 	if ((size_t)(colon - v) >= sizeof(type)) {
@@ -446,15 +547,7 @@ static int parse_id(struct builder *b, const struct conf_node *n, struct tunnel_
 		len -= 2;
 	}
 	char *s = xstrndup(val, len);
-	bool ok;
-	switch (t) {
-	case TUNNEL_ID_ADDRESS: ok = is_addr(s, &fam); break;
-	case TUNNEL_ID_FQDN: ok = is_fqdn(s); break;
-	case TUNNEL_ID_USER_FQDN: ok = strchr(s, '@') && strchr(s, '@') != s && strchr(s, '@')[1]; break;
-	case TUNNEL_ID_KEYID: ok = len > 0 && len % 2 == 0 && strspn(s, "0123456789abcdefABCDEF") == len; break;
-	default: ok = len > 0 && strchr(s, '=') != NULL; break;	/* asn1dn: C=.., O=.. */
-	}
-	if (!ok || len > TUNNEL_MAX_NAME_LEN) {
+	if (!id_value_ok(t, s, len) || len > TUNNEL_MAX_NAME_LEN) {
 		err_at(b, n, true, "bad %s value '%s' for type %s", n->name, s, type);
 		free(s);
 		return -1;
@@ -465,187 +558,185 @@ static int parse_id(struct builder *b, const struct conf_node *n, struct tunnel_
 	return 0;
 }
 
-/* Parse one key's value into the field it names; 0 or -1 (reported). */
-static int parse_value(struct builder *b, const struct conf_node *n, const struct key *k, void *obj)
+/* local_id: myaddress, any or TYPE:VALUE. */
+static int parse_local_id(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
-	char *field = (char *)obj + k->off;
-	const char *v = n->value;
-	char allowed[256];
-	unsigned long long u;
-	int idx, fam;
-
-	switch (k->kind) {
-	case K_STR:
-	case K_PATH:
-		if (strlen(v) > (k->kind == K_PATH ? 4096u : TUNNEL_MAX_NAME_LEN) || (k->kind == K_PATH && !*v)) {
-			err_at(b, n, true, "%s is empty or too long", n->name);
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	case K_PSK:
-		if (!*v || strlen(v) > TUNNEL_MAX_NAME_LEN) {
-			err_at(b, n, true, "psk must be 1 to %d characters", TUNNEL_MAX_NAME_LEN);
-			return -1;
-		}
-		secret_free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	case K_BOOL:
-		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
-			*(bool *)field = true;
-		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
-			*(bool *)field = false;
-		else {
-			err_at(b, n, true, "bad %s '%s': use yes | no", n->name, v);
-			return -1;
-		}
-		return 0;
-	case K_P1MODE:
-		idx = names_index(p1_mode_names, v);
-		if (idx < 0) {
-			err_at(b, n, true, "bad mode '%s': use main | aggressive", v);
-			return -1;
-		}
-		*(bool *)field = idx == 1;
-		return 0;
-	case K_ENUM:
-		idx = names_index(k->names, v);
-		if (idx < 0) {
-			names_join(k->names, allowed, sizeof(allowed));
-			err_at(b, n, true, "bad %s '%s': use %s", n->name, v, allowed);
-			return -1;
-		}
-		*(int *)field = idx;
-		return 0;
-	case K_UINT:
-		if (!parse_uint(v, &u) || u < k->min || u > k->max) {
-			err_at(b, n, true, "bad %s '%s': use a whole number from %llu to %llu", n->name, v, k->min, k->max);
-			return -1;
-		}
-		*(unsigned *)field = (unsigned)u;
-		return 0;
-	case K_DUR:
-		if (conf_parse_duration(v, &u) != 0 || u < k->min || u > k->max) {
-			err_at(b, n, true, "bad %s '%s': use a duration from %llus to %llus (suffix s, m, h or d)",
-			       n->name, v, k->min, k->max);
-			return -1;
-		}
-		*(unsigned long long *)field = u;
-		return 0;
-	case K_DOUBLE: {
-		char *end;
-		double d = strtod(v, &end);
-		if (!*v || *end || !(d > 0 && d <= 3600)) {
-			err_at(b, n, true, "bad %s '%s': use a number above 0 and at most 3600", n->name, v);
-			return -1;
-		}
-		*(double *)field = d;
-		return 0;
-	}
-	case K_ADDR:
-		if (!is_addr(v, &fam)) {
-			err_at(b, n, true, "bad %s '%s': use an IPv4 or IPv6 address", n->name, v);
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	case K_HOST:
-		if (!is_addr(v, &fam) && !is_fqdn(v)) {
-			err_at(b, n, true, "bad %s '%s': use an IP address, a host name, or 0.0.0.0 (or ::) for any peer", n->name, v);
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	case K_IFNAME:
-		if (!is_ifname(v)) {
-			err_at(b, n, true, "bad %s '%s': not an interface name", n->name, v);
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	case K_SELECTOR: {
-		unsigned char a[16];
-		unsigned plen;
-		if (!parse_cidr(v, &fam, a, &plen) && (!is_ifname(v) || is_addr(v, &fam) || isdigit((unsigned char)v[0]))) {
-			err_at(b, n, true, "bad %s '%s': use a network (10.1.0.0/24), an address or an interface name",
-			       n->name, v);
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	}
-	case K_ID:
-		return parse_id(b, n, (struct tunnel_id *)field, strcmp(n->name, "local_id") == 0);
-	case K_ENC:
-		if (!proposal_find_enc(v) || !proposal_find_enc(v)->ike) {
-			err_at(b, n, true, "unknown IKE encryption '%s': use one of %s", v, proposal_enc_names());
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	case K_HASH:
-		if (!proposal_find_hash(v)) {
-			err_at(b, n, true, "unknown %s '%s': use one of %s", n->name, v, proposal_hash_names());
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
-		return 0;
-	case K_DH:
-		if (!parse_uint(v, &u) || u > TUNNEL_MAX_ID || (u == 0 && k->min) ||
-		    (u != 0 && !proposal_dh_keyword((unsigned)u))) {
-			err_at(b, n, true, "bad %s '%s': use a DH group: 1, 2, 5, 14 to 32%s", n->name, v,
-			       k->min ? "" : ", or 0 for no PFS");
-			return -1;
-		}
-		*(unsigned *)field = (unsigned)u;
-		return 0;
-	case K_ENC_LIST:
-	case K_HASH_LIST:
-	case K_CIDR_LIST: {
-		char **items;
-		size_t cnt;
-		if (!split_list(v, &items, &cnt)) {
-			err_at(b, n, true, "bad %s '%s': use a comma-separated list without empty entries", n->name, v);
-			return -1;
-		}
-		for (size_t i = 0; i < cnt; i++) {
-			const struct proposal_enc *e;
-			unsigned char a[16];
-			unsigned plen;
-			bool ok;
-			if (k->kind == K_ENC_LIST)
-				ok = (e = proposal_find_enc(items[i])) && e->esp;
-			else if (k->kind == K_HASH_LIST)
-				ok = proposal_find_hash(items[i]) != NULL;
-			else
-				ok = parse_cidr(items[i], &fam, a, &plen);
-			if (!ok) {
-				err_at(b, n, true, "bad %s entry '%s': use %s", n->name, items[i],
-				       k->kind == K_ENC_LIST ? proposal_enc_names() :
-				       k->kind == K_HASH_LIST ? proposal_hash_names() : "networks like 10.1.0.0/24");
-				list_free(items, cnt);
-				return -1;
-			}
-		}
-		/* lists sit as (char **, size_t) pairs in the structs */
-		char ***lp = (char ***)field;
-		size_t *np = (size_t *)(field + sizeof(char **));
-		list_free(*lp, *np);
-		*lp = items;
-		*np = cnt;
-		return 0;
-	}
-	}
-	return -1;
+	(void)k;
+	return parse_id(b, n, field, TUNNEL_ID_MYADDRESS);
 }
+
+/* remote_id: peeraddress, any or TYPE:VALUE. */
+static int parse_remote_id(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_id(b, n, field, TUNNEL_ID_PEERADDRESS);
+}
+
+/* One IKE encryption name (a phase 1 proposal's). */
+static int parse_ike_enc(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	const struct proposal_enc *e = proposal_find_enc(n->value);
+
+	(void)k;
+	if (!e || !e->ike) {
+		err_at(b, n, true, "unknown IKE encryption '%s': use one of %s", n->value, proposal_enc_names());
+		return -1;
+	}
+	set_str(field, n->value);
+	return 0;
+}
+
+/* One hash name (a phase 1 proposal's hash or prf). */
+static int parse_hash(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	if (!is_hash(n->value)) {
+		err_at(b, n, true, "unknown %s '%s': use one of %s", n->name, n->value, proposal_hash_names());
+		return -1;
+	}
+	set_str(field, n->value);
+	return 0;
+}
+
+/* A pfSense DH group number; 0 (no PFS) only when the row's min is 0. */
+static int parse_dh(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	unsigned long long u;
+
+	if (!scan_uint(n->value, &u) || u > TUNNEL_MAX_ID || (u == 0 && k->min) ||
+	    (u != 0 && !proposal_dh_keyword((unsigned)u))) {
+		err_at(b, n, true, "bad %s '%s': use a DH group: 1, 2, 5, 14 to 32%s", n->name, n->value,
+		       k->min ? "" : ", or 0 for no PFS");
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)u;
+	return 0;
+}
+
+/* A comma-separated list whose every item passes ok into a struct strv; what names the
+ * allowed items in the message. */
+static int parse_list(struct builder *b, const struct conf_node *n, struct strv *field,
+		      bool (*ok)(const char *), const char *what)
+{
+	struct strv items;
+
+	if (!split_list(n->value, &items)) {
+		err_at(b, n, true, "bad %s '%s': use a comma-separated list without empty entries", n->name, n->value);
+		return -1;
+	}
+	for (size_t i = 0; i < items.n; i++) {
+		if (!ok(items.v[i])) {
+			err_at(b, n, true, "bad %s entry '%s': use %s", n->name, items.v[i], what);
+			strv_free(&items);
+			return -1;
+		}
+	}
+	strv_free(field);
+	*field = items;
+	return 0;
+}
+
+/* Phase 2 ESP encryption names. */
+static int parse_enc_list(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_list(b, n, field, is_esp_enc, proposal_enc_names());
+}
+
+/* Phase 2 integrity names. */
+static int parse_hash_list(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_list(b, n, field, is_hash, proposal_hash_names());
+}
+
+/* Networks (bypass_networks). */
+static int parse_cidr_list(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_list(b, n, field, is_cidr, "networks like 10.1.0.0/24");
+}
+
+/* ---- key tables: each sorted by name (searched with bsearch) ---- */
+
+#define P1(f) offsetof(struct tunnel_phase1, f)
+#define P2(f) offsetof(struct tunnel_phase2, f)
+#define PR(f) offsetof(struct tunnel_proposal, f)
+#define GL(f) offsetof(struct tunnel_global, f)
+#define DUR_MAX (10ULL * 365 * 86400)
+
+static const struct key p1_keys[] = {
+	{ "auth", parse_enum, P1(auth), auth_names, 0, 0 },
+	{ "ca", parse_path, P1(ca), NULL, 0, 0 },
+	{ "cert", parse_path, P1(cert), NULL, 0, 0 },
+	{ "close_action", parse_enum, P1(close_action), tunnel_action_names, 0, 0 },
+	{ "description", parse_text, P1(description), NULL, 0, 0 },
+	{ "dpd_delay", parse_duration, P1(dpd_delay), NULL, 0, 3600 },
+	{ "dpd_maxfail", parse_uint, P1(dpd_maxfail), NULL, 1, TUNNEL_MAX_DPD_MAXFAIL },
+	{ "enabled", parse_bool, P1(enabled), NULL, 0, 0 },
+	{ "ike_port", parse_uint, P1(ike_port), NULL, 1, TUNNEL_MAX_PORT },
+	{ "interface", parse_ifname, P1(interface), NULL, 0, 0 },
+	{ "key", parse_path, P1(key), NULL, 0, 0 },
+	{ "lifetime", parse_duration, P1(lifetime), NULL, 60, DUR_MAX },
+	{ "local_address", parse_address, P1(local_address), NULL, 0, 0 },
+	{ "local_id", parse_local_id, P1(local_id), NULL, 0, 0 },
+	{ "mobike", parse_bool, P1(mobike), NULL, 0, 0 },
+	{ "mode", parse_p1_mode, P1(aggressive), NULL, 0, 0 },
+	{ "nat_traversal", parse_enum, P1(nat_traversal), natt_names, 0, 0 },
+	{ "natt_port", parse_uint, P1(natt_port), NULL, 1, TUNNEL_MAX_PORT },
+	{ "over_time", parse_duration, P1(over_time), NULL, 0, DUR_MAX },
+	{ "psk", parse_psk, P1(psk), NULL, 0, 0 },
+	{ "psk_file", parse_path, P1(psk_file), NULL, 0, 0 },
+	{ "rand_time", parse_duration, P1(rand_time), NULL, 0, DUR_MAX },
+	{ "reauth_time", parse_duration, P1(reauth_time), NULL, 0, DUR_MAX },
+	{ "rekey_time", parse_duration, P1(rekey_time), NULL, 0, DUR_MAX },
+	{ "remote_gateway", parse_host, P1(remote_gateway), NULL, 0, 0 },
+	{ "remote_id", parse_remote_id, P1(remote_id), NULL, 0, 0 },
+	{ "split_connections", parse_bool, P1(split_connections), NULL, 0, 0 },
+	{ "start_action", parse_enum, P1(start_action), tunnel_action_names, 0, 0 },
+	{ "version", parse_enum, P1(version), tunnel_version_names, 0, 0 },
+};
+
+static const struct key p2_keys[] = {
+	{ "description", parse_text, P2(description), NULL, 0, 0 },
+	{ "enabled", parse_bool, P2(enabled), NULL, 0, 0 },
+	{ "encryption", parse_enc_list, P2(encryption), NULL, 0, 0 },
+	{ "hash", parse_hash_list, P2(hash), NULL, 0, 0 },
+	{ "keepalive", parse_bool, P2(keepalive), NULL, 0, 0 },
+	{ "lifetime", parse_duration, P2(lifetime), NULL, 60, DUR_MAX },
+	{ "local", parse_selector, P2(local), NULL, 0, 0 },
+	{ "mode", parse_enum, P2(mode), tunnel_mode_names, 0, 0 },
+	{ "pfs_group", parse_dh, P2(pfs_group), NULL, 0, 0 },
+	{ "ping_host", parse_address, P2(ping_host), NULL, 0, 0 },
+	{ "protocol", parse_enum, P2(protocol), tunnel_proto_names, 0, 0 },
+	{ "rand_time", parse_duration, P2(rand_time), NULL, 0, DUR_MAX },
+	{ "rekey_time", parse_duration, P2(rekey_time), NULL, 0, DUR_MAX },
+	{ "remote", parse_selector, P2(remote), NULL, 0, 0 },
+};
+
+static const struct key proposal_keys[] = {
+	{ "dh_group", parse_dh, PR(dh_group), NULL, 1, 0 },
+	{ "encryption", parse_ike_enc, PR(encryption), NULL, 0, 0 },
+	{ "hash", parse_hash, PR(hash), NULL, 0, 0 },
+	{ "prf", parse_hash, PR(prf), NULL, 0, 0 },
+};
+
+static const struct key global_keys[] = {
+	{ "bypass_networks", parse_cidr_list, GL(bypass_networks), NULL, 0, 0 },
+	{ "firewall", parse_enum, GL(firewall), firewall_names, 0, 0 },
+	{ "unique_ids", parse_enum, GL(unique_ids), tunnel_unique_names, 0, 0 },
+};
+
+static const struct key retransmit_keys[] = {
+	{ "base", parse_number, GL(retransmit_base), NULL, 0, 0 },
+	{ "timeout", parse_number, GL(retransmit_timeout), NULL, 0, 0 },
+	{ "tries", parse_uint, GL(retransmit_tries), NULL, 1, TUNNEL_MAX_RETRANSMIT_TRIES },
+};
+
+static const struct key keepalive_keys[] = {
+	{ "interval", parse_duration, GL(keepalive_interval), NULL, 1, 86400 },
+	{ "ping_interval", parse_duration, GL(ping_interval), NULL, 1, 86400 },
+};
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -676,7 +767,7 @@ static void fill_keys(struct builder *b, const struct conf_node *sec, const char
 				goto next;
 			}
 		}
-		parse_value(b, n, k, obj);
+		k->parse(b, n, k, (char *)obj + k->off);
 next:;
 	}
 }
@@ -707,7 +798,7 @@ static bool section_id(struct builder *b, const struct conf_node *n, const char 
 		err_at(b, n, false, "'%s' is a key; %s entries are sections: %s { ... }", n->name, what, n->name);
 		return false;
 	}
-	if (!parse_uint(n->name, &u) || u < 1 || u > TUNNEL_MAX_ID || n->name[0] == '0') {
+	if (!scan_uint(n->name, &u) || u < 1 || u > TUNNEL_MAX_ID || n->name[0] == '0') {
 		err_at(b, n, false, "bad %s '%s': use a number from 1 to %d", what, n->name, TUNNEL_MAX_ID);
 		return false;
 	}
@@ -777,7 +868,7 @@ static void build_logging(struct builder *b, const struct conf_node *sec, struct
 		const char *v = n->value;
 		bool neg = v[0] == '-';
 		unsigned long long u;
-		if (!parse_uint(v + neg, &u) || (neg && u != 1) || (!neg && u > 4)) {
+		if (!scan_uint(v + neg, &u) || (neg && u != 1) || (!neg && u > 4)) {
 			err_at(b, n, true, "bad log level '%s' for %s: use -1 (silent) to 4 (highest)", v, n->name);
 			continue;
 		}
@@ -796,6 +887,38 @@ static void build_global(struct builder *b, const struct conf_node *sec, struct 
 		fill_keys(b, s, "global.retransmit", retransmit_keys, ARRAY_SIZE(retransmit_keys), NULL, g);
 	if ((s = sub_section(b, sec, "keepalive")))
 		fill_keys(b, s, "global.keepalive", keepalive_keys, ARRAY_SIZE(keepalive_keys), NULL, g);
+}
+
+/* Report at the value of key name in sec, or at sec itself when the key is not written there:
+ * an error about a key points at the line that sets it. */
+static void err_key(struct builder *b, const struct conf_node *sec, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void err_key(struct builder *b, const struct conf_node *sec, const char *name, const char *fmt, ...)
+{
+	const struct conf_node *kv = conf_find(sec, name, CONF_KV);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (kv)
+		tc_errors_vadd(b->errs, false, kv->file, kv->vline, kv->vcol, fmt, ap);
+	else
+		tc_errors_vadd(b->errs, false, sec->file, sec->line, sec->col, fmt, ap);
+	va_end(ap);
+}
+
+/* Of keys x and y, the one written last in sec (x when neither is): the one that makes a
+ * pair of keys that cannot go together wrong. */
+static const char *later_key(const struct conf_node *sec, const char *x, const char *y)
+{
+	const char *last = x;
+
+	for (size_t i = 0; i < sec->n_child; i++) {
+		const struct conf_node *n = sec->child[i];
+		if (n->type == CONF_KV && (strcmp(n->name, x) == 0 || strcmp(n->name, y) == 0))
+			last = n->name;
+	}
+	return last;
 }
 
 static void build_proposals(struct builder *b, const struct conf_node *sec, struct tunnel_phase1 *p1)
@@ -819,16 +942,18 @@ static void build_proposals(struct builder *b, const struct conf_node *sec, stru
 		pr->pos = pos_of(n);
 		fill_keys(b, n, "proposal", proposal_keys, ARRAY_SIZE(proposal_keys), NULL, pr);
 		const struct proposal_enc *e = pr->encryption ? proposal_find_enc(pr->encryption) : NULL;
-		if (!pr->encryption) {
+		if (!pr->encryption)
 			err_at(b, n, false, "proposal %s needs an encryption (e.g. encryption = aes256)", n->name);
-		} else if (e && e->aead && pr->hash) {
-			err_at(b, n, false, "proposal %s: %s is AEAD and takes no hash; set prf instead", n->name,
-			       pr->encryption);
-		} else if (e && !e->aead && !pr->hash) {
-			pr->hash = xstrdup("sha256");	/* pfSense's default hash */
-		}
-		if (e && e->aead && !pr->prf)
-			pr->prf = xstrdup("sha256");	/* AEAD needs a PRF; pfSense defaults to SHA256 */
+		else if (e && e->aead && p1->version == TUNNEL_IKEV1)
+			err_key(b, n, "encryption", "tunnel %u: IKEv1 has no AEAD phase 1 encryption (%s); use e.g. aes256 with hash = sha256",
+				p1->ikeid, pr->encryption);
+		/* pfSense's defaults: hash SHA256; with AEAD the hash is not an integrity algorithm
+		 * but the PRF (pfSense writes aes256gcm128-sha256-...), and with neither a hash nor
+		 * a prf the PRF is SHA256 */
+		if (e && !e->aead && !pr->hash)
+			pr->hash = xstrdup("sha256");
+		if (e && e->aead && !pr->hash && !pr->prf)
+			pr->prf = xstrdup("sha256");
 	}
 }
 
@@ -851,10 +976,26 @@ static bool selector_family(const char *sel, int *family)
 	return parse_cidr(sel, family, a, &plen);
 }
 
+/* tunnel carries IPv4, tunnel6 IPv6, as in pfSense; local and remote of one family. */
+static void check_p2_families(struct builder *b, const struct conf_node *n, const struct tunnel_phase2 *p2)
+{
+	int fl, fr;
+
+	if (!p2->local || !p2->remote || !selector_family(p2->local, &fl) || !selector_family(p2->remote, &fr))
+		return;
+	if (fl != fr)
+		err_key(b, n, later_key(n, "local", "remote"), "phase 2 %u: local %s and remote %s are of different IP families",
+			p2->reqid, p2->local, p2->remote);
+	else if (p2->mode == TUNNEL_MODE_TUNNEL && fl == AF_INET6)
+		err_key(b, n, conf_find(n, "mode", CONF_KV) ? "mode" : "local", "phase 2 %u: IPv6 networks need mode = tunnel6",
+			p2->reqid);
+	else if (p2->mode == TUNNEL_MODE_TUNNEL6 && fl == AF_INET)
+		err_key(b, n, "mode", "phase 2 %u: IPv4 networks need mode = tunnel", p2->reqid);
+}
+
 static void build_phase2(struct builder *b, const struct conf_node *n, unsigned reqid, struct tunnel_phase1 *p1)
 {
 	struct tunnel_phase2 *p2;
-	int fl, fr;
 
 	p1->p2 = xrealloc(p1->p2, (p1->n_p2 + 1) * sizeof(*p1->p2));
 	p2 = &p1->p2[p1->n_p2++];
@@ -863,38 +1004,74 @@ static void build_phase2(struct builder *b, const struct conf_node *n, unsigned 
 	p2->pos = pos_of(n);
 	fill_keys(b, n, "phase2", p2_keys, ARRAY_SIZE(p2_keys), NULL, p2);
 
-	if (!p2->encryption && p2->protocol == TUNNEL_PROTO_ESP) {
-		p2->encryption = xcalloc(2, sizeof(char *));
-		p2->encryption[0] = xstrdup("aes128");
-		p2->encryption[1] = xstrdup("aes128gcm128");
-		p2->n_encryption = 2;
+	if (!p2->encryption.n && p2->protocol == TUNNEL_PROTO_ESP) {
+		strv_push(&p2->encryption, xstrdup("aes128"));
+		strv_push(&p2->encryption, xstrdup("aes128gcm128"));
 	}
-	if (p2->encryption && p2->protocol == TUNNEL_PROTO_AH)
-		err_at(b, n, false, "phase 2 %u: protocol ah has no encryption; remove 'encryption'", reqid);
-	if (!p2->hash) {
-		p2->hash = xcalloc(1, sizeof(char *));
-		p2->hash[0] = xstrdup("sha256");
-		p2->n_hash = 1;
-	}
-	if (p2->mode != TUNNEL_MODE_TRANSPORT && (!p2->local || !p2->remote)) {
+	if (p2->encryption.n && p2->protocol == TUNNEL_PROTO_AH)
+		err_key(b, n, "encryption", "phase 2 %u: protocol ah has no encryption; remove 'encryption'", reqid);
+	if (!p2->hash.n)
+		strv_push(&p2->hash, xstrdup("sha256"));
+	if (p2->mode != TUNNEL_MODE_TRANSPORT && (!p2->local || !p2->remote))
 		err_at(b, n, false, "phase 2 %u needs local and remote networks (local = 10.1.0.0/24, remote = ...)", reqid);
+	else
+		check_p2_families(b, n, p2);
+}
+
+/* Phase 2 entries of a phase 1; nodes[i] receives the section of p1->p2[i]. */
+static void build_phase2s(struct builder *b, const struct conf_node *sec, struct tunnel_phase1 *p1,
+			  const struct conf_node **nodes)
+{
+	for (size_t i = 0; i < sec->n_child; i++) {
+		unsigned reqid;
+		if (!section_id(b, sec->child[i], "reqid", &reqid))
+			continue;
+		nodes[p1->n_p2] = sec->child[i];
+		build_phase2(b, sec->child[i], reqid, p1);
+	}
+}
+
+/* Rules across the keys of a phase 1 (n: its section), each reported at the key whose value
+ * breaks it. */
+static void check_phase1(struct builder *b, const struct conf_node *n, const struct tunnel_phase1 *p1)
+{
+	unsigned id = p1->ikeid;
+	bool any_peer = tunnel_gateway_is_any(p1->remote_gateway);
+
+	if (any_peer && p1->start_action == TUNNEL_ACTION_START)
+		err_key(b, n, "start_action", "tunnel %u: remote_gateway %s accepts any peer, so it cannot be initiated; use start_action = none or trap, or name the peer",
+			id, p1->remote_gateway);
+	if (any_peer && p1->remote_id.type == TUNNEL_ID_PEERADDRESS)
+		err_key(b, n, conf_find(n, "remote_id", CONF_KV) ? "remote_id" : "remote_gateway",
+			"tunnel %u: remote_id peeraddress needs a fixed remote_gateway; set remote_id (e.g. fqdn:peer.example.com or any)",
+			id);
+	if (p1->local_address && p1->interface)
+		err_key(b, n, later_key(n, "local_address", "interface"),
+			"tunnel %u: give local_address or interface, not both", id);
+	if (p1->aggressive && p1->version != TUNNEL_IKEV1)
+		err_key(b, n, "mode", "tunnel %u: mode = aggressive exists only with version = ikev1", id);
+	if (p1->auth == TUNNEL_AUTH_PSK && !p1->psk && !p1->psk_file)
+		err_key(b, n, "auth", "tunnel %u: auth = psk needs psk or psk_file", id);
+	if (p1->auth == TUNNEL_AUTH_PSK && p1->psk && p1->psk_file)
+		err_key(b, n, later_key(n, "psk", "psk_file"), "tunnel %u: give psk or psk_file, not both", id);
+	if (p1->auth == TUNNEL_AUTH_CERT && (!p1->cert || !p1->key || !p1->ca))
+		err_key(b, n, "auth", "tunnel %u: auth = cert needs cert, key and ca", id);
+}
+
+/* A VTI child carries its own reqid and interface ID, so it cannot share a merged child. */
+static void check_vti_split(struct builder *b, const struct tunnel_phase1 *p1, const struct conf_node **nodes)
+{
+	if (p1->n_p2 < 2 || naming_split(p1))
 		return;
-	}
-	/* tunnel carries IPv4, tunnel6 IPv6, as in pfSense */
-	if (p2->local && p2->remote && selector_family(p2->local, &fl) && selector_family(p2->remote, &fr)) {
-		if (fl != fr)
-			err_at(b, n, false, "phase 2 %u: local %s and remote %s are of different IP families", reqid,
-			       p2->local, p2->remote);
-		else if (p2->mode == TUNNEL_MODE_TUNNEL && fl == AF_INET6)
-			err_at(b, n, false, "phase 2 %u: IPv6 networks need mode = tunnel6", reqid);
-		else if (p2->mode == TUNNEL_MODE_TUNNEL6 && fl == AF_INET)
-			err_at(b, n, false, "phase 2 %u: IPv4 networks need mode = tunnel", reqid);
-	}
+	for (size_t i = 0; i < p1->n_p2; i++)
+		if (p1->p2[i].mode == TUNNEL_MODE_VTI)
+			err_key(b, nodes[i], "mode", "phase 2 %u: a VTI phase 2 needs its own child; set split_connections = yes on tunnel %u",
+				p1->p2[i].reqid, p1->ikeid);
 }
 
 static void build_phase1(struct builder *b, const struct conf_node *n, unsigned ikeid, struct tunnel_phase1 *p1)
 {
-	const struct conf_node *s;
+	const struct conf_node *s, **p2_nodes = NULL;
 	bool has_settings = false;
 
 	p1_defaults(p1);
@@ -910,54 +1087,17 @@ static void build_phase1(struct builder *b, const struct conf_node *n, unsigned 
 	if (!p1->n_proposals && (!s || s->n_child == 0))
 		default_proposal(p1);
 	if ((s = sub_section(b, n, "phase2"))) {
-		for (size_t i = 0; i < s->n_child; i++) {
-			unsigned reqid;
-			if (section_id(b, s->child[i], "reqid", &reqid))
-				build_phase2(b, s->child[i], reqid, p1);
-		}
+		p2_nodes = xcalloc(s->n_child ? s->n_child : 1, sizeof(*p2_nodes));
+		build_phase2s(b, s, p1, p2_nodes);
+		check_vti_split(b, p1, p2_nodes);
+		free(p2_nodes);
 	}
-
-	/* cross-key rules */
-	if (!p1->remote_gateway) {
-		if (!has_settings && p1->n_p2)
-			err_at(b, n, false, "tunnel %u has phase 2 entries but no phase 1 settings (remote_gateway, auth, ...)", ikeid);
-		else
-			err_at(b, n, false, "tunnel %u needs remote_gateway (an IP, a host name, or 0.0.0.0 (or ::) for any peer)", ikeid);
-	} else if (tunnel_gateway_is_any(p1->remote_gateway) && p1->start_action == TUNNEL_ACTION_START) {
-		err_at(b, n, false, "tunnel %u: remote_gateway %s accepts any peer, so it cannot be initiated; use start_action = none or trap, or name the peer",
-		       ikeid, p1->remote_gateway);
-	}
-	if (p1->local_address && p1->interface)
-		err_at(b, n, false, "tunnel %u: give local_address or interface, not both", ikeid);
-	if (p1->version == TUNNEL_IKEV1) {
-		for (size_t i = 0; i < p1->n_proposals; i++) {
-			const struct proposal_enc *e = proposal_find_enc(p1->proposals[i].encryption);
-			if (e && e->aead)
-				tc_errors_add(b->errs, false, p1->proposals[i].pos.file, p1->proposals[i].pos.line,
-					      p1->proposals[i].pos.col,
-					      "tunnel %u: IKEv1 has no AEAD phase 1 encryption (%s); use e.g. aes256 with hash = sha256",
-					      ikeid, p1->proposals[i].encryption);
-		}
-	}
-	/* a VTI child carries its own reqid and interface ID, so it cannot share a merged child */
-	for (size_t i = 0; p1->n_p2 > 1 && !naming_split(p1) && i < p1->n_p2; i++)
-		if (p1->p2[i].mode == TUNNEL_MODE_VTI)
-			tc_errors_add(b->errs, false, p1->p2[i].pos.file, p1->p2[i].pos.line, p1->p2[i].pos.col,
-				      "phase 2 %u: a VTI phase 2 needs its own child; set split_connections = yes on tunnel %u",
-				      p1->p2[i].reqid, ikeid);
-	if (p1->aggressive && p1->version != TUNNEL_IKEV1)
-		err_at(b, n, false, "tunnel %u: mode = aggressive exists only with version = ikev1", ikeid);
-	if (p1->remote_id.type == TUNNEL_ID_PEERADDRESS && tunnel_gateway_is_any(p1->remote_gateway))
-		err_at(b, n, false, "tunnel %u: remote_id peeraddress needs a fixed remote_gateway; set remote_id (e.g. fqdn:peer.example.com or any)",
-		       ikeid);
-	if (p1->auth == TUNNEL_AUTH_PSK) {
-		if (!p1->psk && !p1->psk_file)
-			err_at(b, n, false, "tunnel %u: auth = psk needs psk or psk_file", ikeid);
-		if (p1->psk && p1->psk_file)
-			err_at(b, n, false, "tunnel %u: give psk or psk_file, not both", ikeid);
-	} else if (!p1->cert || !p1->key || !p1->ca) {
-		err_at(b, n, false, "tunnel %u: auth = cert needs cert, key and ca", ikeid);
-	}
+	/* a missing key: the section is the place to add it */
+	if (!p1->remote_gateway && !has_settings && p1->n_p2)
+		err_at(b, n, false, "tunnel %u has phase 2 entries but no phase 1 settings (remote_gateway, auth, ...)", ikeid);
+	else if (!p1->remote_gateway)
+		err_at(b, n, false, "tunnel %u needs remote_gateway (an IP, a host name, or 0.0.0.0 (or ::) for any peer)", ikeid);
+	check_phase1(b, n, p1);
 }
 
 static int cmp_p1(const void *a, const void *b)
@@ -1342,25 +1482,25 @@ static void warn_p1(const struct tunnel_file *tf, size_t idx, size_t first, stru
 	}
 	for (size_t j = 0; j < p1->n_p2; j++) {
 		const struct tunnel_phase2 *p2 = &p1->p2[j];
-		for (size_t k = 0; k < p2->n_encryption; k++) {
-			const struct proposal_enc *e = proposal_find_enc(p2->encryption[k]);
+		for (size_t k = 0; k < p2->encryption.n; k++) {
+			const struct proposal_enc *e = proposal_find_enc(p2->encryption.v[k]);
 			if (e && e->weak)
-				warn_pos(errs, &p2->pos, "phase 2 %u: weak encryption %s", p2->reqid, p2->encryption[k]);
+				warn_pos(errs, &p2->pos, "phase 2 %u: weak encryption %s", p2->reqid, p2->encryption.v[k]);
 		}
-		for (size_t k = 0; k < p2->n_hash; k++) {
-			const struct proposal_hash *h = proposal_find_hash(p2->hash[k]);
+		for (size_t k = 0; k < p2->hash.n; k++) {
+			const struct proposal_hash *h = proposal_find_hash(p2->hash.v[k]);
 			if (h && h->weak)
-				warn_pos(errs, &p2->pos, "phase 2 %u: weak hash %s", p2->reqid, p2->hash[k]);
+				warn_pos(errs, &p2->pos, "phase 2 %u: weak hash %s", p2->reqid, p2->hash.v[k]);
 		}
 		if (p2->pfs_group && proposal_dh_weak(p2->pfs_group))
 			warn_pos(errs, &p2->pos, "phase 2 %u: weak PFS group %u", p2->reqid, p2->pfs_group);
 		/* a bypass takes traffic inside its network out of the tunnel: a mistake unless the
 		 * phase 2 is a full tunnel (remote = default route), which is what bypass is for */
-		for (size_t k = 0; p2->local && p2->remote && k < tf->global.n_bypass; k++)
-			if (cidr_overlap(p2->local, tf->global.bypass_networks[k]) &&
-			    cidr_overlap(p2->remote, tf->global.bypass_networks[k]) && !is_default_route(p2->remote))
+		for (size_t k = 0; p2->local && p2->remote && k < tf->global.bypass_networks.n; k++)
+			if (cidr_overlap(p2->local, tf->global.bypass_networks.v[k]) &&
+			    cidr_overlap(p2->remote, tf->global.bypass_networks.v[k]) && !is_default_route(p2->remote))
 				warn_pos(errs, &p2->pos, "phase 2 %u: %s to %s overlaps bypass network %s, whose traffic never enters a tunnel",
-					 p2->reqid, p2->local, p2->remote, tf->global.bypass_networks[k]);
+					 p2->reqid, p2->local, p2->remote, tf->global.bypass_networks.v[k]);
 		if (p2->mode == TUNNEL_MODE_VTI && p1->start_action == TUNNEL_ACTION_TRAP)
 			warn_pos(errs, &p2->pos, "phase 2 %u: VTI has no policies to trap; start_action trap is replaced by start",
 				 p2->reqid);
@@ -1446,8 +1586,8 @@ static void p2_free(struct tunnel_phase2 *p2)
 	free(p2->description);
 	free(p2->local);
 	free(p2->remote);
-	list_free(p2->encryption, p2->n_encryption);
-	list_free(p2->hash, p2->n_hash);
+	strv_free(&p2->encryption);
+	strv_free(&p2->hash);
 	free(p2->ping_host);
 }
 
@@ -1482,7 +1622,7 @@ void tunnel_file_free(struct tunnel_file *tf)
 	for (size_t i = 0; i < tf->n_p1; i++)
 		p1_free(&tf->p1[i]);
 	free(tf->p1);
-	list_free(tf->global.bypass_networks, tf->global.n_bypass);
+	strv_free(&tf->global.bypass_networks);
 	free(tf->path);
 	conf_tree_free(tf->tree);
 	free(tf);

@@ -73,10 +73,8 @@ struct tunnel_phase2 {
 	char *local;		/* as written: CIDR, address or interface name */
 	char *remote;
 	enum tunnel_proto protocol;
-	char **encryption;	/* ESP encryption names, in entry order */
-	size_t n_encryption;
-	char **hash;		/* integrity names, in entry order */
-	size_t n_hash;
+	struct strv encryption;	/* ESP encryption names, in entry order */
+	struct strv hash;	/* integrity names, in entry order */
 	unsigned pfs_group;	/* 0 = off */
 	unsigned long long lifetime;	/* seconds; default 3600 */
 	unsigned long long rekey_time;	/* TUNNEL_UNSET unless given */
@@ -127,8 +125,7 @@ struct tunnel_phase1 {
 struct tunnel_global {
 	enum tunnel_unique unique_ids;	/* default replace */
 	enum tunnel_firewall firewall;	/* default auto */
-	char **bypass_networks;
-	size_t n_bypass;
+	struct strv bypass_networks;
 	int log_level[TUNNEL_LOG_CATEGORIES];	/* -1..4; defaults ike/chd/cfg 2, others 1 */
 	unsigned retransmit_tries;		/* default 5 (strongSwan's) */
 	double retransmit_timeout;		/* default 4.0 */

@@ -151,6 +151,21 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
+void strv_push(struct strv *l, char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = s;
+}
+
+void strv_free(struct strv *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void tc_errors_vadd(struct tc_errors *e, bool warning, const char *file, unsigned line,
 		    unsigned col, const char *fmt, va_list ap)
 {
@@ -355,6 +370,7 @@ out:
 int mkdir_p(const char *path, unsigned mode)
 {
 	char *p = xstrdup(path);
+	struct stat st;
 	int rc = 0;
 
 	for (char *s = p + 1; ; s++) {
@@ -363,6 +379,11 @@ int mkdir_p(const char *path, unsigned mode)
 			*s = '\0';
 			if (mkdir(p, (mode_t)mode) && errno != EEXIST) {
 				rc = -errno;
+				break;
+			}
+			/* what exists must be a directory, or the path is no place for files */
+			if (!save && (stat(p, &st) || !S_ISDIR(st.st_mode))) {
+				rc = -ENOTDIR;
 				break;
 			}
 			*s = save;
@@ -464,7 +485,7 @@ void sha256_hex(const void *data, size_t len, char out[65])
 	if (rest)
 		memcpy(tail, p + len - rest, rest);
 	tail[rest] = 0x80;
-	for (int i = 0; i < 8; i++)
+	for (size_t i = 0; i < 8; i++)
 		tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
 	sha256_block(h, tail);
 	if (tlen == 128)

@@ -41,6 +41,17 @@ char *buf_steal(struct buf *b);
 /* Wipe then free: for buffers that held secrets. */
 void buf_free_secret(struct buf *b);
 
+/* A list of strings that carries its length; owns the strings and the array. */
+struct strv {
+	char **v;
+	size_t n;
+};
+
+/* Append s, taking ownership of it. */
+void strv_push(struct strv *l, char *s);
+/* Free the strings and the array and leave the list empty; an empty list is fine. */
+void strv_free(struct strv *l);
+
 /* One located error or warning: FILE:LINE:COL: message. */
 struct tc_error {
 	char *file;

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "web.h"
+#include "web_metrics.h"
+#include "web_page.h"
 
 #define WEB_AUTH_USER "tunnelctl"	/* user name for HTTP Basic (browsers) */
 
@@ -388,7 +390,7 @@ static struct MHD_Response *response_for(struct web_server *ws, bool metrics)
 		}
 	} else {
 		buf_init(&b);
-		web_render_metrics(doc, now, &b);
+		web_metrics_render(doc, now, &b);
 		response_replace(&ws->metrics, response_text(b.data, b.len, "text/plain; version=0.0.4; charset=utf-8"));
 		ws->metrics_gen = gen;
 		ws->metrics_time = now;

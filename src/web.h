@@ -22,7 +22,6 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "util.h"
 
@@ -34,7 +33,6 @@
 #define WEB_MAX_PER_ADDRESS 8		/* concurrent connections from one client address */
 #define WEB_HEAD_DEADLINE_MS 3000	/* from accept (or the last response) to a complete request head */
 #define WEB_CONNECTION_TIMEOUT 10	/* seconds an idle connection is kept */
-#define WEB_MAX_TUNNELS 100000		/* metric rows rendered at most */
 
 /* Where the server gets its data: the owner's cache, read on the owner's thread. */
 struct web_source {
@@ -66,12 +64,5 @@ void web_stop(struct web_server *ws);
 /* Split "ADDR:PORT" or "[ADDR]:PORT" into a numeric address and port and say whether it is
  * loopback. Pure. 0 or -EINVAL. */
 int web_parse_listen(const char *listen, char addr[64], unsigned *port, bool *loopback);
-
-/* Render the Prometheus text exposition (format 0.0.4) of a status document into out; now is
- * the wall clock used to age SAs collected at the document's "generated" time. Pure. */
-void web_render_metrics(const json_t *status, time_t now, struct buf *out);
-
-/* The self-contained status page (HTML, inline CSS and JS, no external resources). */
-extern const char web_page_html[];
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "web.h"
+#include "web_metrics.h"
 
 /* One folded series: an IKE connection (child == NULL) or a child. */
 struct mrow {
@@ -177,7 +177,7 @@ static void mrows_collect(const json_t *status, long long age, struct mrows *ike
 		const char *name = json_str(sa, "name");
 		struct mrow *r;
 
-		if (!name || ike->n >= WEB_MAX_TUNNELS)
+		if (!name || ike->n >= WEB_METRICS_MAX_TUNNELS)
 			continue;
 		struct mrow *t = mrows_add(ike, name, NULL, sa, age);
 		long long reinit = -1;
@@ -186,7 +186,7 @@ static void mrows_collect(const json_t *status, long long age, struct mrows *ike
 		json_array_foreach(json_object_get(sa, "children"), j, c) {
 			const char *cname = json_str(c, "name");
 
-			if (!cname || child->n >= WEB_MAX_TUNNELS)
+			if (!cname || child->n >= WEB_METRICS_MAX_TUNNELS)
 				continue;
 			r = mrows_add(child, name, cname, c, age);
 			r->bytes_in = json_num(c, "bytes_in");
@@ -308,7 +308,7 @@ static void add_peers(struct buf *out, const json_t *peers)
 	}
 }
 
-void web_render_metrics(const json_t *status, time_t now, struct buf *out)
+void web_metrics_render(const json_t *status, time_t now, struct buf *out)
 {
 	const json_t *charon = json_object_get(status, "charon");
 	const json_t *daemon = json_object_get(status, "daemon");

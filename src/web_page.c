@@ -1,6 +1,6 @@
 /* web_page.c - the status page: one self-contained HTML document (inline CSS and JS, no
  * external resources) that polls /api/status and redraws without reload. Fields: docs/web.md. */
-#include "web.h"
+#include "web_page.h"
 
 const char web_page_html[] =
 	"<!DOCTYPE html>\n"

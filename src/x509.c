@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "swanctl.h"
+#include "swanctl_msg.h"
 #include "x509.h"
 
 struct der {
@@ -253,7 +253,7 @@ int x509_to_der(const void *data, size_t len, struct buf *out)
 	for (const char *p = b; p < e; p++)
 		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
 			buf_addc(&b64, *p);
-	rc = swanctl_secret_decode(b64.data, out) ? -EBADMSG : 0;
+	rc = swanctl_msg_secret_decode(b64.data, out) ? -EBADMSG : 0;
 	buf_free(&b64);
 	return rc;
 }

@@ -13,10 +13,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf out;
 
 	buf_init(&out);
-	dlive_nft_blocks((const char *)data, size, &out);
+	doctor_live_nft_blocks((const char *)data, size, &out);
 	buf_free(&out);
 	buf_init(&out);
-	dlive_nft_nat((const char *)data, size, &out);
+	doctor_live_nft_nat((const char *)data, size, &out);
 	buf_free(&out);
 	struct x509_info xi;
 	struct buf der;
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&der);
 	x509_to_der(data, size, &der);
 	buf_free(&der);
-	dlive_udp_bound((const char *)data, size, 500);
-	dlive_module_loaded((const char *)data, size, "esp4");
+	doctor_live_udp_bound((const char *)data, size, 500);
+	doctor_live_module_loaded((const char *)data, size, "esp4");
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "status.h"
-#include "web.h"
+#include "web_metrics.h"
 
 #define FUZZ_MAX_EVENTS 64
 
@@ -25,7 +25,7 @@ static void check_metrics(const json_t *doc)
 	struct buf b;
 
 	buf_init(&b);
-	web_render_metrics(doc, 1000000, &b);
+	web_metrics_render(doc, 1000000, &b);
 	if (!b.len || b.data[b.len - 1] != '\n' || strlen(b.data) != b.len)
 		abort();
 	for (char *line = b.data; *line; line = strchr(line, '\n') + 1) {

@@ -32,10 +32,8 @@ static void p2_defaults(struct tunnel_phase2 *p2, unsigned reqid, char *local, c
 	p2->local = local;
 	p2->remote = remote;
 	p2->protocol = TUNNEL_PROTO_ESP;
-	p2->encryption = prop_enc;
-	p2->n_encryption = 2;
-	p2->hash = prop_hash;
-	p2->n_hash = 1;
+	p2->encryption = (struct strv){ prop_enc, ARRAY_SIZE(prop_enc) };
+	p2->hash = (struct strv){ prop_hash, ARRAY_SIZE(prop_hash) };
 	p2->pfs_group = 14;
 	p2->lifetime = 3600;
 	p2->rekey_time = TUNNEL_UNSET;
@@ -536,8 +534,7 @@ static void test_bypass(void **state)
 
 	(void)state;
 	model_init(&m, 1);
-	m.tf.global.bypass_networks = nets;
-	m.tf.global.n_bypass = 2;
+	m.tf.global.bypass_networks = (struct strv){ nets, ARRAY_SIZE(nets) };
 	out = compile(&m.tf, false);
 	assert_has(out, "connections {\n\t# bypass: traffic between these networks never enters a tunnel\n"
 			"\tbypass {\n\t\tremote_addrs = 127.0.0.1\n\t\tchildren {\n\t\t\tbypasslan {\n"

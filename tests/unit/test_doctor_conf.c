@@ -48,7 +48,7 @@ static bool class_matches(const char *expected, const char *got)
 /* Whether the configs name expected for tunnel: the class itself, or for ts_narrowed (an SA
  * that comes up, narrowed: not a failure) a healthy verdict with a warning that says what
  * is not tunnelled. */
-static bool configs_name(const char *expected, const struct dconf_result *r, const struct doctor_verdict *v)
+static bool configs_name(const char *expected, const struct doctor_conf_result *r, const struct doctor_verdict *v)
 {
 	if (strcmp(expected, "ts_narrowed") != 0)
 		return class_matches(expected, doctor_class_names[v->cls]);
@@ -115,8 +115,8 @@ static void assert_evidence_real(const struct doctor *d, const struct doctor_ver
 
 struct run {
 	struct doctor *d;
-	struct dconf_side *a, *b;
-	struct dconf_result r;
+	struct doctor_conf_side *a, *b;
+	struct doctor_conf_result r;
 };
 
 static void run_files(struct run *x, const char *a, const char *b)
@@ -125,22 +125,22 @@ static void run_files(struct run *x, const char *a, const char *b)
 
 	memset(x, 0, sizeof(*x));
 	x->d = doctor_new();
-	assert_int_equal(dconf_read_path(a, &x->a, &errs), 0);
-	assert_int_equal(dconf_read_path(b, &x->b, &errs), 0);
+	assert_int_equal(doctor_conf_read_path(a, &x->a, &errs), 0);
+	assert_int_equal(doctor_conf_read_path(b, &x->b, &errs), 0);
 	assert_int_equal(errs.n_errors, 0);
 	tc_errors_free(&errs);
-	dconf_compare(x->a, x->b, x->d, &x->r);
+	doctor_conf_compare(x->a, x->b, x->d, &x->r);
 }
 
 static void run_free(struct run *x)
 {
-	dconf_result_free(&x->r);
-	dconf_side_free(x->a);
-	dconf_side_free(x->b);
+	doctor_conf_result_free(&x->r);
+	doctor_conf_side_free(x->a);
+	doctor_conf_side_free(x->b);
 	doctor_free(x->d);
 }
 
-static const struct doctor_verdict *find_verdict(const struct dconf_result *r, const char *tunnel)
+static const struct doctor_verdict *find_verdict(const struct doctor_conf_result *r, const char *tunnel)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->v[i].tunnel, tunnel) == 0)
@@ -179,7 +179,7 @@ static void lab_scenarios_in(const char *top)
 	while ((de = readdir(dir))) {
 		char *sdir, *a, *b, *cls, *tunnel;
 		struct tc_errors errs = { 0 };
-		struct dconf_side *sa = NULL, *sb = NULL;
+		struct doctor_conf_side *sa = NULL, *sb = NULL;
 		int ra, rb;
 
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
@@ -202,28 +202,28 @@ static void lab_scenarios_in(const char *top)
 			free(sdir);
 			continue;
 		}
-		ra = dconf_read_path(a, &sa, &errs);
-		rb = dconf_read_path(b, &sb, &errs);
+		ra = doctor_conf_read_path(a, &sa, &errs);
+		rb = doctor_conf_read_path(b, &sb, &errs);
 		if (ra == -EINVAL || rb == -EINVAL) {
 			/* a config the tunnel model rejects is reported as config_error with its line */
-			struct dconf_result r = { 0 };
+			struct doctor_conf_result r = { 0 };
 			struct doctor *d = doctor_new();
-			dconf_add_load_errors(&r, d, ra == -EINVAL ? a : b, "local", &errs);
+			doctor_conf_read_add_errors(&r, d, ra == -EINVAL ? a : b, "local", &errs);
 			assert_int_equal(r.n, 1);
 			assert_int_equal(r.v[0].cls, DOCTOR_CONFIG_ERROR);
 			assert_evidence_real(d, r.v, r.n);
 			print_message("scenario %s: config does not load (%s), reported as config_error\n",
 				      de->d_name, errs.n ? errs.v[0].msg : "?");
-			dconf_result_free(&r);
+			doctor_conf_result_free(&r);
 			doctor_free(d);
 			unloadable++;
 		} else {
 			struct doctor *d = doctor_new();
-			struct dconf_result r = { 0 };
+			struct doctor_conf_result r = { 0 };
 			const struct doctor_verdict *v;
 			assert_int_equal(ra, 0);
 			assert_int_equal(rb, 0);
-			dconf_compare(sa, sb, d, &r);
+			doctor_conf_compare(sa, sb, d, &r);
 			v = find_verdict(&r, tunnel);
 			assert_non_null(v);
 			if (is_config_class(cls)) {
@@ -239,11 +239,11 @@ static void lab_scenarios_in(const char *top)
 			}
 			assert_evidence_real(d, r.v, r.n);
 			assert_evidence_real(d, r.warn, r.n_warn);
-			dconf_result_free(&r);
+			doctor_conf_result_free(&r);
 			doctor_free(d);
 		}
-		dconf_side_free(sa);
-		dconf_side_free(sb);
+		doctor_conf_side_free(sa);
+		doctor_conf_side_free(sb);
 		tc_errors_free(&errs);
 		free(cls);
 		free(tunnel);
@@ -300,7 +300,7 @@ static void scenarios_logs_agree_in(const char *top)
 	while ((de = readdir(dir))) {
 		char *sdir, *a, *b, *cls, *tunnel, *logs;
 		struct tc_errors errs = { 0 };
-		struct dconf_side *sa = NULL, *sb = NULL;
+		struct doctor_conf_side *sa = NULL, *sb = NULL;
 
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
@@ -314,13 +314,13 @@ static void scenarios_logs_agree_in(const char *top)
 			a = xasprintf("%s/a.conf", sdir);
 		}
 		b = xasprintf("%s/b.conf", sdir);
-		if (cls && tunnel && logs && is_config_class(cls) && dconf_read_path(a, &sa, &errs) == 0 &&
-		    dconf_read_path(b, &sb, &errs) == 0) {
+		if (cls && tunnel && logs && is_config_class(cls) && doctor_conf_read_path(a, &sa, &errs) == 0 &&
+		    doctor_conf_read_path(b, &sb, &errs) == 0) {
 			struct doctor *d = doctor_new();
-			struct dconf_result r = { 0 };
+			struct doctor_conf_result r = { 0 };
 			const struct doctor_verdict *v;
 			enum doctor_class lc = log_class(sdir, logs, tunnel);
-			dconf_compare(sa, sb, d, &r);
+			doctor_conf_compare(sa, sb, d, &r);
 			v = find_verdict(&r, tunnel);
 			assert_non_null(v);
 			assert_true(lc < DOCTOR_CLASS_COUNT);
@@ -329,11 +329,11 @@ static void scenarios_logs_agree_in(const char *top)
 					      doctor_class_names[lc], doctor_class_names[v->cls]);
 			assert_true(configs_name(doctor_class_names[lc], &r, v));
 			agreed++;
-			dconf_result_free(&r);
+			doctor_conf_result_free(&r);
 			doctor_free(d);
 		}
-		dconf_side_free(sa);
-		dconf_side_free(sb);
+		doctor_conf_side_free(sa);
+		doctor_conf_side_free(sb);
 		tc_errors_free(&errs);
 		free(cls);
 		free(tunnel);
@@ -408,15 +408,15 @@ static void test_include_healthy_warnings(void **state)
 }
 
 /* Build a side from swanctl.conf text (pure path). */
-static struct dconf_side *side_text(const char *name, const char *text)
+static struct doctor_conf_side *side_text(const char *name, const char *text)
 {
 	struct tc_errors errs = { 0 };
 	struct conf_tree *t = conf_parse(name, text, strlen(text), NULL, &errs);
-	struct dconf_side *s;
+	struct doctor_conf_side *s;
 
 	assert_int_equal(errs.n_errors, 0);
-	s = dconf_side_from_swanctl(t, &errs);
-	dconf_side_add_text(s, name, text, strlen(text));
+	s = doctor_conf_side_from_swanctl(t, &errs);
+	doctor_conf_side_add_text(s, name, text, strlen(text));
 	tc_errors_free(&errs);
 	return s;
 }
@@ -434,29 +434,29 @@ static struct dconf_side *side_text(const char *name, const char *text)
 	"    remote_ts = 10.1.0.0/24\n    esp_proposals = " esp "\n" extra "   }\n  }\n }\n}\n"   \
 	"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n"
 
-static void compare_text(const char *a, const char *b, struct dconf_result *r, struct doctor **d,
-			 struct dconf_side **sa, struct dconf_side **sb)
+static void compare_text(const char *a, const char *b, struct doctor_conf_result *r, struct doctor **d,
+			 struct doctor_conf_side **sa, struct doctor_conf_side **sb)
 {
 	*d = doctor_new();
 	*sa = side_text("a.swanctl", a);
 	*sb = side_text("b.swanctl", b);
-	dconf_compare(*sa, *sb, *d, r);
+	doctor_conf_compare(*sa, *sb, *d, r);
 }
 
-static void compare_free(struct dconf_result *r, struct doctor *d, struct dconf_side *sa,
-			 struct dconf_side *sb)
+static void compare_free(struct doctor_conf_result *r, struct doctor *d, struct doctor_conf_side *sa,
+			 struct doctor_conf_side *sb)
 {
-	dconf_result_free(r);
-	dconf_side_free(sa);
-	dconf_side_free(sb);
+	doctor_conf_result_free(r);
+	doctor_conf_side_free(sa);
+	doctor_conf_side_free(sb);
 	doctor_free(d);
 }
 
 /* IKEv1-only against "any version": works when the IKEv1 side initiates, not the reverse. */
 static void test_asymmetric_version(void **state)
 {
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 
 	(void)state;
@@ -477,8 +477,8 @@ static void test_fqdn_peer(void **state)
 		"   id = 192.0.2.2\n  }\n  children {\n   net {\n    local_ts = 10.1.0.0/24\n    remote_ts = 10.2.0.0/24\n"
 		"    esp_proposals = aes256-sha256\n    start_action = start\n   }\n  }\n }\n}\n"
 		"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n";
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 
 	(void)state;
@@ -498,8 +498,8 @@ static void test_responder_any(void **state)
 		"  children {\n   net {\n    local_ts = 10.1.0.0/24\n    remote_ts = 10.2.0.0/24\n"
 		"    esp_proposals = aes256-sha256\n   }\n  }\n }\n}\n"
 		"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n";
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 
 	(void)state;
@@ -522,8 +522,8 @@ static void test_responder_any(void **state)
 /* DH-only difference vs a real proposal mismatch, the differing transform named. */
 static void test_dh_vs_proposal(void **state)
 {
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 
 	(void)state;
@@ -567,8 +567,8 @@ static void test_dh_vs_proposal(void **state)
 /* Close action on both sides and nobody initiating are warnings; the verdict stays healthy. */
 static void test_action_warnings(void **state)
 {
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 	bool close = false, nobody = false, dpd = false;
 
@@ -604,8 +604,8 @@ static void test_unresolved_local_id(void **state)
 	"   id = " id "\n  }\n  children {\n   net {\n    local_ts = 10.2.0.0/24\n"                \
 	"    remote_ts = 10.1.0.0/24\n    esp_proposals = aes256-sha256\n   }\n  }\n }\n}\n"     \
 	"secrets {\n ike {\n  secret = very-secret-value-42\n }\n}\n"
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 
 	(void)state;
@@ -629,8 +629,8 @@ static void test_psk_hidden(void **state)
 		"  children {\n   net {\n    local_ts = 10.2.0.0/24\n    remote_ts = 10.1.0.0/24\n"
 		"    esp_proposals = aes256-sha256\n   }\n  }\n }\n}\n"
 		"secrets {\n ike {\n  secret = other-secret-value-99\n }\n}\n";
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 
 	(void)state;
@@ -943,47 +943,47 @@ static void test_psk_file_unreadable(void **state)
 static void test_check_alone(void **state)
 {
 	struct tc_errors errs = { 0 };
-	struct dconf_side *s;
-	struct dconf_result r = { 0 };
+	struct doctor_conf_side *s;
+	struct doctor_conf_result r = { 0 };
 	struct doctor *d = doctor_new();
 
 	(void)state;
-	assert_int_equal(dconf_read_path(SCENARIOS "config_error/a.swanctl.conf", &s, &errs), 0);
-	dconf_check(s, d, &r);
+	assert_int_equal(doctor_conf_read_path(SCENARIOS "config_error/a.swanctl.conf", &s, &errs), 0);
+	doctor_conf_check(s, d, &r);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.v[0].cls, DOCTOR_CONFIG_ERROR);
 	assert_non_null(strstr(r.v[0].summary, "'modp2084'"));
 	assert_evidence_real(d, r.v, r.n);
-	dconf_result_free(&r);
-	dconf_side_free(s);
-	assert_int_equal(dconf_read_path(SCENARIOS "healthy/a.conf", &s, &errs), 0);
-	dconf_check(s, d, &r);
+	doctor_conf_result_free(&r);
+	doctor_conf_side_free(s);
+	assert_int_equal(doctor_conf_read_path(SCENARIOS "healthy/a.conf", &s, &errs), 0);
+	doctor_conf_check(s, d, &r);
 	assert_int_equal(r.n, 0);
-	dconf_result_free(&r);
-	dconf_side_free(s);
+	doctor_conf_result_free(&r);
+	doctor_conf_side_free(s);
 	doctor_free(d);
 	tc_errors_free(&errs);
 }
 
-/* Bounded input: more connections than DCONF_MAX_CONNS are cut with a warning. */
+/* Bounded input: more connections than DOCTOR_CONF_MAX_CONNS are cut with a warning. */
 static void test_limit_conns(void **state)
 {
 	struct buf b;
 	struct tc_errors errs = { 0 };
 	struct conf_tree *t;
-	struct dconf_side *s;
+	struct doctor_conf_side *s;
 
 	(void)state;
 	buf_init(&b);
 	buf_adds(&b, "connections {\n");
-	for (int i = 0; i < DCONF_MAX_CONNS + 5; i++)
+	for (int i = 0; i < DOCTOR_CONF_MAX_CONNS + 5; i++)
 		buf_printf(&b, " c%d {\n  remote_addrs = 10.0.%d.%d\n }\n", i, i / 256, i % 256);
 	buf_adds(&b, "}\n");
 	t = conf_parse("many.swanctl", b.data, b.len, NULL, &errs);
-	s = dconf_side_from_swanctl(t, &errs);
-	assert_int_equal(dconf_side_count(s), DCONF_MAX_CONNS);
+	s = doctor_conf_side_from_swanctl(t, &errs);
+	assert_int_equal(doctor_conf_side_count(s), DOCTOR_CONF_MAX_CONNS);
 	assert_true(errs.n > 0);
-	dconf_side_free(s);
+	doctor_conf_side_free(s);
 	tc_errors_free(&errs);
 	buf_free(&b);
 }
@@ -991,7 +991,7 @@ static void test_limit_conns(void **state)
 /* ---- issue 15: charon's selection rules, one minimal case per rule --------------------- */
 
 /* The number of warnings of r whose summary holds s. */
-static size_t warn_count(const struct dconf_result *r, const char *s)
+static size_t warn_count(const struct doctor_conf_result *r, const char *s)
 {
 	size_t n = 0;
 
@@ -1095,8 +1095,8 @@ static char *file_with(const char *path, const char *from, const char *to)
 static void test_rule_psk_owners(void **state)
 {
 	struct run x;
-	struct dconf_result r = { 0 };
-	struct dconf_side *sa, *sb;
+	struct doctor_conf_result r = { 0 };
+	struct doctor_conf_side *sa, *sb;
 	struct doctor *d;
 	char *rw, *gw;
 
@@ -1180,13 +1180,13 @@ static void test_rule_ikev1_pfs(void **state)
 static void test_unparseable_config_exit_2(void **state)
 {
 	struct tc_errors errs = { 0 };
-	struct dconf_side *s = NULL;
+	struct doctor_conf_side *s = NULL;
 	struct tc_ctx ctx = { .conf = DATA "nat-gw.swanctl" };
 	char *argv[] = { "doctor", "--config", DATA "unparseable.swanctl", "--peer-config",
 			 DATA "nat-gw.swanctl", NULL };
 
 	(void)state;
-	assert_int_equal(dconf_read_path(DATA "unparseable.swanctl", &s, &errs), -EBADMSG);
+	assert_int_equal(doctor_conf_read_path(DATA "unparseable.swanctl", &s, &errs), -EBADMSG);
 	assert_null(s);
 	assert_true(errs.n_errors > 0);
 	assert_string_equal(errs.v[0].file, DATA "unparseable.swanctl");

@@ -25,14 +25,14 @@ static void test_udp_bound(void **state)
 	buf_init(&v6);
 	assert_int_equal(file_read_all(DATA "udp", 1 << 20, &v4), 0);
 	assert_int_equal(file_read_all(DATA "udp6", 1 << 20, &v6), 0);
-	assert_true(dlive_udp_bound(v4.data, v4.len, 500));
-	assert_false(dlive_udp_bound(v4.data, v4.len, 4500));
-	assert_true(dlive_udp_bound(v4.data, v4.len, 5000));
+	assert_true(doctor_live_udp_bound(v4.data, v4.len, 500));
+	assert_false(doctor_live_udp_bound(v4.data, v4.len, 4500));
+	assert_true(doctor_live_udp_bound(v4.data, v4.len, 5000));
 	/* 500 must not match a socket on 5000 (0x1388) nor 0x01F40 prefixes */
-	assert_false(dlive_udp_bound(v4.data, v4.len, 50));
-	assert_true(dlive_udp_bound(v6.data, v6.len, 4500));
-	assert_false(dlive_udp_bound(v6.data, v6.len, 500));
-	assert_false(dlive_udp_bound("", 0, 500));
+	assert_false(doctor_live_udp_bound(v4.data, v4.len, 50));
+	assert_true(doctor_live_udp_bound(v6.data, v6.len, 4500));
+	assert_false(doctor_live_udp_bound(v6.data, v6.len, 500));
+	assert_false(doctor_live_udp_bound("", 0, 500));
 	buf_free(&v4);
 	buf_free(&v6);
 }
@@ -43,9 +43,9 @@ static void test_module_loaded(void **state)
 				   "esp4_offload 16384 0 - Live 0x0000000000000000\n";
 
 	(void)state;
-	assert_true(dlive_module_loaded(mods, strlen(mods), "xfrm_user"));
-	assert_false(dlive_module_loaded(mods, strlen(mods), "esp4"));
-	assert_true(dlive_module_loaded(mods, strlen(mods), "esp4_offload"));
+	assert_true(doctor_live_module_loaded(mods, strlen(mods), "xfrm_user"));
+	assert_false(doctor_live_module_loaded(mods, strlen(mods), "esp4"));
+	assert_true(doctor_live_module_loaded(mods, strlen(mods), "esp4_offload"));
 }
 
 /* inet filter accepts 500/4500/ESP before its policy drop: fine. ip block drops 4500 from a
@@ -59,7 +59,7 @@ static void test_nft_blocks(void **state)
 	buf_init(&j);
 	buf_init(&out);
 	assert_int_equal(file_read_all(DATA "ruleset.json", 1 << 20, &j), 0);
-	n = dlive_nft_blocks(j.data, j.len, &out);
+	n = doctor_live_nft_blocks(j.data, j.len, &out);
 	assert_int_equal(n, 5);
 	assert_null(strstr(out.data, "inet filter input"));
 	assert_non_null(strstr(out.data, "ip block pre: rule handle"));
@@ -70,8 +70,8 @@ static void test_nft_blocks(void **state)
 	assert_non_null(strstr(out.data, "inet strict input: policy drop, nothing accepts ESP"));
 	buf_free(&out);
 	buf_init(&out);
-	assert_int_equal(dlive_nft_blocks("not json", 8, &out), -EINVAL);
-	assert_int_equal(dlive_nft_blocks("{\"nftables\":[]}", 15, &out), 0);
+	assert_int_equal(doctor_live_nft_blocks("not json", 8, &out), -EINVAL);
+	assert_int_equal(doctor_live_nft_blocks("{\"nftables\":[]}", 15, &out), 0);
 	buf_free(&out);
 	buf_free(&j);
 }
@@ -86,14 +86,14 @@ static void test_nft_nat(void **state)
 	buf_init(&j);
 	buf_init(&out);
 	assert_int_equal(file_read_all(DATA "nat.json", 1 << 20, &j), 0);
-	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 1);
+	assert_int_equal(doctor_live_nft_nat(j.data, j.len, &out), 1);
 	assert_non_null(strstr(out.data, "ip nat post: rule handle 2 rewrites"));
 	buf_free(&out);
 	buf_free(&j);
 	buf_init(&out);
 	buf_init(&j);
 	assert_int_equal(file_read_all(DATA "ruleset.json", 1 << 20, &j), 0);
-	assert_int_equal(dlive_nft_nat(j.data, j.len, &out), 0);
+	assert_int_equal(doctor_live_nft_nat(j.data, j.len, &out), 0);
 	buf_free(&out);
 	buf_free(&j);
 }
@@ -149,15 +149,15 @@ static void test_conn_has_ipv6_ts(void **state)
 
 	(void)state;
 	t = list_conn("fd00:1::/64", "fd00:2::/64");
-	assert_true(dlive_conn_has_ipv6_ts(t));
+	assert_true(doctor_live_conn_has_ipv6_ts(t));
 	vici_node_free(t);
 	t = list_conn(NULL, "fd00:2::/64");
-	assert_true(dlive_conn_has_ipv6_ts(t));
+	assert_true(doctor_live_conn_has_ipv6_ts(t));
 	vici_node_free(t);
 	t = list_conn(NULL, NULL);
-	assert_false(dlive_conn_has_ipv6_ts(t));
+	assert_false(doctor_live_conn_has_ipv6_ts(t));
 	vici_node_free(t);
-	assert_false(dlive_conn_has_ipv6_ts(NULL));
+	assert_false(doctor_live_conn_has_ipv6_ts(NULL));
 }
 
 int main(void)

@@ -1,6 +1,8 @@
 /* test_doctor_read.c - the log reader: hard-wrapped pastes joined back (forward and in
  * newest-first files), only where a line was really cut; JSON messages decoded; streams
- * bounded (a device refused, standard input capped, a FIFO without a writer given up). */
+ * bounded (a device refused, standard input capped, a FIFO without a writer given up);
+ * newest-first files read backwards block by block (block boundaries anywhere, CRLF, no
+ * final newline, lines at and past the length limit, rotated files, empty files). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -478,6 +480,305 @@ static void test_two_threads_same(void **state)
 	unlink(all);
 }
 
+/* ---- newest-first files, read backwards one DOCTOR_READ_BLOCK at a time ---------------- */
+
+#define NF_SOURCE LOGS "lab/psk_mismatch/b.log"
+/* filler lines are wider than DOCTOR_WRAP_MAX_COL, so no filler makes a file look wrapped */
+#define NF_FILLER_COLS 4000
+/* the boundary sweep: every one of the newest lines, then every NF_SWEEP_STRIDE-th */
+#define NF_SWEEP_ALL 12
+#define NF_SWEEP_STRIDE 12
+
+/* The lines of a log (line ends dropped); caller frees with lines_free. */
+struct lines {
+	char **v;
+	size_t n;
+};
+
+static void lines_read(struct lines *l, const char *path)
+{
+	struct buf b;
+	char *p, *e;
+
+	assert_int_equal(file_read_all(path, TC_MAX_FILE_SIZE, &b), 0);
+	l->v = NULL;
+	l->n = 0;
+	for (p = b.data; *p; p = e + 1) {
+		e = strchr(p, '\n');
+		assert_non_null(e);
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = xstrndup(p, (size_t)(e - p));
+	}
+	buf_free(&b);
+}
+
+static void lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Write lines oldest first (LF, final newline) or newest first (eol, final newline or not). */
+static void lines_write(const struct lines *l, const char *path, bool newest_first, const char *eol,
+			bool final_nl, size_t filler)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < l->n; i++) {
+		buf_adds(&b, l->v[newest_first ? l->n - 1 - i : i]);
+		if (i + 1 < l->n || final_nl || filler)
+			buf_adds(&b, eol);
+	}
+	/* filler: the oldest lines, exactly `filler` bytes, each wider than NF_FILLER_COLS */
+	while (filler) {
+		size_t e = strlen(eol);
+		bool last = filler <= 2 * NF_FILLER_COLS;
+		size_t w = !last ? NF_FILLER_COLS : final_nl ? filler - e : filler;
+		for (size_t k = 0; k < w; k++)
+			buf_addc(&b, 'x');
+		if (!last || final_nl)
+			buf_adds(&b, eol);
+		filler -= last ? filler : w + e;
+	}
+	/* no file_write_atomic: hundreds of files, no fsync needed */
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
+	assert_int_equal(fclose(f), 0);
+	buf_free(&b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Verdicts as text: class, tunnel, summary, fix and the evidence "input:line:text" in line
+ * order of the oldest-first file, with line numbers counted from the file's end when n_lines
+ * (lines per input) is given: a newest-first file's line n is line n_lines + 1 - n of the
+ * log oldest first. */
+static char *verdicts_text(const struct doctor_verdict *v, size_t n, const unsigned long *n_lines)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		char **ev = xcalloc(v[i].n_ev, sizeof(*ev));
+		buf_printf(&b, "%s %s: %s | %s\n", doctor_class_names[v[i].cls], v[i].tunnel,
+			   v[i].summary, v[i].fix ? v[i].fix : "");
+		for (size_t k = 0; k < v[i].n_ev; k++)
+			ev[k] = xasprintf("  %u:%08lu: %s\n", v[i].ev[k].input,
+					  n_lines ? n_lines[v[i].ev[k].input] + 1 - v[i].ev[k].line
+						  : v[i].ev[k].line,
+					  v[i].ev[k].text);
+		qsort(ev, v[i].n_ev, sizeof(*ev), cmp_str);
+		for (size_t k = 0; k < v[i].n_ev; k++) {
+			buf_adds(&b, ev[k]);
+			free(ev[k]);
+		}
+		free(ev);
+	}
+	return buf_steal(&b);
+}
+
+/* One read of path: rc 0 required, newest-first as expected; the verdicts as text. */
+static char *read_text(const char *path, bool newest_first, unsigned long n_lines, const char *name)
+{
+	struct doctor *d = doctor_new();
+	const struct doctor_verdict *v;
+	bool nf;
+	size_t n;
+
+	assert_int_equal(doctor_read_path(d, path, &nf), 0);
+	if (nf != newest_first)
+		fail_msg("%s (%s): newest-first %s, expected %s", path, name, nf ? "yes" : "no", newest_first ? "yes" : "no");
+	n = doctor_finish(d, &v);
+	char *t = verdicts_text(v, n, n_lines ? &n_lines : NULL);
+	doctor_free(d);
+	return t;
+}
+
+/* The offset of line i (0-based, newest first) in the newest-first file. */
+static size_t nf_offset(const struct lines *l, size_t i, size_t eol)
+{
+	size_t off = 0;
+
+	for (size_t k = 0; k < i; k++)
+		off += strlen(l->v[l->n - 1 - k]) + eol;
+	return off;
+}
+
+/* A newest-first file gives the verdicts of the same log oldest first, line for line, with
+ * CRLF or LF ends, with or without a final newline, wherever a block boundary falls (the
+ * sweep puts it at the start, middle and last byte of a line: between CR and LF), and with an evidence line
+ * padded to exactly DOCTOR_MAX_LINE, one byte more, and longer than a whole block. */
+static void test_newest_first_backwards(void **state)
+{
+	static const struct {
+		const char *name, *eol;
+		bool final_nl, sweep;
+		size_t pad_to;		/* pad a line to this length (0: no) */
+		unsigned long pad_line;	/* that line (oldest first; 0: the first evidence line) */
+	} cases[] = {
+		{ "LF", "\n", true, true, 0, 0 },
+		{ "CRLF", "\r\n", true, true, 0, 0 },
+		{ "LF, no final newline", "\n", false, true, 0, 0 },
+		{ "CRLF, no final newline", "\r\n", false, false, 0, 0 },
+		{ "evidence line of DOCTOR_MAX_LINE", "\n", true, false, DOCTOR_MAX_LINE, 0 },
+		{ "evidence line of DOCTOR_MAX_LINE + 1", "\r\n", true, false, DOCTOR_MAX_LINE + 1, 0 },
+		/* an old line: the probe must still see the newest lines' timestamps go down */
+		{ "a line longer than a block", "\n", false, false, DOCTOR_READ_BLOCK + 100, 2 },
+	};
+	char *fwd = tmp_path("fwd.log"), *rev = tmp_path("rev.log");
+	unsigned reads = 0;
+	(void)state;
+
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct lines l;
+		lines_read(&l, NF_SOURCE);
+		if (cases[c].pad_to) {
+			/* the first evidence line of the plain read */
+			struct doctor *d = doctor_new();
+			const struct doctor_verdict *v;
+			bool nf;
+			assert_int_equal(doctor_read_path(d, NF_SOURCE, &nf), 0);
+			assert_true(doctor_finish(d, &v) > 0);
+			char **line = &l.v[(cases[c].pad_line ? cases[c].pad_line : v[0].ev[0].line) - 1];
+			doctor_free(d);
+			size_t had = strlen(*line);
+			assert_true(had < cases[c].pad_to);
+			*line = xrealloc(*line, cases[c].pad_to + 1);
+			memset(*line + had, 'p', cases[c].pad_to - had);
+			(*line)[cases[c].pad_to] = '\0';
+		}
+		lines_write(&l, fwd, false, "\n", true, 0);
+		char *want = read_text(fwd, false, 0, cases[c].name);
+		if (!strstr(want, "psk_mismatch con1"))
+			fail_msg("%s: the oldest-first read gives no psk_mismatch:\n%s", cases[c].name, want);
+
+		size_t eol = strlen(cases[c].eol), total = nf_offset(&l, l.n, eol);
+		size_t n_cuts = cases[c].sweep ? 3 * l.n : 1;
+		for (size_t cut = 0; cut < n_cuts; cut++) {
+			size_t filler = 0;
+			/* every line near the evidence (the newest), every twelfth one further down */
+			if (cases[c].sweep && cut / 3 >= NF_SWEEP_ALL && (cut / 3) % NF_SWEEP_STRIDE)
+				continue;
+			if (cases[c].sweep) {
+				/* the first block read is the file's last DOCTOR_READ_BLOCK bytes: filler
+				 * (the oldest lines) moves its start to the start, middle or last byte of
+				 * line cut / 3 */
+				size_t i = cut / 3, len = strlen(l.v[l.n - 1 - i]) + eol;
+				size_t at = nf_offset(&l, i, eol) + (cut % 3 == 0 ? 0 : cut % 3 == 1 ? len / 2 : len - 1);
+				assert_true(total < DOCTOR_READ_BLOCK);
+				filler = DOCTOR_READ_BLOCK - total + at;
+			}
+			lines_write(&l, rev, true, cases[c].eol, cases[c].final_nl, filler);
+			char *got = read_text(rev, true, l.n, cases[c].name);
+			if (strcmp(want, got) != 0)
+				fail_msg("%s, cut %zu: the newest-first verdicts differ:\n%s\nexpected:\n%s",
+					 cases[c].name, cut, got, want);
+			free(got);
+			reads++;
+		}
+		free(want);
+		lines_free(&l);
+	}
+	print_message("%u newest-first reads\n", reads);
+	unlink(fwd);
+	unlink(rev);
+	free(fwd);
+	free(rev);
+}
+
+/* Read paths into one analysis (each must be newest-first or not as said); the verdicts as
+ * text, line numbers mapped with n_lines (NULL: as they are). */
+static char *read_all_text(char *const *paths, size_t n_paths, bool newest_first,
+			   const unsigned long *n_lines)
+{
+	struct doctor *d = doctor_new();
+	const struct doctor_verdict *v;
+	bool nf;
+
+	for (size_t i = 0; i < n_paths; i++) {
+		assert_int_equal(doctor_read_path(d, paths[i], &nf), 0);
+		if (nf != newest_first)
+			fail_msg("%s: newest-first %d, expected %d", paths[i], nf, newest_first);
+	}
+	size_t n = doctor_finish(d, &v);
+	assert_true(n > 0);
+	char *t = verdicts_text(v, n, n_lines);
+	doctor_free(d);
+	return t;
+}
+
+/* A rotated newest-first log (pfSense's GUI copies of ipsec.log.1 and ipsec.log), split in
+ * the middle of a tunnel's story: each file is read backwards on its own (the doctor takes
+ * every file as one input) and the verdicts are those of the same two files oldest first,
+ * every evidence line at its own file's line. */
+static void test_newest_first_rotated(void **state)
+{
+	char *nf_paths[2] = { tmp_path("rot.log.1"), tmp_path("rot.log") };
+	char *of_paths[2] = { tmp_path("rot-of.log.1"), tmp_path("rot-of.log") };
+	struct lines l, part[2];
+	(void)state;
+
+	/* a log whose time moves on (12 distinct seconds), so each part alone is newest-first */
+	lines_read(&l, LOGS "lab/dpd_timeout_traffic/a.log");
+	/* split where the 6th distinct second starts (timestamps are the first 15 bytes) */
+	size_t split = 0, seconds = 1;
+	for (size_t i = 1; i < l.n && !split; i++)
+		if (strncmp(l.v[i], l.v[i - 1], 15) != 0 && ++seconds == 6)
+			split = i;
+	assert_true(split > 0);
+	part[0] = (struct lines){ l.v, split };
+	part[1] = (struct lines){ l.v + split, l.n - split };
+	unsigned long n_lines[2] = { part[0].n, part[1].n };
+	for (int i = 0; i < 2; i++) {
+		lines_write(&part[i], nf_paths[i], true, "\n", true, 0);
+		lines_write(&part[i], of_paths[i], false, "\n", true, 0);
+	}
+	char *want = read_all_text(of_paths, 2, false, NULL);
+	char *got = read_all_text(nf_paths, 2, true, n_lines);
+	if (strcmp(want, got) != 0)
+		fail_msg("rotated newest-first files:\n%s\nexpected:\n%s", got, want);
+	free(want);
+	free(got);
+	lines_free(&l);
+	for (int i = 0; i < 2; i++) {
+		unlink(nf_paths[i]);
+		unlink(of_paths[i]);
+		free(nf_paths[i]);
+		free(of_paths[i]);
+	}
+}
+
+/* An empty file and a file of empty lines: read, no verdict, not newest-first. */
+static void test_empty_files(void **state)
+{
+	static const char *const texts[] = { "", "\n", "\n\n\n", "\r\n\r\n" };
+	char *path = tmp_path("empty.log");
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		const struct doctor_verdict *v;
+		bool nf = true;
+		FILE *f = fopen(path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(texts[i], 1, strlen(texts[i]), f), strlen(texts[i]));
+		assert_int_equal(fclose(f), 0);
+		struct doctor *d = doctor_new();
+		assert_int_equal(doctor_read_path(d, path, &nf), 0);
+		assert_false(nf);
+		assert_int_equal(doctor_finish(d, &v), 0);
+		assert_int_equal(doctor_input_charon_lines(d, 0), 0);
+		doctor_free(d);
+	}
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +793,9 @@ int main(void)
 		cmocka_unit_test(test_fifo_without_writer),
 		cmocka_unit_test(test_fifo_with_writer),
 		cmocka_unit_test(test_two_threads_same),
+		cmocka_unit_test(test_newest_first_backwards),
+		cmocka_unit_test(test_newest_first_rotated),
+		cmocka_unit_test(test_empty_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

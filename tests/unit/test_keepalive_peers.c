@@ -14,7 +14,7 @@
 
 #include "keepalive.h"
 #include "util.h"
-#include "web.h"
+#include "web_metrics.h"
 
 /* The shape peers_save writes: one silent gateway, one that answered again. */
 static const char peers_json[] =
@@ -64,7 +64,7 @@ static void test_load_and_metrics(void **state)
 	doc = json_pack("{s:I, s:{s:b}, s:[], s:o}", "generated", (json_int_t)1765008670, "charon", "reachable", 1,
 			"ike_sas", "peers", peers);
 	buf_init(&out);
-	web_render_metrics(doc, 1765008670, &out);
+	web_metrics_render(doc, 1765008670, &out);
 	assert_non_null(strstr(out.data, "\ntunnelctl_peer_silent{peer=\"192.0.2.2\"} 1\n"));
 	assert_non_null(strstr(out.data, "\ntunnelctl_peer_silent{peer=\"2001:db8::7\"} 0\n"));
 	assert_non_null(strstr(out.data, "\ntunnelctl_peer_silent_since_timestamp_seconds{peer=\"192.0.2.2\"} 1765008668\n"));
@@ -94,7 +94,7 @@ static void test_missing_or_bad(void **state)
 
 	doc = json_pack("{s:I, s:{s:b}, s:[]}", "generated", (json_int_t)1, "charon", "reachable", 1, "ike_sas");
 	buf_init(&out);
-	web_render_metrics(doc, 1, &out);
+	web_metrics_render(doc, 1, &out);
 	assert_null(strstr(out.data, "tunnelctl_peer_silent"));
 	buf_free(&out);
 	json_decref(doc);

@@ -116,8 +116,8 @@ static void test_ikev2_site(void **state)
 	assert_int_equal(tf->global.unique_ids, TUNNEL_UNIQUE_KEEP);
 	assert_int_equal(tf->global.log_level[2], 3);	/* ike */
 	assert_int_equal(tf->global.log_level[6], 0);	/* knl */
-	assert_int_equal(tf->global.n_bypass, 1);
-	assert_string_equal(tf->global.bypass_networks[0], "10.1.0.0/24");	/* LAN bypass */
+	assert_int_equal(tf->global.bypass_networks.n, 1);
+	assert_string_equal(tf->global.bypass_networks.v[0], "10.1.0.0/24");	/* LAN bypass */
 	assert_non_null(strstr(sw.data, "proposals = aes256-sha256-prfsha256-modp2048,aes128gcm16-prfsha384-ecp256\n"));
 	assert_non_null(strstr(sw.data, "rekey_time = 25920s\n"));
 	assert_non_null(strstr(sw.data, "rand_time = 2880s\n"));
@@ -130,7 +130,7 @@ static void test_ikev2_site(void **state)
 	assert_string_equal(tunnel_find_p2(tf, 1, NULL)->ping_host, "10.20.0.1");
 	assert_true(tunnel_find_p2(tf, 1, NULL)->keepalive);
 	assert_false(tunnel_find_p2(tf, 2, NULL)->enabled);
-	assert_int_equal(tunnel_find_p2(tf, 2, NULL)->n_hash, 2);
+	assert_int_equal(tunnel_find_p2(tf, 2, NULL)->hash.n, 2);
 	buf_free_secret(&sw);
 	tunnel_file_free(tf);
 }
@@ -168,7 +168,7 @@ static void test_ikev1_split(void **state)
 	assert_non_null(strstr(sw.data, "esp_proposals = chacha20poly1305-curve25519,aes256gcm16-curve25519\n"));
 	assert_false(tunnel_find_p1(tf, 9)->enabled);
 	assert_null(strstr(sw.data, "con9"));
-	assert_int_equal(tf->global.n_bypass, 0);	/* noshuntlaninterfaces */
+	assert_int_equal(tf->global.bypass_networks.n, 0);	/* noshuntlaninterfaces */
 	buf_free_secret(&sw);
 	tunnel_file_free(tf);
 }
@@ -203,7 +203,7 @@ static void test_vti_mobile_cert(void **state)
 	assert_int_equal(tunnel_find_p2(tf, 21, NULL)->mode, TUNNEL_MODE_TUNNEL6);
 	assert_string_equal(tunnel_find_p1(tf, 6)->local_address, "2001:db8:40::2");	/* WAN's IPv6 */
 	assert_string_equal(tunnel_find_p1(tf, 6)->description, "v6 site & lab");
-	assert_int_equal(tf->global.n_bypass, 2);
+	assert_int_equal(tf->global.bypass_networks.n, 2);
 	buf_free_secret(&sw);
 	tunnel_file_free(tf);
 }
@@ -601,7 +601,7 @@ static void test_cert_command(void **state)
 	for (int run = 0; run < 2; run++) {	/* a second import replaces the files */
 		char *argv[] = { "import-pfsense", DATA "cert-a.xml", "-o", conf, "--cert-dir", certs, NULL };
 		optind = 0;
-		assert_int_equal(cmd_import(6, argv, &ctx), TC_EXIT_OK);
+		assert_int_equal(cmd_import_pfsense(6, argv, &ctx), TC_EXIT_OK);
 	}
 	assert_int_equal(stat(certs, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0700);

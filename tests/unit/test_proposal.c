@@ -17,12 +17,12 @@ static char *child_list(enum tunnel_proto proto, const char *const *enc, const c
 	struct tunnel_phase2 p2 = { .protocol = proto, .pfs_group = pfs };
 	struct buf b;
 
-	for (; enc && enc[p2.n_encryption];)
-		p2.n_encryption++;
-	for (; hash && hash[p2.n_hash];)
-		p2.n_hash++;
-	p2.encryption = (char **)enc;
-	p2.hash = (char **)hash;
+	for (; enc && enc[p2.encryption.n];)
+		p2.encryption.n++;
+	for (; hash && hash[p2.hash.n];)
+		p2.hash.n++;
+	p2.encryption.v = (char **)enc;
+	p2.hash.v = (char **)hash;
 	buf_init(&b);
 	proposal_child_list(&b, &p2);
 	return buf_steal(&b);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "status.h"
-#include "web.h"
+#include "web_metrics.h"
 
 static struct tunnel_file *load_tunnels(const char *text)
 {
@@ -203,7 +203,7 @@ static void test_metrics_of_built_document(void **state)
 
 	(void)state;
 	buf_init(&b);
-	web_render_metrics(doc, 1010, &b);
+	web_metrics_render(doc, 1010, &b);
 	assert_non_null(strstr(b.data, "\ntunnelctl_tunnel_up{tunnel=\"con1\"} 1\n"));
 	assert_non_null(strstr(b.data, "\ntunnelctl_tunnel_up{tunnel=\"con2\"} 0\n"));
 	assert_non_null(strstr(b.data, "\ntunnelctl_tunnel_established_seconds{tunnel=\"con1\"} 11\n"));

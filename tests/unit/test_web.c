@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "web.h"
+#include "web_metrics.h"
+#include "web_page.h"
 
 #define DATA_DIR "tests/data/web"
 #define NOW 1764430100	/* 100 s after the documents' "generated" */
@@ -41,7 +43,7 @@ static char *render(const json_t *doc, time_t now)
 	struct buf b;
 
 	buf_init(&b);
-	web_render_metrics(doc, now, &b);
+	web_metrics_render(doc, now, &b);
 	return buf_steal(&b);
 }
 

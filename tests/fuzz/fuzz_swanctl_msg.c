@@ -1,11 +1,11 @@
-/* fuzz_swanctl.c - libFuzzer target for the swanctl.conf-to-VICI converters: every connection
+/* fuzz_swanctl_msg.c - libFuzzer target for the swanctl.conf-to-VICI converters: every connection
  * and secret section of the input becomes a message that must decode again. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "conf.h"
-#include "swanctl.h"
+#include "swanctl_msg.h"
 #include "vici.h"
 
 static void must_decode(const struct vici_msg *m)
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vici_msg m;
 
 		vici_msg_init(&m);
-		if (swanctl_conn_msg(conns->child[i], NULL, &m, &errs) == 0)
+		if (swanctl_msg_conn(conns->child[i], NULL, &m, &errs) == 0)
 			must_decode(&m);
 		vici_msg_free(&m);
 	}
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vici_msg m;
 
 		vici_msg_init(&m);
-		if (swanctl_shared_msg(secrets->child[i], &m, &errs) == 0)
+		if (swanctl_msg_shared(secrets->child[i], &m, &errs) == 0)
 			must_decode(&m);
 		vici_msg_free(&m);
 	}

@@ -1,4 +1,4 @@
-/* cmd_import.c - `tunnelctl import-pfsense config.xml [-o FILE] [--cert-dir DIR]`. */
+/* cmd_import_pfsense.c - `tunnelctl import-pfsense config.xml [-o FILE] [--cert-dir DIR]`. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ static const struct opt_def import_opts[] = {
 	{ .name = NULL },
 };
 
-const struct opt_spec cmd_import_spec = {
+const struct opt_spec cmd_import_pfsense_spec = {
 	.operands = "one CONFIG.XML",
 	.min_operands = 1,
 	.max_operands = 1,
@@ -110,7 +110,7 @@ static int cert_files_write(const char *dir, const struct pfsense_files *files)
 	return 0;
 }
 
-int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
+int cmd_import_pfsense(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	struct tc_errors errs = { 0 };
 	struct pfsense_stats st;
@@ -122,7 +122,7 @@ int cmd_import(int argc, char **argv, const struct tc_ctx *ctx)
 	int c, rc, exit_code = TC_EXIT_OK;
 
 	(void)ctx;
-	c = cmd_parse(&cmd_import_spec, argc, argv, &a);
+	c = cmd_parse(&cmd_import_pfsense_spec, argc, argv, &a);
 	if (c < 0)
 		return CMD_PARSE_EXIT(c);
 	output = a.output;

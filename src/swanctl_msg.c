@@ -1,5 +1,5 @@
-/* swanctl.c - swanctl.conf sections to load-conn / load-shared VICI messages (swanctl's rules). */
-#include "swanctl.h"
+/* swanctl_msg.c - swanctl.conf sections to load-conn / load-shared VICI messages (swanctl's rules). */
+#include "swanctl_msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +34,7 @@ static const struct {
 	{ "pkcs12", false }, { "token", false },
 };
 
-bool swanctl_is_list_key(const char *key)
+bool swanctl_msg_is_list_key(const char *key)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(list_keys); i++)
 		if (strcasecmp(list_keys[i], key) == 0)
@@ -50,7 +50,7 @@ static const char *file_list_dir(const char *key)
 	return NULL;
 }
 
-bool swanctl_is_file_list_key(const char *key)
+bool swanctl_msg_is_file_list_key(const char *key)
 {
 	return file_list_dir(key) != NULL;
 }
@@ -143,7 +143,7 @@ static int blob_decode(const char *s, struct buf *out)
 	return 0;
 }
 
-int swanctl_secret_decode(const char *s, struct buf *out)
+int swanctl_msg_secret_decode(const char *s, struct buf *out)
 {
 	int rc = blob_decode(s, out);
 
@@ -175,7 +175,7 @@ static int add_list(struct vici_msg *m, const struct conf_node *kv)
 }
 
 static int add_file_list(struct vici_msg *m, const struct conf_node *kv,
-			 const struct swanctl_io *io, struct tc_errors *errs)
+			 const struct swanctl_msg_io *io, struct tc_errors *errs)
 {
 	const char *s = kv->value ? kv->value : "";
 	char *tok;
@@ -210,7 +210,7 @@ static int add_file_list(struct vici_msg *m, const struct conf_node *kv,
 
 /* Key/values of sec in file order, then its subsections, recursively. */
 static int add_section(struct vici_msg *m, const struct conf_node *sec,
-		       const struct swanctl_io *io, struct tc_errors *errs)
+		       const struct swanctl_msg_io *io, struct tc_errors *errs)
 {
 	int ret = 0;
 
@@ -223,9 +223,9 @@ static int add_section(struct vici_msg *m, const struct conf_node *sec,
 		const struct conf_node *c = sec->child[i];
 		if (c->type != CONF_KV)
 			continue;
-		if (swanctl_is_list_key(c->name))
+		if (swanctl_msg_is_list_key(c->name))
 			add_list(m, c);
-		else if (swanctl_is_file_list_key(c->name)) {
+		else if (swanctl_msg_is_file_list_key(c->name)) {
 			if (add_file_list(m, c, io, errs))
 				ret = -EINVAL;
 		} else
@@ -254,7 +254,7 @@ static int check_msg(const struct vici_msg *m, const struct conf_node *n, struct
 	return err ? -EINVAL : 0;
 }
 
-int swanctl_conn_msg(const struct conf_node *conn, const struct swanctl_io *io,
+int swanctl_msg_conn(const struct conf_node *conn, const struct swanctl_msg_io *io,
 		     struct vici_msg *out, struct tc_errors *errs)
 {
 	int ret;
@@ -269,7 +269,7 @@ int swanctl_conn_msg(const struct conf_node *conn, const struct swanctl_io *io,
 	return ret ? ret : check_msg(out, conn, errs);
 }
 
-int swanctl_shared_msg(const struct conf_node *secret, struct vici_msg *out,
+int swanctl_msg_shared(const struct conf_node *secret, struct vici_msg *out,
 		       struct tc_errors *errs)
 {
 	const char *type = NULL, *value;
@@ -316,7 +316,7 @@ int swanctl_shared_msg(const struct conf_node *secret, struct vici_msg *out,
 	return check_msg(out, secret, errs);
 }
 
-int swanctl_read_cred_file(void *arg, const char *key, const char *path, struct buf *out)
+int swanctl_msg_read_cred_file(void *arg, const char *key, const char *path, struct buf *out)
 {
 	const char *dir = file_list_dir(key);
 	char *full;

@@ -1,4 +1,4 @@
-/* swanctl.h - swanctl.conf sections to the VICI messages swanctl would send for them.
+/* swanctl_msg.h - swanctl.conf sections to the VICI messages swanctl would send for them.
  *
  * `apply` loads the generated swanctl.conf over VICI itself; these converters follow swanctl's
  * own rules (strongSwan src/swanctl/commands/load_conns.c, load_creds.c) so that charon sees
@@ -12,8 +12,8 @@
  * - a shared secret section (ike*, eap*, xauth*, ntlm*, ppk*) gives id = section name,
  *   type = that prefix, data = secret (0x hex, 0s base64 or raw), owners = every id* value.
  */
-#ifndef TUNNELCTL_SWANCTL_H
-#define TUNNELCTL_SWANCTL_H
+#ifndef TUNNELCTL_SWANCTL_MSG_H
+#define TUNNELCTL_SWANCTL_MSG_H
 
 #include <stdbool.h>
 #include "conf.h"
@@ -22,36 +22,36 @@
 
 /* Reads the file `path` named by file list key `key` (certs, cacerts, pubkeys) into out.
  * 0 or -errno. */
-typedef int (*swanctl_read_fn)(void *arg, const char *key, const char *path, struct buf *out);
+typedef int (*swanctl_msg_read_fn)(void *arg, const char *key, const char *path, struct buf *out);
 
-struct swanctl_io {
-	swanctl_read_fn read;
+struct swanctl_msg_io {
+	swanctl_msg_read_fn read;
 	void *arg;
 };
 
 /* True for keys swanctl sends as a list of comma-separated values. */
-bool swanctl_is_list_key(const char *key);
+bool swanctl_msg_is_list_key(const char *key);
 /* True for keys swanctl sends as a list of file contents. */
-bool swanctl_is_file_list_key(const char *key);
+bool swanctl_msg_is_file_list_key(const char *key);
 
 /* Build the load-conn message for one connection section (the NAME under `connections`)
  * into out (initialised by the caller). Pure when io is NULL: file names in certs/cacerts/
  * pubkeys are then errors. Returns 0, or -EINVAL with the reasons in errs (FILE:LINE:COL). */
-int swanctl_conn_msg(const struct conf_node *conn, const struct swanctl_io *io,
+int swanctl_msg_conn(const struct conf_node *conn, const struct swanctl_msg_io *io,
 		     struct vici_msg *out, struct tc_errors *errs);
 
 /* Build the load-shared message for one section under `secrets` into out. 0, -EINVAL (bad
  * secret, errs says why), or -ENOTSUP for private key sections (private*, rsa*, ecdsa*,
  * pkcs8*, pkcs12*, token*), which load-shared does not take. */
-int swanctl_shared_msg(const struct conf_node *secret, struct vici_msg *out,
+int swanctl_msg_shared(const struct conf_node *secret, struct vici_msg *out,
 		       struct tc_errors *errs);
 
 /* Decode a secret value as swanctl does: 0x<hex>, 0s<base64>, else the raw bytes, into out.
  * 0 or -EINVAL (malformed blob). */
-int swanctl_secret_decode(const char *s, struct buf *out);
+int swanctl_msg_secret_decode(const char *s, struct buf *out);
 
-/* A swanctl_read_fn with swanctl's convention: arg is the swanctl directory (e.g.
+/* A swanctl_msg_read_fn with swanctl's convention: arg is the swanctl directory (e.g.
  * "/etc/swanctl"); a relative path is looked up in its x509/, x509ca/ or pubkey/ directory. */
-int swanctl_read_cred_file(void *arg, const char *key, const char *path, struct buf *out);
+int swanctl_msg_read_cred_file(void *arg, const char *key, const char *path, struct buf *out);
 
 #endif

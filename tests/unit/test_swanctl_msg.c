@@ -1,4 +1,4 @@
-/* test_swanctl.c - swanctl.conf sections to VICI messages, checked byte for byte against the
+/* test_swanctl_msg.c - swanctl.conf sections to VICI messages, checked byte for byte against the
  * load-shared and load-conn requests swanctl itself sent for the same file (recorded by
  * tests/data/vici/capture.sh). */
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "swanctl.h"
+#include "swanctl_msg.h"
 #include "util.h"
 #include "vici.h"
 
@@ -71,7 +71,7 @@ static void test_conns_match_swanctl(void **state)
 			continue;
 		vici_msg_init(&m);
 		buf_init(&got);
-		assert_int_equal(swanctl_conn_msg(conns->child[i], NULL, &m, &errs), 0);
+		assert_int_equal(swanctl_msg_conn(conns->child[i], NULL, &m, &errs), 0);
 		assert_int_equal(vici_packet_build(VICI_CMD_REQUEST, "load-conn", &m, &got), 0);
 		recorded_request("load-conn", n++, &want);
 		assert_int_equal(got.len, want.len);
@@ -99,7 +99,7 @@ static void test_secrets_match_swanctl(void **state)
 
 		vici_msg_init(&m);
 		buf_init(&got);
-		assert_int_equal(swanctl_shared_msg(secrets->child[i], &m, &errs), 0);
+		assert_int_equal(swanctl_msg_shared(secrets->child[i], &m, &errs), 0);
 		assert_int_equal(vici_packet_build(VICI_CMD_REQUEST, "load-shared", &m, &got), 0);
 		recorded_request("load-shared", i, &want);
 		assert_int_equal(got.len, want.len);
@@ -113,7 +113,7 @@ static void test_secrets_match_swanctl(void **state)
 
 /* Build from text and decode again, for the cases the recording does not cover. */
 static struct vici_node *conn_tree(const char *text, int want_ret, struct tc_errors *errs,
-				   const struct swanctl_io *io)
+				   const struct swanctl_msg_io *io)
 {
 	struct conf_tree *t;
 	struct vici_msg m;
@@ -123,7 +123,7 @@ static struct vici_node *conn_tree(const char *text, int want_ret, struct tc_err
 	memset(errs, 0, sizeof(*errs));
 	t = conf_parse("t.conf", text, strlen(text), NULL, errs);
 	vici_msg_init(&m);
-	assert_int_equal(swanctl_conn_msg(t->root->child[0], io, &m, errs), want_ret);
+	assert_int_equal(swanctl_msg_conn(t->root->child[0], io, &m, errs), want_ret);
 	if (want_ret == 0)
 		assert_int_equal(vici_msg_decode(m.b.data, m.b.len, &n, &err), 0);
 	vici_msg_free(&m);
@@ -143,7 +143,7 @@ static int fake_read(void *arg, const char *key, const char *path, struct buf *o
 static void test_lists_tokens_and_files(void **state)
 {
 	struct tc_errors errs;
-	struct swanctl_io io = { .read = fake_read };
+	struct swanctl_msg_io io = { .read = fake_read };
 	struct vici_node *n, *l;
 
 	(void)state;
@@ -213,7 +213,7 @@ static void test_secret_forms(void **state)
 
 	(void)state;
 	vici_msg_init(&m);
-	assert_int_equal(swanctl_shared_msg(s->child[0], &m, &errs), 0);
+	assert_int_equal(swanctl_msg_shared(s->child[0], &m, &errs), 0);
 	assert_int_equal(vici_msg_decode(m.b.data, m.b.len, &n, &err), 0);
 	assert_string_equal(vici_find_str(n, "data", "(absent)"), "ABC");
 	assert_string_equal(vici_find_str(n, "type", "(absent)"), "ike");
@@ -222,7 +222,7 @@ static void test_secret_forms(void **state)
 	vici_msg_free(&m);
 
 	vici_msg_init(&m);
-	assert_int_equal(swanctl_shared_msg(s->child[1], &m, &errs), 0);
+	assert_int_equal(swanctl_msg_shared(s->child[1], &m, &errs), 0);
 	assert_int_equal(vici_msg_decode(m.b.data, m.b.len, &n, &err), 0);
 	assert_string_equal(vici_find_str(n, "type", "(absent)"), "eap");
 	assert_string_equal(vici_find_str(n, "data", "(absent)"), "plain");
@@ -231,11 +231,11 @@ static void test_secret_forms(void **state)
 	vici_msg_free(&m);
 
 	vici_msg_init(&m);
-	assert_int_equal(swanctl_shared_msg(s->child[2], &m, &errs), -ENOTSUP);
+	assert_int_equal(swanctl_msg_shared(s->child[2], &m, &errs), -ENOTSUP);
 	assert_int_equal(errs.n, 0);
-	assert_int_equal(swanctl_shared_msg(s->child[3], &m, &errs), -EINVAL);
-	assert_int_equal(swanctl_shared_msg(s->child[4], &m, &errs), -EINVAL);
-	assert_int_equal(swanctl_shared_msg(s->child[5], &m, &errs), -EINVAL);
+	assert_int_equal(swanctl_msg_shared(s->child[3], &m, &errs), -EINVAL);
+	assert_int_equal(swanctl_msg_shared(s->child[4], &m, &errs), -EINVAL);
+	assert_int_equal(swanctl_msg_shared(s->child[5], &m, &errs), -EINVAL);
 	assert_int_equal(errs.n, 3);
 	assert_non_null(strstr(errs.v[0].msg, "no 'secret'"));
 	assert_non_null(strstr(errs.v[1].msg, "unsupported secret 'weird'"));
