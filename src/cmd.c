@@ -65,11 +65,12 @@ const struct opt_def cmd_globals[] = {
 	{ .name = "config", .short_name = 'c', OPT_STRING(struct tc_ctx, conf, "FILE"),
 	  .help = "tunnel file (TUNNELCTL_CONF, default " TC_DEFAULT_CONF ")" },
 	{ .name = "vici", OPT_STRING(struct tc_ctx, vici, "URI"),
-	  .help = "charon's VICI socket (TUNNELCTL_VICI, default " TC_DEFAULT_VICI ")" },
+	  .help = "the VICI socket of charon (TUNNELCTL_VICI, default " TC_DEFAULT_VICI ")" },
 	{ .name = "out-dir", OPT_STRING(struct tc_ctx, out_dir, "DIR"),
 	  .help = "root for generated files (TUNNELCTL_OUT_DIR, default /)" },
 	{ .name = "state-dir", OPT_STRING(struct tc_ctx, state_dir, "DIR"),
-	  .help = "state directory (TUNNELCTL_STATE_DIR, default " TC_DEFAULT_STATE_DIR ")" },
+	  .help = "state directory: manual-down marks, the last applied file, keep-alive records "
+		  "(TUNNELCTL_STATE_DIR, default " TC_DEFAULT_STATE_DIR ")" },
 	{ .name = NULL },
 };
 

@@ -79,7 +79,7 @@ extern const struct opt_def cmd_globals[];
 /* Rows for a command's table: a global option it uses, shown in its --help and man page. */
 #define CMD_OPT_CONFIG { .name = "config", .short_name = 'c', OPT_GLOBAL("FILE"), \
 			 .help = "the tunnel file (default " TC_DEFAULT_CONF ")" }
-#define CMD_OPT_VICI { .name = "vici", OPT_GLOBAL("URI"), .help = "charon's VICI socket (default " TC_DEFAULT_VICI ")" }
+#define CMD_OPT_VICI { .name = "vici", OPT_GLOBAL("URI"), .help = "the VICI socket of charon (default " TC_DEFAULT_VICI ")" }
 #define CMD_OPT_OUT_DIR { .name = "out-dir", OPT_GLOBAL("DIR"), .help = "root of the generated files (default /)" }
 #define CMD_OPT_STATE_DIR { .name = "state-dir", OPT_GLOBAL("DIR"), \
 			    .help = "the state directory (default " TC_DEFAULT_STATE_DIR ")" }

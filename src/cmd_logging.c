@@ -23,7 +23,7 @@ static const struct opt_def logging_opts[] = {
 	CMD_OPT_CONFIG,
 	{ .name = "out-dir", OPT_GLOBAL("DIR"), .help = "root of the generated files",
 	  .more = "(the fragment is DIR/" COMPILE_STRONGSWAN_PATH ")" },
-	{ .name = "vici", OPT_GLOBAL("URI"), .help = "charon's VICI socket" },
+	{ .name = "vici", OPT_GLOBAL("URI"), .help = "the VICI socket of charon" },
 	{ .name = "json", OPT_FLAG(struct logging_args, json),
 	  .help = "machine output: [{category, level, name, configured}]" },
 	{ .name = NULL },

@@ -11,7 +11,8 @@
 #include "util.h"
 
 #define OPT_WIDTH 90		/* --help lines are at most this wide (as the hand-written text) */
-#define OPT_HELP_COL_MAX 22	/* help text starts here at the latest; longer rows wrap below */
+#define OPT_HELP_COL_MAX 22
+#define OPT_MDOC_WIDTH 78	/* man page source lines: mandoc -W style wants at most 80 bytes */	/* help text starts here at the latest; longer rows wrap below */
 
 static __attribute__((format(printf, 3, 4))) int fail(char *err, size_t errsz, const char *fmt, ...)
 {
@@ -310,17 +311,18 @@ static void row_name(const struct opt_def *d, struct buf *b)
 		buf_printf(b, d->value_optional ? "[=%s]" : " %s", d->metavar);
 }
 
-/* Append text to b, whose current line is at column col, wrapped at OPT_WIDTH with
- * continuation lines indented to indent; ends the line. */
-static void wrap(struct buf *b, size_t col, size_t indent, const char *text)
+/* Append text to b, whose current line is at column col, wrapped at width with continuation
+ * lines indented to indent; ends the line. */
+static void wrap(struct buf *b, size_t width, size_t col, size_t indent, const char *text)
 {
 	const char *p = text;
 
 	while (*p) {
-		size_t room = OPT_WIDTH > col ? OPT_WIDTH - col : 1, len = strlen(p), cut = len;
+		size_t room = width > col ? width - col : 1, len = strlen(p), cut = len;
 		if (len > room) {
-			/* the last space that fits; a word longer than the room goes whole */
-			for (cut = room; cut > 0 && p[cut] != ' '; cut--)
+			/* the last space that fits and starts no line with '-' (which would read as an
+			 * option's row); a word longer than the room goes whole */
+			for (cut = room; cut > 0 && (p[cut] != ' ' || p[cut + 1] == '-'); cut--)
 				;
 			if (cut == 0)
 				cut = strcspn(p, " ");
@@ -374,7 +376,7 @@ void opt_help_options(const struct opt_def *defs, const char *heading, struct bu
 		} else {
 			buf_printf(out, "%*s", (int)(col - 2 - name.len), "");
 		}
-		wrap(out, col, col, text);
+		wrap(out, OPT_WIDTH, col, col, text);
 		free(text);
 	}
 	buf_free(&name);
@@ -420,10 +422,13 @@ static void mdoc_metavar(struct buf *b, const char *meta)
 
 void opt_mdoc(const struct opt_def *defs, struct buf *out)
 {
+	struct buf lines;
+
+	buf_init(&lines);
 	buf_adds(out, ".Bl -tag -width Ds\n");
 	for (const struct opt_def *d = defs; d && d->name; d++) {
-		const char *p = d->help;
-		size_t n = strlen(p);
+		char *text = xstrdup(d->help), *p = text, *line;
+		size_t n = strlen(text);
 
 		buf_adds(out, ".It");
 		if (d->short_name) {
@@ -440,26 +445,30 @@ void opt_mdoc(const struct opt_def *defs, struct buf *out)
 			mdoc_metavar(out, d->metavar);
 		}
 		buf_addc(out, '\n');
-		/* one sentence per line (mandoc's style), the first letter up, a full stop at the end */
-		buf_addc(out, (char)toupper((unsigned char)*p));
-		p++;
-		n--;
-		while (n) {
-			const char *stop = strstr(p, ". ");
-			size_t k = stop && (size_t)(stop - p) < n ? (size_t)(stop - p) + 1 : n;
-			mdoc_text(out, p, k);
+		/* mandoc's style: the first letter up, a full stop at the end, each sentence on a
+		 * line of its own, no line longer than OPT_MDOC_WIDTH */
+		text[0] = (char)toupper((unsigned char)text[0]);
+		lines.len = 0;
+		while (*p) {
+			char *stop = strstr(p, ". "), *next = stop ? stop + 1 : p + strlen(p);
+			char save = *next;
+			*next = '\0';
+			wrap(&lines, OPT_MDOC_WIDTH, 0, 0, p);
+			*next = save;
+			for (p = next; *p == ' '; p++)
+				;
+		}
+		if (n && !strchr(".!?", text[n - 1])) {
+			lines.len--;	/* the last line's newline */
+			buf_adds(&lines, ".\n");
+		}
+		buf_addc(&lines, '\0');
+		for (p = lines.data; (line = strsep(&p, "\n")) && *line;) {
+			mdoc_text(out, line, strlen(line));
 			buf_addc(out, '\n');
-			p += k;
-			n -= k;
-			while (n && *p == ' ') {
-				p++;
-				n--;
-			}
 		}
-		if (out->len >= 2 && !strchr(".!?", out->data[out->len - 2])) {
-			out->len--;
-			buf_adds(out, ".\n");
-		}
+		free(text);
 	}
 	buf_adds(out, ".El\n");
+	buf_free(&lines);
 }
