@@ -98,11 +98,15 @@ deps:
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
 
-# docs/doctor-messages.md: its text, then the catalogue's table as `doctor --messages` prints it
+# docs/doctor-messages.md: its text, then the catalogue's table as `doctor --messages` prints it;
+# docs/commands.md: its text, then the options of every command from their option tables
 docs: tunnelctl
 	$(Q)sed '/^| message (charon/,$$d' docs/doctor-messages.md >docs/doctor-messages.md.tmp
 	$(Q)./tunnelctl doctor --messages >>docs/doctor-messages.md.tmp
 	$(Q)mv docs/doctor-messages.md.tmp docs/doctor-messages.md
+	$(Q)sed '/^## Options of every command$$/,$$d' docs/commands.md >docs/commands.md.tmp
+	$(Q)./tunnelctl --md-options >>docs/commands.md.tmp
+	$(Q)mv docs/commands.md.tmp docs/commands.md
 
 bench: tunnelctl
 	$(Q)for b in bench/*.sh; do bash $$b || exit 1; done

@@ -31,7 +31,7 @@ static const struct opt_def keepalive_opts[] = {
 	{ .name = "timeout", OPT_NUMBER(struct keepalive_args, timeout, "SEC", 1, 86400),
 	  .help = "give up waiting for initiations after SEC seconds (default 120)" },
 	{ .name = "json", OPT_FLAG(struct keepalive_args, json),
-	  .help = "print the summary as {\"watched\", \"up\", \"initiated\", \"failed\", \"skipped\", \"charon\"}" },
+	  .help = "print the summary as {\"watched\", \"up\", \"initiated\", \"failed\", \"skipped\", \"charon\", \"timed_out\"}" },
 	CMD_OPT_CONFIG,
 	CMD_OPT_VICI,
 	CMD_OPT_STATE_DIR,

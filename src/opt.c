@@ -349,6 +349,12 @@ static const char *more_joint(const char *help, const char *more)
 	return isupper((unsigned char)*more) ? ". " : "; ";
 }
 
+/* help and more as one text; caller frees. */
+static char *full_help(const struct opt_def *d)
+{
+	return d->more ? xasprintf("%s%s%s", d->help, more_joint(d->help, d->more), d->more) : xstrdup(d->help);
+}
+
 void opt_help_options(const struct opt_def *defs, const char *heading, struct buf *out)
 {
 	struct buf name;
@@ -366,7 +372,7 @@ void opt_help_options(const struct opt_def *defs, const char *heading, struct bu
 	}
 	buf_printf(out, "%s\n", heading);
 	for (const struct opt_def *d = defs; d->name; d++) {
-		char *text = d->more ? xasprintf("%s%s%s", d->help, more_joint(d->help, d->more), d->more) : xstrdup(d->help);
+		char *text = full_help(d);
 		name.len = 0;
 		row_name(d, &name);
 		buf_printf(out, "  %s", name.data);
@@ -471,4 +477,34 @@ void opt_mdoc(const struct opt_def *defs, struct buf *out)
 	}
 	buf_adds(out, ".El\n");
 	buf_free(&lines);
+}
+
+/* Markdown table text: '|' escaped, so it does not end the cell. */
+static void md_text(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			buf_addc(b, '\\');
+		buf_addc(b, *s);
+	}
+}
+
+void opt_markdown(const struct opt_def *defs, struct buf *out)
+{
+	struct buf name;
+
+	buf_init(&name);
+	buf_adds(out, "| option | what it does |\n|---|---|\n");
+	for (const struct opt_def *d = defs; d && d->name; d++) {
+		char *text = full_help(d);
+		name.len = 0;
+		row_name(d, &name);
+		buf_adds(out, "| `");
+		md_text(out, name.data);
+		buf_adds(out, "` | ");
+		md_text(out, text);
+		buf_adds(out, " |\n");
+		free(text);
+	}
+	buf_free(&name);
 }

@@ -94,5 +94,7 @@ void opt_help(const struct opt_spec *spec, struct buf *out);
 void opt_help_options(const struct opt_def *defs, const char *heading, struct buf *out);
 /* The man page's list of spec's options: an mdoc .Bl -tag list with one .It per option. */
 void opt_mdoc(const struct opt_def *defs, struct buf *out);
+/* docs/commands.md's table of the options: one row per option, its help and details. */
+void opt_markdown(const struct opt_def *defs, struct buf *out);
 
 #endif

@@ -3,7 +3,8 @@
 # its subsection and lists exactly the options its --help lists (and the global options
 # section those of `tunnelctl --help`), so the page and --help cannot drift apart; the option
 # lists are generated from the commands' option tables (`tunnelctl --man-options`, make man);
-# tunnelctl.conf.5 is what scripts/gen-man-conf.awk makes of docs/tunnel-file.md today.
+# tunnelctl.conf.5 is what scripts/gen-man-conf.awk makes of docs/tunnel-file.md today, and
+# docs/commands.md ends with what `tunnelctl --md-options` makes of the option tables.
 source "$(dirname "$0")/lib.sh"
 export PATH=$ROOT:$PATH
 # the --help option reader the completion uses (its own test checks it against --help)
@@ -70,6 +71,13 @@ sed 's/^Warnings make the exit status 1\.$/Warnings do not count./' "$PAGE8" >"$
 "$TC" --man-options | awk -f "$ROOT/scripts/gen-man-options.awk" - "$TMP/stale.8" >"$TMP/fixed.8"
 ! diff -q "$TMP/stale.8" "$TMP/fixed.8" >/dev/null || die "a hand-edited option list is not replaced"
 ok "a hand-edited option list is replaced by the table's (the check can fail)"
+
+step "docs/commands.md's option section is what the option tables make (make docs)"
+sed '/^## Options of every command$/,$d' "$ROOT/docs/commands.md" >"$TMP/commands.md"
+"$TC" --md-options >>"$TMP/commands.md"
+diff -u "$ROOT/docs/commands.md" "$TMP/commands.md" || die "docs/commands.md's options are stale: run make docs"
+ok "docs/commands.md matches tunnelctl --md-options"
+assert_contains "$("$TC" --md-options)" '| `--strict` | warnings make the exit status 1 |' "check --strict's row"
 
 step "a page missing an option is caught"
 grep -v '^\.It Fl -strict$' "$PAGE8" >"$TMP/drift.8"

@@ -399,6 +399,26 @@ static void test_mdoc_rendering(void **state)
 	}
 }
 
+static void test_markdown_rendering(void **state)
+{
+	static const struct opt_def md[] = {
+		{ .name = "listen", OPT_STRING(struct t_args, file, "ADDR|off"), .help = "serve there",
+		  .more = "(a | in the text)" },
+		{ .name = "follow", .short_name = 'f', OPT_FLAG(struct t_args, follow), .help = "follow" },
+		{ .name = NULL },
+	};
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	opt_markdown(md, &b);
+	/* one row per option, help and details joined, '|' escaped so the cell does not end */
+	assert_string_equal(b.data, "| option | what it does |\n|---|---|\n"
+				    "| `--listen ADDR\\|off` | serve there (a \\| in the text) |\n"
+				    "| `-f, --follow` | follow |\n");
+	buf_free(&b);
+}
+
 /* Every command's table: names and short names unique, values with a metavar, a help line,
  * and every option of its own in its usage line (globals are in `tunnelctl --help`). */
 static void test_command_tables(void **state)
@@ -450,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_take_globals),
 		cmocka_unit_test(test_help_rendering),
 		cmocka_unit_test(test_mdoc_rendering),
+		cmocka_unit_test(test_markdown_rendering),
 		cmocka_unit_test(test_command_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
