@@ -211,15 +211,8 @@ static int follow(const struct tc_ctx *ctx, const struct logs_filter *f)
 			break;
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%b %e %T", &tm);
-		const char *ike = vici_find_str(msg, "ikesa-name", NULL);
-		const char *uid = vici_find_str(msg, "ikesa-uniqueid", "0");
-		int len = ike ? snprintf(line, sizeof(line), "%s %02d[%s] <%s|%s> %s\n", stamp,
-					 atoi(vici_find_str(msg, "thread", "0")), vici_find_str(msg, "group", "???"),
-					 ike, uid, vici_find_str(msg, "msg", ""))
-			      : snprintf(line, sizeof(line), "%s %02d[%s] %s\n", stamp,
-					 atoi(vici_find_str(msg, "thread", "0")), vici_find_str(msg, "group", "???"),
-					 vici_find_str(msg, "msg", ""));
-		size_t l = len < 0 ? 0 : (size_t)len >= sizeof(line) ? sizeof(line) - 1 : (size_t)len;
+		size_t l = vici_log_format(msg, stamp, line, sizeof(line) - 1);
+		line[l++] = '\n';
 		if (keep_line(f, line, l)) {
 			fwrite(line, 1, l, stdout);
 			fflush(stdout);

@@ -212,7 +212,7 @@ static bool id_format(struct buf *out, const struct tunnel_phase1 *p1, const str
 /* start_action of the children of p1 (SPEC §4.2): trap unless the phase 1 says otherwise;
  * VTI forces start (no policies to trap on). A responder-only phase 1 cannot initiate, so
  * there the default and VTI become none. */
-static const char *child_start_action(const struct tunnel_phase1 *p1, const struct tunnel_phase2 *p2)
+const char *compile_start_action(const struct tunnel_phase1 *p1, const struct tunnel_phase2 *p2)
 {
 	if (p2->mode == TUNNEL_MODE_VTI)
 		return peer_is_any(p1) ? "none" : "start";
@@ -360,7 +360,7 @@ static void emit_child(struct emit *e, const struct tunnel_phase1 *p1,
 {
 	const struct tunnel_phase2 *first = v[0];
 	bool vti = first->mode == TUNNEL_MODE_VTI;
-	const char *start = child_start_action(p1, first);
+	const char *start = compile_start_action(p1, first);
 	struct lifetimes l = p2_lifetimes(first);
 	struct buf lts, rts, props, one;
 	char name[NAMING_MAX];

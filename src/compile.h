@@ -26,4 +26,7 @@ void compile_swanctl(struct buf *out, const struct tunnel_file *tf, const struct
  * file log goes to charon_log (NULL: COMPILE_CHARON_LOG). */
 void compile_strongswan(struct buf *out, const struct tunnel_file *tf, const char *charon_log);
 
+/* The start_action charon gets for phase 2 p2 of p1: "none", "start" or "trap" (SPEC §4.2). */
+const char *compile_start_action(const struct tunnel_phase1 *p1, const struct tunnel_phase2 *p2);
+
 #endif

@@ -442,14 +442,6 @@ static void check_clock(struct doctor_live_report *r)
 		add(r, "clock", DOCTOR_LIVE_OK, xstrdup("the clock is synchronized"), "");
 }
 
-static bool list_has(const struct vici_node *list, const char *s)
-{
-	for (size_t i = 0; list && i < list->n_child; i++)
-		if (str_eq(vici_list_str(list, i), s))
-			return true;
-	return false;
-}
-
 static void check_plugins(const struct doctor_live_opts *o, struct vici_client *c, struct doctor_live_report *r)
 {
 	struct vici_node *reply = NULL, *plugins;
@@ -463,9 +455,9 @@ static void check_plugins(const struct doctor_live_opts *o, struct vici_client *
 		return;
 	}
 	plugins = vici_child(reply, "plugins");
-	libipsec = list_has(plugins, "kernel-libipsec");
-	netlink = list_has(plugins, "kernel-netlink");
-	if (!list_has(plugins, "socket-default") && !list_has(plugins, "socket-dynamic"))
+	libipsec = vici_list_has(plugins, "kernel-libipsec");
+	netlink = vici_list_has(plugins, "kernel-netlink");
+	if (!vici_list_has(plugins, "socket-default") && !vici_list_has(plugins, "socket-dynamic"))
 		add(r, "plugins", DOCTOR_LIVE_PROBLEM, xstrdup("no socket plugin loaded: charon cannot send IKE"),
 		    "load socket-default (charon.plugins.socket-default.load = yes)");
 	else if (!netlink)

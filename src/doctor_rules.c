@@ -639,14 +639,18 @@ static void note_create_child(struct sa *sa, const struct note *n)
 
 	/* generating CREATE_CHILD_SA request MSGID [ PAYLOADS ]: "SA No KE" rekeys the IKE
 	 * SA, "N(REKEY_SA) ..." a CHILD_SA, "... TSi TSr" without it is a new CHILD_SA */
-	if (sa->n_child_up)
-		sa->create_child_after_up = true;
 	if (n->e->n_cap >= 2) {
 		span_copy(sa->create_msgid, sizeof(sa->create_msgid), c[0], " [");
 		sa->create_kind = span_has(c[1], "N(REKEY_SA)") ? CREATE_CHILD_REKEY
 				  : span_has(c[1], "TSi ") ? CREATE_CHILD_NEW
 				  : CREATE_IKE_REKEY;
 	}
+	/* a CHILD_SA rekey needs an installed CHILD_SA: a log that starts later (an excerpt,
+	 * `tunnelctl probe`'s capture) still shows a child that was up */
+	if (sa->create_kind == CREATE_CHILD_REKEY && !sa->n_child_up)
+		sa->n_child_up = 1;
+	if (sa->n_child_up)
+		sa->create_child_after_up = true;
 }
 
 static void note_rekey_failed(struct sa *sa, const struct note *n)

@@ -27,6 +27,8 @@ static const struct {
 	{ cmd_logging, &cmd_logging_spec, "show or set charon's log levels per category, at runtime" },
 	{ cmd_import_pfsense, &cmd_import_pfsense_spec, "convert a pfSense config.xml's IPsec section to a tunnel file" },
 	{ cmd_keepalive, &cmd_keepalive_spec, "one keep-alive pass: initiate watched tunnels that are down" },
+	{ cmd_probe, &cmd_probe_spec, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
+	{ cmd_trace, &cmd_trace_spec, "which phase 2 would carry a packet, and why (or why none)" },
 	{ cmd_daemon, &cmd_daemon_spec, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
 };
 

@@ -719,8 +719,6 @@ static void p1_proposals(struct out *o, struct p1ctx *p)
 		unsigned long g;
 		char num[24];
 
-		bool aead = enc && (strstr(enc, "gcm") || strcmp(enc, "chacha20poly1305") == 0);
-
 		/* pfSense leaves out items without a hash, AEAD ones included */
 		if (!enc || !parse_uint(dh, 32, &g) || !known_dh(g) || !known_hash(hash)) {
 			comment(o, "proposal %s-%s-%s-%s: not supported, left out", name ? name : "?",
@@ -732,14 +730,11 @@ static void p1_proposals(struct out *o, struct p1ctx *p)
 			snprintf(num, sizeof(num), "%u", ++n);
 			open_sec(o, num);
 			kv(o, "encryption", enc);
-			/* AEAD takes no integrity algorithm: the hash pfSense writes into the token
-			 * (aes128gcm128-sha384-...) acts as charon's PRF, so it becomes prf */
-			if (!aead)
-				kv(o, "hash", hash);
+			/* as pfSense stores it: on an AEAD entry the tunnel file, like charon, takes
+			 * the hash as the PRF (docs/tunnel-file.md) */
+			kv(o, "hash", hash);
 			if (prf && prfalg && known_hash(prfalg))
 				kv(o, "prf", prfalg);
-			else if (aead)
-				kv(o, "prf", hash);
 			kvf(o, "dh_group", "%lu", g);
 			close_sec(o);
 		}

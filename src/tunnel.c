@@ -82,21 +82,48 @@ static void err_at(struct builder *b, const struct conf_node *n, bool at_value, 
 	va_end(ap);
 }
 
-static void warn_pos(struct tc_errors *errs, const struct tunnel_pos *p, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void warn_pos(struct tc_errors *errs, const struct tunnel_pos *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	tc_errors_vadd(errs, true, p->file, p->line, p->col, fmt, ap);
-	va_end(ap);
-}
-
 static struct tunnel_pos pos_of(const struct conf_node *n)
 {
 	return (struct tunnel_pos){ n->file, n->line, n->col };
+}
+
+/* Where the value of key name is written in section sec (NULL: a model built by hand), else
+ * fallback: a message about a key points at the line that sets it, at the section only when
+ * the key is not written. */
+static struct tunnel_pos value_pos(const struct conf_node *sec, const char *name, struct tunnel_pos fallback)
+{
+	const struct conf_node *kv = sec ? conf_find(sec, name, CONF_KV) : NULL;
+
+	return kv ? (struct tunnel_pos){ kv->file, kv->vline, kv->vcol } : fallback;
+}
+
+/* Of keys x and y, the one written last in sec (x when neither is, or sec is NULL): of two
+ * keys that cannot go together, the one that makes the pair wrong. */
+static const char *later_key(const struct conf_node *sec, const char *x, const char *y)
+{
+	const char *last = x;
+
+	for (size_t i = 0; sec && i < sec->n_child; i++) {
+		const struct conf_node *n = sec->child[i];
+		if (n->type == CONF_KV && (strcmp(n->name, x) == 0 || strcmp(n->name, y) == 0))
+			last = n->name;
+	}
+	return last;
+}
+
+/* A warning about key name: at its value in section sec, else at fallback. */
+static void warn_key(struct tc_errors *errs, const struct conf_node *sec, const char *name,
+		     const struct tunnel_pos *fallback, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void warn_key(struct tc_errors *errs, const struct conf_node *sec, const char *name,
+		     const struct tunnel_pos *fallback, const char *fmt, ...)
+{
+	struct tunnel_pos p = value_pos(sec, name, *fallback);
+	va_list ap;
+
+	va_start(ap, fmt);
+	tc_errors_vadd(errs, true, p.file, p.line, p.col, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- "did you mean" ---- */
@@ -317,11 +344,12 @@ static void set_str(void *field, const char *v)
 
 /* ---- value parsers: one per kind of value, named in the key tables ---- */
 
-/* Free text (descriptions): at most TUNNEL_MAX_NAME_LEN characters, empty allowed. */
-static int parse_text(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+/* A string of min to max characters into field. */
+static int parse_sized(struct builder *b, const struct conf_node *n, void *field, size_t min, size_t max)
 {
-	(void)k;
-	if (strlen(n->value) > TUNNEL_MAX_NAME_LEN) {
+	size_t len = strlen(n->value);
+
+	if (len < min || len > max) {
 		err_at(b, n, true, "%s is empty or too long", n->name);
 		return -1;
 	}
@@ -329,16 +357,18 @@ static int parse_text(struct builder *b, const struct conf_node *n, const struct
 	return 0;
 }
 
+/* Free text (descriptions): at most TUNNEL_MAX_NAME_LEN characters, empty allowed. */
+static int parse_text(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_sized(b, n, field, 0, TUNNEL_MAX_NAME_LEN);
+}
+
 /* A file path: 1 to TUNNEL_MAX_PATH characters. */
 static int parse_path(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
 	(void)k;
-	if (!*n->value || strlen(n->value) > TUNNEL_MAX_PATH) {
-		err_at(b, n, true, "%s is empty or too long", n->name);
-		return -1;
-	}
-	set_str(field, n->value);
-	return 0;
+	return parse_sized(b, n, field, 1, TUNNEL_MAX_PATH);
 }
 
 /* A pre-shared key: 1 to TUNNEL_MAX_NAME_LEN characters; the old one is wiped. */
@@ -441,56 +471,55 @@ static int parse_number(struct builder *b, const struct conf_node *n, const stru
 	return 0;
 }
 
-/* An IPv4 or IPv6 address. */
-static int parse_address(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+/* A string value that passes ok into field; advice completes "bad KEY 'VALUE': ...". */
+static int parse_checked(struct builder *b, const struct conf_node *n, void *field, bool (*ok)(const char *),
+			 const char *advice)
 {
-	(void)k;
-	if (!is_addr(n->value)) {
-		err_at(b, n, true, "bad %s '%s': use an IPv4 or IPv6 address", n->name, n->value);
+	if (!ok(n->value)) {
+		err_at(b, n, true, "bad %s '%s': %s", n->name, n->value, advice);
 		return -1;
 	}
 	set_str(field, n->value);
 	return 0;
+}
+
+static bool is_host(const char *v)
+{
+	return is_addr(v) || is_fqdn(v);
+}
+
+/* A network, or a name that can only be an interface (not an address, no leading digit). */
+static bool is_selector(const char *v)
+{
+	return is_cidr(v) || (is_ifname(v) && !is_addr(v) && !isdigit((unsigned char)v[0]));
+}
+
+/* An IPv4 or IPv6 address. */
+static int parse_address(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
+{
+	(void)k;
+	return parse_checked(b, n, field, is_addr, "use an IPv4 or IPv6 address");
 }
 
 /* An address or a host name (remote_gateway). */
 static int parse_host(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
 	(void)k;
-	if (!is_addr(n->value) && !is_fqdn(n->value)) {
-		err_at(b, n, true, "bad %s '%s': use an IP address, a host name, or 0.0.0.0 (or ::) for any peer",
-		       n->name, n->value);
-		return -1;
-	}
-	set_str(field, n->value);
-	return 0;
+	return parse_checked(b, n, field, is_host, "use an IP address, a host name, or 0.0.0.0 (or ::) for any peer");
 }
 
 /* A network interface name. */
 static int parse_ifname(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
 	(void)k;
-	if (!is_ifname(n->value)) {
-		err_at(b, n, true, "bad %s '%s': not an interface name", n->name, n->value);
-		return -1;
-	}
-	set_str(field, n->value);
-	return 0;
+	return parse_checked(b, n, field, is_ifname, "not an interface name");
 }
 
 /* A phase 2 selector: a network, an address, or an interface name (resolved on load). */
 static int parse_selector(struct builder *b, const struct conf_node *n, const struct key *k, void *field)
 {
-	const char *v = n->value;
-
 	(void)k;
-	if (!is_cidr(v) && (!is_ifname(v) || is_addr(v) || isdigit((unsigned char)v[0]))) {
-		err_at(b, n, true, "bad %s '%s': use a network (10.1.0.0/24), an address or an interface name",
-		       n->name, v);
-		return -1;
-	}
-	set_str(field, v);
-	return 0;
+	return parse_checked(b, n, field, is_selector, "use a network (10.1.0.0/24), an address or an interface name");
 }
 
 /* Whether the part after "type:" of an identity is well formed for that type. */
@@ -896,29 +925,12 @@ static void err_key(struct builder *b, const struct conf_node *sec, const char *
 
 static void err_key(struct builder *b, const struct conf_node *sec, const char *name, const char *fmt, ...)
 {
-	const struct conf_node *kv = conf_find(sec, name, CONF_KV);
+	struct tunnel_pos p = value_pos(sec, name, pos_of(sec));
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (kv)
-		tc_errors_vadd(b->errs, false, kv->file, kv->vline, kv->vcol, fmt, ap);
-	else
-		tc_errors_vadd(b->errs, false, sec->file, sec->line, sec->col, fmt, ap);
+	tc_errors_vadd(b->errs, false, p.file, p.line, p.col, fmt, ap);
 	va_end(ap);
-}
-
-/* Of keys x and y, the one written last in sec (x when neither is): the one that makes a
- * pair of keys that cannot go together wrong. */
-static const char *later_key(const struct conf_node *sec, const char *x, const char *y)
-{
-	const char *last = x;
-
-	for (size_t i = 0; i < sec->n_child; i++) {
-		const struct conf_node *n = sec->child[i];
-		if (n->type == CONF_KV && (strcmp(n->name, x) == 0 || strcmp(n->name, y) == 0))
-			last = n->name;
-	}
-	return last;
 }
 
 static void build_proposals(struct builder *b, const struct conf_node *sec, struct tunnel_phase1 *p1)
@@ -940,6 +952,7 @@ static void build_proposals(struct builder *b, const struct conf_node *sec, stru
 		memset(pr, 0, sizeof(*pr));
 		pr->dh_group = 14;
 		pr->pos = pos_of(n);
+		pr->sec = n;
 		fill_keys(b, n, "proposal", proposal_keys, ARRAY_SIZE(proposal_keys), NULL, pr);
 		const struct proposal_enc *e = pr->encryption ? proposal_find_enc(pr->encryption) : NULL;
 		if (!pr->encryption)
@@ -1002,6 +1015,7 @@ static void build_phase2(struct builder *b, const struct conf_node *n, unsigned 
 	p2_defaults(p2);
 	p2->reqid = reqid;
 	p2->pos = pos_of(n);
+	p2->sec = n;
 	fill_keys(b, n, "phase2", p2_keys, ARRAY_SIZE(p2_keys), NULL, p2);
 
 	if (!p2->encryption.n && p2->protocol == TUNNEL_PROTO_ESP) {
@@ -1018,16 +1032,13 @@ static void build_phase2(struct builder *b, const struct conf_node *n, unsigned 
 		check_p2_families(b, n, p2);
 }
 
-/* Phase 2 entries of a phase 1; nodes[i] receives the section of p1->p2[i]. */
-static void build_phase2s(struct builder *b, const struct conf_node *sec, struct tunnel_phase1 *p1,
-			  const struct conf_node **nodes)
+/* The phase 2 entries of a phase 1. */
+static void build_phase2s(struct builder *b, const struct conf_node *sec, struct tunnel_phase1 *p1)
 {
 	for (size_t i = 0; i < sec->n_child; i++) {
 		unsigned reqid;
-		if (!section_id(b, sec->child[i], "reqid", &reqid))
-			continue;
-		nodes[p1->n_p2] = sec->child[i];
-		build_phase2(b, sec->child[i], reqid, p1);
+		if (section_id(b, sec->child[i], "reqid", &reqid))
+			build_phase2(b, sec->child[i], reqid, p1);
 	}
 }
 
@@ -1059,24 +1070,25 @@ static void check_phase1(struct builder *b, const struct conf_node *n, const str
 }
 
 /* A VTI child carries its own reqid and interface ID, so it cannot share a merged child. */
-static void check_vti_split(struct builder *b, const struct tunnel_phase1 *p1, const struct conf_node **nodes)
+static void check_vti_split(struct builder *b, const struct tunnel_phase1 *p1)
 {
 	if (p1->n_p2 < 2 || naming_split(p1))
 		return;
 	for (size_t i = 0; i < p1->n_p2; i++)
 		if (p1->p2[i].mode == TUNNEL_MODE_VTI)
-			err_key(b, nodes[i], "mode", "phase 2 %u: a VTI phase 2 needs its own child; set split_connections = yes on tunnel %u",
+			err_key(b, p1->p2[i].sec, "mode", "phase 2 %u: a VTI phase 2 needs its own child; set split_connections = yes on tunnel %u",
 				p1->p2[i].reqid, p1->ikeid);
 }
 
 static void build_phase1(struct builder *b, const struct conf_node *n, unsigned ikeid, struct tunnel_phase1 *p1)
 {
-	const struct conf_node *s, **p2_nodes = NULL;
+	const struct conf_node *s;
 	bool has_settings = false;
 
 	p1_defaults(p1);
 	p1->ikeid = ikeid;
 	p1->pos = pos_of(n);
+	p1->sec = n;
 	fill_keys(b, n, "tunnel", p1_keys, ARRAY_SIZE(p1_keys), p1_sections, p1);
 	for (size_t i = 0; i < n->n_child; i++)
 		if (n->child[i]->type == CONF_KV)
@@ -1087,10 +1099,8 @@ static void build_phase1(struct builder *b, const struct conf_node *n, unsigned 
 	if (!p1->n_proposals && (!s || s->n_child == 0))
 		default_proposal(p1);
 	if ((s = sub_section(b, n, "phase2"))) {
-		p2_nodes = xcalloc(s->n_child ? s->n_child : 1, sizeof(*p2_nodes));
-		build_phase2s(b, s, p1, p2_nodes);
-		check_vti_split(b, p1, p2_nodes);
-		free(p2_nodes);
+		build_phase2s(b, s, p1);
+		check_vti_split(b, p1);
 	}
 	/* a missing key: the section is the place to add it */
 	if (!p1->remote_gateway && !has_settings && p1->n_p2)
@@ -1186,18 +1196,10 @@ struct tunnel_file *tunnel_from_tree(struct conf_tree *tree, struct tc_errors *e
 
 /* ---- secrets and files named by the model (I/O) ---- */
 
-/* Position of key `name` in phase 1 p1's section, for messages about its value. */
-static struct tunnel_pos key_pos(const struct tunnel_file *tf, const struct tunnel_phase1 *p1, const char *name)
+/* Position of key name's value in phase 1 p1's section, else of the section. */
+static struct tunnel_pos key_pos(const struct tunnel_phase1 *p1, const char *name)
 {
-	const struct conf_node *t = conf_find(tf->tree->root, "tunnels", CONF_SECTION);
-	char id[16];
-
-	snprintf(id, sizeof(id), "%u", p1->ikeid);
-	const struct conf_node *sec = t ? conf_find(t, id, CONF_SECTION) : NULL;
-	const struct conf_node *kv = sec ? conf_find(sec, name, CONF_KV) : NULL;
-	if (kv)
-		return (struct tunnel_pos){ kv->file, kv->vline, kv->vcol };
-	return p1->pos;
+	return value_pos(p1->sec, name, p1->pos);
 }
 
 static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt, ...)
@@ -1214,10 +1216,10 @@ static void err_pos(struct tc_errors *errs, struct tunnel_pos p, const char *fmt
 
 /* Read a PSK file: must be a regular file, mode 0600 or stricter (unless !strict); one line,
  * trailing newline dropped. */
-static void load_psk_file(struct tunnel_file *tf, struct tunnel_phase1 *p1, bool strict,
+static void load_psk_file(struct tunnel_phase1 *p1, bool strict,
 			  struct tc_errors *errs)
 {
-	struct tunnel_pos pos = key_pos(tf, p1, "psk_file");
+	struct tunnel_pos pos = key_pos(p1, "psk_file");
 	struct buf data;
 	struct stat st;
 	int rc;
@@ -1293,7 +1295,7 @@ static void resolve_selector(char **sel, struct tunnel_pos pos, bool v6, struct 
 
 /* Make a relative path absolute, relative to the directory of the file that named it (as
  * includes are), so generated configs never depend on the current directory. */
-static void resolve_path(const struct tunnel_file *tf, const struct tunnel_phase1 *p1, const char *key, char **path)
+static void resolve_path(const struct tunnel_phase1 *p1, const char *key, char **path)
 {
 	struct tunnel_pos pos;
 	const char *slash;
@@ -1301,7 +1303,7 @@ static void resolve_path(const struct tunnel_file *tf, const struct tunnel_phase
 
 	if (!*path || (*path)[0] == '/')
 		return;
-	pos = key_pos(tf, p1, key);
+	pos = key_pos(p1, key);
 	slash = strrchr(pos.file, '/');
 	dir = slash ? xstrndup(pos.file, (size_t)(slash - pos.file)) : xstrdup(".");
 	real = realpath(*dir ? dir : "/", NULL);
@@ -1315,7 +1317,7 @@ static void resolve_path(const struct tunnel_file *tf, const struct tunnel_phase
 }
 
 /* local_address from `interface`: its first IPv4 address, else its first IPv6 one. */
-static void resolve_interface(const struct tunnel_file *tf, struct tunnel_phase1 *p1, struct tc_errors *errs)
+static void resolve_interface(struct tunnel_phase1 *p1, struct tc_errors *errs)
 {
 	struct ifaddrs *ifa = NULL;
 	char txt[INET6_ADDRSTRLEN] = "";
@@ -1323,7 +1325,7 @@ static void resolve_interface(const struct tunnel_file *tf, struct tunnel_phase1
 	if (!p1->interface || p1->local_address)
 		return;
 	if (getifaddrs(&ifa) != 0) {
-		err_pos(errs, key_pos(tf, p1, "interface"), "cannot list interfaces: %s", strerror(errno));
+		err_pos(errs, key_pos(p1, "interface"), "cannot list interfaces: %s", strerror(errno));
 		return;
 	}
 	for (int pass = 0; pass < 2 && !txt[0]; pass++) {
@@ -1340,7 +1342,7 @@ static void resolve_interface(const struct tunnel_file *tf, struct tunnel_phase1
 	if (txt[0])
 		p1->local_address = xstrdup(txt);
 	else
-		err_pos(errs, key_pos(tf, p1, "interface"), "interface '%s' has no address on this machine",
+		err_pos(errs, key_pos(p1, "interface"), "interface '%s' has no address on this machine",
 			p1->interface);
 }
 
@@ -1352,36 +1354,36 @@ static int load_secrets(struct tunnel_file *tf, bool strict, struct tc_errors *e
 
 	for (size_t i = 0; i < tf->n_p1; i++) {
 		struct tunnel_phase1 *p1 = &tf->p1[i];
-		resolve_interface(tf, p1, errs);
-		resolve_path(tf, p1, "psk_file", &p1->psk_file);
-		resolve_path(tf, p1, "cert", &p1->cert);
-		resolve_path(tf, p1, "key", &p1->key);
-		resolve_path(tf, p1, "ca", &p1->ca);
+		resolve_interface(p1, errs);
+		resolve_path(p1, "psk_file", &p1->psk_file);
+		resolve_path(p1, "cert", &p1->cert);
+		resolve_path(p1, "key", &p1->key);
+		resolve_path(p1, "ca", &p1->ca);
 		if (p1->psk_file && !p1->psk && strict) {
-			load_psk_file(tf, p1, true, errs);
+			load_psk_file(p1, true, errs);
 		} else if (p1->psk_file && !p1->psk) {
 			struct tc_errors ignored = { 0 };
-			load_psk_file(tf, p1, false, &ignored);
+			load_psk_file(p1, false, &ignored);
 			tc_errors_free(&ignored);
 		}
 		const char *files[] = { p1->cert, p1->key, p1->ca };
 		const char *keys[] = { "cert", "key", "ca" };
 		for (size_t k = 0; strict && k < ARRAY_SIZE(files); k++)
 			if (files[k] && access(files[k], R_OK) != 0)
-				err_pos(errs, key_pos(tf, p1, keys[k]), "%s %s: %s", keys[k], files[k], strerror(errno));
+				err_pos(errs, key_pos(p1, keys[k]), "%s %s: %s", keys[k], files[k], strerror(errno));
 		if (strict && p1->key && access(p1->key, R_OK) == 0) {
 			struct stat st;
 			if (stat(p1->key, &st) == 0 && (st.st_mode & 077))
-				err_pos(errs, key_pos(tf, p1, "key"), "key %s has mode %04o; private keys must be 0600",
+				err_pos(errs, key_pos(p1, "key"), "key %s has mode %04o; private keys must be 0600",
 					p1->key, (unsigned)(st.st_mode & 07777));
 		}
 		for (size_t j = 0; j < p1->n_p2; j++) {
 			struct tunnel_phase2 *p2 = &p1->p2[j];
 			bool v6 = p2->mode == TUNNEL_MODE_TUNNEL6;
 			if (p2->local)
-				resolve_selector(&p2->local, p2->pos, v6, errs);
+				resolve_selector(&p2->local, value_pos(p2->sec, "local", p2->pos), v6, errs);
 			if (p2->remote)
-				resolve_selector(&p2->remote, p2->pos, v6, errs);
+				resolve_selector(&p2->remote, value_pos(p2->sec, "remote", p2->pos), v6, errs);
 		}
 	}
 	return errs->n_errors > before ? -EINVAL : 0;
@@ -1455,28 +1457,34 @@ static void warn_p1(const struct tunnel_file *tf, size_t idx, size_t first, stru
 		const struct proposal_enc *e = proposal_find_enc(pr->encryption);
 		const struct proposal_hash *h = pr->hash ? proposal_find_hash(pr->hash) : NULL;
 		if (e && e->weak)
-			warn_pos(errs, &pr->pos, "tunnel %u: weak encryption %s; use aes256 or aes256gcm128", p1->ikeid, pr->encryption);
+			warn_key(errs, pr->sec, "encryption", &pr->pos, "tunnel %u: weak encryption %s; use aes256 or aes256gcm128",
+				 p1->ikeid, pr->encryption);
 		if (h && h->weak)
-			warn_pos(errs, &pr->pos, "tunnel %u: weak hash %s; use sha256 or stronger", p1->ikeid, pr->hash);
+			warn_key(errs, pr->sec, "hash", &pr->pos, "tunnel %u: weak hash %s; use sha256 or stronger", p1->ikeid,
+				 pr->hash);
 		if (proposal_dh_weak(pr->dh_group))
-			warn_pos(errs, &pr->pos, "tunnel %u: weak DH group %u; use 14, 19, 20 or 31", p1->ikeid, pr->dh_group);
+			warn_key(errs, pr->sec, "dh_group", &pr->pos, "tunnel %u: weak DH group %u; use 14, 19, 20 or 31",
+				 p1->ikeid, pr->dh_group);
 	}
 	if (p1->aggressive && p1->auth == TUNNEL_AUTH_PSK)
-		warn_pos(errs, &p1->pos, "tunnel %u: aggressive mode with a PSK exposes a crackable hash of the key; use main mode",
-			 p1->ikeid);
+		warn_key(errs, p1->sec, "mode", &p1->pos,
+			 "tunnel %u: aggressive mode with a PSK exposes a crackable hash of the key; use main mode", p1->ikeid);
 	if (p1->psk && strlen(p1->psk) < TUNNEL_MIN_PSK)
-		warn_pos(errs, &p1->pos, "tunnel %u: the PSK is shorter than %d characters", p1->ikeid, TUNNEL_MIN_PSK);
+		warn_key(errs, p1->sec, "psk", &p1->pos, "tunnel %u: the PSK is shorter than %d characters", p1->ikeid,
+			 TUNNEL_MIN_PSK);
 	if (p1->close_action != TUNNEL_ACTION_DEFAULT)
-		warn_pos(errs, &p1->pos, "tunnel %u: close_action is set; set it on one side only, or both sides re-initiate at once",
-			 p1->ikeid);
+		warn_key(errs, p1->sec, "close_action", &p1->pos,
+			 "tunnel %u: close_action is set; set it on one side only, or both sides re-initiate at once", p1->ikeid);
 	if (first != SIZE_MAX) {
 		/* one warning per tunnel, naming the first: N tunnels to one peer are N-1 lines */
 		const struct tunnel_phase1 *o = &tf->p1[first];
 		if (id_equal(&o->local_id, &p1->local_id) && id_equal(&o->remote_id, &p1->remote_id))
-			warn_pos(errs, &p1->pos, "tunnel %u has the same peer %s and the same IDs as tunnel %u; charon cannot "
+			warn_key(errs, p1->sec, "remote_gateway", &p1->pos,
+				 "tunnel %u has the same peer %s and the same IDs as tunnel %u; charon cannot "
 				 "tell them apart and may pick the wrong one", p1->ikeid, p1->remote_gateway, o->ikeid);
 		else
-			warn_pos(errs, &p1->pos, "tunnel %u has the same peer %s as tunnel %u; charon picks the IKE proposals "
+			warn_key(errs, p1->sec, "remote_gateway", &p1->pos,
+				 "tunnel %u has the same peer %s as tunnel %u; charon picks the IKE proposals "
 				 "of the first before it sees the IDs, so keep their phase 1 proposals the same",
 				 p1->ikeid, p1->remote_gateway, o->ikeid);
 	}
@@ -1485,27 +1493,31 @@ static void warn_p1(const struct tunnel_file *tf, size_t idx, size_t first, stru
 		for (size_t k = 0; k < p2->encryption.n; k++) {
 			const struct proposal_enc *e = proposal_find_enc(p2->encryption.v[k]);
 			if (e && e->weak)
-				warn_pos(errs, &p2->pos, "phase 2 %u: weak encryption %s", p2->reqid, p2->encryption.v[k]);
+				warn_key(errs, p2->sec, "encryption", &p2->pos, "phase 2 %u: weak encryption %s", p2->reqid,
+					 p2->encryption.v[k]);
 		}
 		for (size_t k = 0; k < p2->hash.n; k++) {
 			const struct proposal_hash *h = proposal_find_hash(p2->hash.v[k]);
 			if (h && h->weak)
-				warn_pos(errs, &p2->pos, "phase 2 %u: weak hash %s", p2->reqid, p2->hash.v[k]);
+				warn_key(errs, p2->sec, "hash", &p2->pos, "phase 2 %u: weak hash %s", p2->reqid, p2->hash.v[k]);
 		}
 		if (p2->pfs_group && proposal_dh_weak(p2->pfs_group))
-			warn_pos(errs, &p2->pos, "phase 2 %u: weak PFS group %u", p2->reqid, p2->pfs_group);
+			warn_key(errs, p2->sec, "pfs_group", &p2->pos, "phase 2 %u: weak PFS group %u", p2->reqid,
+				 p2->pfs_group);
 		/* a bypass takes traffic inside its network out of the tunnel: a mistake unless the
 		 * phase 2 is a full tunnel (remote = default route), which is what bypass is for */
 		for (size_t k = 0; p2->local && p2->remote && k < tf->global.bypass_networks.n; k++)
 			if (cidr_overlap(p2->local, tf->global.bypass_networks.v[k]) &&
 			    cidr_overlap(p2->remote, tf->global.bypass_networks.v[k]) && !is_default_route(p2->remote))
-				warn_pos(errs, &p2->pos, "phase 2 %u: %s to %s overlaps bypass network %s, whose traffic never enters a tunnel",
+				warn_key(errs, p2->sec, later_key(p2->sec, "local", "remote"), &p2->pos,
+					 "phase 2 %u: %s to %s overlaps bypass network %s, whose traffic never enters a tunnel",
 					 p2->reqid, p2->local, p2->remote, tf->global.bypass_networks.v[k]);
 		if (p2->mode == TUNNEL_MODE_VTI && p1->start_action == TUNNEL_ACTION_TRAP)
-			warn_pos(errs, &p2->pos, "phase 2 %u: VTI has no policies to trap; start_action trap is replaced by start",
-				 p2->reqid);
+			warn_key(errs, p2->sec, "mode", &p2->pos,
+				 "phase 2 %u: VTI has no policies to trap; start_action trap is replaced by start", p2->reqid);
 		if (p2->ping_host && p2->remote && !cidr_overlap(p2->ping_host, p2->remote))
-			warn_pos(errs, &p2->pos, "phase 2 %u: ping_host %s is outside the remote network %s, so pings do not use the tunnel",
+			warn_key(errs, p2->sec, "ping_host", &p2->pos,
+				 "phase 2 %u: ping_host %s is outside the remote network %s, so pings do not use the tunnel",
 				 p2->reqid, p2->ping_host, p2->remote);
 	}
 }

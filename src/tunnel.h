@@ -59,10 +59,11 @@ struct tunnel_id {
 /* One phase 1 proposal entry (pfSense "encryption algorithm" row). */
 struct tunnel_proposal {
 	char *encryption;	/* tunnel-file name, e.g. "aes256", "aes128gcm128" (see proposal.h) */
-	char *hash;		/* integrity, e.g. "sha256"; NULL for AEAD */
-	char *prf;		/* optional PRF, e.g. "sha256"; NULL = derived by charon */
+	char *hash;		/* integrity, e.g. "sha256"; with AEAD the PRF, or NULL */
+	char *prf;		/* optional PRF, e.g. "sha256"; NULL = from hash (charon derives it) */
 	unsigned dh_group;	/* pfSense DH number, e.g. 14 */
 	struct tunnel_pos pos;
+	const struct conf_node *sec;	/* its section in the file's tree; NULL in a model built by hand */
 };
 
 struct tunnel_phase2 {
@@ -82,6 +83,7 @@ struct tunnel_phase2 {
 	char *ping_host;	/* NULL if none */
 	bool keepalive;
 	struct tunnel_pos pos;	/* the reqid section */
+	const struct conf_node *sec;	/* that section in the file's tree; NULL in a model built by hand */
 };
 
 struct tunnel_phase1 {
@@ -120,6 +122,7 @@ struct tunnel_phase1 {
 	struct tunnel_phase2 *p2;
 	size_t n_p2;
 	struct tunnel_pos pos;	/* the ikeid section */
+	const struct conf_node *sec;	/* that section in the file's tree; NULL in a model built by hand */
 };
 
 struct tunnel_global {

@@ -603,3 +603,30 @@ const char *vici_list_str(const struct vici_node *list, size_t i)
 		return NULL;
 	return node_is_str(list->child[i]) ? list->child[i]->value : NULL;
 }
+
+size_t vici_log_format(const struct vici_node *msg, const char *stamp, char *out, size_t cap)
+{
+	const char *ike = vici_find_str(msg, "ikesa-name", NULL);
+	int thread = atoi(vici_find_str(msg, "thread", "0"));
+	const char *group = vici_find_str(msg, "group", "???"), *text = vici_find_str(msg, "msg", "");
+	const char *sp = stamp && *stamp ? " " : "";
+	int len;
+
+	if (!cap)
+		return 0;
+	stamp = stamp ? stamp : "";
+	if (ike)
+		len = snprintf(out, cap, "%s%s%02d[%s] <%s|%s> %s", stamp, sp, thread, group, ike,
+			       vici_find_str(msg, "ikesa-uniqueid", "0"), text);
+	else
+		len = snprintf(out, cap, "%s%s%02d[%s] %s", stamp, sp, thread, group, text);
+	return len < 0 ? 0 : (size_t)len >= cap ? cap - 1 : (size_t)len;
+}
+
+bool vici_list_has(const struct vici_node *list, const char *s)
+{
+	for (size_t i = 0; list && i < list->n_child; i++)
+		if (str_eq(vici_list_str(list, i), s))
+			return true;
+	return false;
+}

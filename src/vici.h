@@ -155,5 +155,14 @@ char *vici_get_str(const struct vici_node *sec, const char *path);
 int vici_get_u64(const struct vici_node *sec, const char *path, uint64_t *out);
 /* The i-th item of a list as a C string (NULL when out of range or holding NUL bytes). */
 const char *vici_list_str(const struct vici_node *list, size_t i);
+/* True when the list holds an item equal to s. */
+bool vici_list_has(const struct vici_node *list, const char *s);
+
+/* ---- events ---- */
+
+/* A "log" event as one charon filelog line, "[STAMP ]NN[GRP] [<name|id> ]msg" without a line
+ * end (stamp NULL or "": none), so the doctor's parser reads it. Returns the length written;
+ * cut to cap - 1 bytes and NUL-terminated. */
+size_t vici_log_format(const struct vici_node *msg, const char *stamp, char *out, size_t cap);
 
 #endif

@@ -69,17 +69,20 @@ run_fault() { run_scripts fault; }
 run_pkg() { run_scripts pkg; }
 
 run_scripts() {
-	local t name log
+	local t name log start rc
 	for t in tests/"$1"/test_*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
 		log="$logdir/$1_$name.log"
-		if timeout 600 bash "$t" >"$log" 2>&1; then
+		start=$SECONDS
+		timeout 600 bash "$t" >"$log" 2>&1
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
 			pass 1
-			printf '%-40s ok\n' "$1/$name"
+			printf '%-40s ok (%ss)\n' "$1/$name" "$((SECONDS - start))"
 		else
 			fail 1 "$name"
-			printf '%-40s FAILED\n' "$1/$name"
+			printf '%-40s FAILED (%ss)\n' "$1/$name" "$((SECONDS - start))"
 			tail -40 "$log"
 		fi
 	done

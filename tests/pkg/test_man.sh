@@ -59,7 +59,7 @@ for c in $cmds; do
 	ok "$c: and its synopsis names no other"
 done
 for s in $(sed -n 's/^\.Ss //p' "$PAGE8"); do
-	echo "$cmds" | grep -qx "$s" || die "man page documents '$s', which is no command"
+	grep -qx "$s" <<<"$cmds" || die "man page documents '$s', which is no command"
 done
 ok "every subsection is a command"
 

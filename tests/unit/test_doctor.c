@@ -527,6 +527,33 @@ static void test_v6_invalid_ke(void **state)
 	doctor_free(d);
 }
 
+/* A log that starts at a CHILD_SA rekey (an excerpt; `tunnelctl probe`'s capture, real lines
+ * from the lab with the peer's PFS off): the rekey shows that a CHILD_SA was up, so the refusal
+ * is the PFS group's, not the phase 2 proposals' as a whole. */
+static void test_rekey_excerpt_pfs(void **state)
+{
+	const struct doctor_verdict *v;
+	size_t n;
+	(void)state;
+
+	struct doctor *d = run_text(
+		"Dec  6 19:52:28 07[CFG] <con1|1> configured proposals: ESP:AES_GCM_16_128/MODP_2048/NO_EXT_SEQ, ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ\n"
+		"Dec  6 19:52:28 07[CHD] <con1|1> CHILD_SA con1{1} state change: INSTALLED => REKEYING\n"
+		"Dec  6 19:52:28 07[ENC] <con1|1> generating CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No KE TSi TSr ]\n"
+		"Dec  6 19:52:28 06[ENC] <con1|1> parsed CREATE_CHILD_SA response 2 [ N(NO_PROP) ]\n"
+		"Dec  6 19:52:28 06[IKE] <con1|1> received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built\n"
+		"Dec  6 19:52:28 06[CFG] <con1|1> configured proposals: ESP:AES_GCM_16_128/MODP_2048/NO_EXT_SEQ, ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ\n"
+		"Dec  6 19:52:28 06[IKE] <con1|1> failed to establish CHILD_SA, keeping IKE_SA\n"
+		"Dec  6 19:52:28 06[IKE] <con1|1> CHILD_SA rekeying failed, trying again in 11 seconds\n"
+		"Dec  6 19:52:28 06[CHD] <con1|1> CHILD_SA con1{1} state change: REKEYING => INSTALLED\n"
+		"Dec  6 19:52:28 06[CHD] <con1|1> CHILD_SA con1{2} state change: CREATED => DESTROYING\n",
+		&v, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(doctor_class_names[v[0].cls], "pfs_mismatch");
+	assert_non_null(strstr(v[0].fix, "pfs_group"));
+	doctor_free(d);
+}
+
 /* Two tunnels interleaved in one log, without ike_name: each gets its own verdict, the
  * failing one first. */
 static void test_interleaved(void **state)
@@ -947,6 +974,7 @@ int main(void)
 		cmocka_unit_test(test_stops_trying),
 		cmocka_unit_test(test_json_quote),
 		cmocka_unit_test(test_v6_invalid_ke),
+		cmocka_unit_test(test_rekey_excerpt_pfs),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_restart_resets_ids),
 		cmocka_unit_test(test_dpd_v1_and_delete),

@@ -284,16 +284,17 @@ static void test_warnings(void **state)
 	assert_non_null(tf);
 	assert_int_equal(errs.n_errors, 0);
 	tunnel_warnings(tf, &errs);
-	assert_msg_at(&errs, true, 13, 0, "weak encryption 3des");
-	assert_msg_at(&errs, true, 13, 0, "weak hash md5");
-	assert_msg_at(&errs, true, 13, 0, "weak DH group 2");
-	assert_msg_at(&errs, true, 5, 0, "aggressive mode with a PSK");
-	assert_msg_at(&errs, true, 5, 0, "shorter than 16");
-	assert_msg_at(&errs, true, 5, 0, "close_action is set");
-	assert_msg_at(&errs, true, 20, 0, "overlaps bypass network 10.1.0.0/24");
-	assert_msg_at(&errs, true, 20, 0, "ping_host 10.3.0.1 is outside");
-	assert_msg_at(&errs, true, 25, 0, "VTI");
-	assert_msg_at(&errs, true, 32, 0, "same peer 192.0.2.1 and the same IDs as tunnel 1");
+	/* each at the value of the key it is about */
+	assert_msg_at(&errs, true, 14, 22, "weak encryption 3des");
+	assert_msg_at(&errs, true, 15, 16, "weak hash md5");
+	assert_msg_at(&errs, true, 16, 20, "weak DH group 2");
+	assert_msg_at(&errs, true, 7, 12, "aggressive mode with a PSK");
+	assert_msg_at(&errs, true, 9, 11, "shorter than 16");
+	assert_msg_at(&errs, true, 10, 20, "close_action is set");
+	assert_msg_at(&errs, true, 22, 18, "overlaps bypass network 10.1.0.0/24");
+	assert_msg_at(&errs, true, 23, 21, "ping_host 10.3.0.1 is outside");
+	assert_msg_at(&errs, true, 26, 16, "VTI");
+	assert_msg_at(&errs, true, 33, 22, "same peer 192.0.2.1 and the same IDs as tunnel 1");
 	tunnel_file_free(tf);
 	tc_errors_free(&errs);
 }
@@ -391,7 +392,15 @@ static void test_interface_selector(void **state)
 		   " phase2 {\n 2 {\n local = nosuchif0\n remote = 10.2.0.0/24\n }\n }\n }\n}\n", &errs);
 	assert_non_null(tf);
 	assert_int_not_equal(tunnel_load_secrets(tf, &errs), 0);
-	assert_msg_at(&errs, false, 6, 0, "interface 'nosuchif0'");
+	assert_msg_at(&errs, false, 7, 10, "interface 'nosuchif0' has no IPv4 address");
+	tunnel_file_free(tf);
+	tc_errors_free(&errs);
+
+	tf = build("tunnels {\n 1 {\n remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n interface = nosuchif0\n }\n}\n",
+		   &errs);
+	assert_non_null(tf);
+	assert_int_not_equal(tunnel_load_secrets(tf, &errs), 0);
+	assert_msg_at(&errs, false, 5, 14, "interface 'nosuchif0' has no address");
 	tunnel_file_free(tf);
 	tc_errors_free(&errs);
 }

@@ -402,6 +402,29 @@ static void test_strings(void **state)
 	assert_true(t0 > 0 && t1 >= t0);
 }
 
+/* struct strv owns its strings: push keeps order and count, free empties it for reuse (ASan
+ * reports a leak or a double free). */
+static void test_strv(void **state)
+{
+	struct strv l = { 0 };
+	(void)state;
+
+	strv_free(&l);
+	assert_null(l.v);
+	for (int i = 0; i < 100; i++)
+		strv_push(&l, xasprintf("item%d", i));
+	assert_int_equal(l.n, 100);
+	assert_string_equal(l.v[0], "item0");
+	assert_string_equal(l.v[99], "item99");
+	strv_free(&l);
+	assert_null(l.v);
+	assert_int_equal(l.n, 0);
+	strv_push(&l, xstrdup("again"));
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0], "again");
+	strv_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_strv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

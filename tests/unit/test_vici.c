@@ -204,6 +204,46 @@ static void test_updown_and_rekey_events(void **state)
 	rec_free(&r);
 }
 
+/* log events as filelog lines: what `logs -f` prints and `probe` gives the doctor */
+static void test_log_format(void **state)
+{
+	struct rec r;
+	char line[256];
+	size_t n_named = 0;
+
+	(void)state;
+	rec_load(&r, "log-events.bin");
+	for (size_t i = 0; i < r.n; i++) {
+		const struct vici_node *m = r.pkt[i].msg;
+		char *want;
+		size_t len;
+
+		if (r.pkt[i].type != VICI_EVENT)
+			continue;
+		len = vici_log_format(m, "Dec  6 19:52:28", line, sizeof(line));
+		assert_int_equal(len, strlen(line));
+		if (vici_find(m, "ikesa-name")) {
+			want = xasprintf("Dec  6 19:52:28 %02d[%s] <%s|%s> %s", atoi(vici_find_str(m, "thread", "")),
+					 vici_find_str(m, "group", ""), vici_find_str(m, "ikesa-name", ""),
+					 vici_find_str(m, "ikesa-uniqueid", ""), vici_find_str(m, "msg", ""));
+			n_named++;
+		} else {
+			want = xasprintf("Dec  6 19:52:28 %02d[%s] %s", atoi(vici_find_str(m, "thread", "")),
+					 vici_find_str(m, "group", ""), vici_find_str(m, "msg", ""));
+		}
+		want[strlen(want) > sizeof(line) - 1 ? sizeof(line) - 1 : strlen(want)] = '\0';
+		assert_string_equal(line, want);
+		free(want);
+		/* no stamp; and a buffer too small is cut, not overrun */
+		len = vici_log_format(m, NULL, line, 8);
+		assert_int_equal(len, 7);
+		assert_int_equal(line[0] >= '0' && line[0] <= '9', 1);
+	}
+	assert_true(n_named > 0);
+	assert_int_equal(vici_log_format(r.pkt[0].msg, "", line, 0), 0);
+	rec_free(&r);
+}
+
 static void test_logs_and_failures(void **state)
 {
 	struct rec r;
@@ -535,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_list_conns),
 		cmocka_unit_test(test_updown_and_rekey_events),
 		cmocka_unit_test(test_logs_and_failures),
+		cmocka_unit_test(test_log_format),
 		cmocka_unit_test(test_round_trip_recordings),
 		cmocka_unit_test(test_build_then_decode),
 		cmocka_unit_test(test_builder_misuse),
