@@ -71,6 +71,8 @@ ip netns exec "$NS" unshare -m --propagation private bash -euo pipefail -c '
 	echo "one-line change among '"$N"' loaded tunnels:"
 	printf "  tunnelctl apply:       %6d ms, %5d connection(s) loaded   (%s)\n" "$tc_ms" "$tc_loads" "$(head -1 '"$WORK"'/apply.out)"
 	printf "  swanctl --load-conns:  %6d ms, %5d connection(s) loaded\n" "$sw_ms" "$sw_loads"
-	awk -v a="$tc_ms" -v b="$sw_ms" "BEGIN { printf \"  ratio tunnelctl/swanctl: %.2f (time)\n\", (b ? a / b : 0) }"
+	[ "$tc_loads" -gt 0 ] && [ "$sw_loads" -gt 0 ] && [ "$sw_ms" -gt 0 ] ||
+		{ echo "bench/apply: nothing loaded (tunnelctl $tc_loads, swanctl $sw_loads): no ratio" >&2; exit 1; }
+	awk -v a="$tc_ms" -v b="$sw_ms" "BEGIN { printf \"  ratio tunnelctl/swanctl: %.2f (time)\n\", a / b }"
 	$TC service stop >/dev/null
 '

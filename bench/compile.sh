@@ -47,7 +47,7 @@ best_ms() {
 	local best= t0 t1 ms
 	for _ in $(seq "$RUNS"); do
 		t0=$EPOCHREALTIME
-		"$@" >/dev/null
+		"$@" >/dev/null || { echo "bench/compile: failed: $*" >&2; exit 1; }
 		t1=$EPOCHREALTIME
 		ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) * 1000 }')
 		if [ -z "$best" ] || awk -v x="$ms" -v y="$best" 'BEGIN { exit !(x < y) }'; then
@@ -59,7 +59,7 @@ best_ms() {
 
 # rss_kb CMD...: peak resident set size in KiB
 rss_kb() {
-	/usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null
+	/usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null || { echo "bench/compile: failed: $*" >&2; exit 1; }
 	cat "$WORK/rss"
 }
 
@@ -74,7 +74,9 @@ for n in "${sizes[@]}"; do
 	[ "$n" -le "$MAX_TUNNELS" ] || { echo "skip $n: more than $MAX_TUNNELS tunnels do not fit" >&2; continue; }
 	f=$WORK/t$n.conf
 	gen "$n" >"$f"
-	"$TC" compile -c "$f" >"$WORK/t$n.out"
+	"$TC" compile -c "$f" >"$WORK/t$n.out" || { echo "bench/compile: compile of $n tunnels failed" >&2; exit 1; }
+	[ "$(grep -c $'^\tcon[0-9]* {' "$WORK/t$n.out")" -eq "$n" ] ||
+		{ echo "bench/compile: the output of $n tunnels does not hold $n connections" >&2; exit 1; }
 	ms=$(best_ms "$TC" compile -c "$f")
 	base=$(best_ms "$WORK/baseline" "$f" "$WORK/t$n.out")
 	rss=$(rss_kb "$TC" compile -c "$f")
@@ -85,6 +87,7 @@ for n in "${sizes[@]}"; do
 	last_n=$n
 	last_ms=$ms
 done
-[ "$last_n" -gt 0 ] && awk -v n="$last_n" -v ms="$last_ms" 'BEGIN {
+[ "$last_n" -gt 0 ] || { echo "bench/compile: no size measured" >&2; exit 1; }
+awk -v n="$last_n" -v ms="$last_ms" 'BEGIN {
 	printf "10000 tunnels, projected linearly from %d: %.0f ms (target < 200 ms)\n", n, ms * 10000 / n
 }'

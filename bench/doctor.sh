@@ -40,7 +40,7 @@ best() { awk 'NR == 1 || $1 < m { m = $1 } END { print m }'; }
 echo "== grep -E with the key patterns (best of $RUNS)"
 for _ in $(seq "$RUNS"); do
 	t0=$(now)
-	grep -E -c "$PATTERNS" "$LOG" >"$WORK/grep.out" || true
+	grep -E -c "$PATTERNS" "$LOG" >"$WORK/grep.out" || { echo "bench/doctor: the log holds no key line" >&2; exit 1; }
 	t1=$(now)
 	echo "$t1 - $t0" | bc
 done | best >"$WORK/grep.t"
@@ -49,11 +49,16 @@ echo "   $(cat "$WORK/grep.out") matching lines"
 echo "== tunnelctl doctor (best of $RUNS)"
 for _ in $(seq "$RUNS"); do
 	t0=$(now)
-	/usr/bin/time -f "%M" -o "$WORK/rss" ./tunnelctl doctor --json "$LOG" >"$WORK/doctor.json" || true
+	# 1 is the doctor's "problem found"; 2 (bad input) or a signal is a failed bench
+	rc=0
+	/usr/bin/time -f "%M" -o "$WORK/rss" ./tunnelctl doctor --json "$LOG" >"$WORK/doctor.json" || rc=$?
+	[ "$rc" -le 1 ] || { echo "bench/doctor: tunnelctl doctor exited $rc" >&2; exit 1; }
 	t1=$(now)
 	echo "$t1 - $t0" | bc
 done | best >"$WORK/doctor.t"
-echo "   $(grep -c '"class"' "$WORK/doctor.json") verdicts"
+verdicts=$(grep -c '"class"' "$WORK/doctor.json" || true)
+[ "$verdicts" -gt 0 ] || { echo "bench/doctor: no verdict: nothing measured" >&2; exit 1; }
+echo "   $verdicts verdicts"
 
 awk -v g="$(cat "$WORK/grep.t")" -v d="$(cat "$WORK/doctor.t")" -v rss="$(tail -1 "$WORK/rss")" 'BEGIN {
 	printf "grep -E: %.2f s   doctor: %.2f s   ratio doctor/grep: %.2fx   doctor peak RSS: %.1f MB\n",

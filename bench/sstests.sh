@@ -161,5 +161,6 @@ for suite in $SUITES; do
 	if [ -s "$WORK/skips" ] && [ -n "${VERBOSE:-}" ]; then echo " not scored:"; cat "$WORK/skips"; fi
 	total_right=$((total_right + right)) total_scored=$((total_scored + scored))
 done
+[ "$total_scored" -gt 0 ] || { echo "bench/sstests.sh: no pair scored in $T/tests: nothing measured" >&2; exit 1; }
 awk -v r=$total_right -v n=$total_scored \
-	'BEGIN { printf "total: %d of %d pairs right (%.1f %%)\n", r, n, n ? 100 * r / n : 0 }'
+	'BEGIN { printf "total: %d of %d pairs right (%.1f %%)\n", r, n, 100 * r / n }'

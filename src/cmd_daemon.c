@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "keepalive.h"
 #include "status_cache.h"
+#include "timeline.h"
 #include "tunnel.h"
 #include "util.h"
 #include "web.h"
@@ -99,6 +100,13 @@ static void daemon_log(int prio, const char *action, const char *reason)
 	struct keepalive_decision d = { .priority = prio, .tunnel = "daemon", .action = action, .reason = reason };
 
 	cmd_log_decision(NULL, &d);
+}
+
+/* Every keep-alive decision: to the log, and into the tunnel's history (arg: the timeline). */
+static void daemon_decision(void *arg, const struct keepalive_decision *d)
+{
+	cmd_log_decision(NULL, d);
+	timeline_decision(arg, d);
 }
 
 /* The web server's thread: it polls the server and a stop descriptor, nothing else. VICI
@@ -247,7 +255,7 @@ static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	struct daemon_args a = { .time_scale = 1 };
-	struct keepalive_config cfg = { .ctx = ctx, .log = cmd_log_decision };
+	struct keepalive_config cfg = { .ctx = ctx, .log = daemon_decision };
 	const char *listen, *token_file;
 	char *charon_log;
 	struct daemon_parts d = { 0 };
@@ -282,6 +290,8 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	}
 	d.sc = status_cache_new(ctx, tf, charon_log);
 	free(charon_log);
+	cfg.log_arg = timeline_new(ctx->state_dir);
+	status_cache_set_timeline(d.sc, cfg.log_arg);
 	if (listen) {
 		struct web_source src = { status_cache_document, d.sc };
 		char *err = NULL;
@@ -296,6 +306,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 			cmd_err("daemon", "--listen: %s", err);
 			free(err);
 			status_cache_free(d.sc);
+			timeline_free(cfg.log_arg);
 			tunnel_file_free(tf);
 			return r == -EINVAL || r == -EPERM ? TC_EXIT_USAGE : TC_EXIT_FAIL;
 		}
@@ -310,6 +321,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		cmd_err("daemon", "cannot set up signal handling: %s", strerror(errno));
 		web_stop(d.ws);
 		status_cache_free(d.sc);
+		timeline_free(cfg.log_arg);
 		tunnel_file_free(tf);
 		return TC_EXIT_FAIL;
 	}
@@ -319,6 +331,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 		close(sfd);
 		web_stop(d.ws);
 		status_cache_free(d.sc);
+		timeline_free(cfg.log_arg);
 		tunnel_file_free(tf);
 		return TC_EXIT_FAIL;
 	}
@@ -334,6 +347,8 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	web_stop(d.ws);
 	status_cache_free(d.sc);	/* before the engine: it borrows the engine's tunnel file */
 	keepalive_free(d.ka);
+	timeline_stop(cfg.log_arg, rc == 0 ? "the daemon stopped" : "the daemon's event loop failed");
+	timeline_free(cfg.log_arg);
 	close(sfd);
 	if (rc != 0) {
 		snprintf(msg, sizeof(msg), "event loop failed: %s", strerror(-rc));

@@ -84,24 +84,13 @@ static void on_signal(int sig)
 	status_stop = 1;
 }
 
-/* "45s", "5m03s", "2h03m", "3d04h". */
-static void fmt_duration(json_t *v, char *out, size_t len)
+/* A JSON number of seconds as fmt_duration writes it, "-" when absent. */
+static void fmt_json_duration(json_t *v, char *out, size_t len)
 {
-	long long s;
-
-	if (!json_is_integer(v)) {
+	if (!json_is_integer(v))
 		snprintf(out, len, "-");
-		return;
-	}
-	s = json_integer_value(v);
-	if (s < 60)
-		snprintf(out, len, "%llds", s);
-	else if (s < 3600)
-		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
 	else
-		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+		fmt_duration(json_integer_value(v), out, len);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -203,9 +192,9 @@ static void child_row(struct table *t, json_t *c)
 	char *spi = pair(c, "spi_in", "spi_out"), *bytes = pair(c, "bytes_in", "bytes_out");
 	char *packets = pair(c, "packets_in", "packets_out");
 
-	fmt_duration(json_object_get(c, "installed"), age, sizeof(age));
-	fmt_duration(json_object_get(c, "rekey_in"), rekey, sizeof(rekey));
-	fmt_duration(json_object_get(c, "expire_in"), expire, sizeof(expire));
+	fmt_json_duration(json_object_get(c, "installed"), age, sizeof(age));
+	fmt_json_duration(json_object_get(c, "rekey_in"), rekey, sizeof(rekey));
+	fmt_json_duration(json_object_get(c, "expire_in"), expire, sizeof(expire));
 	table_add_row(t, (const char *[]){ name, str(c, "description"), state, local, remote, NULL,
 					    NULL, str(c, "protocol"), age, rekey, expire,
 					    str(c, "algorithms"), spi, bytes, packets });
@@ -227,9 +216,9 @@ static void ike_rows(struct table *t, json_t *e)
 	const char *role = str(e, "role");
 	size_t i;
 
-	fmt_duration(json_object_get(e, "established"), age, sizeof(age));
-	fmt_duration(json_object_get(e, "rekey_in"), rekey, sizeof(rekey));
-	fmt_duration(json_object_get(e, "reauth_in"), reauth, sizeof(reauth));
+	fmt_json_duration(json_object_get(e, "established"), age, sizeof(age));
+	fmt_json_duration(json_object_get(e, "rekey_in"), rekey, sizeof(rekey));
+	fmt_json_duration(json_object_get(e, "reauth_in"), reauth, sizeof(reauth));
 	table_add_row(t, (const char *[]){ name, str(e, "description"), state, local, remote,
 					    nat ? (json_is_true(nat) ? "yes" : "no") : NULL, role,
 					    version_text(e), age, rekey, reauth, str(e, "algorithms"),

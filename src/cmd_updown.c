@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "naming.h"
+#include "history.h"
 #include "state.h"
 #include "tunnel.h"
 #include "vici_client.h"
@@ -417,6 +419,34 @@ static int update_marks(const struct updown *u, const struct naming_target *t)
 	return rc;
 }
 
+/* Note a manual action in the history of each child the target covers (best effort: the
+ * history is a report). up: manual-up, then up or failed as the command went. */
+static void record_manual(const struct updown *u, const struct naming_target *t, bool succeeded)
+{
+	struct history_rec r = { .time_ms = (int64_t)time(NULL) * 1000 };
+	char name[NAMING_MAX], last[NAMING_MAX] = "";
+
+	for (size_t i = 0; i < (t->p2 ? 1 : t->p1->n_p2); i++) {
+		if (t->p2)
+			snprintf(name, sizeof(name), "%s", t->child);
+		else if (t->p1->p2[i].enabled)
+			naming_child(t->p1, &t->p1->p2[i], name);
+		else
+			continue;
+		if (strcmp(name, last) == 0)
+			continue;	/* a merged conN: one child for all phase 2 entries */
+		snprintf(last, sizeof(last), "%s", name);
+		r.kind = u->up ? HISTORY_MANUAL_UP : HISTORY_MANUAL_DOWN;
+		snprintf(r.reason, sizeof(r.reason), "tunnelctl %s", u->verb);
+		state_history_append(u->ctx->state_dir, name, &r, false);
+		if (u->up) {
+			r.kind = succeeded ? HISTORY_UP : HISTORY_FAILED;
+			snprintf(r.reason, sizeof(r.reason), "tunnelctl up: %s", succeeded ? "child SA installed" : "failed");
+			state_history_append(u->ctx->state_dir, name, &r, true);
+		}
+	}
+}
+
 static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 {
 	struct updown_args a = { .scope = SCOPE_DEFAULT, .timeout = UPDOWN_TIMEOUT_S };
@@ -480,6 +510,8 @@ static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 			rc = TC_EXIT_FAIL;
 			goto out;
 		}
+		if (!up)
+			record_manual(&u, &targets[i], false);
 	}
 	rc = TC_EXIT_FAIL;
 	if (vici_client_connect(ctx->vici, UPDOWN_VICI_TIMEOUT_MS, &u.cmd, &err) != 0 ||
@@ -496,6 +528,8 @@ static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 	}
 	for (size_t i = 0; i < n_jobs && !updown_interrupted; i++)
 		n_ok += run_job(&u, &jobs[i]);
+	for (size_t i = 0; up && i < n_targets; i++)
+		record_manual(&u, &targets[i], n_ok == n_jobs);
 	if (!up && n_ok == n_jobs && !u.quiet)
 		printf("marked manually down: the keep-alive leaves %s alone until `tunnelctl up %s`\n",
 		       name, name);

@@ -28,11 +28,27 @@
 /* The harmless peer of the bypass connection: never contacted, only its pass policies matter. */
 #define BYPASS_PEER "127.0.0.1"
 
-/* Output under construction: the buffer and the current nesting depth. */
+/* Output under construction: the buffer and the current nesting depth; with a sink, the
+ * buffer is handed on whenever a block ends and it holds a piece's worth. */
 struct emit {
 	struct buf *b;
 	unsigned depth;
+	const struct compile_sink *sink;
+	int rc;			/* the sink's first error */
 };
+
+/* At a block's end: hand the buffer to the sink once it holds COMPILE_PIECE bytes (or
+ * anything, when last), then wipe and empty it. Without a sink, nothing. */
+static void emit_flush(struct emit *e, bool last)
+{
+	if (!e->sink || (!last && e->b->len < COMPILE_PIECE))
+		return;
+	if (e->rc == 0 && e->b->len)
+		e->rc = e->sink->write(e->sink->arg, e->b->data, e->b->len);
+	secret_wipe(e->b->data, e->b->len);
+	e->b->len = 0;
+	e->b->data[0] = '\0';
+}
 
 static void emit_indent(struct emit *e)
 {
@@ -571,24 +587,46 @@ static void emit_secrets(struct emit *e, const struct tunnel_file *tf, const str
 			emit_kv(e, "id-1", idb.data);
 		buf_free(&idb);
 		emit_close(e);
+		emit_flush(e, false);
 	}
 	if (opened)
 		emit_close(e);
 }
 
+static void emit_swanctl(struct emit *e, const struct tunnel_file *tf, const struct compile_opts *o)
+{
+	buf_adds(e->b, COMPILE_HEADER);
+	emit_open(e, "connections");
+	if (tf->global.bypass_networks.n > 0)
+		emit_bypass(e, &tf->global);
+	for (size_t i = 0; i < tf->n_p1; i++)
+		if (tf->p1[i].enabled) {
+			emit_connection(e, tf, &tf->p1[i]);
+			emit_flush(e, false);
+		}
+	emit_close(e);
+	emit_secrets(e, tf, o);
+	emit_flush(e, true);
+}
+
 void compile_swanctl(struct buf *out, const struct tunnel_file *tf, const struct compile_opts *o)
 {
-	struct emit e = { .b = out, .depth = 0 };
+	struct emit e = { .b = out, .depth = 0, .sink = NULL, .rc = 0 };
 
-	buf_adds(out, COMPILE_HEADER);
-	emit_open(&e, "connections");
-	if (tf->global.bypass_networks.n > 0)
-		emit_bypass(&e, &tf->global);
-	for (size_t i = 0; i < tf->n_p1; i++)
-		if (tf->p1[i].enabled)
-			emit_connection(&e, tf, &tf->p1[i]);
-	emit_close(&e);
-	emit_secrets(&e, tf, o);
+	emit_swanctl(&e, tf, o);
+}
+
+int compile_swanctl_stream(const struct tunnel_file *tf, const struct compile_opts *o,
+			   const struct compile_sink *sink)
+{
+	struct buf b;
+	struct emit e = { .b = &b, .depth = 0, .sink = sink, .rc = 0 };
+
+	buf_init(&b);
+	buf_reserve(&b, 2 * COMPILE_PIECE);
+	emit_swanctl(&e, tf, o);
+	buf_free_secret(&b);
+	return e.rc;
 }
 
 /* A retransmit number as charon reads it: shortest form, always with a decimal point. */

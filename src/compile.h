@@ -22,6 +22,19 @@ struct compile_opts {
  * gives byte-identical text. Disabled phase 1/2 entries are left out. */
 void compile_swanctl(struct buf *out, const struct tunnel_file *tf, const struct compile_opts *o);
 
+/* Takes the text of compile_swanctl_stream piece by piece: returns 0, or -errno to stop. */
+struct compile_sink {
+	int (*write)(void *arg, const char *data, size_t len);
+	void *arg;
+};
+
+/* compile_swanctl, handing the text to sink in pieces of about COMPILE_PIECE bytes instead
+ * of holding all of it (7,999 tunnels make 7 MB): each piece is wiped once written, as it
+ * may hold secrets. 0, or the first error the sink returned (the rest is not written). */
+#define COMPILE_PIECE (64 * 1024)
+int compile_swanctl_stream(const struct tunnel_file *tf, const struct compile_opts *o,
+			   const struct compile_sink *sink);
+
 /* strongswan.conf fragment (charon logging, retransmits, make_before_break) into out. charon's
  * file log goes to charon_log (NULL: COMPILE_CHARON_LOG). */
 void compile_strongswan(struct buf *out, const struct tunnel_file *tf, const char *charon_log);

@@ -38,8 +38,11 @@ struct conf_node {
 	size_t n_child;
 };
 
+struct conf_block;
+
 struct conf_tree {
 	struct conf_node *root;	/* an unnamed section */
+	struct conf_block *blocks;	/* owner of every node, name and value (conf.c) */
 	char **files;		/* every file name seen, owner of node->file */
 	size_t n_files;
 	char digest[65];	/* SHA-256 (hex) of every file read, names and bytes, in read order */

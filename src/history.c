@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "util.h"
 
 #define HISTORY_TIME_DIGITS 15		/* unix milliseconds up to the year 33658 */
@@ -237,14 +238,15 @@ enum history_state history_next_state(enum history_state s, enum history_kind k)
 	case HISTORY_FAILED:
 	case HISTORY_DEAD:
 	case HISTORY_STALLED:
-		/* an initiation failing while manually down is no outage */
-		return s == HISTORY_S_MANUAL && k == HISTORY_FAILED ? s : HISTORY_S_DOWN;
+		/* manually down: the SA going, or an initiation failing, is no outage */
+		return s == HISTORY_S_MANUAL ? s : HISTORY_S_DOWN;
 	case HISTORY_REKEY:
 		return s == HISTORY_S_UNKNOWN ? HISTORY_S_UP : s;
 	case HISTORY_MANUAL_DOWN:
 		return HISTORY_S_MANUAL;
 	case HISTORY_MANUAL_UP:
-		return s == HISTORY_S_MANUAL ? HISTORY_S_DOWN : s;	/* down until it is seen up */
+		/* not known until it is seen up (or failing): its coming up takes no outage */
+		return s == HISTORY_S_MANUAL ? HISTORY_S_UNKNOWN : s;
 	case HISTORY_START:
 	case HISTORY_STOP:
 		return HISTORY_S_UNKNOWN;
@@ -341,6 +343,13 @@ void history_strip(const struct history *h, int64_t from_ms, int64_t to_ms, size
 		out[k] = a.down_ms > 0 ? 'd' : a.up_ms > 0 ? 'u' : a.manual_ms > 0 ? 'm' : '-';
 	}
 	out[slots] = '\0';
+}
+
+json_t *history_rec_json(const struct history_rec *r)
+{
+	return json_pack("{s:f, s:s, s:o, s:s}", "time", (double)r->time_ms / 1000, "event",
+			 history_kind_names[r->kind], "class", json_str_or_null(r->cls[0] ? r->cls : NULL), "reason",
+			 r->reason);
 }
 
 json_t *history_avail_json(const struct history_avail *a)

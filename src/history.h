@@ -96,6 +96,8 @@ double history_percent_up(const struct history_avail *a);
  * up time, else 'm' manually down, else '-' unknown. */
 void history_strip(const struct history *h, int64_t from_ms, int64_t to_ms, size_t slots, char *out);
 
+/* r as {"time": unix seconds (3 decimals), "event", "class" (or null), "reason"} (a new reference). */
+json_t *history_rec_json(const struct history_rec *r);
 /* {"percent_up": N|null, "up_seconds", "down_seconds", "outages", "longest_outage_seconds",
  * "recovered", "mttr_seconds": N|null, "ongoing_since"?} of a (a new reference). */
 json_t *history_avail_json(const struct history_avail *a);

@@ -30,6 +30,7 @@ static const struct {
 	{ cmd_probe, &cmd_probe_spec, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
 	{ cmd_trace, &cmd_trace_spec, "which phase 2 would carry a packet, and why (or why none)" },
 	{ cmd_daemon, &cmd_daemon_spec, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
+	{ cmd_history, &cmd_history_spec, "each tunnel's timeline and availability over the last day and week" },
 };
 
 static void usage(FILE *f)

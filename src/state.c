@@ -154,6 +154,12 @@ bool state_is_down(const char *state_dir, const char *name)
 	return down;
 }
 
+void state_dirs_check(const char *state_dir, struct state_dirs *d)
+{
+	d->down = state_dir_ok(state_dir, STATE_DOWN_DIR, false) == 0;
+	d->keepalive = state_dir_ok(state_dir, STATE_KEEPALIVE_DIR, false) == 0;
+}
+
 int state_set_down(const char *state_dir, const char *name, bool down)
 {
 	if (!name_ok(name))

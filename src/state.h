@@ -9,6 +9,14 @@
 
 /* True when `tunnelctl down NAME` marked this connection (IKE or child name) as manually down. */
 bool state_is_down(const char *state_dir, const char *name);
+/* Which per-connection record directories are there (and pass the ownership checks), asked
+ * once before looking up many names: where one is missing, state_is_down is false and
+ * state_keepalive_load fails for every name, so a pass over 1,000 SAs can skip them. */
+struct state_dirs {
+	bool down;		/* down/: manual-down marks */
+	bool keepalive;		/* keepalive/: the keep-alive engine's records */
+};
+void state_dirs_check(const char *state_dir, struct state_dirs *d);
 /* What a state function's error means, for messages: a symlink or file where a directory of
  * ours belongs (-ENOTDIR), a state directory writable by others (-EPERM), else strerror. */
 const char *state_strerror(int rc);

@@ -307,16 +307,16 @@ static void apply_filter(json_t *sas, const struct status_filter *f)
 
 /* What the state dir says about a row: the manual-down mark, and for a child the keep-alive
  * engine's last decision (written by the daemon or `keepalive --once`). */
-static void add_state(json_t *o, const char *state_dir, bool child)
+static void add_state(json_t *o, const char *state_dir, const struct state_dirs *dirs, bool child)
 {
 	const char *name = json_string_value(json_object_get(o, "name"));
 	struct state_keepalive rec;
 
 	if (!state_dir || !name)
 		return;
-	if (state_is_down(state_dir, name))
+	if (dirs->down && state_is_down(state_dir, name))
 		json_object_set_new(o, "manual_down", json_true());
-	if (!child || state_keepalive_load(state_dir, name, &rec) != 0)
+	if (!child || !dirs->keepalive || state_keepalive_load(state_dir, name, &rec) != 0)
 		return;
 	json_t *ka = json_pack("{s:I, s:s, s:s, s:I}", "reinitiations", (json_int_t)rec.reinitiations,
 			       "last_action", rec.action, "last_reason", rec.reason, "attempts",
@@ -334,13 +334,16 @@ json_t *status_build(struct vici_node *const *events, size_t n, const struct tun
 		     const char *state_dir, const struct status_filter *f)
 {
 	json_t *sas = status_build_sas(tf, events, n), *e, *c;
+	struct state_dirs dirs = { false, false };
 	size_t i, k;
 
 	apply_filter(sas, f);
+	if (state_dir)
+		state_dirs_check(state_dir, &dirs);
 	json_array_foreach(sas, i, e) {
-		add_state(e, state_dir, false);
+		add_state(e, state_dir, &dirs, false);
 		json_array_foreach(json_object_get(e, "children"), k, c)
-			add_state(c, state_dir, true);
+			add_state(c, state_dir, &dirs, true);
 	}
 	return json_pack("{s:o}", "ike_sas", sas);
 }

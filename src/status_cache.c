@@ -12,6 +12,7 @@
 #include "state.h"
 #include "status.h"
 #include "status_cache.h"
+#include "timeline.h"
 #include "vici_client.h"
 
 static const char *const cache_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
@@ -47,6 +48,8 @@ struct status_cache {
 	json_t *verdicts;		/* IKE SA name -> the doctor's last verdict for it */
 	char *diag_down;		/* the down names the last diagnosis was for */
 	int64_t next_diag;
+	struct timeline *tl;		/* borrowed: the history writer, or NULL */
+	char why[64];			/* what the next refresh is for, for the history's records */
 };
 
 /* ---- event counters ---- */
@@ -96,6 +99,8 @@ static void counters_event(struct status_cache *sc, const char *event, const str
 			const char *name = vici_find_str(cs->child[j], "name", NULL);
 
 			c = name ? counters_get(sc, name) : NULL;
+			if (rekey && name && sc->tl)
+				timeline_rekey(sc->tl, name);
 			if (c && rekey)
 				c->rekeys++;
 			else if (c)
@@ -301,6 +306,9 @@ static void refresh(struct status_cache *sc)
 			add_keepalive(sc, c, true);
 	}
 	add_verdicts(sc, sas);
+	if (sc->tl)
+		timeline_observe(sc->tl, sas, sc->vc ? (sc->why[0] ? sc->why : "periodic refresh") : "charon not reachable");
+	sc->why[0] = '\0';
 	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I, s:I}, s:o}", "generated", (json_int_t)time(NULL),
 			"charon", "reachable", sc->reachable,
 			"daemon", "version", TUNNELCTL_VERSION, "started", (json_int_t)sc->started,
@@ -309,6 +317,9 @@ static void refresh(struct status_cache *sc)
 	json_t *peers = keepalive_peers_load(sc->ctx->state_dir);
 	if (peers)
 		json_object_set_new(doc, "peers", peers);
+	/* each tunnel's timeline: availability, the 24 h strip, the last records (issue 17) */
+	if (sc->tl)
+		json_object_set_new(doc, "history", timeline_summaries(sc->tl));
 	pthread_mutex_lock(&sc->lock);
 	json_decref(sc->doc);
 	sc->doc = doc;
@@ -333,6 +344,8 @@ static void read_events(struct status_cache *sc)
 			break;
 		}
 		counters_event(sc, name, msg);
+		if (strstr(name, "updown") && !sc->why[0])
+			snprintf(sc->why, sizeof(sc->why), "%s event", name);
 		free(name);
 		vici_node_free(msg);
 	} while (vici_client_pending(sc->vc));
@@ -359,6 +372,11 @@ void status_cache_set_tunnels(struct status_cache *sc, const struct tunnel_file 
 {
 	sc->tf = tf;
 	sc->next_refresh = 0;
+}
+
+void status_cache_set_timeline(struct status_cache *sc, struct timeline *tl)
+{
+	sc->tl = tl;
 }
 
 void status_cache_free(struct status_cache *sc)

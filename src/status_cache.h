@@ -39,6 +39,10 @@ struct status_cache *status_cache_new(const struct tc_ctx *ctx, const struct tun
 				      const char *charon_log);
 /* After SIGHUP: watch the tunnels of a new tunnel file (borrowed) and refresh at once. */
 void status_cache_set_tunnels(struct status_cache *sc, const struct tunnel_file *tf);
+/* Record what every refresh sees into the history (timeline.h, borrowed; NULL: none) and carry
+ * each tunnel's summary in the document's "history" object. */
+struct timeline;
+void status_cache_set_timeline(struct status_cache *sc, struct timeline *tl);
 /* Free everything, closing the VICI connection; NULL is fine. */
 void status_cache_free(struct status_cache *sc);
 

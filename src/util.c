@@ -515,6 +515,18 @@ bool str_startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+void fmt_duration(long long s, char *out, size_t len)
+{
+	if (s < 60)
+		snprintf(out, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
 int64_t now_ms(void)
 {
 	struct timespec ts;
