@@ -3,8 +3,8 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-# libnftables, libmicrohttpd and libxml2 are not linked: src/lazylib*.c open them on first use
-PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd
+# libnftables, libmicrohttpd, libxml2 and zlib are not linked: src/lazylib*.c open them on first use
+PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs jansson libsystemd 2>/dev/null) -ldl
 

@@ -48,6 +48,7 @@ int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_history(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_probe(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_bundle(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx);
 
 /* Each command's options and help (its cmd_*.c): main's table lists them, the man page's
@@ -55,7 +56,7 @@ int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx);
 extern const struct opt_spec cmd_check_spec, cmd_compile_spec, cmd_list_spec, cmd_apply_spec,
 	cmd_status_spec, cmd_up_spec, cmd_down_spec, cmd_service_spec, cmd_logs_spec, cmd_lab_spec,
 	cmd_doctor_spec, cmd_firewall_spec, cmd_logging_spec, cmd_import_pfsense_spec, cmd_keepalive_spec,
-	cmd_probe_spec, cmd_trace_spec, cmd_daemon_spec, cmd_history_spec;
+	cmd_probe_spec, cmd_trace_spec, cmd_bundle_spec, cmd_daemon_spec, cmd_history_spec;
 
 /* Shared helpers for commands (cmd.c). */
 struct tc_errors;

@@ -29,6 +29,7 @@ static const struct {
 	{ cmd_keepalive, &cmd_keepalive_spec, "one keep-alive pass: initiate watched tunnels that are down" },
 	{ cmd_probe, &cmd_probe_spec, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
 	{ cmd_trace, &cmd_trace_spec, "which phase 2 would carry a packet, and why (or why none)" },
+	{ cmd_bundle, &cmd_bundle_spec, "one redacted archive for a support request: configs, SAs, log, doctor" },
 	{ cmd_daemon, &cmd_daemon_spec, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
 	{ cmd_history, &cmd_history_spec, "each tunnel's timeline and availability over the last day and week" },
 };

@@ -427,7 +427,7 @@ static void test_command_tables(void **state)
 		&cmd_check_spec, &cmd_compile_spec, &cmd_list_spec, &cmd_apply_spec, &cmd_status_spec,
 		&cmd_up_spec, &cmd_down_spec, &cmd_service_spec, &cmd_logs_spec, &cmd_lab_spec,
 		&cmd_doctor_spec, &cmd_firewall_spec, &cmd_logging_spec, &cmd_import_pfsense_spec,
-		&cmd_keepalive_spec, &cmd_probe_spec, &cmd_trace_spec, &cmd_daemon_spec, &cmd_history_spec,
+		&cmd_keepalive_spec, &cmd_probe_spec, &cmd_trace_spec, &cmd_bundle_spec, &cmd_daemon_spec, &cmd_history_spec,
 	};
 
 	(void)state;
