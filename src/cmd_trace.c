@@ -354,8 +354,16 @@ static bool trap_starts(const struct sources *s)
 	return !s->libipsec || s->charon_version >= LIBIPSEC_ACQUIRE_VERSION;
 }
 
+/* Whether the kernel has no route to DST: such a packet never reaches a policy. */
+static bool unroutable(const struct sources *s)
+{
+	return s->have_route && !s->route.found;
+}
+
 static bool carried(const struct trace_verdict *v, const struct sources *s)
 {
+	if (unroutable(s))
+		return false;
 	return v->kind == TRACE_CARRIED || v->kind == TRACE_PLANNED || (v->kind == TRACE_TRAP && trap_starts(s));
 }
 
@@ -447,6 +455,9 @@ static char *verdict_text(const struct trace_verdict *v, const struct sources *s
 	case TRACE_KINDS:
 		break;
 	}
+	if (unroutable(s) && (v->kind == TRACE_CARRIED || v->kind == TRACE_TRAP))
+		buf_printf(&b, "; but the kernel has no route to DST (%s): the packet never leaves",
+			   s->route.err[0] ? s->route.err : "no answer");
 	free(pair);
 	return buf_steal(&b);
 }

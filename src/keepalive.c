@@ -1,6 +1,7 @@
-/* keepalive.c - the keep-alive engine (SPEC §7): watch charon's SAs over VICI events and a
- * periodic check, re-initiate with backoff, restart children whose ping host is dead, follow
- * charon across restarts. No threads and no sleeps: everything waits in the caller's poll(). */
+/* keepalive.c - the keep-alive engine (docs/keepalive.md): watch charon's SAs over VICI events
+ * and a periodic check, re-initiate with backoff, restart children whose ping host is dead,
+ * follow charon across restarts. No threads and no sleeps: everything waits in the caller's
+ * poll(). */
 #include "keepalive.h"
 
 #include <arpa/inet.h>
