@@ -305,6 +305,17 @@ static char *identity(const char *type, const char *data, bool local)
 	return NULL;
 }
 
+void pfsense_files_free(struct pfsense_files *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		pfsense_certs_file_free(&f->v[i]);
+	free(f->v);
+	f->v = NULL;
+	f->n = 0;
+}
+
 /* ---- entries and their rows ---- */
 
 /* One phase 1, phase 2 or the <ipsec> globals being written. A row's writer reads its element

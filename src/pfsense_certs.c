@@ -169,7 +169,7 @@ static void file_add(struct pfsense_cert_entry *e, const char *cert_dir, const c
 	buf_init(pem);
 }
 
-static void file_free(struct pfsense_file *f)
+void pfsense_certs_file_free(struct pfsense_file *f)
 {
 	free(f->name);
 	free(f->path);
@@ -179,17 +179,6 @@ static void file_free(struct pfsense_file *f)
 		buf_free(&f->pem);
 }
 
-void pfsense_files_free(struct pfsense_files *f)
-{
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->n; i++)
-		file_free(&f->v[i]);
-	free(f->v);
-	f->v = NULL;
-	f->n = 0;
-}
-
 void pfsense_certs_commit(struct pfsense_cert_entry *e, struct pfsense_files *files)
 {
 	for (size_t i = 0; i < e->n_file; i++) {
@@ -197,7 +186,7 @@ void pfsense_certs_commit(struct pfsense_cert_entry *e, struct pfsense_files *fi
 		for (size_t j = 0; j < files->n && !dup; j++)
 			dup = strcmp(files->v[j].name, e->file[i].name) == 0;
 		if (dup) {
-			file_free(&e->file[i]);
+			pfsense_certs_file_free(&e->file[i]);
 			continue;
 		}
 		files->v = xrealloc(files->v, (files->n + 1) * sizeof(*files->v));
@@ -209,7 +198,7 @@ void pfsense_certs_commit(struct pfsense_cert_entry *e, struct pfsense_files *fi
 void pfsense_certs_entry_free(struct pfsense_cert_entry *e)
 {
 	for (size_t i = 0; i < e->n_file; i++)
-		file_free(&e->file[i]);
+		pfsense_certs_file_free(&e->file[i]);
 	e->n_file = 0;
 	free(e->subject);
 	free(e->cert_label);

@@ -32,5 +32,7 @@ char *pfsense_certs_prepare(const xmlNode *root, const xmlNode *ph1, const char 
 void pfsense_certs_commit(struct pfsense_cert_entry *e, struct pfsense_files *files);
 /* Free what e holds (private keys wiped); e itself is the caller's. */
 void pfsense_certs_entry_free(struct pfsense_cert_entry *e);
+/* Free one file's contents (a private key wiped); f itself is the caller's. */
+void pfsense_certs_file_free(struct pfsense_file *f);
 
 #endif

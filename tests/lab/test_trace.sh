@@ -87,3 +87,9 @@ assert_contains "$out" "a bypass policy for 10.1.0.0/16 === 10.1.0.0/16 wins (pr
 assert_eq "$rc" 1 "bypassed: exit 1"
 trace 10.1.0.1 10.2.0.7 --json
 assert_contains "$out" '"origin": "kernel"' "--json: the policy's origin"
+
+step "the same packet without a route: it never reaches the policy"
+on a ip route del 10.2.0.0/24 table 220
+trace 10.1.0.1 10.2.0.7
+assert_contains "$out" "but the kernel has no route to DST (Network is unreachable): the packet never leaves" "no route named"
+assert_eq "$rc" 1 "unroutable: exit 1"
