@@ -4,7 +4,7 @@ FUZZ_CC  ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 # only jansson is linked: src/lazylib*.c open the others on first use
-PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd
+PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null) -ldl
 

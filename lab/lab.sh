@@ -33,7 +33,7 @@ usage: tunnelctl lab [--name N] COMMAND [ARGS]
   exec a|b -- CMD [ARGS]                        run CMD in a side's namespace with TUNNELCTL_*
   apply a|b [FILE]                              (re-)apply a side's tunnel file (FILE replaces it)
   ping [NAME] [--count N]                       LAN A -> LAN B through the tunnel; reports loss
-  impair a|b drop-udp 500|4500|esp|all | drop-esp | drop-all | clear
+  impair a|b drop-udp 500|4500|esp|all | drop-esp [in|out] | drop-all | clear
   stop-charon a|b [--kill] / start-charon a|b [--no-apply]
   logs a|b [-f]                                 the side's charon log
   doctor                                        tunnelctl doctor on both logs and configs
@@ -671,7 +671,7 @@ cmd_ping() {
 # impair: an nftables table inside the side's namespace; rules add up until `clear`.
 cmd_impair() {
 	need_lab
-	local s=${1:-} mode=${2:-} arg=${3:-} ns rules
+	local s=${1:-} mode=${2:-} arg=${3:-} ns rules chains="input output"
 	check_side "$s"
 	ns=$(ns_of "$s")
 	if [ "$mode" = drop-udp ]; then
@@ -687,6 +687,13 @@ cmd_impair() {
 		rules="udp dport $arg counter drop comment \"drop-udp $arg\"
 		       udp sport $arg counter drop comment \"drop-udp $arg\"" ;;
 	drop-esp)
+		# one way only: in = what arrives at this side, out = what it sends
+		case "$arg" in
+		in) chains=input ;;
+		out) chains=output ;;
+		'') ;;
+		*) usage_die "impair $s drop-esp [in|out]" ;;
+		esac
 		# kernel-libipsec sends ESP inside UDP 4500 (non-zero first word: an SPI, whereas IKE
 		# on 4500 starts with the four-byte zero non-ESP marker); raw ESP for other charons.
 		rules="meta l4proto esp counter drop comment \"drop-esp\"
@@ -702,14 +709,14 @@ cmd_impair() {
 	list)
 		ip netns exec "$ns" nft list table inet "$NFT_TABLE" 2>/dev/null || say "side $s: no impairment"
 		return 0 ;;
-	*) usage_die "impair a|b drop-udp 500|4500|esp|all | drop-esp | drop-all | clear | list" ;;
+	*) usage_die "impair a|b drop-udp 500|4500|esp|all | drop-esp [in|out] | drop-all | clear | list" ;;
 	esac
 	local chain r nftin
 	nftin="table inet $NFT_TABLE {
 	chain input { type filter hook input priority -10; policy accept; }
 	chain output { type filter hook output priority -10; policy accept; }
 }"
-	for chain in input output; do
+	for chain in $chains; do
 		while read -r r; do
 			[ -n "$r" ] && nftin+=$'\n'"add rule inet $NFT_TABLE $chain $r"
 		done <<<"$rules"

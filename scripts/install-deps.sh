@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	make gcc pkg-config clang libclang-rt-14-dev
-	libcmocka-dev libjansson-dev libnftables-dev libmicrohttpd-dev libxml2-dev libsystemd-dev
+	libcmocka-dev libjansson-dev libnftables-dev libmicrohttpd-dev libxml2-dev libsystemd-dev zlib1g-dev
 	# strongSwan (charon, VICI, kernel-libipsec for the lab) and its test oracle
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
 	libstrongswan-standard-plugins

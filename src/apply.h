@@ -74,13 +74,13 @@ struct apply_result {
 	bool interrupted;	/* an earlier apply did not finish: everything was loaded again */
 };
 
-/* SPEC §5 for tf with ctx's paths: compile, compare with charon (get-conns, get-shared), write
- * the generated files atomically, load what changed, roll back on failure, initiate missing
- * start_action = start tunnels, save the applied file. 0, or -1 with res->error set. The caller
- * frees res with apply_result_free in every case.
- * A marker in the state directory spans writing the files to charon accepting everything: when
- * a run finds it (an earlier one was killed), the files on disk say nothing about charon, so
- * every connection and secret is loaded again and the run converges whatever the interruption. */
+/* `apply` (docs/commands.md) for tf with ctx's paths: compile, compare with charon (get-conns,
+ * get-shared), write the generated files atomically, load what changed, roll back on failure,
+ * initiate missing start_action = start tunnels, save the applied file. 0, or -1 with
+ * res->error set. The caller frees res with apply_result_free in every case. A marker in the
+ * state directory spans writing the files to charon accepting everything: when a run finds it
+ * (an earlier one was killed), the files on disk say nothing about charon, so every connection
+ * and secret is loaded again and the run converges whatever the interruption. */
 int apply_run(const struct tc_ctx *ctx, const struct tunnel_file *tf, const struct apply_opts *opts,
 	      struct apply_result *res);
 void apply_result_free(struct apply_result *res);

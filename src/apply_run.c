@@ -453,8 +453,8 @@ static void reload_settings(struct apply_ctx *a)
 	vici_node_free(reply);
 }
 
-/* SPEC §8: our nftables table follows the tunnel file (removed with global.firewall = off).
- * Connections are loaded by now, so a refused ruleset is a warning, not a rollback. */
+/* Our nftables table (docs/firewall.md) follows the tunnel file (removed with global.firewall =
+ * off). Connections are loaded by now, so a refused ruleset is a warning, not a rollback. */
 /* Bring our nftables table in line with the tunnel file. The kernel builds 1,000 tunnels'
  * rules in about half a second, so an unchanged ruleset (same text as last applied, table
  * still there) is left alone; `tunnelctl firewall apply` always rewrites it. */

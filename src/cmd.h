@@ -45,6 +45,7 @@ int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_history(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_probe(int argc, char **argv, const struct tc_ctx *ctx);
+int cmd_bundle(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx);
 
 /* Shared helpers for commands (cmd.c). */

@@ -1,5 +1,5 @@
 /* cmd_apply.c - `tunnelctl apply`: check, compile, load what changed into charon, roll back
- * on any failure. SPEC §5. */
+ * on any failure. docs/commands.md (apply). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* cmd_daemon.c - `tunnelctl daemon`: the keep-alive engine and the status cache in one poll
  * loop with signals (signalfd); the web status in a thread of its own, which only reads the
- * cache's published document, so a charon that hangs the loop never hangs the page. SPEC §7, §9. */
+ * cache's published document, so a charon that hangs the loop never hangs the page.
+ * docs/keepalive.md, docs/web.md. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>

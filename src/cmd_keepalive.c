@@ -1,5 +1,5 @@
-/* cmd_keepalive.c - `tunnelctl keepalive --once`: one pass of the keep-alive engine (SPEC §7),
- * for cron users and tests; and the decision logger the daemon shares. */
+/* cmd_keepalive.c - `tunnelctl keepalive --once`: one pass of the keep-alive engine
+ * (docs/keepalive.md), for cron users and tests; and the decision logger the daemon shares. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>

@@ -19,6 +19,9 @@
 #define TRACE_TIMEOUT_MS 3000
 #define TRACE_CONNECT_MS 1000
 #define CHARON_TABLE 220	/* charon's routing table (charon.routing_table) */
+#define LIBIPSEC_TUN "ipsec"	/* kernel-libipsec's TUN device: ipsec0, ipsec1, ... */
+/* kernel-libipsec starts a child on a trap (acquire) from strongSwan 5.9.11 on */
+#define LIBIPSEC_ACQUIRE_VERSION ((5u << 16) | (9u << 8) | 11u)
 #define SEL_TEXT 128
 
 static const char help[] =
@@ -26,7 +29,7 @@ static const char help[] =
 	"\n"
 	"Tell which phase 2 (child conN or conN_M) would carry a packet from SRC to DST leaving\n"
 	"this gateway, and why, or why none does. The answer comes from the outbound policies as\n"
-	"the kernel orders them (lower priority value first, then the more specific selectors):\n"
+	"the kernel orders them (lower priority value first, then the older policy):\n"
 	"an IPsec policy with an installed child SA carries the packet (name and SPI shown); a\n"
 	"trap policy without an SA means the first packet starts the child; a pass (bypass) or\n"
 	"drop policy that wins keeps the packet out of every tunnel. When nothing covers the\n"
@@ -35,10 +38,13 @@ static const char help[] =
 	"(charon's table 220 holds its tunnel routes).\n"
 	"\n"
 	"Sources: the kernel's XFRM policies over netlink in this network namespace; charon over\n"
-	"VICI (list-sas, list-pols); the tunnel file for names, selectors and disabled entries.\n"
+	"VICI (list-sas, list-policies); the tunnel file for names, selectors and disabled entries.\n"
 	"With charon's kernel-libipsec plugin the kernel has no XFRM policies: they come from\n"
-	"charon then, and the output says so. When neither the kernel's policies nor charon can be\n"
-	"read, or with --config-only, the answer is planned from the tunnel file alone.\n"
+	"charon then, and trace decides as kernel-libipsec does: only packets routed into its\n"
+	"ipsecN device meet its policies, pass and drop policies are ignored there, and before\n"
+	"strongSwan 5.9.11 a trap drops the packet instead of starting the child. When neither\n"
+	"the kernel's policies nor charon can be read, or with --config-only, the answer is\n"
+	"planned from the tunnel file alone.\n"
 	"\n"
 	"arguments:\n"
 	"  SRC, DST           IPv4 or IPv6 addresses of the same family\n"
@@ -52,8 +58,9 @@ static const char help[] =
 	"  --json             machine output: {packet, verdict, text, child, policy, sa, entry,\n"
 	"                     miss, route, sources}\n"
 	"\n"
-	"exit status: 0 the packet is (or would be) carried by a phase 2, 1 it is not (not\n"
-	"covered, bypassed, dropped, down or disabled), 2 usage or tunnel file error\n"
+	"exit status: 0 the packet is (or would be) carried by a phase 2, a trap included when it\n"
+	"starts the child; 1 it is not (not covered, bypassed, dropped, down, disabled, no SA);\n"
+	"2 usage or tunnel file error\n"
 	"\n"
 	"examples:\n"
 	"  tunnelctl trace 10.1.0.5 10.2.0.7\n"
@@ -71,6 +78,7 @@ struct sources {
 	enum trace_origin origin;
 	char *config_note, *kernel_note, *charon_note;
 	bool libipsec, charon_ok;
+	unsigned charon_version;	/* major << 16 | minor << 8 | patch, 0 unknown */
 	struct xfrm_nl_route route;
 	bool have_route;
 };
@@ -120,6 +128,25 @@ static bool parse_packet(const char *src, const char *dst, const char *proto, co
 	return true;
 }
 
+/* "5.9.8" (or "6.0.1dr1") as major << 16 | minor << 8 | patch; 0 when unreadable. */
+static unsigned version_code(const char *s)
+{
+	unsigned v[3] = { 0, 0, 0 };
+	size_t k = 0;
+
+	for (; s && *s && k < 3; s++) {
+		if (*s >= '0' && *s <= '9')
+			v[k] = v[k] * 10 + (unsigned)(*s - '0');
+		else if (*s == '.')
+			k++;
+		else
+			break;
+		if (v[k < 3 ? k : 2] > 255)
+			return 0;
+	}
+	return s ? v[0] << 16 | v[1] << 8 | v[2] : 0;
+}
+
 static void stream_free(struct vici_node **ev, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -131,9 +158,10 @@ static void stream_free(struct vici_node **ev, size_t n)
 static int read_charon(const struct tc_ctx *ctx, struct sources *s, struct trace_policies *charon_pol)
 {
 	struct vici_client *vc = NULL;
-	struct vici_node **sas = NULL, **pols = NULL, *stats = NULL;
+	struct vici_node **sas = NULL, **pols = NULL, *stats = NULL, *version = NULL;
 	size_t n_sas = 0, n_pols = 0;
 	struct vici_msg req;
+	const char *ver;
 	char *err = NULL;
 	int rc;
 
@@ -149,12 +177,21 @@ static int read_charon(const struct tc_ctx *ctx, struct sources *s, struct trace
 	if (rc == 0)
 		rc = vici_client_stream(vc, "list-policies", &req, "list-policy", TRACE_TIMEOUT_MS, &pols, &n_pols,
 					&err);
-	if (rc == 0 && vici_client_request(vc, "stats", NULL, TRACE_TIMEOUT_MS, &stats, &err) == 0)
-		s->libipsec = vici_list_has(vici_child(stats, "plugins"), "kernel-libipsec");
 	if (rc == 0) {
+		/* plugins and version only refine the answer: their failure is no failure */
+		char *ignored = NULL;
+		if (vici_client_request(vc, "stats", NULL, TRACE_TIMEOUT_MS, &stats, &ignored) == 0)
+			s->libipsec = vici_list_has(vici_child(stats, "plugins"), "kernel-libipsec");
+		free(ignored);
+		ignored = NULL;
+		if (vici_client_request(vc, "version", NULL, TRACE_TIMEOUT_MS, &version, &ignored) == 0)
+			s->charon_version = version_code(vici_find_str(version, "version", NULL));
+		free(ignored);
 		s->sa = trace_sas_from_vici(sas, n_sas, &s->n_sa);
 		trace_policies_from_vici(pols, n_pols, s->sa, s->n_sa, charon_pol);
-		s->charon_note = xasprintf("%zu child SA%s, %zu trap/pass/drop polic%s listed%s", s->n_sa,
+		ver = version ? vici_find_str(version, "version", "") : "";
+		s->charon_note = xasprintf("%s%s%s%zu child SA%s, %zu trap/pass/drop polic%s listed%s",
+					   "", ver, *ver ? ", " : "", s->n_sa,
 					   s->n_sa == 1 ? "" : "s", n_pols, n_pols == 1 ? "y" : "ies",
 					   s->libipsec ? " (kernel-libipsec)" : "");
 	} else {
@@ -163,6 +200,7 @@ static int read_charon(const struct tc_ctx *ctx, struct sources *s, struct trace
 	}
 	free(err);
 	vici_node_free(stats);
+	vici_node_free(version);
 	stream_free(sas, n_sas);
 	stream_free(pols, n_pols);
 	vici_msg_free(&req);
@@ -232,6 +270,19 @@ static int gather(const struct tc_ctx *ctx, bool config_only, const struct trace
 	return 0;
 }
 
+/* Whether the route leads into kernel-libipsec's TUN device (charon's table, an ipsecN
+ * device): 1, 0, or -1 when unknown. Only kernel-libipsec needs it. */
+static int route_tun(const struct sources *s)
+{
+	const struct xfrm_nl_route *r = &s->route;
+
+	if (!s->have_route)
+		return -1;
+	if (!r->found)
+		return 0;
+	return r->table == CHARON_TABLE && strncmp(r->dev, LIBIPSEC_TUN, strlen(LIBIPSEC_TUN)) == 0;
+}
+
 static void sources_free(struct sources *s)
 {
 	trace_policies_free(&s->pol);
@@ -283,6 +334,26 @@ static const char *origin_text(const struct sources *s)
 	return "?";
 }
 
+/* Whether a trap starts its child when a packet meets it: kernel-libipsec raises no acquire
+ * before strongSwan 5.9.11 (it drops the packet); an unknown version counts as old. */
+static bool trap_starts(const struct sources *s)
+{
+	return !s->libipsec || s->charon_version >= LIBIPSEC_ACQUIRE_VERSION;
+}
+
+/* Whether the kernel has no route to DST: such a packet never reaches a policy. */
+static bool unroutable(const struct sources *s)
+{
+	return s->have_route && !s->route.found;
+}
+
+static bool carried(const struct trace_verdict *v, const struct sources *s)
+{
+	if (unroutable(s))
+		return false;
+	return v->kind == TRACE_CARRIED || v->kind == TRACE_PLANNED || (v->kind == TRACE_TRAP && trap_starts(s));
+}
+
 /* The one-line answer. */
 static char *verdict_text(const struct trace_verdict *v, const struct sources *s)
 {
@@ -300,14 +371,34 @@ static char *verdict_text(const struct trace_verdict *v, const struct sources *s
 	case TRACE_TRAP:
 		buf_printf(&b, "no SA yet: trap policy %s would start it (policy out, priority %u, %s)",
 			   v->child[0] ? v->child : "?", pol->priority, pair);
+		if (!trap_starts(s))
+			buf_printf(&b, "; but kernel-libipsec before strongSwan 5.9.11 drops the packet without"
+				   " starting it: 'tunnelctl up %s'", v->child[0] ? v->child : "NAME");
+		break;
+	case TRACE_UNROUTED:
+		buf_printf(&b, "not carried: the %s policy %s%s(%s, priority %u) matches, but the route to DST"
+			   " (dev %s) does not lead into kernel-libipsec's %sN device: sent in the clear",
+			   trace_action_names[pol->action], v->child, v->child[0] ? " " : "", pair, pol->priority,
+			   s->route.dev[0] ? s->route.dev : "-", LIBIPSEC_TUN);
+		break;
+	case TRACE_SWALLOWED:
+		buf_printf(&b, "dropped: only the %s policy %s%s(%s) matches; charon routed DST into dev %s for it,"
+			   " and kernel-libipsec, which ignores %s policies, has no IPsec policy for the packet",
+			   pol->action == TRACE_ACT_PASS ? "bypass" : "drop", v->child, v->child[0] ? " " : "", pair,
+			   s->route.dev[0] ? s->route.dev : "?", trace_action_names[pol->action]);
 		break;
 	case TRACE_PLANNED:
 		buf_printf(&b, "would be carried by %s (%s, start_action %s)", v->child, pair,
 			   e ? tunnel_action_names[e->start_action] : "?");
 		break;
 	case TRACE_BYPASS:
-		buf_printf(&b, "a bypass policy for %s wins (priority %u): sent outside every tunnel", pair,
-			   pol->priority);
+		if (s->libipsec && s->origin == TRACE_FROM_CHARON)
+			buf_printf(&b, "a bypass policy for %s matches and the route to DST (dev %s) stays out of"
+				   " kernel-libipsec's device: sent outside every tunnel", pair,
+				   s->route.dev[0] ? s->route.dev : "-");
+		else
+			buf_printf(&b, "a bypass policy for %s wins (priority %u): sent outside every tunnel", pair,
+				   pol->priority);
 		break;
 	case TRACE_DROP:
 		buf_printf(&b, "a drop policy for %s wins (priority %u): dropped", pair, pol->priority);
@@ -322,9 +413,13 @@ static char *verdict_text(const struct trace_verdict *v, const struct sources *s
 			   !e->p1_enabled ? "phase 1" : "phase 2", !e->p1_enabled ? e->ikeid : e->reqid);
 		break;
 	case TRACE_DOWN:
-		buf_printf(&b, "not carried: %s (%s) covers it but charon has neither an SA nor a trap policy for it"
-			   " (start_action %s; 'tunnelctl up %s' starts it)", v->child, pair,
-			   tunnel_action_names[e->start_action], v->child);
+		if (s->charon_ok)
+			buf_printf(&b, "not carried: %s (%s) covers it but charon has neither an SA nor a trap policy"
+				   " for it (start_action %s; 'tunnelctl up %s' starts it)", v->child, pair,
+				   tunnel_action_names[e->start_action], v->child);
+		else
+			buf_printf(&b, "not carried: %s (%s) covers it but no policy for it is installed, and charon"
+				   " cannot be asked (see sources)", v->child, pair);
 		break;
 	case TRACE_NOT_COVERED:
 		if (v->entry || v->closest_sa || v->closest_policy) {
@@ -347,6 +442,9 @@ static char *verdict_text(const struct trace_verdict *v, const struct sources *s
 	case TRACE_KINDS:
 		break;
 	}
+	if (unroutable(s) && (v->kind == TRACE_CARRIED || v->kind == TRACE_TRAP))
+		buf_printf(&b, "; but the kernel has no route to DST (%s): the packet never leaves",
+			   s->route.err[0] ? s->route.err : "no answer");
 	free(pair);
 	return buf_steal(&b);
 }
@@ -368,10 +466,6 @@ static char *route_text(const struct xfrm_nl_route *r)
 	return buf_steal(&b);
 }
 
-static bool carried(enum trace_kind k)
-{
-	return k == TRACE_CARRIED || k == TRACE_TRAP || k == TRACE_PLANNED;
-}
 
 static json_t *sel_json(const struct trace_sel *sel)
 {
@@ -393,7 +487,7 @@ static json_t *verdict_json(const struct trace_packet *p, const struct trace_ver
 						   p->proto ? json_integer(p->proto) : json_null(), "port",
 						   p->port >= 0 ? json_integer(p->port) : json_null()));
 	json_object_set_new(o, "verdict", json_string(trace_kind_names[v->kind]));
-	json_object_set_new(o, "carried", json_boolean(carried(v->kind)));
+	json_object_set_new(o, "carried", json_boolean(carried(v, s)));
 	json_object_set_new(o, "text", json_string(text));
 	json_object_set_new(o, "child", v->child[0] ? json_string(v->child) : json_null());
 	if (v->policy)
@@ -461,8 +555,9 @@ static void print_text(const struct trace_packet *p, const struct trace_verdict 
 	printf("\nverdict:  %s\n", text);
 	if (e && v->kind != TRACE_NOT_COVERED) {
 		char *pair = pair_text(&e->local, &e->remote);
-		printf("phase 2:  %s reqid %u%s%s%s: %s (phase 1 %u)\n", e->child, e->reqid, e->description ? " \"" : "",
-		       e->description ? e->description : "", e->description ? "\"" : "", pair, e->ikeid);
+		/* the tunnel file's reqid names the entry; charon numbers its reqids itself */
+		printf("phase 2:  %s: entry %u%s%s%s of phase 1 %u, %s\n", e->child, e->reqid, e->description ? " \"" : "",
+		       e->description ? e->description : "", e->description ? "\"" : "", e->ikeid, pair);
 		free(pair);
 	}
 	if (v->sa)
@@ -499,14 +594,15 @@ int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx)
 		sources_free(&s);
 		return rc;
 	}
-	in = (struct trace_input){ s.pol.v, s.pol.n, s.sa, s.n_sa, s.ent, s.n_ent };
+	in = (struct trace_input){ s.pol.v, s.pol.n, s.sa, s.n_sa, s.ent, s.n_ent,
+				   s.origin == TRACE_FROM_CHARON && s.libipsec, route_tun(&s) };
 	trace_decide(&in, &p, &v);
 	text = verdict_text(&v, &s);
 	if (json)
 		json_write(stdout, verdict_json(&p, &v, &s, text));
 	else
 		print_text(&p, &v, &s, text);
-	rc = carried(v.kind) ? TC_EXIT_OK : TC_EXIT_FAIL;
+	rc = carried(&v, &s) ? TC_EXIT_OK : TC_EXIT_FAIL;
 	free(text);
 	sources_free(&s);
 	return rc;

@@ -39,7 +39,8 @@ int compile_swanctl_stream(const struct tunnel_file *tf, const struct compile_op
  * file log goes to charon_log (NULL: COMPILE_CHARON_LOG). */
 void compile_strongswan(struct buf *out, const struct tunnel_file *tf, const char *charon_log);
 
-/* The start_action charon gets for phase 2 p2 of p1: "none", "start" or "trap" (SPEC §4.2). */
+/* The start_action charon gets for phase 2 p2 of p1: "none", "start" or "trap"
+ * (docs/compile.md, Children). */
 const char *compile_start_action(const struct tunnel_phase1 *p1, const struct tunnel_phase2 *p2);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* SPEC §10 classes, in report order (most important first). */
+/* The classes of docs/doctor.md, in report order (most important first). */
 enum doctor_class {
 	DOCTOR_CONFIG_ERROR,
 	DOCTOR_KERNEL_FAILURE,

@@ -1045,9 +1045,9 @@ static void x_rekey_lost(const struct sa *sa, struct buf *b)
 			    "quiet time), so the rekey was the first exchange to find the peer silent.");
 	buf_adds(b, " charon deleted the SA (a restart action or keep-alive re-establishes it).");
 }
-/* A lost SA: the retransmits, then whether heavy traffic went with the loss (SPEC §10: a
- * CPU-bound gateway answers IKE late under load) from the byte counts of the CHILD_SAs that
- * closed (rekeys) before it, or that the log cannot tell. */
+/* A lost SA: the retransmits, then whether heavy traffic went with the loss (docs/doctor.md,
+ * dpd_timeout: a CPU-bound gateway answers IKE late under load) from the byte counts of the
+ * CHILD_SAs that closed (rekeys) before it, or that the log cannot tell. */
 static void x_dpd(const struct sa *sa, struct buf *b)
 {
 	unsigned long long total = sa->bytes_in + sa->bytes_out;

@@ -1,6 +1,7 @@
-/* keepalive.c - the keep-alive engine (SPEC §7): watch charon's SAs over VICI events and a
- * periodic check, re-initiate with backoff, restart children whose ping host is dead, follow
- * charon across restarts. No threads and no sleeps: everything waits in the caller's poll(). */
+/* keepalive.c - the keep-alive engine (docs/keepalive.md): watch charon's SAs over VICI events
+ * and a periodic check, re-initiate with backoff, restart children whose ping host is dead,
+ * follow charon across restarts. No threads and no sleeps: everything waits in the caller's
+ * poll(). */
 #include "keepalive.h"
 
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include "naming.h"
 #include "keepalive_ping.h"
 #include "peerwatch.h"
+#include "stallwatch.h"
 #include "state.h"
 #include "tunnel.h"
 #include "vici.h"
@@ -37,6 +39,7 @@
 #define KA_UNANSWERED_MS 1500		/* an initiation's IKE_SA_INIT still unanswered then: silent so far */
 #define KA_PROBES_GONE 2		/* IKE probes in a row gone within a second: the peer refused them */
 #define KA_NO_GW ((size_t)-1)		/* a target whose gateway is no address (any peer, a name) */
+#define KA_XFRM_STAT "/proc/net/xfrm_stat"	/* the kernel's XFRM error counters, per namespace */
 
 /* every initiation in flight, the event connection and the two ICMP sockets get a poll entry */
 _Static_assert(KEEPALIVE_MAX_INFLIGHT + 3 <= KEEPALIVE_MAX_FDS, "poll entries for every initiation");
@@ -75,6 +78,11 @@ struct ka_target {
 	bool manual;		/* manually down, as of the last check */
 	char down_why[KA_REASON_MAX];	/* what the check that first found it down was about */
 	struct state_keepalive rec;
+	/* its installed child SA's counters as of the last check (issue 17: stalled tunnels) */
+	bool counted;			/* an installed child SA was found */
+	uint64_t sa_id, pk_in, pk_out;
+	struct stallwatch stall;
+	bool stall_held;		/* stalled, restart held back: said, and nothing came back since */
 };
 
 /* One peer address that watched tunnels go to, for telling a silent peer from a refusing one. */
@@ -126,6 +134,7 @@ struct keepalive {
 	struct keepalive_icmp icmp;	/* raw ICMP sockets and our echo identifier */
 	uint64_t rng;
 	struct keepalive_stats stats;
+	struct buf xfrm_prev, xfrm_cur;	/* /proc/net/xfrm_stat at the previous check and at this one */
 	struct {
 		enum ka_fd_kind kind;
 		size_t idx;
@@ -522,6 +531,91 @@ static bool slot_free(const struct keepalive *ka, struct ka_target *t, int64_t n
 	return false;
 }
 
+/* The installed child SA t watches in one IKE SA of a list-sa event: the newest (after a
+ * rekey both may be listed) gives t its counters. */
+static void child_counters(const struct vici_node *ike, struct ka_target *t)
+{
+	const struct vici_node *children = vici_child(ike, "child-sas");
+
+	for (size_t i = 0; children && i < children->n_child; i++) {
+		const struct vici_node *c = children->child[i];
+		if (!str_eq(vici_find_str(c, "name", ""), t->child) || child_state(vici_find_str(c, "state", "")) != KA_SA_UP)
+			continue;
+		uint64_t id = strtoull(vici_find_str(c, "uniqueid", "0"), NULL, 10);
+		if (t->counted && id <= t->sa_id)
+			continue;
+		t->counted = true;
+		t->sa_id = id;
+		t->pk_in = strtoull(vici_find_str(c, "packets-in", "0"), NULL, 10);
+		t->pk_out = strtoull(vici_find_str(c, "packets-out", "0"), NULL, 10);
+	}
+}
+
+/* Read /proc/net/xfrm_stat (this network namespace's) for this check; the previous reading
+ * is kept to compare with. A kernel without it leaves both empty. */
+static void xfrm_read(struct keepalive *ka)
+{
+	buf_free(&ka->xfrm_prev);
+	ka->xfrm_prev = ka->xfrm_cur;
+	if (file_read_all(KA_XFRM_STAT, STALLWATCH_XFRM_MAX, &ka->xfrm_cur) != 0)
+		buf_init(&ka->xfrm_cur);
+}
+
+/* Installed and watched: packets go out and none come back for STALLWATCH_SAMPLES checks =
+ * sending into a dead tunnel (issue 17 item 5): restart the child, at most once per
+ * STALLWATCH_RESTART_GAP_MS; a stall within that time is said once and left alone. */
+static void stall_check(struct keepalive *ka, struct ka_target *t, int64_t now)
+{
+	int64_t gap = interval_ms(ka, ka->tf->global.keepalive_interval) / 2;
+	int64_t limit = STALLWATCH_RESTART_GAP_MS / (ka->cfg.time_scale ? ka->cfg.time_scale : 1);
+	char xfrm[160], why[KA_REASON_MAX];
+	enum stallwatch_verdict v;
+
+	if (!t->counted) {
+		stallwatch_reset(&t->stall);
+		t->stall_held = false;
+		return;
+	}
+	if (!t->watch || t->manual || ka->cfg.once || t->op || t->restart_due)
+		return;
+	v = stallwatch_sample(&t->stall, t->sa_id, t->pk_in, t->pk_out, now, gap, limit);
+	if (v == STALLWATCH_FLOWING && t->stall_held) {
+		t->stall_held = false;
+		decide(ka, t, LOG_NOTICE, "up", 0, "packets come back through child SA #%llu again: no longer stalled",
+		       (unsigned long long)t->sa_id);
+	}
+	if (v == STALLWATCH_OK || v == STALLWATCH_FLOWING || v == STALLWATCH_SUSPECT || (v == STALLWATCH_HELD && t->stall_held))
+		return;
+	if (stallwatch_xfrm_grown(ka->xfrm_prev.data, ka->xfrm_prev.len, ka->xfrm_cur.data, ka->xfrm_cur.len, xfrm + 2,
+				  sizeof(xfrm) - 2))
+		memcpy(xfrm, "; ", 2);
+	else
+		xfrm[0] = '\0';
+	if (v == STALLWATCH_HELD) {
+		t->stall_held = true;
+		decide(ka, t, LOG_WARNING, "stalled", 0,
+		       "sending into a dead tunnel: child SA #%llu sent %llu packets and received none in %.0fs%s; restart held back (the last was %.0fs ago, one per %.0fs)",
+		       (unsigned long long)t->sa_id, (unsigned long long)t->stall.sent,
+		       (double)(now - t->stall.since) / 1000, xfrm, (double)(now - t->stall.restarted) / 1000,
+		       (double)limit / 1000);
+		return;
+	}
+	t->stall_held = false;	/* the restart's outcome says up or failed */
+	t->rec.stalls++;
+	t->rec.last_stall = time(NULL);
+	decide(ka, t, LOG_WARNING, "stalled", 0,
+	       "sending into a dead tunnel: child SA #%llu sent %llu packets and received none in %.0fs (%d checks)%s",
+	       (unsigned long long)t->sa_id, (unsigned long long)t->stall.sent, (double)(now - t->stall.since) / 1000,
+	       STALLWATCH_SAMPLES, xfrm);
+	stallwatch_restarted(&t->stall, now);
+	if (!slot_free(ka, t, now)) {
+		t->restart_due = true;
+		return;
+	}
+	snprintf(why, sizeof(why), "stalled (packets out, none in): terminate and initiate the child");
+	initiate(ka, t, true, why);
+}
+
 /* Decide for one watched target after a check. */
 static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now)
 {
@@ -535,8 +629,10 @@ static void target_decide(struct keepalive *ka, struct ka_target *t, int64_t now
 		t->silent = false;
 		t->quiet = KA_QUIET_NONE;
 		t->down_why[0] = '\0';
+		stall_check(ka, t, now);
 		return;
 	}
+	stallwatch_reset(&t->stall);
 	t->up_since = 0;
 	if (!t->down_why[0])
 		snprintf(t->down_why, sizeof(t->down_why), "%s", ka->check_reason);
@@ -640,9 +736,12 @@ static void check(struct keepalive *ka)
 	}
 	now = now_ms();
 	ka->stats.skipped = 0;
+	if (!ka->cfg.once)
+		xfrm_read(ka);
 	for (size_t i = 0; i < ka->n_t; i++) {
 		struct ka_target *t = &ka->t[i];
 		enum ka_sa s = KA_SA_DOWN;
+		t->counted = false;
 		for (size_t e = 0; e < n_events; e++) {
 			for (size_t k = 0; k < events[e]->n_child; k++) {
 				const struct vici_node *ike = events[e]->child[k];
@@ -651,6 +750,8 @@ static void check(struct keepalive *ka)
 				enum ka_sa is = ike_sa_state(ike, t);
 				if (is > s)
 					s = is;
+				if (is == KA_SA_UP)
+					child_counters(ike, t);
 				if (t->op && t->op_kind == KA_OP_INITIATE && now - t->last_try >= KA_UNANSWERED_MS &&
 				    ike_sa_half_open(ike))
 					t->half_open = true;
@@ -1272,6 +1373,8 @@ void keepalive_free(struct keepalive *ka)
 	vici_client_close(ka->vc);
 	tunnel_file_free(ka->tf);
 	free(ka->conf);
+	buf_free(&ka->xfrm_prev);
+	buf_free(&ka->xfrm_cur);
 	free(ka);
 }
 

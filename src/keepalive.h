@@ -1,4 +1,5 @@
-/* keepalive.h - keep tunnels up (SPEC §7): the engine behind `tunnelctl keepalive` and the daemon.
+/* keepalive.h - keep tunnels up (docs/keepalive.md): the engine behind `tunnelctl keepalive`
+ * and the daemon.
  *
  * One event loop, driven by the caller's poll(): the engine hands out its file descriptors (the
  * VICI event connection, one VICI connection per initiation in flight, the ICMP sockets) and the

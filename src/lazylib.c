@@ -13,6 +13,7 @@ static const char *const lazylib_sonames[LAZYLIB_COUNT] = {
 	[LAZYLIB_MHD] = "libmicrohttpd.so.12",
 	[LAZYLIB_NFT] = "libnftables.so.1",
 	[LAZYLIB_SYSTEMD] = "libsystemd.so.0",
+	[LAZYLIB_ZLIB] = "libz.so.1",
 };
 
 static void lazylib_die(const char *what)

@@ -28,6 +28,7 @@ static const struct {
 	{ "keepalive", cmd_keepalive, "one keep-alive pass: initiate watched tunnels that are down" },
 	{ "probe", cmd_probe, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
 	{ "trace", cmd_trace, "which phase 2 would carry a packet, and why (or why none)" },
+	{ "bundle", cmd_bundle, "one redacted archive for a support request: configs, SAs, log, doctor" },
 	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
 	{ "history", cmd_history, "each tunnel's timeline and availability over the last day and week" },
 };

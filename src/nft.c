@@ -86,7 +86,7 @@ static void build_p1(struct buf *b, const struct tunnel_phase1 *p1, const char *
 	buf_printf(b, "\t\t%sudp dport ", match);
 	add_ports(b, p1->ike_port, p1->natt_port);
 	buf_printf(b, " counter ct mark set ct mark or 0x%08x accept comment \"%s\"\n", NFT_CT_MARK, name);
-	/* any-peer responders get the ports only (SPEC §8); their ESP arrives in UDP when NAT-T */
+	/* any-peer responders get the ports only (docs/firewall.md); ESP arrives in UDP with NAT-T */
 	if (!any)
 		buf_printf(b, "\t\t%smeta l4proto { esp, ah } counter ct mark set ct mark or 0x%08x accept comment \"%s\"\n",
 			   match, NFT_CT_MARK, name);

@@ -1,11 +1,11 @@
-/* pfsense.c - pfSense config.xml's <ipsec> section to a tunnel file (SPEC §6 import-pfsense).
+/* pfsense.c - pfSense config.xml's <ipsec> section to a tunnel file (docs/pfsense-import.md).
  *
  * Field names are pfSense's (phase1: ikeid, iketype, remote-gateway, encryption/item, ...;
  * phase2: reqid, localid, remoteid, encryption-algorithm-option, ...). Each phase 1 becomes a
- * `tunnels { N { } }` section; entries the tunnel file cannot express are commented out with
- * the reason, single settings it cannot express become "not supported" comments.
- * Certificates (<cert>/<ca> by certref/caref, base64 of PEM) are decoded here and handed to
- * the caller as files to write; this file itself writes nothing.
+ * `tunnels { N { } }` section written row by row from a table {pfSense element, tunnel key,
+ * kind}; entries the tunnel file cannot express are commented out with the reason, single
+ * settings it cannot express become "not supported" comments. Certificates come from
+ * pfsense_certs.c as files for the caller to write; this file itself writes nothing.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,67 +17,9 @@
 #include <string.h>
 
 #include "pfsense.h"
-#include "swanctl_msg.h"
+#include "pfsense_certs.h"
+#include "pfsense_xml.h"
 #include "tunnel.h"
-#include "x509.h"
-
-/* ---- XML access: element children and their text, never through entities ---- */
-
-static xmlNode *child(const xmlNode *n, const char *name)
-{
-	if (!n)
-		return NULL;
-	for (xmlNode *c = n->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-static xmlNode *next_named(xmlNode *c, const char *name)
-{
-	for (c = c ? c->next : NULL; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-/* Text of element n (text and CDATA children only), trimmed; "" when empty; NULL when n is
- * NULL or the text is longer than PFSENSE_MAX_VALUE. Caller frees. */
-static char *node_text(const xmlNode *n)
-{
-	struct buf b;
-	size_t s = 0;
-
-	if (!n)
-		return NULL;
-	buf_init(&b);
-	buf_adds(&b, "");
-	for (xmlNode *c = n->children; c; c = c->next) {
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-			buf_adds(&b, (const char *)c->content);
-		if (b.len > PFSENSE_MAX_VALUE) {
-			buf_free_secret(&b);
-			return NULL;
-		}
-	}
-	while (b.len && isspace((unsigned char)b.data[b.len - 1]))
-		b.data[--b.len] = '\0';
-	while (s < b.len && isspace((unsigned char)b.data[s]))
-		s++;
-	memmove(b.data, b.data + s, b.len - s + 1);
-	return buf_steal(&b);
-}
-
-/* Text of child element name of n, or NULL if absent. Caller frees. */
-static char *get(const xmlNode *n, const char *name)
-{
-	return node_text(child(n, name));
-}
-
-static bool has(const xmlNode *n, const char *name)
-{
-	return child(n, name) != NULL;
-}
 
 /* ---- output ---- */
 
@@ -246,7 +188,7 @@ static char *network_of(const char *addr, const char *bits_s)
  * address (v6: ipaddrv6) and prefix length, or false (dhcp, pppoe, unknown). */
 static bool iface_static(const xmlNode *root, const char *ifname, bool v6, char **addr, char **bits)
 {
-	const xmlNode *ifs = child(root, "interfaces"), *vips = child(child(root, "virtualip"), "vip");
+	const xmlNode *ifs = pfsense_xml_child(root, "interfaces"), *vips = pfsense_xml_child(pfsense_xml_child(root, "virtualip"), "vip");
 	char *a = NULL, *s = NULL;
 	int fam;
 
@@ -254,20 +196,20 @@ static bool iface_static(const xmlNode *root, const char *ifname, bool v6, char 
 	if (!ifname)
 		return false;
 	if (str_startswith(ifname, "_vip")) {
-		for (const xmlNode *v = vips; v; v = next_named((xmlNode *)v, "vip")) {
-			char *u = get(v, "uniqid");
+		for (const xmlNode *v = vips; v; v = pfsense_xml_next(v, "vip")) {
+			char *u = pfsense_xml_get(v, "uniqid");
 			bool match = u && strcmp(u, ifname + 4) == 0;
 			free(u);
 			if (match) {
-				a = get(v, "subnet");
-				s = get(v, "subnet_bits");
+				a = pfsense_xml_get(v, "subnet");
+				s = pfsense_xml_get(v, "subnet_bits");
 				break;
 			}
 		}
 	} else {
-		const xmlNode *i = child(ifs, ifname);
-		a = get(i, v6 ? "ipaddrv6" : "ipaddr");
-		s = get(i, v6 ? "subnetv6" : "subnet");
+		const xmlNode *i = pfsense_xml_child(ifs, ifname);
+		a = pfsense_xml_get(i, v6 ? "ipaddrv6" : "ipaddr");
+		s = pfsense_xml_get(i, v6 ? "subnetv6" : "subnet");
 	}
 	if (a && is_ip(a, &fam) && (fam == AF_INET6) == v6 && s) {
 		*addr = a;
@@ -363,359 +305,307 @@ static char *identity(const char *type, const char *data, bool local)
 	return NULL;
 }
 
-/* ---- phase 1 ---- */
-
-struct p1ctx {
-	const xmlNode *root;
-	const xmlNode *ph1;
-	unsigned long ikeid;
-	bool fatal;		/* the entry cannot be imported: comment the block out */
-	char *why;		/* the reason */
-	bool cert_auth;		/* authentication_method cert (rsasig in old configs) */
-	char *subject;		/* the certificate's subject as an identity, or NULL */
-	char *cert_label;	/* "descr" (refid X) of the certificate and of the CA, for comments */
-	char *ca_label;
-	char *ca_parent;	/* the CA's own <caref> (an intermediate CA), or NULL */
-	struct pfsense_file pending[3];	/* certificate, key, CA: handed over if the entry stays */
-	size_t n_pending;
-};
-
-static void p1_fatal(struct p1ctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void p1_fatal(struct p1ctx *p, const char *fmt, ...)
-{
-	va_list ap;
-	struct buf b;
-
-	if (p->fatal)
-		return;
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	p->fatal = true;
-	p->why = buf_steal(&b);
-}
-
-/* ---- certificates: <cert> and <ca> elements, referenced by certref/caref ---- */
-
-#define PFSENSE_MAX_REFID_NAME 64u	/* a refid used as a file name as it is */
-
-/* The top-level <cert> or <ca> element (kind) whose <refid> is refid, or NULL. */
-static const xmlNode *store_find(const xmlNode *root, const char *kind, const char *refid)
-{
-	if (!refid || !*refid)
-		return NULL;
-	for (const xmlNode *n = child(root, kind); n; n = next_named((xmlNode *)n, kind)) {
-		char *r = get(n, "refid");
-		bool match = str_eq(r, refid);
-		free(r);
-		if (match)
-			return n;
-	}
-	return NULL;
-}
-
-/* `"descr" (refid X)` of a store element, for comments. Caller frees. */
-static char *store_label(const xmlNode *n, const char *refid)
-{
-	char *d = get(n, "descr");
-	char *l = d && *d ? xasprintf("\"%s\" (refid %s)", d, refid) : xasprintf("refid %s", refid);
-
-	free(d);
-	return l;
-}
-
-/* A file name base from a refid: the refid itself when it is a plain name (pfSense's are 13
- * hex digits), else "ref" + 16 hex digits of its SHA-256. Never a path: no '/', no '.'. '-'
- * is left out so that no certificate name ends in "-ca" (the CA files' suffix). */
-static char *store_file_base(const char *refid)
-{
-	char h[65];
-	size_t n = strlen(refid);
-	bool plain = n > 0 && n <= PFSENSE_MAX_REFID_NAME;
-
-	for (const char *c = refid; plain && *c; c++)
-		plain = isalnum((unsigned char)*c) || *c == '_';
-	if (plain)
-		return xstrdup(refid);
-	sha256_hex(refid, n, h);
-	return xasprintf("ref%.16s", h);
-}
-
-/* True when element n has text other than white space (without copying it: it may be a key). */
-static bool has_text(const xmlNode *n)
-{
-	for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-			for (const char *p = (const char *)c->content; *p; p++)
-				if (!isspace((unsigned char)*p))
-					return true;
-	return false;
-}
-
-/* The base64 text of element n (whitespace ignored) decoded into out, which is reserved in
- * advance so that a private key is never left behind by a realloc. 0, -EFBIG when the text
- * is longer than PFSENSE_MAX_PEM_B64, -EINVAL when absent, empty or not base64. */
-static int b64_node_decode(const xmlNode *n, struct buf *out)
-{
-	struct buf t;
-	size_t total = 0;
-	int rc;
-
-	if (!n)
-		return -EINVAL;
-	for (const xmlNode *c = n->children; c; c = c->next)
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-			total += strlen((const char *)c->content);
-	if (total > PFSENSE_MAX_PEM_B64)
-		return -EFBIG;
-	buf_init(&t);
-	buf_reserve(&t, total + 2);
-	buf_adds(&t, "0s");	/* swanctl's inline base64 form */
-	for (const xmlNode *c = n->children; c; c = c->next)
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-			for (const char *p = (const char *)c->content; *p; p++)
-				if (!isspace((unsigned char)*p))
-					buf_addc(&t, *p);
-	buf_reserve(out, total / 4 * 3 + 3);
-	rc = t.len > 2 && swanctl_msg_secret_decode(t.data, out) == 0 && out->len ? 0 : -EINVAL;
-	buf_free_secret(&t);
-	return rc;
-}
-
-/* What is wrong with a decoded <crt> (NULL: a PEM certificate x509.c can read); with
- * subject, its subject as an identity (NULL when it cannot be one). */
-static const char *pem_cert_problem(const struct buf *pem, char **subject)
-{
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
-	struct buf der, id;
-	struct x509_info xi;
-	const char *why = NULL;
-
-	buf_init(&der);
-	buf_init(&id);
-	if (!memmem(pem->data, pem->len, begin, sizeof(begin) - 1))
-		why = "not a PEM certificate";
-	else if (x509_to_der(pem->data, pem->len, &der) || x509_parse(der.data, der.len, &xi))
-		why = "a malformed certificate";
-	else if (subject && x509_dn_id(xi.subject, xi.subject_len, &id) == 0)
-		*subject = buf_steal(&id);
-	buf_free(&der);
-	buf_free(&id);
-	return why;
-}
-
-/* What is wrong with a decoded <prv> (NULL: an unencrypted PEM private key charon loads:
- * PKCS#8, PKCS#1 RSA or SEC1 EC, with a base64 body). Never quotes the key. */
-static const char *pem_key_problem(const struct buf *pem)
-{
-	static const char *const labels[] = { "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", NULL };
-	static const char begin[] = "-----BEGIN ", encrypted[] = "ENCRYPTED PRIVATE KEY";
-	const char *s = pem->data, *end = s + pem->len, *b, *lab, *e;
-	char tail[64];
-	struct buf body, der;
-	size_t ll, i;
-	int rc;
-
-	b = memmem(s, pem->len, begin, sizeof(begin) - 1);
-	if (!b)
-		return "not a PEM private key";
-	lab = b + sizeof(begin) - 1;
-	e = memmem(lab, (size_t)(end - lab), "-----", 5);
-	if (!e)
-		return "not a PEM private key";
-	ll = (size_t)(e - lab);
-	if (ll == sizeof(encrypted) - 1 && memcmp(lab, encrypted, ll) == 0)
-		return "an encrypted private key (charon needs it unencrypted)";
-	for (i = 0; labels[i]; i++)
-		if (strlen(labels[i]) == ll && memcmp(lab, labels[i], ll) == 0)
-			break;
-	if (!labels[i])
-		return "not a PEM private key of a type charon loads (RSA, EC, PKCS#8)";
-	if (memmem(e, (size_t)(end - e), "Proc-Type:", 10))
-		return "an encrypted private key (charon needs it unencrypted)";
-	snprintf(tail, sizeof(tail), "-----END %.*s-----", (int)ll, lab);
-	b = e + 5;
-	e = memmem(b, (size_t)(end - b), tail, strlen(tail));
-	if (!e)
-		return "a PEM private key without its END line";
-	/* the body must be base64 */
-	buf_init(&body);
-	buf_init(&der);
-	buf_reserve(&body, (size_t)(e - b) + 2);
-	buf_reserve(&der, (size_t)(e - b));
-	buf_adds(&body, "0s");
-	for (const char *p = b; p < e; p++)
-		if (!isspace((unsigned char)*p))
-			buf_addc(&body, *p);
-	rc = body.len > 2 && swanctl_msg_secret_decode(body.data, &der) == 0 && der.len ? 0 : -EINVAL;
-	buf_free_secret(&body);
-	buf_free_secret(&der);
-	return rc ? "a PEM private key whose body is not base64" : NULL;
-}
-
-static void pending_add(struct out *o, struct p1ctx *p, const char *base, const char *suffix,
-			struct buf *pem, bool secret)
-{
-	struct pfsense_file *f = &p->pending[p->n_pending++];
-
-	f->name = xasprintf("%s%s", base, suffix);
-	f->path = xasprintf("%s/%s", o->cert_dir, f->name);
-	f->pem = *pem;
-	f->secret = secret;
-	buf_init(pem);
-}
-
-static void file_free(struct pfsense_file *f)
-{
-	free(f->name);
-	free(f->path);
-	if (f->secret)
-		buf_free_secret(&f->pem);
-	else
-		buf_free(&f->pem);
-}
-
 void pfsense_files_free(struct pfsense_files *f)
 {
 	if (!f)
 		return;
 	for (size_t i = 0; i < f->n; i++)
-		file_free(&f->v[i]);
+		pfsense_certs_file_free(&f->v[i]);
 	free(f->v);
 	f->v = NULL;
 	f->n = 0;
 }
 
-/* Hand an imported entry's files to the caller's list, once per name. */
-static void pending_commit(struct out *o, struct p1ctx *p)
+/* ---- entries and their rows ---- */
+
+/* One phase 1, phase 2 or the <ipsec> globals being written. A row's writer reads its element
+ * under node and writes its key, or refuses the entry (why); the entry's writer then comments
+ * out the whole block with that reason. */
+struct entry {
+	const xmlNode *root;		/* <pfsense>: interfaces, virtual IPs, certificate store */
+	const xmlNode *ipsec;		/* <ipsec>: the phase 2 entries of a phase 1 */
+	const xmlNode *node;		/* <phase1>, <phase2> or <ipsec> */
+	unsigned long id;		/* ikeid or reqid */
+	char *why;			/* non-NULL: the entry cannot be imported as it is */
+	bool cert_auth;			/* phase 1: authentication_method cert (rsasig in old configs) */
+	struct pfsense_cert_entry cert;	/* phase 1: what cert_auth uses from the store */
+	char *local, *remote;		/* phase 2: the selectors worked out before writing */
+};
+
+/* One pfSense element and the tunnel-file key it becomes; kind writes it (or refuses the entry). */
+struct row {
+	const char *elem;		/* pfSense element under the entry's node */
+	const char *key;		/* tunnel-file key or section written, NULL for comments only */
+	void (*kind)(struct out *o, struct entry *e, const struct row *r, const char *v);
+	const char *arg;		/* row_flag: the value written; row_refuse: the reason;
+					 * p1_id: the element with the identity's data */
+	const char *const (*map)[2];	/* row_enum: pfSense value -> ours (NULL: the default,
+					 * nothing written), ends with { NULL, NULL } */
+};
+
+static void entry_refuse(struct entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void entry_refuse(struct entry *e, const char *fmt, ...)
 {
-	for (size_t i = 0; i < p->n_pending; i++) {
-		bool dup = false;
-		for (size_t j = 0; j < o->files->n && !dup; j++)
-			dup = strcmp(o->files->v[j].name, p->pending[i].name) == 0;
-		if (dup) {
-			file_free(&p->pending[i]);
-			continue;
-		}
-		o->files->v = xrealloc(o->files->v, (o->files->n + 1) * sizeof(*o->files->v));
-		o->files->v[o->files->n++] = p->pending[i];
-	}
-	p->n_pending = 0;
+	va_list ap;
+	struct buf b;
+
+	if (e->why)
+		return;	/* the first reason is the one reported */
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	e->why = buf_steal(&b);
 }
 
-/* Look up and decode the certificate, key and CA of a certificate entry before anything is
- * written: the subject may be its local identity, and a missing piece makes the entry a
- * comment with the reason (never the key's content). */
-static void p1_cert_prepare(struct out *o, struct p1ctx *p)
+static void entry_free(struct entry *e)
 {
-	char *certref = get(p->ph1, "certref"), *caref = get(p->ph1, "caref");
-	const xmlNode *cert = store_find(p->root, "cert", certref), *ca = store_find(p->root, "ca", caref);
-	struct buf crt, prv, cacrt;
-	const char *why;
-	char *base = NULL;
-	bool has_prv = has_text(child(cert, "prv"));
-
-	buf_init(&crt);
-	buf_init(&prv);
-	buf_init(&cacrt);
-	if (cert)
-		p->cert_label = store_label(cert, certref);
-	if (ca) {
-		p->ca_label = store_label(ca, caref);
-		p->ca_parent = get(ca, "caref");
-		if (p->ca_parent && !*p->ca_parent) {
-			free(p->ca_parent);
-			p->ca_parent = NULL;
-		}
-	}
-	if (!certref || !*certref) {
-		p1_fatal(p, "certificate authentication without a certificate (no certref)");
-	} else if (!cert) {
-		p1_fatal(p, "certificate refid %s is not in config.xml (no <cert> with that refid)", certref);
-	} else if (b64_node_decode(child(cert, "crt"), &crt) != 0) {
-		p1_fatal(p, "certificate %s: <crt> is missing or not base64", p->cert_label);
-	} else if ((why = pem_cert_problem(&crt, &p->subject))) {
-		p1_fatal(p, "certificate %s: <crt> is %s", p->cert_label, why);
-	} else if (!has_prv) {
-		p1_fatal(p, "certificate %s has no private key in config.xml (no <prv>: a certificate imported without its key, or a CSR)",
-			 p->cert_label);
-	} else if (!caref || !*caref) {
-		p1_fatal(p, "certificate authentication without a peer certificate authority (no caref)");
-	} else if (!ca) {
-		p1_fatal(p, "CA refid %s is not in config.xml (no <ca> with that refid)", caref);
-	} else if (b64_node_decode(child(ca, "crt"), &cacrt) != 0) {
-		p1_fatal(p, "CA %s: <crt> is missing or not base64", p->ca_label);
-	} else if ((why = pem_cert_problem(&cacrt, NULL))) {
-		p1_fatal(p, "CA %s: <crt> is %s", p->ca_label, why);
-	} else if (!o->cert_dir) {
-		p1_fatal(p, "certificate authentication: import-pfsense --cert-dir DIR writes certificate %s, its private key and CA %s into DIR and imports this entry",
-			 p->cert_label, p->ca_label);
-	} else if (b64_node_decode(child(cert, "prv"), &prv) != 0) {
-		p1_fatal(p, "certificate %s: the private key (<prv>) is too long or not base64", p->cert_label);
-	} else if ((why = pem_key_problem(&prv))) {
-		p1_fatal(p, "certificate %s: the private key (<prv>) is %s", p->cert_label, why);
-	} else {
-		base = store_file_base(certref);
-		pending_add(o, p, base, ".crt", &crt, false);
-		pending_add(o, p, base, ".key", &prv, true);
-		free(base);
-		base = store_file_base(caref);
-		pending_add(o, p, base, "-ca.crt", &cacrt, false);
-	}
-	free(base);
-	free(certref);
-	free(caref);
-	buf_free(&crt);
-	buf_free_secret(&prv);
-	buf_free(&cacrt);
+	pfsense_certs_entry_free(&e->cert);
+	free(e->why);
+	free(e->local);
+	free(e->remote);
 }
 
-/* Simple value copies: pfSense element -> tunnel-file key, when present and not empty. */
-static void copy_duration(struct out *o, const xmlNode *n, const char *from, const char *to)
+/* Each row's kind gets the text of the row's element (NULL when absent or longer than
+ * PFSENSE_MAX_VALUE), freed here, and reads any other element it needs itself. */
+static void rows_write(struct out *o, struct entry *e, const struct row *rows, size_t n)
 {
-	char *v = get(n, from);
+	for (size_t i = 0; i < n; i++) {
+		char *v = pfsense_xml_get(e->node, rows[i].elem);
+
+		rows[i].kind(o, e, &rows[i], v);
+		free(v);
+	}
+}
+
+/* ---- row kinds shared by phase 1, phase 2 and the globals ---- */
+
+/* The element's text as it is, when not empty. */
+static void row_text(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	(void)e;
+	if (v && *v)
+		kv(o, r->key, v);
+}
+
+/* The element's text; without it the entry cannot work. */
+static void row_required(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	if (v && *v)
+		kv(o, r->key, v);
+	else
+		entry_refuse(e, "no %s", r->elem);
+}
+
+/* A checkbox (present or not): key = arg when present. */
+static void row_flag(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	(void)v;
+	if (pfsense_xml_has(e->node, r->elem))
+		kv(o, r->key, r->arg);
+}
+
+/* A port; 0 or anything but a number is pfSense's default: nothing written. */
+static void row_port(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
 	unsigned long x;
 
-	if (v && *v) {
-		if (parse_uint(v, 10UL * 365 * 86400, &x))
-			kvf(o, to, "%lu", x);
-		else
-			unsupported(o, from, v);
-	}
-	free(v);
+	(void)e;
+	if (v && parse_uint(v, 65535, &x) && x)
+		kvf(o, r->key, "%lu", x);
 }
 
-static void p1_local(struct out *o, struct p1ctx *p)
+/* Seconds, when not empty. */
+static void row_duration(struct out *o, struct entry *e, const struct row *r, const char *v)
 {
-	char *iface = get(p->ph1, "interface"), *proto = get(p->ph1, "protocol");
-	char *addr, *bits;
-	bool v6 = proto && strcmp(proto, "inet6") == 0;
+	unsigned long x;
 
-	if (proto && strcmp(proto, "both") == 0)
+	(void)e;
+	if (v && *v) {
+		if (parse_uint(v, 10UL * 365 * 86400, &x))
+			kvf(o, r->key, "%lu", x);
+		else
+			unsupported(o, r->elem, v);
+	}
+}
+
+/* One of map's pfSense values, when not empty. */
+static void row_enum(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	size_t i;
+
+	(void)e;
+	if (!v || !*v)
+		return;
+	for (i = 0; r->map[i][0]; i++)
+		if (strcmp(v, r->map[i][0]) == 0)
+			break;
+	if (!r->map[i][0])
+		unsupported(o, r->elem, v);
+	else if (r->map[i][1])
+		kv(o, r->key, r->map[i][1]);
+}
+
+/* An IP address (a host name cannot be pinged: tunnel.c takes addresses), when not empty. */
+static void row_addr(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	int fam;
+
+	(void)e;
+	if (v && *v && is_ip(v, &fam))
+		kv(o, r->key, v);
+	else if (v && *v)
+		unsupported(o, r->elem, v);
+}
+
+/* A setting with no tunnel-file equivalent, reported when present (with its value, if any). */
+static void row_unsupported(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	if (pfsense_xml_has(e->node, r->elem))
+		unsupported(o, r->elem, v && *v ? v : NULL);
+}
+
+/* A value with no tunnel-file equivalent, reported when not empty. */
+static void row_unsupported_value(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	(void)e;
+	if (v && *v)
+		unsupported(o, r->elem, v);
+}
+
+/* An element whose presence means the entry cannot work as it is: arg says why. */
+static void row_refuse(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	(void)o;
+	(void)v;
+	if (pfsense_xml_has(e->node, r->elem))
+		entry_refuse(e, "%s", r->arg);
+}
+
+static const char *const map_actions[][2] = { { "none", "none" }, { "start", "start" }, { "trap", "trap" }, { NULL, NULL } };
+static const char *const map_natt[][2] = { { "on", NULL }, { "force", "force" }, { NULL, NULL } };
+static const char *const map_onoff[][2] = { { "on", "yes" }, { "off", NULL }, { NULL, NULL } };
+
+/* ---- phase 1 ---- */
+
+/* IKE version; pfSense stored no iketype for IKEv1 in old configs. */
+static void p1_version(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	kv(o, r->key, v && *v ? v : "ikev1");
+	if (v && *v && strcmp(v, "ikev1") && strcmp(v, "ikev2") && strcmp(v, "auto"))
+		entry_refuse(e, "iketype %s", v);
+}
+
+/* Aggressive mode, which only IKEv1 has (main mode is the default). */
+static void p1_mode(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	char *ver = pfsense_xml_get(e->node, "iketype");
+
+	if (str_eq(v, "aggressive") && (!ver || !*ver || strcmp(ver, "ikev1") == 0))
+		kv(o, r->key, "aggressive");
+	free(ver);
+}
+
+/* The local address: the static address of the pfSense interface the entry is bound to. */
+static void p1_local(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	const char *iface = v ? v : "wan";
+	char *proto = pfsense_xml_get(e->node, "protocol");
+	char *addr, *bits;
+	bool v6 = str_eq(proto, "inet6");
+
+	if (str_eq(proto, "both"))
 		unsupported(o, "protocol (IPv4 and IPv6 on one phase 1)", proto);
-	if (iface_static(p->root, iface ? iface : "wan", v6, &addr, &bits)) {
-		kv(o, "local_address", addr);
+	if (iface_static(e->root, iface, v6, &addr, &bits)) {
+		kv(o, r->key, addr);
 		free(addr);
 		free(bits);
 	} else {
 		comment(o, "pfSense interface %s has no static %s address in config.xml: charon uses any local address; set local_address or interface",
-			iface ? iface : "wan", v6 ? "IPv6" : "IPv4");
+			iface, v6 ? "IPv6" : "IPv4");
 	}
-	free(iface);
 	free(proto);
 }
 
-static void p1_proposals(struct out *o, struct p1ctx *p)
+/* Certificate authentication: the certificate, key and CA are looked up and decoded before
+ * anything else is written, since the subject may be the local identity. */
+static void p1_cert(struct out *o, struct entry *e, const struct row *r, const char *v)
 {
-	const xmlNode *items = child(child(p->ph1, "encryption"), "item");
-	bool prf = has(p->ph1, "prfselect_enable");
+	char *why;
+
+	(void)r;
+	e->cert_auth = str_eq(v, "cert") || str_eq(v, "rsasig");
+	if (!e->cert_auth)
+		return;
+	why = pfsense_certs_prepare(e->root, e->node, o->cert_dir, &e->cert);
+	if (why)
+		entry_refuse(e, "%s", why);
+	free(why);
+}
+
+/* One side's identity: elem is pfSense's type, arg its data. */
+static void p1_id(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	bool local = strcmp(r->key, "local_id") == 0;
+	const char *type = v;
+	char *data = pfsense_xml_get(e->node, r->arg), *id;
+
+	/* pfSense: a local asn1dn without data is the certificate's subject */
+	if (local && e->cert_auth && str_eq(type, "asn1dn") && (!data || !*data)) {
+		free(data);
+		data = e->cert.subject ? xstrdup(e->cert.subject) : NULL;
+		if (!data)
+			entry_refuse(e, "myid_type asn1dn means the certificate's subject, which cannot be written as a strongSwan identity; set local_id by hand");
+	}
+	id = identity(type, data, local);
+	if (id) {
+		if (strcmp(id, local ? "myaddress" : "peeraddress") != 0)
+			kv_raw(o, r->key, id);
+	} else {
+		entry_refuse(e, "%s %s '%s' cannot be expressed", r->elem, type ? type : "", data ? data : "");
+	}
+	free(data);
+	free(id);
+}
+
+static void p1_auth(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	char *psk;
+
+	if (!v || strcmp(v, "pre_shared_key") == 0) {
+		psk = pfsense_xml_get(e->node, "pre-shared-key");
+		if (!psk || !*psk)
+			entry_refuse(e, "pre-shared key missing (values given through XML entities are not read)");
+		else
+			kv(o, "psk", psk);
+		secret_free(psk);
+	} else if (e->cert_auth) {
+		kv(o, r->key, "cert");
+		if (e->cert.n_file == ARRAY_SIZE(e->cert.file)) {
+			comment(o, "certificate %s, CA %s: imported from config.xml", e->cert.cert_label, e->cert.ca_label);
+			kv(o, "cert", e->cert.file[0].path);
+			kv(o, "key", e->cert.file[1].path);
+			kv(o, "ca", e->cert.file[2].path);
+			if (e->cert.ca_parent)
+				comment(o, "CA %s is an intermediate (issued by CA refid %s): only it is imported; charon trusts it as ca without the chain above it",
+					e->cert.ca_label, e->cert.ca_parent);
+		}
+	} else {
+		entry_refuse(e, "authentication method %s (mobile/XAuth/EAP/PKCS#11) is not supported", v);
+	}
+}
+
+static void p1_proposals(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	const xmlNode *items = pfsense_xml_child(pfsense_xml_child(e->node, r->elem), "item");
+	bool prf = pfsense_xml_has(e->node, "prfselect_enable");
 	unsigned n = 0;
 
-	for (const xmlNode *it = items; it; it = next_named((xmlNode *)it, "item")) {
-		const xmlNode *ea = child(it, "encryption-algorithm");
-		char *name = get(ea, "name"), *keylen = get(ea, "keylen"), *enc = enc_name(name, keylen);
-		char *hash = get(it, "hash-algorithm"), *prfalg = get(it, "prf-algorithm"), *dh = get(it, "dhgroup");
+	(void)v;	/* a section: its items are read below */
+	for (const xmlNode *it = items; it; it = pfsense_xml_next(it, "item")) {
+		const xmlNode *ea = pfsense_xml_child(it, "encryption-algorithm");
+		char *name = pfsense_xml_get(ea, "name"), *keylen = pfsense_xml_get(ea, "keylen"), *enc = enc_name(name, keylen);
+		char *hash = pfsense_xml_get(it, "hash-algorithm"), *prfalg = pfsense_xml_get(it, "prf-algorithm"), *dh = pfsense_xml_get(it, "dhgroup");
 		unsigned long g;
 		char num[24];
 
@@ -726,7 +616,7 @@ static void p1_proposals(struct out *o, struct p1ctx *p)
 			o->st->unsupported++;
 		} else {
 			if (n == 0)
-				open_sec(o, "proposals");
+				open_sec(o, r->key);
 			snprintf(num, sizeof(num), "%u", ++n);
 			open_sec(o, num);
 			kv(o, "encryption", enc);
@@ -748,100 +638,100 @@ static void p1_proposals(struct out *o, struct p1ctx *p)
 	if (n)
 		close_sec(o);
 	else
-		p1_fatal(p, "no usable encryption algorithm");
+		entry_refuse(e, "no usable encryption algorithm");
 }
 
-static void p1_auth(struct out *o, struct p1ctx *p)
+/* DPD: pfSense leaves both out when DPD is off; ours defaults to on. */
+static void p1_dpd(struct out *o, struct entry *e, const struct row *r, const char *v)
 {
-	char *method = get(p->ph1, "authentication_method"), *psk;
+	char *maxfail = pfsense_xml_get(e->node, "dpd_maxfail");
+	unsigned long x, y;
 
-	if (!method || strcmp(method, "pre_shared_key") == 0) {
-		psk = get(p->ph1, "pre-shared-key");
-		if (!psk || !*psk)
-			p1_fatal(p, "pre-shared key missing (values given through XML entities are not read)");
-		else
-			kv(o, "psk", psk);
-		secret_free(psk);
-	} else if (p->cert_auth) {
-		kv(o, "auth", "cert");
-		if (p->n_pending == ARRAY_SIZE(p->pending)) {
-			comment(o, "certificate %s, CA %s: imported from config.xml", p->cert_label, p->ca_label);
-			kv(o, "cert", p->pending[0].path);
-			kv(o, "key", p->pending[1].path);
-			kv(o, "ca", p->pending[2].path);
-			if (p->ca_parent)
-				comment(o, "CA %s is an intermediate (issued by CA refid %s): only it is imported; charon trusts it as ca without the chain above it",
-					p->ca_label, p->ca_parent);
-		}
+	if (parse_uint(v, 3600, &x) && x && parse_uint(maxfail, 100, &y) && y) {
+		kvf(o, r->key, "%lu", x);
+		kvf(o, "dpd_maxfail", "%lu", y);
 	} else {
-		p1_fatal(p, "authentication method %s (mobile/XAuth/EAP/PKCS#11) is not supported", method);
+		kv(o, r->key, "0");
 	}
-	free(method);
+	free(maxfail);
 }
 
-static void p1_ids(struct out *o, struct p1ctx *p)
-{
-	static const char *const sides[][3] = { { "myid_type", "myid_data", "local_id" },
-						{ "peerid_type", "peerid_data", "remote_id" } };
+static void p2_write(struct out *o, const xmlNode *root, const xmlNode *ph2, unsigned long reqid);
 
-	for (int s = 0; s < 2; s++) {
-		char *type = get(p->ph1, sides[s][0]), *data = get(p->ph1, sides[s][1]);
-		char *id;
-		/* pfSense: a local asn1dn without data is the certificate's subject */
-		if (s == 0 && p->cert_auth && str_eq(type, "asn1dn") && (!data || !*data)) {
-			free(data);
-			data = p->subject ? xstrdup(p->subject) : NULL;
-			if (!data && !p->fatal)
-				p1_fatal(p, "myid_type asn1dn means the certificate's subject, which cannot be written as a strongSwan identity; set local_id by hand");
+/* The <phase2> entries (under <ipsec>) whose ikeid is this phase 1's, by reqid. */
+static void p1_phase2s(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	bool opened = false;
+
+	(void)v;	/* the phase 2 entries sit beside the phase 1 under <ipsec> */
+	for (const xmlNode *ph2 = pfsense_xml_child(e->ipsec, r->elem); ph2; ph2 = pfsense_xml_next(ph2, r->elem)) {
+		char *id = pfsense_xml_get(ph2, "ikeid"), *rq = pfsense_xml_get(ph2, "reqid"), *descr = pfsense_xml_get(ph2, "descr");
+		unsigned long i, reqid;
+		if (parse_uint(id, TUNNEL_MAX_ID, &i) && i == e->id) {
+			if (!opened)
+				open_sec(o, r->key);
+			opened = true;
+			if (!parse_uint(rq, TUNNEL_MAX_ID, &reqid) || reqid == 0) {
+				comment(o, "P2 %s: skipped: no valid reqid", descr ? descr : "");
+				o->st->skipped++;
+			} else if (o->used_reqid[reqid]) {
+				comment(o, "P2 reqid %lu (%s): skipped: reqid used twice", reqid, descr ? descr : "");
+				o->st->skipped++;
+			} else {
+				o->used_reqid[reqid] = true;
+				p2_write(o, e->root, ph2, reqid);
+			}
 		}
-		id = identity(type, data, s == 0);
-		if (id) {
-			if (strcmp(id, s == 0 ? "myaddress" : "peeraddress") != 0)
-				kv_raw(o, sides[s][2], id);
-		} else {
-			p1_fatal(p, "%s %s '%s' cannot be expressed", sides[s][0], type ? type : "", data ? data : "");
-		}
-		free(type);
-		free(data);
 		free(id);
+		free(rq);
+		free(descr);
 	}
+	if (opened)
+		close_sec(o);
 }
 
-static void p1_enum(struct out *o, const xmlNode *ph1, const char *from, const char *to,
-		    const char *const map[][2])
-{
-	char *v = get(ph1, from);
-
-	if (v && *v) {
-		size_t i;
-		for (i = 0; map[i][0]; i++)
-			if (strcmp(v, map[i][0]) == 0)
-				break;
-		if (!map[i][0])
-			unsupported(o, from, v);
-		else if (map[i][1])
-			kv(o, to, map[i][1]);
-	}
-	free(v);
-}
-
-/* pfSense phase 1 settings with no tunnel-file equivalent: flags (reported when present)
- * and values (reported when not empty). */
-static const char *const p1_unsupported_flags[] = {
-	"tfc_enable", "gw_duplicates", "reauth_enable", "rekey_enable", "responderonly", NULL,
-};
-static const char *const p1_unsupported_values[] = {
-	"tfc_bytes", "margintime", "pkcs11certref", NULL,
+/* A phase 1 in output order: each pfSense element, the key it becomes, and how. */
+static const struct row p1_rows[] = {
+	{ "descr", "description", row_text, NULL, NULL },
+	{ "disabled", "enabled", row_flag, "no", NULL },
+	{ "iketype", "version", p1_version, NULL, NULL },
+	{ "mode", "mode", p1_mode, NULL, NULL },
+	{ "interface", "local_address", p1_local, NULL, NULL },
+	{ "remote-gateway", "remote_gateway", row_required, NULL, NULL },
+	{ "ikeport", "ike_port", row_port, NULL, NULL },
+	{ "nattport", "natt_port", row_port, NULL, NULL },
+	{ "authentication_method", NULL, p1_cert, NULL, NULL },
+	{ "myid_type", "local_id", p1_id, "myid_data", NULL },
+	{ "peerid_type", "remote_id", p1_id, "peerid_data", NULL },
+	{ "authentication_method", "auth", p1_auth, NULL, NULL },
+	{ "encryption", "proposals", p1_proposals, NULL, NULL },
+	{ "lifetime", "lifetime", row_duration, NULL, NULL },
+	{ "rekey_time", "rekey_time", row_duration, NULL, NULL },
+	{ "reauth_time", "reauth_time", row_duration, NULL, NULL },
+	{ "rand_time", "rand_time", row_duration, NULL, NULL },
+	{ "dpd_delay", "dpd_delay", p1_dpd, NULL, NULL },
+	{ "nat_traversal", "nat_traversal", row_enum, NULL, map_natt },
+	{ "mobike", "mobike", row_enum, NULL, map_onoff },
+	{ "startaction", "start_action", row_enum, NULL, map_actions },
+	{ "closeaction", "close_action", row_enum, NULL, map_actions },
+	{ "splitconn", "split_connections", row_flag, "yes", NULL },
+	{ "tfc_enable", NULL, row_unsupported, NULL, NULL },
+	{ "gw_duplicates", NULL, row_unsupported, NULL, NULL },
+	{ "reauth_enable", NULL, row_unsupported, NULL, NULL },
+	{ "rekey_enable", NULL, row_unsupported, NULL, NULL },
+	{ "responderonly", NULL, row_unsupported, NULL, NULL },
+	{ "tfc_bytes", NULL, row_unsupported_value, NULL, NULL },
+	{ "margintime", NULL, row_unsupported_value, NULL, NULL },
+	{ "pkcs11certref", NULL, row_unsupported_value, NULL, NULL },
+	{ "phase2", "phase2", p1_phase2s, NULL, NULL },
 };
 
 /* ---- phase 2 ---- */
 
-static void comment_out(struct buf *b, size_t start);
-
 /* A phase 2 localid/remoteid to a selector; NULL (with *why) when it cannot be said. */
 static char *p2_selector(const xmlNode *root, const xmlNode *id, bool vti, bool v6, const char **why)
 {
-	char *type = get(id, "type"), *addr = get(id, "address"), *bits = get(id, "netbits"), *r = NULL;
+	char *type = pfsense_xml_get(id, "type"), *addr = pfsense_xml_get(id, "address"), *bits = pfsense_xml_get(id, "netbits"), *r = NULL;
 	char *ia, *ib;
 	int fam;
 
@@ -873,52 +763,38 @@ static char *p2_selector(const xmlNode *root, const xmlNode *id, bool vti, bool 
 	return r;
 }
 
-static void p2_write(struct out *o, const xmlNode *root, const xmlNode *ph2, unsigned long reqid)
+static void p2_mode(struct out *o, struct entry *e, const struct row *r, const char *v)
 {
-	char *mode = get(ph2, "mode"), *descr = get(ph2, "descr"), *proto = get(ph2, "protocol");
-	char *pfs = get(ph2, "pfsgroup"), *ping = get(ph2, "pinghost"), *ka = get(ph2, "keepalive");
-	bool vti = mode && strcmp(mode, "vti") == 0, v6 = mode && strcmp(mode, "tunnel6") == 0;
-	bool transport = mode && strcmp(mode, "transport") == 0;
-	const char *why_l, *why_r;
-	char *local = p2_selector(root, child(ph2, "localid"), vti, v6, &why_l);
-	char *remote = p2_selector(root, child(ph2, "remoteid"), vti, v6, &why_r);
-	char num[24];
-	struct buf enc, hash;
-	unsigned long g;
-	int fam;
-
-	size_t start = o->b->len;
-
-	snprintf(num, sizeof(num), "%lu", reqid);
-	if (!transport && (!local || !remote)) {
-		comment(o, "P2 reqid %lu (%s): skipped: %s network %s", reqid, descr ? descr : "",
-			local ? "remote" : "local", local ? why_r : why_l);
-		o->st->skipped++;
-		goto out;
-	}
-	open_sec(o, num);
-	if (descr && *descr)
-		kv(o, "description", descr);
-	if (has(ph2, "disabled"))
-		kv(o, "enabled", "no");
-	if (mode && strcmp(mode, "tunnel") != 0) {
-		if (vti || v6 || transport)
-			kv(o, "mode", mode);
+	(void)e;
+	if (v && strcmp(v, "tunnel") != 0) {
+		if (str_eq(v, "vti") || str_eq(v, "tunnel6") || str_eq(v, "transport"))
+			kv(o, r->key, v);
 		else
-			unsupported(o, "mode", mode);
+			unsupported(o, r->elem, v);
 	}
-	if (local)
-		kv(o, "local", local);
-	if (remote)
-		kv(o, "remote", remote);
-	if (proto && strcmp(proto, "ah") == 0)
-		kv(o, "protocol", "ah");
-	/* encryption and integrity lists */
+}
+
+/* local/remote: the selectors p2_write worked out (a transport entry may have neither). */
+static void p2_selector_row(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	const char *sel = strcmp(r->elem, "localid") == 0 ? e->local : e->remote;
+
+	(void)v;
+	if (sel)
+		kv(o, r->key, sel);
+}
+
+/* The encryption and integrity lists (AH has no encryption). */
+static void p2_algorithms(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	char *proto = pfsense_xml_get(e->node, "protocol");
+	struct buf enc, hash;
+
+	(void)v;	/* one element per algorithm: read below */
 	buf_init(&enc);
 	buf_init(&hash);
-	for (const xmlNode *e = child(ph2, "encryption-algorithm-option"); e;
-	     e = next_named((xmlNode *)e, "encryption-algorithm-option")) {
-		char *name = get(e, "name"), *keylen = get(e, "keylen"), *n = enc_name(name, keylen);
+	for (const xmlNode *x = pfsense_xml_child(e->node, r->elem); x; x = pfsense_xml_next(x, r->elem)) {
+		char *name = pfsense_xml_get(x, "name"), *keylen = pfsense_xml_get(x, "keylen"), *n = enc_name(name, keylen);
 		if (n)
 			buf_printf(&enc, "%s%s", enc.len ? ", " : "", n);
 		else
@@ -927,87 +803,59 @@ static void p2_write(struct out *o, const xmlNode *root, const xmlNode *ph2, uns
 		free(keylen);
 		free(n);
 	}
-	for (const xmlNode *h = child(ph2, "hash-algorithm-option"); h; h = next_named((xmlNode *)h, "hash-algorithm-option")) {
-		char *v = node_text(h);
-		const char *n = v && str_startswith(v, "hmac_") ? v + 5 : v;
+	for (const xmlNode *h = pfsense_xml_child(e->node, "hash-algorithm-option"); h; h = pfsense_xml_next(h, "hash-algorithm-option")) {
+		char *t = pfsense_xml_text(h);
+		const char *n = t && str_startswith(t, "hmac_") ? t + 5 : t;
 		if (n && known_hash(n))
 			buf_printf(&hash, "%s%s", hash.len ? ", " : "", n);
-		else if (v && *v)
-			unsupported(o, "hash", v);
-		free(v);
+		else if (t && *t)
+			unsupported(o, "hash", t);
+		free(t);
 	}
-	if (enc.len && (!proto || strcmp(proto, "ah") != 0))
-		kv(o, "encryption", enc.data);
+	if (enc.len && !str_eq(proto, "ah"))
+		kv(o, r->key, enc.data);
 	if (hash.len)
 		kv(o, "hash", hash.data);
 	buf_free(&enc);
 	buf_free(&hash);
-	if (pfs && parse_uint(pfs, 32, &g) && (g == 0 || known_dh(g)))
-		kvf(o, "pfs_group", "%lu", g);
-	else if (!pfs || !*pfs)
-		kv(o, "pfs_group", "0");	/* pfSense: no pfsgroup = PFS off */
-	else
-		unsupported(o, "pfsgroup", pfs);
-	copy_duration(o, ph2, "lifetime", "lifetime");
-	copy_duration(o, ph2, "rekey_time", "rekey_time");
-	copy_duration(o, ph2, "rand_time", "rand_time");
-	if (ping && *ping) {
-		if (is_ip(ping, &fam))
-			kv(o, "ping_host", ping);
-		else
-			unsupported(o, "pinghost", ping);
-	}
-	if (ka && strcmp(ka, "enabled") == 0)
-		kv(o, "keepalive", "yes");
-	close_sec(o);
-	/* the peer expects the translated network: without NAT the SA would not match */
-	if (has(ph2, "natlocalid")) {
-		comment_out(o->b, start);
-		comment(o, "P2 reqid %lu: commented out: NAT/BINAT of the local network (natlocalid) is not supported", reqid);
-		o->st->skipped++;
-		goto out;
-	}
-	o->st->p2++;
-out:
-	free(mode);
-	free(descr);
 	free(proto);
-	free(pfs);
-	free(ping);
-	free(ka);
-	free(local);
-	free(remote);
 }
 
-static void p1_phase2s(struct out *o, const xmlNode *ipsec, const xmlNode *root, unsigned long ikeid)
+/* PFS: pfSense's empty pfsgroup means off. */
+static void p2_pfs(struct out *o, struct entry *e, const struct row *r, const char *v)
 {
-	bool opened = false;
+	unsigned long g;
 
-	for (const xmlNode *ph2 = child(ipsec, "phase2"); ph2; ph2 = next_named((xmlNode *)ph2, "phase2")) {
-		char *id = get(ph2, "ikeid"), *rq = get(ph2, "reqid"), *descr = get(ph2, "descr");
-		unsigned long i, reqid;
-		if (parse_uint(id, TUNNEL_MAX_ID, &i) && i == ikeid) {
-			if (!opened)
-				open_sec(o, "phase2");
-			opened = true;
-			if (!parse_uint(rq, TUNNEL_MAX_ID, &reqid) || reqid == 0) {
-				comment(o, "P2 %s: skipped: no valid reqid", descr ? descr : "");
-				o->st->skipped++;
-			} else if (o->used_reqid[reqid]) {
-				comment(o, "P2 reqid %lu (%s): skipped: reqid used twice", reqid, descr ? descr : "");
-				o->st->skipped++;
-			} else {
-				o->used_reqid[reqid] = true;
-				p2_write(o, root, ph2, reqid);
-			}
-		}
-		free(id);
-		free(rq);
-		free(descr);
-	}
-	if (opened)
-		close_sec(o);
+	(void)e;
+	if (v && parse_uint(v, 32, &g) && (g == 0 || known_dh(g)))
+		kvf(o, r->key, "%lu", g);
+	else if (!v || !*v)
+		kv(o, r->key, "0");
+	else
+		unsupported(o, r->elem, v);
 }
+
+static const char *const map_protocol[][2] = { { "esp", NULL }, { "ah", "ah" }, { NULL, NULL } };
+static const char *const map_enabled[][2] = { { "enabled", "yes" }, { "disabled", NULL }, { NULL, NULL } };
+
+/* A phase 2 in output order. */
+static const struct row p2_rows[] = {
+	{ "descr", "description", row_text, NULL, NULL },
+	{ "disabled", "enabled", row_flag, "no", NULL },
+	{ "mode", "mode", p2_mode, NULL, NULL },
+	{ "localid", "local", p2_selector_row, NULL, NULL },
+	{ "remoteid", "remote", p2_selector_row, NULL, NULL },
+	{ "protocol", "protocol", row_enum, NULL, map_protocol },
+	{ "encryption-algorithm-option", "encryption", p2_algorithms, NULL, NULL },
+	{ "pfsgroup", "pfs_group", p2_pfs, NULL, NULL },
+	{ "lifetime", "lifetime", row_duration, NULL, NULL },
+	{ "rekey_time", "rekey_time", row_duration, NULL, NULL },
+	{ "rand_time", "rand_time", row_duration, NULL, NULL },
+	{ "pinghost", "ping_host", row_addr, NULL, NULL },
+	{ "keepalive", "keepalive", row_enum, NULL, map_enabled },
+	/* the peer expects the translated network: without NAT the SA would not match */
+	{ "natlocalid", NULL, row_refuse, "NAT/BINAT of the local network (natlocalid) is not supported", NULL },
+};
 
 /* Comment out every line from start on ("# " after the indentation) (an entry that cannot be imported as it is). */
 static void comment_out(struct buf *b, size_t start)
@@ -1035,9 +883,50 @@ static void comment_out(struct buf *b, size_t start)
 	buf_free_secret(&t);
 }
 
+/* The end of a written entry: a refused one has its block (from start on) commented out and
+ * followed by the reason. True when the entry stays. */
+static bool entry_kept(struct out *o, struct entry *e, size_t start, const char *label)
+{
+	if (!e->why)
+		return true;
+	comment_out(o->b, start);
+	comment(o, "%s %lu: commented out: %s", label, e->id, e->why);
+	o->st->skipped++;
+	return false;
+}
+
+static void p2_write(struct out *o, const xmlNode *root, const xmlNode *ph2, unsigned long reqid)
+{
+	struct entry e = { .root = root, .node = ph2, .id = reqid };
+	char *mode = pfsense_xml_get(ph2, "mode"), *descr = pfsense_xml_get(ph2, "descr");
+	bool vti = str_eq(mode, "vti"), v6 = str_eq(mode, "tunnel6"), transport = str_eq(mode, "transport");
+	const char *why_l, *why_r;
+	size_t start = o->b->len;
+	char num[24];
+
+	e.local = p2_selector(root, pfsense_xml_child(ph2, "localid"), vti, v6, &why_l);
+	e.remote = p2_selector(root, pfsense_xml_child(ph2, "remoteid"), vti, v6, &why_r);
+	if (!transport && (!e.local || !e.remote)) {
+		comment(o, "P2 reqid %lu (%s): skipped: %s network %s", reqid, descr ? descr : "",
+			e.local ? "remote" : "local", e.local ? why_r : why_l);
+		o->st->skipped++;
+		goto out;
+	}
+	snprintf(num, sizeof(num), "%lu", reqid);
+	open_sec(o, num);
+	rows_write(o, &e, p2_rows, ARRAY_SIZE(p2_rows));
+	close_sec(o);
+	if (entry_kept(o, &e, start, "P2 reqid"))
+		o->st->p2++;
+out:
+	entry_free(&e);
+	free(mode);
+	free(descr);
+}
+
 /* Whatever config.xml holds (hand edits, other versions), an entry the tunnel model refuses
  * is commented out with the model's reason, so the output always passes check. */
-static void p1_validate(struct p1ctx *p, const char *block, size_t len)
+static void p1_validate(struct entry *e, const char *block, size_t len)
 {
 	struct tc_errors errs = { 0 };
 	struct buf t;
@@ -1050,7 +939,7 @@ static void p1_validate(struct p1ctx *p, const char *block, size_t len)
 	tf = tunnel_from_tree(conf_parse("entry", t.data, t.len, NULL, &errs), &errs);
 	for (size_t i = 0; i < errs.n; i++) {
 		if (!errs.v[i].warning) {
-			p1_fatal(p, "%s", errs.v[i].msg);
+			entry_refuse(e, "%s", errs.v[i].msg);
 			break;
 		}
 	}
@@ -1061,160 +950,58 @@ static void p1_validate(struct p1ctx *p, const char *block, size_t len)
 
 static void p1_write(struct out *o, const xmlNode *ipsec, const xmlNode *root, const xmlNode *ph1)
 {
-	static const char *const actions[][2] = { { "none", "none" }, { "start", "start" }, { "trap", "trap" }, { NULL, NULL } };
-	static const char *const natt[][2] = { { "on", NULL }, { "force", "force" }, { NULL, NULL } };
-	static const char *const onoff[][2] = { { "on", "yes" }, { "off", NULL }, { NULL, NULL } };
-	struct p1ctx p = { .root = root, .ph1 = ph1 };
-	char *id = get(ph1, "ikeid"), *descr = get(ph1, "descr"), *gw, *ver, *mode, *dpd, *maxfail;
-	char *ikeport, *nattport, *method;
-	unsigned long x, y;
+	struct entry e = { .root = root, .ipsec = ipsec, .node = ph1 };
+	char *id = pfsense_xml_get(ph1, "ikeid"), *descr = pfsense_xml_get(ph1, "descr");
 	size_t start = o->b->len, p2_before = o->st->p2;
 	char num[24];
 
-	if (!parse_uint(id, TUNNEL_MAX_ID, &p.ikeid) || p.ikeid == 0) {
+	if (!parse_uint(id, TUNNEL_MAX_ID, &e.id) || e.id == 0) {
 		comment(o, "P1 %s: skipped: no valid ikeid", descr ? descr : "");
 		o->st->skipped++;
-		free(id);
-		free(descr);
-		return;
+		goto out;
 	}
-	if (has(ph1, "mobile")) {
-		comment(o, "P1 ikeid %lu (%s): skipped: mobile client entries are not supported", p.ikeid,
+	if (pfsense_xml_has(ph1, "mobile")) {
+		comment(o, "P1 ikeid %lu (%s): skipped: mobile client entries are not supported", e.id,
 			descr ? descr : "");
 		o->st->skipped++;
-		free(id);
-		free(descr);
-		return;
+		goto out;
 	}
-	comment(o, "P1 ikeid %lu%s%s", p.ikeid, descr && *descr ? ": " : "", descr ? descr : "");
-	snprintf(num, sizeof(num), "%lu", p.ikeid);
+	comment(o, "P1 ikeid %lu%s%s", e.id, descr && *descr ? ": " : "", descr ? descr : "");
+	snprintf(num, sizeof(num), "%lu", e.id);
 	open_sec(o, num);
-	if (descr && *descr)
-		kv(o, "description", descr);
-	if (has(ph1, "disabled"))
-		kv(o, "enabled", "no");
-	/* IKE version; pfSense stored no iketype for IKEv1 in old configs */
-	ver = get(ph1, "iketype");
-	kv(o, "version", ver && *ver ? ver : "ikev1");
-	if (ver && *ver && strcmp(ver, "ikev1") && strcmp(ver, "ikev2") && strcmp(ver, "auto"))
-		p1_fatal(&p, "iketype %s", ver);
-	mode = get(ph1, "mode");
-	if (mode && strcmp(mode, "aggressive") == 0 && (!ver || !*ver || strcmp(ver, "ikev1") == 0))
-		kv(o, "mode", "aggressive");
-	p1_local(o, &p);
-	gw = get(ph1, "remote-gateway");
-	if (gw && *gw)
-		kv(o, "remote_gateway", gw);
-	else
-		p1_fatal(&p, "no remote-gateway");
-	ikeport = get(ph1, "ikeport");
-	nattport = get(ph1, "nattport");
-	if (ikeport && parse_uint(ikeport, 65535, &x) && x)
-		kvf(o, "ike_port", "%lu", x);
-	if (nattport && parse_uint(nattport, 65535, &x) && x)
-		kvf(o, "natt_port", "%lu", x);
-	method = get(ph1, "authentication_method");
-	p.cert_auth = str_eq(method, "cert") || str_eq(method, "rsasig");
-	free(method);
-	if (p.cert_auth)
-		p1_cert_prepare(o, &p);
-	p1_ids(o, &p);
-	p1_auth(o, &p);
-	p1_proposals(o, &p);
-	copy_duration(o, ph1, "lifetime", "lifetime");
-	copy_duration(o, ph1, "rekey_time", "rekey_time");
-	copy_duration(o, ph1, "reauth_time", "reauth_time");
-	copy_duration(o, ph1, "rand_time", "rand_time");
-	/* DPD: pfSense leaves both out when DPD is off; ours defaults to on */
-	dpd = get(ph1, "dpd_delay");
-	maxfail = get(ph1, "dpd_maxfail");
-	if (parse_uint(dpd, 3600, &x) && x && parse_uint(maxfail, 100, &y) && y) {
-		kvf(o, "dpd_delay", "%lu", x);
-		kvf(o, "dpd_maxfail", "%lu", y);
-	} else {
-		kv(o, "dpd_delay", "0");
-	}
-	p1_enum(o, ph1, "nat_traversal", "nat_traversal", natt);
-	p1_enum(o, ph1, "mobike", "mobike", onoff);
-	p1_enum(o, ph1, "startaction", "start_action", actions);
-	p1_enum(o, ph1, "closeaction", "close_action", actions);
-	if (has(ph1, "splitconn"))
-		kv(o, "split_connections", "yes");
-	for (size_t i = 0; p1_unsupported_flags[i]; i++)
-		if (has(ph1, p1_unsupported_flags[i]))
-			unsupported(o, p1_unsupported_flags[i], NULL);
-	for (size_t i = 0; p1_unsupported_values[i]; i++) {
-		char *v = get(ph1, p1_unsupported_values[i]);
-		if (v && *v)
-			unsupported(o, p1_unsupported_values[i], v);
-		free(v);
-	}
-	p1_phase2s(o, ipsec, root, p.ikeid);
+	rows_write(o, &e, p1_rows, ARRAY_SIZE(p1_rows));
 	close_sec(o);
-	if (o->used_ike[p.ikeid])
-		p1_fatal(&p, "ikeid used twice");
-	o->used_ike[p.ikeid] = true;
-	if (!p.fatal)
-		p1_validate(&p, o->b->data + start, o->b->len - start);
-	if (p.fatal) {
-		comment_out(o->b, start);
-		comment(o, "P1 ikeid %lu: commented out: %s", p.ikeid, p.why);
-		o->st->skipped++;
-		o->st->p2 = p2_before;
-	} else {
+	if (o->used_ike[e.id])
+		entry_refuse(&e, "ikeid used twice");
+	o->used_ike[e.id] = true;
+	if (!e.why)
+		p1_validate(&e, o->b->data + start, o->b->len - start);
+	if (entry_kept(o, &e, start, "P1 ikeid")) {
 		o->st->p1++;
-		o->st->certs += p.n_pending ? 1 : 0;
-		pending_commit(o, &p);
+		o->st->certs += e.cert.n_file ? 1 : 0;
+		pfsense_certs_commit(&e.cert, o->files);
+	} else {
+		o->st->p2 = p2_before;
 	}
-	for (size_t i = 0; i < p.n_pending; i++)
-		file_free(&p.pending[i]);
-	free(p.why);
-	free(p.subject);
-	free(p.cert_label);
-	free(p.ca_label);
-	free(p.ca_parent);
+out:
+	entry_free(&e);
 	free(id);
 	free(descr);
-	free(gw);
-	free(ver);
-	free(mode);
-	free(dpd);
-	free(maxfail);
-	free(ikeport);
-	free(nattport);
 }
 
 /* ---- global ---- */
 
-/* <ipsec> settings with no tunnel-file equivalent, reported when present. */
-static const char *const global_unsupported_keys[] = {
-	"compression", "preferoldsa", "maxexchange", "pkcs11support", "strictcrlpolicy",
-	"acceptunencryptedmainmode", "enableinterfacesuse", "async_crypto", "filtermode",
-	"vtimaps", "ipsecbypass_pass", "noinstalllanspd", "pmtu", NULL,
-};
-
-static void global_write(struct out *o, const xmlNode *root, const xmlNode *ipsec)
+/* Bypass: the LAN subnet unless "noshuntlaninterfaces", plus bypass rules with one network. */
+static void global_bypass(struct out *o, struct entry *e, const struct row *r, const char *v)
 {
-	const xmlNode *logging = child(ipsec, "logging");
-	char *uid = get(ipsec, "uniqueids");
 	struct buf bypass;
 	char *a, *b, *net;
 
-	open_sec(o, "global");
-	if (uid && *uid) {
-		if (!strcmp(uid, "replace") || !strcmp(uid, "no") || !strcmp(uid, "never") || !strcmp(uid, "keep"))
-			kv(o, "unique_ids", uid);
-		else if (!strcmp(uid, "yes"))
-			kv(o, "unique_ids", "replace");
-		else
-			unsupported(o, "uniqueids", uid);
-	}
-	free(uid);
-	/* bypass: the LAN subnet unless "noshuntlaninterfaces", plus bypass rules with one network */
+	(void)v;	/* a checkbox */
 	buf_init(&bypass);
-	if (!has(ipsec, "noshuntlaninterfaces")) {
+	if (!pfsense_xml_has(e->node, "noshuntlaninterfaces")) {
 		for (int v6 = 0; v6 < 2; v6++) {
-			if (iface_static(root, "lan", v6, &a, &b)) {
+			if (iface_static(e->root, "lan", v6, &a, &b)) {
 				net = network_of(a, b);
 				if (net)
 					buf_printf(&bypass, "%s%s", bypass.len ? ", " : "", net);
@@ -1224,10 +1011,10 @@ static void global_write(struct out *o, const xmlNode *root, const xmlNode *ipse
 			}
 		}
 	}
-	if (has(ipsec, "ipsecbypass")) {
-		const xmlNode *rules = child(child(ipsec, "bypassrules"), "rule");
-		for (const xmlNode *r = rules; r; r = next_named((xmlNode *)r, "rule")) {
-			char *src = get(r, "source"), *sm = get(r, "srcmask"), *dst = get(r, "destination"), *dm = get(r, "dstmask");
+	if (pfsense_xml_has(e->node, r->elem)) {
+		const xmlNode *rules = pfsense_xml_child(pfsense_xml_child(e->node, "bypassrules"), "rule");
+		for (const xmlNode *x = rules; x; x = pfsense_xml_next(x, "rule")) {
+			char *src = pfsense_xml_get(x, "source"), *sm = pfsense_xml_get(x, "srcmask"), *dst = pfsense_xml_get(x, "destination"), *dm = pfsense_xml_get(x, "dstmask");
 			char *s = network_of(src, sm), *d = network_of(dst, dm);
 			if (s && d && strcmp(s, d) == 0)
 				buf_printf(&bypass, "%s%s", bypass.len ? ", " : "", s);
@@ -1245,98 +1032,71 @@ static void global_write(struct out *o, const xmlNode *root, const xmlNode *ipse
 		}
 	}
 	if (bypass.len)
-		kv(o, "bypass_networks", bypass.data);
+		kv(o, r->key, bypass.data);
 	buf_free(&bypass);
-	for (size_t i = 0; global_unsupported_keys[i]; i++) {
-		char *v = get(ipsec, global_unsupported_keys[i]);
-		if (v)
-			unsupported(o, global_unsupported_keys[i], *v ? v : NULL);
-		free(v);
-	}
-	/* logging: only the categories config.xml sets (the others keep pfSense's defaults) */
-	if (logging) {
-		bool opened = false;
-		for (size_t i = 0; i < TUNNEL_LOG_CATEGORIES; i++) {
-			char *v = get(logging, tunnel_log_category_names[i]);
-			long l;
-			char *end;
-			if (v && *v) {
-				l = strtol(v, &end, 10);
-				if (*end || l < -1 || l > 4) {
-					unsupported(o, tunnel_log_category_names[i], v);
-				} else {
-					if (!opened)
-						open_sec(o, "logging");
-					opened = true;
-					kvf(o, tunnel_log_category_names[i], "%ld", l);
-				}
+}
+
+/* Log levels: only the categories config.xml sets (the others keep pfSense's defaults). */
+static void global_logging(struct out *o, struct entry *e, const struct row *r, const char *v)
+{
+	const xmlNode *logging = pfsense_xml_child(e->node, r->elem);
+	bool opened = false;
+
+	(void)v;	/* a section: its categories are read below */
+	for (size_t i = 0; logging && i < TUNNEL_LOG_CATEGORIES; i++) {
+		char *level = pfsense_xml_get(logging, tunnel_log_category_names[i]);
+		long l;
+		char *end;
+		if (level && *level) {
+			l = strtol(level, &end, 10);
+			if (*end || l < -1 || l > 4) {
+				unsupported(o, tunnel_log_category_names[i], level);
+			} else {
+				if (!opened)
+					open_sec(o, r->key);
+				opened = true;
+				kvf(o, tunnel_log_category_names[i], "%ld", l);
 			}
-			free(v);
 		}
-		if (opened)
-			close_sec(o);
+		free(level);
 	}
+	if (opened)
+		close_sec(o);
+}
+
+static const char *const map_uniqueids[][2] = {
+	{ "yes", "replace" }, { "replace", "replace" }, { "no", "no" }, { "never", "never" }, { "keep", "keep" },
+	{ NULL, NULL },
+};
+
+/* The <ipsec> settings in output order. */
+static const struct row global_rows[] = {
+	{ "uniqueids", "unique_ids", row_enum, NULL, map_uniqueids },
+	{ "ipsecbypass", "bypass_networks", global_bypass, NULL, NULL },
+	{ "compression", NULL, row_unsupported, NULL, NULL },
+	{ "preferoldsa", NULL, row_unsupported, NULL, NULL },
+	{ "maxexchange", NULL, row_unsupported, NULL, NULL },
+	{ "pkcs11support", NULL, row_unsupported, NULL, NULL },
+	{ "strictcrlpolicy", NULL, row_unsupported, NULL, NULL },
+	{ "acceptunencryptedmainmode", NULL, row_unsupported, NULL, NULL },
+	{ "enableinterfacesuse", NULL, row_unsupported, NULL, NULL },
+	{ "async_crypto", NULL, row_unsupported, NULL, NULL },
+	{ "filtermode", NULL, row_unsupported, NULL, NULL },
+	{ "vtimaps", NULL, row_unsupported, NULL, NULL },
+	{ "ipsecbypass_pass", NULL, row_unsupported, NULL, NULL },
+	{ "noinstalllanspd", NULL, row_unsupported, NULL, NULL },
+	{ "pmtu", NULL, row_unsupported, NULL, NULL },
+	{ "logging", "logging", global_logging, NULL, NULL },
+};
+
+static void global_write(struct out *o, const xmlNode *root, const xmlNode *ipsec)
+{
+	struct entry e = { .root = root, .node = ipsec };
+
+	open_sec(o, "global");
+	rows_write(o, &e, global_rows, ARRAY_SIZE(global_rows));
 	close_sec(o);
-}
-
-/* Skip from p past the first occurrence of end (or to the end of the text), counting lines. */
-static size_t xml_skip_past(const char *xml, size_t len, size_t p, const char *end, unsigned *line)
-{
-	size_t el = strlen(end);
-
-	for (; p < len; p++) {
-		if (len - p >= el && memcmp(xml + p, end, el) == 0)
-			return p + el;
-		if (xml[p] == '\n')
-			(*line)++;
-	}
-	return len;
-}
-
-/* Before libxml2 sees the text: refuse an element with more than PFSENSE_MAX_ATTRS attributes
- * (100k attributes on one element took libxml2 minutes, its duplicate check is quadratic).
- * Counts '=' outside quotes in each start tag; comments, CDATA, processing instructions and
- * declarations are skipped. 0, or -E2BIG with *bad_line (1-based) of the element. */
-static int xml_attrs_bounded(const char *xml, size_t len, unsigned *bad_line)
-{
-	unsigned line = 1;
-	size_t p = 0;
-
-	while (p < len) {
-		unsigned start_line = line, n = 0;
-		char quote = 0;
-
-		if (xml[p] != '<') {
-			if (xml[p++] == '\n')
-				line++;
-			continue;
-		}
-		if (len - p >= 4 && memcmp(xml + p, "<!--", 4) == 0) {
-			p = xml_skip_past(xml, len, p + 4, "-->", &line);
-			continue;
-		}
-		if (len - p >= 9 && memcmp(xml + p, "<![CDATA[", 9) == 0) {
-			p = xml_skip_past(xml, len, p + 9, "]]>", &line);
-			continue;
-		}
-		if (len - p >= 2 && (xml[p + 1] == '?' || xml[p + 1] == '!')) {
-			p = xml_skip_past(xml, len, p + 2, xml[p + 1] == '?' ? "?>" : ">", &line);
-			continue;
-		}
-		for (p++; p < len && (quote || xml[p] != '>'); p++) {
-			if (xml[p] == '\n')
-				line++;
-			if (quote && xml[p] == quote)
-				quote = 0;
-			else if (!quote && (xml[p] == '"' || xml[p] == '\''))
-				quote = xml[p];
-			else if (!quote && xml[p] == '=' && ++n > PFSENSE_MAX_ATTRS) {
-				*bad_line = start_line;
-				return -E2BIG;
-			}
-		}
-	}
-	return 0;
+	entry_free(&e);
 }
 
 int pfsense_import(const char *xml, size_t len, const char *name, struct buf *out,
@@ -1367,7 +1127,7 @@ int pfsense_import_certs(const char *xml, size_t len, const char *name, const ch
 		tc_errors_add(errs, false, name, 0, 0, "larger than %u bytes", PFSENSE_MAX_XML);
 		return -EFBIG;
 	}
-	if (xml_attrs_bounded(xml, len, &bad_line)) {
+	if (pfsense_xml_attrs_bounded(xml, len, &bad_line)) {
 		free(o);
 		tc_errors_add(errs, false, name, bad_line, 1, "an element with more than %u attributes",
 			      PFSENSE_MAX_ATTRS);
@@ -1400,13 +1160,13 @@ int pfsense_import_certs(const char *xml, size_t len, const char *name, const ch
 		rc = -EINVAL;
 		goto out;
 	}
-	ipsec = child(root, "ipsec");
+	ipsec = pfsense_xml_child(root, "ipsec");
 	buf_printf(out, "# Imported from pfSense %s by tunnelctl import-pfsense.\n"
 			"# Check it with `tunnelctl check -c FILE`; comments mark what was not imported.\n",
 		   name);
 	global_write(o, root, ipsec);
 	open_sec(o, "tunnels");
-	for (const xmlNode *ph1 = child(ipsec, "phase1"); ph1; ph1 = next_named((xmlNode *)ph1, "phase1"))
+	for (const xmlNode *ph1 = pfsense_xml_child(ipsec, "phase1"); ph1; ph1 = pfsense_xml_next(ph1, "phase1"))
 		p1_write(o, ipsec, root, ph1);
 	close_sec(o);
 out:

@@ -1,5 +1,5 @@
 /* proposal.c - pfSense algorithm names and DH numbers to strongSwan keywords, and the
- * proposal token rules of SPEC §4.4. */
+ * proposal token rules of docs/compile.md (Proposals). */
 #include "proposal.h"
 
 #include <stdlib.h>

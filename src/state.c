@@ -248,6 +248,10 @@ int state_keepalive_save(const char *state_dir, const char *name, const struct s
 		      "reason", k->reason, "attempts", (json_int_t)k->attempts, "reinitiations",
 		      (json_int_t)k->reinitiations, "last_reinit", (json_int_t)k->last_reinit, "next_try",
 		      (json_int_t)k->next_try);
+	if (o && (k->stalls || k->last_stall)) {
+		json_object_set_new(o, "stalls", json_integer((json_int_t)k->stalls));
+		json_object_set_new(o, "last_stall", json_integer((json_int_t)k->last_stall));
+	}
 	if (!o)
 		return -EINVAL;	/* a reason that is not UTF-8 */
 	text = json_dumps(o, JSON_SORT_KEYS);
@@ -309,6 +313,8 @@ int state_keepalive_load(const char *state_dir, const char *name, struct state_k
 	k->reinitiations = (uint64_t)get_int(o, "reinitiations");
 	k->last_reinit = get_int(o, "last_reinit");
 	k->next_try = get_int(o, "next_try");
+	k->stalls = (uint64_t)get_int(o, "stalls");
+	k->last_stall = get_int(o, "last_stall");
 	json_decref(o);
 	return 0;
 }

@@ -49,6 +49,8 @@ struct state_keepalive {
 	uint64_t reinitiations;		/* initiations and restarts since the record was created */
 	int64_t last_reinit;		/* unix seconds of the last initiation or restart, 0 if none */
 	int64_t next_try;		/* unix seconds of the next planned attempt, 0 if none */
+	uint64_t stalls;		/* restarts for sending into a dead tunnel (stallwatch.h) */
+	int64_t last_stall;		/* unix seconds of the last of them, 0 if none */
 };
 
 /* Save the keep-alive record of a connection (atomic, keepalive/NAME.json). 0 or -errno. */

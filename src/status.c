@@ -327,6 +327,9 @@ static void add_state(json_t *o, const char *state_dir, const struct state_dirs 
 		json_object_set_new(ka, "last_reinitiation", json_integer(rec.last_reinit));
 	if (rec.next_try)
 		json_object_set_new(ka, "next_try", json_integer(rec.next_try));
+	json_object_set_new(ka, "stall_restarts", json_integer((json_int_t)rec.stalls));
+	if (rec.last_stall)
+		json_object_set_new(ka, "last_stall", json_integer(rec.last_stall));
 	json_object_set_new(o, "keepalive", ka);
 }
 

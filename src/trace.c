@@ -15,7 +15,7 @@ const char *const trace_action_names[] = { "ipsec", "pass", "drop" };
 const char *const trace_origin_names[] = { "kernel", "charon", "config" };
 const char *const trace_dir_names[] = { "in", "out", "fwd" };
 const char *const trace_kind_names[] = { "carried", "trap", "planned", "bypass", "drop",
-					 "no_sa", "disabled", "down", "not_covered" };
+					 "no_sa", "disabled", "down", "not_covered", "unrouted", "swallowed" };
 
 /* charon's policy priority classes (kernel-netlink adds PRIO_BASE per class, kernel-libipsec
  * doubles its base per class). */
@@ -595,13 +595,17 @@ static unsigned specificity(const struct trace_policy *p)
 	       (!ports_any(&p->src) || !ports_any(&p->dst) ? 1 : 0);
 }
 
-/* Lower priority value wins, then the more specific selectors, then the one listed first. */
+/* Lower priority value wins; among the kernel's equals the older one (lower index: the kernel
+ * numbers policies as it adds them), elsewhere the more specific selectors, then the one
+ * listed first. */
 static bool better(const struct trace_policy *a, const struct trace_policy *b)
 {
 	if (!b)
 		return true;
 	if (a->priority != b->priority)
 		return a->priority < b->priority;
+	if (a->origin == TRACE_FROM_KERNEL && b->origin == TRACE_FROM_KERNEL)
+		return a->index < b->index;
 	if (specificity(a) != specificity(b))
 		return specificity(a) > specificity(b);
 	return a->index < b->index;
@@ -721,9 +725,16 @@ static enum trace_kind ipsec_kind(const struct trace_policy *pol, const struct t
 	return pol->trap ? TRACE_TRAP : TRACE_NO_SA;
 }
 
+/* Whether a policy takes part in the decision: outbound, and under kernel-libipsec an IPsec
+ * one (its policy manager ignores pass and drop policies, ipsec_policy_mgr.c). */
+static bool decides(const struct trace_input *in, const struct trace_policy *pol)
+{
+	return pol->dir == TRACE_DIR_OUT && (!in->libipsec || pol->action == TRACE_ACT_IPSEC);
+}
+
 void trace_decide(const struct trace_input *in, const struct trace_packet *p, struct trace_verdict *v)
 {
-	const struct trace_policy *best = NULL;
+	const struct trace_policy *best = NULL, *shunt = NULL;
 
 	memset(v, 0, sizeof(*v));
 	for (size_t i = 0; i < in->n_pol; i++) {
@@ -731,8 +742,25 @@ void trace_decide(const struct trace_input *in, const struct trace_packet *p, st
 		if (pol->dir != TRACE_DIR_OUT || trace_match(p, &pol->src, &pol->dst) != 0)
 			continue;
 		v->n_matching++;
-		if (better(pol, best))
+		if (decides(in, pol) && better(pol, best))
 			best = pol;
+		else if (!decides(in, pol) && better(pol, shunt))
+			shunt = pol;
+	}
+	/* kernel-libipsec: a packet the route keeps out of its TUN device meets no policy */
+	if (in->libipsec && in->route_tun == 0 && (best || shunt)) {
+		v->policy = best ? best : shunt;
+		v->kind = v->policy->action == TRACE_ACT_PASS ? TRACE_BYPASS : TRACE_UNROUTED;
+		copy_name(v->child, v->policy->child);
+		if (best)
+			v->entry = entry_for(in, p, v->child, true);
+		return;
+	}
+	if (!best && shunt) {
+		v->policy = shunt;
+		copy_name(v->child, shunt->child);
+		v->kind = in->libipsec ? TRACE_SWALLOWED : shunt->action == TRACE_ACT_PASS ? TRACE_BYPASS : TRACE_DROP;
+		return;
 	}
 	v->policy = best;
 	if (best) {

@@ -103,9 +103,13 @@ enum trace_kind {
 	TRACE_DISABLED,		/* only a disabled phase 2 (or phase 1) covers it */
 	TRACE_DOWN,		/* a phase 2 covers it but charon has neither SA nor trap for it */
 	TRACE_NOT_COVERED,	/* nothing covers it */
+	TRACE_UNROUTED,		/* kernel-libipsec: a policy matches but the route misses its TUN device */
+	TRACE_SWALLOWED,	/* kernel-libipsec: only a pass/drop policy matches, its route leads into
+				 * the TUN device, and libipsec (which ignores those) drops the packet */
 	TRACE_KINDS
 };
-/* Names table: "carried", "trap", "planned", "bypass", "drop", "no_sa", "disabled", "down", "not_covered". */
+/* Names table: "carried", "trap", "planned", "bypass", "drop", "no_sa", "disabled", "down",
+ * "not_covered", "unrouted", "swallowed". */
 extern const char *const trace_kind_names[];
 
 /* What does not match between a packet and a selector pair, as bits. */
@@ -124,6 +128,10 @@ struct trace_input {
 	size_t n_sa;
 	const struct trace_entry *ent;
 	size_t n_ent;
+	/* kernel-libipsec decides instead of the kernel: it keeps IPsec policies only and sees
+	 * only packets routed into its TUN device (route_tun 1: they are, 0: not, -1: unknown) */
+	bool libipsec;
+	int route_tun;
 };
 
 struct trace_verdict {

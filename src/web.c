@@ -32,6 +32,9 @@ struct web_conn {
 	bool cut;			/* shut down by us; MHD closes it on its next read */
 };
 
+/* What a cached response shows: /api/status, /api/history, /metrics. */
+enum web_view { WEB_VIEW_STATUS, WEB_VIEW_HISTORY, WEB_VIEW_METRICS, WEB_VIEW_COUNT };
+
 struct web_server {
 	struct MHD_Daemon *mhd;
 	struct web_conn *conns, *conns_tail;	/* open connections, oldest first */
@@ -41,11 +44,11 @@ struct web_server {
 	char bearer_hash[65];		/* sha256 of "Bearer TOKEN" */
 	char basic_hash[65];		/* sha256 of "Basic base64(tunnelctl:TOKEN)" */
 	struct MHD_Response *page;	/* built once */
-	struct MHD_Response *api;	/* for api_gen */
-	uint64_t api_gen;
-	struct MHD_Response *metrics;	/* for metrics_gen at metrics_time */
-	uint64_t metrics_gen;
-	time_t metrics_time;
+	struct {
+		struct MHD_Response *resp;	/* built from the document of generation gen at time */
+		uint64_t gen;
+		time_t time;
+	} view[WEB_VIEW_COUNT];
 };
 
 /* ---- listen address ---- */
@@ -364,41 +367,44 @@ static void response_replace(struct MHD_Response **slot, struct MHD_Response *re
 	*slot = resp;
 }
 
-/* The cached response for /metrics (metrics) or /api/status, rebuilt when the document
- * changed (and for /metrics each second: ages move). NULL when there is no document yet. */
-static struct MHD_Response *response_for(struct web_server *ws, bool metrics)
+/* The cached response for one view, rebuilt when the document changed (and for /metrics each
+ * second: ages move). NULL when there is no document yet. */
+static struct MHD_Response *response_for(struct web_server *ws, enum web_view v)
 {
 	uint64_t gen = 0;
 	time_t now = time(NULL);
-	json_t *doc;
+	json_t *doc, *part;
 	char *text;
 	struct buf b;
 
 	doc = ws->src.status(ws->src.arg, &gen);
 	if (!doc)
 		return NULL;
-	if (!metrics && ws->api && ws->api_gen == gen)
+	if (ws->view[v].resp && ws->view[v].gen == gen && (v != WEB_VIEW_METRICS || ws->view[v].time == now))
 		goto out;
-	if (metrics && ws->metrics && ws->metrics_gen == gen && ws->metrics_time == now)
-		goto out;
-	if (!metrics) {
-		text = json_dumps(doc, JSON_COMPACT);
-		if (text) {
-			response_replace(&ws->api, response_text(text, strlen(text), "application/json"));
-			ws->api_gen = gen;
-			free(text);
-		}
-	} else {
+	if (v == WEB_VIEW_METRICS) {
 		buf_init(&b);
 		web_metrics_render(doc, now, &b);
-		response_replace(&ws->metrics, response_text(b.data, b.len, "text/plain; version=0.0.4; charset=utf-8"));
-		ws->metrics_gen = gen;
-		ws->metrics_time = now;
+		response_replace(&ws->view[v].resp, response_text(b.data, b.len, "text/plain; version=0.0.4; charset=utf-8"));
 		buf_free(&b);
+	} else {
+		/* /api/history: each tunnel's timeline summary (timeline.h), with the document's time */
+		part = v == WEB_VIEW_STATUS ? json_incref(doc)
+					    : json_pack("{s:O, s:O}", "generated", json_object_get(doc, "generated"),
+							"history", json_object_get(doc, "history") ? json_object_get(doc, "history")
+												   : json_object());
+		text = part ? json_dumps(part, JSON_COMPACT) : NULL;
+		json_decref(part);
+		if (!text)
+			goto out;
+		response_replace(&ws->view[v].resp, response_text(text, strlen(text), "application/json"));
+		free(text);
 	}
+	ws->view[v].gen = gen;
+	ws->view[v].time = now;
 out:
 	json_decref(doc);
-	return metrics ? ws->metrics : ws->api;
+	return ws->view[v].resp;
 }
 
 static enum MHD_Result web_handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -423,9 +429,11 @@ static enum MHD_Result web_handle(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(url, "/") == 0)
 		resp = ws->page;
 	else if (strcmp(url, "/api/status") == 0)
-		resp = response_for(ws, false);
+		resp = response_for(ws, WEB_VIEW_STATUS);
+	else if (strcmp(url, "/api/history") == 0)
+		resp = response_for(ws, WEB_VIEW_HISTORY);
 	else if (strcmp(url, "/metrics") == 0)
-		resp = response_for(ws, true);
+		resp = response_for(ws, WEB_VIEW_METRICS);
 	else
 		return queue_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL, NULL);
 	if (!resp)
@@ -540,8 +548,8 @@ void web_stop(struct web_server *ws)
 	if (ws->mhd)
 		MHD_stop_daemon(ws->mhd);
 	response_replace(&ws->page, NULL);
-	response_replace(&ws->api, NULL);
-	response_replace(&ws->metrics, NULL);
+	for (size_t v = 0; v < WEB_VIEW_COUNT; v++)
+		response_replace(&ws->view[v].resp, NULL);
 	secret_wipe(ws, sizeof(*ws));
 	free(ws);
 }

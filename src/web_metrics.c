@@ -19,6 +19,7 @@ struct mrow {
 	long long established;		/* seconds, -1 unknown */
 	long long bytes_in, bytes_out, packets_in, packets_out;	/* -1 unknown */
 	long long rekeys, reinitiations, last_change;		/* -1 unknown */
+	long long stall_restarts;				/* -1 unknown */
 };
 
 struct mrows {
@@ -74,6 +75,7 @@ static void mrow_set_keepalive(struct mrow *r, const json_t *entry)
 	r->rekeys = json_num(ka, "rekeys");
 	r->reinitiations = json_num(ka, "reinitiations");
 	r->last_change = json_num(ka, "last_change");
+	r->stall_restarts = json_num(ka, "stall_restarts");
 }
 
 /* Add the row of an IKE SA entry (child NULL) or a child entry; age is how old the document is. */
@@ -158,6 +160,7 @@ static void mrows_fold(struct mrows *rows)
 		d->rekeys = max_ll(d->rekeys, s->rekeys);
 		d->reinitiations = max_ll(d->reinitiations, s->reinitiations);
 		d->last_change = max_ll(d->last_change, s->last_change);
+		d->stall_restarts = max_ll(d->stall_restarts, s->stall_restarts);
 		if (!d->description)
 			d->description = s->description;
 		if (!d->remote_host)
@@ -280,7 +283,50 @@ static const struct family child_families[] = {
 	FAMILY("rekeys_total", "counter", "Child rekeys seen by the daemon.", rekeys),
 	FAMILY("reinitiations_total", "counter", "Re-initiations by the daemon's keep-alive.", reinitiations),
 	FAMILY("last_change_timestamp_seconds", "gauge", "Unix time of the last up/down change.", last_change),
+	FAMILY("stall_restarts_total", "counter", "Restarts for sending into a dead tunnel (packets out, none in).", stall_restarts),
 };
+
+/* Each child's availability from its timeline (the document's "history", timeline.h), per
+ * window: one family per figure, each series labelled child and window (24h, 7d). */
+static void add_history(struct buf *out, const json_t *history)
+{
+	static const struct {
+		const char *name, *type, *help, *key;
+	} figures[] = {
+		{ "availability_ratio", "gauge", "Up time over up and down time in the window (manual and unknown time excluded).", "percent_up" },
+		{ "outages", "gauge", "Outages overlapping the window, an ongoing one included.", "outages" },
+		{ "recovered_outages", "gauge", "Outages in the window that ended with the tunnel up.", "recovered" },
+		{ "down_seconds", "gauge", "Seconds down within the window.", "down_seconds" },
+		{ "longest_outage_seconds", "gauge", "The longest outage overlapping the window.", "longest_outage_seconds" },
+		{ "mttr_seconds", "gauge", "Mean time to recover over the recovered outages in the window.", "mttr_seconds" },
+	};
+	static const struct {
+		const char *key, *label;
+	} windows[] = { { "day", "24h" }, { "week", "7d" } };
+	const char *name;
+	const json_t *h;
+
+	if (!json_object_size(history))
+		return;
+	for (size_t f = 0; f < ARRAY_SIZE(figures); f++) {
+		buf_printf(out, "# HELP tunnelctl_child_%s %s\n# TYPE tunnelctl_child_%s %s\n", figures[f].name,
+			   figures[f].help, figures[f].name, figures[f].type);
+		json_object_foreach((json_t *)history, name, h) {
+			for (size_t w = 0; w < ARRAY_SIZE(windows); w++) {
+				const json_t *v = json_object_get(json_object_get(h, windows[w].key), figures[f].key);
+				if (!json_is_number(v))
+					continue;	/* nothing known in the window, or no recovery */
+				buf_printf(out, "tunnelctl_child_%s{", figures[f].name);
+				add_label(out, "child", name, true);
+				add_label(out, "window", windows[w].label, false);
+				if (f == 0)
+					buf_printf(out, "} %.4f\n", json_number_value(v) / 100);
+				else
+					buf_printf(out, "} %lld\n", (long long)json_number_value(v));
+			}
+		}
+	}
+}
 
 /* The keep-alive's gateways (docs/keepalive.md): silent or not, and since when. */
 static void add_peers(struct buf *out, const json_t *peers)
@@ -356,6 +402,7 @@ void web_metrics_render(const json_t *status, time_t now, struct buf *out)
 	for (i = 0; i < ARRAY_SIZE(child_families); i++)
 		add_family(out, "tunnelctl_child", &child_families[i], &child);
 	add_peers(out, json_object_get(status, "peers"));
+	add_history(out, json_object_get(status, "history"));
 	free(ike.v);
 	free(child.v);
 }

@@ -641,6 +641,56 @@ static void test_cert_command(void **state)
 	free(ca);
 }
 
+/* Phase 2 settings with a fixed set of pfSense values: a known one becomes its key (or pfSense's
+ * default, nothing), any other value a "not supported" comment; the entry stays importable. */
+static void test_p2_enums(void **state)
+{
+	static const char fmt[] =
+		"<pfsense><ipsec><phase1><ikeid>1</ikeid><remote-gateway>192.0.2.1</remote-gateway>"
+		"<pre-shared-key>enum-test-secret-0123456789</pre-shared-key><encryption><item>"
+		"<encryption-algorithm><name>aes</name><keylen>256</keylen></encryption-algorithm>"
+		"<hash-algorithm>sha256</hash-algorithm><dhgroup>14</dhgroup></item></encryption></phase1>"
+		"<phase2><ikeid>1</ikeid><reqid>1</reqid><mode>tunnel</mode>"
+		"<localid><type>network</type><address>10.1.0.0</address><netbits>24</netbits></localid>"
+		"<remoteid><type>network</type><address>10.2.0.0</address><netbits>24</netbits></remoteid>"
+		"<protocol>%s</protocol><keepalive>%s</keepalive><encryption-algorithm-option><name>aes</name>"
+		"<keylen>128</keylen></encryption-algorithm-option><hash-algorithm-option>hmac_sha256"
+		"</hash-algorithm-option></phase2></ipsec></pfsense>";
+	static const struct {
+		const char *protocol, *keepalive;
+		const char *want[2], *not_want[2];	/* in the phase 2 section */
+	} cases[] = {
+		{ "esp", "disabled", { "\tencryption = aes128\n", NULL }, { "\tprotocol =", "\tkeepalive =" } },
+		{ "ah", "enabled", { "\tprotocol = ah\n", "\tkeepalive = yes\n" }, { "\tencryption =", NULL } },
+		{ "gre", "maybe", { "# not supported: protocol = gre\n", "# not supported: keepalive = maybe\n" },
+		  { "\tprotocol =", "\tkeepalive =" } },
+	};
+	struct tc_errors errs = { 0 };
+	struct buf out;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *xml = xasprintf(fmt, cases[i].protocol, cases[i].keepalive);
+		const char *p2;
+
+		assert_int_equal(import_text(xml, &out, &errs), 0);
+		p2 = strstr(out.data, "phase2 {\n");
+		assert_non_null(p2);
+		assert_non_null(strstr(p2, "\t1 {\n"));	/* the entry is imported, not commented out */
+		for (size_t j = 0; j < 2; j++) {
+			if (cases[i].want[j])
+				assert_non_null(strstr(p2, cases[i].want[j]));
+			if (cases[i].not_want[j])
+				assert_null(strstr(p2, cases[i].not_want[j]));
+		}
+		tunnel_file_free(model_of(&out));
+		buf_free_secret(&out);
+		free(xml);
+	}
+	assert_int_equal(errs.n, 0);
+	tc_errors_free(&errs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_cert_bad),
 		cmocka_unit_test(test_cert_command),
 		cmocka_unit_test(test_attr_limit),
+		cmocka_unit_test(test_p2_enums),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,7 +306,7 @@ static void decide_kernel(struct fixture *fx, const char *src, const char *dst, 
 			  struct trace_verdict *v)
 {
 	struct trace_packet p;
-	struct trace_input in = { fx->kernel.v, fx->kernel.n, fx->sa, fx->n_sa, NULL, 0 };
+	struct trace_input in = { fx->kernel.v, fx->kernel.n, fx->sa, fx->n_sa, NULL, 0, false, -1 };
 
 	packet(&p, src, dst, proto, port);
 	trace_decide(&in, &p, v);
@@ -362,15 +362,18 @@ static void test_kernel_verdicts(void **state)
 	assert_int_equal(v.policy->reqid, 6);
 }
 
-/* Lower priority value first, whatever the selectors; among equals the more specific. */
+/* Lower priority value first, whatever the selectors; among equals the more specific, except
+ * in the kernel, which takes the older policy (lower index). */
 static void test_order(void **state)
 {
 	struct trace_policy pol[3] = {
-		{ .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 1000, .reqid = 1, .index = 0 },
-		{ .dir = TRACE_DIR_OUT, .action = TRACE_ACT_PASS, .priority = 900, .index = 1 },
-		{ .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 900, .reqid = 3, .index = 2 },
+		{ .origin = TRACE_FROM_CHARON, .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 1000,
+		  .reqid = 1, .index = 0 },
+		{ .origin = TRACE_FROM_CHARON, .dir = TRACE_DIR_OUT, .action = TRACE_ACT_PASS, .priority = 900, .index = 1 },
+		{ .origin = TRACE_FROM_CHARON, .dir = TRACE_DIR_OUT, .action = TRACE_ACT_IPSEC, .priority = 900,
+		  .reqid = 3, .index = 2 },
 	};
-	struct trace_input in = { pol, 3, NULL, 0, NULL, 0 };
+	struct trace_input in = { pol, 3, NULL, 0, NULL, 0, false, -1 };
 	struct trace_packet p;
 	struct trace_verdict v;
 
@@ -384,6 +387,13 @@ static void test_order(void **state)
 	packet(&p, "10.1.0.5", "10.2.0.7", 0, -1);
 	trace_decide(&in, &p, &v);
 	assert_int_equal(v.n_matching, 3);
+	assert_ptr_equal(v.policy, &pol[2]);
+	for (size_t i = 0; i < 3; i++)
+		pol[i].origin = TRACE_FROM_KERNEL;
+	trace_decide(&in, &p, &v);
+	assert_ptr_equal(v.policy, &pol[1]);
+	pol[1].index = 3;
+	trace_decide(&in, &p, &v);
 	assert_ptr_equal(v.policy, &pol[2]);
 	pol[1].priority = 899;
 	trace_decide(&in, &p, &v);
@@ -416,7 +426,7 @@ static void decide_file(const struct tunnel_file *tf, bool plan, const char *src
 	memset(pol, 0, sizeof(*pol));
 	if (plan)
 		trace_policies_from_file(tf, *ent, n, pol);
-	in = (struct trace_input){ pol->v, pol->n, NULL, 0, *ent, n };
+	in = (struct trace_input){ pol->v, pol->n, NULL, 0, *ent, n, false, -1 };
 	packet(&p, src, dst, 0, -1);
 	trace_decide(&in, &p, v);
 }
@@ -515,7 +525,7 @@ static void test_policies_from_vici(void **state)
 	trace_policies_from_vici(&p.msg, 1, fx->sa, fx->n_sa, &pol);
 	/* the trap, and con1's 2 x 2 and con2_3's 1 x 1 selector pairs */
 	assert_int_equal(pol.n, 6);
-	in = (struct trace_input){ pol.v, pol.n, fx->sa, fx->n_sa, NULL, 0 };
+	in = (struct trace_input){ pol.v, pol.n, fx->sa, fx->n_sa, NULL, 0, false, -1 };
 	packet(&pk, "10.1.7.5", "10.2.7.9", 0, -1);
 	trace_decide(&in, &pk, &v);
 	assert_int_equal(v.kind, TRACE_TRAP);
@@ -532,6 +542,53 @@ static void test_policies_from_vici(void **state)
 	buf_free(&pkt);
 }
 
+/* kernel-libipsec (strongSwan 5.9.8, seen in the lab): its policy manager keeps IPsec policies
+ * only, and sees only packets routed into its TUN device; a bypass policy still gets a route
+ * into that device, so LAN traffic it matches is dropped there. */
+static void test_libipsec(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_policies pol = { 0 };
+	struct trace_policy pass = { .origin = TRACE_FROM_CHARON, .dir = TRACE_DIR_OUT, .action = TRACE_ACT_PASS,
+				     .trap = true, .child = "bypasslan" };
+	struct trace_input in;
+	struct trace_packet pk;
+	struct trace_verdict v;
+
+	assert_true(trace_sel_parse("10.0.0.0/8", &pass.src));
+	assert_true(trace_sel_parse("10.0.0.0/8", &pass.dst));
+	pass.priority = trace_priority(&pass.src, &pass.dst, TRACE_ACT_PASS, true, true);
+	assert_int_equal(trace_policies_add(&pol, &pass), 0);
+	trace_policies_from_vici(NULL, 0, fx->sa, fx->n_sa, &pol);
+	in = (struct trace_input){ pol.v, pol.n, fx->sa, fx->n_sa, NULL, 0, true, 1 };
+	/* LAN to LAN, routed into the TUN device: only the pass policy matches, libipsec drops it */
+	packet(&pk, "10.1.0.5", "10.1.3.9", 0, -1);
+	trace_decide(&in, &pk, &v);
+	assert_int_equal(v.kind, TRACE_SWALLOWED);
+	assert_ptr_equal(v.policy, &pol.v[0]);
+	/* the same packet routed elsewhere (a local address): in the clear, as the bypass wants */
+	in.route_tun = 0;
+	trace_decide(&in, &pk, &v);
+	assert_int_equal(v.kind, TRACE_BYPASS);
+	/* the pass policy outranks con1's IPsec policy in the kernel, but libipsec ignores it */
+	packet(&pk, "10.1.0.5", "10.2.0.9", 0, -1);
+	in.route_tun = 1;
+	trace_decide(&in, &pk, &v);
+	assert_int_equal(v.kind, TRACE_CARRIED);
+	assert_string_equal(v.child, "con1");
+	assert_int_equal(v.n_matching, 2);
+	in.libipsec = false;
+	trace_decide(&in, &pk, &v);
+	assert_int_equal(v.kind, TRACE_BYPASS);
+	/* con1's packet routed past the TUN device: the policy matches, nothing encrypts it */
+	in.libipsec = true;
+	in.route_tun = 0;
+	trace_decide(&in, &pk, &v);
+	assert_int_equal(v.kind, TRACE_UNROUTED);
+	assert_string_equal(v.child, "con1");
+	trace_policies_free(&pol);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_file_verdicts),
 		cmocka_unit_test_setup_teardown(test_policies_from_vici, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_libipsec, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
