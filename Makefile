@@ -3,10 +3,10 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-# libnftables, libmicrohttpd, libxml2 and zlib are not linked: src/lazylib*.c open them on first use
+# only jansson is linked: src/lazylib*.c open the others on first use
 PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs jansson libsystemd 2>/dev/null) -ldl
+PKG_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null) -ldl
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wconversion -Werror
@@ -99,11 +99,15 @@ deps:
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
 
-# docs/doctor-messages.md: its text, then the catalogue's table as `doctor --messages` prints it
+# docs/doctor-messages.md: its text, then the catalogue's table as `doctor --messages` prints it;
+# docs/commands.md: its text, then the options of every command from their option tables
 docs: tunnelctl
 	$(Q)sed '/^| message (charon/,$$d' docs/doctor-messages.md >docs/doctor-messages.md.tmp
 	$(Q)./tunnelctl doctor --messages >>docs/doctor-messages.md.tmp
 	$(Q)mv docs/doctor-messages.md.tmp docs/doctor-messages.md
+	$(Q)sed '/^## Options of every command$$/,$$d' docs/commands.md >docs/commands.md.tmp
+	$(Q)./tunnelctl --md-options >>docs/commands.md.tmp
+	$(Q)mv docs/commands.md.tmp docs/commands.md
 
 bench: tunnelctl
 	$(Q)for b in bench/*.sh; do bash $$b || exit 1; done
@@ -126,11 +130,13 @@ install: tunnelctl
 	sed 's|/usr/bin/tunnelctl|$(PREFIX)/bin/tunnelctl|g' contrib/tunnelctl.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/tunnelctl.service
 
 # man pages, the Debian package and its test (docs/packaging.md). tunnelctl.conf.5 is made
-# from docs/tunnel-file.md; the package is built from a copy of the tree in build/deb, so
+# from docs/tunnel-file.md, tunnelctl.8's option lists from the commands' option tables; the package is built from a copy of the tree in build/deb, so
 # dpkg-buildpackage's artifacts land in build/deb, not beside the checkout.
 DEB_DIR := build/deb
-man:
+man: tunnelctl
 	$(Q)awk -v date="$$(date -u '+%B %-d, %Y')" -f scripts/gen-man-conf.awk docs/tunnel-file.md >man/tunnelctl.conf.5
+	$(Q)./tunnelctl --man-options | awk -f scripts/gen-man-options.awk - man/tunnelctl.8 >man/tunnelctl.8.tmp
+	$(Q)mv man/tunnelctl.8.tmp man/tunnelctl.8
 
 deb:
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/tunnelctl

@@ -1,5 +1,4 @@
-/* cmd.c - helpers shared by the cmd_*.c files: help, error printing, loading the tunnel file. */
-#include <getopt.h>
+/* cmd.c - helpers shared by the cmd_*.c files: options and help, error printing, loading the tunnel file. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,19 +7,6 @@
 #include "compile.h"
 #include "tunnel.h"
 #include "util.h"
-
-bool cmd_wants_help(int argc, char **argv, const char *help)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(help, stdout);
-			return true;
-		}
-	}
-	return false;
-}
 
 void cmd_print_errors(struct tc_errors *errs)
 {
@@ -75,30 +61,37 @@ char *cmd_charon_log(const struct tc_ctx *ctx)
 	return xasprintf("%s%s", ctx->out_dir, COMPILE_CHARON_LOG);
 }
 
-int cmd_parse_args(const char *verb, int argc, char **argv, const char *help, const struct cmd_flag *flags,
-		   int min_operands, int max_operands, const char *hint)
-{
-	struct option opts[CMD_MAX_FLAGS + 1];
-	size_t n = 0;
-	int c, operands;
+const struct opt_def cmd_globals[] = {
+	{ .name = "config", .short_name = 'c', OPT_STRING(struct tc_ctx, conf, "FILE"),
+	  .help = "tunnel file (TUNNELCTL_CONF, default " TC_DEFAULT_CONF ")" },
+	{ .name = "vici", OPT_STRING(struct tc_ctx, vici, "URI"),
+	  .help = "the VICI socket of charon (TUNNELCTL_VICI, default " TC_DEFAULT_VICI ")" },
+	{ .name = "out-dir", OPT_STRING(struct tc_ctx, out_dir, "DIR"),
+	  .help = "root for generated files (TUNNELCTL_OUT_DIR, default /)" },
+	{ .name = "state-dir", OPT_STRING(struct tc_ctx, state_dir, "DIR"),
+	  .help = "state directory: manual-down marks, the last applied file, keep-alive records "
+		  "(TUNNELCTL_STATE_DIR, default " TC_DEFAULT_STATE_DIR ")" },
+	{ .name = NULL },
+};
 
-	if (cmd_wants_help(argc, argv, help))
-		return CMD_PARSE_HELP;
-	for (; flags && flags[n].name && n < CMD_MAX_FLAGS; n++)
-		opts[n] = (struct option){ flags[n].name, no_argument, NULL, 256 + (int)n };
-	opts[n] = (struct option){ NULL, 0, NULL, 0 };
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c < 256 || c >= 256 + (int)n)
-			return CMD_PARSE_USAGE;	/* getopt said which option */
-		*flags[c - 256].set = true;
-	}
-	operands = argc - optind;
-	if (operands < min_operands || operands > max_operands) {
-		if (operands > max_operands && max_operands == 0)
-			cmd_err(verb, "unexpected argument '%s'%s", argv[optind], hint ? hint : "");
-		else
-			cmd_err(verb, "expected %s (see --help)", hint ? hint : "other arguments");
-		return CMD_PARSE_USAGE;
-	}
-	return optind;
+void cmd_print_help(const struct opt_spec *spec, FILE *f)
+{
+	struct buf b;
+
+	buf_init(&b);
+	opt_help(spec, &b);
+	fputs(b.data, f);
+	buf_free(&b);
+}
+
+int cmd_parse(const struct opt_spec *spec, int argc, char **argv, void *args)
+{
+	char err[512];
+	int rc = opt_parse(spec, argc, argv, args, err, sizeof(err));
+
+	if (rc == OPT_HELP)
+		cmd_print_help(spec, stdout);
+	else if (rc == OPT_USAGE)
+		cmd_err(spec->verb, "%s", err);
+	return rc;
 }

@@ -3,6 +3,9 @@
 #define TUNNELCTL_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
+
+#include "opt.h"
 
 /* Paths and endpoints every command may use; options win over the environment. */
 struct tc_ctx {
@@ -48,31 +51,42 @@ int cmd_probe(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_bundle(int argc, char **argv, const struct tc_ctx *ctx);
 int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx);
 
+/* Each command's options and help (its cmd_*.c): main's table lists them, the man page's
+ * option lists are made from them (tunnelctl --man-options). */
+extern const struct opt_spec cmd_check_spec, cmd_compile_spec, cmd_list_spec, cmd_apply_spec,
+	cmd_status_spec, cmd_up_spec, cmd_down_spec, cmd_service_spec, cmd_logs_spec, cmd_lab_spec,
+	cmd_doctor_spec, cmd_firewall_spec, cmd_logging_spec, cmd_import_pfsense_spec, cmd_keepalive_spec,
+	cmd_probe_spec, cmd_trace_spec, cmd_bundle_spec, cmd_daemon_spec, cmd_history_spec;
+
 /* Shared helpers for commands (cmd.c). */
 struct tc_errors;
 struct tunnel_file;
 
-/* True (after printing help to stdout) when argv has -h or --help before "--". */
-bool cmd_wants_help(int argc, char **argv, const char *help);
 /* Print errors and warnings as FILE:LINE:COL: message to stderr, sorted by position. */
 void cmd_print_errors(struct tc_errors *errs);
 /* Load the tunnel file named by ctx; on errors print them and return NULL. */
 struct tunnel_file *cmd_load_tunnels(const struct tc_ctx *ctx);
-/* A boolean option --name of a command. */
-struct cmd_flag {
-	const char *name;	/* NULL ends a table */
-	bool *set;		/* set to true when the option is given */
-};
+#define CMD_PARSE_HELP OPT_HELP	/* --help was printed: exit 0 */
+#define CMD_PARSE_USAGE OPT_USAGE	/* bad option or operand count, already said: exit 2 */
+/* The exit code for a cmd_parse result below 0. */
+#define CMD_PARSE_EXIT(rc) ((rc) == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE)
 
-#define CMD_PARSE_HELP (-1)	/* --help was printed: exit 0 */
-#define CMD_PARSE_USAGE (-2)	/* bad option or operand count, already said: exit 2 */
-#define CMD_MAX_FLAGS 16
+/* Parse argv by the command's option table into args (opt_parse): returns the index of the
+ * first operand, or CMD_PARSE_HELP after printing the help to stdout, or CMD_PARSE_USAGE
+ * after saying what is wrong on stderr. */
+int cmd_parse(const struct opt_spec *spec, int argc, char **argv, void *args);
+/* The command's --help (opt_help) on f. */
+void cmd_print_help(const struct opt_spec *spec, FILE *f);
 
-/* Parse --help, the boolean options in flags and between min and max operands (hint says
- * what they are, for the message). Returns the index of the first operand in argv, or
- * CMD_PARSE_HELP / CMD_PARSE_USAGE. */
-int cmd_parse_args(const char *verb, int argc, char **argv, const char *help, const struct cmd_flag *flags,
-		   int min_operands, int max_operands, const char *hint);
+/* The global options main.c takes out of argv into a struct tc_ctx. */
+extern const struct opt_def cmd_globals[];
+/* Rows for a command's table: a global option it uses, shown in its --help and man page. */
+#define CMD_OPT_CONFIG { .name = "config", .short_name = 'c', OPT_GLOBAL("FILE"), \
+			 .help = "the tunnel file (default " TC_DEFAULT_CONF ")" }
+#define CMD_OPT_VICI { .name = "vici", OPT_GLOBAL("URI"), .help = "the VICI socket of charon (default " TC_DEFAULT_VICI ")" }
+#define CMD_OPT_OUT_DIR { .name = "out-dir", OPT_GLOBAL("DIR"), .help = "root of the generated files (default /)" }
+#define CMD_OPT_STATE_DIR { .name = "state-dir", OPT_GLOBAL("DIR"), \
+			    .help = "the state directory (default " TC_DEFAULT_STATE_DIR ")" }
 
 /* charon's file log under ctx->out_dir (/var/log/charon.log for "/"); caller frees. */
 char *cmd_charon_log(const struct tc_ctx *ctx);

@@ -3,7 +3,6 @@
  * doctor report, versions and plugins, history, and a manifest. Secrets never enter it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,36 +29,48 @@
 
 #define BUNDLE_VICI_TIMEOUT_MS 5000
 #define BUNDLE_NL_TIMEOUT_MS 3000
+#define BUNDLE_SEL_TEXT 128		/* one selector as text: an IPv6 range with ports fits */
 #define BUNDLE_LOG_TAIL (2u * 1024u * 1024u)	/* bytes of charon's log kept, from its end */
 #define BUNDLE_MAX_MEMBERS 96
 #define BUNDLE_MAX_FILE (8u * 1024u * 1024u)	/* a config or history file read whole */
 
-static const char help[] =
-	"usage: tunnelctl bundle [-o FILE] [--json]\n"
-	"\n"
-	"Write one archive (tar.gz) for a support request, with every secret removed: the tunnel\n"
-	"file (PSK values <hidden>), the swanctl.conf it compiles to (secrets <hidden>) and whether\n"
-	"it is what was applied, the strongswan.conf fragment, `status --json`, charon's SAs,\n"
-	"connections and policies (VICI), the kernel's XFRM policies and routes, the nftables\n"
-	"ruleset, the end of charon's log (without its key dumps), the doctor's report on that log,\n"
-	"versions and loaded plugins, each tunnel's history, and MANIFEST (what is inside, what\n"
-	"could not be collected and why). As a last step every PSK of the tunnel file (as written\n"
-	"and base64-encoded) is searched for in every file and replaced by <hidden>.\n"
-	"\n"
-	"What cannot be collected (charon not running, no log yet) is listed in MANIFEST and on\n"
-	"stderr; the archive is still written. It is created 0600.\n"
-	"\n"
-	"options:\n"
-	"  -o, --output FILE  write the archive to FILE (default: tunnelctl-bundle-HOST-TIME.tar.gz\n"
-	"                     in the current directory)\n"
-	"  --json             print the manifest as JSON instead of text\n"
-	"\n"
-	"exit status: 0 the archive was written, 1 it could not be written, 2 usage error\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl bundle\n"
-	"  tunnelctl bundle -o /tmp/support.tar.gz\n"
-	"  tar -tzf /tmp/support.tar.gz\n";
+struct bundle_args {
+	const char *output;
+	bool json;
+};
+
+static const struct opt_def bundle_opts[] = {
+	{ .name = "output", .short_name = 'o', OPT_STRING(struct bundle_args, output, "FILE"),
+	  .help = "write the archive to FILE",
+	  .more = "(default: tunnelctl-bundle-HOST-TIME.tar.gz in the current directory)" },
+	{ .name = "json", OPT_FLAG(struct bundle_args, json), .help = "print the manifest as JSON instead of text" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_bundle_spec = {
+	.verb = "bundle",
+	.usage = "usage: tunnelctl bundle [-o FILE] [--json]\n",
+	.about =
+		"Write one archive (tar.gz) for a support request, with every secret removed: the tunnel\n"
+		"file (PSK values <hidden>), the swanctl.conf it compiles to (secrets <hidden>) and whether\n"
+		"it is what was applied, the strongswan.conf fragment, `status --json`, charon's SAs,\n"
+		"connections and policies (VICI), the kernel's XFRM policies and routes, the nftables\n"
+		"ruleset, the end of charon's log (without its key dumps), the doctor's report on that log,\n"
+		"versions and loaded plugins, each tunnel's history, and MANIFEST (what is inside, what\n"
+		"could not be collected and why). As a last step every PSK of the tunnel file (as written\n"
+		"and base64-encoded) is searched for in every file and replaced by <hidden>.\n"
+		"\n"
+		"What cannot be collected (charon not running, no log yet) is listed in MANIFEST and on\n"
+		"stderr; the archive is still written. It is created 0600.\n",
+	.opts = bundle_opts,
+	.tail =
+		"exit status: 0 the archive was written, 1 it could not be written, 2 usage error\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl bundle\n"
+		"  tunnelctl bundle -o /tmp/support.tar.gz\n"
+		"  tar -tzf /tmp/support.tar.gz\n",
+};
 
 struct member {
 	char name[48];
@@ -264,23 +275,6 @@ static void collect_charon(struct bundle *b, const struct tc_ctx *ctx, const str
 	vici_client_close(vc);
 }
 
-static void sel_text(struct buf *o, const struct trace_sel *s)
-{
-	char lo[INET6_ADDRSTRLEN] = "?", hi[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(s->fam, s->lo, lo, sizeof(lo));
-	if (s->plen == TRACE_RANGE) {
-		inet_ntop(s->fam, s->hi, hi, sizeof(hi));
-		buf_printf(o, "%s-%s", lo, hi);
-	} else {
-		buf_printf(o, "%s/%u", lo, s->plen);
-	}
-	if (s->proto)
-		buf_printf(o, " proto %u", s->proto);
-	if (s->port_lo || s->port_hi != TRACE_PORT_ANY_HI)
-		buf_printf(o, " port %u-%u", s->port_lo, s->port_hi);
-}
-
 /* The kernel's XFRM policies in this network namespace (netlink; a policy holds no key). */
 static void collect_xfrm(struct bundle *b)
 {
@@ -297,14 +291,30 @@ static void collect_xfrm(struct bundle *b)
 		buf_printf(&m->data, "# %zu policies (kernel-libipsec keeps its policies in charon: policies.json)\n", ps.n);
 		for (size_t i = 0; i < ps.n; i++) {
 			const struct trace_policy *p = &ps.v[i];
-			sel_text(&m->data, &p->src);
-			buf_adds(&m->data, " === ");
-			sel_text(&m->data, &p->dst);
-			buf_printf(&m->data, " dir %s action %s priority %u index %u reqid %u\n",
+			char src[BUNDLE_SEL_TEXT], dst[BUNDLE_SEL_TEXT];
+			buf_printf(&m->data, "%s === %s dir %s action %s priority %u index %u reqid %u\n",
+				   trace_sel_format(&p->src, src, sizeof(src)), trace_sel_format(&p->dst, dst, sizeof(dst)),
 				   trace_dir_names[p->dir], trace_action_names[p->action], p->priority, p->index, p->reqid);
 		}
 	}
 	trace_policies_free(&ps);
+}
+
+/* The kernel's XFRM states (keys never read) and routes, each dump as text lines. */
+static void collect_kernel_text(struct bundle *b, const char *name, const char *what,
+				int (*dump)(int, struct xfrm_nl_text *, char *), const char *none)
+{
+	struct xfrm_nl_text t = { 0 };
+	char err[XFRM_NL_ERR_MAX] = "";
+	struct member *m;
+
+	if (dump(BUNDLE_NL_TIMEOUT_MS, &t, err) != 0) {
+		missing(b, name, "netlink: %s", err);
+	} else if ((m = add(b, name, what))) {
+		buf_printf(&m->data, "# %zu %s\n", t.n, none);
+		buf_add(&m->data, t.text.data, t.text.len);
+	}
+	buf_free(&t.text);
 }
 
 static void collect_nft(struct bundle *b)
@@ -480,42 +490,25 @@ static json_t *manifest_json(const struct bundle *b, const char *file, const cha
 
 int cmd_bundle(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct bundle *b = xcalloc(1, sizeof(*b));
+	struct bundle_args args = { .json = false };
+	struct bundle *b;
 	struct tc_errors errs = { 0 };
 	struct tunnel_file *tf;
 	struct tarball t = { 0 };
 	struct buf gz = { 0 }, man = { 0 };
 	char host[64] = "host", when[32], stamp[32], dir[64], *file = NULL;
-	const char *out = NULL;
+	const char *out;
 	time_t now = time(NULL);
 	struct tm tm;
-	bool json = false;
+	bool json;
 	int c, rc;
 
-	if (cmd_wants_help(argc, argv, help)) {
-		free(b);
-		return TC_EXIT_OK;
-	}
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (c == 'o') {
-			out = optarg;
-		} else if (c == 'j') {
-			json = true;
-		} else {
-			free(b);
-			return TC_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cmd_err("bundle", "unexpected argument '%s'; see --help", argv[optind]);
-		free(b);
-		return TC_EXIT_USAGE;
-	}
+	c = cmd_parse(&cmd_bundle_spec, argc, argv, &args);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	out = args.output;
+	json = args.json;
+	b = xcalloc(1, sizeof(*b));
 	gethostname(host, sizeof(host) - 1);
 	for (char *p = host; *p; p++)
 		if (!(*p == '-' || *p == '.' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
@@ -531,6 +524,10 @@ int cmd_bundle(int argc, char **argv, const struct tc_ctx *ctx)
 	collect_config(b, ctx, tf, errs.n_errors);
 	collect_charon(b, ctx, tf);
 	collect_xfrm(b);
+	collect_kernel_text(b, "xfrm-states.txt", "the kernel's XFRM states (netlink): SPIs, algorithms, counters; no keys",
+			    xfrm_nl_dump_states, "states (kernel-libipsec keeps its SAs in charon: sas.json)");
+	collect_kernel_text(b, "routes.txt", "every route of every table, IPv4 and IPv6 (netlink; charon's in table 220)",
+			    xfrm_nl_dump_routes, "routes");
 	collect_nft(b);
 	collect_log(b, ctx);
 	collect_history(b, ctx);

@@ -1,34 +1,43 @@
 /* cmd_check.c - `tunnelctl check`: validate the tunnel file, change nothing. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cmd.h"
 #include "json.h"
 #include "tunnel.h"
 
-static const char help[] =
-	"usage: tunnelctl check [-c FILE] [--json] [--strict]\n"
-	"\n"
-	"Validate the tunnel file: syntax, keys, values, references and the secret files it\n"
-	"names. Every error and warning is printed as FILE:LINE:COL: message, all of them in one\n"
-	"run. Nothing is written, loaded or changed.\n"
-	"\n"
-	"Warnings (the file is still valid): weak algorithms (DES, 3DES, MD5, SHA1, DH 1/2/5/22),\n"
-	"aggressive mode with a PSK, a phase 2 overlapping a bypass network, two phase 1 entries\n"
-	"with the same peer, trap start action on a VTI phase 2, close action set, a ping host\n"
-	"outside the remote network, PSKs shorter than 16 characters.\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
-	"  --json             print {\"ok\", \"errors\", \"warnings\", \"not_listed\", \"phase1\",\n"
-	"                     \"phase2\"}; at most 1,000 errors and warnings are listed, the rest\n"
-	"                     are counted in not_listed\n"
-	"  --strict           warnings make the exit status 1\n"
-	"\n"
-	"exit status: 0 valid, 1 valid with warnings under --strict, 2 errors\n"
-	"\n"
-	"example:\n"
-	"  tunnelctl check -c /etc/tunnelctl/tunnels.conf\n";
+struct check_args {
+	bool json, strict;
+};
+
+static const struct opt_def check_opts[] = {
+	CMD_OPT_CONFIG,
+	{ .name = "json", OPT_FLAG(struct check_args, json),
+	  .help = "print {\"ok\", \"errors\", \"warnings\", \"not_listed\", \"phase1\", \"phase2\"}",
+	  .more = "(at most 1,000 errors and warnings are listed, the rest are counted in not_listed)" },
+	{ .name = "strict", OPT_FLAG(struct check_args, strict), .help = "warnings make the exit status 1" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_check_spec = {
+	.verb = "check",
+	.usage =
+		"usage: tunnelctl check [-c FILE] [--json] [--strict]\n",
+	.about =
+		"Validate the tunnel file: syntax, keys, values, references and the secret files it\n"
+		"names. Every error and warning is printed as FILE:LINE:COL: message, all of them in one\n"
+		"run. Nothing is written, loaded or changed.\n"
+		"\n"
+		"Warnings (the file is still valid): weak algorithms (DES, 3DES, MD5, SHA1, DH 1/2/5/22),\n"
+		"aggressive mode with a PSK, a phase 2 overlapping a bypass network, two phase 1 entries\n"
+		"with the same peer, trap start action on a VTI phase 2, close action set, a ping host\n"
+		"outside the remote network, PSKs shorter than 16 characters.\n",
+	.opts = check_opts,
+	.tail =
+		"exit status: 0 valid, 1 valid with warnings under --strict, 2 errors\n"
+		"\n"
+		"example:\n"
+		"  tunnelctl check -c /etc/tunnelctl/tunnels.conf\n",
+};
 
 static json_t *errors_json(const struct tc_errors *errs, bool warnings)
 {
@@ -58,22 +67,21 @@ int cmd_check(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	struct tc_errors errs = { 0 };
 	struct tunnel_file *tf;
-	bool json = false, strict = false;
-	const struct cmd_flag flags[] = { { "json", &json }, { "strict", &strict }, { NULL, NULL } };
+	struct check_args a = { .json = false };
 	size_t n_warn;
-	int rc = cmd_parse_args("check", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
+	int rc = cmd_parse(&cmd_check_spec, argc, argv, &a);
 
 	if (rc < 0)
-		return rc == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(rc);
 
 	tf = tunnel_load(ctx->conf, &errs);
 	if (tf && !errs.n_errors)
 		tunnel_warnings(tf, &errs);
 	tc_errors_sort(&errs);
 	n_warn = errs.n_warnings;
-	rc = errs.n_errors ? TC_EXIT_USAGE : (strict && n_warn ? TC_EXIT_FAIL : TC_EXIT_OK);
+	rc = errs.n_errors ? TC_EXIT_USAGE : (a.strict && n_warn ? TC_EXIT_FAIL : TC_EXIT_OK);
 
-	if (json) {
+	if (a.json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "ok", json_boolean(!errs.n_errors));
 		json_object_set_new(o, "file", json_string(ctx->conf));

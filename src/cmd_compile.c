@@ -1,6 +1,5 @@
 /* cmd_compile.c - `tunnelctl compile`: print the generated swanctl.conf. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,26 +7,39 @@
 #include "compile.h"
 #include "tunnel.h"
 
-static const char help[] =
-	"usage: tunnelctl compile [-c FILE] [--show-secrets] [--strongswan]\n"
-	"\n"
-	"Print the swanctl.conf that `apply` would write to\n"
-	"/etc/swanctl/conf.d/tunnelctl.conf: connections named conN (phase 1) and conN or\n"
-	"conN_M (phase 2) as pfSense names them, a comment before each block, and the secrets\n"
-	"section. The output is deterministic: the same tunnel file gives the same bytes.\n"
-	"Nothing is written or loaded.\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
-	"  --show-secrets     print pre-shared keys instead of <hidden>\n"
-	"  --strongswan       print the strongswan.conf fragment (logging, retransmits) instead,\n"
-	"                     as written to /etc/strongswan.d/tunnelctl.conf\n"
-	"\n"
-	"exit status: 0 ok, 2 the tunnel file has errors (printed as FILE:LINE:COL: message)\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl compile -c examples/ikev2-merged.conf\n"
-	"  tunnelctl compile --strongswan\n";
+struct compile_args {
+	struct compile_opts co;
+	bool strongswan;
+};
+
+static const struct opt_def compile_opts_table[] = {
+	CMD_OPT_CONFIG,
+	{ .name = "show-secrets", OPT_FLAG(struct compile_args, co.show_secrets),
+	  .help = "print pre-shared keys instead of <hidden>" },
+	{ .name = "strongswan", OPT_FLAG(struct compile_args, strongswan),
+	  .help = "print the strongswan.conf fragment (logging, retransmits) instead",
+	  .more = "(as written to /etc/strongswan.d/tunnelctl.conf)" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_compile_spec = {
+	.verb = "compile",
+	.usage =
+		"usage: tunnelctl compile [-c FILE] [--show-secrets] [--strongswan]\n",
+	.about =
+		"Print the swanctl.conf that `apply` would write to\n"
+		"/etc/swanctl/conf.d/tunnelctl.conf: connections named conN (phase 1) and conN or\n"
+		"conN_M (phase 2) as pfSense names them, a comment before each block, and the secrets\n"
+		"section. The output is deterministic: the same tunnel file gives the same bytes.\n"
+		"Nothing is written or loaded.\n",
+	.opts = compile_opts_table,
+	.tail =
+		"exit status: 0 ok, 2 the tunnel file has errors (printed as FILE:LINE:COL: message)\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl compile -c examples/ikev2-merged.conf\n"
+		"  tunnelctl compile --strongswan\n",
+};
 
 /* The compiler's sink: its pieces straight to standard output. */
 static int write_stdout(void *arg, const char *data, size_t len)
@@ -38,30 +50,28 @@ static int write_stdout(void *arg, const char *data, size_t len)
 
 int cmd_compile(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	struct compile_opts co = { .show_secrets = false };
-	bool fragment = false;
-	const struct cmd_flag flags[] = { { "show-secrets", &co.show_secrets }, { "strongswan", &fragment }, { NULL, NULL } };
+	struct compile_args a = { .strongswan = false };
 	struct tunnel_file *tf;
 	const struct compile_sink sink = { write_stdout, NULL };
 	struct buf out;
 	bool write_ok;
 	int c, rc = TC_EXIT_OK;
 
-	c = cmd_parse_args("compile", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
+	c = cmd_parse(&cmd_compile_spec, argc, argv, &a);
 	if (c < 0)
-		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(c);
 	tf = cmd_load_tunnels(ctx);
 	if (!tf)
 		return TC_EXIT_USAGE;
 	buf_init(&out);
-	if (fragment) {
+	if (a.strongswan) {
 		char *log = cmd_charon_log(ctx);
 		compile_strongswan(&out, tf, log);
 		free(log);
 		write_ok = write_stdout(NULL, out.data, out.len) == 0;
 	} else {
 		/* in pieces: 7,999 tunnels would otherwise hold their 7 MB of text at once */
-		write_ok = compile_swanctl_stream(tf, &co, &sink) == 0;
+		write_ok = compile_swanctl_stream(tf, &a.co, &sink) == 0;
 	}
 	if (!write_ok || fflush(stdout)) {
 		cmd_err("compile", "cannot write output");

@@ -3,7 +3,6 @@
  * cache's published document, so a charon that hangs the loop never hangs the page.
  * docs/keepalive.md, docs/web.md. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,52 +29,71 @@
 #define DAEMON_LISTEN_OFF "off"
 #define DAEMON_MAX_TIME_SCALE 100000	/* --time-scale: 24 h of backoff in under a second */
 
-static const char help[] =
-	"usage: tunnelctl daemon [--listen ADDR:PORT|off] [--token-file FILE]\n"
-	"\n"
-	"Keep the tunnels of the tunnel file up (docs/keepalive.md). One process, one event loop:\n"
-	"it subscribes to charon's ike-updown, child-updown, ike-rekey and child-rekey events and\n"
-	"checks every keepalive.interval; a watched tunnel (phase 2 with keepalive = yes, or a child\n"
-	"of a phase 1 with start_action = start) that is down and not manually down is initiated\n"
-	"within a second, then with a backoff of 1 s doubling to 5 min (with jitter) while the peer\n"
-	"keeps refusing, forever. A peer that answers nothing at all is probed once a second per\n"
-	"gateway address instead (an ICMP echo or one IKE_SA_INIT), and every tunnel to it is\n"
-	"initiated the moment it answers or initiates itself. A child whose ping_host loses three\n"
-	"echoes in a row while installed is restarted. When charon goes away the daemon\n"
-	"reconnects, and applies the tunnel file again if charon came back without our\n"
-	"connections.\n"
-	"\n"
-	"Decisions go to the journal (fields TUNNELCTL_TUNNEL, TUNNELCTL_ACTION) when run by\n"
-	"systemd, else to syslog (ident tunnelctl) and stderr; the last one per tunnel is kept in\n"
-	"STATE_DIR/keepalive/NAME.json for `status`.\n"
-	"\n"
-	"Signals: SIGHUP reads the tunnel file again and applies it (a file with errors is refused,\n"
-	"the old one stays); SIGTERM and SIGINT stop the daemon (tunnels stay up). With systemd\n"
-	"(Type=notify) it reports READY=1 once running; see contrib/tunnelctl.service.\n"
-	"\n"
-	"Web status (docs/web.md): a status page at /, the status as JSON at /api/status and\n"
-	"Prometheus metrics at /metrics, served from the daemon's own copy of charon's SAs (renewed\n"
-	"on charon's events and every 5 s), never one VICI call per request, by a thread of its own:\n"
-	"it answers at once even while charon hangs, and then says since when charon has not\n"
-	"answered. Read-only. An address other than loopback needs --token-file; requests must\n"
-	"then carry Authorization: Bearer.\n"
-	"\n"
-	"options:\n"
-	"  --listen ADDR:PORT  serve the web status there (default " DAEMON_DEFAULT_LISTEN "; IPv6 as\n"
-	"                      [ADDR]:PORT; \"off\" serves nothing)\n"
-	"  --token-file FILE   file (mode 0600) with the token the web status requires\n"
-	"  --charon-log FILE   charon's file log, for the doctor's verdict on tunnels that are down\n"
-	"                      (default: the one tunnelctl configures, see `tunnelctl logs --help`)\n"
-	"  --time-scale N      benchmarks only: run backoff and intervals N times faster\n"
-	"  -c FILE, --vici URI, --state-dir DIR, --out-dir DIR   see `tunnelctl --help`\n"
-	"\n"
-	"exit status: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 usage error or a tunnel\n"
-	"file with errors\n"
-	"\n"
-	"examples:\n"
-	"  systemctl enable --now tunnelctl\n"
-	"  tunnelctl daemon -c /etc/tunnelctl/tunnels.conf\n"
-	"  kill -HUP $(pidof tunnelctl)     (apply an edited tunnel file)\n";
+struct daemon_args {
+	const char *listen, *token_file, *charon_log;
+	long time_scale;
+};
+
+static const struct opt_def daemon_opts[] = {
+	{ .name = "listen", OPT_STRING(struct daemon_args, listen, "ADDR:PORT|off"),
+	  .help = "serve the web status there (default " DAEMON_DEFAULT_LISTEN "; IPv6 as [ADDR]:PORT; "
+		  "\"off\" serves nothing)" },
+	{ .name = "token-file", OPT_STRING(struct daemon_args, token_file, "FILE"),
+	  .help = "file (mode 0600) with the token the web status requires" },
+	{ .name = "charon-log", OPT_STRING(struct daemon_args, charon_log, "FILE"),
+	  .help = "the charon file log, for the doctor's verdict on tunnels that are down",
+	  .more = "(default: the one tunnelctl configures, see `tunnelctl logs --help`)" },
+	{ .name = "time-scale", OPT_NUMBER(struct daemon_args, time_scale, "N", 1, DAEMON_MAX_TIME_SCALE),
+	  .help = "benchmarks only: run backoff and intervals N times faster" },
+	CMD_OPT_CONFIG,
+	CMD_OPT_VICI,
+	CMD_OPT_STATE_DIR,
+	CMD_OPT_OUT_DIR,
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_daemon_spec = {
+	.verb = "daemon",
+	.usage =
+		"usage: tunnelctl daemon [--listen ADDR:PORT|off] [--token-file FILE]\n"
+		"                        [--charon-log FILE] [--time-scale N]\n",
+	.about =
+		"Keep the tunnels of the tunnel file up (docs/keepalive.md). One process, one event loop:\n"
+		"it subscribes to charon's ike-updown, child-updown, ike-rekey and child-rekey events and\n"
+		"checks every keepalive.interval; a watched tunnel (phase 2 with keepalive = yes, or a child\n"
+		"of a phase 1 with start_action = start) that is down and not manually down is initiated\n"
+		"within a second, then with a backoff of 1 s doubling to 5 min (with jitter) while the peer\n"
+		"keeps refusing, forever. A peer that answers nothing at all is probed once a second per\n"
+		"gateway address instead (an ICMP echo or one IKE_SA_INIT), and every tunnel to it is\n"
+		"initiated the moment it answers or initiates itself. A child whose ping_host loses three\n"
+		"echoes in a row while installed is restarted. When charon goes away the daemon\n"
+		"reconnects, and applies the tunnel file again if charon came back without our\n"
+		"connections.\n"
+		"\n"
+		"Decisions go to the journal (fields TUNNELCTL_TUNNEL, TUNNELCTL_ACTION) when run by\n"
+		"systemd, else to syslog (ident tunnelctl) and stderr; the last one per tunnel is kept in\n"
+		"STATE_DIR/keepalive/NAME.json for `status`.\n"
+		"\n"
+		"Signals: SIGHUP reads the tunnel file again and applies it (a file with errors is refused,\n"
+		"the old one stays); SIGTERM and SIGINT stop the daemon (tunnels stay up). With systemd\n"
+		"(Type=notify) it reports READY=1 once running; see contrib/tunnelctl.service.\n"
+		"\n"
+		"Web status (docs/web.md): a status page at /, the status as JSON at /api/status and\n"
+		"Prometheus metrics at /metrics, served from the daemon's own copy of charon's SAs (renewed\n"
+		"on charon's events and every 5 s), never one VICI call per request, by a thread of its own:\n"
+		"it answers at once even while charon hangs, and then says since when charon has not\n"
+		"answered. Read-only. An address other than loopback needs --token-file; requests must\n"
+		"then carry Authorization: Bearer.\n",
+	.opts = daemon_opts,
+	.tail =
+		"exit status: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 usage error or a tunnel\n"
+		"file with errors\n"
+		"\n"
+		"examples:\n"
+		"  systemctl enable --now tunnelctl\n"
+		"  tunnelctl daemon -c /etc/tunnelctl/tunnels.conf\n"
+		"  kill -HUP $(pidof tunnelctl)     (apply an edited tunnel file)\n",
+};
 
 /* Log something about the daemon itself through the same path as keep-alive decisions. */
 static void daemon_log(int prio, const char *action, const char *reason)
@@ -237,48 +255,24 @@ static int run(struct daemon_parts *d, const struct tc_ctx *ctx, int sfd)
 
 int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "charon-log", required_argument, NULL, 'g' },
-		{ "time-scale", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct keepalive_config cfg = { .ctx = ctx, .log = daemon_decision, .time_scale = 1 };
-	const char *listen = NULL, *token_file = NULL, *log_opt = NULL;
+	struct daemon_args a = { .time_scale = 1 };
+	struct keepalive_config cfg = { .ctx = ctx, .log = daemon_decision };
+	const char *listen, *token_file;
 	char *charon_log;
 	struct daemon_parts d = { 0 };
 	struct tunnel_file *tf;
 	sigset_t set;
-	char *end, msg[512];
+	char msg[512];
 	bool web_required;
 	int c, sfd, rc;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'l') {
-			listen = optarg;
-		} else if (c == 't') {
-			token_file = optarg;
-		} else if (c == 'g') {
-			log_opt = optarg;
-		} else if (c == 's') {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || v < 1 || v > DAEMON_MAX_TIME_SCALE) {
-				cmd_err("daemon", "--time-scale wants 1 to %d, not '%s'", DAEMON_MAX_TIME_SCALE, optarg);
-				return TC_EXIT_USAGE;
-			}
-			cfg.time_scale = (unsigned)v;
-		} else {
-			return TC_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cmd_err("daemon", "unexpected argument '%s'", argv[optind]);
-		return TC_EXIT_USAGE;
-	}
-	charon_log = log_opt ? xstrdup(log_opt) : cmd_charon_log(ctx);
+	c = cmd_parse(&cmd_daemon_spec, argc, argv, &a);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	listen = a.listen;
+	token_file = a.token_file;
+	cfg.time_scale = (unsigned)a.time_scale;
+	charon_log = a.charon_log ? xstrdup(a.charon_log) : cmd_charon_log(ctx);
 	web_required = listen || token_file;	/* asked for: failing to serve is fatal */
 	if (listen && strcmp(listen, DAEMON_LISTEN_OFF) == 0) {
 		if (token_file) {

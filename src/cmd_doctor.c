@@ -1,6 +1,5 @@
 /* cmd_doctor.c - `tunnelctl doctor`: name the root cause of failing tunnels from charon logs. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,72 +16,95 @@
 #include "json.h"
 #include "util.h"
 
-static const char help[] =
-	"usage: tunnelctl doctor [--json] [--journal[=DIR]] [--since TIME]\n"
-	"                        [-c FILE] [--peer-config FILE] [--live] [LOG...|-]\n"
-	"\n"
-	"Read charon logs and name the root cause of each failing tunnel: the class, which\n"
-	"side offers what, the log lines that prove it (FILE:LINE) and the tunnel-file key to\n"
-	"change (with the pfSense GUI field). Give both sides' logs for the sharpest verdict.\n"
-	"\n"
-	"Accepted formats, detected per line and mixed freely: charon filelog (with or without\n"
-	"ike_name, any time_format), syslog (charon[pid]:, ipsec[pid]:, charon:, RFC 3164 and\n"
-	"5424, with or without NN[IKE]), pfSense/OPNsense ipsec.log and their GUI copies\n"
-	"(newest-first is detected and read backwards), swanctl --initiate / ipsec up output,\n"
-	"journalctl -o export/short/short-iso output. Files are streamed: memory stays bounded\n"
-	"whatever their size. With no LOG, standard input is read unless it is a terminal.\n"
-	"\n"
-	"options:\n"
-	"  --json            machine output: {\"verdicts\":[{\"class\",\"tunnel\",\"side\",\n"
-	"                    \"summary\",\"evidence\":[{\"file\",\"line\",\"text\"}],\"fix\"}]},\n"
-	"                    most important first; with configs also \"warnings\", with --live\n"
-	"                    \"live\":[{\"check\",\"status\",\"detail\",\"fix\"}]\n"
-	"  --journal[=DIR]   also read charon's entries from the systemd journal (or from the\n"
-	"                    journal files in DIR); evidence is journal:N, the Nth charon entry\n"
-	"  --since TIME      journal entries from TIME on: YYYY-MM-DD[ HH:MM[:SS]] (local time)\n"
-	"                    or an age like 30m, 2h, 1d\n"
-	"  -c, --config FILE this side's config: a tunnel file, a swanctl.conf (includes and\n"
-	"                    `conn : template` inheritance followed) or a pfSense config.xml\n"
-	"                    (its evidence lines are the config.xml's own)\n"
-	"  --peer-config FILE\n"
-	"                    the other side's config (this side's default: the tunnel file,\n"
-	"                    TUNNELCTL_CONF). Both are compared key by key and negotiated in\n"
-	"                    both directions as charon would (IKE version, proposals per\n"
-	"                    transform, DH/PFS, IDs, PSK by hash, selectors), plus warnings\n"
-	"                    (lifetimes, close actions, DPD, nobody initiating). With logs too,\n"
-	"                    each config verdict says whether the logs agree.\n"
-	"  --messages        print the message catalogue: every charon message the doctor knows,\n"
-	"                    its class (or - when it names no cause) and meaning (with --json:\n"
-	"                    as JSON); docs/doctor-messages.md is this table\n"
-	"  --live            check the running system: charon and VICI, loaded connections and\n"
-	"                    SAs, UDP 500/4500 bound, nftables drops, kernel ESP or\n"
-	"                    kernel-libipsec, forwarding, rp_filter, clock, certificate dates\n"
-	"                    (uses --vici / TUNNELCTL_VICI). Without LOG or --journal, charon's\n"
-	"                    file log (" COMPILE_CHARON_LOG ") is judged too, if readable.\n"
-	"                    docs/doctor-configs.md explains the configs and live checks.\n"
-	"\n"
-	"classes: healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch\n"
-	"  pfs_mismatch ts_mismatch ts_narrowed psk_mismatch id_mismatch auth_failed cert_problem\n"
-	"  no_ike_config peer_unreachable nat_t_blocked version_mismatch dpd_timeout rekey_failure\n"
-	"  gave_up half_open kernel_failure unsupported_algorithm config_error unknown\n"
-	"  (docs/doctor.md explains each one)\n"
-	"\n"
-	"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found\n"
-	"(a failing verdict, or a live check with a problem; warnings do not count), 2 usage or\n"
-	"input error (missing, unreadable or directory LOG or config, or a LOG without a single\n"
-	"charon line: \"not a charon log\")\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl doctor /var/log/charon.log\n"
-	"  tunnelctl doctor a.log b.log            # both sides of a tunnel\n"
-	"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n"
-	"  tunnelctl doctor --journal --since 1h\n"
-	"  tunnelctl doctor -c tunnels.conf --peer-config peer-swanctl.conf a.log\n"
-	"  tunnelctl doctor --live\n";
+struct doctor_args {
+	bool json, live, messages;
+	const char *journal;	/* NULL: not asked; "": the system journal; else a directory */
+	uint64_t since;		/* journal entries from (microseconds since the epoch); 0: all */
+	const char *peer_config;
+};
+
+static int parse_since(const char *s, void *usec);
+
+static const struct opt_def doctor_opts[] = {
+	{ .name = "json", OPT_FLAG(struct doctor_args, json),
+	  .help = "machine output: {\"verdicts\": [{\"class\", \"tunnel\", \"side\", \"summary\", \"evidence\": "
+		  "[{\"file\", \"line\", \"text\"}], \"fix\"}]}",
+	  .more = "most important first; with configs also \"warnings\", with --live "
+		  "\"live\": [{\"check\", \"status\", \"detail\", \"fix\"}]" },
+	{ .name = "journal", OPT_STRING(struct doctor_args, journal, "DIR"), .value_optional = true,
+	  .help = "also read charon's entries from the systemd journal (or from the journal files in DIR)",
+	  .more = "evidence is journal:N, the Nth charon entry" },
+	{ .name = "since", OPT_CUSTOM(struct doctor_args, since, "TIME", parse_since,
+				      "YYYY-MM-DD[ HH:MM[:SS]] or an age like 2h"),
+	  .help = "journal entries from TIME on: YYYY-MM-DD[ HH:MM[:SS]] (local time) or an age like 30m, 2h, 1d" },
+	{ .name = "config", .short_name = 'c', OPT_GLOBAL("FILE"),
+	  .help = "this side's config: a tunnel file, a swanctl.conf or a pfSense config.xml",
+	  .more = "(includes and `conn : template` inheritance followed; a config.xml's evidence lines are "
+		  "its own)" },
+	{ .name = "peer-config", OPT_STRING(struct doctor_args, peer_config, "FILE"),
+	  .help = "the other side's config; both are compared key by key and negotiated as charon would",
+	  .more = "(this side's default: the tunnel file, TUNNELCTL_CONF). The negotiation runs in both "
+		  "directions (IKE version, proposals per transform, DH/PFS, IDs, PSK by hash, selectors), "
+		  "plus warnings (lifetimes, close actions, DPD, nobody initiating). With logs too, each "
+		  "config verdict says whether the logs agree." },
+	{ .name = "messages", OPT_FLAG(struct doctor_args, messages), .help = "print the message catalogue:",
+	  .more = "every charon message the doctor knows, its class (or - when it names no cause) and "
+		  "meaning (with --json: as JSON); docs/doctor-messages.md is this table" },
+	{ .name = "live", OPT_FLAG(struct doctor_args, live),
+	  .help = "check the running system: charon, VICI, ports, nftables drops, ESP support, sysctls, "
+		  "clock, certificates",
+	  .more = "(loaded connections and SAs, UDP 500/4500 bound, kernel ESP or kernel-libipsec, "
+		  "forwarding, rp_filter; uses --vici / TUNNELCTL_VICI). Without LOG or --journal, charon's "
+		  "file log (" COMPILE_CHARON_LOG ") is judged too, if readable. docs/doctor-configs.md "
+		  "explains the configs and live checks." },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_doctor_spec = {
+	.operands = "LOG files",
+	.max_operands = OPT_MANY,
+	.verb = "doctor",
+	.usage =
+		"usage: tunnelctl doctor [--json] [--journal[=DIR]] [--since TIME]\n"
+		"                        [-c FILE] [--peer-config FILE] [--live] [LOG...|-]\n"
+		"       tunnelctl doctor --messages [--json]\n",
+	.about =
+		"Read charon logs and name the root cause of each failing tunnel: the class, which\n"
+		"side offers what, the log lines that prove it (FILE:LINE) and the tunnel-file key to\n"
+		"change (with the pfSense GUI field). Give both sides' logs for the sharpest verdict.\n"
+		"\n"
+		"Accepted formats, detected per line and mixed freely: charon filelog (with or without\n"
+		"ike_name, any time_format), syslog (charon[pid]:, ipsec[pid]:, charon:, RFC 3164 and\n"
+		"5424, with or without NN[IKE]), pfSense/OPNsense ipsec.log and their GUI copies\n"
+		"(newest-first is detected and read backwards), swanctl --initiate / ipsec up output,\n"
+		"journalctl -o export/short/short-iso output. Files are streamed: memory stays bounded\n"
+		"whatever their size. With no LOG, standard input is read unless it is a terminal.\n",
+	.opts = doctor_opts,
+	.tail =
+		"classes: healthy ike_proposal_mismatch dh_group_mismatch child_proposal_mismatch\n"
+		"  pfs_mismatch ts_mismatch ts_narrowed psk_mismatch id_mismatch auth_failed cert_problem\n"
+		"  no_ike_config peer_unreachable nat_t_blocked version_mismatch dpd_timeout rekey_failure\n"
+		"  gave_up half_open kernel_failure unsupported_algorithm config_error unknown\n"
+		"  (docs/doctor.md explains each one)\n"
+		"\n"
+		"exit status: 0 every tunnel seen is healthy (or none was seen), 1 a problem was found\n"
+		"(a failing verdict, or a live check with a problem; warnings do not count), 2 usage or\n"
+		"input error (missing, unreadable or directory LOG or config, or a LOG without a single\n"
+		"charon line: \"not a charon log\")\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl doctor /var/log/charon.log\n"
+		"  tunnelctl doctor a.log b.log            # both sides of a tunnel\n"
+		"  journalctl -u strongswan -o short-iso | tunnelctl doctor --json -\n"
+		"  tunnelctl doctor --journal --since 1h\n"
+		"  tunnelctl doctor -c tunnels.conf --peer-config peer-swanctl.conf a.log\n"
+		"  tunnelctl doctor --live\n",
+};
 
 /* --since: an absolute local time or an age (30m, 2h, 1d); microseconds since the epoch. */
-static int parse_since(const char *s, uint64_t *usec)
+static int parse_since(const char *s, void *field)
 {
+	uint64_t *usec = field;
 	static const char *const fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
 					    "%Y-%m-%d %H:%M", "%Y-%m-%d" };
 	char *end;
@@ -402,18 +424,10 @@ static int read_config(const char *path, const char *side_name, struct doctor *d
 
 int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "journal", optional_argument, NULL, 'J' },
-		{ "since", required_argument, NULL, 's' },
-		{ "peer-config", required_argument, NULL, 'p' },
-		{ "live", no_argument, NULL, 'l' },
-		{ "messages", no_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool journal = false;
-	const char *journal_dir = NULL;
-	uint64_t since = 0;
+	struct doctor_args a = { .json = false };
+	bool journal;
+	const char *journal_dir;
+	uint64_t since;
 	char dash[] = "-", *stdin_only[] = { dash, NULL };
 	const struct doctor_verdict *v = NULL;
 	struct doctor_verdict *all = NULL;
@@ -422,44 +436,22 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 	struct doctor_live_report live = { .n = 0 };
 	const char *config = NULL, *peer_config = NULL;
 	struct doctor *d;
-	bool json = false, want_live = false, want_messages = false;
+	bool json, want_live;
 	int c, rc = TC_EXIT_OK;
 	size_t n = 0, n_all = 0;
 	char **logs, **owned = NULL, *charon_log = NULL, *live_logs[2] = { NULL, NULL };
 	int n_logs;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'J':
-			journal = true;
-			journal_dir = optarg;
-			break;
-		case 's':
-			if (parse_since(optarg, &since) < 0) {
-				cmd_err("doctor", "--since: cannot read '%s' (YYYY-MM-DD[ HH:MM[:SS]] or 2h)",
-					optarg);
-				return TC_EXIT_USAGE;
-			}
-			break;
-		case 'p':
-			peer_config = optarg;
-			break;
-		case 'l':
-			want_live = true;
-			break;
-		case 'm':
-			want_messages = true;
-			break;
-		default:
-			return TC_EXIT_USAGE;
-		}
-	}
-	if (want_messages)
+	c = cmd_parse(&cmd_doctor_spec, argc, argv, &a);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	json = a.json;
+	want_live = a.live;
+	journal = a.journal != NULL;
+	journal_dir = journal && *a.journal ? a.journal : NULL;
+	since = a.since;
+	peer_config = a.peer_config;
+	if (a.messages)
 		return print_messages(json);
 	/* --config is a global option (main.c); --peer-config alone compares the default tunnel file */
 	if (ctx->conf_given || peer_config)
@@ -468,8 +460,8 @@ int cmd_doctor(int argc, char **argv, const struct tc_ctx *ctx)
 		cmd_err("doctor", "--since applies to --journal only");
 		return TC_EXIT_USAGE;
 	}
-	logs = argv + optind;
-	n_logs = argc - optind;
+	logs = argv + c;
+	n_logs = argc - c;
 	/* --live alone also judges charon's recent log: the file tunnelctl configures */
 	if (want_live && n_logs == 0 && !journal) {
 		charon_log = cmd_charon_log(ctx);

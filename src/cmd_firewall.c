@@ -1,6 +1,5 @@
 /* cmd_firewall.c - `tunnelctl firewall show|apply|remove`: our nftables table. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,47 +9,61 @@
 #include "state.h"
 #include "tunnel.h"
 
-static const char help[] =
-	"usage: tunnelctl firewall show [--json]\n"
-	"       tunnelctl firewall apply [-c FILE] [--dry-run] [--json]\n"
-	"       tunnelctl firewall remove [--json]\n"
-	"\n"
-	"Manage the nftables table `inet tunnelctl`, which accepts IKE (UDP 500 and 4500, or the\n"
-	"configured ike_port/natt_port) and ESP/AH from each enabled phase 1's peer to the local\n"
-	"address. Every rule is commented with its tunnel name (conN), counts packets and sets\n"
-	"the conntrack mark bit 0x00100000. The chain hooks input at priority -10, before the\n"
-	"usual filter chains (priority 0). tunnelctl never changes any other table.\n"
-	"\n"
-	"In nftables an accept in one table does not stop another table's chain from dropping\n"
-	"the packet. If your own firewall drops by default, let it accept what tunnelctl marks:\n"
-	"  nft insert rule inet filter input ct mark and 0x00100000 == 0x00100000 accept\n"
-	"`show` lists every other input chain that would drop the traffic.\n"
-	"\n"
-	"commands:\n"
-	"  show     print our table with its counters, then warn when it does not match the\n"
-	"           tunnel file (if one can be read), and about other tables' input chains\n"
-	"           that drop (policy drop or an unconditional drop) and do not accept our mark\n"
-	"  apply    replace the table atomically with the rules for the tunnel file; with\n"
-	"           global.firewall = off, remove it. Peers given as host names get no rules\n"
-	"           (a warning says so); 0.0.0.0 peers get the UDP ports from any source\n"
-	"  remove   delete the table (nothing happens if it does not exist)\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
-	"  --dry-run          apply: print the nftables transaction instead of running it\n"
-	"  --json             machine output: show: {present, in_sync, rules: [{name, match,\n"
-	"                     packets, bytes}], drops: [{family, table, chain, priority,\n"
-	"                     policy_drop, accepts_mark, iptables, before_us, blocks}]};\n"
-	"                     apply/remove: {action, rules}\n"
-	"\n"
-	"exit status: 0 ok; 1 nftables refused the change, or show found a chain that drops\n"
-	"our traffic or a table out of step with the tunnel file; 2 usage error or errors in\n"
-	"the tunnel file\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl firewall apply\n"
-	"  tunnelctl firewall apply --dry-run -c ./tunnels.conf\n"
-	"  tunnelctl firewall show --json\n";
+struct firewall_args {
+	bool json, dry_run;
+};
+
+static const struct opt_def firewall_opts[] = {
+	CMD_OPT_CONFIG,
+	{ .name = "dry-run", OPT_FLAG(struct firewall_args, dry_run),
+	  .help = "apply: print the nftables transaction instead of running it" },
+	{ .name = "json", OPT_FLAG(struct firewall_args, json), .help = "machine output:",
+	  .more = "show: {present, in_sync, rules: [{name, match, packets, bytes}], drops: [{family, table, "
+		  "chain, priority, policy_drop, accepts_mark, iptables, before_us, blocks}]}; "
+		  "apply/remove: {action, rules}" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_firewall_spec = {
+	.operands = "one of show, apply, remove",
+	.min_operands = 1,
+	.max_operands = 1,
+	.verb = "firewall",
+	.usage =
+		"usage: tunnelctl firewall show [--json]\n"
+		"       tunnelctl firewall apply [-c FILE] [--dry-run] [--json]\n"
+		"       tunnelctl firewall remove [--json]\n",
+	.about =
+		"Manage the nftables table `inet tunnelctl`, which accepts IKE (UDP 500 and 4500, or the\n"
+		"configured ike_port/natt_port) and ESP/AH from each enabled phase 1's peer to the local\n"
+		"address. Every rule is commented with its tunnel name (conN), counts packets and sets\n"
+		"the conntrack mark bit 0x00100000. The chain hooks input at priority -10, before the\n"
+		"usual filter chains (priority 0). tunnelctl never changes any other table.\n"
+		"\n"
+		"In nftables an accept in one table does not stop another table's chain from dropping\n"
+		"the packet. If your own firewall drops by default, let it accept what tunnelctl marks:\n"
+		"  nft insert rule inet filter input ct mark and 0x00100000 == 0x00100000 accept\n"
+		"`show` lists every other input chain that would drop the traffic.\n"
+		"\n"
+		"commands:\n"
+		"  show     print our table with its counters, then warn when it does not match the\n"
+		"           tunnel file (if one can be read), and about other tables' input chains\n"
+		"           that drop (policy drop or an unconditional drop) and do not accept our mark\n"
+		"  apply    replace the table atomically with the rules for the tunnel file; with\n"
+		"           global.firewall = off, remove it. Peers given as host names get no rules\n"
+		"           (a warning says so); 0.0.0.0 peers get the UDP ports from any source\n"
+		"  remove   delete the table (nothing happens if it does not exist)\n",
+	.opts = firewall_opts,
+	.tail =
+		"exit status: 0 ok; 1 nftables refused the change, or show found a chain that drops\n"
+		"our traffic or a table out of step with the tunnel file; 2 usage error or errors in\n"
+		"the tunnel file\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl firewall apply\n"
+		"  tunnelctl firewall apply --dry-run -c ./tunnels.conf\n"
+		"  tunnelctl firewall show --json\n",
+};
 
 static void print_drop(const struct nft_drop_chain *d)
 {
@@ -240,23 +253,22 @@ out:
 
 int cmd_firewall(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	bool json = false, dry_run = false;
-	const struct cmd_flag flags[] = { { "json", &json }, { "dry-run", &dry_run }, { NULL, NULL } };
+	struct firewall_args a = { .json = false };
 	const char *verb;
 	int c;
 
-	c = cmd_parse_args("firewall", argc, argv, help, flags, 1, 1, "one of show, apply, remove");
+	c = cmd_parse(&cmd_firewall_spec, argc, argv, &a);
 	if (c < 0)
-		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(c);
 	verb = argv[c];
-	if (dry_run && strcmp(verb, "apply") != 0) {
+	if (a.dry_run && strcmp(verb, "apply") != 0) {
 		cmd_err("firewall", "--dry-run goes with apply");
 		return TC_EXIT_USAGE;
 	}
 	if (strcmp(verb, "show") == 0)
-		return do_show(ctx, json);
+		return do_show(ctx, a.json);
 	if (strcmp(verb, "apply") == 0 || strcmp(verb, "remove") == 0)
-		return do_change(verb, ctx, dry_run, json);
+		return do_change(verb, ctx, a.dry_run, a.json);
 	cmd_err("firewall", "unknown subcommand '%s' (show, apply, remove)", verb);
 	return TC_EXIT_USAGE;
 }

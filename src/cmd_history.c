@@ -20,38 +20,52 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-static const char help[] =
-	"usage: tunnelctl history [--json] [--all] [NAME]\n"
-	"\n"
-	"Each tunnel's timeline and how available it was. The daemon records every change it\n"
-	"sees (up, down, rekey), what the keep-alive did (initiate, restart, failed, dead,\n"
-	"stalled) and the doctor's class for a tunnel that is down; `tunnelctl down` and `up`\n"
-	"record manual-down and manual-up. The timeline lives in STATE_DIR/history (one file per\n"
-	"child, at most 512 KiB each with its rotated part; docs/commands.md \"history\").\n"
-	"\n"
-	"Without NAME: one row per tunnel with a timeline: its state now, percent up over the last\n"
-	"24 h and 7 days, the outages in the last 24 h, the longest, the mean time to recover, and\n"
-	"a 24 h strip (one character per 15 minutes: u up, d some down time, m manually down,\n"
-	"- not known: the daemon was not running). With NAME (conN, conN_M, a phase 1\n"
-	"description or N): the same for its children, then the last " STR(HISTORY_SHOWN) " records of each.\n"
-	"Manually down time and time the daemon did not watch count neither as up nor as down.\n"
-	"\n"
-	"options:\n"
-	"  --json   {\"now\", \"tunnels\": [{\"name\", \"state\", \"day\", \"week\", \"strip\", \"records\",\n"
-	"           \"damaged\", \"events\": [{\"time\", \"event\", \"class\", \"reason\"}]}]}; day and week:\n"
-	"           {\"percent_up\", \"up_seconds\", \"down_seconds\", \"manual_seconds\",\n"
-	"           \"unknown_seconds\", \"outages\", \"longest_outage_seconds\", \"recovered\",\n"
-	"           \"mttr_seconds\", \"ongoing_since\"?}; events only with NAME\n"
-	"  --all    every record kept, not only the last " STR(HISTORY_SHOWN) "\n"
-	"  -c FILE, --state-dir DIR   see `tunnelctl --help`\n"
-	"\n"
-	"exit status: 0 shown, 1 no timeline recorded yet (for NAME, or at all), 2 usage error or\n"
-	"no such tunnel\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl history\n"
-	"  tunnelctl history con1\n"
-	"  tunnelctl history --json HQ | jq '.tunnels[].day.percent_up'\n";
+struct history_args {
+	bool json, all;
+};
+
+static const struct opt_def history_opts[] = {
+	{ .name = "json", OPT_FLAG(struct history_args, json),
+	  .help = "{\"now\", \"tunnels\": [{\"name\", \"state\", \"day\", \"week\", \"strip\", \"records\", "
+		  "\"damaged\", \"events\": [{\"time\", \"event\", \"class\", \"reason\"}]}]}",
+	  .more = "day and week: {\"percent_up\", \"up_seconds\", \"down_seconds\", \"manual_seconds\", "
+		  "\"unknown_seconds\", \"outages\", \"longest_outage_seconds\", \"recovered\", "
+		  "\"mttr_seconds\", \"ongoing_since\"?}; events only with NAME" },
+	{ .name = "all", OPT_FLAG(struct history_args, all),
+	  .help = "every record kept, not only the last " STR(HISTORY_SHOWN) },
+	CMD_OPT_CONFIG,
+	CMD_OPT_STATE_DIR,
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_history_spec = {
+	.verb = "history",
+	.operands = "at most one NAME (conN, conN_M, a description or N)",
+	.max_operands = 1,
+	.usage = "usage: tunnelctl history [--json] [--all] [NAME]\n",
+	.about =
+		"Each tunnel's timeline and how available it was. The daemon records every change it\n"
+		"sees (up, down, rekey), what the keep-alive did (initiate, restart, failed, dead,\n"
+		"stalled) and the doctor's class for a tunnel that is down; `tunnelctl down` and `up`\n"
+		"record manual-down and manual-up. The timeline lives in STATE_DIR/history (one file per\n"
+		"child, at most 512 KiB each with its rotated part; docs/commands.md \"history\").\n"
+		"\n"
+		"Without NAME: one row per tunnel with a timeline: its state now, percent up over the last\n"
+		"24 h and 7 days, the outages in the last 24 h, the longest, the mean time to recover, and\n"
+		"a 24 h strip (one character per 15 minutes: u up, d some down time, m manually down,\n"
+		"- not known: the daemon was not running). With NAME (conN, conN_M, a phase 1\n"
+		"description or N): the same for its children, then the last " STR(HISTORY_SHOWN) " records of each.\n"
+		"Manually down time and time the daemon did not watch count neither as up nor as down.\n",
+	.opts = history_opts,
+	.tail =
+		"exit status: 0 shown, 1 no timeline recorded yet (for NAME, or at all), 2 usage error or\n"
+		"no such tunnel\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl history\n"
+		"  tunnelctl history con1\n"
+		"  tunnelctl history --json HQ | jq '.tunnels[].day.percent_up'\n",
+};
 
 /* "99.72 %", or "-" when the window saw neither up nor down time. */
 static void fmt_percent(const struct history_avail *a, char *out, size_t len)
@@ -188,9 +202,8 @@ static int names_for(const struct tc_ctx *ctx, const char *name, char ***names, 
 
 int cmd_history(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	bool json = false, all = false;
-	const struct cmd_flag flags[] = { { "json", &json }, { "all", &all }, { NULL, NULL } };
-	int first = cmd_parse_args("history", argc, argv, help, flags, 0, 1, " (NAME: conN, conN_M, a description or N)");
+	struct history_args args = { .json = false };
+	int first = cmd_parse(&cmd_history_spec, argc, argv, &args);
 	struct timespec ts;
 	struct hist_one *v;
 	char **names = NULL;
@@ -199,7 +212,7 @@ int cmd_history(int argc, char **argv, const struct tc_ctx *ctx)
 	int rc;
 
 	if (first < 0)
-		return first == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(first);
 	if (first < argc) {
 		rc = names_for(ctx, argv[first], &names, &n);
 		if (rc == -EIO)
@@ -233,10 +246,10 @@ int cmd_history(int argc, char **argv, const struct tc_ctx *ctx)
 		history_strip(&o->h, now - HISTORY_DAY_MS, now, HISTORY_STRIP_SLOTS, o->strip);
 	}
 
-	if (json) {
+	if (args.json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, one_json(&v[i], now, first < argc, all));
+			json_array_append_new(a, one_json(&v[i], now, first < argc, args.all));
 		json_write(stdout, json_pack("{s:f, s:o}", "now", (double)now / 1000, "tunnels", a));
 	} else if (!found) {
 		printf("no timeline recorded yet in %s/history (the daemon and `tunnelctl up/down` write it)\n",
@@ -250,7 +263,7 @@ int cmd_history(int argc, char **argv, const struct tc_ctx *ctx)
 		table_print(&t, stdout);
 		table_free(&t);
 		for (size_t i = 0; first < argc && i < n; i++)
-			print_records(&v[i], all);
+			print_records(&v[i], args.all);
 	}
 
 	for (size_t i = 0; i < n; i++) {

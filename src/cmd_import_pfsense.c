@@ -1,6 +1,5 @@
 /* cmd_import_pfsense.c - `tunnelctl import-pfsense config.xml [-o FILE] [--cert-dir DIR]`. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,46 +8,61 @@
 #include "pfsense.h"
 #include "tunnel.h"
 
-static const char help[] =
-	"usage: tunnelctl import-pfsense CONFIG.XML [-o FILE] [--cert-dir DIR]\n"
-	"\n"
-	"Convert the <ipsec> section of a pfSense configuration backup (Diagnostics > Backup &\n"
-	"Restore, or /cf/conf/config.xml) into a tunnel file: each phase 1 keeps its IKE ID and\n"
-	"each phase 2 its reqid, so the connections keep their names (conN, conN_M). Imported:\n"
-	"version, mode, local address (from the interface's static address), remote gateway,\n"
-	"ports, identities, pre-shared keys, proposals, lifetimes, DPD, NAT-T, MOBIKE, start and\n"
-	"close actions, split connections, phase 2 networks, protocol, algorithms, PFS, ping\n"
-	"hosts, keep-alive, unique IDs, LAN bypass and bypass rules, and log levels.\n"
-	"Certificate entries (authentication_method cert) are imported with --cert-dir: the\n"
-	"certificate, private key and peer CA they name (certref, caref) are taken from\n"
-	"config.xml's certificate store and written into DIR, and the entry gets auth = cert,\n"
-	"cert, key and ca with their absolute paths; a local identity \"distinguished name\"\n"
-	"left empty becomes the certificate's subject. Without --cert-dir such entries are\n"
-	"written commented out, saying so.\n"
-	"Mobile client entries are skipped; entries that cannot work as they are (EAP/XAuth,\n"
-	"no usable algorithm, a certificate or CA missing from config.xml, a certificate\n"
-	"without its private key) are written commented out with the reason; single settings\n"
-	"tunnelctl does not have are listed as `# not supported:`.\n"
-	"The output keeps the pre-shared keys: -o writes it with mode 0600.\n"
-	"\n"
-	"options:\n"
-	"  -o, --output FILE  write the tunnel file to FILE (atomically, 0600) instead of stdout\n"
-	"  --cert-dir DIR     import certificate entries: write each certificate used as\n"
-	"                     DIR/REFID.crt (0644), its private key as DIR/REFID.key (0600,\n"
-	"                     never readable by others, even while written) and each CA as\n"
-	"                     DIR/REFID-ca.crt (0644); REFID is pfSense's refid (or a hash of\n"
-	"                     it when it is not a plain name). DIR is created (0700) if\n"
-	"                     missing; files of the same name are replaced atomically\n"
-	"\n"
-	"exit status: 0 ok (the output passes `tunnelctl check`); 1 the output or a certificate\n"
-	"file could not be written, or the output does not pass check; 2 usage error, or\n"
-	"CONFIG.XML is not a readable pfSense configuration\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl import-pfsense config-fw1.xml -o /etc/tunnelctl/tunnels.conf\n"
-	"  tunnelctl import-pfsense config-fw1.xml -o /etc/tunnelctl/tunnels.conf \\\n"
-	"          --cert-dir /etc/tunnelctl/certs\n"
-	"  tunnelctl import-pfsense config.xml | less\n";
+struct import_args {
+	const char *output, *cert_dir;
+};
+
+static const struct opt_def import_opts[] = {
+	{ .name = "output", .short_name = 'o', OPT_STRING(struct import_args, output, "FILE"),
+	  .help = "write the tunnel file to FILE (atomically, 0600) instead of stdout" },
+	{ .name = "cert-dir", OPT_STRING(struct import_args, cert_dir, "DIR"),
+	  .help = "import certificate entries: certificates, keys (0600) and CAs go to DIR",
+	  .more = "Each certificate used is written as DIR/REFID.crt (0644), its private key as "
+		  "DIR/REFID.key (0600, never readable by others, even while written) and each CA as "
+		  "DIR/REFID-ca.crt (0644); REFID is pfSense's refid (or a hash of it when it is not a "
+		  "plain name). DIR is created (0700) if missing; files of the same name are replaced "
+		  "atomically" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_import_pfsense_spec = {
+	.operands = "one CONFIG.XML",
+	.min_operands = 1,
+	.max_operands = 1,
+	.verb = "import-pfsense",
+	.usage =
+		"usage: tunnelctl import-pfsense CONFIG.XML [-o FILE] [--cert-dir DIR]\n",
+	.about =
+		"Convert the <ipsec> section of a pfSense configuration backup (Diagnostics > Backup &\n"
+		"Restore, or /cf/conf/config.xml) into a tunnel file: each phase 1 keeps its IKE ID and\n"
+		"each phase 2 its reqid, so the connections keep their names (conN, conN_M). Imported:\n"
+		"version, mode, local address (from the interface's static address), remote gateway,\n"
+		"ports, identities, pre-shared keys, proposals, lifetimes, DPD, NAT-T, MOBIKE, start and\n"
+		"close actions, split connections, phase 2 networks, protocol, algorithms, PFS, ping\n"
+		"hosts, keep-alive, unique IDs, LAN bypass and bypass rules, and log levels.\n"
+		"Certificate entries (authentication_method cert) are imported with --cert-dir: the\n"
+		"certificate, private key and peer CA they name (certref, caref) are taken from\n"
+		"config.xml's certificate store and written into DIR, and the entry gets auth = cert,\n"
+		"cert, key and ca with their absolute paths; a local identity \"distinguished name\"\n"
+		"left empty becomes the certificate's subject. Without --cert-dir such entries are\n"
+		"written commented out, saying so.\n"
+		"Mobile client entries are skipped; entries that cannot work as they are (EAP/XAuth,\n"
+		"no usable algorithm, a certificate or CA missing from config.xml, a certificate\n"
+		"without its private key) are written commented out with the reason; single settings\n"
+		"tunnelctl does not have are listed as `# not supported:`.\n"
+		"The output keeps the pre-shared keys: -o writes it with mode 0600.\n",
+	.opts = import_opts,
+	.tail =
+		"exit status: 0 ok (the output passes `tunnelctl check`); 1 the output or a certificate\n"
+		"file could not be written, or the output does not pass check; 2 usage error, or\n"
+		"CONFIG.XML is not a readable pfSense configuration\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl import-pfsense config-fw1.xml -o /etc/tunnelctl/tunnels.conf\n"
+		"  tunnelctl import-pfsense config-fw1.xml -o /etc/tunnelctl/tunnels.conf \\\n"
+		"          --cert-dir /etc/tunnelctl/certs\n"
+		"  tunnelctl import-pfsense config.xml | less\n",
+};
 
 /* The imported text must be a valid tunnel file: run it through the model. */
 static int check_text(const char *name, const struct buf *text)
@@ -98,39 +112,27 @@ static int cert_files_write(const char *dir, const struct pfsense_files *files)
 
 int cmd_import_pfsense(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "cert-dir", required_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tc_errors errs = { 0 };
 	struct pfsense_stats st;
 	struct pfsense_files files = { 0 };
-	const char *output = NULL, *cert_dir = NULL;
+	struct import_args a = { .output = NULL };
+	const char *output, *cert_dir, *xml_path;
 	char *cert_abs = NULL;
 	struct buf xml, out;
 	int c, rc, exit_code = TC_EXIT_OK;
 
 	(void)ctx;
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (c == 'o')
-			output = optarg;
-		else if (c == 'C')
-			cert_dir = optarg;
-		else
-			return TC_EXIT_USAGE;
-	}
-	if (optind + 1 != argc) {
-		cmd_err("import-pfsense", "expected one config.xml (see --help)");
-		return TC_EXIT_USAGE;
-	}
+	c = cmd_parse(&cmd_import_pfsense_spec, argc, argv, &a);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	output = a.output;
+	cert_dir = a.cert_dir;
+	xml_path = argv[c];
 	buf_init(&xml);
 	buf_init(&out);
-	rc = file_read_all(argv[optind], PFSENSE_MAX_XML, &xml);
+	rc = file_read_all(xml_path, PFSENSE_MAX_XML, &xml);
 	if (rc) {
-		cmd_err("import-pfsense", "%s: %s", argv[optind],
+		cmd_err("import-pfsense", "%s: %s", xml_path,
 			rc == -EFBIG ? "larger than the 32 MiB limit" : file_read_strerror(rc));
 		exit_code = TC_EXIT_USAGE;
 		goto out;
@@ -139,7 +141,7 @@ int cmd_import_pfsense(int argc, char **argv, const struct tc_ctx *ctx)
 		exit_code = TC_EXIT_FAIL;
 		goto out;
 	}
-	if (pfsense_import_certs(xml.data, xml.len, argv[optind], cert_abs, &out, &files, &st, &errs) != 0) {
+	if (pfsense_import_certs(xml.data, xml.len, xml_path, cert_abs, &out, &files, &st, &errs) != 0) {
 		cmd_print_errors(&errs);
 		exit_code = TC_EXIT_USAGE;
 		goto out;

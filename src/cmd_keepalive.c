@@ -1,7 +1,6 @@
 /* cmd_keepalive.c - `tunnelctl keepalive --once`: one pass of the keep-alive engine
  * (docs/keepalive.md), for cron users and tests; and the decision logger the daemon shares. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,33 +20,50 @@
 
 #define KEEPALIVE_ONCE_TIMEOUT_S 120	/* default bound of a pass: charon's retransmits end sooner */
 
-static const char help[] =
-	"usage: tunnelctl keepalive --once [--timeout SEC] [--json]\n"
-	"\n"
-	"One pass of what `tunnelctl daemon` does all the time (see docs/keepalive.md): ask charon\n"
-	"for its SAs, initiate every watched tunnel that is down - a phase 2 with keepalive = yes,\n"
-	"or any child of a phase 1 with start_action = start - unless it is manually down\n"
-	"(`tunnelctl down`) or already being negotiated (CONNECTING), and wait for the outcome;\n"
-	"ping each ping_host of an installed child up to three times (one second apart) from the\n"
-	"phase 2's local address, and restart the child when all three echoes are lost. If charon\n"
-	"has none of our connections loaded (it restarted), the tunnel file is applied first.\n"
-	"There are no retries within a pass: run it from cron for a periodic check.\n"
-	"\n"
-	"Each decision is logged to syslog (ident tunnelctl) and stderr, or to the journal when\n"
-	"run by systemd, and recorded in the state directory for `status`.\n"
-	"\n"
-	"options:\n"
-	"  --once          required: run one pass and exit (the daemon is `tunnelctl daemon`)\n"
-	"  --timeout SEC   give up waiting for initiations after SEC seconds (default 120)\n"
-	"  --json          print the summary as {\"watched\",\"up\",\"initiated\",\"failed\",\"skipped\",\"charon\"}\n"
-	"  -c FILE, --vici URI, --state-dir DIR, --out-dir DIR   see `tunnelctl --help`\n"
-	"\n"
-	"exit status: 0 nothing failed, 1 an initiation failed, charon is unreachable or the pass\n"
-	"timed out, 2 usage error or a tunnel file with errors\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl keepalive --once\n"
-	"  */5 * * * * root tunnelctl keepalive --once >/dev/null    (a line for /etc/crontab)\n";
+struct keepalive_args {
+	bool once, json;
+	long timeout;
+};
+
+static const struct opt_def keepalive_opts[] = {
+	{ .name = "once", OPT_FLAG(struct keepalive_args, once),
+	  .help = "required: run one pass and exit (the daemon is `tunnelctl daemon`)" },
+	{ .name = "timeout", OPT_NUMBER(struct keepalive_args, timeout, "SEC", 1, 86400),
+	  .help = "give up waiting for initiations after SEC seconds (default 120)" },
+	{ .name = "json", OPT_FLAG(struct keepalive_args, json),
+	  .help = "print the summary as {\"watched\", \"up\", \"initiated\", \"failed\", \"skipped\", \"charon\", \"timed_out\"}" },
+	CMD_OPT_CONFIG,
+	CMD_OPT_VICI,
+	CMD_OPT_STATE_DIR,
+	CMD_OPT_OUT_DIR,
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_keepalive_spec = {
+	.verb = "keepalive",
+	.usage =
+		"usage: tunnelctl keepalive --once [--timeout SEC] [--json]\n",
+	.about =
+		"One pass of what `tunnelctl daemon` does all the time (see docs/keepalive.md): ask charon\n"
+		"for its SAs, initiate every watched tunnel that is down - a phase 2 with keepalive = yes,\n"
+		"or any child of a phase 1 with start_action = start - unless it is manually down\n"
+		"(`tunnelctl down`) or already being negotiated (CONNECTING), and wait for the outcome;\n"
+		"ping each ping_host of an installed child up to three times (one second apart) from the\n"
+		"phase 2's local address, and restart the child when all three echoes are lost. If charon\n"
+		"has none of our connections loaded (it restarted), the tunnel file is applied first.\n"
+		"There are no retries within a pass: run it from cron for a periodic check.\n"
+		"\n"
+		"Each decision is logged to syslog (ident tunnelctl) and stderr, or to the journal when\n"
+		"run by systemd, and recorded in the state directory for `status`.\n",
+	.opts = keepalive_opts,
+	.tail =
+		"exit status: 0 nothing failed, 1 an initiation failed, charon is unreachable or the pass\n"
+		"timed out, 2 usage error or a tunnel file with errors\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl keepalive --once\n"
+		"  */5 * * * * root tunnelctl keepalive --once >/dev/null    (a line for /etc/crontab)\n",
+};
 
 void cmd_log_decision(void *arg, const struct keepalive_decision *d)
 {
@@ -56,10 +72,21 @@ void cmd_log_decision(void *arg, const struct keepalive_decision *d)
 	(void)arg;
 	if (getenv("JOURNAL_STREAM")) {
 		/* under systemd: structured fields, so `journalctl TUNNELCTL_TUNNEL=con1` works */
-		sd_journal_send("MESSAGE=%s: %s: %s", d->tunnel, d->action, d->reason, "PRIORITY=%d", d->priority,
-				"SYSLOG_IDENTIFIER=tunnelctl", "TUNNELCTL_TUNNEL=%s", d->tunnel,
-				"TUNNELCTL_ACTION=%s", d->action, "TUNNELCTL_ATTEMPTS=%u", d->attempts,
-				"TUNNELCTL_RETRY_MS=%lld", (long long)d->retry_ms, NULL);
+		char *fields[] = {
+			xasprintf("MESSAGE=%s: %s: %s", d->tunnel, d->action, d->reason),
+			xasprintf("PRIORITY=%d", d->priority),
+			xstrdup("SYSLOG_IDENTIFIER=tunnelctl"),
+			xasprintf("TUNNELCTL_TUNNEL=%s", d->tunnel),
+			xasprintf("TUNNELCTL_ACTION=%s", d->action),
+			xasprintf("TUNNELCTL_ATTEMPTS=%u", d->attempts),
+			xasprintf("TUNNELCTL_RETRY_MS=%lld", (long long)d->retry_ms),
+		};
+		struct iovec iov[ARRAY_SIZE(fields)];
+		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+			iov[i] = (struct iovec){ .iov_base = fields[i], .iov_len = strlen(fields[i]) };
+		sd_journal_sendv(iov, (int)ARRAY_SIZE(iov));
+		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+			free(fields[i]);
 		return;
 	}
 	syslog(d->priority, "%s: %s: %s", d->tunnel, d->action, d->reason);
@@ -99,40 +126,18 @@ static int run_pass(struct keepalive *ka, int64_t deadline)
 
 int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "once", no_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct keepalive_config cfg = { .ctx = ctx, .log = cmd_log_decision, .once = true, .time_scale = 1 };
 	struct keepalive_stats st;
 	struct keepalive *ka;
 	struct tunnel_file *tf;
-	long timeout_s = KEEPALIVE_ONCE_TIMEOUT_S;
-	bool once = false, json = false;
-	char *end;
+	struct keepalive_args a = { .timeout = KEEPALIVE_ONCE_TIMEOUT_S };
 	int c, rc;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'o') {
-			once = true;
-		} else if (c == 'j') {
-			json = true;
-		} else if (c == 't') {
-			timeout_s = strtol(optarg, &end, 10);
-			if (*end || timeout_s < 1 || timeout_s > 86400) {
-				cmd_err("keepalive", "--timeout wants seconds from 1 to 86400, not '%s'", optarg);
-				return TC_EXIT_USAGE;
-			}
-		} else {
-			return TC_EXIT_USAGE;
-		}
-	}
-	if (!once || optind != argc) {
-		cmd_err("keepalive", "%s", optind != argc ? "unexpected argument" : "use --once for one pass, or `tunnelctl daemon` to keep running");
+	c = cmd_parse(&cmd_keepalive_spec, argc, argv, &a);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	if (!a.once) {
+		cmd_err("keepalive", "use --once for one pass, or `tunnelctl daemon` to keep running");
 		return TC_EXIT_USAGE;
 	}
 	tf = cmd_load_tunnels(ctx);
@@ -140,11 +145,11 @@ int cmd_keepalive(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_USAGE;
 	openlog("tunnelctl", LOG_PID, LOG_DAEMON);
 	ka = keepalive_new(&cfg, tf);
-	rc = run_pass(ka, now_ms() + timeout_s * 1000);
+	rc = run_pass(ka, now_ms() + a.timeout * 1000);
 	keepalive_get_stats(ka, &st);
 	keepalive_free(ka);
 	closelog();
-	if (json) {
+	if (a.json) {
 		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "watched", (json_int_t)st.watched, "up",
 				      (json_int_t)st.up, "initiated", (json_int_t)st.initiated, "failed",
 				      (json_int_t)st.failed, "skipped", (json_int_t)st.skipped, "charon", st.charon,

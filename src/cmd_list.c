@@ -1,5 +1,4 @@
 /* cmd_list.c - `tunnelctl list`: the configured phase 1 and phase 2 entries. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,21 +8,31 @@
 #include "table.h"
 #include "tunnel.h"
 
-static const char help[] =
-	"usage: tunnelctl list [-c FILE] [--json]\n"
-	"\n"
-	"List the configured tunnels: one row per phase 1 (IKE connection conN) and, under it,\n"
-	"one row per phase 2 with the child name charon knows it by (conN_M when split or IKEv1,\n"
-	"conN when IKEv2 phase 2 entries merge into one child), description, peer, selectors\n"
-	"and whether the entry is enabled. Reads only the tunnel file; charon is not asked.\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
-	"  --json             machine output: [{name, ikeid, description, version, peer,\n"
-	"                     local, enabled, phase2: [{name, reqid, description, mode,\n"
-	"                     local, remote, enabled}]}]\n"
-	"\n"
-	"exit status: 0 ok, 2 the tunnel file has errors\n";
+struct list_args {
+	bool json;
+};
+
+static const struct opt_def list_opts[] = {
+	CMD_OPT_CONFIG,
+	{ .name = "json", OPT_FLAG(struct list_args, json),
+	  .help = "machine output: [{name, ikeid, description, version, peer, local, enabled, "
+		  "phase2: [{name, reqid, description, mode, local, remote, enabled}]}]" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_list_spec = {
+	.verb = "list",
+	.usage =
+		"usage: tunnelctl list [-c FILE] [--json]\n",
+	.about =
+		"List the configured tunnels: one row per phase 1 (IKE connection conN) and, under it,\n"
+		"one row per phase 2 with the child name charon knows it by (conN_M when split or IKEv1,\n"
+		"conN when IKEv2 phase 2 entries merge into one child), description, peer, selectors\n"
+		"and whether the entry is enabled. Reads only the tunnel file; charon is not asked.\n",
+	.opts = list_opts,
+	.tail =
+		"exit status: 0 ok, 2 the tunnel file has errors\n",
+};
 
 static json_t *p1_json(const struct tunnel_phase1 *p1)
 {
@@ -77,16 +86,15 @@ static void p1_rows(struct table *t, const struct tunnel_phase1 *p1)
 int cmd_list(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	struct tunnel_file *tf;
-	bool json = false;
-	const struct cmd_flag flags[] = { { "json", &json }, { NULL, NULL } };
-	int c = cmd_parse_args("list", argc, argv, help, flags, 0, 0, " (the file is given with -c)");
+	struct list_args args = { .json = false };
+	int c = cmd_parse(&cmd_list_spec, argc, argv, &args);
 
 	if (c < 0)
-		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(c);
 	tf = cmd_load_tunnels(ctx);
 	if (!tf)
 		return TC_EXIT_USAGE;
-	if (json) {
+	if (args.json) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < tf->n_p1; i++)
 			json_array_append_new(a, p1_json(&tf->p1[i]));

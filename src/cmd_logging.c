@@ -15,41 +15,55 @@
 
 #define LOGGING_VICI_TIMEOUT_MS 10000
 
-static const char help[] =
-	"usage: tunnelctl logging show [--json]\n"
-	"       tunnelctl logging set CATEGORY=LEVEL... [--json]\n"
-	"       tunnelctl logging reset [--json]\n"
-	"\n"
-	"charon's log levels per category, with pfSense's names:\n"
-	"  -1 Silent, 0 Audit, 1 Control, 2 Diag, 3 Raw, 4 Highest\n"
-	"categories: dmn mgr ike chd job cfg knl net asn enc imc imv pts tls esp lib (or all)\n"
-	"\n"
-	"commands:\n"
-	"  show    the levels in effect (from the generated strongswan.conf fragment) beside\n"
-	"          the levels of the tunnel file's global.logging; OVERRIDE marks a difference\n"
-	"  set     change levels now: rewrite the fragment (the file log and syslog) from the\n"
-	"          tunnel file with these levels on top of the ones in effect, make charon\n"
-	"          reload its settings over VICI (reload-settings), and read the file back\n"
-	"  reset   go back to the tunnel file's global.logging, the same way\n"
-	"\n"
-	"`set` is for troubleshooting: it does not edit the tunnel file, and the next\n"
-	"`tunnelctl apply` (or `logging reset`) writes global.logging's levels again. To keep\n"
-	"levels, put them in the tunnel file's global { logging { ... } } section.\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
-	"  --out-dir DIR      root of the generated files (the fragment is\n"
-	"                     DIR/" COMPILE_STRONGSWAN_PATH ")\n"
-	"  --vici URI         charon's VICI socket\n"
-	"  --json             machine output: [{category, level, name, configured}]\n"
-	"\n"
-	"exit status: 0 ok; 1 the file could not be written, charon did not reload, or the\n"
-	"levels read back differ; 2 usage error or errors in the tunnel file\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl logging show\n"
-	"  tunnelctl logging set ike=4 knl=Diag\n"
-	"  tunnelctl logging set all=1 && tunnelctl logging reset\n";
+struct logging_args {
+	bool json;
+};
+
+static const struct opt_def logging_opts[] = {
+	CMD_OPT_CONFIG,
+	{ .name = "out-dir", OPT_GLOBAL("DIR"), .help = "root of the generated files",
+	  .more = "(the fragment is DIR/" COMPILE_STRONGSWAN_PATH ")" },
+	{ .name = "vici", OPT_GLOBAL("URI"), .help = "the VICI socket of charon" },
+	{ .name = "json", OPT_FLAG(struct logging_args, json),
+	  .help = "machine output: [{category, level, name, configured}]" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_logging_spec = {
+	.operands = "show, set or reset",
+	.min_operands = 1,
+	.max_operands = OPT_MANY,
+	.verb = "logging",
+	.usage =
+		"usage: tunnelctl logging show [--json]\n"
+		"       tunnelctl logging set CATEGORY=LEVEL... [--json]\n"
+		"       tunnelctl logging reset [--json]\n",
+	.about =
+		"charon's log levels per category, with pfSense's names:\n"
+		"  -1 Silent, 0 Audit, 1 Control, 2 Diag, 3 Raw, 4 Highest\n"
+		"categories: dmn mgr ike chd job cfg knl net asn enc imc imv pts tls esp lib (or all)\n"
+		"\n"
+		"commands:\n"
+		"  show    the levels in effect (from the generated strongswan.conf fragment) beside\n"
+		"          the levels of the tunnel file's global.logging; OVERRIDE marks a difference\n"
+		"  set     change levels now: rewrite the fragment (the file log and syslog) from the\n"
+		"          tunnel file with these levels on top of the ones in effect, make charon\n"
+		"          reload its settings over VICI (reload-settings), and read the file back\n"
+		"  reset   go back to the tunnel file's global.logging, the same way\n"
+		"\n"
+		"`set` is for troubleshooting: it does not edit the tunnel file, and the next\n"
+		"`tunnelctl apply` (or `logging reset`) writes global.logging's levels again. To keep\n"
+		"levels, put them in the tunnel file's global { logging { ... } } section.\n",
+	.opts = logging_opts,
+	.tail =
+		"exit status: 0 ok; 1 the file could not be written, charon did not reload, or the\n"
+		"levels read back differ; 2 usage error or errors in the tunnel file\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl logging show\n"
+		"  tunnelctl logging set ike=4 knl=Diag\n"
+		"  tunnelctl logging set all=1 && tunnelctl logging reset\n",
+};
 
 static char *fragment_path(const struct tc_ctx *ctx)
 {
@@ -163,14 +177,15 @@ int cmd_logging(int argc, char **argv, const struct tc_ctx *ctx)
 	int levels[TUNNEL_LOG_CATEGORIES];
 	struct tunnel_file *tf;
 	const char *verb;
-	bool json = false;
+	struct logging_args a = { .json = false };
+	bool json;
 	char *path;
 	int arg, rc;
 
-	const struct cmd_flag flags[] = { { "json", &json }, { NULL, NULL } };
-	arg = cmd_parse_args("logging", argc, argv, help, flags, 1, INT_MAX, "show, set or reset");
+	arg = cmd_parse(&cmd_logging_spec, argc, argv, &a);
 	if (arg < 0)
-		return arg == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(arg);
+	json = a.json;
 	verb = argv[arg++];
 	if (strcmp(verb, "show") != 0 && strcmp(verb, "set") != 0 && strcmp(verb, "reset") != 0) {
 		cmd_err("logging", "unknown subcommand '%s' (show, set, reset)", verb);

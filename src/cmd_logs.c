@@ -1,6 +1,5 @@
 /* cmd_logs.c - `tunnelctl logs [-f] [NAME] [--since T]`: charon's log, filtered to a tunnel. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,6 @@
 
 #include "cmd.h"
 #include "compile.h"
-#include "conf.h"
 #include "doctor_log.h"
 #include "naming.h"
 #include "tunnel.h"
@@ -20,29 +18,45 @@
 #define LOGS_WAIT_MS 1000	/* -f: wake up this often to notice Ctrl-C */
 #define LOGS_MAX_LINE (64u * 1024u)	/* a longer line in a log file is refused, not grown into */
 
-static const char help[] =
-	"usage: tunnelctl logs [-f] [--since DURATION] [--file PATH] [--journal] [NAME]\n"
-	"\n"
-	"Print charon's log, only the lines of one tunnel when NAME is given (conN, conN_M, the\n"
-	"phase 1 description or N): lines of the IKE SA conN and lines naming the child SA.\n"
-	"\n"
-	"The log is the file charon writes with tunnelctl's settings (" COMPILE_CHARON_LOG ", under\n"
-	"--out-dir when that is moved); when there is no such file, the systemd journal\n"
-	"(SYSLOG_IDENTIFIER=charon).\n"
-	"\n"
-	"options:\n"
-	"  -f, --follow        after the existing lines, follow new ones live from charon over VICI\n"
-	"                      (log events), until Ctrl-C\n"
-	"  --since DURATION    only lines from the last DURATION (30s, 10m, 2h, 1d)\n"
-	"  --file PATH         read this log file instead\n"
-	"  --journal           read the systemd journal instead of a file\n"
-	"\n"
-	"exit status: 0 ok, 1 the log cannot be read or charon cannot be followed, 2 usage error\n"
-	"             or a log line longer than 64 KiB\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl logs con1 --since 1h\n"
-	"  tunnelctl logs -f con2_5\n";
+struct logs_args {
+	bool follow, journal;
+	unsigned long long since;	/* seconds; 0: all */
+	const char *file;
+};
+
+static const struct opt_def logs_opts[] = {
+	{ .name = "follow", .short_name = 'f', OPT_FLAG(struct logs_args, follow),
+	  .help = "after the existing lines, follow new ones live from charon over VICI",
+	  .more = "(log events), until Ctrl-C" },
+	{ .name = "since", OPT_DURATION(struct logs_args, since, "DURATION", 1, 100LL * 365 * 86400),
+	  .help = "only lines from the last DURATION (30s, 10m, 2h, 1d)" },
+	{ .name = "file", OPT_STRING(struct logs_args, file, "PATH"), .help = "read this log file instead" },
+	{ .name = "journal", OPT_FLAG(struct logs_args, journal), .help = "read the systemd journal instead of a file" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_logs_spec = {
+	.operands = "at most one tunnel NAME",
+	.max_operands = 1,
+	.verb = "logs",
+	.usage =
+		"usage: tunnelctl logs [-f] [--since DURATION] [--file PATH] [--journal] [NAME]\n",
+	.about =
+		"Print charon's log, only the lines of one tunnel when NAME is given (conN, conN_M, the\n"
+		"phase 1 description or N): lines of the IKE SA conN and lines naming the child SA.\n"
+		"\n"
+		"The log is the file charon writes with tunnelctl's settings (" COMPILE_CHARON_LOG ", under\n"
+		"--out-dir when that is moved); when there is no such file, the systemd journal\n"
+		"(SYSLOG_IDENTIFIER=charon).\n",
+	.opts = logs_opts,
+	.tail =
+		"exit status: 0 ok, 1 the log cannot be read or charon cannot be followed, 2 usage error\n"
+		"             or a log line longer than 64 KiB\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl logs con1 --since 1h\n"
+		"  tunnelctl logs -f con2_5\n",
+};
 
 static volatile sig_atomic_t logs_stop;
 
@@ -244,50 +258,23 @@ static int resolve_name(const struct tc_ctx *ctx, const char *name, struct logs_
 
 int cmd_logs(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ "since", required_argument, NULL, 's' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "journal", no_argument, NULL, 'J' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct logs_args a = { .since = 0 };
 	struct logs_filter f = { .since = 0 };
-	unsigned long long since = 0;
-	bool follow_mode = false, journal = false;
+	unsigned long long since;
+	bool follow_mode, journal;
 	unsigned long bad_line = 0;
-	char *path = NULL;
+	char *path;
 	int c, rc;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-		if (c == 'f') {
-			follow_mode = true;
-		} else if (c == 's') {
-			if (conf_parse_duration(optarg, &since) != 0 || since == 0) {
-				cmd_err("logs", "bad --since '%s': use a duration like 30s, 10m, 2h, 1d", optarg);
-				free(path);
-				return TC_EXIT_USAGE;
-			}
-		} else if (c == 'F') {
-			free(path);
-			path = xstrdup(optarg);
-		} else if (c == 'J') {
-			journal = true;
-		} else {
-			free(path);
-			return TC_EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1) {
-		cmd_err("logs", "give at most one tunnel name");
-		free(path);
+	c = cmd_parse(&cmd_logs_spec, argc, argv, &a);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	if (c < argc && resolve_name(ctx, argv[c], &f) != 0)
 		return TC_EXIT_USAGE;
-	}
-	if (optind < argc && resolve_name(ctx, argv[optind], &f) != 0) {
-		free(path);
-		return TC_EXIT_USAGE;
-	}
+	since = a.since;
+	follow_mode = a.follow;
+	journal = a.journal;
+	path = a.file ? xstrdup(a.file) : NULL;
 	if (since)
 		f.since = since_time(since);
 

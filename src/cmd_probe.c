@@ -2,7 +2,6 @@
  * problem the next rekey would meet (PFS group mismatch, a peer that answers INVALID_KE, a
  * lifetime or rekey problem) shows now instead of in an hour; the doctor names it. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,39 +24,53 @@
 #define PROBE_MAX_LINES 4000		/* log lines fed to the doctor per tunnel; more are not */
 #define PROBE_MAX_NOTES 4
 
-static const char help[] =
-	"usage: tunnelctl probe NAME [--timeout SEC] [--json]\n"
-	"       tunnelctl probe --all [--timeout SEC] [--json]\n"
-	"\n"
-	"Rekey an up tunnel now: each CHILD_SA, then the IKE SA (a rekey, not a re-authentication),\n"
-	"one after the other, watching charon's events and log lines of the tunnel. What would go\n"
-	"wrong at the next scheduled rekey shows now: a PFS group that differs between the peers\n"
-	"(the first CHILD_SA comes up without a key exchange in IKE_AUTH, so only a rekey uses the\n"
-	"group), a peer that answers INVALID_KE_PAYLOAD, a peer that does not answer a rekey. When a\n"
-	"rekey fails the doctor reads the log lines of the probe and prints its class, evidence\n"
-	"and fix. At the end the tunnel is listed again: it must still be up.\n"
-	"\n"
-	"Traffic keeps flowing: charon rekeys CHILD_SAs make-before-break (the new SAs are installed\n"
-	"before the old ones are deleted), an IKE SA rekey moves the CHILD_SAs unchanged to the new\n"
-	"IKE SA (IKEv1: a new Main Mode, the CHILD_SAs carry on), and a failed rekey leaves the old\n"
-	"SAs in place until charon retries or their lifetime ends.\n"
-	"\n"
-	"NAME is conN (every CHILD_SA of the IKE SA), conN_M (that CHILD_SA and its IKE SA), a phase\n"
-	"1 description or N.\n"
-	"\n"
-	"options:\n"
-	"  --all          probe every IKE SA that is up, one after the other\n"
-	"  --timeout SEC  wait at most SEC seconds for each rekey (default 30)\n"
-	"  --json         machine-readable result\n"
-	"\n"
-	"exit status: 0 every rekey succeeded and the tunnels are still up, 1 a rekey failed, a\n"
-	"tunnel is not up (or not up any more), or charon cannot be asked, 2 usage error, bad\n"
-	"tunnel file or unknown NAME\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl probe con1\n"
-	"  tunnelctl probe HQ --timeout 60\n"
-	"  tunnelctl probe --all --json\n";
+struct probe_args {
+	bool all, json;
+	long timeout;	/* seconds */
+};
+
+static const struct opt_def probe_opts[] = {
+	{ .name = "all", OPT_FLAG(struct probe_args, all), .help = "probe every IKE SA that is up, one after the other" },
+	{ .name = "timeout", OPT_NUMBER(struct probe_args, timeout, "SEC", 1, PROBE_MAX_TIMEOUT_S),
+	  .help = "wait at most SEC seconds for each rekey (default 30)" },
+	{ .name = "json", OPT_FLAG(struct probe_args, json), .help = "machine-readable result" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_probe_spec = {
+	.verb = "probe",
+	.operands = "one NAME (conN, conN_M, a description, N) or --all",
+	.max_operands = 1,
+	.usage =
+		"usage: tunnelctl probe NAME [--timeout SEC] [--json]\n"
+		"       tunnelctl probe --all [--timeout SEC] [--json]\n",
+	.about =
+		"Rekey an up tunnel now: each CHILD_SA, then the IKE SA (a rekey, not a re-authentication),\n"
+		"one after the other, watching charon's events and log lines of the tunnel. What would go\n"
+		"wrong at the next scheduled rekey shows now: a PFS group that differs between the peers\n"
+		"(the first CHILD_SA comes up without a key exchange in IKE_AUTH, so only a rekey uses the\n"
+		"group), a peer that answers INVALID_KE_PAYLOAD, a peer that does not answer a rekey. When a\n"
+		"rekey fails the doctor reads the log lines of the probe and prints its class, evidence\n"
+		"and fix. At the end the tunnel is listed again: it must still be up.\n"
+		"\n"
+		"Traffic keeps flowing: charon rekeys CHILD_SAs make-before-break (the new SAs are installed\n"
+		"before the old ones are deleted), an IKE SA rekey moves the CHILD_SAs unchanged to the new\n"
+		"IKE SA (IKEv1: a new Main Mode, the CHILD_SAs carry on), and a failed rekey leaves the old\n"
+		"SAs in place until charon retries or their lifetime ends.\n"
+		"\n"
+		"NAME is conN (every CHILD_SA of the IKE SA), conN_M (that CHILD_SA and its IKE SA), a phase\n"
+		"1 description or N.\n",
+	.opts = probe_opts,
+	.tail =
+		"exit status: 0 every rekey succeeded and the tunnels are still up, 1 a rekey failed, a\n"
+		"tunnel is not up (or not up any more), or charon cannot be asked, 2 usage error, bad\n"
+		"tunnel file or unknown NAME\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl probe con1\n"
+		"  tunnelctl probe HQ --timeout 60\n"
+		"  tunnelctl probe --all --json\n",
+};
 
 /* One rekey: a CHILD_SA or the IKE SA, before and after. */
 struct probe_step {
@@ -509,41 +522,22 @@ static int targets(const struct tc_ctx *ctx, struct vici_client *vc, const char 
 
 int cmd_probe(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const events[] = { "ike-rekey", "child-rekey", "ike-updown", "child-updown", "log" };
-	struct probe_opts o = { .timeout_ms = PROBE_TIMEOUT_S * 1000 };
+	struct probe_args args = { .timeout = PROBE_TIMEOUT_S };
+	struct probe_opts o;
 	struct probe_run *runs = NULL;
 	struct vici_client *vc = NULL;
 	size_t n = 0, n_ok = 0;
-	bool all = false;
-	char *err = NULL, *end;
+	bool all;
+	char *err = NULL;
 	int c, rc;
-	long v;
 
-	if (cmd_wants_help(argc, argv, help))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'a') {
-			all = true;
-		} else if (c == 'j') {
-			o.json = true;
-		} else if (c == 't') {
-			v = strtol(optarg, &end, 10);
-			if (*end || v <= 0 || v > PROBE_MAX_TIMEOUT_S) {
-				cmd_err("probe", "bad --timeout '%s': seconds, 1..%d", optarg, PROBE_MAX_TIMEOUT_S);
-				return TC_EXIT_USAGE;
-			}
-			o.timeout_ms = (int)v * 1000;
-		} else {
-			return TC_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != (all ? 0 : 1)) {
+	c = cmd_parse(&cmd_probe_spec, argc, argv, &args);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	all = args.all;
+	o = (struct probe_opts){ .json = args.json, .timeout_ms = (int)args.timeout * 1000 };
+	if (argc - c != (all ? 0 : 1)) {
 		cmd_err("probe", all ? "--all takes no NAME" : "give one NAME (conN, conN_M, a description, N) or --all; see --help");
 		return TC_EXIT_USAGE;
 	}
@@ -553,13 +547,13 @@ int cmd_probe(int argc, char **argv, const struct tc_ctx *ctx)
 		rc = vici_client_register(vc, events[i], PROBE_VICI_TIMEOUT_MS, &err);
 	if (rc != 0) {
 		/* a bad NAME is still a usage error when charon is down */
-		if (!all && (rc = targets(ctx, NULL, argv[optind], &runs, &n)) != TC_EXIT_OK)
+		if (!all && (rc = targets(ctx, NULL, argv[c], &runs, &n)) != TC_EXIT_OK)
 			goto out;
 		cmd_err("probe", "%s", err);
 		rc = TC_EXIT_FAIL;
 		goto out;
 	}
-	rc = targets(ctx, vc, all ? NULL : argv[optind], &runs, &n);
+	rc = targets(ctx, vc, all ? NULL : argv[c], &runs, &n);
 	if (rc != TC_EXIT_OK)
 		goto out;
 	if (all && n == 0 && !o.json)

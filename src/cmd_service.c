@@ -4,7 +4,6 @@
  * elsewhere charon is spawned directly and found again through its own pid file. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,34 +31,48 @@
 /* systemd units that run charon, in order of preference (charon-systemd, then the starter) */
 static const char *const service_units[] = { "strongswan.service", "strongswan-starter.service", NULL };
 
-static const char help[] =
-	"usage: tunnelctl service start|stop|restart|status [--json]\n"
-	"\n"
-	"Control charon, the IKE daemon tunnelctl drives.\n"
-	"\n"
-	"  start    start charon and apply the tunnel file; charon runs only if at least one\n"
-	"           phase 1 is enabled\n"
-	"  stop     stop charon (all tunnels go down)\n"
-	"  restart  stop, then start\n"
-	"  status   running or not, pid, uptime, VICI reachable, charon's version, connections\n"
-	"           loaded, IKE SAs up and configured tunnels down\n"
-	"\n"
-	"When systemd runs, the unit strongswan.service (package charon-systemd) or\n"
-	"strongswan-starter.service is started and stopped through systemd. Otherwise charon\n"
-	"(" SERVICE_CHARON ", or $TUNNELCTL_CHARON) is started directly and found through its pid\n"
-	"file " SERVICE_PIDFILE " ($TUNNELCTL_CHARON_PIDFILE); start waits until its VICI socket\n"
-	"answers.\n"
-	"\n"
-	"options:\n"
-	"  --json   status as {\"running\",\"pid\",\"uptime\",\"manager\",\"vici\",\"version\",\n"
-	"           \"connections\",\"ike_sas_up\",\"tunnels_configured\",\"tunnels_down\"}\n"
-	"\n"
-	"exit status: 0 ok (status: charon running and reachable), 1 failed (status: not\n"
-	"running or not reachable), 2 usage error or a bad tunnel file\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl service start\n"
-	"  tunnelctl service status --json\n";
+struct service_args {
+	bool json;
+};
+
+static const struct opt_def service_opts[] = {
+	{ .name = "json", OPT_FLAG(struct service_args, json),
+	  .help = "status as {\"running\", \"pid\", \"uptime\", \"manager\", \"vici\", \"version\", "
+		  "\"connections\", \"ike_sas_up\", \"tunnels_configured\", \"tunnels_down\"}" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_service_spec = {
+	.operands = "one of start, stop, restart, status",
+	.min_operands = 1,
+	.max_operands = 1,
+	.verb = "service",
+	.usage =
+		"usage: tunnelctl service start|stop|restart|status [--json]\n",
+	.about =
+		"Control charon, the IKE daemon tunnelctl drives.\n"
+		"\n"
+		"  start    start charon and apply the tunnel file; charon runs only if at least one\n"
+		"           phase 1 is enabled\n"
+		"  stop     stop charon (all tunnels go down)\n"
+		"  restart  stop, then start\n"
+		"  status   running or not, pid, uptime, VICI reachable, charon's version, connections\n"
+		"           loaded, IKE SAs up and configured tunnels down\n"
+		"\n"
+		"When systemd runs, the unit strongswan.service (package charon-systemd) or\n"
+		"strongswan-starter.service is started and stopped through systemd. Otherwise charon\n"
+		"(" SERVICE_CHARON ", or $TUNNELCTL_CHARON) is started directly and found through its pid\n"
+		"file " SERVICE_PIDFILE " ($TUNNELCTL_CHARON_PIDFILE); start waits until its VICI socket\n"
+		"answers.\n",
+	.opts = service_opts,
+	.tail =
+		"exit status: 0 ok (status: charon running and reachable), 1 failed (status: not\n"
+		"running or not reachable), 2 usage error or a bad tunnel file\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl service start\n"
+		"  tunnelctl service status --json\n",
+};
 
 static const char *env_or(const char *name, const char *dflt)
 {
@@ -137,10 +150,19 @@ static int systemd_call(const char *method, char **err)
 		return rc;
 	}
 	for (size_t i = 0; service_units[i]; i++) {
+		sd_bus_message *m = NULL;
+
 		sd_bus_error_free(&e);
-		rc = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-					"org.freedesktop.systemd1.Manager", method, &e, NULL, "ss",
-					service_units[i], "replace");
+		/* sd_bus_call_method(..., "ss", unit, "replace") in its non-variadic steps */
+		rc = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+						    "org.freedesktop.systemd1.Manager", method);
+		if (rc >= 0)
+			rc = sd_bus_message_append_basic(m, 's', service_units[i]);
+		if (rc >= 0)
+			rc = sd_bus_message_append_basic(m, 's', "replace");
+		if (rc >= 0)
+			rc = sd_bus_call(bus, m, 0, &e, NULL);
+		sd_bus_message_unref(m);
 		if (rc >= 0 || !sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
 			break;
 	}
@@ -320,7 +342,6 @@ static int do_start(const struct tc_ctx *ctx)
 	printf("charon running%s; applying %s\n", systemd_running() ? " (systemd)" : "", ctx->conf);
 	fflush(stdout);
 	char *argv[] = { "apply", NULL };
-	optind = 0;	/* apply parses its own (empty) options */
 	return cmd_apply(1, argv, ctx);
 }
 
@@ -449,13 +470,12 @@ static int do_status(const struct tc_ctx *ctx, bool json)
 
 int cmd_service(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	bool json = false;
-	const struct cmd_flag flags[] = { { "json", &json }, { NULL, NULL } };
-	int first = cmd_parse_args("service", argc, argv, help, flags, 1, 1, "one of start, stop, restart, status");
+	struct service_args a = { .json = false };
+	int first = cmd_parse(&cmd_service_spec, argc, argv, &a);
 	const char *verb;
 
 	if (first < 0)
-		return first == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(first);
 	verb = argv[first];
 	if (strcmp(verb, "start") == 0)
 		return do_start(ctx);
@@ -466,7 +486,7 @@ int cmd_service(int argc, char **argv, const struct tc_ctx *ctx)
 		return rc == TC_EXIT_OK ? do_start(ctx) : rc;
 	}
 	if (strcmp(verb, "status") == 0)
-		return do_status(ctx, json);
+		return do_status(ctx, a.json);
 	cmd_err("service", "unknown action '%s': use start, stop, restart or status", verb);
 	return TC_EXIT_USAGE;
 }

@@ -20,46 +20,59 @@
 #define STATUS_CONNECT_TIMEOUT_MS 5000
 #define STATUS_SETTLE_MS 100	/* --watch: events this close together cause one redraw */
 
-static const char help[] =
-	"usage: tunnelctl status [NAME] [--json] [--watch] [--wide]\n"
-	"\n"
-	"Show the tunnels as charon has them, like pfSense's IPsec status page: one row per IKE SA\n"
-	"(name #unique id, description, state, local and remote identity @ host:port, NAT-T, role,\n"
-	"IKE version, established for, rekey and reauthentication in, algorithms) and under it one\n"
-	"row per child SA (name #unique id, state, local and remote selectors, age, rekey and expiry\n"
-	"in, algorithms, SPIs in/out, bytes in/out, packets in/out). Enabled entries of the tunnel\n"
-	"file that have no SA are shown as 'disconnected'; entries stopped with `tunnelctl down`\n"
-	"say '(manual down)'; the keep-alive engine's work shows as '(retry in 40s, 5 re-init)'.\n"
-	"Without a tunnel file, only charon's conN SAs are shown.\n"
-	"\n"
-	"NAME limits the output to one tunnel: conN (the IKE SA and its children), conN_M (one\n"
-	"child of a split phase 1), the phase 1 description, or N.\n"
-	"\n"
-	"options:\n"
-	"  --json     machine output: {\"ike_sas\": [{name, uniqueid, ikeid, description, state,\n"
-	"             version, role, local_host, local_port, local_id, remote_host, remote_port,\n"
-	"             remote_id, nat, algorithms, established, rekey_in, reauth_in, manual_down,\n"
-	"             children: [{name, uniqueid, reqid, description, state, mode, protocol,\n"
-	"             local_ts, remote_ts, spi_in, spi_out, algorithms, bytes_in, bytes_out,\n"
-	"             packets_in, packets_out, installed, rekey_in, expire_in, manual_down,\n"
-	"             keepalive: {reinitiations, attempts, last_action, last_reason,\n"
-	"             last_decision, last_reinitiation, next_try}}]}], peers: [{address, silent,\n"
-	"             silent_since, back_since, probe, tunnels}]}; times in seconds; peers only\n"
-	"             when the daemon has written them (a silent peer is also listed in text)\n"
-	"  --wide     every column, however wide. Otherwise, on a terminal narrower than the\n"
-	"             table (or $COLUMNS), the details go first: packets, SPIs, role, NAT-T,\n"
-	"             IKE version, algorithms, reauth/expiry, age, bytes, description; a last\n"
-	"             line names the ones left out\n"
-	"  --watch    stay and redraw whenever charon reports a change (IKE or child SA up, down or\n"
-	"             rekeyed), until Ctrl-C; with --json, one document per change\n"
-	"\n"
-	"exit status: 0 shown (with NAME: the tunnel is established), 1 charon cannot be asked or\n"
-	"NAME is not established, 2 usage error, bad tunnel file or unknown NAME\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl status\n"
-	"  tunnelctl status con1 --json\n"
-	"  tunnelctl status HQ --watch\n";
+struct status_args {
+	bool json, watch, wide;
+};
+
+static const struct opt_def status_opts[] = {
+	{ .name = "json", OPT_FLAG(struct status_args, json),
+	  .help = "machine output: {\"ike_sas\": [...], \"peers\": [...]}, times in seconds",
+	  .more = "ike_sas: [{name, uniqueid, ikeid, description, state, version, role, local_host, local_port, "
+		  "local_id, remote_host, remote_port, remote_id, nat, algorithms, established, rekey_in, "
+		  "reauth_in, manual_down, children: [{name, uniqueid, reqid, description, state, mode, "
+		  "protocol, local_ts, remote_ts, spi_in, spi_out, algorithms, bytes_in, bytes_out, packets_in, "
+		  "packets_out, installed, rekey_in, expire_in, manual_down, keepalive: {reinitiations, "
+		  "attempts, last_action, last_reason, last_decision, last_reinitiation, next_try}}]}]; "
+		  "peers: [{address, silent, silent_since, back_since, probe, tunnels}], only when the daemon "
+		  "has written them (a silent peer is also listed in text)" },
+	{ .name = "wide", OPT_FLAG(struct status_args, wide), .help = "every column, however wide",
+	  .more = "Otherwise, on a terminal narrower than the table (or $COLUMNS), the details go first: "
+		  "packets, SPIs, role, NAT-T, IKE version, algorithms, reauth/expiry, age, bytes, "
+		  "description; a last line names the ones left out" },
+	{ .name = "watch", OPT_FLAG(struct status_args, watch),
+	  .help = "stay and redraw whenever charon reports a change (IKE or child SA up, down or rekeyed)",
+	  .more = "until Ctrl-C; with --json, one document per change" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_status_spec = {
+	.operands = "at most one NAME",
+	.max_operands = 1,
+	.verb = "status",
+	.usage =
+		"usage: tunnelctl status [NAME] [--json] [--watch] [--wide]\n",
+	.about =
+		"Show the tunnels as charon has them, like pfSense's IPsec status page: one row per IKE SA\n"
+		"(name #unique id, description, state, local and remote identity @ host:port, NAT-T, role,\n"
+		"IKE version, established for, rekey and reauthentication in, algorithms) and under it one\n"
+		"row per child SA (name #unique id, state, local and remote selectors, age, rekey and expiry\n"
+		"in, algorithms, SPIs in/out, bytes in/out, packets in/out). Enabled entries of the tunnel\n"
+		"file that have no SA are shown as 'disconnected'; entries stopped with `tunnelctl down`\n"
+		"say '(manual down)'; the keep-alive engine's work shows as '(retry in 40s, 5 re-init)'.\n"
+		"Without a tunnel file, only charon's conN SAs are shown.\n"
+		"\n"
+		"NAME limits the output to one tunnel: conN (the IKE SA and its children), conN_M (one\n"
+		"child of a split phase 1), the phase 1 description, or N.\n",
+	.opts = status_opts,
+	.tail =
+		"exit status: 0 shown (with NAME: the tunnel is established), 1 charon cannot be asked or\n"
+		"NAME is not established, 2 usage error, bad tunnel file or unknown NAME\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl status\n"
+		"  tunnelctl status con1 --json\n"
+		"  tunnelctl status HQ --watch\n",
+};
 
 static const char *const watch_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
 
@@ -406,21 +419,31 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 	struct naming_target target;
 	struct tunnel_file *tf = NULL;
 	struct vici_client *vc = NULL;
-	bool json = false, watch_mode = false, wide = false;
+	struct status_args a = { .json = false };
+	bool ahead;
 	char *err = NULL;
 	json_t *doc;
-	int arg, rc;
+	int arg, rc = 0;
 
-	const struct cmd_flag flags[] = { { "json", &json }, { "watch", &watch_mode }, { "wide", &wide },
-					  { NULL, NULL } };
-	arg = cmd_parse_args("status", argc, argv, help, flags, 0, 1, "at most one NAME");
+	arg = cmd_parse(&cmd_status_spec, argc, argv, &a);
 	if (arg < 0)
-		return arg == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(arg);
+	/* all SAs, once: ask charon first and read the tunnel file while it answers (a NAME needs
+	 * the file to be resolved first); what goes wrong is said in the same order as before */
+	ahead = arg == argc && !a.watch;
+	if (ahead) {
+		rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &vc, &err);
+		if (rc == 0)
+			rc = status_request(vc, &f, &err);
+	}
 	/* the tunnel file names the configured entries; without one, charon's SAs alone */
 	if (access(ctx->conf, F_OK) == 0) {
 		tf = cmd_load_tunnels(ctx);
-		if (!tf)
+		if (!tf) {
+			free(err);
+			vici_client_close(vc);
 			return TC_EXIT_USAGE;
+		}
 	} else {
 		fprintf(stderr, "tunnelctl status: no tunnel file at %s: showing charon's SAs only\n",
 			ctx->conf);
@@ -429,20 +452,23 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 		tunnel_file_free(tf);
 		return TC_EXIT_USAGE;
 	}
-	rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &vc, &err);
+	if (!ahead)
+		rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &vc, &err);
 	if (rc != 0) {
 		cmd_err("status", "%s", err);
 		free(err);
+		vici_client_close(vc);
 		tunnel_file_free(tf);
 		return TC_EXIT_FAIL;
 	}
-	if (watch_mode) {
-		rc = watch(vc, ctx, tf, &f, json, wide);
+	if (a.watch) {
+		rc = watch(vc, ctx, tf, &f, a.json, a.wide);
 	} else {
-		doc = status_collect(vc, tf, ctx->state_dir, &f, &err);
+		doc = ahead ? status_receive(vc, tf, ctx->state_dir, &f, &err)
+			    : status_collect(vc, tf, ctx->state_dir, &f, &err);
 		if (doc) {
 			add_peers(doc, ctx->state_dir);
-			show(doc, json, wide, false, NULL);
+			show(doc, a.json, a.wide, false, NULL);
 			rc = f.ike && !all_up(doc) ? TC_EXIT_FAIL : TC_EXIT_OK;
 			json_decref(doc);
 		} else {

@@ -24,48 +24,61 @@
 #define LIBIPSEC_ACQUIRE_VERSION ((5u << 16) | (9u << 8) | 11u)
 #define SEL_TEXT 128
 
-static const char help[] =
-	"usage: tunnelctl trace [-c FILE] [--vici URI] [--config-only] [--json] SRC DST [PROTO [PORT]]\n"
-	"\n"
-	"Tell which phase 2 (child conN or conN_M) would carry a packet from SRC to DST leaving\n"
-	"this gateway, and why, or why none does. The answer comes from the outbound policies as\n"
-	"the kernel orders them (lower priority value first, then the older policy):\n"
-	"an IPsec policy with an installed child SA carries the packet (name and SPI shown); a\n"
-	"trap policy without an SA means the first packet starts the child; a pass (bypass) or\n"
-	"drop policy that wins keeps the packet out of every tunnel. When nothing covers the\n"
-	"packet, trace names the closest phase 2 and what does not match; a disabled phase 2 that\n"
-	"would cover it is named as such. The route the kernel picks for DST is shown too\n"
-	"(charon's table 220 holds its tunnel routes).\n"
-	"\n"
-	"Sources: the kernel's XFRM policies over netlink in this network namespace; charon over\n"
-	"VICI (list-sas, list-policies); the tunnel file for names, selectors and disabled entries.\n"
-	"With charon's kernel-libipsec plugin the kernel has no XFRM policies: they come from\n"
-	"charon then, and trace decides as kernel-libipsec does: only packets routed into its\n"
-	"ipsecN device meet its policies, pass and drop policies are ignored there, and before\n"
-	"strongSwan 5.9.11 a trap drops the packet instead of starting the child. When neither\n"
-	"the kernel's policies nor charon can be read, or with --config-only, the answer is\n"
-	"planned from the tunnel file alone.\n"
-	"\n"
-	"arguments:\n"
-	"  SRC, DST           IPv4 or IPv6 addresses of the same family\n"
-	"  PROTO              tcp, udp, icmp, icmpv6, another name from /etc/protocols, or a number\n"
-	"  PORT               destination port (ICMP: the type); matters for selectors with ports\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE  the tunnel file (default /etc/tunnelctl/tunnels.conf)\n"
-	"  --vici URI         charon's VICI socket (default unix:///var/run/charon.vici)\n"
-	"  --config-only      plan from the tunnel file only; ask neither the kernel nor charon\n"
-	"  --json             machine output: {packet, verdict, text, child, policy, sa, entry,\n"
-	"                     miss, route, sources}\n"
-	"\n"
-	"exit status: 0 the packet is (or would be) carried by a phase 2, a trap included when it\n"
-	"starts the child; 1 it is not (not covered, bypassed, dropped, down, disabled, no SA);\n"
-	"2 usage or tunnel file error\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl trace 10.1.0.5 10.2.0.7\n"
-	"  tunnelctl trace 10.1.0.5 10.2.0.7 tcp 443 --json\n"
-	"  tunnelctl trace --config-only -c new.conf fd00:1::5 fd00:2::7 icmpv6\n";
+struct trace_args {
+	bool json, config_only;
+};
+
+static const struct opt_def trace_opts[] = {
+	CMD_OPT_CONFIG,
+	CMD_OPT_VICI,
+	{ .name = "config-only", OPT_FLAG(struct trace_args, config_only),
+	  .help = "plan from the tunnel file only; ask neither the kernel nor charon" },
+	{ .name = "json", OPT_FLAG(struct trace_args, json),
+	  .help = "machine output: {packet, verdict, text, child, policy, sa, entry, miss, route, sources}" },
+	{ .name = NULL },
+};
+
+const struct opt_spec cmd_trace_spec = {
+	.verb = "trace",
+	.operands = "SRC DST [PROTO [PORT]]",
+	.min_operands = 2,
+	.max_operands = 4,
+	.usage = "usage: tunnelctl trace [-c FILE] [--vici URI] [--config-only] [--json] SRC DST [PROTO [PORT]]\n",
+	.about =
+		"Tell which phase 2 (child conN or conN_M) would carry a packet from SRC to DST leaving\n"
+		"this gateway, and why, or why none does. The answer comes from the outbound policies as\n"
+		"the kernel orders them (lower priority value first, then the older policy):\n"
+		"an IPsec policy with an installed child SA carries the packet (name and SPI shown); a\n"
+		"trap policy without an SA means the first packet starts the child; a pass (bypass) or\n"
+		"drop policy that wins keeps the packet out of every tunnel. When nothing covers the\n"
+		"packet, trace names the closest phase 2 and what does not match; a disabled phase 2 that\n"
+		"would cover it is named as such. The route the kernel picks for DST is shown too\n"
+		"(charon's table 220 holds its tunnel routes).\n"
+		"\n"
+		"Sources: the kernel's XFRM policies over netlink in this network namespace; charon over\n"
+		"VICI (list-sas, list-policies); the tunnel file for names, selectors and disabled entries.\n"
+		"With charon's kernel-libipsec plugin the kernel has no XFRM policies: they come from\n"
+		"charon then, and trace decides as kernel-libipsec does: only packets routed into its\n"
+		"ipsecN device meet its policies, pass and drop policies are ignored there, and before\n"
+		"strongSwan 5.9.11 a trap drops the packet instead of starting the child. When neither\n"
+		"the kernel's policies nor charon can be read, or with --config-only, the answer is\n"
+		"planned from the tunnel file alone.\n"
+		"\n"
+		"arguments:\n"
+		"  SRC, DST           IPv4 or IPv6 addresses of the same family\n"
+		"  PROTO              tcp, udp, icmp, icmpv6, another name from /etc/protocols, or a number\n"
+		"  PORT               destination port (ICMP: the type); matters for selectors with ports\n",
+	.opts = trace_opts,
+	.tail =
+		"exit status: 0 the packet is (or would be) carried by a phase 2, a trap included when it\n"
+		"starts the child; 1 it is not (not covered, bypassed, dropped, down, disabled, no SA);\n"
+		"2 usage or tunnel file error\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl trace 10.1.0.5 10.2.0.7\n"
+		"  tunnelctl trace 10.1.0.5 10.2.0.7 tcp 443 --json\n"
+		"  tunnelctl trace --config-only -c new.conf fd00:1::5 fd00:2::7 icmpv6\n",
+};
 
 /* Everything trace read, and what it could not read. */
 struct sources {
@@ -575,9 +588,8 @@ static void print_text(const struct trace_packet *p, const struct trace_verdict 
 
 int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx)
 {
-	bool json = false, config_only = false;
-	const struct cmd_flag flags[] = { { "json", &json }, { "config-only", &config_only }, { NULL, NULL } };
-	int c = cmd_parse_args("trace", argc, argv, help, flags, 2, 4, "SRC DST [PROTO [PORT]]");
+	struct trace_args a = { .json = false };
+	int c = cmd_parse(&cmd_trace_spec, argc, argv, &a);
 	struct sources s = { 0 };
 	struct trace_packet p;
 	struct trace_verdict v;
@@ -586,11 +598,11 @@ int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx)
 	int rc;
 
 	if (c < 0)
-		return c == CMD_PARSE_HELP ? TC_EXIT_OK : TC_EXIT_USAGE;
+		return CMD_PARSE_EXIT(c);
 	if (!parse_packet(argv[c], argv[c + 1], c + 2 < argc ? argv[c + 2] : NULL, c + 3 < argc ? argv[c + 3] : NULL,
 			  &p))
 		return TC_EXIT_USAGE;
-	if ((rc = gather(ctx, config_only, &p, &s)) != 0) {
+	if ((rc = gather(ctx, a.config_only, &p, &s)) != 0) {
 		sources_free(&s);
 		return rc;
 	}
@@ -598,7 +610,7 @@ int cmd_trace(int argc, char **argv, const struct tc_ctx *ctx)
 				   s.origin == TRACE_FROM_CHARON && s.libipsec, route_tun(&s) };
 	trace_decide(&in, &p, &v);
 	text = verdict_text(&v, &s);
-	if (json)
+	if (a.json)
 		json_write(stdout, verdict_json(&p, &v, &s, text));
 	else
 		print_text(&p, &v, &s, text);

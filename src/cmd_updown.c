@@ -1,7 +1,6 @@
 /* cmd_updown.c - `tunnelctl up NAME` / `tunnelctl down NAME`: initiate or terminate a tunnel,
  * stream the attempt's log lines from charon, end with a one-line result. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,57 +22,92 @@
 #define UPDOWN_TRAIL_IDLE_MS 200	/* after the response: wait this long for each further log line */
 #define UPDOWN_TRAIL_MAX_MS 1000	/* ... and no longer than this in all */
 
-static const char help_up[] =
-	"usage: tunnelctl up NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n"
-	"\n"
-	"Bring a tunnel up now and show charon's log lines of this attempt as they come, then one\n"
-	"line with the result. Clears the manual-down mark `tunnelctl down` set, so the keep-alive\n"
-	"looks after the tunnel again. Ctrl-C stops waiting and terminates the IKE SA of the\n"
-	"attempt unless it is established, so charon does not keep retrying it.\n"
-	"\n"
-	"NAME is conN, conN_M, a phase 1 description or N. conN initiates the tunnel: its merged\n"
-	"child conN (IKEv2), or each enabled child conN_M of a split or IKEv1 phase 1; conN_M\n"
-	"initiates that child (and its IKE SA if needed); `all` every enabled phase 1.\n"
-	"\n"
-	"options:\n"
-	"  --ike          only the IKE SA conN, no child\n"
-	"  --child        only the child (conN of a merged phase 1, or conN_M)\n"
-	"  --timeout SEC  give up waiting after SEC seconds (default 30)\n"
-	"  -q, --quiet    no log lines, only the result\n"
-	"\n"
-	"exit status: 0 the tunnel is established, 1 it is not (or charon cannot be asked),\n"
-	"2 usage error, bad tunnel file or unknown NAME\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl up con1\n"
-	"  tunnelctl up HQ --timeout 60\n"
-	"  tunnelctl up con2_5 --quiet\n";
-
-static const char help_down[] =
-	"usage: tunnelctl down NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n"
-	"\n"
-	"Take a tunnel down now (charon sends DELETE to the peer) and mark it as manually down in\n"
-	"the state directory, so the keep-alive and the daemon leave it down until `tunnelctl up`.\n"
-	"Shows charon's log lines of the termination and ends with one line.\n"
-	"\n"
-	"NAME is conN, conN_M, a phase 1 description or N. conN terminates the IKE SA and with it\n"
-	"every child; conN_M only that child; `all` every phase 1.\n"
-	"\n"
-	"options:\n"
-	"  --ike          the IKE SA conN (the default for conN)\n"
-	"  --child        only the child: conN of a merged phase 1 (the IKE SA stays), or conN_M\n"
-	"  --timeout SEC  give up waiting after SEC seconds (default 30)\n"
-	"  -q, --quiet    no log lines, only the result\n"
-	"\n"
-	"exit status: 0 the SA is gone, 1 it is not (or charon cannot be asked), 2 usage error,\n"
-	"bad tunnel file or unknown NAME\n"
-	"\n"
-	"examples:\n"
-	"  tunnelctl down con1\n"
-	"  tunnelctl down con2_5\n"
-	"  tunnelctl down all\n";
-
 enum updown_scope { SCOPE_DEFAULT, SCOPE_IKE, SCOPE_CHILD };
+
+struct updown_args {
+	int scope;	/* enum updown_scope */
+	long timeout;
+	bool quiet;
+};
+
+/* the rows up and down share */
+#define UPDOWN_TIMEOUT_QUIET                                                                              \
+	{ .name = "timeout", OPT_NUMBER(struct updown_args, timeout, "SEC", 1, UPDOWN_MAX_TIMEOUT_S),      \
+	  .help = "give up waiting after SEC seconds (default 30)" },                                     \
+	{ .name = "quiet", .short_name = 'q', OPT_FLAG(struct updown_args, quiet),                        \
+	  .help = "no log lines, only the result" }
+
+static const struct opt_def up_opts[] = {
+	{ .name = "ike", OPT_CHOICE(struct updown_args, scope, SCOPE_IKE), .help = "only the IKE SA conN, no child" },
+	{ .name = "child", OPT_CHOICE(struct updown_args, scope, SCOPE_CHILD),
+	  .help = "only the child (conN of a merged phase 1, or conN_M)" },
+	UPDOWN_TIMEOUT_QUIET,
+	{ .name = NULL },
+};
+
+static const struct opt_def down_opts[] = {
+	{ .name = "ike", OPT_CHOICE(struct updown_args, scope, SCOPE_IKE),
+	  .help = "the IKE SA conN (the default for conN)" },
+	{ .name = "child", OPT_CHOICE(struct updown_args, scope, SCOPE_CHILD),
+	  .help = "only the child: conN of a merged phase 1 (the IKE SA stays), or conN_M" },
+	UPDOWN_TIMEOUT_QUIET,
+	{ .name = NULL },
+};
+
+#define UPDOWN_OPERANDS "one NAME (conN, conN_M, a description, N) or 'all'"
+
+const struct opt_spec cmd_up_spec = {
+	.operands = UPDOWN_OPERANDS,
+	.min_operands = 1,
+	.max_operands = 1,
+	.verb = "up",
+	.usage =
+		"usage: tunnelctl up NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n",
+	.about =
+		"Bring a tunnel up now and show charon's log lines of this attempt as they come, then one\n"
+		"line with the result. Clears the manual-down mark `tunnelctl down` set, so the keep-alive\n"
+		"looks after the tunnel again. Ctrl-C stops waiting and terminates the IKE SA of the\n"
+		"attempt unless it is established, so charon does not keep retrying it.\n"
+		"\n"
+		"NAME is conN, conN_M, a phase 1 description or N. conN initiates the tunnel: its merged\n"
+		"child conN (IKEv2), or each enabled child conN_M of a split or IKEv1 phase 1; conN_M\n"
+		"initiates that child (and its IKE SA if needed); `all` every enabled phase 1.\n",
+	.opts = up_opts,
+	.tail =
+		"exit status: 0 the tunnel is established, 1 it is not (or charon cannot be asked),\n"
+		"2 usage error, bad tunnel file or unknown NAME\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl up con1\n"
+		"  tunnelctl up HQ --timeout 60\n"
+		"  tunnelctl up con2_5 --quiet\n",
+};
+
+const struct opt_spec cmd_down_spec = {
+	.operands = UPDOWN_OPERANDS,
+	.min_operands = 1,
+	.max_operands = 1,
+	.verb = "down",
+	.usage =
+		"usage: tunnelctl down NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n",
+	.about =
+		"Take a tunnel down now (charon sends DELETE to the peer) and mark it as manually down in\n"
+		"the state directory, so the keep-alive and the daemon leave it down until `tunnelctl up`.\n"
+		"Shows charon's log lines of the termination and ends with one line.\n"
+		"\n"
+		"NAME is conN, conN_M, a phase 1 description or N. conN terminates the IKE SA and with it\n"
+		"every child; conN_M only that child; `all` every phase 1.\n",
+	.opts = down_opts,
+	.tail =
+		"exit status: 0 the SA is gone, 1 it is not (or charon cannot be asked), 2 usage error,\n"
+		"bad tunnel file or unknown NAME\n"
+		"\n"
+		"examples:\n"
+		"  tunnelctl down con1\n"
+		"  tunnelctl down con2_5\n"
+		"  tunnelctl down all\n",
+};
+
 
 /* One VICI initiate/terminate: the IKE name, and the child name or "" for the IKE SA alone. */
 struct updown_job {
@@ -415,57 +449,30 @@ static void record_manual(const struct updown *u, const struct naming_target *t,
 
 static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 {
-	static const struct option opts[] = {
-		{ "ike", no_argument, NULL, 'i' },
-		{ "child", no_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct updown u = { .verb = up ? "up" : "down", .up = up, .ctx = ctx,
-			    .timeout_ms = UPDOWN_TIMEOUT_S * 1000 };
-	enum updown_scope scope = SCOPE_DEFAULT;
+	struct updown_args a = { .scope = SCOPE_DEFAULT, .timeout = UPDOWN_TIMEOUT_S };
+	struct updown u = { .verb = up ? "up" : "down", .up = up, .ctx = ctx };
+	enum updown_scope scope;
 	struct naming_target *targets = NULL;
 	struct updown_job *jobs = NULL;
 	size_t n_targets = 0, n_jobs = 0, n_ok = 0;
 	struct tunnel_file *tf;
-	char *err = NULL, *end;
+	char *err = NULL, *name;
 	int c, rc = TC_EXIT_USAGE;
-	long v;
 
-	if (cmd_wants_help(argc, argv, up ? help_up : help_down))
-		return TC_EXIT_OK;
-	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
-		if (c == 'i' || c == 'c') {
-			if (scope != SCOPE_DEFAULT) {
-				cmd_err(u.verb, "--ike and --child exclude each other");
-				return TC_EXIT_USAGE;
-			}
-			scope = c == 'i' ? SCOPE_IKE : SCOPE_CHILD;
-		} else if (c == 't') {
-			v = strtol(optarg, &end, 10);
-			if (*end || v <= 0 || v > UPDOWN_MAX_TIMEOUT_S) {
-				cmd_err(u.verb, "bad --timeout '%s': seconds, 1..%d", optarg, UPDOWN_MAX_TIMEOUT_S);
-				return TC_EXIT_USAGE;
-			}
-			u.timeout_ms = (int)v * 1000;
-		} else if (c == 'q') {
-			u.quiet = true;
-		} else {
-			return TC_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1) {
-		cmd_err(u.verb, "give one NAME (conN, conN_M, a description, N) or 'all'; see --help");
-		return TC_EXIT_USAGE;
-	}
+	c = cmd_parse(up ? &cmd_up_spec : &cmd_down_spec, argc, argv, &a);
+	if (c < 0)
+		return CMD_PARSE_EXIT(c);
+	name = argv[c];
+	scope = (enum updown_scope)a.scope;
+	u.timeout_ms = (int)a.timeout * 1000;
+	u.quiet = a.quiet;
 	tf = cmd_load_tunnels(ctx);
 	if (!tf)
 		return TC_EXIT_USAGE;
 
 	/* what NAME means: one target, or every (enabled, for up) phase 1 */
 	targets = xcalloc(tf->n_p1 + 1, sizeof(*targets));
-	if (strcmp(argv[optind], "all") == 0) {
+	if (strcmp(name, "all") == 0) {
 		for (size_t i = 0; i < tf->n_p1; i++) {
 			char ike[NAMING_MAX];
 			if (up && !tf->p1[i].enabled)
@@ -475,24 +482,24 @@ static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 				n_targets++;
 		}
 	} else {
-		int r = naming_resolve(tf, argv[optind], &targets[0]);
+		int r = naming_resolve(tf, name, &targets[0]);
 		if (r == -EINVAL) {
-			cmd_err(u.verb, "'%s' is the description of more than one phase 1; use conN", argv[optind]);
+			cmd_err(u.verb, "'%s' is the description of more than one phase 1; use conN", name);
 			goto out;
 		}
 		if (r != 0) {
 			cmd_err(u.verb, "no tunnel '%s' in %s (use conN, conN_M, a phase 1 description or N)",
-				argv[optind], ctx->conf);
+				name, ctx->conf);
 			goto out;
 		}
 		if (up && (!targets[0].p1->enabled || (targets[0].p2 && !targets[0].p2->enabled))) {
-			cmd_err(u.verb, "'%s' is disabled in %s", argv[optind], ctx->conf);
+			cmd_err(u.verb, "'%s' is disabled in %s", name, ctx->conf);
 			goto out;
 		}
 		n_targets = 1;
 	}
 	for (size_t i = 0; i < n_targets; i++)
-		if (jobs_for(&targets[i], scope, up, &jobs, &n_jobs, argv[optind]) != 0)
+		if (jobs_for(&targets[i], scope, up, &jobs, &n_jobs, name) != 0)
 			goto out;
 
 	/* mark first: a keep-alive running meanwhile must not bring a downed tunnel back */
@@ -525,7 +532,7 @@ static int updown_main(int argc, char **argv, const struct tc_ctx *ctx, bool up)
 		record_manual(&u, &targets[i], n_ok == n_jobs);
 	if (!up && n_ok == n_jobs && !u.quiet)
 		printf("marked manually down: the keep-alive leaves %s alone until `tunnelctl up %s`\n",
-		       argv[optind], argv[optind]);
+		       name, name);
 	rc = n_ok == n_jobs ? TC_EXIT_OK : TC_EXIT_FAIL;
 out:
 	free(err);

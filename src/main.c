@@ -5,48 +5,91 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "util.h"
 
 static const struct {
-	const char *name;
 	cmd_fn fn;
+	const struct opt_spec *spec;	/* its verb, options and help */
 	const char *help;
 } commands[] = {
-	{ "check", cmd_check, "validate the tunnel file" },
-	{ "compile", cmd_compile, "print the generated swanctl.conf" },
-	{ "list", cmd_list, "list configured phase 1 and phase 2 entries" },
-	{ "apply", cmd_apply, "load the tunnel file into charon, only what changed, with rollback" },
-	{ "status", cmd_status, "IKE and child SAs of the tunnels, like pfSense's status page" },
-	{ "up", cmd_up, "bring a tunnel up now, showing charon's log of the attempt" },
-	{ "down", cmd_down, "take a tunnel down and keep it down (manual-down mark)" },
-	{ "logs", cmd_logs, "charon's log, filtered to a tunnel; -f follows live" },
-	{ "service", cmd_service, "start, stop, restart charon; its status" },
-	{ "lab", cmd_lab, "two gateways on this machine: try tunnel files, inject faults" },
-	{ "doctor", cmd_doctor, "name the root cause of failing tunnels from charon logs" },
-	{ "firewall", cmd_firewall, "show, apply or remove the nftables rules for the peers" },
-	{ "logging", cmd_logging, "show or set charon's log levels per category, at runtime" },
-	{ "import-pfsense", cmd_import_pfsense, "convert a pfSense config.xml's IPsec section to a tunnel file" },
-	{ "keepalive", cmd_keepalive, "one keep-alive pass: initiate watched tunnels that are down" },
-	{ "probe", cmd_probe, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
-	{ "trace", cmd_trace, "which phase 2 would carry a packet, and why (or why none)" },
-	{ "bundle", cmd_bundle, "one redacted archive for a support request: configs, SAs, log, doctor" },
-	{ "daemon", cmd_daemon, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
-	{ "history", cmd_history, "each tunnel's timeline and availability over the last day and week" },
+	{ cmd_check, &cmd_check_spec, "validate the tunnel file" },
+	{ cmd_compile, &cmd_compile_spec, "print the generated swanctl.conf" },
+	{ cmd_list, &cmd_list_spec, "list configured phase 1 and phase 2 entries" },
+	{ cmd_apply, &cmd_apply_spec, "load the tunnel file into charon, only what changed, with rollback" },
+	{ cmd_status, &cmd_status_spec, "IKE and child SAs of the tunnels, like pfSense's status page" },
+	{ cmd_up, &cmd_up_spec, "bring a tunnel up now, showing charon's log of the attempt" },
+	{ cmd_down, &cmd_down_spec, "take a tunnel down and keep it down (manual-down mark)" },
+	{ cmd_logs, &cmd_logs_spec, "charon's log, filtered to a tunnel; -f follows live" },
+	{ cmd_service, &cmd_service_spec, "start, stop, restart charon; its status" },
+	{ cmd_lab, &cmd_lab_spec, "two gateways on this machine: try tunnel files, inject faults" },
+	{ cmd_doctor, &cmd_doctor_spec, "name the root cause of failing tunnels from charon logs" },
+	{ cmd_firewall, &cmd_firewall_spec, "show, apply or remove the nftables rules for the peers" },
+	{ cmd_logging, &cmd_logging_spec, "show or set charon's log levels per category, at runtime" },
+	{ cmd_import_pfsense, &cmd_import_pfsense_spec, "convert a pfSense config.xml's IPsec section to a tunnel file" },
+	{ cmd_keepalive, &cmd_keepalive_spec, "one keep-alive pass: initiate watched tunnels that are down" },
+	{ cmd_probe, &cmd_probe_spec, "rekey an up tunnel now: a PFS or rekey problem shows now, not in an hour" },
+	{ cmd_trace, &cmd_trace_spec, "which phase 2 would carry a packet, and why (or why none)" },
+	{ cmd_bundle, &cmd_bundle_spec, "one redacted archive for a support request: configs, SAs, log, doctor" },
+	{ cmd_daemon, &cmd_daemon_spec, "keep tunnels up: VICI events, backoff, ping hosts, charon restarts" },
+	{ cmd_history, &cmd_history_spec, "each tunnel's timeline and availability over the last day and week" },
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: tunnelctl [-c FILE] [--vici URI] [--out-dir DIR] [--state-dir DIR] COMMAND [ARGS]\n\n"
-	      "IPsec site-to-site tunnel management for strongSwan, with pfSense's names.\n\n"
-	      "commands:\n", f);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].help);
-	fputs("\nglobal options (anywhere on the line; they win over the environment):\n"
-	      "  -c, --config FILE  tunnel file (TUNNELCTL_CONF, default " TC_DEFAULT_CONF ")\n"
-	      "  --vici URI         charon's VICI socket (TUNNELCTL_VICI, default " TC_DEFAULT_VICI ")\n"
-	      "  --out-dir DIR      root for generated files (TUNNELCTL_OUT_DIR, default /)\n"
-	      "  --state-dir DIR    state directory (TUNNELCTL_STATE_DIR, default " TC_DEFAULT_STATE_DIR ")\n"
-	      "\nRun 'tunnelctl COMMAND --help' for a command's options.\n"
-	      "Exit status: 0 ok, 1 operation failed or problem found, 2 usage or input error.\n", f);
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, "usage: tunnelctl [-c FILE] [--vici URI] [--out-dir DIR] [--state-dir DIR] COMMAND [ARGS]\n\n"
+		     "IPsec site-to-site tunnel management for strongSwan, with pfSense's names.\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		buf_printf(&b, "  %-16s %s\n", commands[i].spec->verb, commands[i].help);
+	buf_addc(&b, '\n');
+	opt_help_options(cmd_globals, "global options (anywhere on the line; they win over the environment):", &b);
+	buf_adds(&b, "\nRun 'tunnelctl COMMAND --help' for a command's options.\n"
+		     "Exit status: 0 ok, 1 operation failed or problem found, 2 usage or input error.\n");
+	fputs(b.data, f);
+	buf_free(&b);
+}
+
+/* The man page's option lists (make man puts them into man/tunnelctl.8), for maintainers. */
+static void man_options(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, ".\\\" options global\n");
+	opt_mdoc(cmd_globals, &b);
+	buf_adds(&b, ".\\\" end options\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		buf_printf(&b, ".\\\" options %s\n", commands[i].spec->verb);
+		opt_mdoc(commands[i].spec->opts, &b);
+		buf_adds(&b, ".\\\" end options\n");
+	}
+	fputs(b.data, stdout);
+	buf_free(&b);
+}
+
+/* docs/commands.md's last section, the options of every command (make docs puts it there). */
+static void md_options(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, "## Options of every command\n\n"
+		     "<!-- generated by `make docs` from the option tables in src/cmd*.c "
+		     "(tunnelctl --md-options): edit those, not this section -->\n\n"
+		     "The same rows make each command's `--help` and the man page's option lists.\n\n"
+		     "### global options\n\n");
+	opt_markdown(cmd_globals, &b);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!commands[i].spec->opts || !commands[i].spec->opts->name)
+			continue;
+		buf_printf(&b, "\n### %s\n\n", commands[i].spec->verb);
+		opt_markdown(commands[i].spec->opts, &b);
+	}
+	fputs(b.data, stdout);
+	buf_free(&b);
 }
 
 static const char *env_or(const char *name, const char *dflt)
@@ -55,69 +98,22 @@ static const char *env_or(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
-/* Take the global options out of argv wherever they stand (before "--"); returns the new argc. */
-static int take_global_options(int argc, char **argv, struct tc_ctx *ctx, int *bad)
-{
-	static const struct {
-		const char *shortopt, *longopt;
-		size_t field;
-	} opts[] = {
-		{ "-c", "--config", offsetof(struct tc_ctx, conf) },
-		{ NULL, "--vici", offsetof(struct tc_ctx, vici) },
-		{ NULL, "--out-dir", offsetof(struct tc_ctx, out_dir) },
-		{ NULL, "--state-dir", offsetof(struct tc_ctx, state_dir) },
-	};
-	int out = 1, i;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		size_t k, n = sizeof(opts) / sizeof(opts[0]);
-
-		if (strcmp(a, "--") == 0)
-			break;
-		for (k = 0; k < n; k++) {
-			size_t l = strlen(opts[k].longopt);
-			if ((opts[k].shortopt && strcmp(a, opts[k].shortopt) == 0) ||
-			    strcmp(a, opts[k].longopt) == 0) {
-				if (i + 1 >= argc) {
-					fprintf(stderr, "tunnelctl: option %s needs a value\n", a);
-					*bad = 1;
-					return out;
-				}
-				val = argv[++i];
-				break;
-			}
-			if (strncmp(a, opts[k].longopt, l) == 0 && a[l] == '=') {
-				val = a + l + 1;
-				break;
-			}
-		}
-		if (k < n) {
-			*(const char **)((char *)ctx + opts[k].field) = val;
-			ctx->conf_given |= opts[k].field == offsetof(struct tc_ctx, conf);
-		}
-		else
-			argv[out++] = argv[i];
-	}
-	for (; i < argc; i++)
-		argv[out++] = argv[i];
-	argv[out] = NULL;
-	return out;
-}
-
 int main(int argc, char **argv)
 {
-	struct tc_ctx ctx = {
-		.conf = env_or("TUNNELCTL_CONF", TC_DEFAULT_CONF),
-		.vici = env_or("TUNNELCTL_VICI", TC_DEFAULT_VICI),
-		.out_dir = env_or("TUNNELCTL_OUT_DIR", "/"),
-		.state_dir = env_or("TUNNELCTL_STATE_DIR", TC_DEFAULT_STATE_DIR),
-	};
-	int bad = 0;
+	struct tc_ctx ctx = { .conf = NULL };
+	char err[512];
 
-	argc = take_global_options(argc, argv, &ctx, &bad);
-	if (bad)
+	/* the global options stand anywhere on the line (before "--") and win over the environment */
+	argc = opt_take(cmd_globals, argc, argv, &ctx, err, sizeof(err));
+	if (argc < 0) {
+		fprintf(stderr, "tunnelctl: %s\n", err);
 		return TC_EXIT_USAGE;
+	}
+	ctx.conf_given = ctx.conf != NULL;
+	ctx.conf = ctx.conf ? ctx.conf : env_or("TUNNELCTL_CONF", TC_DEFAULT_CONF);
+	ctx.vici = ctx.vici ? ctx.vici : env_or("TUNNELCTL_VICI", TC_DEFAULT_VICI);
+	ctx.out_dir = ctx.out_dir ? ctx.out_dir : env_or("TUNNELCTL_OUT_DIR", "/");
+	ctx.state_dir = ctx.state_dir ? ctx.state_dir : env_or("TUNNELCTL_STATE_DIR", TC_DEFAULT_STATE_DIR);
 	if (argc < 2) {
 		usage(stderr);
 		return TC_EXIT_USAGE;
@@ -130,8 +126,16 @@ int main(int argc, char **argv)
 		puts("tunnelctl " TUNNELCTL_VERSION);
 		return TC_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+	if (strcmp(argv[1], "--man-options") == 0) {
+		man_options();
+		return TC_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--md-options") == 0) {
+		md_options();
+		return TC_EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[1], commands[i].spec->verb) == 0)
 			return commands[i].fn(argc - 1, argv + 1, &ctx);
 	fprintf(stderr, "tunnelctl: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);

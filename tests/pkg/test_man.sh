@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # man/tunnelctl.8 and man/tunnelctl.conf.5: mandoc -T lint finds nothing; every command has
 # its subsection and lists exactly the options its --help lists (and the global options
-# section those of `tunnelctl --help`), so the page and --help cannot drift apart;
-# tunnelctl.conf.5 is what scripts/gen-man-conf.awk makes of docs/tunnel-file.md today.
+# section those of `tunnelctl --help`), so the page and --help cannot drift apart; the option
+# lists are generated from the commands' option tables (`tunnelctl --man-options`, make man);
+# tunnelctl.conf.5 is what scripts/gen-man-conf.awk makes of docs/tunnel-file.md today, and
+# docs/commands.md ends with what `tunnelctl --md-options` makes of the option tables.
 source "$(dirname "$0")/lib.sh"
 export PATH=$ROOT:$PATH
 # the --help option reader the completion uses (its own test checks it against --help)
@@ -60,6 +62,22 @@ for s in $(sed -n 's/^\.Ss //p' "$PAGE8"); do
 	grep -qx "$s" <<<"$cmds" || die "man page documents '$s', which is no command"
 done
 ok "every subsection is a command"
+
+step "tunnelctl.8's option lists are what the commands' option tables make (make man)"
+"$TC" --man-options | awk -f "$ROOT/scripts/gen-man-options.awk" - "$PAGE8" >"$TMP/tunnelctl.8"
+diff -u "$PAGE8" "$TMP/tunnelctl.8" || die "man/tunnelctl.8's option lists are stale: run make man"
+ok "tunnelctl.8 matches tunnelctl --man-options"
+sed 's/^Warnings make the exit status 1\.$/Warnings do not count./' "$PAGE8" >"$TMP/stale.8"
+"$TC" --man-options | awk -f "$ROOT/scripts/gen-man-options.awk" - "$TMP/stale.8" >"$TMP/fixed.8"
+! diff -q "$TMP/stale.8" "$TMP/fixed.8" >/dev/null || die "a hand-edited option list is not replaced"
+ok "a hand-edited option list is replaced by the table's (the check can fail)"
+
+step "docs/commands.md's option section is what the option tables make (make docs)"
+sed '/^## Options of every command$/,$d' "$ROOT/docs/commands.md" >"$TMP/commands.md"
+"$TC" --md-options >>"$TMP/commands.md"
+diff -u "$ROOT/docs/commands.md" "$TMP/commands.md" || die "docs/commands.md's options are stale: run make docs"
+ok "docs/commands.md matches tunnelctl --md-options"
+assert_contains "$("$TC" --md-options)" '| `--strict` | warnings make the exit status 1 |' "check --strict's row"
 
 step "a page missing an option is caught"
 grep -v '^\.It Fl -strict$' "$PAGE8" >"$TMP/drift.8"
