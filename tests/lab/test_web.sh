@@ -95,7 +95,8 @@ on a python3 "$ROOT/tests/lab/pagewatch.py" --port $DEVTOOLS --url "http://127.0
 	--ready-file "$TMP/ready" --shot "$ART/web-lab" \
 	--until 'document.querySelector("[data-tunnel=con1]")?.dataset.state === "up"' \
 	--until 'document.querySelector("[data-tunnel=con1]")?.dataset.state !== "up" && document.querySelector("[data-change^=\"con1:up>\"]")' \
-	--until 'document.querySelector("[data-tunnel=con1] .verdict")' >"$TMP/watch.log" 2>&1 &
+	--until 'document.querySelector("[data-tunnel=con1] .verdict")' \
+	--until 'document.querySelector("[data-tunnel=con1] .strip")?.dataset.strip.endsWith("d")' >"$TMP/watch.log" 2>&1 &
 WATCH=$!
 for i in $(seq 300); do
 	[ -s "$TMP/ready" ] && break
@@ -109,7 +110,7 @@ lab stop-charon b >/dev/null
 on a sh -c 'swanctl --terminate --ike con1 --uri "$TUNNELCTL_VICI" >/dev/null 2>&1' || true
 wait $WATCH || { cat "$TMP/watch.log"; die "the page did not follow con1 going down"; }
 cat "$TMP/watch.log"
-echo "ok: the same page load shows con1 down, the change, and the doctor's verdict"
+echo "ok: the same page load shows con1 down, the change, the doctor's verdict, and the outage in its 24 h strip"
 cp "$ART/web-lab-1.png" "$ART/web-lab-up.png"
 cp "$ART/web-lab-3.png" "$ART/web-lab-down.png"
 rm -f "$ART"/web-lab-[0-9].png
