@@ -3,10 +3,10 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-# libnftables, libmicrohttpd, libxml2 and zlib are not linked: src/lazylib*.c open them on first use
+# only jansson is linked: src/lazylib*.c open the others on first use
 PKGS     := libnftables jansson libmicrohttpd libxml-2.0 libsystemd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs jansson libsystemd 2>/dev/null) -ldl
+PKG_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null) -ldl
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wconversion -Werror

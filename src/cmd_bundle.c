@@ -29,6 +29,7 @@
 
 #define BUNDLE_VICI_TIMEOUT_MS 5000
 #define BUNDLE_NL_TIMEOUT_MS 3000
+#define BUNDLE_SEL_TEXT 128		/* one selector as text: an IPv6 range with ports fits */
 #define BUNDLE_LOG_TAIL (2u * 1024u * 1024u)	/* bytes of charon's log kept, from its end */
 #define BUNDLE_MAX_MEMBERS 96
 #define BUNDLE_MAX_FILE (8u * 1024u * 1024u)	/* a config or history file read whole */
@@ -274,23 +275,6 @@ static void collect_charon(struct bundle *b, const struct tc_ctx *ctx, const str
 	vici_client_close(vc);
 }
 
-static void sel_text(struct buf *o, const struct trace_sel *s)
-{
-	char lo[INET6_ADDRSTRLEN] = "?", hi[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(s->fam, s->lo, lo, sizeof(lo));
-	if (s->plen == TRACE_RANGE) {
-		inet_ntop(s->fam, s->hi, hi, sizeof(hi));
-		buf_printf(o, "%s-%s", lo, hi);
-	} else {
-		buf_printf(o, "%s/%u", lo, s->plen);
-	}
-	if (s->proto)
-		buf_printf(o, " proto %u", s->proto);
-	if (s->port_lo || s->port_hi != TRACE_PORT_ANY_HI)
-		buf_printf(o, " port %u-%u", s->port_lo, s->port_hi);
-}
-
 /* The kernel's XFRM policies in this network namespace (netlink; a policy holds no key). */
 static void collect_xfrm(struct bundle *b)
 {
@@ -307,14 +291,30 @@ static void collect_xfrm(struct bundle *b)
 		buf_printf(&m->data, "# %zu policies (kernel-libipsec keeps its policies in charon: policies.json)\n", ps.n);
 		for (size_t i = 0; i < ps.n; i++) {
 			const struct trace_policy *p = &ps.v[i];
-			sel_text(&m->data, &p->src);
-			buf_adds(&m->data, " === ");
-			sel_text(&m->data, &p->dst);
-			buf_printf(&m->data, " dir %s action %s priority %u index %u reqid %u\n",
+			char src[BUNDLE_SEL_TEXT], dst[BUNDLE_SEL_TEXT];
+			buf_printf(&m->data, "%s === %s dir %s action %s priority %u index %u reqid %u\n",
+				   trace_sel_format(&p->src, src, sizeof(src)), trace_sel_format(&p->dst, dst, sizeof(dst)),
 				   trace_dir_names[p->dir], trace_action_names[p->action], p->priority, p->index, p->reqid);
 		}
 	}
 	trace_policies_free(&ps);
+}
+
+/* The kernel's XFRM states (keys never read) and routes, each dump as text lines. */
+static void collect_kernel_text(struct bundle *b, const char *name, const char *what,
+				int (*dump)(int, struct xfrm_nl_text *, char *), const char *none)
+{
+	struct xfrm_nl_text t = { 0 };
+	char err[XFRM_NL_ERR_MAX] = "";
+	struct member *m;
+
+	if (dump(BUNDLE_NL_TIMEOUT_MS, &t, err) != 0) {
+		missing(b, name, "netlink: %s", err);
+	} else if ((m = add(b, name, what))) {
+		buf_printf(&m->data, "# %zu %s\n", t.n, none);
+		buf_add(&m->data, t.text.data, t.text.len);
+	}
+	buf_free(&t.text);
 }
 
 static void collect_nft(struct bundle *b)
@@ -524,6 +524,10 @@ int cmd_bundle(int argc, char **argv, const struct tc_ctx *ctx)
 	collect_config(b, ctx, tf, errs.n_errors);
 	collect_charon(b, ctx, tf);
 	collect_xfrm(b);
+	collect_kernel_text(b, "xfrm-states.txt", "the kernel's XFRM states (netlink): SPIs, algorithms, counters; no keys",
+			    xfrm_nl_dump_states, "states (kernel-libipsec keeps its SAs in charon: sas.json)");
+	collect_kernel_text(b, "routes.txt", "every route of every table, IPv4 and IPv6 (netlink; charon's in table 220)",
+			    xfrm_nl_dump_routes, "routes");
 	collect_nft(b);
 	collect_log(b, ctx);
 	collect_history(b, ctx);

@@ -72,10 +72,21 @@ void cmd_log_decision(void *arg, const struct keepalive_decision *d)
 	(void)arg;
 	if (getenv("JOURNAL_STREAM")) {
 		/* under systemd: structured fields, so `journalctl TUNNELCTL_TUNNEL=con1` works */
-		sd_journal_send("MESSAGE=%s: %s: %s", d->tunnel, d->action, d->reason, "PRIORITY=%d", d->priority,
-				"SYSLOG_IDENTIFIER=tunnelctl", "TUNNELCTL_TUNNEL=%s", d->tunnel,
-				"TUNNELCTL_ACTION=%s", d->action, "TUNNELCTL_ATTEMPTS=%u", d->attempts,
-				"TUNNELCTL_RETRY_MS=%lld", (long long)d->retry_ms, NULL);
+		char *fields[] = {
+			xasprintf("MESSAGE=%s: %s: %s", d->tunnel, d->action, d->reason),
+			xasprintf("PRIORITY=%d", d->priority),
+			xstrdup("SYSLOG_IDENTIFIER=tunnelctl"),
+			xasprintf("TUNNELCTL_TUNNEL=%s", d->tunnel),
+			xasprintf("TUNNELCTL_ACTION=%s", d->action),
+			xasprintf("TUNNELCTL_ATTEMPTS=%u", d->attempts),
+			xasprintf("TUNNELCTL_RETRY_MS=%lld", (long long)d->retry_ms),
+		};
+		struct iovec iov[ARRAY_SIZE(fields)];
+		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+			iov[i] = (struct iovec){ .iov_base = fields[i], .iov_len = strlen(fields[i]) };
+		sd_journal_sendv(iov, (int)ARRAY_SIZE(iov));
+		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+			free(fields[i]);
 		return;
 	}
 	syslog(d->priority, "%s: %s: %s", d->tunnel, d->action, d->reason);

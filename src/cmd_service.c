@@ -150,10 +150,19 @@ static int systemd_call(const char *method, char **err)
 		return rc;
 	}
 	for (size_t i = 0; service_units[i]; i++) {
+		sd_bus_message *m = NULL;
+
 		sd_bus_error_free(&e);
-		rc = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-					"org.freedesktop.systemd1.Manager", method, &e, NULL, "ss",
-					service_units[i], "replace");
+		/* sd_bus_call_method(..., "ss", unit, "replace") in its non-variadic steps */
+		rc = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+						    "org.freedesktop.systemd1.Manager", method);
+		if (rc >= 0)
+			rc = sd_bus_message_append_basic(m, 's', service_units[i]);
+		if (rc >= 0)
+			rc = sd_bus_message_append_basic(m, 's', "replace");
+		if (rc >= 0)
+			rc = sd_bus_call(bus, m, 0, &e, NULL);
+		sd_bus_message_unref(m);
 		if (rc >= 0 || !sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
 			break;
 	}

@@ -168,6 +168,11 @@ static char *state_text(json_t *o)
 
 	if (json_is_true(json_object_get(o, "manual_down")))
 		return xasprintf("%s (manual down)", s);
+	/* installed but sending into a dead tunnel (docs/keepalive.md "Stalled tunnels") */
+	if (str_eq(str(ka, "last_action"), "stalled"))
+		return xasprintf("%s (stalled, %lld stall restart%s)", s,
+				 (long long)json_integer_value(json_object_get(ka, "stall_restarts")),
+				 json_integer_value(json_object_get(ka, "stall_restarts")) == 1 ? "" : "s");
 	if (n && next > 0)
 		return xasprintf("%s (retry in %llds, %lld re-init)", s, (long long)next, (long long)n);
 	if (n)
@@ -420,18 +425,30 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 	struct tunnel_file *tf = NULL;
 	struct vici_client *vc = NULL;
 	struct status_args a = { .json = false };
+	bool ahead;
 	char *err = NULL;
 	json_t *doc;
-	int arg, rc;
+	int arg, rc = 0;
 
 	arg = cmd_parse(&cmd_status_spec, argc, argv, &a);
 	if (arg < 0)
 		return CMD_PARSE_EXIT(arg);
+	/* all SAs, once: ask charon first and read the tunnel file while it answers (a NAME needs
+	 * the file to be resolved first); what goes wrong is said in the same order as before */
+	ahead = arg == argc && !a.watch;
+	if (ahead) {
+		rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &vc, &err);
+		if (rc == 0)
+			rc = status_request(vc, &f, &err);
+	}
 	/* the tunnel file names the configured entries; without one, charon's SAs alone */
 	if (access(ctx->conf, F_OK) == 0) {
 		tf = cmd_load_tunnels(ctx);
-		if (!tf)
+		if (!tf) {
+			free(err);
+			vici_client_close(vc);
 			return TC_EXIT_USAGE;
+		}
 	} else {
 		fprintf(stderr, "tunnelctl status: no tunnel file at %s: showing charon's SAs only\n",
 			ctx->conf);
@@ -440,17 +457,20 @@ int cmd_status(int argc, char **argv, const struct tc_ctx *ctx)
 		tunnel_file_free(tf);
 		return TC_EXIT_USAGE;
 	}
-	rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &vc, &err);
+	if (!ahead)
+		rc = vici_client_connect(ctx->vici, STATUS_CONNECT_TIMEOUT_MS, &vc, &err);
 	if (rc != 0) {
 		cmd_err("status", "%s", err);
 		free(err);
+		vici_client_close(vc);
 		tunnel_file_free(tf);
 		return TC_EXIT_FAIL;
 	}
 	if (a.watch) {
 		rc = watch(vc, ctx, tf, &f, a.json, a.wide);
 	} else {
-		doc = status_collect(vc, tf, ctx->state_dir, &f, &err);
+		doc = ahead ? status_receive(vc, tf, ctx->state_dir, &f, &err)
+			    : status_collect(vc, tf, ctx->state_dir, &f, &err);
 		if (doc) {
 			add_peers(doc, ctx->state_dir);
 			show(doc, a.json, a.wide, false, NULL);

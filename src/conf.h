@@ -24,18 +24,19 @@ enum conf_type {
 	CONF_KV,
 };
 
+/* Pointers first, then the small fields: 80 bytes, and a 7,999-tunnel file has 100,000. */
 struct conf_node {
-	enum conf_type type;
 	char *name;		/* section name or key */
 	char *value;		/* KV: the value (unquoted); section: NULL */
 	char *refs;		/* section: text after ':' (templates), else NULL */
 	const char *file;	/* owned by the tree's file list */
-	unsigned line, col;	/* position of the name */
-	unsigned vline, vcol;	/* position of the value (KV) */
-	bool quoted;		/* KV: value was quoted */
 	struct conf_node *parent;
 	struct conf_node **child;	/* section: children in file order */
 	size_t n_child;
+	unsigned line, col;	/* position of the name */
+	unsigned vline, vcol;	/* position of the value (KV) */
+	enum conf_type type;
+	bool quoted;		/* KV: value was quoted */
 };
 
 struct conf_block;

@@ -276,17 +276,7 @@ static void gateways_build(struct keepalive *ka)
 				if (strcmp(old[k].addr, t->peer) == 0)
 					*n = old[k];
 			snprintf(n->addr, sizeof(n->addr), "%s", t->peer);
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&n->dst;
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&n->dst;
-			if (inet_pton(AF_INET, n->addr, &s4->sin_addr) == 1) {
-				n->family = AF_INET;
-				s4->sin_family = AF_INET;
-				n->dst_len = sizeof(*s4);
-			} else if (inet_pton(AF_INET6, n->addr, &s6->sin6_addr) == 1) {
-				n->family = AF_INET6;
-				s6->sin6_family = AF_INET6;
-				n->dst_len = sizeof(*s6);
-			}
+			keepalive_ping_addr_parse(n->addr, &n->dst, &n->dst_len, &n->family);
 		}
 		t->gw = g;
 	}

@@ -34,27 +34,32 @@ void keepalive_ping_icmp_close(struct keepalive_icmp *ic)
 	ic->fd[0] = ic->fd[1] = -1;
 }
 
+bool keepalive_ping_addr_parse(const char *addr, struct sockaddr_storage *dst, socklen_t *len, int *family)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)dst;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)dst;
+
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		*family = AF_INET;
+		s4->sin_family = AF_INET;
+		*len = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		*family = AF_INET6;
+		s6->sin6_family = AF_INET6;
+		*len = sizeof(*s6);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 bool keepalive_ping_init(struct keepalive_ping *p, size_t target, const struct tunnel_phase2 *p2)
 {
-	struct sockaddr_in *s4;
-	struct sockaddr_in6 *s6;
-
 	memset(p, 0, sizeof(*p));
 	p->target = target;
 	snprintf(p->host, sizeof(p->host), "%s", p2->ping_host);
-	s4 = (struct sockaddr_in *)&p->dst;
-	s6 = (struct sockaddr_in6 *)&p->dst;
-	if (inet_pton(AF_INET, p2->ping_host, &s4->sin_addr) == 1) {
-		p->family = AF_INET;
-		s4->sin_family = AF_INET;
-		p->dst_len = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, p2->ping_host, &s6->sin6_addr) == 1) {
-		p->family = AF_INET6;
-		s6->sin6_family = AF_INET6;
-		p->dst_len = sizeof(*s6);
-	} else {
+	if (!keepalive_ping_addr_parse(p2->ping_host, &p->dst, &p->dst_len, &p->family))
 		return false;	/* tunnel.c accepts addresses only: nothing to ping */
-	}
 	p->local = xstrdup(p2->local ? p2->local : "");
 	return true;
 }

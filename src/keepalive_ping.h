@@ -76,6 +76,9 @@ void keepalive_ping_close(struct keepalive_ping *p);
  * sequence number. A send error counts as a lost echo. 0, or -errno when no socket opens. */
 int keepalive_ping_echo_to(struct keepalive_icmp *ic, int family, const struct sockaddr_storage *dst,
 			   socklen_t dst_len, const char payload[KEEPALIVE_PING_PAYLOAD], uint16_t *seq);
+/* A literal IPv4 or IPv6 address into dst, *len and *family (AF_INET, AF_INET6). False (dst
+ * left as it was) when addr is not one. */
+bool keepalive_ping_addr_parse(const char *addr, struct sockaddr_storage *dst, socklen_t *len, int *family);
 /* Does a reply's source address equal dst (both of family)? */
 bool keepalive_ping_addr_equal(int family, const struct sockaddr_storage *from, const struct sockaddr_storage *dst);
 

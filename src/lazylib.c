@@ -12,6 +12,7 @@ static const char *const lazylib_sonames[LAZYLIB_COUNT] = {
 	[LAZYLIB_XML2] = "libxml2.so.2",
 	[LAZYLIB_MHD] = "libmicrohttpd.so.12",
 	[LAZYLIB_NFT] = "libnftables.so.1",
+	[LAZYLIB_SYSTEMD] = "libsystemd.so.0",
 	[LAZYLIB_ZLIB] = "libz.so.1",
 };
 

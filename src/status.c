@@ -351,23 +351,36 @@ json_t *status_build(struct vici_node *const *events, size_t n, const struct tun
 	return json_pack("{s:o}", "ike_sas", sas);
 }
 
-json_t *status_collect(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
-		       const struct status_filter *f, char **err)
+int status_request(struct vici_client *vc, const struct status_filter *f, char **err)
 {
-	struct vici_node **events = NULL;
 	struct vici_msg req;
-	size_t n = 0;
-	json_t *doc = NULL;
+	int rc;
 
 	vici_msg_init(&req);
 	if (f && f->ike)
 		vici_msg_add_str(&req, "ike", f->ike);
-	if (vici_client_stream(vc, "list-sas", &req, "list-sa", STATUS_VICI_TIMEOUT_MS, &events, &n,
-			       err) == 0)
+	rc = vici_client_stream_begin(vc, "list-sas", &req, "list-sa", STATUS_VICI_TIMEOUT_MS, err);
+	vici_msg_free(&req);
+	return rc;
+}
+
+json_t *status_receive(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
+		       const struct status_filter *f, char **err)
+{
+	struct vici_node **events = NULL;
+	size_t n = 0;
+	json_t *doc = NULL;
+
+	if (vici_client_stream_end(vc, "list-sas", "list-sa", STATUS_VICI_TIMEOUT_MS, &events, &n, err) == 0)
 		doc = status_build(events, n, tf, state_dir, f);
 	for (size_t i = 0; i < n; i++)
 		vici_node_free(events[i]);
 	free(events);
-	vici_msg_free(&req);
 	return doc;
+}
+
+json_t *status_collect(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
+		       const struct status_filter *f, char **err)
+{
+	return status_request(vc, f, err) == 0 ? status_receive(vc, tf, state_dir, f, err) : NULL;
 }

@@ -24,6 +24,11 @@ struct status_filter {
  * (caller frees) when charon cannot be asked. */
 json_t *status_collect(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
 		       const struct status_filter *f, char **err);
+/* status_collect in two halves, so the tunnel file can be read while charon answers:
+ * status_request asks (0, or -errno with *err set), status_receive builds as above. */
+int status_request(struct vici_client *vc, const struct status_filter *f, char **err);
+json_t *status_receive(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
+		       const struct status_filter *f, char **err);
 
 /* Pure: the "ike_sas" array for tf from list-sa event messages: one entry per IKE SA of ours
  * (conN) in tunnel-file order, configured phase 1 entries without an SA as "disconnected",

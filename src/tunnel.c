@@ -1142,7 +1142,8 @@ static void build_tunnels(struct builder *b, const struct conf_node *sec, struct
 		}
 		ike_seen[ikeid] = pos_of(n);
 		if (tf->n_p1 == cap) {
-			cap = cap ? cap * 2 : 16;
+			/* at most one entry per section: one allocation, none to spare */
+			cap = sec->n_child;
 			tf->p1 = xrealloc(tf->p1, cap * sizeof(*tf->p1));
 		}
 		build_phase1(b, n, ikeid, &tf->p1[tf->n_p1++]);

@@ -437,19 +437,21 @@ int vici_client_unregister(struct vici_client *c, const char *event, int timeout
 	return registration(c, VICI_EVENT_UNREGISTER, event, deadline_of(timeout_ms), err);
 }
 
-int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
-		       const char *event, int timeout_ms, struct vici_node ***events, size_t *n_events,
-		       char **err)
+static int stream_begin(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
+			const char *event, int64_t deadline, char **err)
 {
-	int64_t deadline = deadline_of(timeout_ms);
-	int rc;
+	int rc = registration(c, VICI_EVENT_REGISTER, event, deadline, err);
 
-	*events = NULL;
-	*n_events = 0;
-	rc = registration(c, VICI_EVENT_REGISTER, event, deadline, err);
-	if (rc != 0)
-		return rc;
-	rc = do_request(c, cmd, msg, event, events, n_events, deadline, NULL, err);
+	if (rc == 0)
+		rc = send_packet(c, VICI_CMD_REQUEST, cmd, msg, deadline, err);
+	return rc;
+}
+
+static int stream_end(struct vici_client *c, const char *cmd, const char *event, int64_t deadline,
+		      struct vici_node ***events, size_t *n_events, char **err)
+{
+	int rc = finish_request(c, cmd, event, events, n_events, deadline, NULL, err);
+
 	if (rc == 0)
 		rc = registration(c, VICI_EVENT_UNREGISTER, event, deadline, err);
 	if (rc != 0) {
@@ -459,6 +461,35 @@ int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici
 		*events = NULL;
 		*n_events = 0;
 	}
+	return rc;
+}
+
+int vici_client_stream_begin(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
+			     const char *event, int timeout_ms, char **err)
+{
+	return stream_begin(c, cmd, msg, event, deadline_of(timeout_ms), err);
+}
+
+int vici_client_stream_end(struct vici_client *c, const char *cmd, const char *event, int timeout_ms,
+			   struct vici_node ***events, size_t *n_events, char **err)
+{
+	*events = NULL;
+	*n_events = 0;
+	return stream_end(c, cmd, event, deadline_of(timeout_ms), events, n_events, err);
+}
+
+int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
+		       const char *event, int timeout_ms, struct vici_node ***events, size_t *n_events,
+		       char **err)
+{
+	int64_t deadline = deadline_of(timeout_ms);
+	int rc;
+
+	*events = NULL;
+	*n_events = 0;
+	rc = stream_begin(c, cmd, msg, event, deadline, err);
+	if (rc == 0)
+		rc = stream_end(c, cmd, event, deadline, events, n_events, err);
 	return rc;
 }
 

@@ -44,6 +44,13 @@ int vici_client_response(struct vici_client *c, int timeout_ms, struct vici_node
 int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
 		       const char *event, int timeout_ms, struct vici_node ***events, size_t *n_events,
 		       char **err);
+/* vici_client_stream in two halves, so the caller can work while charon answers: _begin
+ * registers for event and sends cmd; _end collects the events until the response and
+ * unregisters, with the same returns. Nothing else may be sent in between. */
+int vici_client_stream_begin(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
+			     const char *event, int timeout_ms, char **err);
+int vici_client_stream_end(struct vici_client *c, const char *cmd, const char *event, int timeout_ms,
+			   struct vici_node ***events, size_t *n_events, char **err);
 
 /* Register for / unregister from a named event (ike-updown, child-updown, log, ...). 0, -ENOENT
  * (charon does not know the event), or -errno with *err set. */

@@ -330,6 +330,210 @@ int xfrm_nl_decode_route(const void *data, size_t len, struct xfrm_nl_route *out
 	return -EBADMSG;
 }
 
+/* ---- states and routes as text (bundle) ------------------------------------------------ */
+
+/* A dump's end or error; 1 when h is neither (a message to decode). */
+static int dump_control(const struct nlmsghdr *h, const char *what, int *done, char err[XFRM_NL_ERR_MAX])
+{
+	int rc;
+
+	if (h->nlmsg_type == NLMSG_DONE) {
+		*done = 1;
+		return 0;
+	}
+	if (h->nlmsg_type != NLMSG_ERROR)
+		return 1;
+	rc = msg_error(h);
+	if (rc == 0)
+		return 0;
+	if (rc > 0) {
+		say(err, "netlink: truncated error message");
+		return -EBADMSG;
+	}
+	say(err, "the kernel refused the %s dump: %s", what, strerror(-rc));
+	return rc;
+}
+
+/* An algorithm's name from an xfrm_algo-like attribute (name[64] first, then the key length
+ * in bits): the key that follows is never read. */
+static void algo_text(struct buf *b, const char *label, const unsigned char *val, size_t len)
+{
+	char name[64 + 1];
+	uint32_t bits = 0;
+
+	if (len < 64)
+		return;
+	memcpy(name, val, 64);
+	name[64] = '\0';
+	for (char *p = name; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			*p = '?';
+	if (len >= 64 + sizeof(bits))
+		memcpy(&bits, val + 64, sizeof(bits));
+	buf_printf(b, " %s %s (%u-bit key)", label, name, bits);
+}
+
+struct state_attrs {
+	struct buf *b;
+};
+
+static void state_attr(void *arg, unsigned type, const unsigned char *val, size_t len)
+{
+	struct state_attrs *sa = arg;
+	struct xfrm_encap_tmpl e;
+
+	switch (type) {
+	case XFRMA_ALG_CRYPT:
+		algo_text(sa->b, "enc", val, len);
+		break;
+	case XFRMA_ALG_AUTH:
+	case XFRMA_ALG_AUTH_TRUNC:
+		algo_text(sa->b, "auth", val, len);
+		break;
+	case XFRMA_ALG_AEAD:
+		algo_text(sa->b, "aead", val, len);
+		break;
+	case XFRMA_ALG_COMP:
+		algo_text(sa->b, "comp", val, len);
+		break;
+	case XFRMA_ENCAP:
+		if (len < sizeof(e))
+			return;
+		memcpy(&e, val, sizeof(e));
+		buf_printf(sa->b, " encap udp %u->%u", ntohs(e.encap_sport), ntohs(e.encap_dport));
+		break;
+	default:
+		break;
+	}
+}
+
+static void xaddr_text(struct buf *b, int fam, const xfrm_address_t *a)
+{
+	char t[INET6_ADDRSTRLEN] = "?";
+
+	if (fam == AF_INET || fam == AF_INET6)
+		inet_ntop(fam, a, t, sizeof(t));
+	buf_adds(b, t);
+}
+
+int xfrm_nl_decode_states(const void *data, size_t len, struct xfrm_nl_text *out, int *done,
+			  char err[XFRM_NL_ERR_MAX])
+{
+	const struct nlmsghdr *h;
+	size_t off = 0;
+	bool bad;
+	int rc;
+
+	while ((h = next_msg(data, len, &off, &bad, err))) {
+		struct xfrm_usersa_info u;
+		struct state_attrs sa = { &out->text };
+		size_t body = h->nlmsg_len - NLMSG_HDRLEN, hdr = NLMSG_ALIGN(sizeof(u));
+
+		if ((rc = dump_control(h, "XFRM state", done, err)) <= 0) {
+			if (rc < 0 || *done)
+				return rc;
+			continue;
+		}
+		if (h->nlmsg_type != XFRM_MSG_NEWSA)
+			continue;
+		if (body < sizeof(u)) {
+			say(err, "netlink: XFRM state of %zu bytes", body);
+			return -EBADMSG;
+		}
+		memcpy(&u, NLMSG_DATA(h), sizeof(u));
+		out->n++;
+		xaddr_text(&out->text, u.family, &u.saddr);
+		buf_adds(&out->text, " -> ");
+		xaddr_text(&out->text, u.family, &u.id.daddr);
+		buf_printf(&out->text, " proto %u spi 0x%08x reqid %u mode %u", u.id.proto, ntohl(u.id.spi), u.reqid,
+			   u.mode);
+		if (body > hdr && !each_attr((const unsigned char *)NLMSG_DATA(h) + hdr, body - hdr, state_attr, &sa)) {
+			say(err, "netlink: malformed XFRM state attributes");
+			return -EBADMSG;
+		}
+		buf_printf(&out->text, " bytes %llu packets %llu\n", (unsigned long long)u.curlft.bytes,
+			   (unsigned long long)u.curlft.packets);
+	}
+	return bad ? -EBADMSG : 0;
+}
+
+/* rtm_type names (linux/rtnetlink.h RTN_*), in order. */
+static const char *const route_type_names[] = { "unspec", "unicast", "local", "broadcast", "anycast",
+						"multicast", "blackhole", "unreachable", "prohibit", "throw", "nat" };
+
+struct route_line {
+	int fam;
+	char dst[64], gateway[64], prefsrc[64];
+	uint32_t table, oif, priority;
+};
+
+static void route_line_attr(void *arg, unsigned type, const unsigned char *val, size_t len)
+{
+	struct route_line *r = arg;
+	uint32_t *v = type == RTA_TABLE ? &r->table : type == RTA_OIF ? &r->oif : type == RTA_PRIORITY ? &r->priority : NULL;
+
+	if (v && len >= sizeof(*v))
+		memcpy(v, val, sizeof(*v));
+	else if (type == RTA_DST)
+		addr_text(r->fam, val, len, r->dst, sizeof(r->dst));
+	else if (type == RTA_GATEWAY)
+		addr_text(r->fam, val, len, r->gateway, sizeof(r->gateway));
+	else if (type == RTA_PREFSRC)
+		addr_text(r->fam, val, len, r->prefsrc, sizeof(r->prefsrc));
+}
+
+int xfrm_nl_decode_routes(const void *data, size_t len, struct xfrm_nl_text *out, int *done,
+			  char err[XFRM_NL_ERR_MAX])
+{
+	const struct nlmsghdr *h;
+	size_t off = 0;
+	bool bad;
+	int rc;
+
+	while ((h = next_msg(data, len, &off, &bad, err))) {
+		struct rtmsg rtm;
+		struct route_line r;
+		size_t body = h->nlmsg_len - NLMSG_HDRLEN, hdr = NLMSG_ALIGN(sizeof(rtm));
+
+		if ((rc = dump_control(h, "route", done, err)) <= 0) {
+			if (rc < 0 || *done)
+				return rc;
+			continue;
+		}
+		if (h->nlmsg_type != RTM_NEWROUTE)
+			continue;
+		if (body < sizeof(rtm)) {
+			say(err, "netlink: route of %zu bytes", body);
+			return -EBADMSG;
+		}
+		memcpy(&rtm, NLMSG_DATA(h), sizeof(rtm));
+		memset(&r, 0, sizeof(r));
+		r.fam = rtm.rtm_family;
+		r.table = rtm.rtm_table;
+		if (body > hdr && !each_attr((const unsigned char *)NLMSG_DATA(h) + hdr, body - hdr, route_line_attr, &r)) {
+			say(err, "netlink: malformed route attributes");
+			return -EBADMSG;
+		}
+		out->n++;
+		if (rtm.rtm_type < sizeof(route_type_names) / sizeof(route_type_names[0]))
+			buf_printf(&out->text, "table %u %s", r.table, route_type_names[rtm.rtm_type]);
+		else
+			buf_printf(&out->text, "table %u type %u", r.table, rtm.rtm_type);
+		buf_printf(&out->text, " %s/%u",
+			   r.dst[0] ? r.dst : (r.fam == AF_INET6 ? "::" : "0.0.0.0"), rtm.rtm_dst_len);
+		if (r.gateway[0])
+			buf_printf(&out->text, " via %s", r.gateway);
+		if (r.oif)
+			buf_printf(&out->text, " oif %u", r.oif);
+		if (r.prefsrc[0])
+			buf_printf(&out->text, " src %s", r.prefsrc);
+		if (r.priority)
+			buf_printf(&out->text, " metric %u", r.priority);
+		buf_addc(&out->text, '\n');
+	}
+	return bad ? -EBADMSG : 0;
+}
+
 /* ---- queries ---------------------------------------------------------------------------- */
 
 static int nl_open(int proto, char err[XFRM_NL_ERR_MAX])
@@ -378,20 +582,22 @@ static ssize_t nl_recv(int fd, unsigned char *buf, size_t cap, int64_t deadline,
 	return n;
 }
 
-int xfrm_nl_dump_policies(int timeout_ms, struct trace_policies *out, char err[XFRM_NL_ERR_MAX])
+/* Decode one datagram of a dump into arg; sets *done at NLMSG_DONE. 0 or -errno with err. */
+typedef int (*dump_fn)(const void *data, size_t len, void *arg, int *done, char err[XFRM_NL_ERR_MAX]);
+
+/* Send a dump request on a new socket of proto and decode the answer until NLMSG_DONE, within
+ * the deadline and XFRM_NL_MAX_BYTES. 0 or -errno with err. */
+static int nl_dump(int proto, const void *req, size_t req_len, const char *what, dump_fn fn, void *arg,
+		   int timeout_ms, char err[XFRM_NL_ERR_MAX])
 {
-	struct {
-		struct nlmsghdr h;
-	} req = { .h = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = XFRM_MSG_GETPOLICY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 } };
 	int64_t deadline = now_ms() + timeout_ms;
 	unsigned char *buf;
 	size_t total = 0;
 	int fd, done = 0, rc = 0;
 
-	if ((fd = nl_open(NETLINK_XFRM, err)) < 0)
+	if ((fd = nl_open(proto, err)) < 0)
 		return fd;
-	if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
+	if (send(fd, req, req_len, 0) < 0) {
 		rc = -errno;
 		say(err, "netlink send: %s", strerror(errno));
 		close(fd);
@@ -405,16 +611,63 @@ int xfrm_nl_dump_policies(int timeout_ms, struct trace_policies *out, char err[X
 			break;
 		}
 		if ((total += (size_t)n) > XFRM_NL_MAX_BYTES) {
-			say(err, "the XFRM policy dump exceeds %u bytes", XFRM_NL_MAX_BYTES);
+			say(err, "the %s dump exceeds %u bytes", what, XFRM_NL_MAX_BYTES);
 			rc = -E2BIG;
 			break;
 		}
-		if ((rc = xfrm_nl_decode_policies(buf, (size_t)n, out, &done, err)) < 0)
+		if ((rc = fn(buf, (size_t)n, arg, &done, err)) < 0)
 			break;
 	}
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+static int policies_fn(const void *data, size_t len, void *arg, int *done, char err[XFRM_NL_ERR_MAX])
+{
+	return xfrm_nl_decode_policies(data, len, arg, done, err);
+}
+
+int xfrm_nl_dump_policies(int timeout_ms, struct trace_policies *out, char err[XFRM_NL_ERR_MAX])
+{
+	struct nlmsghdr req = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = XFRM_MSG_GETPOLICY,
+				.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 };
+
+	return nl_dump(NETLINK_XFRM, &req, req.nlmsg_len, "XFRM policy", policies_fn, out, timeout_ms, err);
+}
+
+static int states_fn(const void *data, size_t len, void *arg, int *done, char err[XFRM_NL_ERR_MAX])
+{
+	return xfrm_nl_decode_states(data, len, arg, done, err);
+}
+
+int xfrm_nl_dump_states(int timeout_ms, struct xfrm_nl_text *out, char err[XFRM_NL_ERR_MAX])
+{
+	struct nlmsghdr req = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = XFRM_MSG_GETSA,
+				.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 };
+
+	return nl_dump(NETLINK_XFRM, &req, req.nlmsg_len, "XFRM state", states_fn, out, timeout_ms, err);
+}
+
+static int routes_fn(const void *data, size_t len, void *arg, int *done, char err[XFRM_NL_ERR_MAX])
+{
+	return xfrm_nl_decode_routes(data, len, arg, done, err);
+}
+
+int xfrm_nl_dump_routes(int timeout_ms, struct xfrm_nl_text *out, char err[XFRM_NL_ERR_MAX])
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+	} req;
+
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r));
+	req.h.nlmsg_type = RTM_GETROUTE;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.h.nlmsg_seq = 1;
+	req.r.rtm_family = AF_UNSPEC;	/* IPv4 and IPv6, every table */
+	return nl_dump(NETLINK_ROUTE, &req, req.h.nlmsg_len, "route", routes_fn, out, timeout_ms, err);
 }
 
 int xfrm_nl_get_route(int fam, const unsigned char dst[16], int timeout_ms, struct xfrm_nl_route *out)

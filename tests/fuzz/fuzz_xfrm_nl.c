@@ -1,7 +1,8 @@
 /* fuzz_xfrm_nl.c - libFuzzer target for trace's decoders of kernel and charon bytes: the input
  * as an XFRM policy dump and as a route answer (xfrm_nl.c), each decoded policy's selectors
  * formatted, parsed back and required equal, and the input as one traffic selector text as
- * charon prints it (trace_sel_parse). */
+ * charon prints it (trace_sel_parse); and as an XFRM state dump and a route dump as bundle
+ * prints them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	trace_policies_free(&ps);
 	xfrm_nl_decode_route(data, size, &r);
+	for (int k = 0; k < 2; k++) {
+		struct xfrm_nl_text t = { 0 };
+		done = 0;
+		if (k == 0)
+			xfrm_nl_decode_states(data, size, &t, &done, err);
+		else
+			xfrm_nl_decode_routes(data, size, &t, &done, err);
+		buf_free(&t.text);
+	}
 	if (size <= SEL_INPUT_MAX && !memchr(data, '\0', size)) {
 		memcpy(sel, data, size);
 		sel[size] = '\0';

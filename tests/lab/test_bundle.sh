@@ -31,7 +31,8 @@ tar -xzf "$out" -C "$TMP/x"
 d=$(echo "$TMP"/x/tunnelctl-bundle-*)
 [ -d "$d" ] || die "no tunnelctl-bundle-* directory in the archive"
 for f in MANIFEST tunnels.conf swanctl.conf applied.txt strongswan.conf status.json sas.json conns.json \
-	policies.json version.json stats.json xfrm-policies.txt nftables.txt charon.log doctor.txt history.json; do
+	policies.json version.json stats.json xfrm-policies.txt xfrm-states.txt routes.txt nftables.txt charon.log \
+	doctor.txt history.json; do
 	[ -f "$d/$f" ] || die "the archive has no $f"
 done
 echo "ok: every part is in the archive"
@@ -50,10 +51,17 @@ assert_eq "$(jq -r '.ike_sas[] | select(.name=="con1") | .state' "$d/status.json
 assert_contains "$(jq -r '.plugins | join(" ")' "$d/stats.json")" "kernel-libipsec" "stats.json: the loaded plugins"
 assert_eq "$(jq -r .daemon "$d/version.json")" charon "version.json: charon's version"
 assert_contains "$(cat "$d/charon.log")" "CHILD_SA con1{" "charon.log: this run's lines"
+# kernel-libipsec routes the remote networks into its TUN device in table 220
+assert_contains "$(cat "$d/routes.txt")" "table 220 unicast 10.2.0.0/24" "routes.txt: charon's route in table 220"
+assert_contains "$(cat "$d/routes.txt")" "table 255 local 192.0.2.1/32" "routes.txt: the local table too"
+assert_contains "$(head -1 "$d/xfrm-states.txt")" "# 0 states" "xfrm-states.txt: none in the kernel under kernel-libipsec"
+assert_contains "$(cat "$d/doctor.txt")" "con1: healthy [healthy]" "doctor.txt: the doctor's verdict on con1"
 assert_not_contains "$(cat "$d/charon.log")" "   0: " "charon.log: no memory dump lines"
 # history: every timeline the state directory has (none until the daemon or up/down write one)
 hist=$(on a sh -c 'ls "$TUNNELCTL_STATE_DIR/history" 2>/dev/null | grep "\.log" | sort' || true)
 assert_eq "$(cd "$d" && ls history 2>/dev/null | sort)" "$hist" "history/: the state directory's timelines"
+assert_contains "$hist" "con2_4.log" "con2_4's manual down is in its timeline"
+assert_eq "$(jq -r 'has("con2_4")' "$d/history.json")" true "history.json: con2_4's availability"
 
 step "not one secret, in any file, as written or base64"
 for s in "${secrets[@]}"; do

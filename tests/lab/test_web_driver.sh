@@ -96,6 +96,19 @@ for want in 'tunnelctl_tunnel_up{tunnel="con1"} 1' 'tunnelctl_tunnel_up{tunnel="
 	grep -qxF "$want" <<<"$body" || die "/metrics lacks: $want"
 done
 ok "/metrics: up, traffic, charon and build info for the lab tunnel"
+for want in 'tunnelctl_child_availability_ratio{child="con1",window="24h"} 0.9917' \
+	'tunnelctl_child_outages{child="con1",window="7d"} 1' 'tunnelctl_child_mttr_seconds{child="con1",window="24h"} 120'; do
+	grep -qxF "$want" <<<"$body" || die "/metrics lacks: $want"
+done
+ok "/metrics: availability, outages and MTTR from the history"
+
+step "GET /api/history"
+body=$(get "$BASE/api/history")
+[ "$(code)" = 200 ] || die "/api/history: HTTP $(code)"
+[ "$(header Content-Type)" = "application/json" ] || die "/api/history Content-Type: $(header Content-Type)"
+got=$(printf '%s' "$body" | python3 -c 'import json,sys; d=json.load(sys.stdin); h=d["history"]["con1"]; print(h["day"]["outages"], len(h["strip"]), "ike_sas" in d)')
+[ "$got" = "1 96 False" ] || die "/api/history: $got"
+ok "/api/history: con1's summary (1 outage, a 96-slot strip), not the whole status"
 
 step "HEAD and methods that would write"
 get "$BASE/api/status" -I >/dev/null
@@ -115,6 +128,9 @@ grep -q '<section class="t" data-tunnel="con1" data-state="up">' <<<"$dom" || { 
 grep -q '<section class="t" data-tunnel="con2" data-state="down">' <<<"$dom" || die "page does not show con2 down"
 grep -q 'peer_unreachable' <<<"$dom" || die "page does not show con2's doctor verdict"
 ok "DOM: con1 up, con2 down with the doctor's verdict"
+grep -q 'class="strip" data-strip="-*u*du*"' <<<"$dom" || { grep -o '<div class="strip"[^>]*>' <<<"$dom"; die "page shows no 24 h strip for con1"; }
+grep -q '24 h: 99.17 % up · 1 outage · MTTR 2m 0s' <<<"$dom" || die "page does not show con1's availability"
+ok "DOM: con1's 24 h strip and availability"
 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,620 \
 	--virtual-time-budget=5000 --screenshot="$ART/web-up.png" "$BASE/" >/dev/null 2>&1
 [ -s "$ART/web-up.png" ] || die "no screenshot"

@@ -10,7 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/xfrm.h>
+
 #include "bundle.h"
+#include "xfrm_nl.h"
 #include "conf.h"
 #include "util.h"
 
@@ -149,6 +155,107 @@ static void test_vici_json(void **state)
 	json_decref(j);
 }
 
+
+/* A route dump recorded from a network namespace with a route in charon's table 220. */
+static void test_routes(void **state)
+{
+	struct buf raw = { 0 };
+	struct xfrm_nl_text t = { 0 };
+	char err[XFRM_NL_ERR_MAX] = "";
+	int done = 0;
+
+	(void)state;
+	assert_int_equal(file_read_all("tests/data/bundle/routes-220.bin", 1 << 20, &raw), 0);
+	assert_int_equal(xfrm_nl_decode_routes(raw.data, raw.len, &t, &done, err), 0);
+	assert_int_equal(done, 1);
+	buf_addc(&t.text, '\0');
+	assert_true(t.n >= 8);
+	assert_non_null(strstr(t.text.data, "table 220 unicast 10.2.0.0/24 via 192.0.2.2 oif "));
+	assert_non_null(strstr(t.text.data, " src 192.0.2.1 metric 5\n"));
+	assert_non_null(strstr(t.text.data, "table 255 local 127.0.0.1/32"));
+	assert_non_null(strstr(t.text.data, "table 254 unicast 2001:db8::/64"));
+	/* cut anywhere: an error or fewer lines, never a read past the end */
+	for (size_t cut = 0; cut < raw.len; cut += 7) {
+		struct xfrm_nl_text c = { 0 };
+		unsigned char *copy = xmalloc(cut + 1);
+		memcpy(copy, raw.data, cut);
+		done = 0;
+		int rc = xfrm_nl_decode_routes(copy, cut, &c, &done, err);
+		assert_true(rc == 0 || rc == -EBADMSG);
+		assert_true(c.n <= t.n);
+		free(copy);
+		buf_free(&c.text);
+	}
+	buf_free(&t.text);
+	buf_free(&raw);
+}
+
+/* An XFRM state as the kernel sends it (this kernel has no ESP to record one from: built from
+ * linux/xfrm.h's structures): names and key sizes come out, key bytes never. */
+static void test_states(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		struct xfrm_usersa_info u;
+		struct nlattr a;
+		struct xfrm_algo_aead aead;
+		unsigned char key[20];
+		struct nlattr e;
+		struct xfrm_encap_tmpl encap;
+	} m;
+	struct nlmsghdr done_msg = { .nlmsg_len = NLMSG_LENGTH(sizeof(int)), .nlmsg_type = NLMSG_DONE };
+	/* the message ends after the last attribute (the struct may have tail padding) */
+	const size_t len = offsetof(__typeof__(m), encap) + sizeof(m.encap);
+	unsigned char two[sizeof(m) + NLMSG_LENGTH(sizeof(int))];
+	struct xfrm_nl_text t = { 0 };
+	char err[XFRM_NL_ERR_MAX] = "", hex[8];
+	int done = 0;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.h.nlmsg_len = (uint32_t)len;
+	m.h.nlmsg_type = XFRM_MSG_NEWSA;
+	m.u.family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", &m.u.saddr);
+	inet_pton(AF_INET, "192.0.2.2", &m.u.id.daddr);
+	m.u.id.spi = htonl(0xc4bef357);
+	m.u.id.proto = 50;
+	m.u.reqid = 7;
+	m.u.mode = 1;
+	m.u.curlft.bytes = 1234;
+	m.u.curlft.packets = 5;
+	m.a.nla_len = (uint16_t)(sizeof(m.a) + sizeof(m.aead) + sizeof(m.key));
+	m.a.nla_type = XFRMA_ALG_AEAD;
+	strcpy(m.aead.alg_name, "rfc4106(gcm(aes))");
+	m.aead.alg_key_len = 160;
+	m.aead.alg_icv_len = 128;
+	memcpy(m.key, "KEYBYTESKEYBYTES\xde\xad\xbe\xef", sizeof(m.key));
+	m.e.nla_len = (uint16_t)(sizeof(m.e) + sizeof(m.encap));
+	m.e.nla_type = XFRMA_ENCAP;
+	m.encap.encap_type = 2;
+	m.encap.encap_sport = htons(4500);
+	m.encap.encap_dport = htons(4500);
+	memset(two, 0, sizeof(two));
+	memcpy(two, &m, len);
+	memcpy(two + len, &done_msg, sizeof(done_msg));
+
+	assert_int_equal(xfrm_nl_decode_states(two, len + NLMSG_LENGTH(sizeof(int)), &t, &done, err), 0);
+	assert_int_equal(done, 1);
+	assert_int_equal(t.n, 1);
+	buf_addc(&t.text, '\0');
+	assert_string_equal(t.text.data, "192.0.2.1 -> 192.0.2.2 proto 50 spi 0xc4bef357 reqid 7 mode 1 aead "
+					 "rfc4106(gcm(aes)) (160-bit key) encap udp 4500->4500 bytes 1234 packets 5\n");
+	assert_null(strstr(t.text.data, "KEYBYTES"));
+	snprintf(hex, sizeof(hex), "%02x%02x", 'K', 'E');
+	assert_null(strstr(t.text.data, hex));
+	/* an attribute longer than its message: refused */
+	m.a.nla_len = 0xffff;
+	buf_free(&t.text);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(xfrm_nl_decode_states(&m, len, &t, &done, err), -EBADMSG);
+	buf_free(&t.text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +265,8 @@ int main(void)
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_log_clean),
 		cmocka_unit_test(test_vici_json),
+		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_states),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

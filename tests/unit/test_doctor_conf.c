@@ -622,68 +622,84 @@ static void test_psk_hidden(void **state)
 	compare_free(&r, d, sa, sb);
 }
 
-/* A tunnel file against a hand-written swanctl.conf: one reader for both. */
-static void test_tunnel_vs_swanctl(void **state)
+/* ---- config file pairs: {both files, expected class, expected text} ---- */
+
+/* Two config files compared (tunnel file, swanctl.conf or config.xml, read as `doctor
+ * --config A --peer-config B` reads them), and what the verdict for tunnel (NULL: the
+ * first) must say: n verdicts (0: not checked), its class, texts its summary holds, the exact
+ * text of its evidence lines and the input each comes from (NULL: not checked). Every
+ * case's evidence must be real lines of the files. */
+struct file_case {
+	const char *what;
+	const char *a, *b;
+	const char *tunnel;
+	size_t n;
+	enum doctor_class cls;
+	const char *summary[2];
+	size_t n_ev;			/* 0: not checked */
+	const char *ev[2];
+	const char *ev_input[2];
+};
+
+static const struct file_case file_cases[] = {
+	{ .what = "a tunnel file against a hand-written swanctl.conf: one reader for both",
+	  .a = SCENARIOS "healthy/a.conf", .b = DATA "lab-b.swanctl", .tunnel = "con1",
+	  .cls = DOCTOR_HEALTHY },
+	{ .what = "pfSense config.xml on both sides: the LAN bypass is not a tunnel, con1 pairs",
+	  .a = "tests/data/pfsense/lab-a.xml", .b = "tests/data/pfsense/lab-b.xml",
+	  .n = 1, .cls = DOCTOR_HEALTHY },
+	{ .what = "pfSense config.xml: a peer without PFS is named with the config.xml lines",
+	  .a = "tests/data/pfsense/lab-a.xml", .b = DATA "lab-b-nopfs.xml", .tunnel = "con1",
+	  .cls = DOCTOR_PFS_MISMATCH,
+	  .n_ev = 2, .ev = { "<pfsgroup>19</pfsgroup>", "<pfsgroup>0</pfsgroup>" },
+	  .ev_input = { NULL, DATA "lab-b-nopfs.xml" } },
+	{ .what = "pfSense config.xml with certificate entries: the certificates come from the XML",
+	  .a = "tests/data/pfsense/cert-a.xml", .b = "tests/data/pfsense/cert-b.xml", .tunnel = "con1",
+	  .cls = DOCTOR_HEALTHY },
+	{ .what = "pfSense config.xml: a peer whose CA is another one is a cert_problem",
+	  .a = "tests/data/pfsense/cert-a.xml", .b = DATA "cert-b-otherca.xml", .tunnel = "con1",
+	  .cls = DOCTOR_CERT_PROBLEM, .summary = { "does not trust", "6750c1a0ca001-ca.crt" } },
+	{ .what = "certificates: b trusts only CA 2, a's certificate comes from CA 1 with the same "
+		  "name; the key identifiers tell them apart",
+	  .a = DATA "cert/a/swanctl.conf", .b = DATA "cert/b/swanctl.conf",
+	  .n = 1, .cls = DOCTOR_CERT_PROBLEM,
+	  .summary = { "the responder does not trust", "CN=tunnelctl test CA" },
+	  .n_ev = 2, .ev = { "certs = gw-a.crt", "cacerts = ca2.crt" } },
+	{ .what = "certificates: trusting both CAs is healthy",
+	  .a = DATA "cert/a/swanctl.conf", .b = DATA "cert/b/swanctl-both.conf",
+	  .cls = DOCTOR_HEALTHY },
+};
+
+static void test_file_cases(void **state)
 {
-	struct run x;
-	const struct doctor_verdict *v;
-
 	(void)state;
-	run_files(&x, SCENARIOS "healthy/a.conf", DATA "lab-b.swanctl");
-	v = find_verdict(&x.r, "con1");
-	assert_non_null(v);
-	if (v->cls != DOCTOR_HEALTHY)
-		print_message("con1: %s\n", v->summary);
-	assert_int_equal(v->cls, DOCTOR_HEALTHY);
-	assert_evidence_real(x.d, x.r.v, x.r.n);
-	run_free(&x);
-}
+	for (size_t c = 0; c < ARRAY_SIZE(file_cases); c++) {
+		const struct file_case *fc = &file_cases[c];
+		const struct doctor_verdict *v;
+		struct run x;
 
-/* pfSense config.xml on both sides (imported as import-pfsense does): the LAN bypass is not
- * a tunnel, con1 pairs, and a peer without PFS is named with the config.xml lines. */
-static void test_pfsense_xml(void **state)
-{
-	struct run x;
-	const struct doctor_verdict *v;
-
-	(void)state;
-	run_files(&x, "tests/data/pfsense/lab-a.xml", "tests/data/pfsense/lab-b.xml");
-	assert_int_equal(x.r.n, 1);
-	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
-	assert_evidence_real(x.d, x.r.v, x.r.n);
-	run_free(&x);
-
-	run_files(&x, "tests/data/pfsense/lab-a.xml", DATA "lab-b-nopfs.xml");
-	v = find_verdict(&x.r, "con1");
-	assert_non_null(v);
-	assert_int_equal(v->cls, DOCTOR_PFS_MISMATCH);
-	assert_evidence_real(x.d, x.r.v, x.r.n);
-	assert_int_equal(v->n_ev, 2);
-	assert_string_equal(v->ev[0].text, "<pfsgroup>19</pfsgroup>");
-	assert_string_equal(v->ev[1].text, "<pfsgroup>0</pfsgroup>");
-	assert_string_equal(doctor_input_label(x.d, v->ev[1].input), DATA "lab-b-nopfs.xml");
-	run_free(&x);
-}
-
-/* pfSense config.xml with certificate entries: the certificates come from the XML itself
- * (nothing is written); a peer whose CA is another one is a cert_problem. */
-static void test_pfsense_xml_certs(void **state)
-{
-	struct run x;
-
-	(void)state;
-	run_files(&x, "tests/data/pfsense/cert-a.xml", "tests/data/pfsense/cert-b.xml");
-	assert_non_null(find_verdict(&x.r, "con1"));
-	assert_int_equal(find_verdict(&x.r, "con1")->cls, DOCTOR_HEALTHY);
-	run_free(&x);
-	run_files(&x, "tests/data/pfsense/cert-a.xml", DATA "cert-b-otherca.xml");
-	const struct doctor_verdict *v = find_verdict(&x.r, "con1");
-	assert_non_null(v);
-	assert_int_equal(v->cls, DOCTOR_CERT_PROBLEM);
-	assert_non_null(strstr(v->summary, "does not trust"));
-	assert_non_null(strstr(v->summary, "6750c1a0ca001-ca.crt"));
-	assert_evidence_real(x.d, x.r.v, x.r.n);
-	run_free(&x);
+		run_files(&x, fc->a, fc->b);
+		if (fc->n && x.r.n != fc->n)
+			fail_msg("%s: %zu verdicts, expected %zu", fc->what, x.r.n, fc->n);
+		v = fc->tunnel ? find_verdict(&x.r, fc->tunnel) : x.r.n ? &x.r.v[0] : NULL;
+		if (!v)
+			fail_msg("%s: no verdict for %s", fc->what, fc->tunnel ? fc->tunnel : "any tunnel");
+		if (v->cls != fc->cls)
+			fail_msg("%s: class %s, expected %s: %s", fc->what, doctor_class_names[v->cls],
+				 doctor_class_names[fc->cls], v->summary);
+		for (size_t i = 0; i < ARRAY_SIZE(fc->summary) && fc->summary[i]; i++)
+			if (!strstr(v->summary, fc->summary[i]))
+				fail_msg("%s: summary lacks '%s': %s", fc->what, fc->summary[i], v->summary);
+		if (fc->n_ev && v->n_ev != fc->n_ev)
+			fail_msg("%s: %zu evidence lines, expected %zu", fc->what, v->n_ev, fc->n_ev);
+		for (size_t i = 0; i < fc->n_ev; i++) {
+			assert_string_equal(v->ev[i].text, fc->ev[i]);
+			if (fc->ev_input[i])
+				assert_string_equal(doctor_input_label(x.d, v->ev[i].input), fc->ev_input[i]);
+		}
+		assert_evidence_real(x.d, x.r.v, x.r.n);
+		run_free(&x);
+	}
 }
 
 /* s with the first `from` replaced by `to` (caller frees); the test fails without one. */
@@ -759,28 +775,6 @@ static void test_cert_names_with_blanks(void **state)
 	char *rm = xasprintf("rm -rf '%s'", dir);
 	assert_int_equal(system(rm), 0);
 	free(rm);
-}
-
-/* Certificates: b trusts only CA 2, a's certificate comes from CA 1 with the same name; the
- * key identifiers tell them apart. Trusting both CAs is healthy. */
-static void test_cert_trust(void **state)
-{
-	struct run x;
-
-	(void)state;
-	run_files(&x, DATA "cert/a/swanctl.conf", DATA "cert/b/swanctl.conf");
-	assert_int_equal(x.r.n, 1);
-	assert_int_equal(x.r.v[0].cls, DOCTOR_CERT_PROBLEM);
-	assert_non_null(strstr(x.r.v[0].summary, "the responder does not trust"));
-	assert_non_null(strstr(x.r.v[0].summary, "CN=tunnelctl test CA"));
-	assert_int_equal(x.r.v[0].n_ev, 2);
-	assert_string_equal(x.r.v[0].ev[0].text, "certs = gw-a.crt");
-	assert_string_equal(x.r.v[0].ev[1].text, "cacerts = ca2.crt");
-	assert_evidence_real(x.d, x.r.v, x.r.n);
-	run_free(&x);
-	run_files(&x, DATA "cert/a/swanctl.conf", DATA "cert/b/swanctl-both.conf");
-	assert_int_equal(x.r.v[0].cls, DOCTOR_HEALTHY);
-	run_free(&x);
 }
 
 /* The same with tunnel files (cert/key/ca keys), written to a temporary directory with a
@@ -1245,11 +1239,8 @@ int main(void)
 		cmocka_unit_test(test_include_healthy_warnings),
 		cmocka_unit_test(test_pair_cases),
 		cmocka_unit_test(test_psk_hidden),
-		cmocka_unit_test(test_tunnel_vs_swanctl),
-		cmocka_unit_test(test_pfsense_xml),
-		cmocka_unit_test(test_pfsense_xml_certs),
+		cmocka_unit_test(test_file_cases),
 		cmocka_unit_test(test_cert_names_with_blanks),
-		cmocka_unit_test(test_cert_trust),
 		cmocka_unit_test(test_cert_trust_tunnel),
 		cmocka_unit_test(test_cert_problem_scenario),
 		cmocka_unit_test(test_psk_file_unreadable),
