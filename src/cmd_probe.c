@@ -153,8 +153,8 @@ static const struct vici_node *find_established(struct vici_node **ev, size_t n,
 	return sa;
 }
 
-/* The installed CHILD_SAs of sa (only those named only when only is not ""): count, and what
- * they are in words into b. */
+/* The CHILD_SAs of sa (only those named only when only is not "") in words into b, each with
+ * its state (a rekey that hangs leaves one REKEYING); returns how many are INSTALLED. */
 static size_t installed_children(const struct vici_node *sa, const char *only, struct buf *b)
 {
 	const struct vici_node *cs = vici_child(sa, "child-sas");
@@ -162,13 +162,12 @@ static size_t installed_children(const struct vici_node *sa, const char *only, s
 
 	for (size_t i = 0; cs && i < cs->n_child; i++) {
 		const struct vici_node *c = cs->child[i];
-		if (!str_eq(vici_find_str(c, "state", ""), "INSTALLED") ||
-		    (*only && !str_eq(vici_find_str(c, "name", ""), only)))
+		const char *state = vici_find_str(c, "state", "?");
+		if (*only && !str_eq(vici_find_str(c, "name", ""), only))
 			continue;
-		if (b)
-			buf_printf(b, ", CHILD_SA %s{%s} installed", vici_find_str(c, "name", "?"),
-				   vici_find_str(c, "uniqueid", "?"));
-		n++;
+		buf_printf(b, ", CHILD_SA %s{%s} %s", vici_find_str(c, "name", "?"), vici_find_str(c, "uniqueid", "?"),
+			   str_eq(state, "INSTALLED") ? "installed" : state);
+		n += str_eq(state, "INSTALLED");
 	}
 	return n;
 }
@@ -375,7 +374,8 @@ static bool probe_one(struct vici_client *vc, struct probe_run *r, const struct 
 	if (!o->json) {
 		printf("%s: probing IKE SA %s[%s] (IKEv%d), %zu CHILD_SA%s\n", r->ike, r->ike, r->ike_uid,
 		       r->version ? r->version : 2, r->n_steps - 1, r->n_steps == 2 ? "" : "s");
-		printf("%s: %s\n", r->ike, probe_traffic(r->version));
+		if (r->n_steps > 1)
+			printf("%s: %s\n", r->ike, probe_traffic(r->version));
 		fflush(stdout);
 	}
 	for (size_t i = 0; i < r->n_steps; i++) {
@@ -398,6 +398,9 @@ static bool probe_one(struct vici_client *vc, struct probe_run *r, const struct 
 	}
 	check_still_up(vc, r);
 	ok &= r->still_up;
+	/* an IKE SA without a CHILD_SA carries no traffic: nothing says the tunnel works */
+	if (r->n_steps == 1 && !r->only_child[0])
+		ok = false;
 	r->ok = ok;
 	return ok;
 }
@@ -420,12 +423,18 @@ static void print_text(const struct probe_run *r, bool ok)
 			printf("    %s\n", v->ev[k].text);
 		if (v->fix && v->fix[0])
 			printf("  fix: %s\n", v->fix);
-	} else if (!ok) {
+	} else if (!ok && r->n_steps > 1) {
 		printf("%s: the doctor finds no cause in the log lines of the probe; `tunnelctl doctor --live` "
 		       "and `tunnelctl logs %s` show more\n", r->ike, r->ike);
 	}
-	printf("%s: %s\n", r->ike, ok ? "ok: the rekeys succeeded; the scheduled ones will too"
-				       : "the next scheduled rekey will meet this problem");
+	if (ok)
+		printf("%s: ok: the rekeys succeeded; the scheduled ones will too\n", r->ike);
+	else if (r->n_steps == 1)
+		printf("%s: no CHILD_SA is installed, so no traffic passes and no CHILD_SA rekey could be tried: "
+		       "bring the phase 2 up (`tunnelctl up %s`; `tunnelctl doctor --live` says why it is down), "
+		       "then probe again\n", r->ike, r->ike);
+	else
+		printf("%s: the next scheduled rekey will meet this problem\n", r->ike);
 	fflush(stdout);
 }
 

@@ -168,6 +168,11 @@ static char *state_text(json_t *o)
 
 	if (json_is_true(json_object_get(o, "manual_down")))
 		return xasprintf("%s (manual down)", s);
+	/* installed but sending into a dead tunnel (docs/keepalive.md "Stalled tunnels") */
+	if (str_eq(str(ka, "last_action"), "stalled"))
+		return xasprintf("%s (stalled, %lld stall restart%s)", s,
+				 (long long)json_integer_value(json_object_get(ka, "stall_restarts")),
+				 json_integer_value(json_object_get(ka, "stall_restarts")) == 1 ? "" : "s");
 	if (n && next > 0)
 		return xasprintf("%s (retry in %llds, %lld re-init)", s, (long long)next, (long long)n);
 	if (n)

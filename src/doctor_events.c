@@ -440,7 +440,7 @@ void doctor_events_markdown(struct buf *b)
 	}
 }
 
-unsigned long long doctor_event_num(const struct doctor_event *ev, unsigned k)
+unsigned long long doctor_events_num(const struct doctor_event *ev, unsigned k)
 {
 	unsigned long long v = 0;
 

@@ -162,6 +162,6 @@ struct buf;
 void doctor_events_markdown(struct buf *b);
 
 /* Capture k of ev as a number (0 when absent or not a number). */
-unsigned long long doctor_event_num(const struct doctor_event *ev, unsigned k);
+unsigned long long doctor_events_num(const struct doctor_event *ev, unsigned k);
 
 #endif

@@ -30,7 +30,7 @@ static bool starts(const char *s, size_t n, const char *p)
 	return n >= m && memcmp(s, p, m) == 0;
 }
 
-enum doctor_xf doctor_xf_type(const char *t, size_t n)
+enum doctor_xf doctor_props_xf_type(const char *t, size_t n)
 {
 	/* 5.x DH groups, 6.x key exchange methods (additional ones prefixed KE1_..KE7_) */
 	static const char *const ke[] = { "MODP_", "ECP_", "CURVE_", "NTRU_", "NEWHOPE", "ML_KEM",
@@ -75,7 +75,7 @@ static size_t props_parse(const char *msg, struct prop *out, size_t max)
 			if (tend > p) {
 				pr->tok[pr->n] = p;
 				pr->len[pr->n] = (size_t)(tend - p);
-				pr->type[pr->n] = doctor_xf_type(p, (size_t)(tend - p));
+				pr->type[pr->n] = doctor_props_xf_type(p, (size_t)(tend - p));
 				pr->n++;
 			}
 			p = slash ? slash + 1 : pend;

@@ -29,7 +29,7 @@ enum doctor_xf {
 extern const char *const doctor_xf_names[DOCTOR_XF_COUNT];
 
 /* Type of one transform name as charon prints it ("MODP_2048" -> DOCTOR_XF_KE). */
-enum doctor_xf doctor_xf_type(const char *name, size_t len);
+enum doctor_xf doctor_props_xf_type(const char *name, size_t len);
 
 /* Compare the list after "proposals: " in recv (what the peer sent) with the one in conf
  * (ours), pair by pair, and take the pair that differs in the fewest transform types.

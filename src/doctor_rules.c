@@ -535,7 +535,7 @@ static void note_send(struct sa *sa, const struct note *n)
 
 	/* sending packet: from LOCAL[LPORT] to REMOTE[RPORT] */
 	if (n->e->n_cap >= 4) {
-		sa->send_port = (unsigned)doctor_event_num(n->e, 3);
+		sa->send_port = (unsigned)doctor_events_num(n->e, 3);
 		if (!sa->local[0])
 			span_copy(sa->local, sizeof(sa->local), c[0], "[ ");
 	}
@@ -726,8 +726,8 @@ static void note_child_close(struct sa *sa, const struct note *n)
 {
 	/* closing CHILD_SA NAME{N} with SPIs SPI_i (IN bytes) SPI_o (OUT bytes) */
 	if (n->e->n_cap >= 5) {
-		sa->bytes_in += doctor_event_num(n->e, 2);
-		sa->bytes_out += doctor_event_num(n->e, 4);
+		sa->bytes_in += doctor_events_num(n->e, 2);
+		sa->bytes_out += doctor_events_num(n->e, 4);
 		sa->traffic_known = true;
 	}
 	if (n->has_now && sa->traffic_known) {
@@ -1610,7 +1610,7 @@ static unsigned event_sa_ref(const struct doctor_event *e, char *name)
 	}
 	if (e->n_cap < k + 2)
 		return 0;
-	unsigned id = (unsigned)doctor_event_num(e, k + 1);
+	unsigned id = (unsigned)doctor_events_num(e, k + 1);
 	if (!id)
 		return 0;
 	name[0] = '\0';
@@ -1729,7 +1729,7 @@ static void note_input(struct input *in, const struct doctor_event *e, const str
 static void note_rekeyed(struct doctor *d, unsigned input, struct sa *old,
 			 const struct doctor_event *e, const struct doctor_line *l)
 {
-	unsigned id = e->n_cap >= 2 ? (unsigned)doctor_event_num(e, 1) : 0;
+	unsigned id = e->n_cap >= 2 ? (unsigned)doctor_events_num(e, 1) : 0;
 	struct sa *succ;
 
 	if (id && id == old->id) {

@@ -96,7 +96,9 @@ static void counters_event(struct status_cache *sc, const char *event, const str
 		/* child events carry the IKE SA with the child in child-sas (rekey: child-sas in the new SA) */
 		cs = vici_child(sa, "child-sas");
 		for (size_t j = 0; cs && j < cs->n_child; j++) {
-			const char *name = vici_find_str(cs->child[j], "name", NULL);
+			/* updown: a child as list-sas has it; child-rekey: a section named after
+			 * the child, holding "old" and "new" */
+			const char *name = vici_find_str(cs->child[j], "name", rekey ? cs->child[j]->name : NULL);
 
 			c = name ? counters_get(sc, name) : NULL;
 			if (rekey && name && sc->tl)

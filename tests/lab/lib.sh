@@ -144,3 +144,47 @@ wait_ike() {
 loaded_conns() {
 	on "$1" sh -c 'swanctl --list-conns --uri "$TUNNELCTL_VICI" 2>/dev/null' | sed -n 's/^\([A-Za-z0-9_-]*\): .*/\1/p' | sort | tr '\n' ' '
 }
+
+# The one-tunnel pair of the history and stall tests: con1 ("HQ") from a (192.0.2.1, NET_A.0/24)
+# to b (192.0.2.2, NET_B.0/24), watched (keepalive = yes) on a only, started by a's daemon
+# (start_action = none), keepalive.interval 2s, short retransmits and DPD.
+# Usage: watched_conf SIDE LABEL NET_A NET_B   (LABEL goes into the IDs and the PSK)
+watched_conf() {
+	local side=$1 label=$2 me=$1 peer wan pwan net pnet ka=""
+	if [ "$side" = a ]; then
+		peer=b wan=192.0.2.1 pwan=192.0.2.2 net=$3 pnet=$4 ka="keepalive = yes"
+	else
+		peer=a wan=192.0.2.2 pwan=192.0.2.1 net=$4 pnet=$3
+	fi
+	cat <<CONF
+global {
+    keepalive {
+        interval = 2s
+    }
+    retransmit {
+        tries = 2
+        timeout = 1.0
+    }
+}
+tunnels {
+    1 {
+        description = HQ
+        local_address = $wan
+        remote_gateway = $pwan
+        local_id = fqdn:$me.$label.lab
+        remote_id = fqdn:$peer.$label.lab
+        psk = "$label-lab-secret-0123456789"
+        start_action = none
+        dpd_delay = 2s
+        dpd_maxfail = 2
+        phase2 {
+            1 {
+                local = $net.0/24
+                remote = $pnet.0/24
+                $ka
+            }
+        }
+    }
+}
+CONF
+}

@@ -7,41 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
-gen() { # gen SIDE LOCAL_WAN PEER_WAN LOCAL_NET PEER_NET P2_EXTRA
-	cat <<CONF
-global {
-    keepalive {
-        interval = 2s
-    }
-    retransmit {
-        tries = 2
-        timeout = 1.0
-    }
-}
-tunnels {
-    1 {
-        description = HQ
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1.history.lab
-        remote_id = fqdn:$( [ $1 = a ] && echo b || echo a ).history.lab
-        psk = "history-lab-secret-0123456789"
-        start_action = none
-        dpd_delay = 2s
-        dpd_maxfail = 2
-        phase2 {
-            1 {
-                local = $4.0/24
-                remote = $5.0/24
-$6
-            }
-        }
-    }
-}
-CONF
-}
-gen a 192.0.2.1 192.0.2.2 10.83.0 10.84.0 "                keepalive = yes" >"$TMP/a.conf"
-gen b 192.0.2.2 192.0.2.1 10.84.0 10.83.0 "" >"$TMP/b.conf"
+watched_conf a history 10.83.0 10.84.0 >"$TMP/a.conf"
+watched_conf b history 10.83.0 10.84.0 >"$TMP/b.conf"
 
 LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
@@ -79,6 +46,10 @@ u=$(child_uid a)
 on b sh -c 'swanctl --terminate --child con1 --uri "$TUNNELCTL_VICI" >/dev/null 2>&1'
 wait_for 10 "con1 re-established" child_new "$u"
 wait_for 8 "the timeline has the initiate and the second up" reinitiated
+
+step "a rekey of the child is recorded"
+on a sh -c 'swanctl --rekey --child con1 --uri "$TUNNELCTL_VICI" >/dev/null 2>&1'
+wait_for 8 "rekey recorded" has_event rekey
 
 step "fault 2: B's PSK changes and B closes the IKE SA: A is refused until B's PSK is back"
 sed 's/history-lab-secret-0123456789/another-secret-for-b-0123456789/' "$TMP/b.conf" >"$TMP/b-bad.conf"

@@ -73,6 +73,12 @@ run probe
 assert_eq "$rc" 2 "no NAME exits 2"
 run probe con1 --timeout 0
 assert_eq "$rc" 2 "bad --timeout exits 2"
+on a "$TC" down con2_3 --quiet >/dev/null
+on a "$TC" down con2_4 --quiet >/dev/null
+[ -n "$(ike_uid a con2)" ] || die "con2's IKE SA went with its children: the next check cannot run"
+run probe con2
+assert_eq "$rc" 1 "an IKE SA without CHILD_SAs exits 1"
+assert_contains "$out" "no CHILD_SA is installed, so no traffic passes" "and says nothing passes"
 on a "$TC" down con2 --quiet >/dev/null
 run probe con2
 assert_eq "$rc" 1 "a tunnel that is down exits 1"

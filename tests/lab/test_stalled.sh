@@ -10,34 +10,8 @@
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
-gen() { # gen SIDE LOCAL_WAN PEER_WAN LOCAL_NET PEER_NET P2_EXTRA
-	cat <<CONF
-global {
-    keepalive {
-        interval = 2s
-    }
-}
-tunnels {
-    1 {
-        local_address = $2
-        remote_gateway = $3
-        local_id = fqdn:$1.stall.lab
-        remote_id = fqdn:$( [ $1 = a ] && echo b || echo a ).stall.lab
-        psk = "stall-lab-secret-0123456789"
-        start_action = none
-        phase2 {
-            1 {
-                local = $4.0/24
-                remote = $5.0/24
-$6
-            }
-        }
-    }
-}
-CONF
-}
-gen a 192.0.2.1 192.0.2.2 10.87.0 10.88.0 "                keepalive = yes" >"$TMP/a.conf"
-gen b 192.0.2.2 192.0.2.1 10.88.0 10.87.0 "" >"$TMP/b.conf"
+watched_conf a stall 10.87.0 10.88.0 >"$TMP/a.conf"
+watched_conf b stall 10.87.0 10.88.0 >"$TMP/b.conf"
 
 LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
@@ -79,6 +53,7 @@ step "status, history, /metrics and /api/history say so"
 st=$(on a "$TC" status --json con1)
 assert_eq "$(echo "$st" | jq -r '.ike_sas[0].children[0].keepalive.stall_restarts')" 1 "status: one stall restart"
 assert_eq "$(echo "$st" | jq -r '.ike_sas[0].children[0].keepalive.last_action')" stalled "status: last action stalled"
+assert_contains "$(on a "$TC" status --wide con1)" "INSTALLED (stalled, 1 stall restart)" "status's table says stalled"
 h=$(on a "$TC" history --json con1)
 echo "$h" | jq -r '.tunnels[0].events[] | [.event, .reason] | @tsv'
 assert_eq "$(echo "$h" | jq -r '[.tunnels[0].events[].event] | index("stalled") < index("restart")')" true "history: stalled, then restart"

@@ -171,9 +171,9 @@ static void test_num(void **state)
 			"84c59e3e_o (99 bytes) and TS 10.2.0.0/24 === 10.1.0.0/24";
 
 	assert_int_equal(doctor_events_classify(ix, m, strlen(m), &e), EV_CHILD_CLOSE);
-	assert_int_equal(doctor_event_num(&e, 2), 17749836ULL);
-	assert_int_equal(doctor_event_num(&e, 4), 99ULL);
-	assert_int_equal(doctor_event_num(&e, 9), 0);
+	assert_int_equal(doctor_events_num(&e, 2), 17749836ULL);
+	assert_int_equal(doctor_events_num(&e, 4), 99ULL);
+	assert_int_equal(doctor_events_num(&e, 9), 0);
 	doctor_events_free(ix);
 }
 

@@ -101,7 +101,7 @@ static void test_aead(void **state)
 static void test_xf_type(void **state)
 {
 	(void)state;
-#define T(s) doctor_xf_type(s, strlen(s))
+#define T(s) doctor_props_xf_type(s, strlen(s))
 	assert_int_equal(T("MODP_2048"), DOCTOR_XF_KE);
 	assert_int_equal(T("CURVE_25519"), DOCTOR_XF_KE);
 	assert_int_equal(T("ECP_256_BP"), DOCTOR_XF_KE);
