@@ -130,6 +130,12 @@ ike_uid() {
 		sed -n "s/^$name: #\([0-9]*\), ESTABLISHED.*/\1/p" | head -1
 }
 
+# The unique id of the installed child SA NAME on side S (empty if none), from swanctl.
+child_uid_of() {
+	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
+		sed -n "s/^  $2: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p" | head -1
+}
+
 # Wait up to SEC seconds for IKE SA NAME on side S to be established.
 wait_ike() {
 	local s=$1 name=$2 sec=${3:-15} i

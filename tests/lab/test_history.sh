@@ -13,10 +13,7 @@ watched_conf b history 10.83.0 10.84.0 >"$TMP/b.conf"
 LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
 
-child_uid() {
-	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
-		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
-}
+child_uid() { child_uid_of "$1" con1; }
 child_up() { [ -n "$(child_uid a)" ]; }
 hist() { on a "$TC" history --json con1; }
 # jq over A's history of con1

@@ -16,10 +16,7 @@ watched_conf b stall 10.87.0 10.88.0 >"$TMP/b.conf"
 LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
 
-child_uid() {
-	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
-		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
-}
+child_uid() { child_uid_of "$1" con1; }
 child_up() { [ -n "$(child_uid a)" ]; }
 logged() { grep -q -- "$1" "$DLOG"; }
 count_logged() { grep -c -- "$1" "$DLOG" || true; }
