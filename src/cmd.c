@@ -61,6 +61,14 @@ char *cmd_charon_log(const struct tc_ctx *ctx)
 	return xasprintf("%s%s", ctx->out_dir, COMPILE_CHARON_LOG);
 }
 
+const struct opt_spec *const cmd_specs[] = {
+	&cmd_check_spec, &cmd_compile_spec, &cmd_list_spec, &cmd_apply_spec, &cmd_status_spec,
+	&cmd_up_spec, &cmd_down_spec, &cmd_service_spec, &cmd_logs_spec, &cmd_lab_spec,
+	&cmd_doctor_spec, &cmd_firewall_spec, &cmd_logging_spec, &cmd_import_pfsense_spec,
+	&cmd_keepalive_spec, &cmd_probe_spec, &cmd_trace_spec, &cmd_bundle_spec, &cmd_daemon_spec,
+	&cmd_history_spec, NULL,
+};
+
 const struct opt_def cmd_globals[] = {
 	{ .name = "config", .short_name = 'c', OPT_STRING(struct tc_ctx, conf, "FILE"),
 	  .help = "tunnel file (TUNNELCTL_CONF, default " TC_DEFAULT_CONF ")" },

@@ -57,6 +57,8 @@ extern const struct opt_spec cmd_check_spec, cmd_compile_spec, cmd_list_spec, cm
 	cmd_status_spec, cmd_up_spec, cmd_down_spec, cmd_service_spec, cmd_logs_spec, cmd_lab_spec,
 	cmd_doctor_spec, cmd_firewall_spec, cmd_logging_spec, cmd_import_pfsense_spec, cmd_keepalive_spec,
 	cmd_probe_spec, cmd_trace_spec, cmd_bundle_spec, cmd_daemon_spec, cmd_history_spec;
+/* The same specs in one NULL-terminated list, for the tests and the fuzz target. */
+extern const struct opt_spec *const cmd_specs[];
 
 /* Shared helpers for commands (cmd.c). */
 struct tc_errors;

@@ -163,21 +163,31 @@ static void collect_config(struct bundle *b, const struct tc_ctx *ctx, const str
 		return;
 	}
 	note_secrets(b, tf);
-	rc = file_read_all(ctx->conf, BUNDLE_MAX_FILE, &raw);
-	if (rc == 0) {
-		size_t n = bundle_redact_conf(raw.data, raw.len, tf->tree, tf->tree->files[0], &out);
-		m = add(b, "tunnels.conf", "the tunnel file, secret values <hidden>");
-		if (m) {
-			m->data = out;
-			m->redacted = n;
-			out = (struct buf){ 0 };
+	/* the tunnel file, then each file it includes (once, however often it is included) */
+	for (size_t f = 0; f < tf->tree->n_files; f++) {
+		const char *file = tf->tree->files[f], *base = strrchr(file, '/');
+		char name[sizeof(b->m[0].name)];
+		bool seen = false;
+
+		for (size_t k = 0; k < f; k++)
+			seen |= str_eq(tf->tree->files[k], file);
+		if (seen)
+			continue;
+		if (f == 0)
+			snprintf(name, sizeof(name), "tunnels.conf");
+		else
+			snprintf(name, sizeof(name), "included/%03u-%.24s", (unsigned)(f % 1000), base ? base + 1 : file);
+		rc = file_read_all(file, BUNDLE_MAX_FILE, &raw);
+		if (rc != 0) {
+			missing(b, name, "%s: %s", file, file_read_strerror(rc));
+			continue;
 		}
-		if (tf->tree->n_files > 1)
-			missing(b, "tunnels.conf", "its %zu included files are not in the bundle", tf->tree->n_files - 1);
-	} else {
-		missing(b, "tunnels.conf", "%s: %s", ctx->conf, file_read_strerror(rc));
+		m = add(b, name, f == 0 ? "the tunnel file, secret values <hidden>"
+					: "a file the tunnel file includes, secret values <hidden>");
+		if (m)
+			m->redacted = bundle_redact_conf(raw.data, raw.len, tf->tree, file, &m->data);
+		buf_free_secret(&raw);
 	}
-	buf_free_secret(&raw);
 	buf_free(&out);
 
 	m = add(b, "swanctl.conf", "what the tunnel file compiles to, secrets <hidden>");

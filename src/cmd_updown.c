@@ -54,12 +54,12 @@ static const struct opt_def down_opts[] = {
 	{ .name = NULL },
 };
 
-#define UPDOWN_OPERANDS "one NAME (conN, conN_M, a description, N) or 'all'"
+/* what up and down take: one NAME or all */
+#define UPDOWN_OPERANDS .operands = "one NAME (conN, conN_M, a description, N) or 'all'", \
+			.min_operands = 1, .max_operands = 1
 
 const struct opt_spec cmd_up_spec = {
-	.operands = UPDOWN_OPERANDS,
-	.min_operands = 1,
-	.max_operands = 1,
+	UPDOWN_OPERANDS,
 	.verb = "up",
 	.usage =
 		"usage: tunnelctl up NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n",
@@ -84,9 +84,7 @@ const struct opt_spec cmd_up_spec = {
 };
 
 const struct opt_spec cmd_down_spec = {
-	.operands = UPDOWN_OPERANDS,
-	.min_operands = 1,
-	.max_operands = 1,
+	UPDOWN_OPERANDS,
 	.verb = "down",
 	.usage =
 		"usage: tunnelctl down NAME|all [--ike | --child] [--timeout SEC] [--quiet]\n",

@@ -90,6 +90,20 @@ f=$(jq -r .file <<<"$json")
 [ -f "$TMP/$f" ] || die "--json names $f, which is not there"
 case "$f" in tunnelctl-bundle-*.tar.gz) echo "ok: default name $f" ;; *) die "default name $f" ;; esac
 assert_eq "$(jq -r '[.files[].name] | index("charon.log") != null' <<<"$json")" true "--json lists charon.log"
+step "a tunnel file that includes another: both in the bundle, both redacted"
+mkdir "$TMP/inc" "$TMP/y"
+printf '# main file\ninclude part.conf\n' >"$TMP/inc/main.conf"
+cp "$TMP/a.conf" "$TMP/inc/part.conf"
+set +e; on a "$TC" -c "$TMP/inc/main.conf" bundle -o "$TMP/inc.tar.gz" >/dev/null 2>&1; rc=$?; set -e
+assert_eq "$rc" 0 "bundle with an include exits 0"
+tar -xzf "$TMP/inc.tar.gz" -C "$TMP/y"
+assert_contains "$(cat "$TMP"/y/*/tunnels.conf)" "include part.conf" "the main file"
+assert_eq "$(grep -c 'psk = "<hidden>"' "$TMP"/y/*/included/001-part.conf)" 2 "the included file, its two PSKs <hidden>"
+for s in "${secrets[@]}"; do
+	if grep -rlF -e "$s" "$TMP/y"; then die "a secret of the included file is in the bundle"; fi
+done
+echo "ok: no secret of the included file"
+
 set +e; on a "$TC" bundle -o /nonexistent-dir/x.tar.gz >/dev/null 2>&1; rc=$?; set -e
 assert_eq "$rc" 1 "an unwritable path exits 1"
 set +e; on a "$TC" bundle extra >/dev/null 2>&1; rc=$?; set -e
