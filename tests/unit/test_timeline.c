@@ -1,0 +1,167 @@
+/* test_timeline.c - the daemon's history writer: what status refreshes, rekey events and
+ * keep-alive decisions turn into records in a real state directory, what they must not
+ * (repeats, a negotiation in progress, initiations 3, 5, 6, 7), and the summaries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "history.h"
+#include "keepalive.h"
+#include "state.h"
+#include "timeline.h"
+#include "util.h"
+
+static char *tmp_state(void)
+{
+	char tmpl[64];
+	snprintf(tmpl, sizeof(tmpl), "%s/test_timeline.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	char *d = mkdtemp(tmpl);
+
+	assert_non_null(d);
+	return xstrdup(d);
+}
+
+static void rm_state(char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+/* The "ike_sas" of a status document: con1 with its merged child in the given states, and
+ * a verdict when cls is not NULL. */
+static json_t *sas(const char *ike_state, const char *child_state, const char *cls)
+{
+	json_t *e = json_pack("{s:s, s:i, s:s, s:[{s:s, s:s}]}", "name", "con1", "ikeid", 1, "state", ike_state,
+			      "children", "name", "con1", "state", child_state);
+
+	if (cls)
+		json_object_set_new(e, "verdict", json_pack("{s:s, s:s}", "class", cls, "summary", "no answer"));
+	return json_pack("[o]", e);
+}
+
+static void observe(struct timeline *tl, const char *ike_state, const char *child_state, const char *cls)
+{
+	json_t *a = sas(ike_state, child_state, cls);
+
+	timeline_observe(tl, a, "periodic refresh");
+	json_decref(a);
+}
+
+static void decision(struct timeline *tl, const char *action, unsigned attempts)
+{
+	struct keepalive_decision d = { .priority = LOG_NOTICE, .tunnel = "con1", .action = action,
+					.reason = "test", .attempts = attempts };
+
+	timeline_decision(tl, &d);
+}
+
+/* The kinds recorded for con1, space-separated. */
+static char *kinds(const char *dir)
+{
+	struct history h = { 0 };
+	struct buf b;
+
+	buf_init(&b);
+	if (state_history_load(dir, "con1", &h) == 0)
+		for (size_t i = 0; i < h.n; i++)
+			buf_printf(&b, "%s%s", i ? " " : "", history_kind_names[h.v[i].kind]);
+	history_free(&h);
+	buf_adds(&b, "");
+	return buf_steal(&b);
+}
+
+static void assert_kinds(const char *dir, const char *want)
+{
+	char *got = kinds(dir);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_observe_and_decide(void **state)
+{
+	char *dir = tmp_state();
+	struct timeline *tl = timeline_new(dir);
+
+	(void)state;
+	/* being negotiated at the start: nothing yet */
+	observe(tl, "CONNECTING", "disconnected", "unknown");
+	assert_kinds(dir, "");
+	observe(tl, "ESTABLISHED", "INSTALLED", NULL);
+	observe(tl, "ESTABLISHED", "INSTALLED", NULL);	/* no change: no record */
+	assert_kinds(dir, "up");
+	timeline_rekey(tl, "con1");
+	/* gone, with the doctor's verdict: down and the class, once */
+	observe(tl, "disconnected", "disconnected", "peer_unreachable");
+	observe(tl, "disconnected", "disconnected", "peer_unreachable");
+	assert_kinds(dir, "up rekey down verdict");
+	/* initiations and failures: attempts 1, 2, 4 recorded, 3 not */
+	for (unsigned a = 1; a <= 4; a++) {
+		decision(tl, "initiate", a);
+		decision(tl, "failed", a);
+	}
+	decision(tl, "wait", 1);	/* not a history event */
+	decision(tl, "up", 4);
+	observe(tl, "ESTABLISHED", "INSTALLED", NULL);	/* already said by the keep-alive */
+	assert_kinds(dir, "up rekey down verdict initiate failed initiate failed initiate failed up");
+	/* the keep-alive found it down before a refresh did: down, then its initiate */
+	decision(tl, "initiate", 3);
+	decision(tl, "stalled", 0);
+	decision(tl, "restart", 1);
+	timeline_stop(tl, "the daemon stopped");
+	assert_kinds(dir, "up rekey down verdict initiate failed initiate failed initiate failed up down stalled restart stop");
+
+	json_t *s = timeline_summaries(tl);
+	json_t *c = json_object_get(s, "con1");
+	assert_non_null(c);
+	assert_string_equal(json_string_value(json_object_get(c, "state")), "unknown");
+	assert_int_equal(json_array_size(json_object_get(c, "recent")), 15);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "day"), "outages")), 2);
+	json_decref(s);
+	timeline_free(tl);
+	rm_state(dir);
+}
+
+/* A new daemon (nothing in memory) over an existing timeline: an up it sees is not repeated. */
+static void test_restart_dedupe(void **state)
+{
+	char *dir = tmp_state();
+	struct timeline *tl = timeline_new(dir);
+
+	(void)state;
+	observe(tl, "ESTABLISHED", "INSTALLED", NULL);
+	timeline_free(tl);
+	tl = timeline_new(dir);
+	observe(tl, "ESTABLISHED", "INSTALLED", NULL);
+	assert_kinds(dir, "up");
+	/* an entry not in the tunnel file (no ikeid) is not followed */
+	json_t *a = json_pack("[{s:s, s:s, s:[{s:s, s:s}]}]", "name", "con9", "state", "ESTABLISHED", "children", "name",
+			      "con9", "state", "INSTALLED");
+	timeline_observe(tl, a, "periodic refresh");
+	json_decref(a);
+	json_t *s = timeline_summaries(tl);
+	assert_null(json_object_get(s, "con9"));
+	json_decref(s);
+	timeline_free(tl);
+	rm_state(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_observe_and_decide),
+		cmocka_unit_test(test_restart_dedupe),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
