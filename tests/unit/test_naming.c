@@ -10,18 +10,7 @@
 #include <string.h>
 
 #include "naming.h"
-
-static struct tunnel_file *build(const char *text)
-{
-	struct tc_errors errs = { 0 };
-	struct tunnel_file *tf = tunnel_from_tree(conf_parse("t.conf", text, strlen(text), NULL, &errs), &errs);
-
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("%u:%u: %s\n", errs.v[i].line, errs.v[i].col, errs.v[i].msg);
-	tc_errors_free(&errs);
-	assert_non_null(tf);
-	return tf;
-}
+#include "unit_tunnels.h"
 
 /* One phase 1 (IKE ID 3) with reqids 7 and 8, in the given version/split. */
 static struct tunnel_file *two_p2(const char *version, const char *split)
@@ -34,7 +23,7 @@ static struct tunnel_file *two_p2(const char *version, const char *split)
 		 " 8 {\n local = 10.1.0.0/24\n remote = 10.2.0.0/24\n }\n"
 		 " 7 {\n local = 10.1.0.0/24\n remote = 10.3.0.0/24\n }\n }\n }\n}\n",
 		 version, split);
-	return build(text);
+	return unit_tunnels(text);
 }
 
 static void test_child_names(void **state)
@@ -119,7 +108,7 @@ static void test_resolve(void **state)
 	tunnel_file_free(split);
 	tunnel_file_free(merged);
 
-	struct tunnel_file *dup = build("tunnels {\n 1 {\n description = X\n remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n }\n"
+	struct tunnel_file *dup = unit_tunnels("tunnels {\n 1 {\n description = X\n remote_gateway = 192.0.2.1\n psk = 0123456789abcdefXYZ\n }\n"
 					" 2 {\n description = X\n remote_gateway = 192.0.2.2\n psk = 0123456789abcdefXYZ\n }\n}\n");
 	assert_int_equal(naming_resolve(dup, "X", &t), -EINVAL);
 	tunnel_file_free(dup);

@@ -14,18 +14,7 @@
 
 #include "status.h"
 #include "web_metrics.h"
-
-static struct tunnel_file *load_tunnels(const char *text)
-{
-	struct tc_errors errs = { 0 };
-	struct tunnel_file *tf = tunnel_from_tree(conf_parse("t.conf", text, strlen(text), NULL, &errs), &errs);
-
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("%u:%u: %s\n", errs.v[i].line, errs.v[i].col, errs.v[i].msg);
-	tc_errors_free(&errs);
-	assert_non_null(tf);
-	return tf;
-}
+#include "unit_tunnels.h"
 
 /* examples/lab-a.conf's tunnel, plus a split IKEv1 tunnel that is down. */
 static const char tunnels[] =
@@ -135,7 +124,7 @@ static long long num(const json_t *o, const char *key)
 
 static void test_build_from_lab_sa(void **state)
 {
-	struct tunnel_file *tf = load_tunnels(tunnels);
+	struct tunnel_file *tf = unit_tunnels(tunnels);
 	struct vici_node *ev = lab_list_sa("con1");
 	json_t *sas = status_build_sas(tf, &ev, 1);
 	const json_t *c1 = entry(sas, "con1"), *c2 = entry(sas, "con2"), *child;
@@ -195,7 +184,7 @@ static void test_build_from_lab_sa(void **state)
 /* The whole chain the daemon serves: list-sas -> document -> Prometheus text. */
 static void test_metrics_of_built_document(void **state)
 {
-	struct tunnel_file *tf = load_tunnels(tunnels);
+	struct tunnel_file *tf = unit_tunnels(tunnels);
 	struct vici_node *ev = lab_list_sa("con1");
 	json_t *doc = json_pack("{s:I, s:{s:b}, s:o}", "generated", (json_int_t)1000, "charon", "reachable", 1,
 				"ike_sas", status_build_sas(tf, &ev, 1));
@@ -218,7 +207,7 @@ static void test_metrics_of_built_document(void **state)
 /* An SA of ours the tunnel file no longer has is still shown; foreign names are not. */
 static void test_build_unconfigured(void **state)
 {
-	struct tunnel_file *tf = load_tunnels("tunnels {\n 2 {\n remote_gateway = 198.51.100.7\n"
+	struct tunnel_file *tf = unit_tunnels("tunnels {\n 2 {\n remote_gateway = 198.51.100.7\n"
 					      " psk = \"another-shared-secret-012345\"\n }\n}\n");
 	struct vici_node *ev[2] = { lab_list_sa("con1"), lab_list_sa("bypass") };
 	json_t *sas = status_build_sas(tf, ev, 2);
@@ -272,7 +261,7 @@ static size_t load_list_sa(const char *path, struct vici_node **out, size_t max)
 
 static void test_build_from_recorded_bytes(void **state)
 {
-	struct tunnel_file *tf = load_tunnels(recorded_tunnels);
+	struct tunnel_file *tf = unit_tunnels(recorded_tunnels);
 	struct vici_node *ev[8];
 	size_t n = load_list_sa("tests/data/vici/list-sas.bin", ev, ARRAY_SIZE(ev));
 	json_t *sas = status_build_sas(tf, ev, n);

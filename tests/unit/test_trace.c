@@ -17,18 +17,7 @@
 
 #include "trace.h"
 #include "xfrm_nl.h"
-
-static struct tunnel_file *build(const char *text)
-{
-	struct tc_errors errs = { 0 };
-	struct tunnel_file *tf = tunnel_from_tree(conf_parse("t.conf", text, strlen(text), NULL, &errs), &errs);
-
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("%u:%u: %s\n", errs.v[i].line, errs.v[i].col, errs.v[i].msg);
-	tc_errors_free(&errs);
-	assert_non_null(tf);
-	return tf;
-}
+#include "unit_tunnels.h"
 
 static void packet(struct trace_packet *p, const char *src, const char *dst, unsigned proto, int port)
 {
@@ -433,7 +422,7 @@ static void decide_file(const struct tunnel_file *tf, bool plan, const char *src
 
 static void test_file_verdicts(void **state)
 {
-	struct tunnel_file *tf = build(two_tunnels);
+	struct tunnel_file *tf = unit_tunnels(two_tunnels);
 	struct trace_entry *ent;
 	struct trace_policies pol;
 	struct trace_verdict v;
