@@ -17,6 +17,7 @@
 #include "history.h"
 #include "state.h"
 #include "util.h"
+#include "unit_helpers.h"
 
 #define T0 1765000000000LL	/* a December 2025 afternoon, in unix ms */
 #define MIN_MS 60000LL
@@ -206,26 +207,6 @@ static void test_availability(void **state)
 
 /* ---- the files in the state directory ---- */
 
-static char *tmp_state(void)
-{
-	/* memory-backed when there is one: the rotation test syncs a thousand records */
-	char tmpl[64];
-	snprintf(tmpl, sizeof(tmpl), "%s/test_history.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return xstrdup(d);
-}
-
-static void rm_state(char *dir)
-{
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(dir);
-}
-
 static off_t size_of(const char *path)
 {
 	struct stat st;
@@ -235,7 +216,7 @@ static off_t size_of(const char *path)
 
 static void test_file_dedupe_and_torn_tail(void **state)
 {
-	char *dir = tmp_state();
+	char *dir = unit_tmpdir("test_history");
 	struct history h = { 0 };
 	struct history_rec r = rec(T0, HISTORY_UP, "", "daemon started: up");
 
@@ -278,12 +259,12 @@ static void test_file_dedupe_and_torn_tail(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	free(path);
-	rm_state(dir);
+	unit_tmpdir_remove(dir);
 }
 
 static void test_file_bounded(void **state)
 {
-	char *dir = tmp_state();
+	char *dir = unit_tmpdir("test_history");
 	char *cur = xasprintf("%s/history/con1.log", dir), *old = xasprintf("%s/history/con1.log.1", dir);
 	struct history_rec r = rec(T0, HISTORY_FAILED, "", "");
 	struct history h = { 0 };
@@ -312,7 +293,7 @@ static void test_file_bounded(void **state)
 	history_free(&h);
 	free(cur);
 	free(old);
-	rm_state(dir);
+	unit_tmpdir_remove(dir);
 }
 
 int main(void)

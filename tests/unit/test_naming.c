@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "naming.h"
-#include "unit_tunnels.h"
+#include "unit_helpers.h"
 
 /* One phase 1 (IKE ID 3) with reqids 7 and 8, in the given version/split. */
 static struct tunnel_file *two_p2(const char *version, const char *split)

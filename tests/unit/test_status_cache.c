@@ -14,7 +14,7 @@
 
 #include "status.h"
 #include "web_metrics.h"
-#include "unit_tunnels.h"
+#include "unit_helpers.h"
 
 /* examples/lab-a.conf's tunnel, plus a split IKEv1 tunnel that is down. */
 static const char tunnels[] =

@@ -18,25 +18,7 @@
 #include "state.h"
 #include "timeline.h"
 #include "util.h"
-
-static char *tmp_state(void)
-{
-	char tmpl[64];
-	snprintf(tmpl, sizeof(tmpl), "%s/test_timeline.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return xstrdup(d);
-}
-
-static void rm_state(char *dir)
-{
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(dir);
-}
+#include "unit_helpers.h"
 
 /* The "ike_sas" of a status document: con1 with its merged child in the given states, and
  * a verdict when cls is not NULL. */
@@ -91,7 +73,7 @@ static void assert_kinds(const char *dir, const char *want)
 
 static void test_observe_and_decide(void **state)
 {
-	char *dir = tmp_state();
+	char *dir = unit_tmpdir("test_timeline");
 	struct timeline *tl = timeline_new(dir);
 
 	(void)state;
@@ -130,13 +112,13 @@ static void test_observe_and_decide(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "day"), "outages")), 2);
 	json_decref(s);
 	timeline_free(tl);
-	rm_state(dir);
+	unit_tmpdir_remove(dir);
 }
 
 /* A new daemon (nothing in memory) over an existing timeline: an up it sees is not repeated. */
 static void test_restart_dedupe(void **state)
 {
-	char *dir = tmp_state();
+	char *dir = unit_tmpdir("test_timeline");
 	struct timeline *tl = timeline_new(dir);
 
 	(void)state;
@@ -154,7 +136,7 @@ static void test_restart_dedupe(void **state)
 	assert_null(json_object_get(s, "con9"));
 	json_decref(s);
 	timeline_free(tl);
-	rm_state(dir);
+	unit_tmpdir_remove(dir);
 }
 
 int main(void)

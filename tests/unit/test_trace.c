@@ -17,7 +17,7 @@
 
 #include "trace.h"
 #include "xfrm_nl.h"
-#include "unit_tunnels.h"
+#include "unit_helpers.h"
 
 static void packet(struct trace_packet *p, const char *src, const char *dst, unsigned proto, int port)
 {
