@@ -39,26 +39,47 @@ run_unit() {
 	done
 }
 
+# fuzz_one TARGET: run one target on a copy of its seed corpus; writes ok or FAILED to its
+# .result file (targets run side by side, so the summary is printed afterwards, in order)
+fuzz_one() {
+	local t=$1 name corpus log work
+	name=$(basename "$t")
+	corpus="tests/fuzz/corpus/${name#fuzz_}"
+	log="$logdir/$name.log"
+	work=$(mktemp -d)
+	[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
+	if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=0 "$work" >"$log" 2>&1; then
+		echo ok >"$logdir/$name.result"
+	else
+		echo FAILED >"$logdir/$name.result"
+	fi
+	rm -rf "$work"
+}
+
+# every target for FUZZ_SECONDS each, FUZZ_JOBS at a time (default: one per CPU)
 run_fuzz() {
-	local t name corpus log
+	local t name jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+	for t in build/fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		rm -f "$logdir/$(basename "$t").result"
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		fuzz_one "$t" &
+	done
+	wait
 	for t in build/fuzz/fuzz_*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t")
-		corpus="tests/fuzz/corpus/${name#fuzz_}"
-		log="$logdir/$name.log"
-		local work
-		work=$(mktemp -d)
-		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
-		if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-			-print_final_stats=0 "$work" >"$log" 2>&1; then
+		if [ "$(cat "$logdir/$name.result" 2>/dev/null)" = ok ]; then
 			pass 1
 			printf '%-40s ok\n' "fuzz/$name"
 		else
 			fail 1 "$name"
 			printf '%-40s FAILED\n' "fuzz/$name"
-			tail -40 "$log"
+			tail -40 "$logdir/$name.log"
 		fi
-		rm -rf "$work"
 	done
 }
 
