@@ -2,7 +2,7 @@
 #include "lazylib.h"
 
 #include <dlfcn.h>
-#include <stdbool.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,22 +22,23 @@ static void lazylib_die(const char *what)
 	exit(1);
 }
 
+/* One handle per library, opened by the first call into it and never closed. */
+static _Atomic(void *) lazylib_handles[LAZYLIB_COUNT];
+
 void *lazylib_sym(enum lazylib lib, const char *name)
 {
-	/* Once loaded, a library stays: its first dlopen is never closed, and later lookups
-	 * take a reference only while they search (no handle kept, no count that grows). */
-	void *h = dlopen(lazylib_sonames[lib], RTLD_NOW | RTLD_NOLOAD);
-	bool loaded = h != NULL;
+	void *h = atomic_load(&lazylib_handles[lib]);
 	void *fn;
 
-	if (!h)
+	if (!h) {
 		h = dlopen(lazylib_sonames[lib], RTLD_NOW);
-	if (!h)
-		lazylib_die(dlerror());
+		if (!h)
+			lazylib_die(dlerror());
+		/* two threads opening the same library at once only add a reference */
+		atomic_store(&lazylib_handles[lib], h);
+	}
 	fn = dlsym(h, name);
 	if (!fn)
 		lazylib_die(dlerror());
-	if (loaded)
-		dlclose(h);
 	return fn;
 }

@@ -5,7 +5,8 @@
  * (bundle) pull in 25 further shared objects; loading them at every start cost status and
  * compile about 20 ms and 6 MB (docs/decisions.md, "Start-up").
  * The lazylib_*.c files define those libraries' functions that tunnelctl calls, with the
- * libraries' own prototypes; each looks the real function up here on its first call. */
+ * libraries' own prototypes; each looks the real function up here when called (the library
+ * is opened by the first call into it, once). */
 #ifndef TUNNELCTL_LAZYLIB_H
 #define TUNNELCTL_LAZYLIB_H
 
