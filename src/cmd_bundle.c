@@ -234,9 +234,7 @@ static void add_vici(struct bundle *b, struct vici_client *vc, const char *cmd, 
 		a = json_array();
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			json_array_append_new(a, bundle_vici_json(ev[i]));
-		for (size_t i = 0; i < n; i++)
-			vici_node_free(ev[i]);
-		free(ev);
+		vici_nodes_free(ev, n);
 	} else {
 		rc = vici_client_request(vc, cmd, req, BUNDLE_VICI_TIMEOUT_MS, &reply, &err);
 		a = rc == 0 ? bundle_vici_json(reply) : NULL;

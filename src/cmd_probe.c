@@ -121,9 +121,7 @@ static void run_free(struct probe_run *r)
 
 static void free_events(struct vici_node **ev, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		vici_node_free(ev[i]);
-	free(ev);
+	vici_nodes_free(ev, n);
 }
 
 /* list-sas, filtered to ike when not NULL. 0 or -errno with *err set. */

@@ -420,9 +420,7 @@ static void query_vici(const struct tc_ctx *ctx, const struct tunnel_file *tf, s
 		s->down += !up;
 	}
 out:
-	for (size_t i = 0; i < n_sas; i++)
-		vici_node_free(sas[i]);
-	free(sas);
+	vici_nodes_free(sas, n_sas);
 	vici_node_free(reply);
 	vici_client_close(vc);
 	free(err);

@@ -162,9 +162,7 @@ static unsigned version_code(const char *s)
 
 static void stream_free(struct vici_node **ev, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		vici_node_free(ev[i]);
-	free(ev);
+	vici_nodes_free(ev, n);
 }
 
 /* charon: its children, its traps and shunts, and whether it runs kernel-libipsec. 0 or -1. */

@@ -273,9 +273,7 @@ static bool check_result(struct updown *u, const struct updown_job *j, char *wha
 				 : !sa || !str_eq(vici_find_str(sa, "state", ""), "ESTABLISHED");
 		snprintf(what, len, "%s", ok ? "gone" : "still there");
 	}
-	for (size_t i = 0; i < n; i++)
-		vici_node_free(ev[i]);
-	free(ev);
+	vici_nodes_free(ev, n);
 	return ok;
 }
 
@@ -310,9 +308,7 @@ static void abort_attempt(struct updown *u, const struct updown_job *j)
 	}
 	vici_msg_free(&m);
 	vici_node_free(reply);
-	for (size_t i = 0; i < n; i++)
-		vici_node_free(ev[i]);
-	free(ev);
+	vici_nodes_free(ev, n);
 	free(err);
 }
 

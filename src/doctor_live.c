@@ -551,9 +551,7 @@ static void check_conns(struct vici_client *c, struct doctor_live_report *r, str
 			facts->ipv6 |= doctor_live_conn_has_ipv6_ts(ev[i]);
 			conn_cert_subjects(ev[i], &facts->cert_dns, &facts->n_cert_dns);
 		}
-		for (size_t i = 0; i < n; i++)
-			vici_node_free(ev[i]);
-		free(ev);
+		vici_nodes_free(ev, n);
 	}
 	free(err);
 	err = NULL;
@@ -568,9 +566,7 @@ static void check_conns(struct vici_client *c, struct doctor_live_report *r, str
 				for (size_t j = 0; children && j < children->n_child; j++)
 					child_up += str_eq(vici_find_str(children->child[j], "state", NULL), "INSTALLED");
 			}
-		for (size_t i = 0; i < n; i++)
-			vici_node_free(ev[i]);
-		free(ev);
+		vici_nodes_free(ev, n);
 	}
 	free(err);
 	if (conns == 0)
@@ -644,9 +640,7 @@ static void check_certs(struct vici_client *c, struct doctor_live_report *r, cha
 		}
 		buf_free(&dn);
 	}
-	for (size_t i = 0; i < n; i++)
-		vici_node_free(ev[i]);
-	free(ev);
+	vici_nodes_free(ev, n);
 	if (unused.len)
 		buf_printf(&bad, "%s%s: expired, not yet valid or expiring, but no loaded connection uses "
 			   "it (charon keeps certificates until it restarts)", bad.len ? "; " : "",

@@ -373,9 +373,7 @@ json_t *status_receive(struct vici_client *vc, const struct tunnel_file *tf, con
 
 	if (vici_client_stream_end(vc, "list-sas", "list-sa", STATUS_VICI_TIMEOUT_MS, &events, &n, err) == 0)
 		doc = status_build(events, n, tf, state_dir, f);
-	for (size_t i = 0; i < n; i++)
-		vici_node_free(events[i]);
-	free(events);
+	vici_nodes_free(events, n);
 	return doc;
 }
 

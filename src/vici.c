@@ -321,6 +321,13 @@ void vici_node_free(struct vici_node *n)
 	free(n);
 }
 
+void vici_nodes_free(struct vici_node **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vici_node_free(v[i]);
+	free(v);
+}
+
 /* Parse elements into root; stack[] holds the open sections, list the open list. */
 static int msg_parse(struct reader *r, struct vici_node *root)
 {

@@ -135,6 +135,8 @@ int vici_packet_decode(const void *data, size_t len, size_t *used, struct vici_p
 void vici_packet_clear(struct vici_packet *pkt);
 
 void vici_node_free(struct vici_node *n);
+/* Free n decoded messages (roots) and the array that holds them; NULL is fine. */
+void vici_nodes_free(struct vici_node **v, size_t n);
 
 /* Re-encode a decoded section's contents (not its own name) into m: round trips. */
 void vici_msg_add_node(struct vici_msg *m, const struct vici_node *sec);

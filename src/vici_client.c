@@ -455,9 +455,7 @@ static int stream_end(struct vici_client *c, const char *cmd, const char *event,
 	if (rc == 0)
 		rc = registration(c, VICI_EVENT_UNREGISTER, event, deadline, err);
 	if (rc != 0) {
-		for (size_t i = 0; i < *n_events; i++)
-			vici_node_free((*events)[i]);
-		free(*events);
+		vici_nodes_free(*events, *n_events);
 		*events = NULL;
 		*n_events = 0;
 	}
