@@ -24,6 +24,7 @@ lab_cleanup() {
 
 lab_begin() {
 	LAB=t$$$(basename "$0" .sh | tr -cd 'a-z' | head -c 6)
+	LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB	# the lab's files: SIDE/daemon.log, SIDE/charon.pid, ...
 	TMP=$(mktemp -d)
 	trap lab_cleanup EXIT INT TERM
 }

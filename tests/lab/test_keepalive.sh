@@ -46,14 +46,10 @@ gen a 192.0.2.1 192.0.2.2 10.61.0 10.62.0 none "                keepalive = yes
                 ping_host = 10.62.0.1" >"$TMP/a.conf"
 gen b 192.0.2.2 192.0.2.1 10.62.0 10.61.0 none "" >"$TMP/b.conf"
 
-LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
 
 # child unique id of con1 on side S when INSTALLED (empty if none); swanctl as the oracle
-child_uid() {
-	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
-		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
-}
+child_uid() { child_uid_of "$1" con1; }
 child_up() { [ -n "$(child_uid a)" ]; }
 child_down() { [ -z "$(child_uid a)" ]; }
 child_changed() { local u; u=$(child_uid a); [ -n "$u" ] && [ "$u" != "$1" ]; }

@@ -47,7 +47,6 @@ CONF
 gen a 192.0.2.1 192.0.2.2 10.81 10.82 >"$TMP/a.conf"
 gen b 192.0.2.2 192.0.2.1 10.82 10.81 >"$TMP/b.conf"
 
-LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
 sas() { on a sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null'; }
 installed() { sas | grep -c "^  $1: #[0-9]*, reqid [0-9]*, INSTALLED" || true; }

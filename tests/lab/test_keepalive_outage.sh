@@ -46,13 +46,9 @@ CONF
 gen a 192.0.2.1 192.0.2.2 10.81.0 10.82.0 "                keepalive = yes" >"$TMP/a.conf"
 gen b 192.0.2.2 192.0.2.1 10.82.0 10.81.0 "" >"$TMP/b.conf"
 
-LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
 
-child_uid() {
-	on "$1" sh -c 'swanctl --list-sas --uri "$TUNNELCTL_VICI" 2>/dev/null' |
-		sed -n 's/^  con1: #\([0-9]*\), reqid [0-9]*, INSTALLED.*/\1/p' | head -1
-}
+child_uid() { child_uid_of "$1" con1; }
 die_log() { echo "--- daemon log:" >&2; tail -30 "$DLOG" >&2 || true; die "$@"; }
 metrics_has() { on a curl -s "http://127.0.0.1:8714/metrics" | grep -qF -- "$1"; }
 child_up() { [ -n "$(child_uid a)" ]; }

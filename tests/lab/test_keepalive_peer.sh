@@ -40,7 +40,6 @@ gen() { # gen SIDE LOCAL_WAN PEER_WAN START1 P2_EXTRA
 gen a 192.0.2.1 192.0.2.2 none "                keepalive = yes" >"$TMP/a.conf"
 gen b 192.0.2.2 192.0.2.1 start "" >"$TMP/b.conf"
 
-LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
 
 child_up() { # child_up NAME: installed on A

@@ -13,7 +13,6 @@ lab_begin
 watched_conf a stall 10.87.0 10.88.0 >"$TMP/a.conf"
 watched_conf b stall 10.87.0 10.88.0 >"$TMP/b.conf"
 
-LAB_DIR=${TUNNELCTL_LAB_DIR:-/run/tunnelctl-lab}/$LAB
 DLOG=$LAB_DIR/a/daemon.log
 
 child_uid() { child_uid_of "$1" con1; }
