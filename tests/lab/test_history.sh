@@ -24,6 +24,8 @@ state_is() { [ "$(hq '.tunnels[0].state')" = "$1" ]; }
 child_down() { ! child_up; }
 child_new() { local u; u=$(child_uid a); [ -n "$u" ] && [ "$u" != "$1" ]; }
 reinitiated() { has_event initiate && [ "$(n_event up)" -ge 2 ]; }
+# the daemon has recorded con1 up again since the doctor's verdict
+up_since_verdict() { [ "$(hq '[.tunnels[0].events[].event] | (indices("up") | last // -1) > (indices("verdict") | last // -1)')" = true ]; }
 
 step "no timeline yet: history says so (exit 1)"
 lab up "$TMP/a.conf" "$TMP/b.conf" --wait 1 >/dev/null
@@ -56,6 +58,7 @@ wait_for 15 "the doctor's verdict is recorded" has_event verdict
 lab apply b "$TMP/b.conf" >/dev/null
 wait_for 20 "con1 back once B's PSK is restored" child_up
 wait_for 8 "the timeline says up again" state_is up
+wait_for 8 "the timeline records the recovery before the manual part" up_since_verdict
 
 step "manual: tunnelctl down, then up, on A"
 on a "$TC" down con1 >/dev/null
