@@ -204,7 +204,6 @@ int cmd_history(int argc, char **argv, const struct tc_ctx *ctx)
 {
 	struct history_args args = { .json = false };
 	int first = cmd_parse(&cmd_history_spec, argc, argv, &args);
-	struct timespec ts;
 	struct hist_one *v;
 	char **names = NULL;
 	size_t n = 0, found = 0;
@@ -231,8 +230,7 @@ int cmd_history(int argc, char **argv, const struct tc_ctx *ctx)
 		return TC_EXIT_FAIL;
 	}
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now = wall_ms();
 	v = xcalloc(n + 1, sizeof(*v));
 	for (size_t i = 0; i < n; i++) {
 		struct hist_one *o = &v[i];

@@ -417,7 +417,9 @@ static int update_marks(const struct updown *u, const struct naming_target *t)
  * history is a report). up: manual-up, then up or failed as the command went. */
 static void record_manual(const struct updown *u, const struct naming_target *t, bool succeeded)
 {
-	struct history_rec r = { .time_ms = (int64_t)time(NULL) * 1000 };
+	/* milliseconds, as the daemon's records: a manual down in the same second as the daemon's
+	 * "up" must sort after it, or the outage it ended would count as ended by hand */
+	struct history_rec r = { .time_ms = wall_ms() };
 	char name[NAMING_MAX], last[NAMING_MAX] = "";
 
 	for (size_t i = 0; i < (t->p2 ? 1 : t->p1->n_p2); i++) {

@@ -2,6 +2,7 @@
  * a timer, never per request (docs/web.md describes the document). */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +48,9 @@ struct status_cache {
 	struct doctor_tail tail;	/* where the log was read up to */
 	json_t *verdicts;		/* IKE SA name -> the doctor's last verdict for it */
 	char *diag_down;		/* the down names the last diagnosis was for */
-	int64_t next_diag;
+	int64_t next_diag;		/* monotonic ms: diagnose again even if nothing changed */
+	int64_t diag_ms;		/* monotonic ms of the last diagnosis */
+	off_t diag_size;		/* charon's log size then */
 	struct timeline *tl;		/* borrowed: the history writer, or NULL */
 	char why[64];			/* what the next refresh is for, for the history's records */
 };
@@ -180,12 +183,25 @@ static void diagnose(struct status_cache *sc)
 	doctor_free(d);
 }
 
-/* Run the doctor when the set of down tunnels changed, and again every STATUS_CACHE_DIAG_MS
- * while some stay down; attach each down entry's verdict. */
+/* charon's log has new lines since the last diagnosis, and that was long enough ago. A
+ * refused attempt (PSK, proposal) begins and ends between two list-sas, so the set of down
+ * tunnels does not change with it: without this its lines would wait STATUS_CACHE_DIAG_MS. */
+static bool log_grown(const struct status_cache *sc)
+{
+	struct stat st;
+
+	return now_ms() >= sc->diag_ms + STATUS_CACHE_DIAG_GROWN_MS && stat(sc->charon_log, &st) == 0 &&
+	       st.st_size != sc->diag_size;
+}
+
+/* Run the doctor when the set of down tunnels changed, when charon's log grew (at most every
+ * STATUS_CACHE_DIAG_GROWN_MS), and every STATUS_CACHE_DIAG_MS while some stay down; attach
+ * each down entry's verdict. */
 static void add_verdicts(struct status_cache *sc, json_t *sas)
 {
 	struct buf down;
 	json_t *sa, *v;
+	struct stat st;
 	size_t i;
 
 	if (!sc->charon_log)
@@ -196,9 +212,11 @@ static void add_verdicts(struct status_cache *sc, json_t *sas)
 			buf_printf(&down, "%s ", json_string_value(json_object_get(sa, "name")));
 	if (!down.len) {
 		json_object_clear(sc->verdicts);
-	} else if (!str_eq(down.data, sc->diag_down) || now_ms() >= sc->next_diag) {
+	} else if (!str_eq(down.data, sc->diag_down) || now_ms() >= sc->next_diag || log_grown(sc)) {
+		sc->diag_size = stat(sc->charon_log, &st) == 0 ? st.st_size : 0;
 		diagnose(sc);
-		sc->next_diag = now_ms() + STATUS_CACHE_DIAG_MS;
+		sc->diag_ms = now_ms();
+		sc->next_diag = sc->diag_ms + STATUS_CACHE_DIAG_MS;
 	}
 	free(sc->diag_down);
 	sc->diag_down = buf_steal(&down);

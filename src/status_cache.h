@@ -26,6 +26,7 @@
 #define STATUS_CACHE_VICI_TIMEOUT_MS 3000	/* one list-sas may take this long */
 #define STATUS_CACHE_MAX_NAMES 32768	/* per-name event counters kept at most */
 #define STATUS_CACHE_DIAG_MS 30000	/* while tunnels stay down, the doctor runs again this often */
+#define STATUS_CACHE_DIAG_GROWN_MS 2000	/* ... or this soon, once charon's log has grown since */
 #define STATUS_CACHE_SLOW_MS 1000	/* a VICI call unanswered this long: "charon not answering" */
 
 struct tc_ctx;

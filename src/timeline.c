@@ -82,14 +82,6 @@ static struct tl_name *name_get(struct timeline *tl, const char *name)
 	return t;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Append one record (best effort: the history is a report, never a reason to stop). */
 static void record(struct timeline *tl, struct tl_name *t, enum history_kind kind, const char *cls, const char *reason)
 {

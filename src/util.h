@@ -119,6 +119,8 @@ bool str_in_list(const char *s, char *const *list, size_t n);
 
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
+/* Wall clock (unix time) in milliseconds: what records that other processes sort by carry. */
+int64_t wall_ms(void);
 /* seconds as "45s", "5m03s", "2h03m", "3d04h" into out. */
 void fmt_duration(long long s, char *out, size_t len);
 
