@@ -191,28 +191,54 @@ static void merge_configured(json_t *entry, const struct tunnel_phase1 *p1)
 	json_decref(conf);
 }
 
-/* An IKE SA section of the list-sa events, and its position there (ties keep wire order). */
-struct sa_ref {
-	const struct vici_node *sa;
-	size_t pos;
-};
-
-static int sa_ref_cmp(const void *a, const void *b)
+void status_sas_add(struct status_sas *s, const struct vici_node *event)
 {
-	const struct sa_ref *x = a, *y = b;
-	int c = strcmp(x->sa->name, y->sa->name);
+	for (size_t k = 0; k < event->n_child; k++) {
+		const struct vici_node *sa = event->child[k];
 
-	return c ? c : x->pos < y->pos ? -1 : x->pos > y->pos;
+		if (sa->type != VICI_NODE_SECTION)
+			continue;
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 64;
+			s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+		}
+		s->v[s->n].entry = ike_from_sa(sa);
+		s->v[s->n].name = json_string_value(json_object_get(s->v[s->n].entry, "name"));
+		s->n++;
+	}
 }
 
-/* Index of the first ref named name in the sorted refs (n_refs when none). */
-static size_t sa_ref_first(const struct sa_ref *refs, size_t n_refs, const char *name)
+void status_sas_take(void *arg, struct vici_node *event)
 {
-	size_t lo = 0, hi = n_refs;
+	status_sas_add(arg, event);
+	vici_node_free(event);
+}
+
+void status_sas_free(struct status_sas *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		json_decref(s->v[i].entry);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* by name; ties keep wire order (the array holds pointers into the wire-ordered one) */
+static int sa_ptr_cmp(const void *a, const void *b)
+{
+	const struct status_sa *x = *(const struct status_sa *const *)a, *y = *(const struct status_sa *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x < y ? -1 : x > y;
+}
+
+/* Index of the first of the sorted SAs named name (n when none). */
+static size_t sa_first(struct status_sa *const *sorted, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(refs[mid].sa->name, name) < 0)
+		if (strcmp(sorted[mid]->name, name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -220,25 +246,18 @@ static size_t sa_ref_first(const struct sa_ref *refs, size_t n_refs, const char 
 	return lo;
 }
 
-json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n)
+json_t *status_sas_join(const struct status_sas *s, const struct tunnel_file *tf)
 {
 	json_t *sas = json_array();
-	struct sa_ref *refs = NULL;
-	size_t n_refs = 0, e, k, i;
+	struct status_sa **sorted = xmalloc((s->n ? s->n : 1) * sizeof(*sorted));
 	char ike[NAMING_MAX];
+	size_t i, k;
 
 	/* the IKE SAs sorted by name: each phase 1 finds its own by binary search, not by
 	 * scanning every SA (1,000 tunnels would be a million comparisons) */
-	for (e = 0; e < n; e++)
-		for (k = 0; k < events[e]->n_child; k++)
-			if (events[e]->child[k]->type == VICI_NODE_SECTION) {
-				refs = xrealloc(refs, (n_refs + 1) * sizeof(*refs));
-				refs[n_refs].sa = events[e]->child[k];
-				refs[n_refs].pos = n_refs;
-				n_refs++;
-			}
-	if (n_refs)
-		qsort(refs, n_refs, sizeof(*refs), sa_ref_cmp);
+	for (i = 0; i < s->n; i++)
+		sorted[i] = &s->v[i];
+	qsort(sorted, s->n, sizeof(*sorted), sa_ptr_cmp);
 
 	/* configured phase 1 entries in file order, each with its SAs or a disconnected row */
 	for (i = 0; tf && i < tf->n_p1; i++) {
@@ -248,11 +267,9 @@ json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *
 		if (!p1->enabled)
 			continue;
 		naming_ike(p1, ike);
-		for (k = sa_ref_first(refs, n_refs, ike); k < n_refs && strcmp(refs[k].sa->name, ike) == 0; k++) {
-			json_t *entry = ike_from_sa(refs[k].sa);
-
-			merge_configured(entry, p1);
-			json_array_append_new(sas, entry);
+		for (k = sa_first(sorted, s->n, ike); k < s->n && strcmp(sorted[k]->name, ike) == 0; k++) {
+			merge_configured(sorted[k]->entry, p1);
+			json_array_append(sas, sorted[k]->entry);
 			any = true;
 		}
 		if (!any) {
@@ -267,18 +284,28 @@ json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *
 			json_array_append_new(sas, entry);
 		}
 	}
-	free(refs);
+	free(sorted);
 	/* SAs of ours that the tunnel file no longer has (removed, not yet applied) */
-	for (e = 0; e < n; e++)
-		for (k = 0; k < events[e]->n_child; k++) {
-			const struct vici_node *sa = events[e]->child[k];
-			unsigned id, reqid;
+	for (i = 0; i < s->n; i++) {
+		unsigned id, reqid;
 
-			if (sa->type != VICI_NODE_SECTION || !naming_parse(sa->name, &id, &reqid) || reqid ||
-			    (tf && tunnel_find_p1(tf, id) && tunnel_find_p1(tf, id)->enabled))
-				continue;
-			json_array_append_new(sas, ike_from_sa(sa));
-		}
+		if (!naming_parse(s->v[i].name, &id, &reqid) || reqid ||
+		    (tf && tunnel_find_p1(tf, id) && tunnel_find_p1(tf, id)->enabled))
+			continue;
+		json_array_append(sas, s->v[i].entry);
+	}
+	return sas;
+}
+
+json_t *status_build_sas(const struct tunnel_file *tf, struct vici_node *const *events, size_t n)
+{
+	struct status_sas s = { 0 };
+	json_t *sas;
+
+	for (size_t e = 0; e < n; e++)
+		status_sas_add(&s, events[e]);
+	sas = status_sas_join(&s, tf);
+	status_sas_free(&s);
 	return sas;
 }
 
@@ -333,11 +360,11 @@ static void add_state(json_t *o, const char *state_dir, const struct state_dirs 
 	json_object_set_new(o, "keepalive", ka);
 }
 
-json_t *status_build(struct vici_node *const *events, size_t n, const struct tunnel_file *tf,
-		     const char *state_dir, const struct status_filter *f)
+/* The document around the joined "ike_sas": the filter, then the state dir's marks. */
+static json_t *status_document(json_t *sas, const char *state_dir, const struct status_filter *f)
 {
-	json_t *sas = status_build_sas(tf, events, n), *e, *c;
 	struct state_dirs dirs = { false, false };
+	json_t *e, *c;
 	size_t i, k;
 
 	apply_filter(sas, f);
@@ -349,6 +376,12 @@ json_t *status_build(struct vici_node *const *events, size_t n, const struct tun
 			add_state(c, state_dir, &dirs, true);
 	}
 	return json_pack("{s:o}", "ike_sas", sas);
+}
+
+json_t *status_build(struct vici_node *const *events, size_t n, const struct tunnel_file *tf,
+		     const char *state_dir, const struct status_filter *f)
+{
+	return status_document(status_build_sas(tf, events, n), state_dir, f);
 }
 
 int status_request(struct vici_client *vc, const struct status_filter *f, char **err)
@@ -367,13 +400,14 @@ int status_request(struct vici_client *vc, const struct status_filter *f, char *
 json_t *status_receive(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
 		       const struct status_filter *f, char **err)
 {
-	struct vici_node **events = NULL;
-	size_t n = 0;
+	struct status_sas got = { 0 };
 	json_t *doc = NULL;
 
-	if (vici_client_stream_end(vc, "list-sas", "list-sa", STATUS_VICI_TIMEOUT_MS, &events, &n, err) == 0)
-		doc = status_build(events, n, tf, state_dir, f);
-	vici_nodes_free(events, n);
+	/* each IKE SA becomes JSON as its event arrives, while charon is still sending the rest */
+	if (vici_client_stream_each(vc, "list-sas", "list-sa", STATUS_VICI_TIMEOUT_MS, status_sas_take, &got, err) ==
+	    0)
+		doc = status_document(status_sas_join(&got, tf), state_dir, f);
+	status_sas_free(&got);
 	return doc;
 }
 

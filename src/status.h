@@ -30,6 +30,24 @@ int status_request(struct vici_client *vc, const struct status_filter *f, char *
 json_t *status_receive(struct vici_client *vc, const struct tunnel_file *tf, const char *state_dir,
 		       const struct status_filter *f, char **err);
 
+/* The IKE SAs of list-sa events as status entries, in wire order, built event by event. */
+struct status_sa {
+	json_t *entry;		/* the entry ike_from_sa made */
+	const char *name;	/* its "name", conN */
+};
+struct status_sas {
+	struct status_sa *v;
+	size_t n, cap;
+};
+/* Add the IKE SA sections of one list-sa event (s starts zeroed). */
+void status_sas_add(struct status_sas *s, const struct vici_node *event);
+/* status_sas_add, then vici_node_free(event): the sink of vici_client_stream_each. */
+void status_sas_take(void *s, struct vici_node *event);
+void status_sas_free(struct status_sas *s);
+/* The "ike_sas" array for tf (see status_build_sas) from the entries of s (which keeps its
+ * own references). New reference. */
+json_t *status_sas_join(const struct status_sas *s, const struct tunnel_file *tf);
+
 /* Pure: the "ike_sas" array for tf from list-sa event messages: one entry per IKE SA of ours
  * (conN) in tunnel-file order, configured phase 1 entries without an SA as "disconnected",
  * configured children missing from an SA as "disconnected" rows. New reference. */

@@ -252,8 +252,29 @@ static size_t rd_left(const struct reader *r)
 	return r->len - r->pos;
 }
 
-/* Read a 1-byte-length name into a fresh string. */
-static int rd_name(struct reader *r, size_t at, const char *what, char **out)
+/* A message is decoded in two passes over its bytes: the first checks every element and
+ * measures the tree (nodes, bytes of names and values, children of each section and list);
+ * the second fills one block with all of it. One allocation per message, not four per node:
+ * a list-sas of 1,000 SAs is some 60,000 nodes. */
+struct shape {
+	size_t nodes;		/* below the root */
+	size_t bytes;		/* names and values, each with its NUL */
+	size_t *counts;		/* children of each container, in the order they open (root first) */
+	size_t n_counts, cap_counts;
+};
+
+static size_t shape_open(struct shape *sh)
+{
+	if (sh->n_counts == sh->cap_counts) {
+		sh->cap_counts = sh->cap_counts ? sh->cap_counts * 2 : 64;
+		sh->counts = xrealloc(sh->counts, sh->cap_counts * sizeof(*sh->counts));
+	}
+	sh->counts[sh->n_counts] = 0;
+	return sh->n_counts++;
+}
+
+/* Check a 1-byte-length name (no NUL inside) and step over it. */
+static int rd_name(struct reader *r, size_t at, const char *what, struct shape *sh)
 {
 	size_t l;
 
@@ -265,13 +286,13 @@ static int rd_name(struct reader *r, size_t at, const char *what, char **out)
 			       rd_left(r));
 	if (memchr(r->p + r->pos, '\0', l))
 		return rd_fail(r, at, -EBADMSG, "%s: name contains a NUL byte", what);
-	*out = xstrndup((const char *)r->p + r->pos, l);
 	r->pos += l;
+	sh->bytes += l + 1;
 	return 0;
 }
 
-/* Read a 2-byte-length value into n (with a NUL after it). */
-static int rd_value(struct reader *r, size_t at, const char *what, struct vici_node *n)
+/* Check a 2-byte-length value and step over it. */
+static int rd_value(struct reader *r, size_t at, const char *what, struct shape *sh)
 {
 	size_t l;
 
@@ -282,42 +303,180 @@ static int rd_value(struct reader *r, size_t at, const char *what, struct vici_n
 	if (rd_left(r) < l)
 		return rd_fail(r, at, -EBADMSG, "truncated %s: value of %zu bytes, %zu left", what, l,
 			       rd_left(r));
-	n->value = xmalloc(l + 1);
-	memcpy(n->value, r->p + r->pos, l);
-	n->value[l] = '\0';
-	n->len = l;
 	r->pos += l;
+	sh->bytes += l + 1;
 	return 0;
 }
 
-static struct vici_node *node_new(enum vici_node_type type)
+/* The name of the element checked at offset at, for printf's "%.*s". */
+#define NAME_AT(r, at) (int)(r)->p[(at) + 1], (const char *)(r)->p + (at) + 2
+
+/* First pass: check the elements and measure the tree into sh. */
+static int msg_measure(struct reader *r, struct shape *sh)
 {
-	struct vici_node *n = xcalloc(1, sizeof(*n));
+	size_t stack[VICI_MAX_DEPTH + 1];	/* open sections, as indices into sh->counts */
+	size_t opened_at[VICI_MAX_DEPTH + 1];
+	size_t list = 0, list_at = 0;		/* the open list's index (0: none; the root is 0) */
+	unsigned depth = 0;
+	int err;
+
+	stack[0] = shape_open(sh);
+	opened_at[0] = 0;
+	while (rd_left(r)) {
+		size_t at = r->pos;
+		unsigned type = r->p[r->pos++];
+
+		if (list && type != VICI_LIST_ITEM && type != VICI_LIST_END)
+			return rd_fail(r, at, -EBADMSG, "%s inside list '%.*s'",
+				       type && type < VICI_ELEMENTS ? vici_element_names[type] : "unknown element",
+				       NAME_AT(r, list_at));
+		switch (type) {
+		case VICI_SECTION_START:
+			if (depth == VICI_MAX_DEPTH)
+				return rd_fail(r, at, -EBADMSG, "sections nested deeper than %u", VICI_MAX_DEPTH);
+			if ((err = rd_name(r, at, "section start", sh)))
+				return err;
+			sh->counts[stack[depth]]++;
+			stack[++depth] = shape_open(sh);
+			opened_at[depth] = at;
+			break;
+		case VICI_SECTION_END:
+			if (depth == 0)
+				return rd_fail(r, at, -EBADMSG, "section end without open section");
+			depth--;
+			continue;
+		case VICI_KEY_VALUE:
+			if ((err = rd_name(r, at, "key/value", sh)) || (err = rd_value(r, at, "key/value", sh)))
+				return err;
+			sh->counts[stack[depth]]++;
+			break;
+		case VICI_LIST_START:
+			if ((err = rd_name(r, at, "list start", sh)))
+				return err;
+			sh->counts[stack[depth]]++;
+			list = shape_open(sh);
+			list_at = at;
+			break;
+		case VICI_LIST_ITEM:
+			if (!list)
+				return rd_fail(r, at, -EBADMSG, "list item outside a list");
+			if ((err = rd_value(r, at, "list item", sh)))
+				return err;
+			sh->bytes += 1;	/* the item's empty name */
+			sh->counts[list]++;
+			break;
+		case VICI_LIST_END:
+			if (!list)
+				return rd_fail(r, at, -EBADMSG, "list end without open list");
+			list = 0;
+			continue;
+		default:
+			return rd_fail(r, at, -EBADMSG, "unknown element type %u", type);
+		}
+		sh->nodes++;
+	}
+	if (list)
+		return rd_fail(r, list_at, -EBADMSG, "message ends inside list '%.*s'", NAME_AT(r, list_at));
+	if (depth)
+		return rd_fail(r, opened_at[depth], -EBADMSG, "message ends inside section '%.*s'",
+			       NAME_AT(r, opened_at[depth]));
+	return 0;
+}
+
+/* The block of a tree: its nodes (root first), then every child array, then the strings. */
+struct block {
+	struct vici_node *node;
+	struct vici_node **slot;
+	char *str;
+	const size_t *counts;
+};
+
+static struct vici_node *block_node(struct block *b, struct vici_node *parent, enum vici_node_type type)
+{
+	struct vici_node *n = b->node++;
 
 	n->type = type;
+	parent->child[parent->n_child++] = n;
+	if (type == VICI_NODE_SECTION || type == VICI_NODE_LIST) {
+		n->child = b->slot;
+		b->slot += *b->counts++;
+	}
 	return n;
 }
 
-static void node_append(struct vici_node *parent, struct vici_node *n)
+/* Copy l bytes and a NUL into the block's strings. */
+static char *block_str(struct block *b, const unsigned char *p, size_t l)
 {
-	/* grow in powers of two: n_child is the count, capacity is the next power */
-	if ((parent->n_child & (parent->n_child - 1)) == 0)
-		parent->child = xrealloc(parent->child,
-					 (parent->n_child ? parent->n_child * 2 : 1) * sizeof(*parent->child));
-	parent->child[parent->n_child++] = n;
+	char *s = b->str;
+
+	memcpy(s, p, l);
+	s[l] = '\0';
+	b->str += l + 1;
+	return s;
+}
+
+static char *fill_name(struct reader *r, struct block *b)
+{
+	size_t l = r->p[r->pos++];
+
+	r->pos += l;
+	return block_str(b, r->p + r->pos - l, l);
+}
+
+static void fill_value(struct reader *r, struct block *b, struct vici_node *n)
+{
+	size_t l = (size_t)r->p[r->pos] << 8 | r->p[r->pos + 1];
+
+	r->pos += 2;
+	n->value = block_str(b, r->p + r->pos, l);
+	n->len = l;
+	r->pos += l;
+}
+
+/* Second pass, over bytes the first has checked: build the tree into the block b. */
+static void msg_fill(struct reader *r, struct block *b, struct vici_node *root)
+{
+	struct vici_node *stack[VICI_MAX_DEPTH + 1], *list = NULL, *n;
+	unsigned depth = 0;
+
+	stack[0] = root;
+	while (rd_left(r)) {
+		switch (r->p[r->pos++]) {
+		case VICI_SECTION_START:
+			n = block_node(b, stack[depth], VICI_NODE_SECTION);
+			n->name = fill_name(r, b);
+			stack[++depth] = n;
+			break;
+		case VICI_SECTION_END:
+			depth--;
+			break;
+		case VICI_KEY_VALUE:
+			n = block_node(b, stack[depth], VICI_NODE_KV);
+			n->name = fill_name(r, b);
+			fill_value(r, b, n);
+			break;
+		case VICI_LIST_START:
+			list = block_node(b, stack[depth], VICI_NODE_LIST);
+			list->name = fill_name(r, b);
+			break;
+		case VICI_LIST_ITEM:
+			n = block_node(b, list, VICI_NODE_ITEM);
+			n->name = block_str(b, r->p, 0);
+			fill_value(r, b, n);
+			break;
+		default:	/* VICI_LIST_END */
+			list = NULL;
+			break;
+		}
+	}
 }
 
 void vici_node_free(struct vici_node *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < n->n_child; i++)
-		vici_node_free(n->child[i]);
-	free(n->child);
-	free(n->name);
-	if (n->value)
-		secret_wipe(n->value, n->len);
-	free(n->value);
+	/* the block may hold a secret (a PSK in a reply): wipe all of it */
+	secret_wipe(n, n->block);
 	free(n);
 }
 
@@ -328,102 +487,40 @@ void vici_nodes_free(struct vici_node **v, size_t n)
 	free(v);
 }
 
-/* Parse elements into root; stack[] holds the open sections, list the open list. */
-static int msg_parse(struct reader *r, struct vici_node *root)
-{
-	struct vici_node *stack[VICI_MAX_DEPTH + 1];
-	size_t opened_at[VICI_MAX_DEPTH + 1];
-	struct vici_node *list = NULL, *n;
-	size_t list_at = 0;
-	unsigned depth = 0;
-	int err;
-
-	stack[0] = root;
-	opened_at[0] = 0;
-	while (rd_left(r)) {
-		size_t at = r->pos;
-		unsigned type = r->p[r->pos++];
-
-		if (list && type != VICI_LIST_ITEM && type != VICI_LIST_END)
-			return rd_fail(r, at, -EBADMSG, "%s inside list '%s'",
-				       type && type < VICI_ELEMENTS ? vici_element_names[type]
-								  : "unknown element", list->name);
-		switch (type) {
-		case VICI_SECTION_START:
-			if (depth == VICI_MAX_DEPTH)
-				return rd_fail(r, at, -EBADMSG, "sections nested deeper than %u",
-					       VICI_MAX_DEPTH);
-			n = node_new(VICI_NODE_SECTION);
-			node_append(stack[depth], n);
-			if ((err = rd_name(r, at, "section start", &n->name)))
-				return err;
-			stack[++depth] = n;
-			opened_at[depth] = at;
-			break;
-		case VICI_SECTION_END:
-			if (depth == 0)
-				return rd_fail(r, at, -EBADMSG, "section end without open section");
-			depth--;
-			break;
-		case VICI_KEY_VALUE:
-			n = node_new(VICI_NODE_KV);
-			node_append(stack[depth], n);
-			if ((err = rd_name(r, at, "key/value", &n->name)) ||
-			    (err = rd_value(r, at, "key/value", n)))
-				return err;
-			break;
-		case VICI_LIST_START:
-			n = node_new(VICI_NODE_LIST);
-			node_append(stack[depth], n);
-			if ((err = rd_name(r, at, "list start", &n->name)))
-				return err;
-			list = n;
-			list_at = at;
-			break;
-		case VICI_LIST_ITEM:
-			if (!list)
-				return rd_fail(r, at, -EBADMSG, "list item outside a list");
-			n = node_new(VICI_NODE_ITEM);
-			n->name = xstrdup("");
-			node_append(list, n);
-			if ((err = rd_value(r, at, "list item", n)))
-				return err;
-			break;
-		case VICI_LIST_END:
-			if (!list)
-				return rd_fail(r, at, -EBADMSG, "list end without open list");
-			list = NULL;
-			break;
-		default:
-			return rd_fail(r, at, -EBADMSG, "unknown element type %u", type);
-		}
-	}
-	if (list)
-		return rd_fail(r, list_at, -EBADMSG, "message ends inside list '%s'", list->name);
-	if (depth)
-		return rd_fail(r, opened_at[depth], -EBADMSG, "message ends inside section '%s'",
-			       stack[depth]->name);
-	return 0;
-}
-
 static int msg_decode(const unsigned char *p, size_t len, size_t base, struct vici_node **out,
 		      struct vici_err *err)
 {
 	struct reader r = { .p = p, .len = len, .base = base, .err = err };
+	struct shape sh = { 0 };
 	struct vici_node *root;
+	struct block b;
+	size_t size;
 	int ret;
 
 	*out = NULL;
 	if (len > VICI_MAX_MESSAGE)
 		return rd_fail(&r, 0, -E2BIG, "message of %zu bytes exceeds the %u byte limit", len,
 			       VICI_MAX_MESSAGE);
-	root = node_new(VICI_NODE_SECTION);
-	root->name = xstrdup("");
-	ret = msg_parse(&r, root);
+	ret = msg_measure(&r, &sh);
 	if (ret) {
-		vici_node_free(root);
+		free(sh.counts);
 		return ret;
 	}
+	/* nodes, child slots (one per node below the root), strings (the root's "" too) */
+	size = (sh.nodes + 1) * sizeof(struct vici_node) + sh.nodes * sizeof(struct vici_node *) + sh.bytes + 1;
+	root = xcalloc(1, size);
+	b.node = root + 1;
+	b.slot = (struct vici_node **)(root + sh.nodes + 1);
+	b.str = (char *)(b.slot + sh.nodes);
+	b.counts = sh.counts + 1;
+	root->type = VICI_NODE_SECTION;
+	root->block = size;
+	root->child = b.slot;
+	b.slot += sh.counts[0];
+	root->name = block_str(&b, p, 0);
+	r.pos = 0;
+	msg_fill(&r, &b, root);
+	free(sh.counts);
 	*out = root;
 	return 0;
 }
@@ -494,8 +591,9 @@ int vici_packet_decode(const void *data, size_t len, size_t *used, struct vici_p
 		if (pos != r.len)
 			return rd_fail(&r, pos, -EBADMSG, "%zu unexpected bytes after %s",
 				       r.len - pos, vici_packet_type_names[type]);
-		pkt->msg = node_new(VICI_NODE_SECTION);
-		pkt->msg->name = xstrdup("");
+		ret = msg_decode(p + pos, 0, pos, &pkt->msg, err);
+		if (ret)
+			return ret;
 	}
 	*used = r.len;
 	return 0;

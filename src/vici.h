@@ -98,7 +98,8 @@ enum vici_node_type {
 };
 extern const char *const vici_node_type_names[];
 
-/* A decoded message: one owner tree, freed by vici_node_free on the root. */
+/* A decoded message: one tree in one block, freed by vici_node_free on the root (never on a
+ * node below it). */
 struct vici_node {
 	enum vici_node_type type;
 	char *name;		/* NUL-terminated; "" for the root and for items */
@@ -106,6 +107,7 @@ struct vici_node {
 	size_t len;
 	struct vici_node **child;	/* in wire order */
 	size_t n_child;
+	size_t block;		/* the root: bytes of the block holding the tree; else 0 */
 };
 
 /* Where and why decoding failed. */

@@ -301,12 +301,34 @@ static void queue_event(struct vici_client *c, struct vici_packet *pkt, size_t w
 	c->n++;
 }
 
-/* Read packets until one of the wanted type arrives; events go to the queue, or to
- * collect when their name is stream_event. The deadline is absolute: a charon that keeps
- * sending events without ever answering still runs into it. */
+/* Where a streamed command's events go: each(arg, msg) takes every one. */
+struct sink {
+	void (*each)(void *arg, struct vici_node *msg);
+	void *arg;
+};
+
+/* The sink of vici_client_stream: an array that doubles as it fills. */
+struct collected {
+	struct vici_node **v;
+	size_t n, cap;
+};
+
+static void collect(void *arg, struct vici_node *msg)
+{
+	struct collected *c = arg;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+	}
+	c->v[c->n++] = msg;
+}
+
+/* Read packets until one of the wanted type arrives; events go to the queue, or to sink
+ * when their name is stream_event. The deadline is absolute: a charon that keeps sending
+ * events without ever answering still runs into it. */
 static int recv_until(struct vici_client *c, enum vici_packet_type want, const char *stream_event,
-		      struct vici_node ***events, size_t *n_events, struct vici_packet *out,
-		      int64_t deadline, char **err)
+		      const struct sink *sink, struct vici_packet *out, int64_t deadline, char **err)
 {
 	size_t streamed = 0;
 
@@ -334,8 +356,7 @@ static int recv_until(struct vici_client *c, enum vici_packet_type want, const c
 					vici_packet_clear(&pkt);
 					return -E2BIG;
 				}
-				*events = xrealloc(*events, (*n_events + 1) * sizeof(**events));
-				(*events)[(*n_events)++] = pkt.msg;
+				sink->each(sink->arg, pkt.msg);
 				pkt.msg = NULL;
 			} else {
 				queue_event(c, &pkt, wire);
@@ -357,13 +378,12 @@ static int recv_until(struct vici_client *c, enum vici_packet_type want, const c
 
 /* Read the response of a command sent (cmd names it in messages; may be NULL). */
 static int finish_request(struct vici_client *c, const char *cmd, const char *stream_event,
-			  struct vici_node ***events, size_t *n_events, int64_t deadline,
-			  struct vici_node **reply, char **err)
+			  const struct sink *sink, int64_t deadline, struct vici_node **reply, char **err)
 {
 	struct vici_packet pkt = { 0 };
 	int rc;
 
-	rc = recv_until(c, VICI_CMD_RESPONSE, stream_event, events, n_events, &pkt, deadline, err);
+	rc = recv_until(c, VICI_CMD_RESPONSE, stream_event, sink, &pkt, deadline, err);
 	if (rc != 0)
 		return rc;
 	if (pkt.type == VICI_CMD_UNKNOWN) {
@@ -379,15 +399,14 @@ static int finish_request(struct vici_client *c, const char *cmd, const char *st
 	return 0;
 }
 
-static int do_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
-		      const char *stream_event, struct vici_node ***events, size_t *n_events,
-		      int64_t deadline, struct vici_node **reply, char **err)
+static int do_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg, int64_t deadline,
+		      struct vici_node **reply, char **err)
 {
 	int rc = send_packet(c, VICI_CMD_REQUEST, cmd, msg, deadline, err);
 
 	if (rc != 0)
 		return rc;
-	return finish_request(c, cmd, stream_event, events, n_events, deadline, reply, err);
+	return finish_request(c, cmd, NULL, NULL, deadline, reply, err);
 }
 
 int vici_client_send(struct vici_client *c, const char *cmd, const struct vici_msg *msg, int timeout_ms,
@@ -399,14 +418,14 @@ int vici_client_send(struct vici_client *c, const char *cmd, const struct vici_m
 int vici_client_response(struct vici_client *c, int timeout_ms, struct vici_node **reply, char **err)
 {
 	*reply = NULL;
-	return finish_request(c, NULL, NULL, NULL, NULL, deadline_of(timeout_ms), reply, err);
+	return finish_request(c, NULL, NULL, NULL, deadline_of(timeout_ms), reply, err);
 }
 
 int vici_client_request(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
 			int timeout_ms, struct vici_node **reply, char **err)
 {
 	*reply = NULL;
-	return do_request(c, cmd, msg, NULL, NULL, NULL, deadline_of(timeout_ms), reply, err);
+	return do_request(c, cmd, msg, deadline_of(timeout_ms), reply, err);
 }
 
 static int registration(struct vici_client *c, enum vici_packet_type type, const char *event,
@@ -416,7 +435,7 @@ static int registration(struct vici_client *c, enum vici_packet_type type, const
 	int rc = send_packet(c, type, event, NULL, deadline, err);
 
 	if (rc == 0)
-		rc = recv_until(c, VICI_EVENT_CONFIRM, NULL, NULL, NULL, &pkt, deadline, err);
+		rc = recv_until(c, VICI_EVENT_CONFIRM, NULL, NULL, &pkt, deadline, err);
 	if (rc != 0)
 		return rc;
 	if (pkt.type == VICI_EVENT_UNKNOWN) {
@@ -448,17 +467,29 @@ static int stream_begin(struct vici_client *c, const char *cmd, const struct vic
 }
 
 static int stream_end(struct vici_client *c, const char *cmd, const char *event, int64_t deadline,
-		      struct vici_node ***events, size_t *n_events, char **err)
+		      const struct sink *sink, char **err)
 {
-	int rc = finish_request(c, cmd, event, events, n_events, deadline, NULL, err);
+	int rc = finish_request(c, cmd, event, sink, deadline, NULL, err);
 
 	if (rc == 0)
 		rc = registration(c, VICI_EVENT_UNREGISTER, event, deadline, err);
+	return rc;
+}
+
+/* stream_end into an array: *events and *n_events, nothing on failure */
+static int stream_end_collect(struct vici_client *c, const char *cmd, const char *event, int64_t deadline,
+			      struct vici_node ***events, size_t *n_events, char **err)
+{
+	struct collected got = { 0 };
+	struct sink sink = { collect, &got };
+	int rc = stream_end(c, cmd, event, deadline, &sink, err);
+
 	if (rc != 0) {
-		vici_nodes_free(*events, *n_events);
-		*events = NULL;
-		*n_events = 0;
+		vici_nodes_free(got.v, got.n);
+		got = (struct collected){ 0 };
 	}
+	*events = got.v;
+	*n_events = got.n;
 	return rc;
 }
 
@@ -471,9 +502,15 @@ int vici_client_stream_begin(struct vici_client *c, const char *cmd, const struc
 int vici_client_stream_end(struct vici_client *c, const char *cmd, const char *event, int timeout_ms,
 			   struct vici_node ***events, size_t *n_events, char **err)
 {
-	*events = NULL;
-	*n_events = 0;
-	return stream_end(c, cmd, event, deadline_of(timeout_ms), events, n_events, err);
+	return stream_end_collect(c, cmd, event, deadline_of(timeout_ms), events, n_events, err);
+}
+
+int vici_client_stream_each(struct vici_client *c, const char *cmd, const char *event, int timeout_ms,
+			    void (*each)(void *arg, struct vici_node *msg), void *arg, char **err)
+{
+	struct sink sink = { each, arg };
+
+	return stream_end(c, cmd, event, deadline_of(timeout_ms), &sink, err);
 }
 
 int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici_msg *msg,
@@ -487,7 +524,7 @@ int vici_client_stream(struct vici_client *c, const char *cmd, const struct vici
 	*n_events = 0;
 	rc = stream_begin(c, cmd, msg, event, deadline, err);
 	if (rc == 0)
-		rc = stream_end(c, cmd, event, deadline, events, n_events, err);
+		rc = stream_end_collect(c, cmd, event, deadline, events, n_events, err);
 	return rc;
 }
 

@@ -51,6 +51,11 @@ int vici_client_stream_begin(struct vici_client *c, const char *cmd, const struc
 			     const char *event, int timeout_ms, char **err);
 int vici_client_stream_end(struct vici_client *c, const char *cmd, const char *event, int timeout_ms,
 			   struct vici_node ***events, size_t *n_events, char **err);
+/* vici_client_stream_end handing each event to each(arg, msg) as it arrives (each takes msg:
+ * vici_node_free it), so the caller's work on the first events overlaps charon's sending of
+ * the rest. Same returns; the events already handed over stay the caller's on failure. */
+int vici_client_stream_each(struct vici_client *c, const char *cmd, const char *event, int timeout_ms,
+			    void (*each)(void *arg, struct vici_node *msg), void *arg, char **err);
 
 /* Register for / unregister from a named event (ike-updown, child-updown, log, ...). 0, -ENOENT
  * (charon does not know the event), or -errno with *err set. */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "status.h"
 #include "vici_client.h"
 
 #define DATA "tests/data/vici/"
@@ -276,6 +277,43 @@ static void test_stream(void **state)
 	server_stop(&s, c);
 }
 
+/* stream_each hands each event over as it arrives: status built event by event (the path of
+ * `status --json`) equals status built from the collected array (the daemon's path). */
+static void test_stream_each(void **state)
+{
+	struct server s;
+	struct vici_node **ev = NULL;
+	struct status_sas got = { 0 };
+	size_t n = 0;
+	char *err = NULL;
+	json_t *each, *collected;
+
+	(void)state;
+	server_start(&s, DATA "list-sas.bin", REPLAY);
+	struct vici_client *c = connect_to(&s);
+	assert_int_equal(vici_client_stream_begin(c, "list-sas", NULL, "list-sa", TEST_TIMEOUT_MS, &err), 0);
+	assert_int_equal(vici_client_stream_each(c, "list-sas", "list-sa", TEST_TIMEOUT_MS, status_sas_take, &got,
+						 &err), 0);
+	server_stop(&s, c);
+	assert_int_equal(got.n, 2);
+	/* in wire order (charon lists con2 first in this recording) */
+	assert_string_equal(got.v[0].name, "con2");
+	assert_string_equal(got.v[1].name, "con1");
+	each = status_sas_join(&got, NULL);
+	status_sas_free(&got);
+
+	server_start(&s, DATA "list-sas.bin", REPLAY);
+	c = connect_to(&s);
+	assert_int_equal(vici_client_stream(c, "list-sas", NULL, "list-sa", TEST_TIMEOUT_MS, &ev, &n, &err), 0);
+	server_stop(&s, c);
+	collected = status_build_sas(NULL, ev, n);
+	vici_nodes_free(ev, n);
+	assert_int_equal(json_array_size(each), 2);
+	assert_true(json_equal(each, collected));
+	json_decref(each);
+	json_decref(collected);
+}
+
 /* Events that arrive while a command runs are kept, in order, for wait_event. */
 static void test_events_queued_during_command(void **state)
 {
@@ -473,6 +511,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_stream_each),
 		cmocka_unit_test(test_events_queued_during_command),
 		cmocka_unit_test(test_unknown_command),
 		cmocka_unit_test(test_timeout),
