@@ -260,6 +260,7 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	const char *listen, *token_file;
 	char *charon_log;
 	struct daemon_parts d = { 0 };
+	size_t n_recovered;
 	struct tunnel_file *tf;
 	sigset_t set;
 	char msg[512];
@@ -292,6 +293,8 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	d.sc = status_cache_new(ctx, tf, charon_log);
 	free(charon_log);
 	cfg.log_arg = timeline_new(ctx->state_dir);
+	n_recovered = timeline_recover(cfg.log_arg);
+	timeline_alive(cfg.log_arg);
 	status_cache_set_timeline(d.sc, cfg.log_arg);
 	if (listen) {
 		struct web_source src = { status_cache_document, d.sc };
@@ -341,6 +344,11 @@ int cmd_daemon(int argc, char **argv, const struct tc_ctx *ctx)
 	snprintf(msg, sizeof(msg), "started (pid %d) for %s, charon at %s, web status %s%s", (int)getpid(),
 		 ctx->conf, ctx->vici, listen ? "on " : "off", listen ? listen : "");
 	daemon_log(LOG_NOTICE, "start", msg);
+	if (n_recovered) {
+		snprintf(msg, sizeof(msg), "the last daemon ended without stopping: %zu timeline(s) marked stopped "
+			 "at its last sign of life", n_recovered);
+		daemon_log(LOG_WARNING, "history", msg);
+	}
 	sd_notify(0, "READY=1");
 	rc = run(&d, ctx, sfd);
 	sd_notify(0, "STOPPING=1");

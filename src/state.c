@@ -414,6 +414,36 @@ int state_apply_pending_clear(const char *state_dir)
 #define STATE_HISTORY_LOCK ".lock"
 #define STATE_HISTORY_EXT ".log"
 #define STATE_HISTORY_OLD ".log.1"
+#define STATE_HISTORY_ALIVE ".alive"
+
+int state_history_alive_save(const char *state_dir, int64_t ms)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld\n", (long long)ms);
+	return record_save(state_dir, STATE_HISTORY_DIR, STATE_HISTORY_ALIVE, v);
+}
+
+int state_history_alive_load(const char *state_dir, int64_t *ms)
+{
+	char v[32], *end;
+	long long x;
+	int rc = record_load(state_dir, STATE_HISTORY_DIR, STATE_HISTORY_ALIVE, v, sizeof(v));
+
+	if (rc != 0)
+		return rc;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (end == v || *end || errno || x <= 0)
+		return -EINVAL;
+	*ms = x;
+	return 0;
+}
+
+int state_history_alive_clear(const char *state_dir)
+{
+	return record_remove(state_dir, STATE_HISTORY_DIR, STATE_HISTORY_ALIVE);
+}
 
 /* Up to max bytes from the end of a regular file (not followed if a symlink) into out.
  * 0, -ENOENT, -EINVAL (not a regular file) or -errno. */

@@ -92,5 +92,11 @@ int state_history_append(const char *state_dir, const char *name, const struct h
 int state_history_load(const char *state_dir, const char *name, struct history *h);
 /* The names that have a timeline, sorted (caller frees each and the array). 0 or -errno. */
 int state_history_names(const char *state_dir, char ***names, size_t *n);
+/* The daemon's "still running at" mark (STATE_DIR/history/.alive, unix ms): saved as it runs,
+ * cleared when it stops; found at start, it says the last one ended without a stop record.
+ * Save/clear 0 or -errno; load 0, -ENOENT, -EINVAL (not a time) or -errno. */
+int state_history_alive_save(const char *state_dir, int64_t ms);
+int state_history_alive_load(const char *state_dir, int64_t *ms);
+int state_history_alive_clear(const char *state_dir);
 
 #endif

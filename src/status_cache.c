@@ -90,6 +90,8 @@ static void counters_event(struct status_cache *sc, const char *event, const str
 			continue;
 		if (!child) {
 			c = counters_get(sc, sa->name);
+			if (rekey && sc->tl)
+				timeline_ike_rekey(sc->tl, sa->name);
 			if (c && rekey)
 				c->rekeys++;
 			else if (c)
@@ -326,8 +328,10 @@ static void refresh(struct status_cache *sc)
 			add_keepalive(sc, c, true);
 	}
 	add_verdicts(sc, sas);
-	if (sc->tl)
+	if (sc->tl) {
 		timeline_observe(sc->tl, sas, sc->vc ? (sc->why[0] ? sc->why : "periodic refresh") : "charon not reachable");
+		timeline_alive(sc->tl);	/* at least every STATUS_CACHE_REFRESH_MS comes here */
+	}
 	sc->why[0] = '\0';
 	doc = json_pack("{s:I, s:{s:b}, s:{s:s, s:I, s:I}, s:o}", "generated", (json_int_t)time(NULL),
 			"charon", "reachable", sc->reachable,

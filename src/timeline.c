@@ -26,6 +26,7 @@ struct tl_name {
 
 struct timeline {
 	char *state_dir;
+	int64_t alive_ms;	/* when the alive mark was last saved (0: not yet) */
 	struct tl_name *v;
 	size_t n, cap;
 };
@@ -180,6 +181,19 @@ void timeline_rekey(struct timeline *tl, const char *child)
 		record(tl, t, HISTORY_REKEY, NULL, "child-rekey event: new child SA, new keys");
 }
 
+void timeline_ike_rekey(struct timeline *tl, const char *ike)
+{
+	unsigned id, reqid, cid, creqid;
+
+	/* the event names no children (they move to the new IKE SA): every child of conN the
+	 * timeline knows */
+	if (!naming_parse(ike, &id, &reqid) || reqid)
+		return;
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->v[i].seen && naming_parse(tl->v[i].name, &cid, &creqid) && cid == id)
+			record(tl, &tl->v[i], HISTORY_REKEY, NULL, "ike-rekey event: new IKE SA, new keys");
+}
+
 void timeline_decision(struct timeline *tl, const struct keepalive_decision *d)
 {
 	struct tl_name *t;
@@ -213,6 +227,58 @@ void timeline_stop(struct timeline *tl, const char *reason)
 	for (size_t i = 0; i < tl->n; i++)
 		if (tl->v[i].seen)
 			record(tl, &tl->v[i], HISTORY_STOP, NULL, reason);
+	state_history_alive_clear(tl->state_dir);
+}
+
+void timeline_alive(struct timeline *tl)
+{
+	int64_t now = wall_ms();
+
+	if (tl->alive_ms && now - tl->alive_ms < TIMELINE_ALIVE_MS && now >= tl->alive_ms)
+		return;
+	if (state_history_alive_save(tl->state_dir, now) == 0)
+		tl->alive_ms = now;
+}
+
+/* The state name's timeline was left in before at (its records up to then, in time order). */
+static enum history_state state_before(const struct history *h, int64_t at)
+{
+	enum history_state s = HISTORY_S_UNKNOWN;
+
+	for (size_t i = 0; i < h->n && h->v[i].time_ms <= at; i++)
+		s = history_next_state(s, h->v[i].kind);
+	return s;
+}
+
+size_t timeline_recover(struct timeline *tl)
+{
+	struct history_rec r = { .kind = HISTORY_STOP };
+	char **names = NULL;
+	size_t n = 0, stopped = 0;
+
+	if (state_history_alive_load(tl->state_dir, &r.time_ms) != 0)
+		return 0;
+	/* a mark this fresh may be another daemon's that is still running (nothing stops two):
+	 * leave it; after a quick restart the time lost is seconds */
+	if (wall_ms() - r.time_ms < 2 * TIMELINE_ALIVE_MS || state_history_names(tl->state_dir, &names, &n))
+		return 0;
+	snprintf(r.reason, sizeof(r.reason), "the daemon ended without stopping (killed or crashed): "
+					       "last known running then");
+	for (size_t i = 0; i < n; i++) {
+		struct history h = { 0 };
+
+		/* a timeline that said something known then ends at the last sign of life, not
+		 * when a daemon runs again */
+		if (state_history_load(tl->state_dir, names[i], &h) == 0 &&
+		    state_before(&h, r.time_ms) != HISTORY_S_UNKNOWN &&
+		    state_history_append(tl->state_dir, names[i], &r, false) == 0)
+			stopped++;
+		history_free(&h);
+		free(names[i]);
+	}
+	free(names);
+	state_history_alive_clear(tl->state_dir);
+	return stopped;
 }
 
 /* The summary of one timeline as the status document carries it. */

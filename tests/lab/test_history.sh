@@ -24,6 +24,7 @@ state_is() { [ "$(hq '.tunnels[0].state')" = "$1" ]; }
 child_down() { ! child_up; }
 child_new() { local u; u=$(child_uid a); [ -n "$u" ] && [ "$u" != "$1" ]; }
 reinitiated() { has_event initiate && [ "$(n_event up)" -ge 2 ]; }
+ike_rekeyed() { hq '.tunnels[0].events[] | select(.event == "rekey") | .reason' | grep -q '^ike-rekey'; }
 # the daemon has recorded con1 up again since the doctor's verdict
 up_since_verdict() { [ "$(hq '[.tunnels[0].events[].event] | (indices("up") | last // -1) > (indices("verdict") | last // -1)')" = true ]; }
 
@@ -38,6 +39,8 @@ step "A's daemon brings con1 up: up is recorded"
 lab daemon a >/dev/null
 wait_for 15 "con1 up through the daemon" child_up
 wait_for 8 "the timeline says con1 is up" state_is up
+# the running daemon's mark (a killed one's next start ends its timelines there)
+wait_for 8 "the daemon's alive mark" test -s "$LAB_DIR/a/state/history/.alive"
 
 step "fault 1: B closes the child; the daemon re-initiates it"
 u=$(child_uid a)
@@ -48,6 +51,10 @@ wait_for 8 "the timeline has the initiate and the second up" reinitiated
 step "a rekey of the child is recorded"
 on a sh -c 'swanctl --rekey --child con1 --uri "$TUNNELCTL_VICI" >/dev/null 2>&1'
 wait_for 8 "rekey recorded" has_event rekey
+
+step "an IKE rekey is recorded for the child too"
+on a sh -c 'swanctl --rekey --ike con1 --uri "$TUNNELCTL_VICI" >/dev/null 2>&1'
+wait_for 8 "IKE rekey recorded" ike_rekeyed
 
 step "fault 2: B's PSK changes and B closes the IKE SA: A is refused until B's PSK is back"
 sed 's/history-lab-secret-0123456789/another-secret-for-b-0123456789/' "$TMP/b.conf" >"$TMP/b-bad.conf"
@@ -93,5 +100,7 @@ assert_eq "$rc" 2 "an unknown tunnel is a usage error"
 step "the daemon stops: the timeline says so, and the state is unknown from then on"
 kill -TERM "$(cat "$LAB_DIR/a/daemon.pid")"
 wait_for 10 "stop recorded" has_event stop
+assert_eq "$(test -e "$LAB_DIR/a/state/history/.alive" && echo kept || echo removed)" removed \
+	"a clean stop removes the alive mark"
 assert_eq "$(hq '.tunnels[0].state')" unknown "nothing known while the daemon is stopped"
 echo "all history checks passed"

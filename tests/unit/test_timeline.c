@@ -1,6 +1,7 @@
 /* test_timeline.c - the daemon's history writer: what status refreshes, rekey events and
  * keep-alive decisions turn into records in a real state directory, what they must not
  * (repeats, a negotiation in progress, initiations 3, 5, 6, 7), and the summaries. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,10 +85,14 @@ static void test_observe_and_decide(void **state)
 	observe(tl, "ESTABLISHED", "INSTALLED", NULL);	/* no change: no record */
 	assert_kinds(dir, "up");
 	timeline_rekey(tl, "con1");
+	/* an IKE rekey names no child: each child of that conN gets one; con2's none */
+	timeline_ike_rekey(tl, "con1");
+	timeline_ike_rekey(tl, "con2");
+	timeline_ike_rekey(tl, "con1_2");
 	/* gone, with the doctor's verdict: down and the class, once */
 	observe(tl, "disconnected", "disconnected", "peer_unreachable");
 	observe(tl, "disconnected", "disconnected", "peer_unreachable");
-	assert_kinds(dir, "up rekey down verdict");
+	assert_kinds(dir, "up rekey rekey down verdict");
 	/* initiations and failures: attempts 1, 2, 4 recorded, 3 not */
 	for (unsigned a = 1; a <= 4; a++) {
 		decision(tl, "initiate", a);
@@ -96,19 +101,20 @@ static void test_observe_and_decide(void **state)
 	decision(tl, "wait", 1);	/* not a history event */
 	decision(tl, "up", 4);
 	observe(tl, "ESTABLISHED", "INSTALLED", NULL);	/* already said by the keep-alive */
-	assert_kinds(dir, "up rekey down verdict initiate failed initiate failed initiate failed up");
+	assert_kinds(dir, "up rekey rekey down verdict initiate failed initiate failed initiate failed up");
 	/* the keep-alive found it down before a refresh did: down, then its initiate */
 	decision(tl, "initiate", 3);
 	decision(tl, "stalled", 0);
 	decision(tl, "restart", 1);
 	timeline_stop(tl, "the daemon stopped");
-	assert_kinds(dir, "up rekey down verdict initiate failed initiate failed initiate failed up down stalled restart stop");
+	assert_kinds(dir, "up rekey rekey down verdict initiate failed initiate failed initiate failed up down stalled restart "
+			  "stop");
 
 	json_t *s = timeline_summaries(tl);
 	json_t *c = json_object_get(s, "con1");
 	assert_non_null(c);
 	assert_string_equal(json_string_value(json_object_get(c, "state")), "unknown");
-	assert_int_equal(json_array_size(json_object_get(c, "recent")), 15);
+	assert_int_equal(json_array_size(json_object_get(c, "recent")), 16);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "day"), "outages")), 2);
 	json_decref(s);
 	timeline_free(tl);
@@ -139,11 +145,68 @@ static void test_restart_dedupe(void **state)
 	unit_tmpdir_remove(dir);
 }
 
+static void append_at(const char *dir, const char *name, enum history_kind kind, int64_t at)
+{
+	struct history_rec r = { .time_ms = at, .kind = kind };
+
+	snprintf(r.reason, sizeof(r.reason), "test");
+	assert_int_equal(state_history_append(dir, name, &r, false), 0);
+}
+
+/* A daemon killed without its stop records (kill -9): the next one ends each timeline whose
+ * state was known at the last alive mark with a stop there, so the time since is unknown. */
+static void test_recover_after_kill(void **state)
+{
+	char *dir = unit_tmpdir("test_timeline");
+	struct timeline *tl = timeline_new(dir);
+	int64_t now = wall_ms(), mark = 0;
+	struct history h = { 0 };
+
+	(void)state;
+	/* no mark: a clean start */
+	assert_int_equal(timeline_recover(tl), 0);
+	append_at(dir, "con1", HISTORY_UP, now - 1200000);
+	append_at(dir, "con2", HISTORY_STOP, now - 1800000);	/* already unknown */
+	append_at(dir, "con3", HISTORY_DOWN, now - 1200000);
+	/* a fresh mark may be a running daemon's: left alone */
+	assert_int_equal(state_history_alive_save(dir, now - 1000), 0);
+	assert_int_equal(timeline_recover(tl), 0);
+	assert_int_equal(state_history_alive_load(dir, &mark), 0);
+	/* the last daemon's mark, 10 minutes old */
+	assert_int_equal(state_history_alive_save(dir, now - 600000), 0);
+	assert_int_equal(timeline_recover(tl), 2);
+	assert_int_equal(state_history_alive_load(dir, &mark), -ENOENT);
+	assert_kinds(dir, "up stop");
+	assert_int_equal(state_history_load(dir, "con1", &h), 0);
+	assert_int_equal(h.v[1].time_ms, now - 600000);
+	assert_non_null(strstr(h.v[1].reason, "without stopping"));
+	/* down until the mark, unknown since: the outage is 10 minutes, not 20 */
+	assert_int_equal(history_state_at(&h, now), HISTORY_S_UNKNOWN);
+	history_free(&h);
+	assert_int_equal(state_history_load(dir, "con3", &h), 0);
+	struct history_avail a;
+	history_availability(&h, now - 3600000, now, &a);
+	assert_int_equal(a.down_ms, 600000);
+	history_free(&h);
+	assert_int_equal(state_history_load(dir, "con2", &h), 0);
+	assert_int_equal(h.n, 1);
+	history_free(&h);
+	/* running: the mark is saved; a clean stop removes it */
+	timeline_alive(tl);
+	assert_int_equal(state_history_alive_load(dir, &mark), 0);
+	assert_true(mark >= now);
+	timeline_stop(tl, "stopped");
+	assert_int_equal(state_history_alive_load(dir, &mark), -ENOENT);
+	timeline_free(tl);
+	unit_tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_observe_and_decide),
 		cmocka_unit_test(test_restart_dedupe),
+		cmocka_unit_test(test_recover_after_kill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
