@@ -83,6 +83,7 @@ struct ka_target {
 	uint64_t sa_id, pk_in, pk_out;
 	struct stallwatch stall;
 	bool stall_held;		/* stalled, restart held back: said, and nothing came back since */
+	enum tunnel_stall stall_action;	/* the least its phase 2 entries ask (a merged child has several) */
 };
 
 /* One peer address that watched tunnels go to, for telling a silent peer from a refusing one. */
@@ -322,6 +323,8 @@ static void targets_build(struct keepalive *ka)
 			naming_child(p1, p2, child);
 			struct ka_target *t = target_get(ka, ike, child);
 			t->watch |= watch;
+			if (p2->stall_action > t->stall_action)
+				t->stall_action = p2->stall_action;
 			peer_of(p1, t->peer);
 			if (p2->ping_host) {
 				t->pinged = true;
@@ -340,11 +343,13 @@ static void targets_build(struct keepalive *ka)
 			continue;
 		}
 		bool watch = t->watch, pinged = t->pinged;
+		enum tunnel_stall stall_action = t->stall_action;
 		char peer[INET6_ADDRSTRLEN];
 		memcpy(peer, t->peer, sizeof(peer));
 		*t = *o;
 		t->watch = watch;
 		t->pinged = pinged;
+		t->stall_action = stall_action;
 		memcpy(t->peer, peer, sizeof(peer));
 	}
 	free(old);
@@ -561,7 +566,7 @@ static void stall_check(struct keepalive *ka, struct ka_target *t, int64_t now)
 	char xfrm[160], why[KA_REASON_MAX];
 	enum stallwatch_verdict v;
 
-	if (!t->counted) {
+	if (!t->counted || t->stall_action == TUNNEL_STALL_NONE) {
 		stallwatch_reset(&t->stall);
 		t->stall_held = false;
 		return;
@@ -581,6 +586,16 @@ static void stall_check(struct keepalive *ka, struct ka_target *t, int64_t now)
 		memcpy(xfrm, "; ", 2);
 	else
 		xfrm[0] = '\0';
+	if (t->stall_action == TUNNEL_STALL_REPORT) {
+		/* one-way traffic looks the same: said once per stretch, never restarted */
+		if (!t->stall_held)
+			decide(ka, t, LOG_WARNING, "stalled", 0,
+			       "sending into a dead tunnel: child SA #%llu sent %llu packets and received none in %.0fs (%d checks)%s; not restarted (stall_action = report)",
+			       (unsigned long long)t->sa_id, (unsigned long long)t->stall.sent,
+			       (double)(now - t->stall.since) / 1000, STALLWATCH_SAMPLES, xfrm);
+		t->stall_held = true;
+		return;
+	}
 	if (v == STALLWATCH_HELD) {
 		t->stall_held = true;
 		decide(ka, t, LOG_WARNING, "stalled", 0,

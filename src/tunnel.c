@@ -22,6 +22,7 @@ const char *const tunnel_version_names[] = { "ikev2", "ikev1", "auto", NULL };
 const char *const tunnel_action_names[] = { "default", "none", "start", "trap", NULL };
 const char *const tunnel_mode_names[] = { "tunnel", "tunnel6", "transport", "vti", NULL };
 const char *const tunnel_proto_names[] = { "esp", "ah", NULL };
+const char *const tunnel_stall_names[] = { "restart", "report", "none", NULL };
 const char *const tunnel_unique_names[] = { "replace", "no", "never", "keep", NULL };
 const char *const tunnel_id_type_names[] = { "myaddress", "peeraddress", "any", "address", "fqdn",
 					     "user_fqdn", "asn1dn", "keyid", NULL };
@@ -741,6 +742,7 @@ static const struct key p2_keys[] = {
 	{ "rand_time", parse_duration, P2(rand_time), NULL, 0, DUR_MAX },
 	{ "rekey_time", parse_duration, P2(rekey_time), NULL, 0, DUR_MAX },
 	{ "remote", parse_selector, P2(remote), NULL, 0, 0 },
+	{ "stall_action", parse_enum, P2(stall_action), tunnel_stall_names, 0, 0 },
 };
 
 static const struct key proposal_keys[] = {

@@ -34,12 +34,16 @@ enum tunnel_mode { TUNNEL_MODE_TUNNEL, TUNNEL_MODE_TUNNEL6, TUNNEL_MODE_TRANSPOR
 enum tunnel_proto { TUNNEL_PROTO_ESP, TUNNEL_PROTO_AH };
 enum tunnel_unique { TUNNEL_UNIQUE_REPLACE, TUNNEL_UNIQUE_NO, TUNNEL_UNIQUE_NEVER, TUNNEL_UNIQUE_KEEP };
 enum tunnel_firewall { TUNNEL_FIREWALL_AUTO, TUNNEL_FIREWALL_OFF };
+/* What the daemon does when a child sends and nothing comes back (docs/keepalive.md "Stalled
+ * tunnels"); in order of less to do, so a merged child takes the highest of its entries. */
+enum tunnel_stall { TUNNEL_STALL_RESTART, TUNNEL_STALL_REPORT, TUNNEL_STALL_NONE };
 
 /* Names tables: index by the enum value; the same strings the tunnel file uses. */
 extern const char *const tunnel_version_names[];
 extern const char *const tunnel_action_names[];
 extern const char *const tunnel_mode_names[];
 extern const char *const tunnel_proto_names[];
+extern const char *const tunnel_stall_names[];
 extern const char *const tunnel_unique_names[];
 extern const char *const tunnel_id_type_names[];
 /* charon's 16 log categories in pfSense's order: dmn mgr ike chd job cfg knl net asn enc imc imv pts tls esp lib */
@@ -82,6 +86,7 @@ struct tunnel_phase2 {
 	unsigned long long rand_time;	/* TUNNEL_UNSET unless given */
 	char *ping_host;	/* NULL if none */
 	bool keepalive;
+	enum tunnel_stall stall_action;	/* default restart */
 	struct tunnel_pos pos;	/* the reqid section */
 	const struct conf_node *sec;	/* that section in the file's tree; NULL in a model built by hand */
 };

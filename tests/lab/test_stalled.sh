@@ -6,7 +6,8 @@
 # SA's counters (packets out growing, packets in flat for 3 checks), restart the child, and
 # once the restarted child stalls too, hold back (one stall restart per 5 min); status,
 # history, /metrics and /api/history say so. Once ESP passes again, traffic flows and no
-# further restart happens.
+# further restart happens. With stall_action = report the same stall is said once and the
+# child is never restarted.
 source "$(dirname "$0")/lib.sh"
 lab_begin
 
@@ -69,6 +70,24 @@ assert_eq "$(count_logged 'con1: restart:')" "$n" "no restart once replies come 
 assert_eq "$(count_logged 'con1: up: packets come back')" 1 "the daemon says packets come back"
 hist_state() { on a "$TC" history --json con1 | jq -r '.tunnels[0].state'; }
 assert_eq "$(hist_state)" up "history: up again"
+
+step "stall_action = report (a one-way tunnel): said once, never restarted"
+sed 's/keepalive = yes/keepalive = yes\n                stall_action = report/' "$TMP/a.conf" >"$TMP/a-report.conf"
+grep -q 'stall_action = report' "$TMP/a-report.conf" || die "the report config lacks its key"
+lab apply a "$TMP/a-report.conf" >/dev/null
+sleep 3	# the daemon follows the applied file at its next check
+n=$(count_logged 'con1: restart:')
+held=$(count_logged 'restart held back')
+lab impair a drop-esp in >/dev/null
+wait_for 15 "the daemon reports the stall" logged "not restarted (stall_action = report)"
+sleep 8	# four more checks of the same stall
+assert_eq "$(count_logged 'con1: restart:')" "$n" "no restart with stall_action = report"
+# within 5 min of the last restart the rate limit alone would also hold one back: it must not
+# be what kept the child
+assert_eq "$(count_logged 'restart held back')" "$held" "not the rate limit: the report path"
+assert_eq "$(count_logged 'stall_action = report')" 1 "said once per stretch"
+lab impair a clear >/dev/null
+wait_for 10 "replies come back again" grows_in
 kill "$PING" 2>/dev/null || true
 echo "--- the daemon's decisions"
 cat "$DLOG"

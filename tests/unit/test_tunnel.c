@@ -93,6 +93,7 @@ static void test_pfsense_defaults(void **state)
 	assert_string_equal(p2->hash.v[0], "sha256");
 	assert_int_equal(p2->pfs_group, 14);
 	assert_int_equal(p2->lifetime, 3600);
+	assert_int_equal(p2->stall_action, TUNNEL_STALL_RESTART);
 	assert_int_equal(tf->global.log_level[2], 2);	/* ike */
 	assert_int_equal(tf->global.log_level[0], 1);	/* dmn */
 	assert_int_equal(tf->global.keepalive_interval, 30);
@@ -559,6 +560,8 @@ static void test_value_parsers(void **state)
 		{ IN_P2, "mode", "tunnel4", "use tunnel | tunnel6 | transport | vti" },
 		{ IN_GLOBAL, "firewall", "on", "bad firewall 'on': use auto | off" },
 		{ IN_P1, "mode", "quick", "bad mode 'quick': use main | aggressive" },
+		{ IN_P2, "stall_action", "clear", "bad stall_action 'clear': use restart | report | none" },
+		{ IN_P2, "stall_action", "report", NULL },
 		/* parse_text, parse_path, parse_psk */
 		{ IN_P1, "description", text256, "description is empty or too long" },
 		{ IN_P1, "description", text256 + 1, NULL },
@@ -641,6 +644,30 @@ static void test_value_parsers(void **state)
 	}
 }
 
+/* stall_action: each value reaches the phase 2 entry (docs/keepalive.md "Stalled tunnels"). */
+static void test_stall_action(void **state)
+{
+	static const struct {
+		const char *value;
+		enum tunnel_stall want;
+	} cases[] = { { "restart", TUNNEL_STALL_RESTART }, { "report", TUNNEL_STALL_REPORT }, { "none", TUNNEL_STALL_NONE } };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct tc_errors errs;
+		unsigned line, col;
+		char *text = frame_text(IN_P2, "stall_action", cases[i].value, &line, &col);
+		struct tunnel_file *tf = build(text, &errs);
+
+		dump(&errs);
+		assert_non_null(tf);
+		assert_int_equal(tf->p1[0].p2[0].stall_action, cases[i].want);
+		tunnel_file_free(tf);
+		tc_errors_free(&errs);
+		free(text);
+	}
+}
+
 /* pfSense's phase 1 AES-GCM entry with a hash: the hash is the PRF, as in pfSense's token
  * aes256gcm128-sha256-modp2048 that charon reads as aes256gcm16-prfsha256-modp2048. */
 static void test_aead_hash_is_prf(void **state)
@@ -679,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_cross_key_rules),
 		cmocka_unit_test(test_cross_key_positions),
 		cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_stall_action),
 		cmocka_unit_test(test_aead_hash_is_prf),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_same_peer_warnings),
