@@ -195,8 +195,12 @@ void status_sas_add(struct status_sas *s, const struct vici_node *event)
 {
 	for (size_t k = 0; k < event->n_child; k++) {
 		const struct vici_node *sa = event->child[k];
+		unsigned id, reqid;
 
-		if (sa->type != VICI_NODE_SECTION)
+		/* only ours (conN) are ever shown: a phase 1's own, or one the file no longer has;
+		 * anything else (another tool's, a name that is no text at all) is not turned into
+		 * JSON */
+		if (sa->type != VICI_NODE_SECTION || !naming_parse(sa->name, &id, &reqid) || reqid)
 			continue;
 		if (s->n == s->cap) {
 			s->cap = s->cap ? s->cap * 2 : 64;

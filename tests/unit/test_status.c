@@ -201,12 +201,53 @@ static void test_manual_down(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Only conN IKE SAs become entries: another tool's connection, a child-style name and a name
+ * that is no UTF-8 text (which JSON cannot hold) are left out, whatever the tunnel file. A
+ * fuzzer found the last one crashing the join once entries were built event by event. */
+static void test_foreign_names_left_out(void **state)
+{
+	static const char *const names[] = { "con7", "roadwarrior", "\xff\xfe", "con2_3", "con", "con07x" };
+	struct fixture *fx = *state;
+	struct vici_msg m;
+	struct buf wire;
+	struct vici_node *ev = NULL;
+	struct vici_err err;
+	json_t *sas;
+
+	vici_msg_init(&m);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		vici_msg_section_start(&m, names[i]);
+		vici_msg_add_str(&m, "state", "ESTABLISHED");
+		vici_msg_section_end(&m);
+	}
+	buf_init(&wire);
+	assert_int_equal(vici_packet_build(VICI_EVENT, "list-sa", &m, &wire), 0);
+	vici_msg_free(&m);
+	struct vici_packet p;
+	size_t used;
+	assert_int_equal(vici_packet_decode(wire.data, wire.len, &used, &p, &err), 0);
+	ev = p.msg;
+	for (int with_file = 0; with_file < 2; with_file++) {
+		sas = status_build_sas(with_file ? fx->tf : NULL, &ev, 1);
+		json_t *doc = json_pack("{s:o}", "ike_sas", sas);
+		assert_non_null(entry(doc, "con7"));
+		assert_null(entry(doc, "roadwarrior"));
+		assert_null(entry(doc, "con2_3"));
+		/* without a file: con7 alone; with it: its three configured entries, then con7 */
+		assert_int_equal(json_array_size(sas), with_file ? 4 : 1);
+		json_decref(doc);
+	}
+	vici_node_free(ev);
+	buf_free(&wire);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_joined_with_tunnel_file),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_manual_down),
+		cmocka_unit_test(test_foreign_names_left_out),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
