@@ -442,7 +442,16 @@ static void check_clock(struct doctor_live_report *r)
 		add(r, "clock", DOCTOR_LIVE_OK, xstrdup("the clock is synchronized"), "");
 }
 
-static void check_plugins(const struct doctor_live_opts *o, struct vici_client *c, struct doctor_live_report *r)
+/* What the other checks need from the loaded connections (one list-conns for all). */
+struct conn_facts {
+	bool ipv6;		/* a loaded child has an IPv6 traffic selector */
+	char **cert_dns;	/* certificate subjects the connections name */
+	size_t n_cert_dns;
+	char pass[DOCTOR_LIVE_PASS_MAX];	/* the first loaded pass (bypass) child, "" none */
+};
+
+static void check_plugins(const struct doctor_live_opts *o, struct vici_client *c, const struct conn_facts *facts,
+			  struct doctor_live_report *r)
 {
 	struct vici_node *reply = NULL, *plugins;
 	struct buf mods;
@@ -474,6 +483,15 @@ static void check_plugins(const struct doctor_live_opts *o, struct vici_client *
 		struct stat st;
 		esp4 = stat("/sys/module/esp4", &st) == 0;
 	}
+	/* seen in the lab with tunnelctl trace: charon routes a pass policy's networks into
+	 * ipsec0 like any other, and libipsec, which has no notion of pass, drops what arrives */
+	if (libipsec && facts->pass[0])
+		add(r, "bypass", DOCTOR_LIVE_PROBLEM,
+		    xasprintf("bypass child %s is a pass policy, and kernel-libipsec ignores pass policies: charon "
+			      "routes those networks into ipsec0, where their traffic is dropped",
+			      facts->pass),
+		    "remove global.bypass_networks from the tunnel file (kernel-libipsec cannot bypass: narrow the "
+		    "phase 2 selectors instead), or use the kernel's ESP (esp4, kernel-netlink) instead of kernel-libipsec");
 	if (libipsec)
 		add(r, "esp", DOCTOR_LIVE_OK, xstrdup("ESP in user space: kernel-libipsec is loaded"), "");
 	else if (esp4)
@@ -500,6 +518,26 @@ bool doctor_live_conn_has_ipv6_ts(const struct vici_node *node)
 	for (size_t i = 0; node->type == VICI_NODE_SECTION && i < node->n_child; i++)
 		if (doctor_live_conn_has_ipv6_ts(node->child[i]))
 			return true;
+	return false;
+}
+
+bool doctor_live_conn_pass_child(const struct vici_node *event, char *out, size_t size)
+{
+	for (size_t k = 0; k < event->n_child; k++) {
+		const struct vici_node *conn = event->child[k], *children = vici_child(conn, "children");
+
+		for (size_t j = 0; conn->type == VICI_NODE_SECTION && children && j < children->n_child; j++) {
+			const struct vici_node *child = children->child[j];
+			const struct vici_node *l = vici_child(child, "local-ts"), *rt = vici_child(child, "remote-ts");
+
+			if (child->type != VICI_NODE_SECTION || !str_eq(vici_find_str(child, "mode", NULL), "PASS"))
+				continue;
+			snprintf(out, size, "%s/%s (%s === %s)", conn->name, child->name,
+				 l && vici_list_str(l, 0) ? vici_list_str(l, 0) : "dynamic",
+				 rt && vici_list_str(rt, 0) ? vici_list_str(rt, 0) : "dynamic");
+			return true;
+		}
+	}
 	return false;
 }
 
@@ -531,13 +569,6 @@ static void conn_cert_subjects(const struct vici_node *event, char ***out, size_
 	}
 }
 
-/* What the other checks need from the loaded connections (one list-conns for all). */
-struct conn_facts {
-	bool ipv6;		/* a loaded child has an IPv6 traffic selector */
-	char **cert_dns;	/* certificate subjects the connections name */
-	size_t n_cert_dns;
-};
-
 /* Connections and SAs, and the facts about the connections the other checks use. */
 static void check_conns(struct vici_client *c, struct doctor_live_report *r, struct conn_facts *facts)
 {
@@ -549,6 +580,8 @@ static void check_conns(struct vici_client *c, struct doctor_live_report *r, str
 		for (size_t i = 0; i < n; i++) {
 			conns += ev[i]->n_child;
 			facts->ipv6 |= doctor_live_conn_has_ipv6_ts(ev[i]);
+			if (!facts->pass[0])
+				doctor_live_conn_pass_child(ev[i], facts->pass, sizeof(facts->pass));
 			conn_cert_subjects(ev[i], &facts->cert_dns, &facts->n_cert_dns);
 		}
 		vici_nodes_free(ev, n);
@@ -685,7 +718,7 @@ int doctor_live_run(const struct doctor_live_opts *o, struct doctor_live_report 
 		free(err);
 		vici_node_free(reply);
 		check_conns(c, r, &facts);
-		check_plugins(o, c, r);
+		check_plugins(o, c, &facts, r);
 		check_certs(c, r, facts.cert_dns, facts.n_cert_dns);
 		vici_client_close(c);
 	}

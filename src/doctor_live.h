@@ -51,6 +51,11 @@ bool doctor_live_module_loaded(const char *text, size_t len, const char *name);
  * with an IPv6 selector. */
 struct vici_node;
 bool doctor_live_conn_has_ipv6_ts(const struct vici_node *node);
+/* The first child of the connections of a list-conn event whose mode is PASS (a bypass
+ * policy, as compile writes for global.bypass_networks), as "CONN/CHILD (LOCAL === REMOTE)"
+ * into out; false when there is none. */
+#define DOCTOR_LIVE_PASS_MAX 160
+bool doctor_live_conn_pass_child(const struct vici_node *event, char *out, size_t size);
 /* Rules in `nft -j list ruleset` JSON that drop UDP 500, UDP 4500 or ESP arriving at this
  * host (input/prerouting filter chains, first decisive rule per kind, policy drop with
  * nothing accepting): the count, described into out. -EINVAL when not nft JSON. */

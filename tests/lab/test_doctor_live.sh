@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/lab/test_doctor_live.sh - doctor --live against a real charon in a lab namespace: each
 # fault created here (UDP 500 dropped by an nftables table of this test's own, charon stopped,
-# kernel-libipsec not loaded)
+# kernel-libipsec not loaded, bypass_networks under kernel-libipsec)
 # is reported as a problem with its fix, and reported ok once undone. Also doctor --config/
 # --peer-config on the lab's own files agree with the live tunnel. Root only.
 set -euo pipefail
@@ -140,6 +140,19 @@ lab stop-charon a >/dev/null
 lab start-charon a >/dev/null
 out=$(live_json)
 assert_eq "$(status_of esp <<<"$out")" ok "ESP ok with kernel-libipsec back"
+
+step "fault: bypass_networks under kernel-libipsec (the lab's ESP): the pass policy cannot work"
+sed 's/^global {/global {\n    bypass_networks = 10.1.0.0\/16/' "$ROOT/examples/lab-a.conf" >"$TMP/a-bypass.conf"
+grep -q 'bypass_networks' "$TMP/a-bypass.conf" || die "the bypass config lacks its key"
+lab apply a "$TMP/a-bypass.conf" >/dev/null
+out=$(live_json)
+assert_eq "$(status_of bypass <<<"$out")" problem "a pass policy under kernel-libipsec is a problem"
+human=$(on a "$TC" doctor --live || true)
+assert_contains "$human" "bypass/bypasslan (10.1.0.0/16 === 10.1.0.0/16)" "the report names the bypass child"
+assert_contains "$human" "kernel-libipsec ignores pass policies" "the report says why"
+lab apply a "$ROOT/examples/lab-a.conf" >/dev/null
+out=$(live_json)
+assert_eq "$(echo "$out" | jq '[.live[] | select(.check == "bypass")] | length')" 0 "no bypass check without bypass_networks"
 
 step "lab doctor: both configs compared, healthy, and the logs agree"
 set +e; rep=$(lab doctor); rc=$?; set -e

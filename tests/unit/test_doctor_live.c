@@ -160,6 +160,40 @@ static void test_conn_has_ipv6_ts(void **state)
 	assert_false(doctor_live_conn_has_ipv6_ts(NULL));
 }
 
+/* A bypass child (mode PASS, as compile writes for bypass_networks) is found and named with
+ * its selectors; tunnel children are not. */
+static void test_conn_pass_child(void **state)
+{
+	struct vici_msg m;
+	struct vici_node *t;
+	struct vici_err err;
+	char out[DOCTOR_LIVE_PASS_MAX];
+
+	(void)state;
+	t = list_conn(NULL, NULL);
+	assert_false(doctor_live_conn_pass_child(t, out, sizeof(out)));
+	vici_node_free(t);
+	vici_msg_init(&m);
+	vici_msg_section_start(&m, "bypass");
+	vici_msg_section_start(&m, "children");
+	vici_msg_section_start(&m, "bypasslan");
+	vici_msg_add_str(&m, "mode", "PASS");
+	vici_msg_list_start(&m, "local-ts");
+	vici_msg_list_item_str(&m, "10.1.0.0/16");
+	vici_msg_list_end(&m);
+	vici_msg_list_start(&m, "remote-ts");
+	vici_msg_list_item_str(&m, "10.1.0.0/16");
+	vici_msg_list_end(&m);
+	vici_msg_section_end(&m);
+	vici_msg_section_end(&m);
+	vici_msg_section_end(&m);
+	assert_int_equal(vici_msg_decode(m.b.data, m.b.len, &t, &err), 0);
+	vici_msg_free(&m);
+	assert_true(doctor_live_conn_pass_child(t, out, sizeof(out)));
+	assert_string_equal(out, "bypass/bypasslan (10.1.0.0/16 === 10.1.0.0/16)");
+	vici_node_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_nft_blocks),
 		cmocka_unit_test(test_nft_nat),
 		cmocka_unit_test(test_conn_has_ipv6_ts),
+		cmocka_unit_test(test_conn_pass_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
