@@ -13,6 +13,7 @@
 #include "doctor_live.h"
 #include "util.h"
 #include "vici.h"
+#include "unit_helpers.h"
 
 #define DATA "tests/data/doctor_live/"
 
@@ -122,16 +123,8 @@ static struct vici_node *list_conn(const char *local_ts2, const char *remote_ts2
 	vici_msg_section_start(&m, "children");
 	vici_msg_section_start(&m, "con1");
 	vici_msg_add_str(&m, "mode", "TUNNEL");
-	vici_msg_list_start(&m, "local-ts");
-	vici_msg_list_item_str(&m, "10.1.0.0/24");
-	if (local_ts2)
-		vici_msg_list_item_str(&m, local_ts2);
-	vici_msg_list_end(&m);
-	vici_msg_list_start(&m, "remote-ts");
-	vici_msg_list_item_str(&m, "10.2.0.0/24");
-	if (remote_ts2)
-		vici_msg_list_item_str(&m, remote_ts2);
-	vici_msg_list_end(&m);
+	unit_msg_list(&m, "local-ts", "10.1.0.0/24", local_ts2);
+	unit_msg_list(&m, "remote-ts", "10.2.0.0/24", remote_ts2);
 	vici_msg_section_end(&m);
 	vici_msg_section_end(&m);
 	vici_msg_section_end(&m);
@@ -178,12 +171,8 @@ static void test_conn_pass_child(void **state)
 	vici_msg_section_start(&m, "children");
 	vici_msg_section_start(&m, "bypasslan");
 	vici_msg_add_str(&m, "mode", "PASS");
-	vici_msg_list_start(&m, "local-ts");
-	vici_msg_list_item_str(&m, "10.1.0.0/16");
-	vici_msg_list_end(&m);
-	vici_msg_list_start(&m, "remote-ts");
-	vici_msg_list_item_str(&m, "10.1.0.0/16");
-	vici_msg_list_end(&m);
+	unit_msg_list(&m, "local-ts", "10.1.0.0/16", NULL);
+	unit_msg_list(&m, "remote-ts", "10.1.0.0/16", NULL);
 	vici_msg_section_end(&m);
 	vici_msg_section_end(&m);
 	vici_msg_section_end(&m);

@@ -86,12 +86,8 @@ static struct vici_node *lab_list_sa(const char *ike_name)
 	kv(&m, "rekey-time", "2932");
 	kv(&m, "life-time", "3599");
 	kv(&m, "install-time", "1");
-	vici_msg_list_start(&m, "local-ts");
-	vici_msg_list_item_str(&m, "10.1.0.0/24");
-	vici_msg_list_end(&m);
-	vici_msg_list_start(&m, "remote-ts");
-	vici_msg_list_item_str(&m, "10.2.0.0/24");
-	vici_msg_list_end(&m);
+	unit_msg_list(&m, "local-ts", "10.1.0.0/24", NULL);
+	unit_msg_list(&m, "remote-ts", "10.2.0.0/24", NULL);
 	vici_msg_section_end(&m);
 	vici_msg_section_end(&m);
 	vici_msg_section_end(&m);

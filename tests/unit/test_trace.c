@@ -501,12 +501,8 @@ static void test_policies_from_vici(void **state)
 	vici_msg_add_str(&m, "child", "con3");
 	vici_msg_add_str(&m, "ike", "con3");
 	vici_msg_add_str(&m, "mode", "TUNNEL");
-	vici_msg_list_start(&m, "local-ts");
-	vici_msg_list_item_str(&m, "10.1.7.0/24");
-	vici_msg_list_end(&m);
-	vici_msg_list_start(&m, "remote-ts");
-	vici_msg_list_item_str(&m, "10.2.7.0/24");
-	vici_msg_list_end(&m);
+	unit_msg_list(&m, "local-ts", "10.1.7.0/24", NULL);
+	unit_msg_list(&m, "remote-ts", "10.2.7.0/24", NULL);
 	vici_msg_section_end(&m);
 	buf_init(&pkt);
 	assert_int_equal(vici_packet_build(VICI_EVENT, "list-policy", &m, &pkt), 0);

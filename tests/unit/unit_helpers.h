@@ -1,5 +1,5 @@
-/* unit_helpers.h - what several unit tests need: a tunnel file from text, and a scratch state
- * directory. Include after <cmocka.h>. */
+/* unit_helpers.h - what several unit tests need: a tunnel file from text, a scratch state
+ * directory, and a VICI list in a message being built. Include after <cmocka.h>. */
 #ifndef UNIT_HELPERS_H
 #define UNIT_HELPERS_H
 
@@ -11,6 +11,17 @@
 #include "conf.h"
 #include "tunnel.h"
 #include "util.h"
+#include "vici.h"
+
+/* A list named name with item a, and b when not NULL (traffic selectors, mostly). */
+static inline void unit_msg_list(struct vici_msg *m, const char *name, const char *a, const char *b)
+{
+	vici_msg_list_start(m, name);
+	vici_msg_list_item_str(m, a);
+	if (b)
+		vici_msg_list_item_str(m, b);
+	vici_msg_list_end(m);
+}
 
 /* The tunnel file in text: every error printed, the test failed when it does not load. */
 static inline struct tunnel_file *unit_tunnels(const char *text)
