@@ -240,16 +240,6 @@ void timeline_alive(struct timeline *tl)
 		tl->alive_ms = now;
 }
 
-/* The state name's timeline was left in before at (its records up to then, in time order). */
-static enum history_state state_before(const struct history *h, int64_t at)
-{
-	enum history_state s = HISTORY_S_UNKNOWN;
-
-	for (size_t i = 0; i < h->n && h->v[i].time_ms <= at; i++)
-		s = history_next_state(s, h->v[i].kind);
-	return s;
-}
-
 size_t timeline_recover(struct timeline *tl)
 {
 	struct history_rec r = { .kind = HISTORY_STOP };
@@ -270,7 +260,7 @@ size_t timeline_recover(struct timeline *tl)
 		/* a timeline that said something known then ends at the last sign of life, not
 		 * when a daemon runs again */
 		if (state_history_load(tl->state_dir, names[i], &h) == 0 &&
-		    state_before(&h, r.time_ms) != HISTORY_S_UNKNOWN &&
+		    history_state_at(&h, r.time_ms) != HISTORY_S_UNKNOWN &&
 		    state_history_append(tl->state_dir, names[i], &r, false) == 0)
 			stopped++;
 		history_free(&h);
