@@ -185,17 +185,6 @@ static void diagnose(struct status_cache *sc)
 	doctor_free(d);
 }
 
-/* charon's log has new lines since the last diagnosis, and that was long enough ago. A
- * refused attempt (PSK, proposal) begins and ends between two list-sas, so the set of down
- * tunnels does not change with it: without this its lines would wait STATUS_CACHE_DIAG_MS. */
-static bool log_grown(const struct status_cache *sc)
-{
-	struct stat st;
-
-	return now_ms() >= sc->diag_ms + STATUS_CACHE_DIAG_GROWN_MS && stat(sc->charon_log, &st) == 0 &&
-	       st.st_size != sc->diag_size;
-}
-
 /* Run the doctor when the set of down tunnels changed, when charon's log grew (at most every
  * STATUS_CACHE_DIAG_GROWN_MS), and every STATUS_CACHE_DIAG_MS while some stay down; attach
  * each down entry's verdict. */
@@ -203,7 +192,6 @@ static void add_verdicts(struct status_cache *sc, json_t *sas)
 {
 	struct buf down;
 	json_t *sa, *v;
-	struct stat st;
 	size_t i;
 
 	if (!sc->charon_log)
@@ -214,11 +202,20 @@ static void add_verdicts(struct status_cache *sc, json_t *sas)
 			buf_printf(&down, "%s ", json_string_value(json_object_get(sa, "name")));
 	if (!down.len) {
 		json_object_clear(sc->verdicts);
-	} else if (!str_eq(down.data, sc->diag_down) || now_ms() >= sc->next_diag || log_grown(sc)) {
-		sc->diag_size = stat(sc->charon_log, &st) == 0 ? st.st_size : 0;
-		diagnose(sc);
-		sc->diag_ms = now_ms();
-		sc->next_diag = sc->diag_ms + STATUS_CACHE_DIAG_MS;
+	} else {
+		/* charon's log has new lines since the last diagnosis: a refused attempt (PSK,
+		 * proposal) begins and ends between two list-sas, so the set of down tunnels does
+		 * not change with it, and its lines would otherwise wait STATUS_CACHE_DIAG_MS */
+		struct stat st;
+		off_t size = stat(sc->charon_log, &st) == 0 ? st.st_size : 0;
+		bool grown = size != sc->diag_size && now_ms() >= sc->diag_ms + STATUS_CACHE_DIAG_GROWN_MS;
+
+		if (!str_eq(down.data, sc->diag_down) || now_ms() >= sc->next_diag || grown) {
+			sc->diag_size = size;
+			diagnose(sc);
+			sc->diag_ms = now_ms();
+			sc->next_diag = sc->diag_ms + STATUS_CACHE_DIAG_MS;
+		}
 	}
 	free(sc->diag_down);
 	sc->diag_down = buf_steal(&down);
