@@ -296,7 +296,8 @@ void history_availability(const struct history *h, int64_t from_ms, int64_t to_m
 			down_since = h->v[i].time_ms;
 		s = n;
 	}
-	for (; i < h->n && h->v[i].time_ms < to_ms; i++) {
+	/* a record at to_ms is in: what history_state_at(to_ms) says, the counts say too */
+	for (; i < h->n && h->v[i].time_ms <= to_ms; i++) {
 		const struct history_rec *r = &h->v[i];
 		enum history_state n = history_next_state(s, r->kind);
 		add_time(out, s, r->time_ms - at);

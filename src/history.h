@@ -76,8 +76,11 @@ enum history_state history_next_state(enum history_state s, enum history_kind k)
 /* The state after every record of h up to and including time t (UNKNOWN before any). */
 enum history_state history_state_at(const struct history *h, int64_t t);
 
-/* Availability over [from_ms, to_ms). An outage is a stretch of DOWN; one that began before
- * from counts when it reaches into the window; lengths are whole (not cut at from). */
+/* Availability over from_ms to to_ms: time is measured over [from_ms, to_ms); records at
+ * to_ms itself count (a tunnel that went down at to_ms is down then, as history_state_at
+ * says), so a summary made in the millisecond of its last record has that record. An outage
+ * is a stretch of DOWN; one that began before from counts when it reaches into the window;
+ * lengths are whole (not cut at from). */
 struct history_avail {
 	int64_t from_ms, to_ms;
 	int64_t up_ms, down_ms, manual_ms, unknown_ms;	/* time in each state within the window */
